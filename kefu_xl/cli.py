@@ -1,0 +1,212 @@
+"""kefu-xl command line: thin commands over the library; --help is the user's manual."""
+from __future__ import annotations
+
+import functools
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .errors import DataProblemsError, KefuError
+from .month import Month
+from .records import Problem, Severity
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+MAX_SHOWN = 40
+
+
+def show_problems(problems: list[Problem], *, stderr: bool = False, limit: int = MAX_SHOWN) -> None:
+    out = err_console if stderr else console
+    if not problems:
+        return
+    counts = {s: sum(1 for p in problems if p.severity is s) for s in Severity}
+    out.print(f"发现 {len(problems)} 条问题：错误 {counts[Severity.ERROR]}，警告 {counts[Severity.WARNING]}，"
+              f"提示 {counts[Severity.INFO]}")
+    serious = [p for p in problems if p.severity is not Severity.INFO]
+    serious.sort(key=lambda p: list(Severity).index(p.severity))
+    if serious:
+        table = Table(show_lines=False)
+        for h in ("级别", "位置", "代码", "说明"):
+            table.add_column(h, overflow="fold")
+        for p in serious[:limit]:
+            table.add_row(p.severity.value, p.where(), p.code, p.message)
+        out.print(table)
+        if len(serious) > limit:
+            out.print(f"……另有 {len(serious) - limit} 条错误/警告未显示，完整清单见工作簿的「问题」表。")
+    infos: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.severity is Severity.INFO:
+            infos.setdefault(p.code, []).append(p)
+    for code, items in infos.items():
+        out.print(f"提示 {code} × {len(items)}：{items[0].message}")
+
+
+def friendly(func):
+    """Turn kefu-xl's typed errors into a Chinese message and exit code 1, never a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DataProblemsError as e:
+            show_problems(e.problems, stderr=True, limit=200)
+            err_console.print(f"[bold red]{e}[/]")
+            sys.exit(1)
+        except KefuError as e:
+            err_console.print(f"[bold red]错误：[/]{e}")
+            sys.exit(1)
+    return wrapper
+
+
+class MonthType(click.ParamType):
+    name = "YYYY-MM"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Month):
+            return value
+        try:
+            return Month.parse(value)
+        except KefuError as e:
+            self.fail(str(e), param, ctx)
+
+
+def as_of_option(func):
+    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                        help="截至日期（统计工作日数到这一天），默认今天，超过月末按月末。")(func)
+
+
+def dir_option(func):
+    return click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=".",
+                        show_default=True, help="工作区文件夹（含 kefu-xl.toml）。")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kefu-xl")
+def cli():
+    """kefu-xl：客服部门的 Excel 自动化工具。
+
+    \b
+    一个月的流程：
+      kefu-xl init 工作区            建立工作区（配置、名册、文件夹）
+      kefu-xl month open 2026-11     月初：读入 2026-11/inputs/帐户状态.xlsx，生成维护跟踪表
+      kefu-xl recalc 文件.xlsx       日常：检查、恢复公式、刷新汇总（Excel 中为 客服工具 → 重算）
+      kefu-xl check 文件.xlsx        只检查，不修改；有问题时退出码非 0
+      kefu-xl demo                   用内置演示数据走一遍完整流程
+    """
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@friendly
+def init(folder: Path):
+    """建立工作区 FOLDER：写入带注释的 kefu-xl.toml（全部规则默认值）、空白的
+    名册.xlsx 和当月的 inputs/ 文件夹。已有的文件不会被覆盖。"""
+    from .workspace import init_workspace
+    created = init_workspace(folder)
+    for path in created:
+        console.print(f"已创建 {path}")
+    if not created:
+        console.print(f"{folder} 已是 kefu-xl 工作区，没有改动。")
+    console.print("下一步：在 名册.xlsx 填写客服，把 帐户状态.xlsx 放进 YYYY-MM/inputs/，然后运行 kefu-xl month open YYYY-MM。")
+
+
+@cli.group()
+def month():
+    """按月操作：开月。"""
+
+
+@month.command("open")
+@click.argument("month_", metavar="YYYY-MM", type=MonthType())
+@dir_option
+@as_of_option
+@friendly
+def month_open(month_: Month, folder: Path, as_of):
+    """开月：读取 YYYY-MM/inputs/帐户状态.xlsx（或 .csv）和上月的维护跟踪表，生成
+    YYYY-MM/维护跟踪_YYYY-MM.xlsx。
+
+    \b
+    - 按周消耗分档，建议级别 = 档位对应级别；级别 = 上月级别与建议级别中较高者（只升不降）；
+    - 本月开户的帐户为新开客户，不计维护目标；
+    - 输入有错误时列出全部问题（文件、行、列、值），不生成任何文件。
+    """
+    from .workspace import open_month
+    outcome = open_month(folder, month_, as_of=as_of.date() if as_of else None)
+    for note in outcome.notes:
+        console.print(note)
+    for w in outcome.warnings:
+        console.print(f"[yellow]注意：[/]{w}")
+    show_problems(outcome.problems)
+    for path in outcome.created:
+        console.print(f"已生成 {path}（帐户 {outcome.counts.get('帐户', 0)} 个，其中新开客户 {outcome.counts.get('新开客户', 0)} 个）")
+
+
+def _print_outcome(outcome, verb: str) -> None:
+    result = outcome.result
+    for w in outcome.warnings:
+        console.print(f"[yellow]注意：[/]{w}")
+    if result.summary_rows:
+        table = Table(title=f"{outcome.path.name} 客服汇总")
+        for h in result.summary_headers:
+            table.add_column(h, justify="left" if h in ("客服", "星级") else "right")
+        for row in result.summary_rows:
+            table.add_row(*row)
+        console.print(table)
+    show_problems(result.problems)
+    if result.restored_total:
+        console.print(f"恢复了 {result.restored_total} 个被改动的公式单元格。")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="文件含 kefu-xl 无法保留的内容（图片、图表等）时仍然保存（会先备份）。")
+@as_of_option
+@friendly
+def recalc(file: Path, force: bool, as_of):
+    """重算 FILE（文件须已关闭）：检查数据、标出无效记录、恢复被改动的公式、
+    设置截至日期、刷新客服汇总，把全部问题写进「问题」表。
+
+    人工填写的单元格不会被改动；保存前旧文件备份到同目录的 .kefu-backup/。
+    Excel 中的 客服工具 → 重算 按钮做的是同一件事。
+    """
+    from .workbooks import recalc_file
+    outcome = recalc_file(file, force=force, as_of=as_of.date() if as_of else None)
+    _print_outcome(outcome, "重算")
+    if outcome.written:
+        console.print(f"已保存 {file}" + (f"（原文件备份在 {outcome.backup}）" if outcome.backup else ""))
+    else:
+        err_console.print(f"[bold red]{file.name} 结构不完整，没有保存。[/]")
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@as_of_option
+@friendly
+def check(file: Path, as_of):
+    """只检查 FILE，不做任何修改：列出全部问题。
+    有错误或警告时退出码为 1（可用于脚本），只有提示时为 0。"""
+    from .workbooks import recalc_file
+    outcome = recalc_file(file, write=False, as_of=as_of.date() if as_of else None)
+    _print_outcome(outcome, "检查")
+    serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
+    if serious:
+        sys.exit(1)
+    console.print("检查通过。")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="kefu-demo")
+@friendly
+def demo(folder: Path):
+    """用内置演示数据建立工作区 FOLDER（默认 ./kefu-demo）：8 位客服、约 300 个帐户、
+    一个月的工作记录（含无效记录），依次运行开月和重算，并打印客服汇总。
+    已存在的演示文件夹会先清空重建。"""
+    from .demo import run_demo
+    run_demo(folder, console)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,191 @@
+"""The rules' numbers: DOMAIN.md defaults, overridden by a workspace's kefu-xl.toml.
+
+The commented default file (templates/kefu-xl.toml) is the single source of the
+defaults: `kefu-xl init` copies it, and `load_config()` reads it first.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .records import Targets
+
+CONFIG_NAME = "kefu-xl.toml"
+LEVELS = ("一级", "二级", "三级")          # highest first
+STARS = ("一星", "二星", "三星")
+
+
+def default_config_text() -> str:
+    return resources.files("kefu_xl").joinpath("templates", CONFIG_NAME).read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class Band:
+    band: str
+    min_spend: Decimal
+    level: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every rule number kefu-xl uses; see templates/kefu-xl.toml for meanings."""
+    bands: tuple[Band, ...]
+    other_band: str
+    other_level: str
+    targets: dict[str, Targets]
+    hours: dict[str, Decimal]
+    capacity: dict[str, int]
+    daily_valid_target: Decimal
+    commission_rate: Decimal
+    due_balance_days: int
+    due_contract_days: int
+    deposit: Decimal
+    fine_per_missing: Decimal
+    min_working_days: int
+    extra_holidays: frozenset[date]
+    extra_workdays: frozenset[date]
+    source: str = "默认配置"
+
+
+class _Reader:
+    """Reads typed values out of the merged TOML dict, naming key and file on error."""
+
+    def __init__(self, data: dict, source: str):
+        self.data, self.source = data, source
+
+    def fail(self, key: str, what: str) -> ConfigError:
+        return ConfigError(f"配置文件 {self.source} 中的「{key}」{what}，请改正后再运行。")
+
+    def get(self, key: str) -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise self.fail(key, "缺失")
+            node = node[part]
+        return node
+
+    def number(self, key: str, value: Any = None, *, minimum: Decimal | None = Decimal(0),
+               integer: bool = False) -> Decimal:
+        value = self.get(key) if value is None else value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(key, f"应为数字，现在是「{value}」")
+        number = Decimal(str(value))
+        if integer and number != number.to_integral_value():
+            raise self.fail(key, f"应为整数，现在是「{value}」")
+        if minimum is not None and number < minimum:
+            raise self.fail(key, f"不能小于 {minimum}，现在是 {value}")
+        return number
+
+    def dates(self, key: str) -> frozenset[date]:
+        values = self.get(key)
+        if not isinstance(values, list):
+            raise self.fail(key, "应为日期列表，例如 [\"2027-01-01\"]")
+        out = set()
+        for v in values:
+            if isinstance(v, date):
+                out.add(v)
+                continue
+            try:
+                out.add(date.fromisoformat(str(v)))
+            except ValueError:
+                raise self.fail(key, f"中的「{v}」不是日期（应写成 2027-01-01）") from None
+        return frozenset(out)
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_config(data: dict, source: str) -> Config:
+    r = _Reader(data, source)
+    bands_raw = r.get("levels.bands")
+    if not isinstance(bands_raw, list) or not bands_raw:
+        raise r.fail("levels.bands", "应为非空的分档列表")
+    bands = []
+    for i, b in enumerate(bands_raw):
+        key = f"levels.bands[{i + 1}]"
+        if not isinstance(b, dict) or not {"band", "min", "level"} <= b.keys():
+            raise r.fail(key, "应写成 { band = \"A\", min = 2000, level = \"一级\" }")
+        if b["level"] not in LEVELS:
+            raise r.fail(key + ".level", f"应为 一级/二级/三级 之一，现在是「{b['level']}」")
+        bands.append(Band(str(b["band"]), r.number(key + ".min", b["min"]), b["level"]))
+    for prev, cur in zip(bands, bands[1:]):
+        if cur.min_spend >= prev.min_spend:
+            raise r.fail("levels.bands", f"应按下限从高到低排列（{prev.band} 档之后是 {cur.band} 档）")
+    if bands[-1].min_spend <= 0:
+        raise r.fail("levels.bands", "最后一档的下限应大于 0（0 和空白属于 other_band）")
+    other_level = r.get("levels.other_level")
+    if other_level not in LEVELS:
+        raise r.fail("levels.other_level", f"应为 一级/二级/三级 之一，现在是「{other_level}」")
+
+    targets, hours = {}, {}
+    for level in LEVELS:
+        base = f"targets.{level}"
+        targets[level] = Targets(*(int(r.number(f"{base}.{k}", integer=True))
+                                   for k in ("phone", "visit", "report", "optimize")))
+        hours[level] = r.number(f"{base}.hours")
+    capacity = {star: int(r.number(f"capacity.{star}", integer=True)) for star in STARS}
+    rate = r.number("renewal.commission_rate")
+    if rate > 1:
+        raise r.fail("renewal.commission_rate", f"是比例，应在 0 到 1 之间（1% 写 0.01），现在是 {rate}")
+    return Config(
+        bands=tuple(bands),
+        other_band=str(r.get("levels.other_band")),
+        other_level=other_level,
+        targets=targets,
+        hours=hours,
+        capacity=capacity,
+        daily_valid_target=r.number("work.daily_valid_target"),
+        commission_rate=rate,
+        due_balance_days=int(r.number("renewal.due_balance_days", integer=True)),
+        due_contract_days=int(r.number("renewal.due_contract_days", integer=True)),
+        deposit=r.number("orders.deposit"),
+        fine_per_missing=r.number("orders.fine_per_missing"),
+        min_working_days=int(r.number("refunds.min_working_days", integer=True)),
+        extra_holidays=r.dates("calendar.holidays"),
+        extra_workdays=r.dates("calendar.workdays"),
+        source=source,
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Defaults, overridden by `path` (a kefu-xl.toml) when given and present."""
+    defaults = tomllib.loads(default_config_text())
+    if path is None or not path.exists():
+        return parse_config(defaults, "默认配置")
+    try:
+        override = tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"配置文件 {path} 格式有误：{e}。请对照 kefu-xl init 生成的示例修改。") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码，请用 UTF-8 保存。") from None
+    return parse_config(_merge(defaults, override), str(path))
+
+
+def find_workspace(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds kefu-xl.toml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).exists():
+            return folder
+    return None
+
+
+def config_for(path: Path) -> Config:
+    """The config that applies to a file or folder inside a workspace."""
+    ws = find_workspace(path if path.is_dir() else path.parent)
+    return load_config(ws / CONFIG_NAME if ws else None)
+
+

@@ -1,0 +1,1 @@
+"""Reading input files (xlsx/csv, encodings, messy values) and writing workbooks safely."""

@@ -1,0 +1,110 @@
+"""Saving workbooks without losing anyone's data.
+
+Every write goes through `save_workbook`: refuse when the file is open in Excel/WPS/
+LibreOffice, refuse when openpyxl would drop content (unless forced), write to a temp
+file beside the target, keep a timestamped backup of the previous version in
+`.kefu-backup/`, then atomically replace.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import FileLockedError, UnsafeToWriteError
+
+BACKUP_DIR = ".kefu-backup"
+
+# Parts of an .xlsx that openpyxl does not carry through a load/save.
+_DROPPED_PARTS = {
+    "xl/drawings/": "图片、形状或图表",
+    "xl/charts/": "图表",
+    "xl/media/": "图片",
+    "xl/pivotTables/": "数据透视表",
+    "xl/slicers/": "切片器",
+    "xl/timelines/": "日程表",
+    "xl/threadedComments/": "新版批注（会话式批注）",
+    "xl/ctrlProps/": "表单控件",
+    "xl/activeX/": "ActiveX 控件",
+    "xl/vbaProject.bin": "宏（VBA）",
+}
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files that Excel/WPS (~$name) and LibreOffice (.~lock.name#) leave beside an open file."""
+    names = {f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"}
+    return [path.parent / n for n in names if (path.parent / n).exists()]
+
+
+def check_not_open(path: Path) -> None:
+    locks = lock_files(path)
+    if locks:
+        raise FileLockedError(
+            f"{path.name} 正在被 Excel/WPS/LibreOffice 打开（发现锁文件 {locks[0].name}），kefu-xl 没有修改它。"
+            f"请先保存并关闭该文件再运行；如果文件已关闭，可能是程序异常退出留下的锁文件，删除 {locks[0]} 即可。")
+
+
+def droppable_content(path: Path) -> list[str]:
+    """What saving this file through openpyxl would lose (Chinese names), empty when nothing."""
+    if not path.exists():
+        return []
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except zipfile.BadZipFile:
+        return []
+    found = []
+    for prefix, label in _DROPPED_PARTS.items():
+        if any(n.startswith(prefix) for n in names) and label not in found:
+            found.append(label)
+    return found
+
+
+def check_droppable(path: Path, force: bool = False) -> list[str]:
+    """Raise UnsafeToWriteError when content would be dropped, unless `force` (then return it)."""
+    lost = droppable_content(path)
+    if lost and not force:
+        raise UnsafeToWriteError(
+            f"{path.name} 中有 kefu-xl 无法保留的内容：{'、'.join(lost)}。为免丢失，kefu-xl 没有修改它。"
+            f"请把这些内容移到另一个文件，或确认可以丢弃后加 --force 重新运行（原文件会先备份到 {BACKUP_DIR}/）。")
+    return lost
+
+
+def backup(path: Path, now: datetime | None = None) -> Path | None:
+    """Copy `path` into .kefu-backup/ beside it with a timestamp; None when there is nothing to back up."""
+    if not path.exists():
+        return None
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    return target
+
+
+def atomic_write(path: Path, write) -> Path | None:
+    """Call write(tmp_path), then back up the old file and atomically move tmp into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~kefu-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        saved = backup(path)
+        os.replace(tmp, path)
+        return saved
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def save_workbook(wb, path: Path, *, force: bool = False) -> Path | None:
+    """Save an openpyxl workbook safely; returns the backup path (None for a new file)."""
+    check_not_open(path)
+    check_droppable(path, force)
+    return atomic_write(path, wb.save)

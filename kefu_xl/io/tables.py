@@ -1,0 +1,164 @@
+"""Reading a table of an input file (xlsx or csv) by header text.
+
+The header may sit under a title row (any of the first 10 rows), columns may be in any
+order and extra columns are ignored. Every problem of a file is collected, not raised.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..errors import InputFileError
+from ..records import Problem
+from .values import is_blank, normalize
+
+HEADER_SCAN_ROWS = 10
+
+
+@dataclass
+class Table:
+    """Rows of one sheet as {header: raw value}, with the sheet row of each."""
+    file: str
+    sheet: str
+    headers: dict[str, int]                  # header text -> 1-based column
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, row: int | None, column: str, code: str, message: str, **kw) -> Problem:
+        p = Problem(self.file, self.sheet, row, column, code, message, **kw)
+        self.problems.append(p)
+        return p
+
+
+def find_input(folder: Path, stem: str) -> Path:
+    """`stem`.xlsx or `stem`.csv in `folder`; a clear error saying where it looked."""
+    for suffix in (".xlsx", ".csv"):
+        candidate = folder / f"{stem}{suffix}"
+        if candidate.exists():
+            return candidate
+    for suffix in (".xls", ".et", ".ods"):
+        if (folder / f"{stem}{suffix}").exists():
+            raise InputFileError(f"找到了 {folder / (stem + suffix)}，但 kefu-xl 只读 .xlsx 或 .csv："
+                                 f"请在 Excel/WPS 中「另存为」Excel 工作簿 (.xlsx) 后再运行。")
+    raise InputFileError(f"没有找到输入文件 {stem}.xlsx 或 {stem}.csv（查找位置：{folder}）。"
+                         f"请把导出的文件放到该文件夹后再运行。")
+
+
+def header_key(value) -> str:
+    return normalize(str(value)).replace(" ", "") if not is_blank(value) else ""
+
+
+def _grid_from_csv(path: Path) -> list[list[object]]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputFileError(f"{path.name} 是空文件，请重新导出。")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputFileError(f"{path.name} 的编码无法识别（支持 UTF-8 和 GBK），请用「CSV UTF-8」重新导出。")
+    dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+
+
+def open_workbook(path: Path, *, data_only: bool = True, read_only: bool = False):
+    """openpyxl workbook, or an InputFileError saying in Chinese what is wrong."""
+    if not path.exists():
+        raise InputFileError(f"文件不存在：{path}")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path.name} 是空文件（0 字节），请重新导出或从备份恢复。")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputFileError(f"{path.name} 是旧版 .xls 格式：请在 Excel/WPS 中另存为 .xlsx 后再运行。")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise InputFileError(f"{path.name} 不是 .xlsx 文件（可能是加密的工作簿或旧版 .xls）："
+                                 f"请取消密码保护，或另存为 .xlsx 后再运行。")
+        return openpyxl.load_workbook(path, data_only=data_only, read_only=read_only)
+    except InputFileError:
+        raise
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as e:
+        raise InputFileError(f"{path.name} 不是有效的 Excel 工作簿，或文件已损坏（{type(e).__name__}）："
+                             f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None
+
+
+def _merged_header_cells(ws, header_row: int) -> list[str]:
+    return [str(r) for r in ws.merged_cells.ranges if r.min_row <= header_row <= r.max_row]
+
+
+def locate_header(grid: list[list[object]], wanted: list[str]) -> tuple[int, dict[str, int]]:
+    """(0-based row index, {header: 1-based column}) of the row matching most of `wanted`."""
+    wanted_keys = {header_key(w): w for w in wanted}
+    best = (-1, 0, {})
+    for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        found = {}
+        for j, value in enumerate(row):
+            key = header_key(value)
+            if key in wanted_keys and wanted_keys[key] not in found:
+                found[wanted_keys[key]] = j + 1
+        if len(found) > best[1]:
+            best = (i, len(found), found)
+    return best[0], best[2]
+
+
+def table_from_grid(grid: list[list[object]], file: str, sheet: str, required: list[str],
+                    optional: list[str] = (), first_row: int = 1) -> Table:
+    index, headers = locate_header(grid, [*required, *optional])
+    table = Table(file, sheet, headers)
+    missing = [h for h in required if h not in headers]
+    if missing:
+        found = [str(v).strip() for v in (grid[index] if index >= 0 else []) if not is_blank(v)]
+        table.problem(first_row + max(index, 0) if index >= 0 else None, "、".join(missing),
+                      "MISSING_HEADER",
+                      f"缺少表头「{'」「'.join(missing)}」。找到的表头是：{'、'.join(found) or '（没有）'}。"
+                      f"请检查拼写，或重新导出完整的表格。")
+        return table
+    for i in range(index + 1, len(grid)):
+        raw = grid[i]
+        values = {h: (raw[c - 1] if c - 1 < len(raw) else None) for h, c in headers.items()}
+        if all(is_blank(v) for v in values.values()):
+            continue
+        table.rows.append((first_row + i, values))
+    return table
+
+
+def read_table(path: Path, required: list[str], optional: list[str] = (),
+               sheet: str | None = None) -> Table:
+    """Read the table of `path` (first sheet unless `sheet`), headers by text."""
+    if path.suffix.lower() == ".csv":
+        return table_from_grid(_grid_from_csv(path), path.name, "", required, optional)
+    wb = open_workbook(path)
+    try:
+        if sheet and sheet in wb.sheetnames:
+            ws = wb[sheet]
+        else:
+            ws = next((w for w in wb.worksheets if w.sheet_state == "visible"), wb.worksheets[0])
+        grid = [list(r) for r in ws.iter_rows(values_only=True)]
+        table = table_from_grid(grid, path.name, ws.title, required, optional)
+        if table.headers and not table.problems:
+            header_row = next(r for r in range(1, HEADER_SCAN_ROWS + 1)
+                              if any(ws.cell(r, c).value is not None
+                                     and header_key(ws.cell(r, c).value) == header_key(h)
+                                     for h, c in table.headers.items()))
+            merged = _merged_header_cells(ws, header_row)
+            if merged:
+                table.problem(header_row, "", "MERGED_HEADER",
+                              f"表头行有合并单元格（{'、'.join(merged)}）：请取消合并，让每列只有一个表头。")
+        return table
+    finally:
+        wb.close()

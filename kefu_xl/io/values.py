@@ -1,0 +1,132 @@
+"""Turning the values people type into numbers, dates and text.
+
+Each parser returns the parsed value, or raises `ValueError` with a Chinese reason;
+the table reader turns that into a Problem naming file, sheet, row and column.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+EXCEL_EPOCH = date(1899, 12, 30)
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def normalize(text: str) -> str:
+    """Full-width digits, letters and punctuation to ASCII (NFKC), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_text(value) -> str:
+    """Text as typed, trimmed; numbers that are whole become "1001", not "1001.0"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return _as_date(value).isoformat()
+    return str(value).strip()
+
+
+def parse_id(value) -> str:
+    """An identifier (帐户ID, 订单号…): trimmed, full-width normalised, inner spaces removed."""
+    return re.sub(r"\s+", "", normalize(parse_text(value)))
+
+
+def parse_decimal(value) -> Decimal | None:
+    """A number: 5,000.50 / ５０００ / ¥1,200 / 1200元 / 1 200 → Decimal; blank → None."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("应为数字")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # repr gives the shortest string that round-trips: 0.1 stays 0.1
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    text = normalize(str(value))
+    text = re.sub(r"[\s,¥￥$]|元$|人民币", "", text)
+    if text.startswith("(") and text.endswith(")"):
+        text = "-" + text[1:-1]
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("不是数字") from None
+    if not number.is_finite():
+        raise ValueError("不是数字")
+    return number
+
+
+def parse_int(value) -> int | None:
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise ValueError("应为整数")
+    return int(number)
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def parse_date(value) -> date | None:
+    """2026/11/3, 2026-11-03, 2026年11月3日, 20261103, Excel serials, real dates → date."""
+    if is_blank(value):
+        return None
+    if isinstance(value, (datetime, date)):
+        return _as_date(value)
+    if isinstance(value, bool):
+        raise ValueError("不是日期")
+    if isinstance(value, (int, float, Decimal)):
+        serial = float(value)
+        if 1 <= serial < 2958466:  # Excel's range: 1900-01-01 … 9999-12-31
+            return EXCEL_EPOCH + timedelta(days=int(serial))
+        raise ValueError("不是日期")
+    text = normalize(str(value))
+    text = re.sub(r"\s+\d{1,2}:\d{2}(:\d{2})?$", "", text)  # drop a time part
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                raise ValueError("日期不存在") from None
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return parse_date(float(text))
+    raise ValueError("不是日期（请写成 2026-11-03）")
+
+
+def parse_yes_no(value) -> bool | None:
+    """是/否, 有/无, ✓/空, Y/N, true/false."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = normalize(str(value)).lower()
+    if text in {"是", "有", "✓", "✔", "√", "y", "yes", "true", "1", "对"}:
+        return True
+    if text in {"否", "无", "✗", "×", "x", "n", "no", "false", "0", "不"}:
+        return False
+    raise ValueError("应为 是/否")
+
+
+def looks_like_formula(value) -> bool:
+    """True when a text value would be taken as a formula by a spreadsheet."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)

@@ -1,0 +1,1 @@
+"""One module per workbook kind: its declaration and how it is built and recalculated."""

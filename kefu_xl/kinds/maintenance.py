@@ -1,0 +1,537 @@
+"""维护跟踪_YYYY-MM.xlsx (kind maintenance): accounts, levels, targets, daily work and
+completion ratios (DOMAIN §4–5). The declaration below is the single source for the
+workbook's layout and formulas; `recalc` computes the same figures in Python."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..config import LEVELS, STARS, Config
+from ..io.values import is_blank
+from ..month import Month
+from ..records import (Account, AccountStatus, Problem, Severity, StaffMember, StaffSummary, Targets,
+                       WorkRecord)
+from ..rules import completion as rules
+from ..rules.levels import (is_downgrade, level_rank, opening_level, spend_band, suggested_level,
+                            targets_for)
+from openpyxl.styles import Font
+
+from ..sheets.build import (FONT, Formula, apply_sheet_features, build_workbook, register_styles, set_cell,
+                            style_name, write_formulas, write_meta, write_rows)
+from ..sheets.layout import find_layout, resolve
+from ..sheets.read import SheetData, read_sheet, write_problem_sheet
+from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
+from .base import RecalcContext, RecalcResult, cell_date, cell_number, cell_text
+
+KIND = "maintenance"
+TITLE = "月度维护跟踪表"
+ACCOUNTS, WORK, SUMMARY, CALENDAR = "帐户", "工作记录", "客服汇总", "工作日历"
+AS_OF = "截至日期"
+TOTAL_LABEL = "合计"
+NEW_CLIENT_NOTE = "新开客户：本月在新客户跟踪表服务，不计维护目标"
+ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
+
+RED, ORANGE, YELLOW = "FFC7CE", "FFEB9C", "FFF2CC"
+
+
+def file_name(month: Month) -> str:
+    return f"维护跟踪_{month}.xlsx"
+
+
+def _xl_list(values) -> str:
+    return "{" + ",".join(f'"{v}"' if isinstance(v, str) else str(v) for v in values) + "}"
+
+
+def _band_formula(config: Config) -> str:
+    formula = f'"{config.other_band}"'
+    for band in reversed(config.bands):
+        formula = f'IF([周消耗]>={band.min_spend},"{band.band}",{formula})'
+    return f'IF(NOT(ISNUMBER([周消耗])),"{config.other_band}",{formula})'
+
+
+def _target_formula(config: Config, field: str) -> str:
+    values = [getattr(config.targets[level], field) for level in LEVELS]
+    return f'IF([帐户ID]="","",IFERROR(INDEX({_xl_list(values)},MATCH([级别],{_xl_list(LEVELS)},0)),0))'
+
+
+def spec(config: Config, month: Month) -> WorkbookSpec:
+    bands = [b.band for b in config.bands] + [config.other_band]
+    band_levels = [b.level for b in config.bands] + [config.other_level]
+    fields = ("phone", "visit", "report", "optimize")
+    target_cols = [f"{item}目标" for item, _ in ITEMS]
+    done_cols = [f"{item}完成" for item, _ in ITEMS]
+    blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
+    in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
+    phone_rank = (f'COUNTIFS([工作记录!帐户ID],[帐户ID],[工作记录!工作类型],"电话拜访",[工作记录!沟通对象],"决策人",'
+                  f'[工作记录!日期],">="&{month.excel_first()},[工作记录!日期],"<"&[日期])'
+                  f'+COUNTIFS([^帐户ID],[帐户ID],[^工作类型],"电话拜访",[^沟通对象],"决策人",[^日期],[日期])+1')
+    phone_plan = "INDEX([帐户!电话拜访目标],MATCH([帐户ID],[帐户!帐户ID],0))"
+    accounts = SheetSpec(
+        name=ACCOUNTS,
+        title=f"{month.label} {TITLE}",
+        key="帐户ID",
+        buffer_rows=50,
+        row_markers=("帐户ID",),
+        help="每个维护帐户一行：级别与目标在开月时生成，完成数由工作记录自动统计。",
+        columns=(
+            Column("帐户ID", Role.INPUT, Type.ID, help="广告平台帐户ID（来自帐户状态表）。"),
+            Column("客户名称", Role.INPUT, Type.TEXT, width=24, help="客户（公司）名称。"),
+            Column("客服", Role.INPUT, Type.TEXT, help="负责该帐户的客服，须与名册一致。"),
+            Column("行业", Role.INPUT, Type.TEXT, help="客户所属行业。"),
+            Column("周消耗", Role.INPUT, Type.MONEY, help="近一周消耗（元），来自帐户状态表。"),
+            Column("消耗档", Role.DERIVED, Type.TEXT, _band_formula(config),
+                   help="按周消耗分档 A–I（≥2000 A，775 B，400 C，200 D，125 E，75 F，25 G，>0 H，0 为 I）。"),
+            Column("上月级别", Role.INPUT, Type.TEXT, dropdown=LEVELS,
+                   help="开月时从上月跟踪表复制；上月不在维护中的帐户为空。"),
+            Column("建议级别", Role.DERIVED, Type.TEXT,
+                   f'IFERROR(INDEX({_xl_list(band_levels)},MATCH([消耗档],{_xl_list(bands)},0)),"{config.other_level}")',
+                   help="消耗档对应的级别：A–C 一级，D–F 二级，G–I 三级。"),
+            Column("级别", Role.INPUT, Type.TEXT, dropdown=LEVELS,
+                   help="本月执行级别：开月时取上月级别与建议级别中较高者（只升不降）；客服经理可调整，"
+                        "重算时记为「人工调整」，低于上月级别列为问题。新开客户留空（不计维护目标）。"),
+            *(Column(col, Role.DERIVED, Type.INT, _target_formula(config, f),
+                     help=f"按级别的每月{item}目标次数。") for col, f, (item, _) in zip(target_cols, fields, ITEMS)),
+            *(Column(col, Role.DERIVED, Type.INT,
+                     f'IF([帐户ID]="","",COUNTIFS([工作记录!帐户ID],[帐户ID],[工作记录!工作类型],"{wt}",'
+                     f'[工作记录!有效],"是"))',
+                     help=f"工作记录中本帐户有效的「{wt}」次数。") for col, (_, wt) in zip(done_cols, ITEMS)),
+            Column("完成率", Role.DERIVED, Type.RATIO,
+                   'IF(OR([帐户ID]="",N([目标合计])=0),"",[完成合计]/[目标合计])',
+                   help="Σ MIN(完成, 目标) ÷ Σ 目标（四项合计；超额不计）。无目标时为空。"),
+            Column("目标合计", Role.DERIVED, Type.INT,
+                   'IF([帐户ID]="","",' + "+".join(f"[{c}]" for c in target_cols) + ")",
+                   help="四项目标之和。"),
+            Column("完成合计", Role.DERIVED, Type.INT,
+                   'IF([帐户ID]="","",' + "+".join(f"MIN([{d}],[{t}])" for d, t in zip(done_cols, target_cols)) + ")",
+                   help="四项 MIN(完成, 目标) 之和（超出目标的部分不计）。"),
+            Column("开户日期", Role.INPUT, Type.DATE, help="开户日期；本月开户的为新开客户，不计维护目标。"),
+            Column("备注", Role.COMPUTED, Type.TEXT, width=36, help="重算时填写：新开客户、人工调整级别等说明。"),
+        ),
+        highlights=(
+            Highlight(f"IFERROR(MATCH([级别],{_xl_list(LEVELS)},0)>MATCH([上月级别],{_xl_list(LEVELS)},0),FALSE)",
+                      RED, ("级别", "上月级别")),
+            Highlight('AND([帐户ID]<>"",[级别]<>"",ISERROR(MATCH([级别],' + _xl_list(LEVELS) + ',0)))', RED, ("级别",)),
+        ),
+    )
+    work = SheetSpec(
+        name=WORK,
+        title=f"{month.label} 每日工作记录",
+        key="日期",
+        buffer_rows=1000,
+        row_markers=("日期", "帐户ID", "工作类型"),
+        help="客服每天填写：与决策人的有效沟通才计入完成数。",
+        columns=(
+            Column("日期", Role.INPUT, Type.DATE, help="工作日期（本月内）。"),
+            Column("客服", Role.INPUT, Type.TEXT, help="做这项工作的客服（代班时填代班人）。"),
+            Column("帐户ID", Role.INPUT, Type.ID, help="帐户ID，须在「帐户」表中。"),
+            Column("工作类型", Role.INPUT, Type.TEXT, dropdown=rules.WORK_TYPES,
+                   help="电话拜访/上门拜访/报表发送/帐户优化 计入对应目标；其余计入有效工作数。"),
+            Column("沟通对象", Role.INPUT, Type.TEXT, dropdown=rules.CONTACTS,
+                   help="只有与决策人（广告负责人）的沟通才有效。"),
+            Column("内容摘要", Role.INPUT, Type.TEXT, width=40, help="沟通内容摘要。"),
+            Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
+                   help="是：决策人、帐户存在、日期在本月、电话拜访未超计划。"),
+            Column("无效原因", Role.DERIVED, Type.TEXT,
+                   f'IF({blank},"",IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
+                   f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
+                   f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
+                   f'IF([工作类型]<>"电话拜访","",IF({phone_rank}>{phone_plan},"{rules.REASON_OVER_PLAN}",""))))))',
+                   width=12, help="非决策人 / 帐户不存在 / 日期不在本月 / 超计划（超出本月电话拜访目标的次数，按日期先后、同日按行序）。"),
+        ),
+        highlights=(Highlight('[有效]="否"', RED),),
+    )
+    summary = SheetSpec(
+        name=SUMMARY,
+        title=f"{month.label} 客服完成情况汇总",
+        key="客服",
+        buffer_rows=0,
+        row_markers=("客服",),
+        anchors=(Anchor(AS_OF, Type.DATE, "统计工作日数的截止日期：重算时设为当天（不超过月末），可手改后在 Excel 中查看。"),),
+        help="每位客服一行，最后一行为团队合计。",
+        columns=(
+            Column("客服", Role.COMPUTED, Type.TEXT, help="名册中在职的客服，以及帐户/工作记录中出现的其他姓名。"),
+            Column("星级", Role.COMPUTED, Type.TEXT, help="来自名册。"),
+            Column("帐户数", Role.DERIVED, Type.INT, 'IF([客服]="","",COUNTIF([帐户!客服],[客服]))',
+                   help="「帐户」表中该客服负责的帐户数。"),
+            Column("容量", Role.DERIVED, Type.INT,
+                   f'IF([客服]="","",IFERROR(INDEX({_xl_list([config.capacity[s] for s in STARS])},'
+                   f'MATCH([星级],{_xl_list(STARS)},0)),""))',
+                   help="按星级可维护的帐户数。"),
+            Column("超容量", Role.DERIVED, Type.TEXT, 'IF(OR([客服]="",[容量]=""),"",IF([帐户数]>[容量],"是","否"))',
+                   help="帐户数超过容量时为「是」。"),
+            Column("目标合计", Role.DERIVED, Type.INT, 'IF([客服]="","",SUMIF([帐户!客服],[客服],[帐户!目标合计]))',
+                   help="该客服所有帐户的目标合计。"),
+            Column("完成合计", Role.DERIVED, Type.INT, 'IF([客服]="","",SUMIF([帐户!客服],[客服],[帐户!完成合计]))',
+                   help="该客服所有帐户的 MIN(完成, 目标) 合计。"),
+            Column("完成率", Role.DERIVED, Type.RATIO, 'IF(N([目标合计])=0,"",[完成合计]/[目标合计])',
+                   help="任务完成比例 = 完成合计 ÷ 目标合计，用于工资计算。"),
+            Column("有效工作数", Role.DERIVED, Type.INT,
+                   'IF([客服]="","",COUNTIFS([工作记录!客服],[客服],[工作记录!有效],"是"))',
+                   help="该客服做的有效工作条数（代班工作计入做事的人）。"),
+            Column("工作日数", Role.DERIVED, Type.INT,
+                   f'COUNTIFS([工作日历!日期],">="&{month.excel_first()},[工作日历!日期],"<="&[@截至日期])',
+                   help="本月 1 日至截至日期的法定工作日数（含调休上班日）。"),
+            Column("日均有效工作", Role.DERIVED, Type.NUMBER,
+                   'IF(N([工作日数])=0,"",[有效工作数]/[工作日数])', help="有效工作数 ÷ 工作日数。"),
+            Column("达标", Role.DERIVED, Type.TEXT,
+                   f'IF([日均有效工作]="","",IF([日均有效工作]>={config.daily_valid_target},"是","否"))',
+                   help=f"日均有效工作 ≥ {config.daily_valid_target} 为达标（每天保证 4 个有效电话）。"),
+        ),
+        highlights=(Highlight('[超容量]="是"', RED, ("帐户数", "容量", "超容量")),
+                    Highlight('[达标]="否"', ORANGE, ("日均有效工作", "达标"))),
+    )
+    calendar = SheetSpec(
+        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False,
+        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（含调休上班日），供工作日数公式使用。"),),
+    )
+    notes = (
+        "蓝色表头的列手工填写；灰色表头的列是自动公式，请勿修改（工作表已保护，无密码，可在「审阅」中撤销保护）。",
+        "点击 客服工具 → 重算（或在命令行运行 kefu-xl recalc 文件名）会检查数据、恢复被改动的公式并刷新汇总，问题列在「问题」表。",
+        "服务标准：一级 电话4/上门1/报表5/优化2（约10.3小时/月），在线实时回复、邮件当天回复；"
+        "二级 电话2/报表1/优化1（约3.5小时），邮件24小时内回复；三级 电话1/报表1/优化1（约2小时），邮件48小时内回复。",
+        "有效工作：沟通对象为决策人、帐户存在、日期在本月；电话拜访超出本月目标次数的记为无效（超计划）。",
+    )
+    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, summary, calendar), notes=notes)
+
+
+# --------------------------------------------------------------------------- month open
+
+def opening_rows(statuses: list[AccountStatus], previous_levels: dict[str, str], month: Month,
+                 config: Config) -> list[dict]:
+    """帐户 rows for a new month: levels only go up; new clients of the month get no level."""
+    rows = []
+    for s in statuses:
+        previous = previous_levels.get(rules.id_key(s.account_id), "")
+        new_client = month.contains(s.opened)
+        level = "" if new_client else opening_level(previous, suggested_level(s.weekly_spend, config))
+        rows.append({
+            "帐户ID": s.account_id, "客户名称": s.client, "客服": s.staff, "行业": s.industry,
+            "周消耗": s.weekly_spend, "上月级别": previous, "级别": level, "开户日期": s.opened,
+            "备注": NEW_CLIENT_NOTE if new_client else "",
+        })
+    return rows
+
+
+def build(config: Config, month: Month, calendar, account_rows: list[dict], roster: list[StaffMember],
+          as_of, meta: dict | None = None):
+    """A new tracker workbook with the given 帐户 rows and an empty 工作记录."""
+    wspec = spec(config, month)
+    staff = summary_staff(roster, [r["客服"] for r in account_rows], [])
+    titles = {s.name: s.title for s in wspec.sheets}
+    data = {ACCOUNTS: account_rows, WORK: [],
+            SUMMARY: [{"客服": m.name, "星级": m.star} for m in staff],
+            CALENDAR: [{"日期": d} for d in calendar.workdays_between(month.first, month.last)]}
+    wb, layouts = build_workbook(wspec, titles, data, {SUMMARY: {AS_OF: as_of}}, {"month": str(month), **(meta or {})})
+    write_total_row(wb[SUMMARY], layouts, wspec.sheet(SUMMARY), len(staff))
+    write_problem_sheet(wb, [], before="说明")
+    return wb
+
+
+# --------------------------------------------------------------------------- recalc
+
+def summary_staff(roster: list[StaffMember] | None, account_staff: list[str],
+                  work_staff: list[str]) -> list[StaffMember]:
+    """客服汇总 rows: active roster staff, then any other name met in 帐户 or 工作记录."""
+    members = [m for m in (roster or []) if m.active]
+    known = {m.name for m in roster or []}
+    for name in [*account_staff, *work_staff]:
+        if name and name not in known:
+            members.append(StaffMember(name, ""))
+            known.add(name)
+    return members
+
+
+def write_total_row(ws, layouts, sheet: SheetSpec, n_staff: int) -> None:
+    """The team row under the staff rows: sums, and ratios of the sums."""
+    layout = layouts[sheet.name]
+    first = layout.first_data_row
+    r = first + n_staff
+    last = r - 1
+    col = layout.letter
+
+    def rng(h):
+        return f"{col(h)}{first}:{col(h)}{max(last, first)}" if n_staff else None
+
+    values = {
+        "客服": TOTAL_LABEL, "星级": "",
+        "帐户数": f"=SUM({rng('帐户数')})", "容量": f"=SUM({rng('容量')})", "超容量": "",
+        "目标合计": f"=SUM({rng('目标合计')})", "完成合计": f"=SUM({rng('完成合计')})",
+        "完成率": f'=IF({col("目标合计")}{r}=0,"",{col("完成合计")}{r}/{col("目标合计")}{r})',
+        "有效工作数": f"=SUM({rng('有效工作数')})",
+        "工作日数": resolve(sheet.column("工作日数").formula, layouts, sheet.name, r),
+        "日均有效工作": (f'=IF(OR({col("工作日数")}{r}=0,COUNTA({rng("客服")})=0),"",'
+                     f'{col("有效工作数")}{r}/{col("工作日数")}{r}/COUNTA({rng("客服")}))'),
+        "达标": "",
+    }
+    if not n_staff:
+        values = {k: (0 if str(v).startswith("=SUM") else v) for k, v in values.items()}
+        values["日均有效工作"] = ""
+    for c in sheet.columns:
+        cell = ws.cell(r, layout.columns[c.header])
+        v = values[c.header]
+        set_cell(cell, Formula(v) if isinstance(v, str) and v.startswith("=") else v,
+                 style_name(Role.DERIVED, c.type))
+        cell.font = Font(name=FONT, size=10, bold=True)
+
+
+def _read_accounts(data: SheetData, ctx: RecalcContext, problems: list[Problem]) -> list[Account]:
+    accounts, seen = [], {}
+    for row, v in data.rows:
+        account_id = cell_text(v["帐户ID"])
+        key = rules.id_key(account_id)
+        if key in seen:
+            problems.append(Problem(ctx.file, ACCOUNTS, row, "帐户ID", "DUPLICATE_ACCOUNT",
+                                    f"帐户ID「{account_id}」与第 {seen[key]} 行重复：每个帐户只能有一行，请删除或合并重复行。"))
+        else:
+            seen[key] = row
+        spend = cell_number(v["周消耗"])
+        if spend is None and not is_blank(v["周消耗"]):
+            problems.append(Problem(ctx.file, ACCOUNTS, row, "周消耗", "NOT_A_NUMBER",
+                                    f"周消耗「{v['周消耗']}」不是数字，按 0 分档。请填写数字。", Severity.WARNING))
+        accounts.append(Account(account_id, cell_text(v["客户名称"]), cell_text(v["客服"]), cell_text(v["行业"]),
+                                spend, cell_text(v["上月级别"]), cell_text(v["级别"]), cell_date(v["开户日期"]), row))
+    return accounts
+
+
+def _read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem]) -> list[WorkRecord]:
+    records = []
+    for row, v in data.rows:
+        day = cell_date(v["日期"])
+        if day is None:
+            what = "没有填写" if is_blank(v["日期"]) else f"「{v['日期']}」不是日期（可能是文字）"
+            problems.append(Problem(ctx.file, WORK, row, "日期", "NOT_A_DATE",
+                                    f"日期{what}，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}。"))
+        records.append(WorkRecord(day, cell_text(v["客服"]), cell_text(v["帐户ID"]), cell_text(v["工作类型"]),
+                                  cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
+    return records
+
+
+def account_targets(accounts: list[Account], config: Config) -> list[Targets]:
+    return [targets_for(a.level, config) for a in accounts]
+
+
+def account_note(account: Account, month: Month, config: Config) -> str:
+    if not account.level and month.contains(account.opened):
+        return NEW_CLIENT_NOTE
+    suggested = suggested_level(account.weekly_spend, config)
+    expected = opening_level(account.previous_level, suggested)
+    if account.level and account.level != expected:
+        note = f"人工调整（建议{suggested}"
+        note += f"，上月{account.previous_level}）" if account.previous_level else "）"
+        if is_downgrade(account.level, account.previous_level):
+            note += "；低于上月级别"
+        return note
+    return ""
+
+
+def check_accounts(accounts: list[Account], roster_names: set[str] | None, ctx: RecalcContext,
+                   problems: list[Problem]) -> None:
+    for a in accounts:
+        if a.level and level_rank(a.level) is None:
+            problems.append(Problem(ctx.file, ACCOUNTS, a.row, "级别", "BAD_LEVEL",
+                                    f"级别「{a.level}」无效，应为 一级/二级/三级；目标按 0 计算。"))
+        elif not a.level and not ctx.month.contains(a.opened):
+            problems.append(Problem(ctx.file, ACCOUNTS, a.row, "级别", "NO_LEVEL",
+                                    "级别为空：该帐户没有维护目标。非本月新开客户请选择级别。", Severity.WARNING))
+        if is_downgrade(a.level, a.previous_level):
+            problems.append(Problem(ctx.file, ACCOUNTS, a.row, "级别", "LEVEL_DOWN",
+                                    f"级别从上月{a.previous_level}降为{a.level}：原则上只能升不能降，请客服经理确认。",
+                                    Severity.WARNING))
+        elif a.level and a.level != opening_level(a.previous_level, suggested_level(a.weekly_spend, ctx.config)):
+            problems.append(Problem(ctx.file, ACCOUNTS, a.row, "级别", "LEVEL_MANUAL",
+                                    f"级别为人工调整：{a.level}（建议{suggested_level(a.weekly_spend, ctx.config)}），已保留。",
+                                    Severity.INFO))
+        if roster_names is not None and a.staff and a.staff not in roster_names:
+            problems.append(Problem(ctx.file, ACCOUNTS, a.row, "客服", "STAFF_NOT_IN_ROSTER",
+                                    f"客服「{a.staff}」不在名册中：请检查姓名，或把他/她加入名册.xlsx。", Severity.WARNING))
+        if not a.staff:
+            problems.append(Problem(ctx.file, ACCOUNTS, a.row, "客服", "NO_STAFF",
+                                    "该帐户没有负责客服，不计入任何人的完成率。", Severity.WARNING))
+
+
+def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], roster_names: set[str] | None,
+               ctx: RecalcContext, problems: list[Problem]) -> None:
+    for rec, verdict in zip(records, verdicts):
+        def add(column, code, message, severity=Severity.WARNING):
+            problems.append(Problem(ctx.file, WORK, rec.row, column, code, message, severity))
+        if rec.work_type not in rules.WORK_TYPES:
+            add("工作类型", "BAD_WORK_TYPE", f"工作类型「{rec.work_type}」不在下拉列表中，不计入任何目标。")
+        if rec.contact not in rules.CONTACTS:
+            add("沟通对象", "BAD_CONTACT", f"沟通对象「{rec.contact}」应为 决策人/其他人员，本条记为无效。")
+        elif verdict.reason == rules.REASON_CONTACT:
+            add("沟通对象", "NOT_DECISION_MAKER", "沟通对象不是决策人，本条不计为有效工作。", Severity.INFO)
+        if verdict.reason == rules.REASON_ACCOUNT:
+            hint = "（ID 前后有空格）" if rec.account_id != rec.account_id.strip() else ""
+            add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在「帐户」表中{hint}，本条记为无效。")
+        elif verdict.reason == rules.REASON_DATE and rec.day is not None:
+            add("日期", "DATE_OUTSIDE_MONTH", f"日期 {rec.day.isoformat()} 不在 {ctx.month} 内，本条记为无效。")
+        elif verdict.reason == rules.REASON_OVER_PLAN:
+            add("工作类型", "OVER_PLAN", "本月电话拜访已达计划次数，超出部分记为无效（超计划）。", Severity.INFO)
+        if roster_names is not None and rec.staff and rec.staff not in roster_names:
+            add("客服", "STAFF_NOT_IN_ROSTER", f"客服「{rec.staff}」不在名册中：请检查姓名。")
+        elif not rec.staff:
+            add("客服", "NO_STAFF", "没有填写客服，本条不计入任何人的有效工作数。")
+        owner = owners.get(rules.id_key(rec.account_id))
+        if owner and rec.staff and owner != rec.staff:
+            add("客服", "COVER_WORK", f"为「{owner}」的帐户工作（代班）：计入帐户完成数，有效工作数计给{rec.staff}。",
+                Severity.INFO)
+
+
+def recalc(wb, ctx: RecalcContext) -> RecalcResult:
+    """Validate, restore formulas, refresh 客服汇总/工作日历/问题 — in place on `wb`."""
+    config, month = ctx.config, ctx.month
+    wspec = spec(config, month)
+    result = RecalcResult(KIND)
+    problems = result.problems
+    register_styles(wb)
+    layouts, datas = {}, {}
+    for sheet in wspec.sheets:
+        if sheet.name not in wb.sheetnames:
+            problems.append(Problem(ctx.file, sheet.name, None, "", "MISSING_SHEET",
+                                    f"缺少工作表「{sheet.name}」：请从备份恢复，或重新开月生成。"))
+            continue
+        if sheet.name in (SUMMARY, CALENDAR):
+            layout, missing = find_layout(wb[sheet.name], sheet)
+            if missing:
+                problems.append(Problem(ctx.file, sheet.name, None, "、".join(missing), "MISSING_HEADER",
+                                        f"找不到「{'」「'.join(missing)}」，请把表头改回原样。"))
+                continue
+            layouts[sheet.name] = layout
+            continue
+        data = read_sheet(wb[sheet.name], sheet, ctx.file, problems)
+        if data:
+            layouts[sheet.name], datas[sheet.name] = data.layout, data
+    if len(layouts) < len(wspec.sheets):
+        return result  # structural problems only: nothing to compute, caller writes nothing
+
+    accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
+    records = _read_work(datas[WORK], ctx, problems)
+    targets = account_targets(accounts, config)
+    by_id: dict[str, Targets] = {}
+    owners: dict[str, str] = {}
+    for a, t in zip(accounts, targets):
+        by_id.setdefault(rules.id_key(a.account_id), t)
+        owners.setdefault(rules.id_key(a.account_id), a.staff)
+    verdicts = rules.classify_work(records, by_id, month.first, month.last)
+    results = rules.completions(accounts, targets, records, verdicts)
+
+    roster_names = {m.name for m in ctx.roster} if ctx.roster is not None else None
+    check_accounts(accounts, roster_names, ctx, problems)
+    check_work(records, verdicts, owners, roster_names, ctx, problems)
+
+    as_of = month.clamp(ctx.as_of)
+    working_days = ctx.calendar.count(month.first, as_of)
+    if ctx.roster is None:
+        roster = [StaffMember(cell_text(v["客服"]), cell_text(v["星级"]))
+                  for _, v in _summary_rows(wb[SUMMARY], layouts[SUMMARY]) if cell_text(v["客服"])]
+    else:
+        roster = ctx.roster
+    staff = summary_staff(roster, [a.staff for a in accounts], [r.staff for r in records])
+    summaries = [rules.staff_summary(m.name, m.star, config.capacity.get(m.star), accounts, results, records,
+                                     verdicts, working_days, config.daily_valid_target) for m in staff]
+    for s in summaries:
+        if s.over_capacity:
+            problems.append(Problem(ctx.file, SUMMARY, None, "帐户数", "OVER_CAPACITY",
+                                    f"{s.staff}（{s.star}）负责 {s.accounts} 个帐户，超过容量 {s.capacity}。",
+                                    Severity.WARNING))
+
+    # write: notes, formulas, summary, calendar, problems
+    acc_sheet, work_sheet = wspec.sheet(ACCOUNTS), wspec.sheet(WORK)
+    ws = wb[ACCOUNTS]
+    note_col = layouts[ACCOUNTS].columns["备注"]
+    for a in accounts:
+        set_cell(ws.cell(a.row, note_col), account_note(a, month, config) or None,
+                 style_name(Role.COMPUTED, Type.TEXT))
+    for sheet, data in ((acc_sheet, datas[ACCOUNTS]), (work_sheet, datas[WORK])):
+        layout = layouts[sheet.name]
+        last = max(data.last_row, layout.header_row) + sheet.buffer_rows
+        data_last = data.last_row
+        wsx = wb[sheet.name]
+        for column in sheet.columns:
+            if column.role is not Role.DERIVED:
+                continue
+            single = SheetSpec(sheet.name, sheet.title, (column,), sheet.key)
+            restored = write_formulas(wsx, layout, single, layouts, layout.first_data_row, data_last)
+            write_formulas(wsx, layout, single, layouts, data_last + 1, last)
+            result.note_restored(ctx.file, sheet.name, column.header, restored)
+        apply_sheet_features(wsx, layout, sheet, layouts, last)
+
+    rewrite_summary(wb, layouts, wspec, staff, as_of)
+    rewrite_calendar(wb, layouts, wspec, ctx.calendar.workdays_between(month.first, month.last))
+    write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
+    problems.sort(key=lambda p: ([s.name for s in wspec.sheets].index(p.sheet) if p.sheet in
+                                 [s.name for s in wspec.sheets] else 9, p.row or 0))
+    write_problem_sheet(wb, problems, before="说明")
+
+    result.summary_headers = ["客服", "星级", "帐户数", "完成率", "有效工作数", "日均有效工作", "达标"]
+    result.summary_rows = [[s.staff, s.star or "—", str(s.accounts), rules.percent(s.ratio), str(s.valid_work),
+                            "—" if s.daily_valid is None else f"{s.daily_valid:.2f}",
+                            {True: "是", False: "否", None: "—"}[s.meets_standard]] for s in summaries]
+    result.figures = {"accounts": accounts, "records": records, "verdicts": verdicts,
+                      "completions": results, "staff": summaries, "working_days": working_days, "as_of": as_of}
+    return result
+
+
+def _summary_rows(ws, layout):
+    out = []
+    for row in ws.iter_rows(min_row=layout.first_data_row, values_only=True):
+        v = {h: row[c - 1] if c - 1 < len(row) else None for h, c in layout.columns.items()}
+        if cell_text(v["客服"]) and cell_text(v["客服"]) != TOTAL_LABEL:
+            out.append((None, v))
+    return out
+
+
+def _clear_below(ws, first_row: int) -> None:
+    if ws.max_row >= first_row:
+        ws.delete_rows(first_row, ws.max_row - first_row + 1)
+
+
+def rewrite_summary(wb, layouts, wspec: WorkbookSpec, staff: list[StaffMember], as_of) -> None:
+    sheet = wspec.sheet(SUMMARY)
+    ws, layout = wb[SUMMARY], layouts[SUMMARY]
+    _clear_below(ws, layout.first_data_row)
+    write_rows(ws, layout, sheet, [{"客服": m.name, "星级": m.star} for m in staff], layout.first_data_row)
+    last = layout.first_data_row + len(staff) - 1
+    write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last)
+    write_total_row(ws, layouts, sheet, len(staff))
+    row, col = layout.anchors[AS_OF]
+    set_cell(ws.cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
+    apply_sheet_features(ws, layout, sheet, layouts, last + 1)
+
+
+def rewrite_calendar(wb, layouts, wspec: WorkbookSpec, days) -> None:
+    sheet = wspec.sheet(CALENDAR)
+    ws, layout = wb[CALENDAR], layouts[CALENDAR]
+    _clear_below(ws, layout.first_data_row)
+    write_rows(ws, layout, sheet, [{"日期": d} for d in days], layout.first_data_row)
+    ws.sheet_state = "hidden"
+
+
+def python_values(result: RecalcResult) -> dict[str, list[dict]]:
+    """Python's value for every derived cell, keyed by sheet then row: what tests compare
+    with LibreOffice's recalculation of the workbook's own formulas."""
+    f = result.figures
+    out: dict[str, dict[int, dict]] = {ACCOUNTS: {}, WORK: {}, SUMMARY: {}}
+    for a, c in zip(f["accounts"], f["completions"]):
+        out[ACCOUNTS][a.row] = {
+            "电话拜访目标": c.targets.phone, "上门拜访目标": c.targets.visit, "报表目标": c.targets.report,
+            "优化目标": c.targets.optimize, "电话拜访完成": c.done.phone, "上门拜访完成": c.done.visit,
+            "报表完成": c.done.report, "优化完成": c.done.optimize, "目标合计": c.target_total,
+            "完成合计": c.done_capped, "完成率": c.ratio,
+        }
+    for r, v in zip(f["records"], f["verdicts"]):
+        out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason}
+    for s in f["staff"]:
+        out[SUMMARY][s.staff] = {
+            "帐户数": s.accounts, "容量": s.capacity, "超容量": None if s.over_capacity is None
+            else ("是" if s.over_capacity else "否"), "目标合计": s.target_total, "完成合计": s.done_capped,
+            "完成率": s.ratio, "有效工作数": s.valid_work, "工作日数": s.working_days,
+            "日均有效工作": s.daily_valid,
+            "达标": None if s.meets_standard is None else ("是" if s.meets_standard else "否"),
+        }
+    return out
+
+
+def band_and_level(account: Account, config: Config) -> tuple[str, str]:
+    return spend_band(account.weekly_spend, config), suggested_level(account.weekly_spend, config)
+
+

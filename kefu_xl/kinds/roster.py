@@ -1,0 +1,69 @@
+"""名册.xlsx (kind roster): the staff list with star ratings (DOMAIN §3)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import STARS
+from ..io.tables import open_workbook
+from ..records import Problem, Severity, StaffMember
+from ..sheets.read import read_sheet
+from ..sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
+from .base import cell_date, cell_text
+
+FILE_NAME = "名册.xlsx"
+SHEET = "客服"
+
+STAFF_SHEET = SheetSpec(
+    name=SHEET,
+    title="客服名册",
+    key="客服",
+    buffer_rows=0,
+    protect=False,
+    row_markers=("客服",),
+    columns=(
+        Column("客服", Role.INPUT, Type.TEXT, help="客服姓名，全表唯一；各跟踪表按姓名对应。"),
+        Column("星级", Role.INPUT, Type.TEXT, dropdown=STARS,
+               help="客服星级：决定可维护帐户数（三星 15、二星 45、一星 80，可在 kefu-xl.toml 调整）。"),
+        Column("入职日期", Role.INPUT, Type.DATE, help="入职日期。"),
+        Column("在职", Role.INPUT, Type.TEXT, dropdown=("是", "否"), help="离职填「否」：不再列入客服汇总。"),
+    ),
+)
+
+SPEC = WorkbookSpec(kind="roster", title="客服名册", sheets=(STAFF_SHEET,),
+                    notes=("每位客服一行。星级决定容量；在职=否的客服不再出现在汇总中。",))
+
+
+def blank_data() -> dict:
+    return {SHEET: []}
+
+
+def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
+    """Staff of 名册.xlsx; problems for duplicates, unknown stars, bad dates."""
+    problems: list[Problem] = []
+    wb = open_workbook(path)
+    try:
+        if SHEET not in wb.sheetnames:
+            problems.append(Problem(path.name, SHEET, None, "", "MISSING_SHEET",
+                                    f"名册中没有「{SHEET}」工作表。"))
+            return [], problems
+        data = read_sheet(wb[SHEET], STAFF_SHEET, path.name, problems)
+    finally:
+        wb.close()
+    if data is None:
+        return [], problems
+    staff, seen = [], {}
+    for row, values in data.rows:
+        name = cell_text(values["客服"])
+        star = cell_text(values["星级"])
+        if name in seen:
+            problems.append(Problem(path.name, SHEET, row, "客服", "DUPLICATE_STAFF",
+                                    f"客服「{name}」在第 {seen[name]} 行已经出现过，姓名必须唯一。"))
+            continue
+        seen[name] = row
+        if star not in STARS:
+            problems.append(Problem(path.name, SHEET, row, "星级", "BAD_STAR",
+                                    f"星级「{star}」无效，应为 一星/二星/三星；容量暂不计算。", Severity.WARNING))
+            star = ""
+        active = cell_text(values["在职"]) != "否"
+        staff.append(StaffMember(name, star, cell_date(values["入职日期"]), active))
+    return staff, problems

@@ -1,0 +1,186 @@
+"""Domain records: small immutable values shared by the rules, the workbooks and the CLI.
+
+Money is `Decimal`, dates are `datetime.date`. Nothing here does I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "错误"      # stops the command, or marks a row unusable
+    WARNING = "警告"    # worth a look; the figures are still computed
+    INFO = "提示"       # noted for the record (cover work, manual level change)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One data problem, located precisely enough for a person to find and fix it.
+
+    Attributes:
+      file: file name (no directory) the problem is in.
+      sheet: sheet name, or "" for CSV / whole-file problems.
+      row: 1-based spreadsheet row, or None.
+      column: header text of the column, or "".
+      code: stable English code (tests and scripts match on it).
+      message: Chinese explanation: what is wrong and what to do.
+      severity: see Severity.
+    """
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            parts.append(f"第{self.row}行")
+        if self.column:
+            parts.append(f"列「{self.column}」")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return f"[{self.severity.value}] {self.where()}：{self.message}"
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A row of 名册.xlsx / 客服.
+
+    Attributes:
+      name: 客服 (unique).
+      star: 星级 (一星/二星/三星) or "" when unknown.
+      hired: 入职日期.
+      active: 在职 = 是.
+    """
+    name: str
+    star: str
+    hired: date | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Monthly service targets of one account (电话拜访, 上门拜访, 报表, 优化)."""
+    phone: int = 0
+    visit: int = 0
+    report: int = 0
+    optimize: int = 0
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.phone, self.visit, self.report, self.optimize)
+
+    @property
+    def total(self) -> int:
+        return sum(self.as_tuple())
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """A row of the ad platform's 帐户状态 export (DOMAIN §9).
+
+    Attributes:
+      account_id: 帐户ID (text, stripped, full-width digits normalised).
+      client: 客户名称.  staff: 客服.  industry: 行业.
+      weekly_spend: 周消耗 (Decimal, yuan) or None when blank.
+      balance: 余额.  contract_end: 合同到期日.  opened: 开户日期.
+      row: source row, for messages.
+    """
+    account_id: str
+    client: str
+    staff: str
+    industry: str
+    weekly_spend: Decimal | None
+    balance: Decimal | None
+    contract_end: date | None
+    opened: date | None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """A row of 维护跟踪 / 帐户 as Python reads it back.
+
+    Attributes:
+      account_id, client, staff, industry: as typed.
+      weekly_spend: 周消耗 (None when blank or not a number).
+      previous_level: 上月级别 ("" when new to maintenance).
+      level: 级别, the effective level ("" when blank: no targets).
+      opened: 开户日期 (our extra column; new clients of the month have no targets).
+      row: sheet row.
+    """
+    account_id: str
+    client: str
+    staff: str
+    industry: str
+    weekly_spend: Decimal | None
+    previous_level: str
+    level: str
+    opened: date | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkRecord:
+    """A row of 维护跟踪 / 工作记录 (what staff type every day).
+
+    Attributes:
+      day: 日期 (None when blank or not a date).
+      staff: 客服.  account_id: 帐户ID.  work_type: 工作类型.
+      contact: 沟通对象.  summary: 内容摘要.
+      row: sheet row (ties in date are broken by row order).
+    """
+    day: date | None
+    staff: str
+    account_id: str
+    work_type: str
+    contact: str
+    summary: str
+    row: int
+
+
+@dataclass(frozen=True)
+class WorkVerdict:
+    """Whether a work record counts: 有效 (是/否) and 无效原因."""
+    valid: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AccountCompletion:
+    """Per-account figures of 帐户: targets, done per item, capped totals and ratio."""
+    targets: Targets
+    done: Targets
+    target_total: int
+    done_capped: int
+    ratio: Decimal | None  # None when target_total == 0
+
+
+@dataclass(frozen=True)
+class StaffSummary:
+    """A row of 维护跟踪 / 客服汇总."""
+    staff: str
+    star: str
+    accounts: int
+    capacity: int | None
+    over_capacity: bool | None
+    target_total: int
+    done_capped: int
+    ratio: Decimal | None
+    valid_work: int
+    working_days: int
+    daily_valid: Decimal | None
+    meets_standard: bool | None
+    extra: dict = field(default_factory=dict)

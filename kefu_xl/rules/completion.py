@@ -1,0 +1,107 @@
+"""Valid work and completion ratios of the maintenance tracker (DOMAIN §5).
+
+The workbook computes the same with COUNTIFS formulas; tests check that both agree.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..records import Account, AccountCompletion, StaffSummary, Targets, WorkRecord, WorkVerdict
+
+DECISION_MAKER = "决策人"
+WORK_TYPES = ("电话拜访", "上门拜访", "报表发送", "帐户优化", "续费完成", "客户培训", "电话邀约", "其他")
+CONTACTS = (DECISION_MAKER, "其他人员")
+# 工作类型 that count towards each target, in Targets field order
+ITEM_TYPES = ("电话拜访", "上门拜访", "报表发送", "帐户优化")
+PHONE = "电话拜访"
+
+REASON_CONTACT = "非决策人"
+REASON_ACCOUNT = "帐户不存在"
+REASON_DATE = "日期不在本月"
+REASON_OVER_PLAN = "超计划"
+
+
+def id_key(account_id: str) -> str:
+    """Spreadsheets match IDs case-insensitively (COUNTIFS); so do we."""
+    return account_id.casefold()
+
+
+def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
+                  first: date, last: date) -> list[WorkVerdict]:
+    """有效/无效原因 for each record, in the order given.
+
+    Checks in order: contact is the decision maker, the account exists, the date is in the
+    month; then a 电话拜访 beyond the account's 电话拜访目标 (counting its otherwise-valid phone
+    visits in date order, ties in row order) is 超计划.
+    """
+    verdicts: list[WorkVerdict | None] = [None] * len(records)
+    phone_calls: dict[str, list[tuple[date, int, int]]] = defaultdict(list)
+    for i, rec in enumerate(records):
+        key = id_key(rec.account_id)
+        if rec.contact != DECISION_MAKER:
+            verdicts[i] = WorkVerdict(False, REASON_CONTACT)
+        elif key not in targets:
+            verdicts[i] = WorkVerdict(False, REASON_ACCOUNT)
+        elif rec.day is None or not first <= rec.day <= last:
+            verdicts[i] = WorkVerdict(False, REASON_DATE)
+        elif rec.work_type == PHONE:
+            phone_calls[key].append((rec.day, rec.row, i))
+        else:
+            verdicts[i] = WorkVerdict(True)
+    for key, calls in phone_calls.items():
+        plan = targets[key].phone
+        for rank, (_, _, i) in enumerate(sorted(calls), 1):
+            verdicts[i] = WorkVerdict(True) if rank <= plan else WorkVerdict(False, REASON_OVER_PLAN)
+    return verdicts  # type: ignore[return-value]
+
+
+def ratio(done: int, total: int) -> Decimal | None:
+    return None if total == 0 else Decimal(done) / Decimal(total)
+
+
+def account_completion(targets: Targets, done: Targets) -> AccountCompletion:
+    capped = sum(min(d, t) for d, t in zip(done.as_tuple(), targets.as_tuple()))
+    return AccountCompletion(targets, done, targets.total, capped, ratio(capped, targets.total))
+
+
+def done_per_account(records: list[WorkRecord], verdicts: list[WorkVerdict]) -> dict[str, Targets]:
+    counts: Counter = Counter()
+    for rec, verdict in zip(records, verdicts):
+        if verdict.valid and rec.work_type in ITEM_TYPES:
+            counts[(id_key(rec.account_id), rec.work_type)] += 1
+    keys = {k for k, _ in counts}
+    return {k: Targets(*(counts[(k, t)] for t in ITEM_TYPES)) for k in keys}
+
+
+def completions(accounts: list[Account], account_targets: list[Targets], records: list[WorkRecord],
+                verdicts: list[WorkVerdict]) -> list[AccountCompletion]:
+    done = done_per_account(records, verdicts)
+    return [account_completion(t, done.get(id_key(a.account_id), Targets()))
+            for a, t in zip(accounts, account_targets)]
+
+
+def staff_summary(name: str, star: str, capacity: int | None, accounts: list[Account],
+                  results: list[AccountCompletion], records: list[WorkRecord],
+                  verdicts: list[WorkVerdict], working_days: int,
+                  daily_target: Decimal) -> StaffSummary:
+    """One 客服汇总 row: accounts owned, capped completion, valid work per working day."""
+    mine = [res for acc, res in zip(accounts, results) if acc.staff == name]
+    target_total = sum(r.target_total for r in mine)
+    done_capped = sum(r.done_capped for r in mine)
+    valid_work = sum(1 for rec, v in zip(records, verdicts) if v.valid and rec.staff == name)
+    daily = None if working_days == 0 else Decimal(valid_work) / Decimal(working_days)
+    return StaffSummary(
+        staff=name, star=star, accounts=len(mine), capacity=capacity,
+        over_capacity=None if capacity is None else len(mine) > capacity,
+        target_total=target_total, done_capped=done_capped, ratio=ratio(done_capped, target_total),
+        valid_work=valid_work, working_days=working_days, daily_valid=daily,
+        meets_standard=None if daily is None else daily >= daily_target,
+    )
+
+
+def percent(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"

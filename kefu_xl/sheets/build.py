@@ -1,0 +1,321 @@
+"""Building workbooks from declarations, and writing rows/formulas into existing sheets.
+
+The look follows a tidy Chinese office workbook: title row, bold frozen header, ID column
+frozen, autofilter, CJK font and widths, input columns (blue header, white unlocked
+cells) visibly distinct from derived ones (grey, locked), A4 landscape fit to width.
+"""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..io.values import looks_like_formula
+from .layout import Layout, find_layout, resolve
+from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec
+
+FONT = "微软雅黑"
+TITLE_ROW, HEADER_ROW = 1, 2
+META_SHEET, HELP_SHEET, PROBLEM_SHEET = "_meta", "说明", "问题"
+VALIDATION_ROWS = 5000          # dropdowns / checks cover this many rows below the header
+INPUT_HEADER_FILL = "BDD7EE"
+DERIVED_HEADER_FILL = "D9D9D9"
+DERIVED_FILL = "F2F2F2"
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def text_width(text: str) -> int:
+    """Display width: CJK and full-width characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def style_name(role: Role, type_: Type) -> str:
+    return f"kefu-{'in' if role is Role.INPUT else 'out'}-{type_.value}"
+
+
+def register_styles(wb) -> None:
+    existing = set(wb.style_names)
+    for role in (Role.INPUT, Role.DERIVED):
+        for type_ in Type:
+            name = style_name(role, type_)
+            if name in existing:
+                continue
+            wb.add_named_style(NamedStyle(
+                name=name,
+                font=Font(name=FONT, size=10),
+                fill=PatternFill("solid", fgColor=DERIVED_FILL) if role is not Role.INPUT else PatternFill(),
+                border=BORDER,
+                number_format=NUMBER_FORMATS[type_],
+                alignment=Alignment(vertical="center", horizontal="left" if type_ in (Type.TEXT, Type.ID) else "right"),
+                protection=Protection(locked=role is not Role.INPUT),
+            ))
+
+
+def column_width(column) -> int:
+    if column.width:
+        return column.width
+    base = {Type.DATE: 11, Type.MONEY: 11, Type.RATIO: 8, Type.INT: 6, Type.NUMBER: 8}.get(column.type, 10)
+    return max(base, text_width(column.header) + 3)
+
+
+def set_cell(cell, value, style: str | None = None) -> None:
+    """Write a value; text that looks like a formula stays text."""
+    cell.value = value
+    if looks_like_formula(value) and not getattr(value, "is_formula", False):
+        cell.data_type = "s"
+    if style:
+        cell.style = style
+
+
+class Formula(str):
+    """A string that is meant to be a formula (not text from an input file)."""
+    is_formula = True
+
+
+def write_title(ws, spec: SheetSpec, title: str, anchor_values: dict) -> None:
+    ncols = len(spec.columns)
+    anchor_cols = 2 * len(spec.anchors)
+    last_title_col = max(1, ncols - anchor_cols)
+    ws.cell(TITLE_ROW, 1, title).font = Font(name=FONT, size=14, bold=True)
+    ws.cell(TITLE_ROW, 1).alignment = Alignment(horizontal="center", vertical="center")
+    if last_title_col > 1:
+        ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=last_title_col)
+    col = last_title_col + 1
+    for anchor in spec.anchors:
+        label = ws.cell(TITLE_ROW, col, anchor.label)
+        label.font = Font(name=FONT, size=10, bold=True)
+        label.alignment = Alignment(horizontal="right", vertical="center")
+        value = ws.cell(TITLE_ROW, col + 1)
+        set_cell(value, anchor_values.get(anchor.label), style_name(Role.INPUT, anchor.type))
+        col += 2
+    ws.row_dimensions[TITLE_ROW].height = 28
+
+
+def write_header(ws, spec: SheetSpec) -> None:
+    for c, column in enumerate(spec.columns, 1):
+        cell = ws.cell(HEADER_ROW, c, column.header)
+        cell.font = Font(name=FONT, size=10, bold=True)
+        fill = INPUT_HEADER_FILL if column.role is Role.INPUT else DERIVED_HEADER_FILL
+        cell.fill = PatternFill("solid", fgColor=fill)
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.protection = Protection(locked=True)
+        ws.column_dimensions[get_column_letter(c)].width = column_width(column)
+    ws.row_dimensions[HEADER_ROW].height = 22
+
+
+def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row: int,
+               roles=(Role.INPUT, Role.COMPUTED)) -> None:
+    """Write values of the given roles for `rows` starting at `first_row` (formulas are separate)."""
+    for offset, values in enumerate(rows):
+        r = first_row + offset
+        for column in spec.columns:
+            if column.role not in roles:
+                continue
+            cell = ws.cell(r, layout.columns[column.header])
+            set_cell(cell, values.get(column.header), style_name(column.role, column.type))
+
+
+def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
+                   first_row: int, last_row: int) -> int:
+    """Make every derived cell of rows first..last hold its formula; return how many were
+    overwritten by a person (a value or nothing where the formula belongs) and put back."""
+    restored = 0
+    derived = [c for c in spec.columns if c.role is Role.DERIVED]
+    for column in derived:
+        col = layout.columns[column.header]
+        style = style_name(Role.DERIVED, column.type)
+        for r in range(first_row, last_row + 1):
+            formula = resolve(column.formula, layouts, spec.name, r)
+            cell = ws.cell(r, col)
+            current = cell.value
+            if current != formula:
+                # a value typed over the formula; an emptied cell is refilled silently
+                if current is not None and not (isinstance(current, str) and current.startswith("=")):
+                    restored += 1
+                cell.value = formula
+                cell.style = style
+            elif cell.style != style:
+                cell.style = style
+    return restored
+
+
+def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
+                         last_row: int) -> None:
+    """Freeze panes, filter, validation, conditional formats, protection, print set-up."""
+    key_col = layout.columns[spec.key]
+    ws.freeze_panes = ws.cell(layout.first_data_row, key_col + 1)
+    last_col = max(layout.columns.values())
+    ws.auto_filter.ref = f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{layout.header_row}:{layout.header_row}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+    ws.data_validations.dataValidation = []
+    validation_end = max(last_row, layout.first_data_row + VALIDATION_ROWS)
+    for column in spec.columns:
+        if column.role is not Role.INPUT:
+            continue
+        letter = layout.letter(column.header)
+        cells = f"{letter}{layout.first_data_row}:{letter}{validation_end}"
+        dv = None
+        if column.dropdown:
+            dv = DataValidation(type="list", formula1='"' + ",".join(column.dropdown) + '"', allow_blank=True,
+                                error=f"请从下拉列表中选择：{'、'.join(column.dropdown)}",
+                                prompt=column.help[:250] or None)
+        elif column.type is Type.DATE:
+            dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
+                                formula2="DATE(2099,12,31)", allow_blank=True,
+                                error="请输入日期，例如 2026-11-03")
+        elif column.type in (Type.MONEY, Type.NUMBER, Type.INT):
+            dv = DataValidation(type="whole" if column.type is Type.INT else "decimal",
+                                operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                error="请输入不小于 0 的数字")
+        if dv:
+            dv.errorTitle = f"「{column.header}」输入有误"
+            dv.errorStyle = "stop"
+            dv.showErrorMessage = True
+            dv.showInputMessage = bool(dv.prompt)
+            dv.add(cells)
+            ws.add_data_validation(dv)
+        # blank input cells below the data stay unlocked for typing
+        ws.column_dimensions[letter].protection = Protection(locked=False)
+
+    ws.conditional_formatting = type(ws.conditional_formatting)()
+    for hl in spec.highlights:
+        cols = hl.columns or tuple(spec.headers)
+        formula = resolve(hl.formula, layouts, spec.name, layout.first_data_row)[1:]
+        fill = PatternFill("solid", fgColor=hl.fill, bgColor=hl.fill)
+        for header in cols:
+            letter = layout.letter(header)
+            ws.conditional_formatting.add(f"{letter}{layout.first_data_row}:{letter}{validation_end}",
+                                          FormulaRule(formula=[formula], fill=fill))
+
+    if spec.protect:
+        p = ws.protection
+        p.sheet = True
+        # allow everything that does not touch locked cells' content
+        for attr in ("formatCells", "formatColumns", "formatRows", "insertRows", "insertColumns",
+                     "sort", "autoFilter", "deleteRows"):
+            setattr(p, attr, False)
+
+
+def build_sheet(ws, spec: SheetSpec, title: str, rows: list[dict], anchor_values: dict,
+                layouts: dict[str, Layout]) -> Layout:
+    """Lay out a sheet (title, header, rows); formulas come after every sheet's layout is known."""
+    ws.title = spec.name
+    write_title(ws, spec, title, anchor_values)
+    write_header(ws, spec)
+    layout, missing = find_layout(ws, spec)
+    assert layout is not None and not missing, missing
+    write_rows(ws, layout, spec, rows, layout.first_data_row)
+    layouts[spec.name] = layout
+    return layout
+
+
+def data_last_row(layout: Layout, n_rows: int) -> int:
+    return layout.first_data_row + n_rows - 1
+
+
+def build_workbook(spec: WorkbookSpec, titles: dict[str, str], data: dict[str, list[dict]],
+                   anchors: dict[str, dict], meta: dict[str, object]) -> tuple[Workbook, dict[str, Layout]]:
+    wb = Workbook()
+    register_styles(wb)
+    wb.remove(wb.active)
+    layouts: dict[str, Layout] = {}
+    for sheet in spec.sheets:
+        build_sheet(wb.create_sheet(sheet.name), sheet, titles[sheet.name], data.get(sheet.name, []),
+                    anchors.get(sheet.name, {}), layouts)
+    for sheet in spec.sheets:
+        ws, layout = wb[sheet.name], layouts[sheet.name]
+        n = len(data.get(sheet.name, []))
+        last = data_last_row(layout, n) + sheet.buffer_rows
+        write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last)
+        apply_sheet_features(ws, layout, sheet, layouts, last)
+    write_help_sheet(wb, spec)
+    write_meta(wb, spec, meta)
+    wb.calculation.fullCalcOnLoad = True
+    return wb, layouts
+
+
+def write_help_sheet(wb, spec: WorkbookSpec) -> None:
+    if HELP_SHEET in wb.sheetnames:
+        del wb[HELP_SHEET]
+    ws = wb.create_sheet(HELP_SHEET)
+    ws.cell(1, 1, f"{spec.title} · 填写说明").font = Font(name=FONT, size=14, bold=True)
+    ws.merge_cells("A1:D1")
+    r = 2
+    for line in spec.notes:
+        ws.cell(r, 1, line).font = Font(name=FONT, size=10)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+        r += 1
+    r += 1
+    for c, h in enumerate(("工作表", "列", "填写方式", "说明"), 1):
+        cell = ws.cell(r, c, h)
+        cell.font = Font(name=FONT, size=10, bold=True)
+        cell.fill = PatternFill("solid", fgColor=DERIVED_HEADER_FILL)
+        cell.border = BORDER
+    header_row = r
+    for sheet in spec.sheets:
+        for column in sheet.columns:
+            r += 1
+            how = {Role.INPUT: "手工填写", Role.DERIVED: "自动公式（勿改）", Role.COMPUTED: "重算时填写"}[column.role]
+            if column.dropdown:
+                how += "（下拉：" + "/".join(column.dropdown) + "）"
+            for c, v in enumerate((sheet.name, column.header, how, column.help), 1):
+                cell = ws.cell(r, c)
+                set_cell(cell, v)
+                cell.font = Font(name=FONT, size=10)
+                cell.border = BORDER
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if column.role is not Role.INPUT:
+                    cell.fill = PatternFill("solid", fgColor=DERIVED_FILL)
+        for anchor in sheet.anchors:
+            r += 1
+            for c, v in enumerate((sheet.name, anchor.label, "重算时填写（可手改）", anchor.help), 1):
+                cell = ws.cell(r, c, v)
+                cell.font = Font(name=FONT, size=10)
+                cell.border = BORDER
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCD", (12, 16, 26, 80)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    ws.sheet_properties.tabColor = "A6A6A6"
+
+
+def write_meta(wb, spec: WorkbookSpec, meta: dict[str, object]) -> None:
+    """Create _meta (kind, month, schema_version, generated_at) or update keys in it."""
+    if META_SHEET in wb.sheetnames:
+        ws = wb[META_SHEET]
+        existing = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+        values = dict(meta)
+    else:
+        ws = wb.create_sheet(META_SHEET)
+        existing = {}
+        values = {"kind": spec.kind, "schema_version": spec.schema_version,
+                  "generated_at": datetime.now().replace(microsecond=0).isoformat(sep=" "),
+                  "generator": "kefu-xl", **meta}
+    for key, value in values.items():
+        r = existing.get(key) or (ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value else 1)
+        ws.cell(r, 1, key)
+        ws.cell(r, 2, value)
+        existing[key] = r
+    ws.sheet_state = "hidden"
+
+
+def read_meta(wb) -> dict[str, object]:
+    if META_SHEET not in wb.sheetnames:
+        return {}
+    ws = wb[META_SHEET]
+    return {str(k): v for k, v in ws.iter_rows(min_row=1, max_col=2, values_only=True) if k is not None}

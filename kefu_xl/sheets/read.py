@@ -1,0 +1,78 @@
+"""Reading a kefu-xl sheet back by header text, and writing the 问题 sheet."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from ..io.values import is_blank
+from ..records import Problem, Severity
+from .build import BORDER, DERIVED_HEADER_FILL, FONT, PROBLEM_SHEET, set_cell
+from .layout import Layout, find_layout
+from .spec import SheetSpec
+
+
+@dataclass
+class SheetData:
+    """A sheet read back: its layout and the data rows as {header: value} (formulas as text)."""
+    spec: SheetSpec
+    layout: Layout
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+
+    @property
+    def last_row(self) -> int:
+        return self.rows[-1][0] if self.rows else self.layout.header_row
+
+
+def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> SheetData | None:
+    """Rows of a declared sheet; a missing header is an error problem and returns None."""
+    layout, missing = find_layout(ws, spec)
+    if layout is None or missing:
+        problems.append(Problem(file, spec.name, None, "、".join(missing), "MISSING_HEADER",
+                                f"找不到表头「{'」「'.join(missing)}」。kefu-xl 按表头文字找列：请把表头改回原样"
+                                f"（可以调整列的顺序，也可以插入自己的列）。"))
+        return None
+    data = SheetData(spec, layout)
+    markers = [layout.columns[h] for h in spec.markers]
+    cols = layout.columns
+    max_col = max(cols.values())
+    for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, max_col=max_col, values_only=True),
+                            layout.first_data_row):
+        if all(is_blank(row[c - 1]) for c in markers):
+            continue
+        data.rows.append((r, {h: row[c - 1] for h, c in cols.items()}))
+    return data
+
+
+PROBLEM_HEADERS = ("工作表", "行", "列", "级别", "代码", "说明")
+
+
+def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) -> None:
+    """(Re)write the 问题 sheet: one row per problem, or a line saying there are none."""
+    if PROBLEM_SHEET in wb.sheetnames:
+        del wb[PROBLEM_SHEET]
+    index = wb.sheetnames.index(before) if before in wb.sheetnames else None
+    ws = wb.create_sheet(PROBLEM_SHEET, index)
+    ws.sheet_properties.tabColor = "C00000" if problems else "70AD47"
+    title = f"问题清单（共 {len(problems)} 条）" if problems else "问题清单：没有发现问题"
+    ws.cell(1, 1, title).font = Font(name=FONT, size=14, bold=True)
+    for c, h in enumerate(PROBLEM_HEADERS, 1):
+        cell = ws.cell(2, c, h)
+        cell.font = Font(name=FONT, size=10, bold=True)
+        cell.fill = PatternFill("solid", fgColor=DERIVED_HEADER_FILL)
+        cell.border = BORDER
+    fills = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: None}
+    for r, p in enumerate(problems, 3):
+        for c, v in enumerate((p.sheet, p.row, p.column, p.severity.value, p.code, p.message), 1):
+            cell = ws.cell(r, c)
+            set_cell(cell, v)
+            cell.font = Font(name=FONT, size=10)
+            cell.border = BORDER
+            cell.alignment = Alignment(wrap_text=c == 6, vertical="top")
+        if fills[p.severity]:
+            ws.cell(r, 4).fill = PatternFill("solid", fgColor=fills[p.severity])
+    for letter, width in zip("ABCDEF", (10, 6, 14, 6, 22, 90)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A3"
+    if problems:
+        ws.auto_filter.ref = f"A2:F{len(problems) + 2}"

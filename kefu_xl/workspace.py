@@ -1,0 +1,121 @@
+"""A kefu-xl workspace (DOMAIN §2): `init` and opening a month."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .calendar import WorkCalendar
+from .config import CONFIG_NAME, default_config_text, load_config
+from .errors import DataProblemsError, KefuError
+from .inputs import ACCOUNT_STATUS, read_account_status
+from .io.safe_write import atomic_write, save_workbook
+from .io.tables import find_input, open_workbook
+from .kinds import maintenance, roster
+from .month import Month
+from .records import Problem, Severity, has_errors
+from .rules.completion import id_key
+from .sheets.build import build_workbook
+from .sheets.read import read_sheet
+from .kinds.base import cell_text
+
+
+def init_workspace(folder: Path, staff: list[dict] | None = None) -> list[Path]:
+    """Create kefu-xl.toml, 名册.xlsx and inputs/ of the current month; never overwrite."""
+    folder.mkdir(parents=True, exist_ok=True)
+    created = []
+    config_path = folder / CONFIG_NAME
+    if not config_path.exists():
+        atomic_write(config_path, lambda tmp: tmp.write_text(default_config_text(), "utf-8"))
+        created.append(config_path)
+    roster_path = folder / roster.FILE_NAME
+    if not roster_path.exists():
+        wb, _ = build_workbook(roster.SPEC, {roster.SHEET: roster.STAFF_SHEET.title},
+                               {roster.SHEET: staff or []}, {}, {})
+        save_workbook(wb, roster_path)
+        created.append(roster_path)
+    inputs = folder / str(Month.of(date.today())) / "inputs"
+    if not inputs.exists():
+        inputs.mkdir(parents=True)
+        created.append(inputs)
+    return created
+
+
+def _require_workspace(folder: Path) -> Path:
+    if not (folder / CONFIG_NAME).exists():
+        raise KefuError(f"{folder} 不是 kefu-xl 工作区（没有 {CONFIG_NAME}）。请先运行 kefu-xl init {folder}，"
+                        f"或用 --dir 指定工作区。")
+    return folder
+
+
+def read_previous_levels(path: Path) -> dict[str, str]:
+    """{帐户ID key: 级别} of last month's maintenance tracker."""
+    wb = open_workbook(path)
+    try:
+        problems: list[Problem] = []
+        data = read_sheet(wb[maintenance.ACCOUNTS], maintenance.spec(load_config(), Month(2000, 1))
+                          .sheet(maintenance.ACCOUNTS), path.name, problems)
+    finally:
+        wb.close()
+    if data is None:
+        raise DataProblemsError(f"上月跟踪表 {path.name} 的表头不完整，无法读取上月级别。", problems)
+    return {id_key(cell_text(v["帐户ID"])): cell_text(v["级别"]) for _, v in data.rows}
+
+
+@dataclass
+class OpenOutcome:
+    month: Month
+    created: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> OpenOutcome:
+    """Read the month's 帐户状态 export and last month's tracker; write the month's trackers.
+
+    All input problems are collected first; with any error nothing is written.
+    """
+    folder = _require_workspace(folder)
+    config = load_config(folder / CONFIG_NAME)
+    outcome = OpenOutcome(month)
+    month_dir = folder / str(month)
+    target = month_dir / maintenance.file_name(month)
+    if target.exists():
+        raise KefuError(f"{target} 已存在：本月已经开过。要重新计算请运行 kefu-xl recalc \"{target}\"。")
+    status_path = find_input(month_dir / "inputs", ACCOUNT_STATUS)
+    statuses, problems = read_account_status(status_path)
+    outcome.problems.extend(problems)
+
+    staff = None
+    roster_path = folder / roster.FILE_NAME
+    if roster_path.exists():
+        staff, roster_problems = roster.read_roster(roster_path)
+        outcome.problems.extend(roster_problems)
+    else:
+        outcome.problems.append(Problem(roster.FILE_NAME, "", None, "", "NO_ROSTER",
+                                        f"没有找到 {roster_path}：客服汇总暂无星级与容量。", Severity.WARNING))
+    if has_errors(outcome.problems):
+        raise DataProblemsError(f"输入数据有错误，没有生成任何文件（{status_path}）。", outcome.problems)
+
+    previous = month.previous()
+    previous_path = folder / str(previous) / maintenance.file_name(previous)
+    previous_levels: dict[str, str] = {}
+    if previous_path.exists():
+        previous_levels = read_previous_levels(previous_path)
+        outcome.notes.append(f"上月级别取自 {previous_path.relative_to(folder)}（{len(previous_levels)} 个帐户）。")
+    else:
+        outcome.notes.append(f"没有上月跟踪表（{previous_path.relative_to(folder)}）：上月级别留空，级别按本月消耗确定。")
+
+    rows = maintenance.opening_rows(statuses, previous_levels, month, config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calendar = WorkCalendar(config)
+        wb = maintenance.build(config, month, calendar, rows, staff or [], month.clamp(as_of or date.today()))
+    outcome.warnings.extend(str(w.message) for w in caught)
+    save_workbook(wb, target)
+    outcome.created.append(target)
+    outcome.counts = {"帐户": len(rows), "新开客户": sum(1 for r in rows if r["备注"])}
+    return outcome
