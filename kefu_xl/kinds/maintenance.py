@@ -506,13 +506,27 @@ def rewrite_calendar(wb, layouts, wspec: WorkbookSpec, days) -> None:
     ws.sheet_state = "hidden"
 
 
-def python_values(result: RecalcResult) -> dict[str, list[dict]]:
-    """Python's value for every derived cell, keyed by sheet then row: what tests compare
-    with LibreOffice's recalculation of the workbook's own formulas."""
+def team_total(summaries: list[StaffSummary]) -> dict:
+    """The 合计 row: sums, the team's capped ratio, valid work per person per working day."""
+    target = sum(s.target_total for s in summaries)
+    done = sum(s.done_capped for s in summaries)
+    valid = sum(s.valid_work for s in summaries)
+    days = summaries[0].working_days if summaries else 0
+    return {"帐户数": sum(s.accounts for s in summaries), "容量": sum(s.capacity or 0 for s in summaries),
+            "目标合计": target, "完成合计": done, "完成率": rules.ratio(done, target),
+            "有效工作数": valid, "工作日数": days,
+            "日均有效工作": None if not days or not summaries else Decimal(valid) / days / len(summaries)}
+
+
+def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
+    """Python's value for every derived cell, keyed by sheet then row (客服 for 客服汇总): what
+    tests compare with LibreOffice's recalculation of the workbook's own formulas."""
     f = result.figures
-    out: dict[str, dict[int, dict]] = {ACCOUNTS: {}, WORK: {}, SUMMARY: {}}
+    out: dict[str, dict] = {ACCOUNTS: {}, WORK: {}, SUMMARY: {}}
     for a, c in zip(f["accounts"], f["completions"]):
+        band, suggested = band_and_level(a, config)
         out[ACCOUNTS][a.row] = {
+            "消耗档": band, "建议级别": suggested,
             "电话拜访目标": c.targets.phone, "上门拜访目标": c.targets.visit, "报表目标": c.targets.report,
             "优化目标": c.targets.optimize, "电话拜访完成": c.done.phone, "上门拜访完成": c.done.visit,
             "报表完成": c.done.report, "优化完成": c.done.optimize, "目标合计": c.target_total,
@@ -520,14 +534,15 @@ def python_values(result: RecalcResult) -> dict[str, list[dict]]:
         }
     for r, v in zip(f["records"], f["verdicts"]):
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason}
+    yes_no = {None: None, True: "是", False: "否"}
     for s in f["staff"]:
         out[SUMMARY][s.staff] = {
-            "帐户数": s.accounts, "容量": s.capacity, "超容量": None if s.over_capacity is None
-            else ("是" if s.over_capacity else "否"), "目标合计": s.target_total, "完成合计": s.done_capped,
-            "完成率": s.ratio, "有效工作数": s.valid_work, "工作日数": s.working_days,
-            "日均有效工作": s.daily_valid,
-            "达标": None if s.meets_standard is None else ("是" if s.meets_standard else "否"),
+            "帐户数": s.accounts, "容量": s.capacity, "超容量": yes_no[s.over_capacity],
+            "目标合计": s.target_total, "完成合计": s.done_capped, "完成率": s.ratio,
+            "有效工作数": s.valid_work, "工作日数": s.working_days, "日均有效工作": s.daily_valid,
+            "达标": yes_no[s.meets_standard],
         }
+    out[SUMMARY][TOTAL_LABEL] = team_total(f["staff"])
     return out
 
 

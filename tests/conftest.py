@@ -1,0 +1,64 @@
+"""Shared fixtures: a workspace with a roster, export writers, the LibreOffice marker."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kefu_xl.io.libreoffice import soffice
+from kefu_xl.workspace import init_workspace
+
+ROSTER = [
+    {"客服": "张敏", "星级": "三星", "入职日期": date(2022, 3, 1), "在职": "是"},
+    {"客服": "李娜", "星级": "二星", "入职日期": date(2023, 5, 8), "在职": "是"},
+    {"客服": "王芳", "星级": "一星", "入职日期": date(2024, 7, 1), "在职": "是"},
+    {"客服": "赵离", "星级": "一星", "入职日期": date(2021, 1, 4), "在职": "否"},
+]
+STATUS_HEADERS = ["帐户ID", "客户名称", "客服", "行业", "周消耗", "余额", "合同到期日", "开户日期"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """LibreOffice cross-checks skip without soffice locally, but must run in CI."""
+    if soffice():
+        return
+    if os.environ.get("CI") == "true":
+        for item in items:
+            if "libreoffice" in item.keywords:
+                item.add_marker(pytest.mark.xfail(reason="CI 必须安装 LibreOffice", strict=True, run=False))
+        raise pytest.UsageError("CI=true but soffice is missing: the LibreOffice cross-checks must run in CI")
+    skip = pytest.mark.skip(reason="LibreOffice (soffice) not installed")
+    for item in items:
+        if "libreoffice" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    folder = tmp_path / "office"
+    init_workspace(folder, staff=ROSTER)
+    return folder
+
+
+def write_xlsx(path: Path, rows: list[list], title: str | None = None, sheet: str = "Sheet1") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    if title:
+        ws.append([title])
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def write_status(workspace: Path, month: str, rows: list[list], title: str | None = None) -> Path:
+    return write_xlsx(workspace / month / "inputs" / "帐户状态.xlsx", [STATUS_HEADERS, *rows], title)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under folder with its bytes: to prove a command changed nothing."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

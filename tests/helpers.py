@@ -1,0 +1,122 @@
+"""Test helpers: a month with realistic rows, typing into workbooks, comparing with LibreOffice."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+
+from kefu_xl.config import load_config
+from kefu_xl.demo import type_work_records
+from kefu_xl.io.libreoffice import recalculate
+from kefu_xl.kinds import maintenance
+from kefu_xl.month import Month
+from kefu_xl.sheets.layout import find_layout
+from kefu_xl.workspace import open_month
+
+from conftest import write_status
+
+NOV = Month(2026, 11)
+
+
+def open_november(workspace: Path, previous: bool = True) -> Path:
+    """October tracker (levels) then November's, with spends across bands and a new client."""
+    if previous:
+        write_status(workspace, "2026-10", [
+            ["C1", "甲建材", "张敏", "建材", 2500, 100, date(2027, 1, 1), date(2024, 1, 1)],
+            ["C2", "乙家居", "张敏", "家居", 300, 100, date(2027, 1, 1), date(2024, 1, 1)],
+            ["C3", "丙教育", "李娜", "教育", 50, 100, date(2027, 1, 1), date(2024, 1, 1)],
+        ])
+        open_month(workspace, Month(2026, 10), as_of=date(2026, 10, 31))
+    write_status(workspace, "2026-11", [
+        ["C1", "甲建材", "张敏", "建材", 100, 100, date(2027, 1, 1), date(2024, 1, 1)],    # spend fell: stays 一级
+        ["C2", "乙家居", "张敏", "家居", 900, 100, date(2027, 1, 1), date(2024, 1, 1)],    # rose: 二级 -> 一级
+        ["C3", "丙教育", "李娜", "教育", 50, 100, date(2027, 1, 1), date(2024, 1, 1)],
+        ["C4", "丁医疗", "李娜", "医疗", 0, 100, date(2027, 1, 1), date(2024, 6, 1)],      # band I
+        ["C5", "戊机械", "王芳", "机械", 130, 100, date(2027, 1, 1), date(2026, 11, 5)],   # new client
+    ], title="帐户状态导出 2026-11")
+    open_month(workspace, NOV, as_of=date(2026, 11, 15))
+    return workspace / "2026-11" / maintenance.file_name(NOV)
+
+
+def d(day: int) -> date:
+    return date(2026, 11, day)
+
+
+WORK = [
+    {"日期": d(3), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"},
+    {"日期": d(2), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"},
+    {"日期": d(10), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"},
+    {"日期": d(10), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"},
+    {"日期": d(11), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"},   # 5th: 超计划
+    {"日期": d(12), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "其他人员"},
+    {"日期": d(4), "客服": "张敏", "帐户ID": "C1", "工作类型": "报表发送", "沟通对象": "决策人"},
+    {"日期": d(5), "客服": "张敏", "帐户ID": "C1", "工作类型": "上门拜访", "沟通对象": "决策人"},
+    {"日期": d(6), "客服": "张敏", "帐户ID": "C1", "工作类型": "上门拜访", "沟通对象": "决策人"},     # over target, capped
+    {"日期": d(9), "客服": "张敏", "帐户ID": "C2", "工作类型": "帐户优化", "沟通对象": "决策人"},
+    {"日期": d(9), "客服": "张敏", "帐户ID": "c2", "工作类型": "电话拜访", "沟通对象": "决策人"},     # case differs
+    {"日期": date(2026, 10, 31), "客服": "李娜", "帐户ID": "C3", "工作类型": "电话拜访", "沟通对象": "决策人"},
+    {"日期": d(16), "客服": "李娜", "帐户ID": "C3", "工作类型": "电话拜访", "沟通对象": "决策人"},
+    {"日期": d(17), "客服": "李娜", "帐户ID": "C3", "工作类型": "电话拜访", "沟通对象": "决策人"},   # 三级 plan 1: 超计划
+    {"日期": "2026/11/18", "客服": "李娜", "帐户ID": "C3", "工作类型": "报表发送", "沟通对象": "决策人"},  # text date
+    {"日期": d(18), "客服": "李娜", "帐户ID": "C9", "工作类型": "报表发送", "沟通对象": "决策人"},   # unknown
+    {"日期": d(19), "客服": "王芳", "帐户ID": "C1", "工作类型": "帐户优化", "沟通对象": "决策人"},   # cover
+    {"日期": d(20), "客服": "王芳", "帐户ID": "C5", "工作类型": "电话邀约", "沟通对象": "决策人"},   # new client
+    {"日期": d(20), "客服": "孙某", "帐户ID": "C4", "工作类型": "电话拜访", "沟通对象": "决策人"},   # not in roster
+    {"日期": d(21), "客服": "李娜", "帐户ID": "C4", "工作类型": "", "沟通对象": "决策人"},
+]
+
+
+def type_cells(path: Path, sheet: str, cells: dict[tuple[int, str], object]) -> None:
+    """Type values into cells addressed by (row, header), as a person in Excel would."""
+    from kefu_xl.io.safe_write import save_workbook
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    spec = maintenance.spec(load_config(), NOV).sheet(sheet)
+    layout, _ = find_layout(ws, spec)
+    for (row, header), value in cells.items():
+        ws.cell(row, layout.columns[header]).value = value
+    save_workbook(wb, path)
+
+
+def libreoffice_values(path: Path, out_dir: Path) -> dict[str, dict]:
+    """{sheet: {row or 客服: {header: value}}} of the LibreOffice-recalculated copy."""
+    recalculated = recalculate(path, out_dir)
+    wb = openpyxl.load_workbook(recalculated, data_only=True)
+    spec = maintenance.spec(load_config(), NOV)
+    out = {}
+    for name in (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SUMMARY):
+        ws = wb[name]
+        layout, missing = find_layout(ws, spec.sheet(name))
+        assert not missing
+        rows = {}
+        for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, values_only=True), layout.first_data_row):
+            values = {h: row[c - 1] for h, c in layout.columns.items()}
+            key = values["客服"] if name == maintenance.SUMMARY else r
+            rows[key] = values
+        out[name] = rows
+    return out
+
+
+def same(python, office) -> bool:
+    """Python's value equals the spreadsheet's: blanks alike, numbers to 1e-9."""
+    if python in (None, "") or office in (None, ""):
+        return python in (None, "") and office in (None, "")
+    if isinstance(python, (int, Decimal)) and not isinstance(python, bool):
+        return isinstance(office, (int, float)) and abs(Decimal(repr(office)) - Decimal(python)) < Decimal("1e-9")
+    return python == office
+
+
+def assert_engines_agree(python: dict, office: dict) -> int:
+    """Every derived figure Python computed equals LibreOffice's; returns cells compared."""
+    compared, diffs = 0, []
+    for sheet, rows in python.items():
+        for key, values in rows.items():
+            for header, value in values.items():
+                got = office[sheet][key][header]
+                compared += 1
+                if not same(value, got):
+                    diffs.append(f"{sheet}/{key}/{header}: python={value!r} libreoffice={got!r}")
+    assert not diffs, "\n".join(diffs)
+    return compared
