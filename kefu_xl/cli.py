@@ -14,8 +14,10 @@ from .errors import DataProblemsError, KefuError
 from .month import Month
 from .records import Problem, Severity
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped or captured output gets wide lines, so paths and messages are not broken mid-word.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
+err_console = Console(stderr=True, highlight=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
 MAX_SHOWN = 40
 
 

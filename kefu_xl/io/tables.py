@@ -27,6 +27,7 @@ class Table:
     file: str
     sheet: str
     headers: dict[str, int]                  # header text -> 1-based column
+    header_row: int | None = None            # 1-based row of the (best guess of the) header
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -119,7 +120,7 @@ def locate_header(grid: list[list[object]], wanted: list[str]) -> tuple[int, dic
 def table_from_grid(grid: list[list[object]], file: str, sheet: str, required: list[str],
                     optional: list[str] = (), first_row: int = 1) -> Table:
     index, headers = locate_header(grid, [*required, *optional])
-    table = Table(file, sheet, headers)
+    table = Table(file, sheet, headers, first_row + index if index >= 0 else None)
     missing = [h for h in required if h not in headers]
     if missing:
         found = [str(v).strip() for v in (grid[index] if index >= 0 else []) if not is_blank(v)]
@@ -150,15 +151,10 @@ def read_table(path: Path, required: list[str], optional: list[str] = (),
             ws = next((w for w in wb.worksheets if w.sheet_state == "visible"), wb.worksheets[0])
         grid = [list(r) for r in ws.iter_rows(values_only=True)]
         table = table_from_grid(grid, path.name, ws.title, required, optional)
-        if table.headers and not table.problems:
-            header_row = next(r for r in range(1, HEADER_SCAN_ROWS + 1)
-                              if any(ws.cell(r, c).value is not None
-                                     and header_key(ws.cell(r, c).value) == header_key(h)
-                                     for h, c in table.headers.items()))
-            merged = _merged_header_cells(ws, header_row)
-            if merged:
-                table.problem(header_row, "", "MERGED_HEADER",
-                              f"表头行有合并单元格（{'、'.join(merged)}）：请取消合并，让每列只有一个表头。")
+        merged = _merged_header_cells(ws, table.header_row) if table.header_row else []
+        if merged:
+            table.problem(table.header_row, "", "MERGED_HEADER",
+                          f"表头行有合并单元格（{'、'.join(merged)}）：请取消合并，让每列只有一个表头。")
         return table
     finally:
         wb.close()
