@@ -61,8 +61,9 @@ def test_messy_export_simply_works(workspace):
     # text that looks like a formula stays text in the written file
     wb = openpyxl.load_workbook(path)
     ws = wb[maintenance.ACCOUNTS]
-    formula_like = [c for c in ws[5] if isinstance(c.value, str) and c.value[:1] in "=+-"]
-    assert formula_like and all(c.data_type == "s" for c in formula_like)
+    row = [r for r in range(3, 6) if ws.cell(r, 2).value == "+危险文本"][0]
+    for col, text in ((1, "=cmd|'/Ccalc'!A0"), (2, "+危险文本"), (4, "-医疗")):
+        assert (ws.cell(row, col).value, ws.cell(row, col).data_type) == (text, "s")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"])
