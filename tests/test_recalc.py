@@ -1,0 +1,177 @@
+"""kefu-xl recalc / check on the maintenance tracker: validation, 问题 sheet, formula
+restore, inputs kept, safe writing."""
+from datetime import date
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from openpyxl.chart import BarChart, Reference
+
+from kefu_xl.cli import cli
+from kefu_xl.config import load_config
+from kefu_xl.demo import type_work_records
+from kefu_xl.kinds import maintenance
+from kefu_xl.month import Month
+from kefu_xl.sheets.spec import Role
+from kefu_xl.workbooks import recalc_file
+
+from helpers import WORK, open_november, type_cells
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def tracker(workspace):
+    path = open_november(workspace)
+    type_work_records(path, WORK)
+    return path
+
+
+def input_cells(path):
+    """Every input-column cell value of 帐户 and 工作记录."""
+    wb = openpyxl.load_workbook(path)
+    spec = maintenance.spec(load_config(), Month(2026, 11))
+    out = {}
+    for name in (maintenance.ACCOUNTS, maintenance.WORK):
+        ws = wb[name]
+        header = {c.value: c.column for c in ws[2]}
+        for column in spec.sheet(name).columns:
+            if column.role is Role.INPUT:
+                for r in range(3, ws.max_row + 1):
+                    value = ws.cell(r, header[column.header]).value
+                    if value is not None:
+                        out[(name, r, column.header)] = value
+    return out
+
+
+def problem_rows(path):
+    ws = openpyxl.load_workbook(path)["问题"]
+    assert [c.value for c in ws[2]] == ["工作表", "行", "列", "级别", "代码", "说明"]
+    return [tuple(r) for r in ws.iter_rows(min_row=3, values_only=True)]
+
+
+def test_recalc_marks_invalid_rows_and_lists_every_problem(tracker):
+    before = input_cells(tracker)
+    result = run("recalc", tracker, "--as-of", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert input_cells(tracker) == before                      # nothing a person typed changed
+    codes = {(r[0], r[1], r[4]) for r in problem_rows(tracker)}
+    work_row = {i + 3: w for i, w in enumerate(WORK)}         # typed from row 3 in this order
+    expected = {
+        ("工作记录", 7, "OVER_PLAN"), ("工作记录", 8, "NOT_DECISION_MAKER"),
+        ("工作记录", 14, "DATE_OUTSIDE_MONTH"), ("工作记录", 16, "OVER_PLAN"),
+        ("工作记录", 17, "NOT_A_DATE"), ("工作记录", 18, "UNKNOWN_ACCOUNT"),
+        ("工作记录", 19, "COVER_WORK"), ("工作记录", 21, "STAFF_NOT_IN_ROSTER"),
+        ("工作记录", 22, "BAD_WORK_TYPE"),
+    }
+    assert expected <= codes, expected - codes
+    assert work_row[18]["帐户ID"] == "C9"
+    assert "截至日期" in result.output or "客服汇总" in result.output
+    ws = openpyxl.load_workbook(tracker)[maintenance.SUMMARY]
+    assert ws["L1"].value.date() == date(2026, 11, 20) and ws["K1"].value == "截至日期"
+
+
+def test_python_verdicts_for_typed_rows(tracker):
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 20))
+    verdicts = {r.row: v.reason for r, v in zip(outcome.result.figures["records"], outcome.result.figures["verdicts"])}
+    assert verdicts[3] == "" and verdicts[4] == "" and verdicts[7] == "超计划"   # 5th valid call of C1
+    assert verdicts[13] == ""                                                   # c2 matches C2
+    assert verdicts[17] == "日期不在本月"                                         # date typed as text
+    staff = {s.staff: s for s in outcome.result.figures["staff"]}
+    assert staff["王芳"].valid_work == 2 and staff["孙某"].star == ""
+
+
+def test_manager_level_change_is_kept_and_noted(tracker):
+    type_cells(tracker, maintenance.ACCOUNTS, {(3, "级别"): "二级", (5, "级别"): "一级"})
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 20))
+    codes = {(p.row, p.code) for p in outcome.result.problems}
+    assert (3, "LEVEL_DOWN") in codes and (5, "LEVEL_MANUAL") in codes
+    ws = openpyxl.load_workbook(tracker)[maintenance.ACCOUNTS]
+    header = {c.value: c.column for c in ws[2]}
+    assert ws.cell(3, header["级别"]).value == "二级" and ws.cell(5, header["级别"]).value == "一级"
+    assert "低于上月级别" in ws.cell(3, header["备注"]).value
+    assert ws.cell(5, header["备注"]).value == "人工调整（建议三级，上月三级）"
+
+
+def test_overwritten_formulas_are_restored_and_reported(tracker):
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb[maintenance.WORK]
+    ws["G3"] = "是"            # someone typed over 有效
+    ws["H4"] = None            # and cleared a 无效原因
+    wb.save(tracker)
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 20))
+    assert outcome.result.restored == {"工作记录/有效": 1}
+    ws = openpyxl.load_workbook(tracker)[maintenance.WORK]
+    assert ws["G3"].value.startswith("=IF(") and ws["H4"].value.startswith("=IF(")
+
+
+def test_check_changes_nothing_and_exits_non_zero_on_problems(tracker):
+    before = tracker.read_bytes()
+    result = run("check", tracker, "--as-of", "2026-11-20")
+    assert result.exit_code == 1 and "UNKNOWN_ACCOUNT" in result.output
+    assert tracker.read_bytes() == before
+
+
+def test_check_passes_on_a_clean_month(workspace):
+    path = open_november(workspace)
+    type_work_records(path, [WORK[0], WORK[6]])
+    result = run("check", path, "--as-of", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert "检查通过" in result.output
+
+
+def test_recalc_keeps_a_backup_and_writes_atomically(tracker):
+    before = tracker.read_bytes()
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 20))
+    assert outcome.backup.parent.name == ".kefu-backup" and outcome.backup.read_bytes() == before
+    assert not list(tracker.parent.glob(".~kefu-*"))
+
+
+def test_file_open_in_excel_is_refused(tracker):
+    (tracker.parent / f"~${tracker.name}").write_bytes(b"x")
+    before = tracker.read_bytes()
+    result = run("recalc", tracker)
+    assert result.exit_code == 1 and "正在被" in result.output and "Traceback" not in result.output
+    assert tracker.read_bytes() == before
+
+
+def test_content_openpyxl_would_drop_needs_force(tracker):
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb[maintenance.SUMMARY]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=8, min_row=2, max_row=6), titles_from_data=True)
+    ws.add_chart(chart, "N3")            # a chart someone made; openpyxl drops charts on load
+    wb.save(tracker)
+    before = tracker.read_bytes()
+    result = run("recalc", tracker)
+    assert result.exit_code == 1 and "图表" in result.output and "--force" in result.output
+    assert tracker.read_bytes() == before
+    result = run("recalc", tracker, "--force")
+    assert result.exit_code == 0
+    assert (tracker.parent / ".kefu-backup").exists()
+
+
+def test_workbook_not_made_by_kefu(tmp_path):
+    path = tmp_path / "别的表.xlsx"
+    openpyxl.Workbook().save(path)
+    before = path.read_bytes()
+    result = run("recalc", path)
+    assert result.exit_code == 1 and "不是 kefu-xl 生成的工作簿" in result.output
+    assert path.read_bytes() == before
+
+
+def test_renamed_header_is_refused_without_writing(tracker):
+    wb = openpyxl.load_workbook(tracker)
+    wb[maintenance.WORK]["D2"] = "类型"
+    wb.save(tracker)
+    before = tracker.read_bytes()
+    result = run("recalc", tracker)
+    assert result.exit_code == 1 and "工作类型" in result.output
+    assert tracker.read_bytes() == before
+
+
+def test_missing_file(tmp_path):
+    result = run("recalc", tmp_path / "没有.xlsx")
+    assert result.exit_code == 1 and "文件不存在" in result.output
