@@ -180,7 +180,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                     Highlight('[达标]="否"', ORANGE, ("日均有效工作", "达标"))),
     )
     calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False,
+        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False, hidden=True,
         columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（含调休上班日），供工作日数公式使用。"),),
     )
     notes = (
@@ -503,7 +503,6 @@ def rewrite_calendar(wb, layouts, wspec: WorkbookSpec, days) -> None:
     ws, layout = wb[CALENDAR], layouts[CALENDAR]
     _clear_below(ws, layout.first_data_row)
     write_rows(ws, layout, sheet, [{"日期": d} for d in days], layout.first_data_row)
-    ws.sheet_state = "hidden"
 
 
 def team_total(summaries: list[StaffSummary]) -> dict:

@@ -202,6 +202,8 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
             ws.conditional_formatting.add(f"{letter}{layout.first_data_row}:{letter}{validation_end}",
                                           FormulaRule(formula=[formula], fill=fill))
 
+    if spec.hidden:
+        ws.sheet_state = "hidden"
     if spec.protect:
         p = ws.protection
         p.sheet = True

@@ -90,6 +90,7 @@ class SheetSpec:
     anchors: tuple[Anchor, ...] = ()
     highlights: tuple[Highlight, ...] = ()
     protect: bool = True
+    hidden: bool = False          # helper sheets (工作日历) that formulas read but people need not see
     help: str = ""
     # a row counts as data when any of these columns is filled (default: every input column)
     row_markers: tuple[str, ...] = ()

@@ -1,0 +1,47 @@
+"""Blank templates of every workbook kind, generated from the kinds' own declarations.
+
+`scripts/build_templates.py` writes them into workbooks/templates/; a test rebuilds them
+and compares the XML parts, so a stale template fails CI.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from .calendar import WorkCalendar
+from .config import load_config
+from .kinds import maintenance, roster
+from .month import Month
+from .sheets.build import build_workbook
+
+TEMPLATE_MONTH = Month(2026, 1)        # formulas need a month; the template shows January 2026
+TEMPLATE_STAMP = "template"
+VOLATILE_PARTS = {"docProps/core.xml", "docProps/app.xml"}
+
+
+def templates() -> dict[str, object]:
+    """{file name: openpyxl workbook} of every kind, blank."""
+    config = load_config()
+    meta = {"generated_at": TEMPLATE_STAMP, "template": "yes"}
+    roster_wb, _ = build_workbook(roster.SPEC, {roster.SHEET: roster.STAFF_SHEET.title}, {roster.SHEET: []}, {}, meta)
+    maint = maintenance.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], [], TEMPLATE_MONTH.first,
+                              meta=meta)
+    return {"名册_模板.xlsx": roster_wb, "维护跟踪_模板.xlsx": maint}
+
+
+def write_templates(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, wb in templates().items():
+        path = folder / name
+        wb.save(path)
+        written.append(path)
+    return written
+
+
+def xml_parts(path: Path) -> dict[str, bytes]:
+    """The parts of an xlsx that matter for comparison (timestamps excluded)."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in sorted(z.namelist()) if n not in VOLATILE_PARTS}
+
+
