@@ -105,7 +105,13 @@ def cli():
 @friendly
 def init(folder: Path):
     """建立工作区 FOLDER：写入带注释的 kefu-xl.toml（全部规则默认值）、空白的
-    名册.xlsx 和当月的 inputs/ 文件夹。已有的文件不会被覆盖。"""
+    名册.xlsx 和当月的 inputs/ 文件夹。已有的文件不会被覆盖。
+
+    \b
+    例：kefu-xl init D:\\客服部
+    之后：在 名册.xlsx 填写客服与星级，把平台导出的 帐户状态.xlsx 放进 YYYY-MM/inputs/，
+    再运行 kefu-xl month open YYYY-MM --dir D:\\客服部
+    """
     from .workspace import init_workspace
     created = init_workspace(folder)
     for path in created:
@@ -189,7 +195,11 @@ def recalc(file: Path, force: bool, as_of):
 @friendly
 def check(file: Path, as_of):
     """只检查 FILE，不做任何修改：列出全部问题。
-    有错误或警告时退出码为 1（可用于脚本），只有提示时为 0。"""
+    有错误或警告时退出码为 1（可用于脚本），只有提示时为 0。
+
+    \b
+    例：kefu-xl check 2026-11/维护跟踪_2026-11.xlsx --as-of 2026-11-20
+    """
     from .workbooks import recalc_file
     outcome = recalc_file(file, write=False, as_of=as_of.date() if as_of else None)
     _print_outcome(outcome, "检查")

@@ -63,7 +63,8 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
     staff = load_roster_near(path, pre_problems)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of or date.today(), staff)
+        ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of or date.today(), staff,
+                            write=write)
         result = kind.recalc(wb, ctx)
     result.problems[:0] = pre_problems
     structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)

@@ -23,6 +23,7 @@ class RecalcContext:
     month: Month
     as_of: date
     roster: list[StaffMember] | None = None
+    write: bool = True          # False for `check`: compute and validate, touch nothing
 
 
 @dataclass

@@ -31,6 +31,7 @@ NEW_CLIENT_NOTE = "新开客户：本月在新客户跟踪表服务，不计维�
 ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
 
 RED, ORANGE, YELLOW = "FFC7CE", "FFEB9C", "FFF2CC"
+SHEET_ORDER = {ACCOUNTS: 0, WORK: 1, SUMMARY: 2}
 
 
 def file_name(month: Month) -> str:
@@ -61,10 +62,11 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     done_cols = [f"{item}完成" for item, _ in ITEMS]
     blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
     in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
-    phone_rank = (f'COUNTIFS([工作记录!帐户ID],[帐户ID],[工作记录!工作类型],"电话拜访",[工作记录!沟通对象],"决策人",'
-                  f'[工作记录!日期],">="&{month.excel_first()},[工作记录!日期],"<"&[日期])'
-                  f'+COUNTIFS([^帐户ID],[帐户ID],[^工作类型],"电话拜访",[^沟通对象],"决策人",[^日期],[日期])+1')
-    phone_plan = "INDEX([帐户!电话拜访目标],MATCH([帐户ID],[帐户!帐户ID],0))"
+    # LibreOffice and Excel answer single-criterion equality COUNTIFs from a sorted cache, but
+    # scan for inequalities; so the 超计划 rank is only computed for calls of accounts that
+    # have more valid calls than planned (helper columns 电话键/序号/计数键 keep it that way).
+    phone_plan = "INDEX([帐户!电话拜访目标],MATCH([电话键],[帐户!帐户ID],0))"
+    phone_rank = 'COUNTIFS([工作记录!电话键],[电话键],[工作记录!序号],"<"&[序号])+1'
     accounts = SheetSpec(
         name=ACCOUNTS,
         title=f"{month.label} {TITLE}",
@@ -91,8 +93,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             *(Column(col, Role.DERIVED, Type.INT, _target_formula(config, f),
                      help=f"按级别的每月{item}目标次数。") for col, f, (item, _) in zip(target_cols, fields, ITEMS)),
             *(Column(col, Role.DERIVED, Type.INT,
-                     f'IF([帐户ID]="","",COUNTIFS([工作记录!帐户ID],[帐户ID],[工作记录!工作类型],"{wt}",'
-                     f'[工作记录!有效],"是"))',
+                     f'IF([帐户ID]="","",COUNTIF([工作记录!计数键],[帐户ID]&"|{wt}"))',
                      help=f"工作记录中本帐户有效的「{wt}」次数。") for col, (_, wt) in zip(done_cols, ITEMS)),
             Column("完成率", Role.DERIVED, Type.RATIO,
                    'IF(OR([帐户ID]="",N([目标合计])=0),"",[完成合计]/[目标合计])',
@@ -131,11 +132,22 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
                    help="是：决策人、帐户存在、日期在本月、电话拜访未超计划。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
+                   f'IF([基本原因]<>"",[基本原因],IF([电话键]="","",IF(COUNTIF([工作记录!电话键],[电话键])<={phone_plan},"",'
+                   f'IF({phone_rank}>{phone_plan},"{rules.REASON_OVER_PLAN}",""))))',
+                   width=12, help="非决策人 / 帐户不存在 / 日期不在本月 / 超计划（超出本月电话拜访目标的次数，按日期先后、同日按行序）。"),
+            Column("基本原因", Role.DERIVED, Type.TEXT,
                    f'IF({blank},"",IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
                    f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
-                   f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
-                   f'IF([工作类型]<>"电话拜访","",IF({phone_rank}>{phone_plan},"{rules.REASON_OVER_PLAN}",""))))))',
-                   width=12, help="非决策人 / 帐户不存在 / 日期不在本月 / 超计划（超出本月电话拜访目标的次数，按日期先后、同日按行序）。"),
+                   f'IF(NOT({in_month}),"{rules.REASON_DATE}",""))))',
+                   hidden=True, help="辅助列（隐藏）：超计划以外的无效原因。"),
+            Column("电话键", Role.DERIVED, Type.TEXT,
+                   'IF([工作类型]<>"电话拜访","",IF([基本原因]<>"","",[帐户ID]))',
+                   hidden=True, help="辅助列（隐藏）：其余条件都有效的电话拜访，填帐户ID，用于数超计划。"),
+            Column("序号", Role.DERIVED, Type.NUMBER,
+                   f'IF([电话键]="","",([日期]-{month.excel_first()})*1000000+ROW())',
+                   hidden=True, help="辅助列（隐藏）：电话拜访的先后（日期，同日按行序）。"),
+            Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")',
+                   hidden=True, help="辅助列（隐藏）：帐户ID|工作类型，「帐户」表按它统计完成数。"),
         ),
         highlights=(Highlight('[有效]="否"', RED),),
     )
@@ -434,7 +446,23 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                                     f"{s.staff}（{s.star}）负责 {s.accounts} 个帐户，超过容量 {s.capacity}。",
                                     Severity.WARNING))
 
-    # write: notes, formulas, summary, calendar, problems
+    problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
+    if ctx.write:
+        write_back(wb, wspec, layouts, datas, accounts, staff, result, ctx, as_of)
+
+    result.summary_headers = ["客服", "星级", "帐户数", "完成率", "有效工作数", "日均有效工作", "达标"]
+    result.summary_rows = [[s.staff, s.star or "—", str(s.accounts), rules.percent(s.ratio), str(s.valid_work),
+                            "—" if s.daily_valid is None else f"{s.daily_valid:.2f}",
+                            {True: "是", False: "否", None: "—"}[s.meets_standard]] for s in summaries]
+    result.figures = {"accounts": accounts, "records": records, "verdicts": verdicts,
+                      "completions": results, "staff": summaries, "working_days": working_days, "as_of": as_of}
+    return result
+
+
+def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account], staff: list[StaffMember],
+               result: RecalcResult, ctx: RecalcContext, as_of) -> None:
+    """Put the recalc into the workbook: notes, formulas, summary, calendar, 问题, _meta."""
+    config, month = ctx.config, ctx.month
     acc_sheet, work_sheet = wspec.sheet(ACCOUNTS), wspec.sheet(WORK)
     ws = wb[ACCOUNTS]
     note_col = layouts[ACCOUNTS].columns["备注"]
@@ -458,17 +486,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     rewrite_summary(wb, layouts, wspec, staff, as_of)
     rewrite_calendar(wb, layouts, wspec, ctx.calendar.workdays_between(month.first, month.last))
     write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
-    problems.sort(key=lambda p: ([s.name for s in wspec.sheets].index(p.sheet) if p.sheet in
-                                 [s.name for s in wspec.sheets] else 9, p.row or 0))
-    write_problem_sheet(wb, problems, before="说明")
-
-    result.summary_headers = ["客服", "星级", "帐户数", "完成率", "有效工作数", "日均有效工作", "达标"]
-    result.summary_rows = [[s.staff, s.star or "—", str(s.accounts), rules.percent(s.ratio), str(s.valid_work),
-                            "—" if s.daily_valid is None else f"{s.daily_valid:.2f}",
-                            {True: "是", False: "否", None: "—"}[s.meets_standard]] for s in summaries]
-    result.figures = {"accounts": accounts, "records": records, "verdicts": verdicts,
-                      "completions": results, "staff": summaries, "working_days": working_days, "as_of": as_of}
-    return result
+    write_problem_sheet(wb, result.problems, before="说明")
 
 
 def _summary_rows(ws, layout):

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..io.values import looks_like_formula
-from .layout import Layout, find_layout, resolve
+from .layout import Layout, RowFormula, find_layout, resolve
 from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec
 
 FONT = "微软雅黑"
@@ -39,8 +39,14 @@ def style_name(role: Role, type_: Type) -> str:
     return f"kefu-{'in' if role is Role.INPUT else 'out'}-{type_.value}"
 
 
+PROBLEM_STYLE = "kefu-problem"
+
+
 def register_styles(wb) -> None:
     existing = set(wb.style_names)
+    if PROBLEM_STYLE not in existing:
+        wb.add_named_style(NamedStyle(name=PROBLEM_STYLE, font=Font(name=FONT, size=10), border=BORDER,
+                                      alignment=Alignment(vertical="top", wrap_text=True)))
     for role in (Role.INPUT, Role.DERIVED):
         for type_ in Type:
             name = style_name(role, type_)
@@ -107,6 +113,7 @@ def write_header(ws, spec: SheetSpec) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.protection = Protection(locked=True)
         ws.column_dimensions[get_column_letter(c)].width = column_width(column)
+        ws.column_dimensions[get_column_letter(c)].hidden = column.hidden
     ws.row_dimensions[HEADER_ROW].height = 22
 
 
@@ -131,8 +138,9 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
     for column in derived:
         col = layout.columns[column.header]
         style = style_name(Role.DERIVED, column.type)
+        template = RowFormula(column.formula, layouts, spec.name)
         for r in range(first_row, last_row + 1):
-            formula = resolve(column.formula, layouts, spec.name, r)
+            formula = template.for_row(r)
             cell = ws.cell(r, col)
             current = cell.value
             if current != formula:

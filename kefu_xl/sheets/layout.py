@@ -61,6 +61,21 @@ def resolve(template: str, layouts: dict[str, Layout], sheet: str, row: int) -> 
     return "=" + _REF.sub(ref, template)
 
 
+_SENTINEL = 987654321
+
+
+class RowFormula:
+    """A template resolved once for a layout; `for_row(r)` is then a cheap string substitution."""
+
+    def __init__(self, template: str, layouts: dict[str, Layout], sheet: str):
+        text = resolve(template, layouts, sheet, _SENTINEL)
+        self.parts = [p.split(str(_SENTINEL - 1)) for p in text.split(str(_SENTINEL))]
+
+    def for_row(self, row: int) -> str:
+        above = str(row - 1)
+        return str(row).join(above.join(p) for p in self.parts)
+
+
 def find_layout(ws, spec: SheetSpec) -> tuple[Layout | None, list[str]]:
     """Locate the declared headers (first 10 rows) and anchors; (layout, missing headers)."""
     wanted = {header_key(h): h for h in spec.headers}

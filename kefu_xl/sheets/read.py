@@ -7,7 +7,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from ..io.values import is_blank
 from ..records import Problem, Severity
-from .build import BORDER, DERIVED_HEADER_FILL, FONT, PROBLEM_SHEET, set_cell
+from .build import BORDER, DERIVED_HEADER_FILL, FONT, PROBLEM_SHEET, PROBLEM_STYLE, register_styles, set_cell
 from .layout import Layout, find_layout
 from .spec import SheetSpec
 
@@ -61,16 +61,15 @@ def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) 
         cell.font = Font(name=FONT, size=10, bold=True)
         cell.fill = PatternFill("solid", fgColor=DERIVED_HEADER_FILL)
         cell.border = BORDER
-    fills = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: None}
+    register_styles(wb)
+    fills = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
+             Severity.WARNING: PatternFill("solid", fgColor="FFEB9C"), Severity.INFO: None}
     for r, p in enumerate(problems, 3):
         for c, v in enumerate((p.sheet, p.row, p.column, p.severity.value, p.code, p.message), 1):
             cell = ws.cell(r, c)
-            set_cell(cell, v)
-            cell.font = Font(name=FONT, size=10)
-            cell.border = BORDER
-            cell.alignment = Alignment(wrap_text=c == 6, vertical="top")
+            set_cell(cell, v, PROBLEM_STYLE)
         if fills[p.severity]:
-            ws.cell(r, 4).fill = PatternFill("solid", fgColor=fills[p.severity])
+            ws.cell(r, 4).fill = fills[p.severity]
     for letter, width in zip("ABCDEF", (10, 6, 14, 6, 22, 90)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A3"

@@ -53,6 +53,7 @@ class Column:
       dropdown: allowed values for an input list.
       help: one line for the 说明 sheet.
       width: column width in characters; None = from header and type.
+      hidden: a helper column, hidden in the sheet.
     """
     header: str
     role: Role = Role.INPUT
@@ -61,6 +62,7 @@ class Column:
     dropdown: tuple[str, ...] | None = None
     help: str = ""
     width: int | None = None
+    hidden: bool = False          # helper columns that formulas need but people need not see
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Benchmark (not a test): month open and recalc of a 100-person department's month.
+
+    python scripts/bench.py                       # 5,000 accounts, 20,000 and 100,000 work records
+    python scripts/bench.py --records 20000 --libreoffice   # also LibreOffice's full recalculation
+
+Prints wall-clock seconds and peak memory of each step. Targets (issue 2): month open and
+recalc ≤ 10 s each on a 2-core machine; LibreOffice recalculation of the 20,000-record
+workbook ≤ 60 s.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kefu_xl.calendar import WorkCalendar  # noqa: E402
+from kefu_xl.config import load_config  # noqa: E402
+from kefu_xl.demo import write_status  # noqa: E402
+from kefu_xl.io.libreoffice import recalculate, soffice  # noqa: E402
+from kefu_xl.kinds import maintenance  # noqa: E402
+from kefu_xl.month import Month  # noqa: E402
+from kefu_xl.sheets.layout import find_layout  # noqa: E402
+from kefu_xl.workbooks import recalc_file  # noqa: E402
+from kefu_xl.workspace import init_workspace, open_month  # noqa: E402
+
+MONTH = Month(2026, 11)
+STARS = ["三星"] * 10 + ["二星"] * 40 + ["一星"] * 50
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(label: str, func, results: list):
+    start = time.perf_counter()
+    value = func()
+    seconds = time.perf_counter() - start
+    results.append((label, seconds, peak_mb()))
+    print(f"{label:<48} {seconds:8.2f} s   peak {peak_mb():7.0f} MB", flush=True)
+    return value
+
+
+def make_workspace(folder: Path, n_accounts: int, rng: random.Random) -> list[list]:
+    staff = [{"客服": f"客服{i:03d}", "星级": STARS[i], "入职日期": date(2023, 1, 1), "在职": "是"} for i in range(100)]
+    init_workspace(folder, staff=staff)
+    rows = []
+    for i in range(n_accounts):
+        spend = rng.choice([0, rng.uniform(1, 3000), rng.uniform(1, 500)])
+        rows.append([f"A{100000 + i}", f"客户{i}", f"客服{i % 100:03d}", "建材", round(spend, 2),
+                     rng.randint(0, 50000), date(2027, 3, 1), date(2024, 1, 1) + timedelta(days=i % 900)])
+    write_status(folder / str(MONTH) / "inputs" / "帐户状态.xlsx", rows)
+    return rows
+
+
+def type_records(path: Path, accounts: list[list], n: int, rng: random.Random) -> None:
+    """Fill 工作记录 as staff would (setup, not timed)."""
+    days = WorkCalendar(load_config()).workdays_between(MONTH.first, MONTH.last)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maintenance.WORK]
+    layout, _ = find_layout(ws, maintenance.spec(load_config(), MONTH).sheet(maintenance.WORK))
+    cols = layout.columns
+    types = ["电话拜访", "电话拜访", "报表发送", "帐户优化", "上门拜访", "其他"]
+    for i in range(n):
+        acc = rng.choice(accounts)
+        r = layout.first_data_row + i
+        ws.cell(r, cols["日期"], rng.choice(days))
+        ws.cell(r, cols["客服"], acc[2])
+        ws.cell(r, cols["帐户ID"], acc[0])
+        ws.cell(r, cols["工作类型"], rng.choice(types))
+        ws.cell(r, cols["沟通对象"], "决策人" if rng.random() < 0.9 else "其他人员")
+    wb.save(path)
+
+
+def run(n_accounts: int, n_records: int, libre: bool, results: list) -> None:
+    rng = random.Random(7)
+    folder = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
+    try:
+        accounts = make_workspace(folder / "office", n_accounts, rng)
+        ws = folder / "office"
+        timed(f"month open ({n_accounts:,} accounts)", lambda: open_month(ws, MONTH, as_of=MONTH.last), results)
+        path = ws / str(MONTH) / maintenance.file_name(MONTH)
+        type_records(path, accounts, n_records, rng)
+        outcome = timed(f"recalc ({n_accounts:,} accounts, {n_records:,} records)",
+                        lambda: recalc_file(path, as_of=MONTH.last), results)
+        print(f"    {len(outcome.result.problems):,} problems, "
+              f"{sum(1 for v in outcome.result.figures['verdicts'] if v.valid):,} valid records")
+        timed(f"check  ({n_accounts:,} accounts, {n_records:,} records)",
+              lambda: recalc_file(path, write=False, as_of=MONTH.last), results)
+        if libre:
+            if not soffice():
+                print("LibreOffice not installed: skipped")
+            else:
+                timed(f"LibreOffice full recalculation ({n_records:,} records)",
+                      lambda: recalculate(path, folder / "lo", timeout=1800), results)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=5000)
+    parser.add_argument("--records", type=int, action="append", help="work records (repeatable)")
+    parser.add_argument("--libreoffice", action="store_true", help="also time LibreOffice's full recalculation")
+    args = parser.parse_args()
+    results: list = []
+    for n in args.records or [20000, 100000]:
+        run(args.accounts, n, args.libreoffice and n <= 20000, results)
+
+
+if __name__ == "__main__":
+    main()
