@@ -6,6 +6,7 @@ and compares the XML parts, so a stale template fails CI.
 from __future__ import annotations
 
 import zipfile
+from xml.etree.ElementTree import canonicalize
 from pathlib import Path
 
 from .calendar import WorkCalendar
@@ -39,9 +40,11 @@ def write_templates(folder: Path) -> list[Path]:
     return written
 
 
-def xml_parts(path: Path) -> dict[str, bytes]:
-    """The parts of an xlsx that matter for comparison (timestamps excluded)."""
+def xml_parts(path: Path) -> dict[str, str]:
+    """The parts of an xlsx that matter for comparison, canonicalised (C14N) so that the
+    serialiser in use (lxml or the standard library) does not matter; timestamps excluded."""
     with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in sorted(z.namelist()) if n not in VOLATILE_PARTS}
+        return {n: canonicalize(z.read(n).decode("utf-8"), strip_text=True)
+                for n in sorted(z.namelist()) if n not in VOLATILE_PARTS}
 
 
