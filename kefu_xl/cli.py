@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -60,6 +61,17 @@ def friendly(func):
         except KefuError as e:
             err_console.print(f"[bold red]错误：[/]{e}")
             sys.exit(1)
+        except OSError as e:
+            where = f" {e.filename}" if getattr(e, "filename", None) else ""
+            err_console.print(f"[bold red]错误：[/]无法读写文件{where}（{e.strerror or e}）。"
+                              f"请检查文件是否存在、是否有权限、磁盘是否已满；原文件没有被修改。")
+            sys.exit(1)
+        except Exception as e:  # a bug: say so plainly, keep the details for whoever fixes it
+            if os.environ.get("KEFU_DEBUG"):
+                raise
+            err_console.print(f"[bold red]kefu-xl 内部错误[/]（{type(e).__name__}: {e}）。文件没有被修改。"
+                              f"请把这条信息和相关文件发给维护人员；设置环境变量 KEFU_DEBUG=1 可看到详细信息。")
+            sys.exit(2)
     return wrapper
 
 

@@ -175,3 +175,30 @@ def test_renamed_header_is_refused_without_writing(tracker):
 def test_missing_file(tmp_path):
     result = run("recalc", tmp_path / "没有.xlsx")
     assert result.exit_code == 1 and "文件不存在" in result.output
+
+
+def test_unexpected_errors_are_a_chinese_message_not_a_traceback(tracker, monkeypatch):
+    import kefu_xl.workbooks as workbooks
+    monkeypatch.delenv("KEFU_DEBUG", raising=False)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("模拟的程序错误")
+    monkeypatch.setattr(workbooks, "recalc_file", boom)
+    before = tracker.read_bytes()
+    result = run("recalc", tracker)
+    assert result.exit_code == 2 and "内部错误" in result.output and "模拟的程序错误" in result.output
+    assert "Traceback" not in result.output and tracker.read_bytes() == before
+
+
+def test_disk_full_fails_cleanly(tracker, monkeypatch):
+    import errno
+    import kefu_xl.io.safe_write as safe_write
+    before = tracker.read_bytes()
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(openpyxl.Workbook, "save", full)
+    result = run("recalc", tracker)
+    assert result.exit_code == 1 and "磁盘是否已满" in result.output
+    assert tracker.read_bytes() == before
+    assert not list(tracker.parent.glob(".~kefu-*")) and safe_write  # no temp file left behind
