@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click

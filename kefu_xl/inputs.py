@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .io.tables import Table, read_table
-from .io.values import is_blank, parse_date, parse_decimal, parse_id, parse_text
+from .io.values import parse_date, parse_decimal, parse_id, parse_text
 from .records import AccountStatus, Problem, Severity
 
 ACCOUNT_STATUS = "帐户状态"

@@ -8,7 +8,6 @@ from pathlib import Path
 import openpyxl
 
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_work_records
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month

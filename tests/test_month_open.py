@@ -1,6 +1,4 @@
 """kefu-xl month open: messy exports that must simply work, bad ones that must change nothing."""
-from datetime import date
-from decimal import Decimal
 
 import openpyxl
 import pytest

@@ -74,3 +74,68 @@ def cell_number(value) -> Decimal | None:
 def workspace_of(path: Path) -> Path | None:
     from ..config import find_workspace
     return find_workspace(path.parent)
+
+
+def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt: tuple[str, ...] = ()):
+    """Layouts of every declared sheet and the data rows of those not rebuilt by recalc.
+
+    Returns (layouts, datas) or None when a sheet or header is missing (a structural
+    problem: nothing is computed and nothing written)."""
+    from ..sheets.layout import find_layout
+    from ..sheets.read import read_sheet
+    layouts, datas, ok = {}, {}, True
+    for sheet in wspec.sheets:
+        if sheet.name not in wb.sheetnames:
+            problems.append(Problem(ctx.file, sheet.name, None, "", "MISSING_SHEET",
+                                    f"缺少工作表「{sheet.name}」：请从 .kefu-backup/ 中的备份恢复，或重新生成。"))
+            ok = False
+            continue
+        if sheet.name in rebuilt:
+            layout, missing = find_layout(wb[sheet.name], sheet)
+            if missing or layout is None:
+                problems.append(Problem(ctx.file, sheet.name, None, "、".join(missing), "MISSING_HEADER",
+                                        f"找不到「{'」「'.join(missing)}」，请把表头改回原样。"))
+                ok = False
+                continue
+            layouts[sheet.name] = layout
+            continue
+        data = read_sheet(wb[sheet.name], sheet, ctx.file, problems)
+        if data is None:
+            ok = False
+            continue
+        layouts[sheet.name], datas[sheet.name] = data.layout, data
+    return (layouts, datas) if ok else None
+
+
+def restore_formulas(wb, sheet, layouts, data, result: RecalcResult, file: str) -> int:
+    """Put every derived formula of `sheet` back on its data rows and buffer rows; report
+    cells a person had typed over. Returns the last row that carries formulas."""
+    from ..sheets.build import apply_sheet_features, write_formulas
+    from ..sheets.spec import Role, SheetSpec
+    layout = layouts[sheet.name]
+    ws = wb[sheet.name]
+    data_last = data.last_row
+    last = max(data_last, layout.header_row) + sheet.buffer_rows
+    for column in sheet.columns:
+        if column.role is not Role.DERIVED:
+            continue
+        single = SheetSpec(sheet.name, sheet.title, (column,), sheet.key)
+        restored = write_formulas(ws, layout, single, layouts, layout.first_data_row, data_last)
+        write_formulas(ws, layout, single, layouts, data_last + 1, last)
+        result.note_restored(file, sheet.name, column.header, restored)
+    apply_sheet_features(ws, layout, sheet, layouts, last)
+    return last
+
+
+def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:
+    """Replace every row under the header of a sheet kefu-xl fills by itself (summaries,
+    calendars) with `rows` and their formulas; returns the last row written."""
+    from ..sheets.build import apply_sheet_features, write_formulas, write_rows
+    ws, layout = wb[sheet.name], layouts[sheet.name]
+    if ws.max_row >= layout.first_data_row:
+        ws.delete_rows(layout.first_data_row, ws.max_row - layout.first_data_row + 1)
+    write_rows(ws, layout, sheet, rows, layout.first_data_row)
+    last = layout.first_data_row + len(rows) - 1
+    write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last)
+    apply_sheet_features(ws, layout, sheet, layouts, max(last, layout.first_data_row))
+    return last

@@ -16,11 +16,12 @@ from ..rules.levels import (is_downgrade, level_rank, opening_level, spend_band,
 from openpyxl.styles import Font
 
 from ..sheets.build import (FONT, Formula, apply_sheet_features, build_workbook, register_styles, set_cell,
-                            style_name, write_formulas, write_meta, write_rows)
-from ..sheets.layout import find_layout, resolve
-from ..sheets.read import SheetData, read_sheet, write_problem_sheet
+                            style_name, write_meta)
+from ..sheets.layout import resolve
+from ..sheets.read import SheetData, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import RecalcContext, RecalcResult, cell_date, cell_number, cell_text
+from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, rebuild_rows,
+                   restore_formulas)
 
 KIND = "maintenance"
 TITLE = "月度维护跟踪表"
@@ -395,25 +396,10 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result = RecalcResult(KIND)
     problems = result.problems
     register_styles(wb)
-    layouts, datas = {}, {}
-    for sheet in wspec.sheets:
-        if sheet.name not in wb.sheetnames:
-            problems.append(Problem(ctx.file, sheet.name, None, "", "MISSING_SHEET",
-                                    f"缺少工作表「{sheet.name}」：请从备份恢复，或重新开月生成。"))
-            continue
-        if sheet.name in (SUMMARY, CALENDAR):
-            layout, missing = find_layout(wb[sheet.name], sheet)
-            if missing:
-                problems.append(Problem(ctx.file, sheet.name, None, "、".join(missing), "MISSING_HEADER",
-                                        f"找不到「{'」「'.join(missing)}」，请把表头改回原样。"))
-                continue
-            layouts[sheet.name] = layout
-            continue
-        data = read_sheet(wb[sheet.name], sheet, ctx.file, problems)
-        if data:
-            layouts[sheet.name], datas[sheet.name] = data.layout, data
-    if len(layouts) < len(wspec.sheets):
+    found = read_sheets(wb, wspec, ctx, problems, rebuilt=(SUMMARY, CALENDAR))
+    if found is None:
         return result  # structural problems only: nothing to compute, caller writes nothing
+    layouts, datas = found
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
     records = _read_work(datas[WORK], ctx, problems)
@@ -469,19 +455,8 @@ def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account],
     for a in accounts:
         set_cell(ws.cell(a.row, note_col), account_note(a, month, config) or None,
                  style_name(Role.COMPUTED, Type.TEXT))
-    for sheet, data in ((acc_sheet, datas[ACCOUNTS]), (work_sheet, datas[WORK])):
-        layout = layouts[sheet.name]
-        last = max(data.last_row, layout.header_row) + sheet.buffer_rows
-        data_last = data.last_row
-        wsx = wb[sheet.name]
-        for column in sheet.columns:
-            if column.role is not Role.DERIVED:
-                continue
-            single = SheetSpec(sheet.name, sheet.title, (column,), sheet.key)
-            restored = write_formulas(wsx, layout, single, layouts, layout.first_data_row, data_last)
-            write_formulas(wsx, layout, single, layouts, data_last + 1, last)
-            result.note_restored(ctx.file, sheet.name, column.header, restored)
-        apply_sheet_features(wsx, layout, sheet, layouts, last)
+    for sheet in (acc_sheet, work_sheet):
+        restore_formulas(wb, sheet, layouts, datas[sheet.name], result, ctx.file)
 
     rewrite_summary(wb, layouts, wspec, staff, as_of)
     rewrite_calendar(wb, layouts, wspec, ctx.calendar.workdays_between(month.first, month.last))
@@ -498,29 +473,18 @@ def _summary_rows(ws, layout):
     return out
 
 
-def _clear_below(ws, first_row: int) -> None:
-    if ws.max_row >= first_row:
-        ws.delete_rows(first_row, ws.max_row - first_row + 1)
-
-
 def rewrite_summary(wb, layouts, wspec: WorkbookSpec, staff: list[StaffMember], as_of) -> None:
     sheet = wspec.sheet(SUMMARY)
     ws, layout = wb[SUMMARY], layouts[SUMMARY]
-    _clear_below(ws, layout.first_data_row)
-    write_rows(ws, layout, sheet, [{"客服": m.name, "星级": m.star} for m in staff], layout.first_data_row)
-    last = layout.first_data_row + len(staff) - 1
-    write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last)
+    rebuild_rows(wb, sheet, layouts, [{"客服": m.name, "星级": m.star} for m in staff])
     write_total_row(ws, layouts, sheet, len(staff))
     row, col = layout.anchors[AS_OF]
     set_cell(ws.cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
-    apply_sheet_features(ws, layout, sheet, layouts, last + 1)
+    apply_sheet_features(ws, layout, sheet, layouts, layout.first_data_row + len(staff))
 
 
 def rewrite_calendar(wb, layouts, wspec: WorkbookSpec, days) -> None:
-    sheet = wspec.sheet(CALENDAR)
-    ws, layout = wb[CALENDAR], layouts[CALENDAR]
-    _clear_below(ws, layout.first_data_row)
-    write_rows(ws, layout, sheet, [{"日期": d} for d in days], layout.first_data_row)
+    rebuild_rows(wb, wspec.sheet(CALENDAR), layouts, [{"日期": d} for d in days])
 
 
 def team_total(summaries: list[StaffSummary]) -> dict:

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..io.values import looks_like_formula
-from .layout import Layout, RowFormula, find_layout, resolve
+from .layout import Layout, RowFormula, find_layout, quote_sheet, resolve
 from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec
 
 FONT = "微软雅黑"
@@ -178,7 +178,15 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
         letter = layout.letter(column.header)
         cells = f"{letter}{layout.first_data_row}:{letter}{validation_end}"
         dv = None
-        if column.dropdown:
+        if column.dropdown_source:
+            src_sheet, src_header = column.dropdown_source.split("!")
+            src = layouts[src_sheet]
+            src_col = src.letter(src_header)
+            dv = DataValidation(type="list", allow_blank=True,
+                                formula1=f"{quote_sheet(src_sheet)}!${src_col}${src.first_data_row}:"
+                                         f"${src_col}${src.first_data_row + VALIDATION_ROWS * 10}",
+                                error=f"请从下拉列表中选择「{src_sheet}」表中已有的{src_header}")
+        elif column.dropdown:
             dv = DataValidation(type="list", formula1='"' + ",".join(column.dropdown) + '"', allow_blank=True,
                                 error=f"请从下拉列表中选择：{'、'.join(column.dropdown)}",
                                 prompt=column.help[:250] or None)

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from ..io.tables import HEADER_SCAN_ROWS, header_key
 from .spec import SheetSpec
 
-_REF = re.compile(r"\[(?:([^\]!\[]+)!)?([@^]?)([^\]\[]+)\]")
+_REF = re.compile(r"\[(?:([^\]!\[]+)!)?([@^~#]?)([^\]\[]+)\]")
 
 
 @dataclass
@@ -50,12 +50,18 @@ def resolve(template: str, layouts: dict[str, Layout], sheet: str, row: int) -> 
             if mode == "@":
                 return f"{quote_sheet(other)}!{lay.anchor_ref(name)}"
             col = lay.letter(name)
+            if mode == "#":
+                return f"{quote_sheet(other)}!${col}${lay.first_data_row}"
             return f"{quote_sheet(other)}!${col}:${col}"
         if mode == "@":
             return here.anchor_ref(name)
         col = here.letter(name)
         if mode == "^":
             return f"${col}${here.header_row}:${col}{row - 1}"
+        if mode == "~":
+            return f"${col}${here.header_row}:${col}{row}"
+        if mode == "#":
+            return f"${col}${here.first_data_row}"
         return f"${col}{row}"
 
     return "=" + _REF.sub(ref, template)

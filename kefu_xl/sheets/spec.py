@@ -4,6 +4,8 @@ Formula templates name columns by header, never by letter:
   [周消耗]            the cell of that column in the same row      ->  $E3
   [工作记录!帐户ID]    the whole column on another sheet            ->  '工作记录'!$C:$C
   [^帐户ID]           the same column from the header to the row above -> $C$2:$C2
+  [~金额]             the same column from the header to this row    -> $C$2:$C3
+  [对账!#期初余额]      the first data cell of a column (one-row tables) -> '对账'!$A$3
   [@截至日期]          an anchor cell (a labelled cell in the title row) -> $L$1
   [客服汇总!@截至日期]  an anchor cell on another sheet
 Numbers and texts that come from the config are put in by the kind with f-strings.
@@ -63,6 +65,7 @@ class Column:
     help: str = ""
     width: int | None = None
     hidden: bool = False          # helper columns that formulas need but people need not see
+    dropdown_source: str | None = None   # "sheet!header": a list taken from another sheet's column
 
 
 @dataclass(frozen=True)
