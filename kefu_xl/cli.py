@@ -178,6 +178,36 @@ def _print_outcome(outcome, verb: str) -> None:
         console.print(f"恢复了 {result.restored_total} 个被改动的公式单元格。")
 
 
+@cli.group()
+def orders():
+    """订单台账：空白订单本登记、领用与回收。"""
+
+
+@orders.command("add-books")
+@click.option("--books", type=click.IntRange(1), required=True, help="追加多少本。")
+@click.option("--size", type=click.IntRange(1), required=True, help="每本多少张。")
+@click.option("--start", type=click.IntRange(1), default=None,
+              help="第一本的起始订单号；不写则接着现有最大号（第一次追加必须写）。")
+@click.option("--prefix", default="DB", show_default=True, help="订单本号前缀，本号为 前缀+4 位序号。")
+@click.option("--date", "stocked", type=click.DateTime(["%Y-%m-%d"]), default=None, help="入库日期，默认今天。")
+@dir_option
+@friendly
+def orders_add_books(books: int, size: int, start, prefix: str, stocked, folder: Path):
+    """在 订单台账.xlsx 的「空白订单」中追加 BOOKS 本连续的订单本，每本 SIZE 张。
+
+    \b
+    号码必须与已有订单本连续、不重叠（号码延续性和独占性），否则拒绝并提示应从几号开始。
+    例：kefu-xl orders add-books --start 100001 --books 20 --size 50
+        之后再追加：kefu-xl orders add-books --books 10 --size 50
+    """
+    from .kinds.orders import FILE_NAME, add_books
+    path = folder / FILE_NAME
+    rows = add_books(path, books=books, size=size, start=start, prefix=prefix,
+                     stocked=stocked.date() if stocked else None)
+    console.print(f"已追加 {len(rows)} 本：{rows[0]['订单本号']}（{rows[0]['起始号']} 起）至 "
+                  f"{rows[-1]['订单本号']}（止于 {rows[-1]['结束号']}），共 {len(rows) * size} 张。已保存 {path}")
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="文件含 kefu-xl 无法保留的内容（图片、图表等）时仍然保存（会先备份）。")

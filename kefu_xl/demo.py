@@ -59,20 +59,25 @@ def write_status(path: Path, rows: list[list]) -> None:
     wb.save(path)
 
 
-def type_work_records(path: Path, records: list[dict]) -> None:
-    """Type rows into 工作记录 as staff would (input columns only), then save safely."""
+def type_rows(path: Path, sheet, rows: list[dict]) -> None:
+    """Type rows into the first empty rows of a declared sheet, input columns only, as a
+    person would in Excel; then save safely."""
     wb = openpyxl.load_workbook(path)
-    ws = wb[maintenance.WORK]
-    sheet = maintenance.spec(load_config(), Month(2000, 1)).sheet(maintenance.WORK)
+    ws = wb[sheet.name]
     layout, _ = find_layout(ws, sheet)
+    markers = [layout.columns[h] for h in sheet.markers]
     r = layout.first_data_row
-    while any(ws.cell(r, layout.columns[h]).value not in (None, "") for h in ("日期", "帐户ID", "工作类型")):
+    while any(ws.cell(r, c).value not in (None, "") for c in markers):
         r += 1
-    for rec in records:
-        for header, value in rec.items():
+    for values in rows:
+        for header, value in values.items():
             ws.cell(r, layout.columns[header]).value = value
         r += 1
     save_workbook(wb, path)
+
+
+def type_work_records(path: Path, records: list[dict]) -> None:
+    type_rows(path, maintenance.spec(load_config(), Month(2000, 1)).sheet(maintenance.WORK), records)
 
 
 def _work_records(rng: random.Random, month: Month, tracker: Path, calendar: WorkCalendar) -> list[dict]:

@@ -184,3 +184,41 @@ class StaffSummary:
     daily_valid: Decimal | None
     meets_standard: bool | None
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrderBook:
+    """A row of 订单台账 / 空白订单: one book of consecutive order numbers."""
+    book_id: str
+    start: int | None
+    end: int | None
+    count: int | None
+    stocked: date | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class BookIssue:
+    """A row of 订单台账 / 领用: a book issued to a merchant for an event, and its return."""
+    event: str
+    book_id: str
+    merchant: str
+    manager: str
+    issued: date | None
+    deposit: Decimal | None       # None: blank, the default deposit applies
+    returned: date | None
+    opened: int | None
+    unopened: int | None
+    voided: int | None
+    recovered: int | None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class IssueFigures:
+    """Derived figures of a 领用 row; None where the sheet shows blank."""
+    missing: int | None
+    unrecovered: int | None
+    fine: Decimal | None
+    deposit_back: Decimal | None
+    status: str

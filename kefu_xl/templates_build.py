@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .calendar import WorkCalendar
 from .config import load_config
-from .kinds import maintenance, roster
+from .kinds import maintenance, orders, roster
 from .month import Month
 from .sheets.build import build_workbook
 
@@ -27,7 +27,8 @@ def templates() -> dict[str, object]:
     roster_wb, _ = build_workbook(roster.SPEC, {roster.SHEET: roster.STAFF_SHEET.title}, {roster.SHEET: []}, {}, meta)
     maint = maintenance.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], [], TEMPLATE_MONTH.first,
                               meta=meta)
-    return {"名册_模板.xlsx": roster_wb, "维护跟踪_模板.xlsx": maint}
+    return {"名册_模板.xlsx": roster_wb, "维护跟踪_模板.xlsx": maint,
+            "订单台账_模板.xlsx": orders.build(config, meta=meta)}
 
 
 def write_templates(folder: Path) -> list[Path]:

@@ -11,13 +11,13 @@ from .config import config_for, find_workspace
 from .errors import NotKefuWorkbookError
 from .io.safe_write import check_droppable, check_not_open, save_workbook
 from .io.tables import open_workbook
-from .kinds import maintenance, roster
+from .kinds import maintenance, orders, roster
 from .kinds.base import RecalcContext, RecalcResult
 from .month import Month
 from .records import Problem, Severity
 from .sheets.build import read_meta
 
-KINDS = {maintenance.KIND: maintenance}
+KINDS = {maintenance.KIND: maintenance, orders.KIND: orders}
 
 
 @dataclass
@@ -45,6 +45,27 @@ def load_roster_near(path: Path, problems: list[Problem]):
     return None
 
 
+def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bool = True,
+                         ) -> tuple[RecalcResult, list[str]]:
+    """Recalculate an openpyxl workbook (loaded with formulas) that lives at `path`."""
+    meta = read_meta(wb)
+    kind = KINDS.get(str(meta.get("kind", "")))
+    if kind is None:
+        what = f"类型为「{meta['kind']}」，不支持重算" if meta.get("kind") else "不是 kefu-xl 生成的工作簿（没有 _meta 工作表）"
+        raise NotKefuWorkbookError(f"{path.name} {what}；kefu-xl 没有修改它。")
+    config = config_for(path)
+    as_of = as_of or date.today()
+    month = Month.parse(str(meta["month"])) if meta.get("month") else Month.of(as_of)
+    pre_problems: list[Problem] = []
+    staff = load_roster_near(path, pre_problems) if kind is maintenance else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write)
+        result = kind.recalc(wb, ctx)
+    result.problems[:0] = pre_problems
+    return result, [str(w.message) for w in caught]
+
+
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False)."""
     path = Path(path)
@@ -52,25 +73,11 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         check_not_open(path)
         check_droppable(path, force)
     wb = open_workbook(path, data_only=False)
-    meta = read_meta(wb)
-    kind = KINDS.get(str(meta.get("kind", "")))
-    if kind is None:
-        what = f"类型为「{meta['kind']}」，不支持重算" if meta.get("kind") else "不是 kefu-xl 生成的工作簿（没有 _meta 工作表）"
-        raise NotKefuWorkbookError(f"{path.name} {what}；kefu-xl 没有修改它。")
-    config = config_for(path)
-    month = Month.parse(str(meta.get("month", "")))
-    pre_problems: list[Problem] = []
-    staff = load_roster_near(path, pre_problems)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of or date.today(), staff,
-                            write=write)
-        result = kind.recalc(wb, ctx)
-    result.problems[:0] = pre_problems
+    result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write)
     structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
     backup = None
     written = False
     if write and not structural:
         backup = save_workbook(wb, path, force=force)
         written = True
-    return RecalcOutcome(path, result, backup, written, [str(w.message) for w in caught])
+    return RecalcOutcome(path, result, backup, written, caught)

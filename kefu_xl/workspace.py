@@ -12,7 +12,7 @@ from .errors import DataProblemsError, KefuError
 from .inputs import ACCOUNT_STATUS, read_account_status
 from .io.safe_write import atomic_write, save_workbook
 from .io.tables import find_input, open_workbook
-from .kinds import maintenance, roster
+from .kinds import maintenance, orders, roster
 from .month import Month
 from .records import Problem, Severity, has_errors
 from .rules.completion import id_key
@@ -35,6 +35,10 @@ def init_workspace(folder: Path, staff: list[dict] | None = None) -> list[Path]:
                                {roster.SHEET: staff or []}, {}, {})
         save_workbook(wb, roster_path)
         created.append(roster_path)
+    orders_path = folder / orders.FILE_NAME
+    if not orders_path.exists():
+        save_workbook(orders.build(load_config(config_path)), orders_path)
+        created.append(orders_path)
     inputs = folder / str(Month.of(date.today())) / "inputs"
     if not inputs.exists():
         inputs.mkdir(parents=True)
