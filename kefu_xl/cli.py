@@ -143,8 +143,9 @@ def month():
 @as_of_option
 @friendly
 def month_open(month_: Month, folder: Path, as_of):
-    """开月：读取 YYYY-MM/inputs/帐户状态.xlsx（或 .csv）和上月的维护跟踪表，生成
-    YYYY-MM/维护跟踪_YYYY-MM.xlsx。
+    """开月：生成 YYYY-MM/ 下本月的工作簿（kefu-xl.toml 的 [workbooks] monthly 决定哪些）：
+    维护跟踪_YYYY-MM.xlsx（读取 YYYY-MM/inputs/帐户状态.xlsx 或 .csv 和上月的维护跟踪表）、
+    退订台账_YYYY-MM.xlsx（备用金期初余额取上月对账的期末应有）。
 
     \b
     - 按周消耗分档，建议级别 = 档位对应级别；级别 = 上月级别与建议级别中较高者（只升不降）；
@@ -159,7 +160,9 @@ def month_open(month_: Month, folder: Path, as_of):
         console.print(f"[yellow]注意：[/]{w}")
     show_problems(outcome.problems)
     for path in outcome.created:
-        console.print(f"已生成 {path}（帐户 {outcome.counts.get('帐户', 0)} 个，其中新开客户 {outcome.counts.get('新开客户', 0)} 个）")
+        extra = (f"（帐户 {outcome.counts.get('帐户', 0)} 个，其中新开客户 {outcome.counts.get('新开客户', 0)} 个）"
+                 if path.name.startswith("维护跟踪") else "")
+        console.print(f"已生成 {path}{extra}")
 
 
 def _print_outcome(outcome, verb: str) -> None:

@@ -222,3 +222,36 @@ class IssueFigures:
     fine: Decimal | None
     deposit_back: Decimal | None
     status: str
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A row of 退订台账 / 退订 (a booked cancellation and its refund)."""
+    booking_id: str
+    booked: date | None
+    order_no: str
+    customer: str
+    phone: str
+    merchant: str
+    order_amount: Decimal | None
+    refund_amount: Decimal | None
+    planned: date | None
+    merchant_decision: str
+    refusal_reason: str
+    crm_updated: str
+    refunded_on: date | None
+    refunded_filled: bool          # 退款日期 has anything in it (the sheet's <>"")
+    paid: Decimal | None
+    petty_cash: bool
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class CashEntry:
+    """A row of 退订台账 / 备用金 (petty cash)."""
+    day: date | None
+    kind: str
+    amount: Decimal | None
+    handler: str
+    note: str
+    row: int | None = None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .calendar import WorkCalendar
 from .config import load_config
-from .kinds import maintenance, orders, roster
+from .kinds import maintenance, orders, refunds, roster
 from .month import Month
 from .sheets.build import build_workbook
 
@@ -28,7 +28,8 @@ def templates() -> dict[str, object]:
     maint = maintenance.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], [], TEMPLATE_MONTH.first,
                               meta=meta)
     return {"名册_模板.xlsx": roster_wb, "维护跟踪_模板.xlsx": maint,
-            "订单台账_模板.xlsx": orders.build(config, meta=meta)}
+            "订单台账_模板.xlsx": orders.build(config, meta=meta),
+            "退订台账_模板.xlsx": refunds.build(config, TEMPLATE_MONTH, WorkCalendar(config), None, meta=meta)}
 
 
 def write_templates(folder: Path) -> list[Path]:

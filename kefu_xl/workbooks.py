@@ -11,13 +11,13 @@ from .config import config_for, find_workspace
 from .errors import NotKefuWorkbookError
 from .io.safe_write import check_droppable, check_not_open, save_workbook
 from .io.tables import open_workbook
-from .kinds import maintenance, orders, roster
+from .kinds import maintenance, orders, refunds, roster
 from .kinds.base import RecalcContext, RecalcResult
 from .month import Month
 from .records import Problem, Severity
 from .sheets.build import read_meta
 
-KINDS = {maintenance.KIND: maintenance, orders.KIND: orders}
+KINDS = {maintenance.KIND: maintenance, orders.KIND: orders, refunds.KIND: refunds}
 
 
 @dataclass
@@ -60,7 +60,8 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     staff = load_roster_near(path, pre_problems) if kind is maintenance else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write)
+        ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
+                            workspace=find_workspace(path.parent))
         result = kind.recalc(wb, ctx)
     result.problems[:0] = pre_problems
     return result, [str(w.message) for w in caught]

@@ -10,9 +10,9 @@ from .calendar import WorkCalendar
 from .config import CONFIG_NAME, default_config_text, load_config
 from .errors import DataProblemsError, KefuError
 from .inputs import ACCOUNT_STATUS, read_account_status
-from .io.safe_write import atomic_write, save_workbook
+from .io.safe_write import atomic_write, check_not_open, save_workbook
 from .io.tables import find_input, open_workbook
-from .kinds import maintenance, orders, roster
+from .kinds import maintenance, orders, refunds, roster
 from .month import Month
 from .records import Problem, Severity, has_errors
 from .rules.completion import id_key
@@ -78,21 +78,58 @@ class OpenOutcome:
 
 
 def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> OpenOutcome:
-    """Read the month's 帐户状态 export and last month's tracker; write the month's trackers.
+    """Write the month's workbooks (those kefu-xl.toml's [workbooks] monthly lists).
 
-    All input problems are collected first; with any error nothing is written.
+    维护跟踪 reads the month's 帐户状态 export and last month's tracker; 退订台账 takes its
+    opening cash from last month's ledger. All input problems are collected first; with any
+    error nothing is written.
     """
     folder = _require_workspace(folder)
     config = load_config(folder / CONFIG_NAME)
     outcome = OpenOutcome(month)
     month_dir = folder / str(month)
-    target = month_dir / maintenance.file_name(month)
-    if target.exists():
-        raise KefuError(f"{target} 已存在：本月已经开过。要重新计算请运行 kefu-xl recalc \"{target}\"。")
+    previous = month.previous()
+    targets = {"maintenance": month_dir / maintenance.file_name(month),
+               "refunds": month_dir / refunds.file_name(month)}
+    targets = {k: v for k, v in targets.items() if k in config.monthly}
+    todo = {k: v for k, v in targets.items() if not v.exists()}
+    if not todo:
+        raise KefuError(f"{month} 已经开过（{'、'.join(p.name for p in targets.values())} 已存在）。"
+                        f"要重新计算请运行 kefu-xl recalc 文件名。")
+    for kind, path in targets.items():
+        if kind not in todo:
+            outcome.notes.append(f"{path.name} 已存在，保持不变。")
+    for path in todo.values():
+        check_not_open(path)
+    if not (folder / str(previous)).exists() and any(folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")):
+        outcome.notes.append(f"没有 {previous} 的文件夹：本月不从上月结转。")
+
+    books: dict[Path, object] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        calendar = WorkCalendar(config)
+        if "maintenance" in todo:
+            wb = _open_maintenance(folder, month, config, calendar, outcome, as_of)
+            books[todo["maintenance"]] = wb
+        if "refunds" in todo:
+            previous_ledger = folder / str(previous) / refunds.file_name(previous)
+            opening = None
+            if previous_ledger.exists():
+                opening = refunds.closing_balance(previous_ledger, config)
+                outcome.notes.append(f"备用金期初余额 {opening:.2f} 取自 {previous_ledger.relative_to(folder)} 的期末应有。")
+            books[todo["refunds"]] = refunds.build(config, month, calendar, opening)
+    outcome.warnings.extend(dict.fromkeys(str(w.message) for w in caught))
+    for path, wb in books.items():
+        save_workbook(wb, path)
+        outcome.created.append(path)
+    return outcome
+
+
+def _open_maintenance(folder: Path, month: Month, config, calendar, outcome: OpenOutcome, as_of):
+    month_dir = folder / str(month)
     status_path = find_input(month_dir / "inputs", ACCOUNT_STATUS)
     statuses, problems = read_account_status(status_path)
     outcome.problems.extend(problems)
-
     staff = None
     roster_path = folder / roster.FILE_NAME
     if roster_path.exists():
@@ -103,7 +140,6 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> Open
                                         f"没有找到 {roster_path}：客服汇总暂无星级与容量。", Severity.WARNING))
     if has_errors(outcome.problems):
         raise DataProblemsError(f"输入数据有错误，没有生成任何文件（{status_path}）。", outcome.problems)
-
     previous = month.previous()
     previous_path = folder / str(previous) / maintenance.file_name(previous)
     previous_levels: dict[str, str] = {}
@@ -112,14 +148,6 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> Open
         outcome.notes.append(f"上月级别取自 {previous_path.relative_to(folder)}（{len(previous_levels)} 个帐户）。")
     else:
         outcome.notes.append(f"没有上月跟踪表（{previous_path.relative_to(folder)}）：上月级别留空，级别按本月消耗确定。")
-
     rows = maintenance.opening_rows(statuses, previous_levels, month, config)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        calendar = WorkCalendar(config)
-        wb = maintenance.build(config, month, calendar, rows, staff or [], month.clamp(as_of or date.today()))
-    outcome.warnings.extend(str(w.message) for w in caught)
-    save_workbook(wb, target)
-    outcome.created.append(target)
     outcome.counts = {"帐户": len(rows), "新开客户": sum(1 for r in rows if r["备注"])}
-    return outcome
+    return maintenance.build(config, month, calendar, rows, staff or [], month.clamp(as_of or date.today()))

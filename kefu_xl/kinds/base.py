@@ -24,6 +24,7 @@ class RecalcContext:
     as_of: date
     roster: list[StaffMember] | None = None
     write: bool = True          # False for `check`: compute and validate, touch nothing
+    workspace: Path | None = None   # the workspace the file lives in, for cross-file checks
 
 
 @dataclass
