@@ -33,6 +33,10 @@ class WorkCalendar:
         except NotImplementedError:
             return False
 
+    def knows(self, year: int) -> bool:
+        """True when the statutory calendar of `year` is known (library or config)."""
+        return year in self.config_years or self.library_knows(year)
+
     def is_workday(self, day: date) -> bool:
         if day in self.workdays:
             return True

@@ -16,8 +16,9 @@ from .records import Problem, Severity
 
 # Piped or captured output gets wide lines, so paths and messages are not broken mid-word.
 _WIDTH = None if sys.stdout.isatty() else 200
-console = Console(highlight=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
-err_console = Console(stderr=True, highlight=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
+console = Console(highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
+# markup is off: messages carry [calendar], paths and user text that must print as they are
+err_console = Console(stderr=True, highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
 MAX_SHOWN = 40
 
 
@@ -55,21 +56,22 @@ def friendly(func):
             return func(*args, **kwargs)
         except DataProblemsError as e:
             show_problems(e.problems, stderr=True, limit=200)
-            err_console.print(f"[bold red]{e}[/]")
+            err_console.print(str(e), style="bold red")
             sys.exit(1)
         except KefuError as e:
-            err_console.print(f"[bold red]错误：[/]{e}")
+            err_console.print(f"错误：{e}", style="bold red")
             sys.exit(1)
         except OSError as e:
             where = f" {e.filename}" if getattr(e, "filename", None) else ""
-            err_console.print(f"[bold red]错误：[/]无法读写文件{where}（{e.strerror or e}）。"
-                              f"请检查文件是否存在、是否有权限、磁盘是否已满；原文件没有被修改。")
+            err_console.print(f"错误：无法读写文件{where}（{e.strerror or e}）。"
+                              f"请检查文件是否存在、是否有权限、磁盘是否已满；原文件没有被修改。", style="bold red")
             sys.exit(1)
         except Exception as e:  # a bug: say so plainly, keep the details for whoever fixes it
             if os.environ.get("KEFU_DEBUG"):
                 raise
-            err_console.print(f"[bold red]kefu-xl 内部错误[/]（{type(e).__name__}: {e}）。文件没有被修改。"
-                              f"请把这条信息和相关文件发给维护人员；设置环境变量 KEFU_DEBUG=1 可看到详细信息。")
+            err_console.print(f"kefu-xl 内部错误（{type(e).__name__}: {e}）。文件没有被修改。"
+                              f"请把这条信息和相关文件发给维护人员；设置环境变量 KEFU_DEBUG=1 可看到详细信息。",
+                              style="bold red")
             sys.exit(2)
     return wrapper
 
@@ -157,7 +159,7 @@ def month_open(month_: Month, folder: Path, as_of):
     for note in outcome.notes:
         console.print(note)
     for w in outcome.warnings:
-        console.print(f"[yellow]注意：[/]{w}")
+        console.print(f"注意：{w}", style="yellow")
     show_problems(outcome.problems)
     for path in outcome.created:
         extra = (f"（帐户 {outcome.counts.get('帐户', 0)} 个，其中新开客户 {outcome.counts.get('新开客户', 0)} 个）"
@@ -168,9 +170,9 @@ def month_open(month_: Month, folder: Path, as_of):
 def _print_outcome(outcome, verb: str) -> None:
     result = outcome.result
     for w in outcome.warnings:
-        console.print(f"[yellow]注意：[/]{w}")
+        console.print(f"注意：{w}", style="yellow")
     if result.summary_rows:
-        table = Table(title=f"{outcome.path.name} 客服汇总")
+        table = Table(title=f"{outcome.path.name} 汇总")
         for h in result.summary_headers:
             table.add_column(h, justify="left" if h in ("客服", "星级") else "right")
         for row in result.summary_rows:
@@ -229,7 +231,7 @@ def recalc(file: Path, force: bool, as_of):
     if outcome.written:
         console.print(f"已保存 {file}" + (f"（原文件备份在 {outcome.backup}）" if outcome.backup else ""))
     else:
-        err_console.print(f"[bold red]{file.name} 结构不完整，没有保存。[/]")
+        err_console.print(f"{file.name} 结构不完整，没有保存。", style="bold red")
         sys.exit(1)
 
 

@@ -116,6 +116,72 @@ def _work_records(rng: random.Random, month: Month, tracker: Path, calendar: Wor
     return records
 
 
+MERCHANT_WORDS = ["欧派", "索菲亚", "顾家", "林氏", "全友", "芝华仕", "箭牌", "九牧", "老板", "方太", "马可波罗", "东鹏",
+                  "大自然", "圣象", "立邦", "多乐士", "TATA", "美的", "海尔", "西门子"]
+EVENTS = ("2026秋季家博会", "2026冬季家博会")
+
+
+def _order_books(rng: random.Random, folder: Path, november: Month) -> Path:
+    """400 books issued to 40 merchants over two events, returned with some orders missing."""
+    from .kinds import orders
+    path = folder / orders.FILE_NAME
+    orders.add_books(path, books=400, size=50, start=100001, stocked=date(2026, 9, 20))
+    merchants = [f"{w}{suffix}" for suffix in ("家居", "建材") for w in MERCHANT_WORDS]
+    rows, book = [], 1
+    for event, issued, returned in ((EVENTS[0], date(2026, 10, 10), date(2026, 10, 25)),
+                                    (EVENTS[1], date(2026, 11, 6), date(2026, 11, 22))):
+        for merchant in merchants:
+            for _ in range(5):
+                row = {"活动场次": event, "订单本号": f"DB{book:04d}", "商家": merchant, "类目经理": rng.choice(["王经理", "孙经理"]),
+                       "领用日期": issued}
+                book += 1
+                if rng.random() < 0.95:
+                    opened = rng.randint(10, 45)
+                    voided = rng.randint(0, 2)
+                    missing = rng.choice([0] * 12 + [1, 2, 3])
+                    row |= {"回收日期": returned, "已开": opened, "作废": voided, "未开": 50 - opened - voided - missing}
+                    if missing and rng.random() < 0.4:
+                        row["追回"] = rng.randint(1, missing)
+                rows.append(row)
+    type_rows(path, orders.spec(load_config()).sheet(orders.ISSUES), rows)
+    return path
+
+
+def _refunds(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar) -> Path:
+    """A month of refund bookings, confirmations, refunds and the petty cash that paid them."""
+    from .kinds import refunds
+    path = folder / str(month) / refunds.file_name(month)
+    days = calendar.workdays_between(month.first, month.last)
+    bookings = []
+    cash = [{"日期": d, "类型": "财务拨入", "金额": 30000, "经手人": "财务部"}
+            for i, d in enumerate(days) if i == 0 or d.weekday() < days[i - 1].weekday()]   # every Monday-ish
+    names = ["刘", "陈", "黄", "吴", "徐", "孙", "马", "朱"]
+    for i in range(60):
+        booked = rng.choice(days[:-4])
+        later = [d for d in days if d > booked]
+        planned = later[min(len(later) - 1, rng.choice([1, 3, 3, 4, 4, 5, 5, 5, 6, 7]))]
+        amount = Decimal(rng.randint(5, 60) * 100)
+        row = {"预约编号": f"TD{month.month:02d}{i + 1:03d}", "预约日期": booked, "订单号": str(100001 + rng.randint(0, 19999)),
+               "网友姓名": rng.choice(names) + rng.choice(["先生", "女士"]),
+               "手机": f"1{rng.choice([38, 39, 58, 86])}{rng.randint(10000000, 99999999)}",
+               "商家": rng.choice(MERCHANT_WORDS) + "家居", "订单金额": amount, "退订金额": amount, "计划退订日期": planned}
+        roll = rng.random()
+        if roll < 0.55:
+            row |= {"商家确认": "可退", "CRM已更新": "是", "退款日期": planned, "退款金额": amount, "备用金支出": "是"}
+            cash.append({"日期": planned, "类型": "退款支出", "金额": amount, "经手人": "小周", "备注": row["预约编号"]})
+        elif roll < 0.75:
+            row |= {"商家确认": "可退"}
+        elif roll < 0.87:
+            row |= {"商家确认": "不可退", "不可退原因": "已安装，商品不退"}
+        bookings.append(row)
+    cash.append({"日期": days[-1], "类型": "交回财务", "金额": 5000, "经手人": "小周"})
+    cash.sort(key=lambda e: (e["日期"], e["类型"] != "财务拨入"))
+    spec = refunds.spec(load_config(), month)
+    type_rows(path, spec.sheet(refunds.REFUNDS), bookings)
+    type_rows(path, spec.sheet(refunds.CASH), cash)
+    return path
+
+
 def build_demo(folder: Path, seed: int = 2026) -> dict:
     """Create the demo workspace and return the paths and outcomes (used by tests too)."""
     if folder.exists():
@@ -138,12 +204,17 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     calendar = WorkCalendar(load_config())
     type_work_records(path, _work_records(rng, november, path, calendar))
     recalc = recalc_file(path, as_of=november.last)
-    return {"path": path, "open": outcome, "recalc": recalc}
+    ledger = _order_books(rng, folder, november)
+    refunds_path = _refunds(rng, folder, november, calendar)
+    return {"path": path, "open": outcome, "recalc": recalc,
+            "orders": recalc_file(ledger, as_of=november.last),
+            "refunds": recalc_file(refunds_path, as_of=november.last)}
 
 
 def run_demo(folder: Path, console) -> None:
     console.print(f"正在建立演示工作区 {folder} …")
     done = build_demo(folder)
     from .cli import _print_outcome
-    _print_outcome(done["recalc"], "重算")
-    console.print(f"演示完成。打开 {done['path']} 查看维护跟踪表（「问题」表列出了演示数据中故意放入的问题）。")
+    for key in ("recalc", "orders", "refunds"):
+        _print_outcome(done[key], "重算")
+    console.print(f"演示完成。打开 {folder} 中的维护跟踪表、订单台账和退订台账（各表的「问题」表列出了演示数据中故意放入的问题）。")

@@ -132,9 +132,15 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     return WorkbookSpec(kind=KIND, title=TITLE, sheets=(refunds, cash, recon, daily, calendar), notes=notes)
 
 
-def calendar_span(month: Month, refunds: list[Refund] = ()) -> tuple[date, date]:
-    """Days the hidden calendar must cover: the month with margins, and every date in use."""
+def calendar_span(month: Month, calendar: WorkCalendar, refunds: list[Refund] = ()) -> tuple[date, date]:
+    """Days the hidden calendar must cover: the month with margins (kept inside years whose
+    statutory calendar is known, so a margin alone never triggers the fallback warning),
+    and every date in use."""
     first, last = month.first - timedelta(days=62), month.last + timedelta(days=92)
+    if not calendar.knows(first.year):
+        first = date(month.year, 1, 1)
+    if not calendar.knows(last.year):
+        last = date(month.year, 12, 31)
     for r in refunds:
         for d in (r.booked, r.planned):
             if d is not None:
@@ -145,7 +151,7 @@ def calendar_span(month: Month, refunds: list[Refund] = ()) -> tuple[date, date]
 def build(config: Config, month: Month, calendar: WorkCalendar, opening: Decimal | None, meta: dict | None = None):
     wspec = spec(config, month)
     titles = {s.name: s.title for s in wspec.sheets}
-    first, last = calendar_span(month)
+    first, last = calendar_span(month, calendar)
     data = {RECON: [{"期初余额": opening}],
             DAILY: [{"日期": month.first + timedelta(days=i)} for i in range(month.last.day)],
             CALENDAR: [{"日期": d} for d in calendar.workdays_between(first, last)]}
@@ -294,11 +300,13 @@ def check(refunds: list[Refund], statuses, days, entries, balances, unmatched, r
         if r.booked is None or r.planned is None:
             add("预约日期" if r.booked is None else "计划退订日期", "NOT_A_DATE", "日期没有填写或不是日期。",
                 Severity.WARNING)
+    previous = Decimal(0)
     for e, balance in zip(entries, balances):
         if e.kind not in rules.CASH_TYPES:
             problems.append(Problem(ctx.file, CASH, e.row, "类型", "BAD_CASH_TYPE",
                                     f"类型「{e.kind}」应为 财务拨入/退款支出/交回财务。"))
-        if balance < 0:
+        went_negative, previous = balance < 0 <= previous, balance
+        if went_negative:
             problems.append(Problem(ctx.file, CASH, e.row, "余额", "NEGATIVE_CASH",
                                     f"备用金余额为 {balance}：支出超过了可用现金，请核对登记顺序或补登拨入。"))
     missing_cash, stray_cash = unmatched
@@ -343,7 +351,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(RECON), layouts, [{"期初余额": opening, "实点金额": counted}])
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, [{"日期": d} for d in month_days])
-        first, last = calendar_span(month, refunds)
+        first, last = calendar_span(month, ctx.calendar, refunds)
         rebuild_rows(wb, wspec.sheet(CALENDAR), layouts,
                      [{"日期": d} for d in ctx.calendar.workdays_between(first, last)])
         write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
