@@ -140,3 +140,11 @@ def test_ledger_formulas_equal_python(ledger_file, tmp_path):
                 compared += 1
                 assert same(expected, values[header]), (name, key, header, expected, values[header])
     assert compared == 7 * 5 + 5 * 6       # 7 领用 rows; 5 (场次, 商家) pairs
+
+
+def test_book_dropdown_comes_from_the_register(workspace):
+    wb = openpyxl.load_workbook(workspace / orders.FILE_NAME)
+    lists = [dv.formula1 for dv in wb[orders.ISSUES].data_validations.dataValidation if dv.type == "list"]
+    assert any(f.startswith("'空白订单'!$A$3:$A$") for f in lists)
+    assert wb["_meta"].sheet_state == "hidden"
+    assert {"空白订单", "领用", "商家汇总", "已结算", "问题", "说明"} <= set(wb.sheetnames)
