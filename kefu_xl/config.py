@@ -50,7 +50,7 @@ class Config:
     min_working_days: int
     extra_holidays: frozenset[date]
     extra_workdays: frozenset[date]
-    monthly: tuple[str, ...] = ("maintenance", "refunds")
+    monthly: tuple[str, ...] = ("maintenance", "renewal", "newclient", "refunds")
     source: str = "默认配置"
 
 
@@ -142,7 +142,7 @@ def parse_config(data: dict, source: str) -> Config:
     if rate > 1:
         raise r.fail("renewal.commission_rate", f"是比例，应在 0 到 1 之间（1% 写 0.01），现在是 {rate}")
     monthly = r.get("workbooks.monthly")
-    known = ("maintenance", "refunds")
+    known = ("maintenance", "renewal", "newclient", "refunds")
     if not isinstance(monthly, list) or not monthly or any(m not in known for m in monthly):
         raise r.fail("workbooks.monthly", f"应为 {known} 中的一个或几个，现在是 {monthly}")
     return Config(

@@ -255,3 +255,36 @@ class CashEntry:
     handler: str
     note: str
     row: int | None = None
+
+
+@dataclass(frozen=True)
+class RenewalRow:
+    """A row of 续费跟踪 / 续费."""
+    account_id: str
+    client: str
+    staff: str
+    source: str                   # 当月 / 遗留
+    first_month: str              # 首次提醒月份 YYYY-MM
+    balance: Decimal | None
+    weekly_spend: Decimal | None
+    contract_end: date | None
+    reminded: date | None
+    notes: str
+    status: str                   # 跟进中 / 已续费 / 流失 ("" counts as 跟进中)
+    amount: Decimal | None
+    received: date | None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class NewClientRow:
+    """A row of 新客户跟踪 / 新客户: onboarding steps of an account opened this month."""
+    account_id: str
+    client: str
+    staff: str
+    opened: date | None
+    promotion: str
+    deposit: Decimal | None
+    steps: tuple                  # seven dates or None, in ONBOARDING_STEPS order
+    keywords: int | None
+    row: int | None = None

@@ -11,13 +11,13 @@ from .config import config_for, find_workspace
 from .errors import NotKefuWorkbookError
 from .io.safe_write import check_droppable, check_not_open, save_workbook
 from .io.tables import open_workbook
-from .kinds import maintenance, orders, refunds, roster
+from .kinds import maintenance, newclient, orders, refunds, renewal, roster
 from .kinds.base import RecalcContext, RecalcResult
 from .month import Month
 from .records import Problem, Severity
 from .sheets.build import read_meta
 
-KINDS = {maintenance.KIND: maintenance, orders.KIND: orders, refunds.KIND: refunds}
+KINDS = {k.KIND: k for k in (maintenance, renewal, newclient, orders, refunds)}
 
 
 @dataclass
@@ -57,7 +57,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     as_of = as_of or date.today()
     month = Month.parse(str(meta["month"])) if meta.get("month") else Month.of(as_of)
     pre_problems: list[Problem] = []
-    staff = load_roster_near(path, pre_problems) if kind is maintenance else None
+    staff = load_roster_near(path, pre_problems) if kind in (maintenance, renewal, newclient) else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,

@@ -12,7 +12,7 @@ from .errors import DataProblemsError, KefuError
 from .inputs import ACCOUNT_STATUS, read_account_status
 from .io.safe_write import atomic_write, check_not_open, save_workbook
 from .io.tables import find_input, open_workbook
-from .kinds import maintenance, orders, refunds, roster
+from .kinds import maintenance, newclient, orders, refunds, renewal, roster
 from .month import Month
 from .records import Problem, Severity, has_errors
 from .rules.completion import id_key
@@ -77,21 +77,24 @@ class OpenOutcome:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds}
+NEEDS_EXPORT = ("maintenance", "renewal", "newclient")
+
+
 def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> OpenOutcome:
     """Write the month's workbooks (those kefu-xl.toml's [workbooks] monthly lists).
 
-    维护跟踪 reads the month's 帐户状态 export and last month's tracker; 退订台账 takes its
-    opening cash from last month's ledger. All input problems are collected first; with any
-    error nothing is written.
+    维护跟踪, 续费跟踪 and 新客户跟踪 read the month's 帐户状态 export and last month's
+    workbooks; 退订台账 takes its opening cash from last month's ledger. All input problems
+    are collected first; with any error nothing is written.
     """
     folder = _require_workspace(folder)
     config = load_config(folder / CONFIG_NAME)
     outcome = OpenOutcome(month)
     month_dir = folder / str(month)
     previous = month.previous()
-    targets = {"maintenance": month_dir / maintenance.file_name(month),
-               "refunds": month_dir / refunds.file_name(month)}
-    targets = {k: v for k, v in targets.items() if k in config.monthly}
+    prev_dir = folder / str(previous)
+    targets = {k: month_dir / MONTHLY[k].file_name(month) for k in config.monthly}
     todo = {k: v for k, v in targets.items() if not v.exists()}
     if not todo:
         raise KefuError(f"{month} 已经开过（{'、'.join(p.name for p in targets.values())} 已存在）。"
@@ -101,18 +104,45 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> Open
             outcome.notes.append(f"{path.name} 已存在，保持不变。")
     for path in todo.values():
         check_not_open(path)
-    if not (folder / str(previous)).exists() and any(folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")):
-        outcome.notes.append(f"没有 {previous} 的文件夹：本月不从上月结转。")
+    opened = sorted(Month.parse(p.name) for p in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")
+                    if p.is_dir() and any(p.glob("*.xlsx")))
+    later = [m for m in opened if m > month]
+    if later:
+        outcome.warnings.append(f"{', '.join(map(str, later))} 已经开过，现在开的 {month} 更早：结转按文件夹中已有的上月文件进行，"
+                                f"不会改动后面的月份；请确认开月顺序。")
+    if not any(prev_dir.glob("*.xlsx")):
+        outcome.notes.append(f"没有 {previous} 的工作簿：本月不从上月结转（上月级别、遗留续费、未完成的新客户、备用金期初都为空）。")
 
+    staff, statuses = None, []
+    if any(k in todo for k in NEEDS_EXPORT):
+        statuses, staff = _read_month_inputs(folder, month, outcome)
     books: dict[Path, object] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         calendar = WorkCalendar(config)
+        day = month.clamp(as_of or date.today())
         if "maintenance" in todo:
-            wb = _open_maintenance(folder, month, config, calendar, outcome, as_of)
-            books[todo["maintenance"]] = wb
+            books[todo["maintenance"]] = _open_maintenance(folder, month, config, calendar, statuses, staff, outcome, day)
+        if "renewal" in todo:
+            previous_path = prev_dir / renewal.file_name(previous)
+            rows_before, dormant, prev_month = [], {}, None
+            if previous_path.exists():
+                prev_month, rows_before, dormant = renewal.read_file(previous_path, config)
+            rows, dormant = renewal.opening_rows(statuses, rows_before, dormant, prev_month, month, config)
+            carried = sum(1 for r in rows if r.source == "遗留")
+            outcome.counts["续费"] = len(rows)
+            outcome.notes.append(f"续费跟踪：当月应续 {len(rows) - carried} 个，遗留 {carried} 个。")
+            books[todo["renewal"]] = renewal.build(config, month, rows, dormant, staff or [])
+        if "newclient" in todo:
+            previous_path = prev_dir / newclient.file_name(previous)
+            rows_before, prev_as_of = [], None
+            if previous_path.exists():
+                _, rows_before, prev_as_of = newclient.read_file(previous_path, config)
+            rows = newclient.opening_rows(statuses, rows_before, prev_as_of, month)
+            outcome.notes.append(f"新客户跟踪：{len(rows)} 个（含上月未完成 {len(rows) - sum(1 for r in rows if month.contains(r.opened))} 个）。")
+            books[todo["newclient"]] = newclient.build(config, month, rows, staff or [], day)
         if "refunds" in todo:
-            previous_ledger = folder / str(previous) / refunds.file_name(previous)
+            previous_ledger = prev_dir / refunds.file_name(previous)
             opening = None
             if previous_ledger.exists():
                 opening = refunds.closing_balance(previous_ledger, config)
@@ -125,9 +155,8 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> Open
     return outcome
 
 
-def _open_maintenance(folder: Path, month: Month, config, calendar, outcome: OpenOutcome, as_of):
-    month_dir = folder / str(month)
-    status_path = find_input(month_dir / "inputs", ACCOUNT_STATUS)
+def _read_month_inputs(folder: Path, month: Month, outcome: OpenOutcome):
+    status_path = find_input(folder / str(month) / "inputs", ACCOUNT_STATUS)
     statuses, problems = read_account_status(status_path)
     outcome.problems.extend(problems)
     staff = None
@@ -140,6 +169,10 @@ def _open_maintenance(folder: Path, month: Month, config, calendar, outcome: Ope
                                         f"没有找到 {roster_path}：客服汇总暂无星级与容量。", Severity.WARNING))
     if has_errors(outcome.problems):
         raise DataProblemsError(f"输入数据有错误，没有生成任何文件（{status_path}）。", outcome.problems)
+    return statuses, staff
+
+
+def _open_maintenance(folder: Path, month: Month, config, calendar, statuses, staff, outcome: OpenOutcome, day):
     previous = month.previous()
     previous_path = folder / str(previous) / maintenance.file_name(previous)
     previous_levels: dict[str, str] = {}
@@ -147,7 +180,7 @@ def _open_maintenance(folder: Path, month: Month, config, calendar, outcome: Ope
         previous_levels = read_previous_levels(previous_path)
         outcome.notes.append(f"上月级别取自 {previous_path.relative_to(folder)}（{len(previous_levels)} 个帐户）。")
     else:
-        outcome.notes.append(f"没有上月跟踪表（{previous_path.relative_to(folder)}）：上月级别留空，级别按本月消耗确定。")
+        outcome.notes.append(f"没有上月维护跟踪表（{previous_path.relative_to(folder)}）：上月级别留空，级别按本月消耗确定。")
     rows = maintenance.opening_rows(statuses, previous_levels, month, config)
-    outcome.counts = {"帐户": len(rows), "新开客户": sum(1 for r in rows if r["备注"])}
-    return maintenance.build(config, month, calendar, rows, staff or [], month.clamp(as_of or date.today()))
+    outcome.counts.update({"帐户": len(rows), "新开客户": sum(1 for r in rows if r["备注"])})
+    return maintenance.build(config, month, calendar, rows, staff or [], day)

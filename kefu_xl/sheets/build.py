@@ -337,3 +337,30 @@ def read_meta(wb) -> dict[str, object]:
         return {}
     ws = wb[META_SHEET]
     return {str(k): v for k, v in ws.iter_rows(min_row=1, max_col=2, values_only=True) if k is not None}
+
+
+def write_total_row(ws, layout: Layout, spec: SheetSpec, n_rows: int, totals: dict, label: str = "合计") -> int:
+    """A bold 合计 row under `n_rows` data rows. `totals` maps header to "sum", to
+    ("ratio", numerator header, denominator header), or to a literal; others stay blank."""
+    first = layout.first_data_row
+    r = first + n_rows
+    last = max(r - 1, first)
+
+    def ref(header):
+        return f"{layout.letter(header)}{r}"
+
+    for column in spec.columns:
+        how = totals.get(column.header, "")
+        if column.header == spec.key:
+            value = label
+        elif how == "sum":
+            value = Formula(f"=SUM({layout.letter(column.header)}{first}:{layout.letter(column.header)}{last})") \
+                if n_rows else 0
+        elif isinstance(how, tuple) and how[0] == "ratio":
+            value = Formula(f'=IF(N({ref(how[2])})=0,"",{ref(how[1])}/{ref(how[2])})')
+        else:
+            value = how or None
+        cell = ws.cell(r, layout.columns[column.header])
+        set_cell(cell, value, style_name(Role.DERIVED, column.type))
+        cell.font = Font(name=FONT, size=10, bold=True)
+    return r
