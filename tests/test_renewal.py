@@ -1,0 +1,247 @@
+"""续费跟踪 and 新客户跟踪: due rule, stages, commission, carry-over over three months,
+validation, and LibreOffice agreement."""
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from kefu_xl.config import load_config
+from kefu_xl.demo import type_rows
+from kefu_xl.io.libreoffice import recalculate
+from kefu_xl.kinds import newclient, renewal
+from kefu_xl.month import Month
+from kefu_xl.records import AccountStatus, NewClientRow, RenewalRow
+from kefu_xl.rules import renewal as rules
+from kefu_xl.sheets.layout import find_layout
+from kefu_xl.workbooks import recalc_file
+from kefu_xl.workspace import open_month
+
+from conftest import write_status
+from helpers import same
+
+C = load_config()
+NOV, DEC, JAN = Month(2026, 11), Month(2026, 12), Month(2027, 1)
+
+
+def status(balance, spend, contract_end=date(2028, 1, 1), account="C1"):
+    return AccountStatus(account, "甲", "张敏", "", None if spend is None else Decimal(spend),
+                         Decimal(balance), contract_end, date(2024, 1, 1))
+
+
+@pytest.mark.parametrize("balance, spend, end, due", [
+    (600, 700, date(2028, 1, 1), True),          # 6 days of spend
+    (700, 700, date(2028, 1, 1), False),         # exactly 7 days: not under a week
+    (100, 0, date(2028, 1, 1), False),           # no spend: days blank, not due by balance
+    (9000, 700, date(2026, 12, 1), True),        # contract ends 11-01 + 30 days
+    (9000, 700, date(2026, 12, 2), False),
+    (9000, 700, date(2026, 10, 1), True),        # already expired
+])
+def test_due_rule(balance, spend, end, due):
+    assert rules.is_due(status(balance, spend, end), NOV, C) is due
+
+
+def row(first="2026-11", status="", amount=None, received=None, source="当月"):
+    return RenewalRow("C1", "甲", "张敏", source, first, None, None, None, None, "", status,
+                      None if amount is None else Decimal(amount), received)
+
+
+@pytest.mark.parametrize("r, expected", [
+    (row(), "提醒阶段"), (row("2026-10"), "遗留跟踪"), (row("2026-09"), "遗留跟踪"), (row("2026-08"), "二次开发/休眠"),
+    (row(status="已续费"), "当月续费"), (row("2026-08", status="已续费"), "当月续费"), (row(status="流失"), "二次开发/休眠"),
+    (row(first=""), "提醒阶段"),
+])
+def test_stage(r, expected):
+    assert rules.stage(r, NOV) == expected
+
+
+def test_commission_when_money_arrives_in_the_month():
+    assert rules.commission(row(status="已续费", amount="12345.50", received=date(2026, 11, 30)), NOV, C) == Decimal("123.46")
+    assert rules.commission(row(status="已续费", amount=5000, received=date(2026, 12, 1)), NOV, C) == 0
+    assert rules.commission(row(status="已续费", amount=5000), NOV, C) == 0
+
+
+def test_carry_over():
+    assert rules.carries_over(row(), NOV)
+    assert rules.carries_over(row(status="已续费", amount=1, received=None), NOV)
+    assert rules.carries_over(row(status="已续费", amount=1, received=date(2026, 12, 3)), NOV)
+    assert not rules.carries_over(row(status="已续费", amount=1, received=date(2026, 11, 3)), NOV)
+    assert not rules.carries_over(row(status="流失"), NOV)
+    assert not rules.carries_over(row("2026-08"), NOV)
+
+
+def test_onboarding_status():
+    steps = [date(2026, 11, d) for d in (3, 4, 5, 8, 10, 12)] + [None]
+    r = NewClientRow("N1", "", "李娜", date(2026, 11, 2), "", None, tuple(steps), 60)
+    f = rules.onboarding(r, date(2026, 11, 20))
+    assert (f["上线达标"], f["上线天数"], f["辅导期结束"], f["完成项数"], f["状态"]) == ("是", 8, date(2026, 12, 2), 6, "辅导中")
+    assert rules.onboarding(r, date(2026, 12, 3))["状态"] == "逾期"
+    done = NewClientRow("N1", "", "李娜", date(2026, 11, 2), "", None, tuple(steps[:6] + [date(2026, 12, 1)]), 40)
+    f = rules.onboarding(done, date(2026, 12, 3))
+    assert (f["状态"], f["上线达标"], f["完成率"]) == ("已完成", "否", Decimal(1))
+
+
+# ------------------------------------------------------------------ three months, by hand
+
+EXPORT = {
+    # id: (周消耗, 余额, 合同到期日, 开户日期)
+    "R1": (700, 500, date(2028, 1, 1), date(2024, 1, 1)),     # 5 days left: due in Nov
+    "R2": (700, 600, date(2028, 1, 1), date(2024, 1, 1)),     # due in Nov, renews in Nov, money in Nov
+    "R3": (700, 300, date(2028, 1, 1), date(2024, 1, 1)),     # due in Nov, renewed, money arrives in Dec
+    "R4": (0, 0, date(2026, 11, 20), date(2024, 1, 1)),       # contract expiring, lost in Nov
+    "R5": (700, 9000, date(2028, 1, 1), date(2024, 1, 1)),    # not due
+    "N1": (100, 5000, date(2028, 1, 1), date(2026, 11, 5)),   # new client of November
+}
+
+
+def export(workspace, month, changes=None):
+    data = dict(EXPORT)
+    data.update(changes or {})
+    write_status(workspace, str(month), [[k, f"客户{k}", "张敏", "建材", *v] for k, v in data.items()])
+
+
+def renewal_rows(path):
+    _, rows, dormant = renewal.read_file(path, C)
+    return {r.account_id: r for r in rows}, dormant
+
+
+def test_three_months_of_renewals(workspace):
+    export(workspace, NOV)
+    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    nov = workspace / "2026-11" / renewal.file_name(NOV)
+    rows, _ = renewal_rows(nov)
+    assert set(rows) == {"R1", "R2", "R3", "R4"} and all(r.source == "当月" for r in rows.values())
+    spec = renewal.spec(C, NOV).sheet(renewal.RENEWALS)
+    wb = openpyxl.load_workbook(nov)
+    ws = wb[renewal.RENEWALS]
+    layout, _ = find_layout(ws, spec)
+    by_id = {ws.cell(r, 1).value: r for r in range(3, 7)}
+    for account, values in {
+        "R2": {"提醒日期": date(2026, 11, 3), "续费状态": "已续费", "续费金额": 10000, "到帐日期": date(2026, 11, 10)},
+        "R3": {"提醒日期": date(2026, 11, 3), "续费状态": "已续费", "续费金额": 8000},
+        "R4": {"提醒日期": date(2026, 11, 3), "续费状态": "流失", "跟进记录": "客户转投其他平台"},
+        "R1": {"提醒日期": date(2026, 11, 4), "跟进记录": "客户说月底再定"},
+    }.items():
+        for h, v in values.items():
+            ws.cell(by_id[account], layout.columns[h]).value = v
+    wb.save(nov)
+    result = recalc_file(nov, as_of=date(2026, 11, 30)).result
+    z = result.figures["staff"]["张敏"]
+    assert (z["当月应续数"], z["当月已续数"], z["丢失客户数"], z["续费到帐金额"], z["续费提成"]) == \
+        (4, 2, 1, Decimal(10000), Decimal(100))
+    assert z["当月续费率"] == Decimal("0.5")
+
+    # December: R1 (跟进中) and R3 (money not arrived) carry; R4 lost is not carried and dormant
+    export(workspace, DEC, {"R5": (700, 100, date(2028, 1, 1), date(2024, 1, 1)),      # R5 now due
+                            "R2": (700, 20000, date(2028, 1, 1), date(2024, 1, 1))})   # R2 topped up
+    open_month(workspace, DEC, as_of=date(2026, 12, 1))
+    dec = workspace / "2026-12" / renewal.file_name(DEC)
+    rows, dormant = renewal_rows(dec)
+    assert {k: r.source for k, r in rows.items()} == {"R1": "遗留", "R3": "遗留", "R5": "当月"}
+    assert rows["R1"].first_month == "2026-11" and rows["R1"].notes == "客户说月底再定"
+    assert rows["R3"].status == "已续费" and rows["R3"].amount == 8000 and rows["R3"].reminded == date(2026, 11, 3)
+    assert "r4" in dormant
+    wb = openpyxl.load_workbook(dec)
+    ws = wb[renewal.RENEWALS]
+    layout, _ = find_layout(ws, spec)
+    r3 = next(r for r in range(3, 6) if ws.cell(r, 1).value == "R3")
+    ws.cell(r3, layout.columns["到帐日期"]).value = date(2026, 12, 5)
+    wb.save(dec)
+    result = recalc_file(dec, as_of=date(2026, 12, 31)).result
+    z = result.figures["staff"]["张敏"]
+    assert (z["当月应续数"], z["遗留数"], z["遗留续费数"], z["续费到帐金额"], z["续费提成"], z["丢失客户数"]) == \
+        (1, 2, 1, Decimal(8000), Decimal(80), 0)
+    assert {r.row: rules.stage(r, DEC) for r in result.figures["rows"]}  # stages computed
+
+    # January: R1 still 跟进中 (first reminded 2026-11: 2 months, 遗留跟踪); R4 dormant with no spend is not due
+    export(workspace, JAN, {"R2": (700, 20000, date(2028, 1, 1), date(2024, 1, 1)),
+                            "R3": (700, 30000, date(2028, 1, 1), date(2024, 1, 1))})
+    open_month(workspace, JAN, as_of=date(2027, 1, 4))
+    rows, dormant = renewal_rows(workspace / "2027-01" / renewal.file_name(JAN))
+    assert set(rows) == {"R1", "R5"} and "R4" not in rows and "r4" in dormant
+    assert rules.stage(rows["R1"], JAN) == "遗留跟踪"
+    assert rules.stage(rows["R1"], Month(2027, 2)) == "二次开发/休眠"
+
+
+def test_new_clients_carry_until_done(workspace):
+    export(workspace, NOV)
+    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    path = workspace / "2026-11" / newclient.file_name(NOV)
+    _, rows, _ = newclient.read_file(path, C)
+    assert [r.account_id for r in rows] == ["N1"]
+    export(workspace, DEC, {"N2": (100, 5000, date(2028, 1, 1), date(2026, 12, 3))})
+    open_month(workspace, DEC, as_of=date(2026, 12, 3))
+    _, rows, _ = newclient.read_file(workspace / "2026-12" / newclient.file_name(DEC), C)
+    assert [r.account_id for r in rows] == ["N1", "N2"]          # N1 unfinished: carried
+    # and N1 is in December's maintenance tracker like any other account (level from its spend)
+    wb = openpyxl.load_workbook(workspace / "2026-12" / "维护跟踪_2026-12.xlsx")
+    levels = {r[0]: r[8] for r in wb["帐户"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert levels["N1"] == "二级" and levels["N2"] is None
+
+
+@pytest.fixture
+def filled(workspace):
+    export(workspace, NOV)
+    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    folder = workspace / "2026-11"
+    r_spec = renewal.spec(C, NOV).sheet(renewal.RENEWALS)
+    path = folder / renewal.file_name(NOV)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[renewal.RENEWALS]
+    layout, _ = find_layout(ws, r_spec)
+    for r, values in {3: {"续费状态": "已续费", "续费金额": 12345.5, "到帐日期": date(2026, 11, 20), "提醒日期": date(2026, 11, 21)},
+                      4: {"续费状态": "已续费"}, 5: {"续费状态": "流失"}}.items():
+        for h, v in values.items():
+            ws.cell(r, layout.columns[h]).value = v
+    wb.save(path)
+    type_rows(path, r_spec, [{"帐户ID": "X9", "客户名称": "手工加的", "客服": "李娜", "余额": -5, "周消耗": 350}])
+    n_spec = newclient.spec(C, NOV).sheet(newclient.CLIENTS)
+    n_path = folder / newclient.file_name(NOV)
+    type_rows(n_path, n_spec, [
+        {"帐户ID": "N7", "客户名称": "新乙", "客服": "李娜", "开户日期": date(2026, 11, 10), "告知帐户信息": date(2026, 11, 10),
+         "确认推广负责人": date(2026, 11, 11), "广告上线": date(2026, 11, 9), "关键词数": 30},
+        {"帐户ID": "N8", "客户名称": "新丙", "客服": "李娜", "开户日期": date(2026, 10, 1),
+         **{s: date(2026, 10, 3 + i) for i, s in enumerate(rules.ONBOARDING_STEPS)}, "关键词数": 80},
+    ])
+    wb = openpyxl.load_workbook(n_path)
+    ws = wb[newclient.CLIENTS]
+    layout, _ = find_layout(ws, n_spec)
+    ws.cell(3, layout.columns["广告上线"]).value = date(2026, 11, 12)
+    ws.cell(3, layout.columns["关键词数"]).value = 55
+    wb.save(n_path)
+    return path, n_path
+
+
+def test_validation(filled):
+    path, n_path = filled
+    codes = {(p.row, p.code) for p in recalc_file(path, as_of=date(2026, 11, 30)).result.problems}
+    assert {(3, "RECEIVED_BEFORE_REMINDER"), (4, "RENEWED_WITHOUT_AMOUNT"), (5, "LOST_WITHOUT_REASON"),
+            (7, "UNKNOWN_ACCOUNT"), (7, "NEGATIVE")} <= codes
+    codes = {(p.row, p.code) for p in recalc_file(n_path, as_of=date(2026, 12, 20)).result.problems}
+    assert {(4, "LAUNCH_BEFORE_OPENING"), (4, "LAUNCH_BELOW_STANDARD")} <= codes
+
+
+@pytest.mark.libreoffice
+def test_both_trackers_formulas_equal_python(filled, tmp_path):
+    path, n_path = filled
+    result = recalc_file(path, as_of=date(2026, 11, 30)).result
+    checks = [(path, renewal.spec(C, NOV), renewal.python_values(result, NOV, C))]
+    result = recalc_file(n_path, as_of=date(2026, 11, 30)).result
+    checks.append((n_path, newclient.spec(C, NOV), newclient.python_values(result)))
+    compared = 0
+    for file, spec, python in checks:
+        wb = openpyxl.load_workbook(recalculate(file, tmp_path / file.stem), data_only=True)
+        for name, expected_rows in python.items():
+            ws = wb[name]
+            layout, _ = find_layout(ws, spec.sheet(name))
+            for r, values in enumerate(ws.iter_rows(min_row=layout.first_data_row, values_only=True), layout.first_data_row):
+                values = {h: values[c - 1] for h, c in layout.columns.items()}
+                key = values["客服"] if name.endswith("汇总") else r
+                for header, expected in expected_rows.get(key, {}).items():
+                    got = values[header]
+                    if hasattr(got, "date"):
+                        got = got.date()
+                    compared += 1
+                    assert same(expected, got), (file.name, name, key, header, expected, got)
+    # 续费 5 rows × 3; 客服汇总 3 staff + 合计 × 8; 新客户 3 rows × 6; 新客户汇总 3 staff × 5
+    assert compared == 5 * 3 + 4 * 8 + 3 * 6 + 3 * 5
