@@ -256,6 +256,27 @@ def check(file: Path, as_of):
 
 
 @cli.command()
+@click.argument("month_", metavar="YYYY-MM", type=MonthType())
+@dir_option
+@friendly
+def remind(month_: Month, folder: Path):
+    """为续费跟踪表中跟进中的帐户生成续费提醒文字，写入 YYYY-MM/续费提醒_YYYY-MM.txt，
+    每个帐户一段，可直接复制到微信、短信或邮件。
+
+    \b
+    文字来自 jinja2 模板：工作区里有 续费提醒.txt.j2 时用它，否则用内置模板
+    （workbooks/templates/续费提醒.txt.j2，可复制到工作区后修改）。
+    可用变量：客户名称 帐户ID 客服 余额 可投放天数 合同到期日 月份 来源
+    例：kefu-xl remind 2026-11 --dir D:\\客服部
+    """
+    from .remind import write_reminders
+    target, items, source = write_reminders(folder, month_)
+    console.print(f"已生成 {len(items)} 条续费提醒（模板：{source}）：{target}")
+    if items:
+        console.print(items[0].text)
+
+
+@cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="kefu-demo")
 @friendly
 def demo(folder: Path):

@@ -34,9 +34,17 @@ def templates() -> dict[str, object]:
             "退订台账_模板.xlsx": refunds.build(config, TEMPLATE_MONTH, WorkCalendar(config), None, meta=meta)}
 
 
+def text_templates() -> dict[str, str]:
+    """Message templates (jinja2) shipped with the package, copied next to the workbooks."""
+    from .remind import TEMPLATE_NAME, default_template
+    return {TEMPLATE_NAME: default_template()}
+
+
 def write_templates(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    for name, text in text_templates().items():
+        (folder / name).write_text(text, "utf-8")
     for name, wb in templates().items():
         path = folder / name
         wb.save(path)

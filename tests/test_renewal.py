@@ -245,3 +245,22 @@ def test_both_trackers_formulas_equal_python(filled, tmp_path):
                     assert same(expected, got), (file.name, name, key, header, expected, got)
     # 续费 5 rows × 3; 客服汇总 3 staff + 合计 × 8; 新客户 3 rows × 6; 新客户汇总 3 staff × 5
     assert compared == 5 * 3 + 4 * 8 + 3 * 6 + 3 * 5
+
+
+def test_remind_renders_the_template(workspace):
+    from click.testing import CliRunner
+    from kefu_xl.cli import cli
+    export(workspace, NOV)
+    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    result = CliRunner().invoke(cli, ["remind", "2026-11", "--dir", str(workspace)])
+    assert result.exit_code == 0, result.output
+    text = (workspace / "2026-11" / "续费提醒_2026-11.txt").read_text("utf-8")
+    assert text.count("————") == 2 * 4                       # R1–R4 are due and 跟进中
+    assert "客户R1 您好" in text and "余额 500.00 元" in text and "约可投放 5.0 天" in text
+    assert "2026-11-20 到期" in text                          # R4's contract
+    (workspace / "续费提醒.txt.j2").write_text("{{ 客户名称 }}：余额{{ 余额 }}，{{ 客服 }}", "utf-8")
+    CliRunner().invoke(cli, ["remind", "2026-11", "--dir", str(workspace)])
+    assert "客户R1：余额500.00，张敏" in (workspace / "2026-11" / "续费提醒_2026-11.txt").read_text("utf-8")
+    (workspace / "续费提醒.txt.j2").write_text("{{ 客户 }}", "utf-8")
+    result = CliRunner().invoke(cli, ["remind", "2026-11", "--dir", str(workspace)])
+    assert result.exit_code == 1 and "不存在的变量" in result.output and "Traceback" not in result.output

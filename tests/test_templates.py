@@ -1,7 +1,7 @@
 """The blank templates in workbooks/templates/ are what the code generates today."""
 from pathlib import Path
 
-from kefu_xl.templates_build import templates, write_templates, xml_parts
+from kefu_xl.templates_build import templates, text_templates, write_templates, xml_parts
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = REPO / "workbooks" / "templates"
@@ -9,6 +9,8 @@ FOLDER = REPO / "workbooks" / "templates"
 
 def test_templates_are_up_to_date(tmp_path):
     fresh = write_templates(tmp_path)
+    for name, text in text_templates().items():
+        assert (FOLDER / name).read_text("utf-8") == text, f"{name} is stale: run python scripts/build_templates.py"
     for path in fresh:
         committed = FOLDER / path.name
         assert committed.exists(), f"{committed} missing: run python scripts/build_templates.py"
