@@ -143,19 +143,23 @@ def month():
 @click.argument("month_", metavar="YYYY-MM", type=MonthType())
 @dir_option
 @as_of_option
+@click.option("--refresh", is_flag=True,
+              help="本月已开过时：用新的帐户状态表补充新帐户、新到期的续费和新开客户，更新余额/周消耗；人工填写的其他内容不变。")
 @friendly
-def month_open(month_: Month, folder: Path, as_of):
+def month_open(month_: Month, folder: Path, as_of, refresh: bool):
     """开月：生成 YYYY-MM/ 下本月的工作簿（kefu-xl.toml 的 [workbooks] monthly 决定哪些）：
     维护跟踪_YYYY-MM.xlsx（读取 YYYY-MM/inputs/帐户状态.xlsx 或 .csv 和上月的维护跟踪表）、
     退订台账_YYYY-MM.xlsx（备用金期初余额取上月对账的期末应有）。
 
     \b
+    - 续费跟踪：余额不足 7 天消耗或合同 30 天内到期的帐户为「当月」，上月未完成的为「遗留」；
+    - 新客户跟踪：本月开户的帐户，加上上月未完成辅导的；
     - 按周消耗分档，建议级别 = 档位对应级别；级别 = 上月级别与建议级别中较高者（只升不降）；
     - 本月开户的帐户为新开客户，不计维护目标；
     - 输入有错误时列出全部问题（文件、行、列、值），不生成任何文件。
     """
     from .workspace import open_month
-    outcome = open_month(folder, month_, as_of=as_of.date() if as_of else None)
+    outcome = open_month(folder, month_, as_of=as_of.date() if as_of else None, refresh=refresh)
     for note in outcome.notes:
         console.print(note)
     for w in outcome.warnings:
@@ -165,6 +169,8 @@ def month_open(month_: Month, folder: Path, as_of):
         extra = (f"（帐户 {outcome.counts.get('帐户', 0)} 个，其中新开客户 {outcome.counts.get('新开客户', 0)} 个）"
                  if path.name.startswith("维护跟踪") else "")
         console.print(f"已生成 {path}{extra}")
+    for path in outcome.refreshed:
+        console.print(f"已更新 {path}（原文件备份在 .kefu-backup/）")
 
 
 def _print_outcome(outcome, verb: str) -> None:

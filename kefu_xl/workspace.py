@@ -75,13 +75,14 @@ class OpenOutcome:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    refreshed: list[Path] = field(default_factory=list)
 
 
 MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds}
 NEEDS_EXPORT = ("maintenance", "renewal", "newclient")
 
 
-def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> OpenOutcome:
+def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh: bool = False) -> OpenOutcome:
     """Write the month's workbooks (those kefu-xl.toml's [workbooks] monthly lists).
 
     维护跟踪, 续费跟踪 and 新客户跟踪 read the month's 帐户状态 export and last month's
@@ -96,12 +97,17 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> Open
     prev_dir = folder / str(previous)
     targets = {k: month_dir / MONTHLY[k].file_name(month) for k in config.monthly}
     todo = {k: v for k, v in targets.items() if not v.exists()}
-    if not todo:
+    existing = {k: v for k, v in targets.items() if v.exists()}
+    if not todo and not refresh:
         raise KefuError(f"{month} 已经开过（{'、'.join(p.name for p in targets.values())} 已存在）。"
+                        f"要用新的帐户状态表补充新到期、新开的帐户并更新余额/周消耗，请加 --refresh；"
                         f"要重新计算请运行 kefu-xl recalc 文件名。")
-    for kind, path in targets.items():
-        if kind not in todo:
+    for kind, path in existing.items():
+        if not (refresh and kind in NEEDS_EXPORT):
             outcome.notes.append(f"{path.name} 已存在，保持不变。")
+    if refresh:
+        for path in existing.values():
+            check_not_open(path)
     for path in todo.values():
         check_not_open(path)
     opened = sorted(Month.parse(p.name) for p in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")
@@ -114,8 +120,9 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> Open
         outcome.notes.append(f"没有 {previous} 的工作簿：本月不从上月结转（上月级别、遗留续费、未完成的新客户、备用金期初都为空）。")
 
     staff, statuses = None, []
-    if any(k in todo for k in NEEDS_EXPORT):
+    if any(k in todo for k in NEEDS_EXPORT) or (refresh and any(k in existing for k in NEEDS_EXPORT)):
         statuses, staff = _read_month_inputs(folder, month, outcome)
+    refreshed = _refresh(existing, statuses, month, config, outcome, as_of) if refresh else {}
     books: dict[Path, object] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -152,7 +159,58 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None) -> Open
     for path, wb in books.items():
         save_workbook(wb, path)
         outcome.created.append(path)
+    for path, wb in refreshed.items():
+        save_workbook(wb, path)
+        outcome.refreshed.append(path)
     return outcome
+
+
+def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome, as_of) -> dict:
+    """Bring existing trackers up to date with a newer export: new accounts, newly due
+    renewals and new clients are added; 周消耗/余额 follow the export; nothing a person typed
+    elsewhere changes. Returns {path: workbook} recalculated and ready to save."""
+    from .io.safe_write import check_droppable
+    from .workbooks import recalc_open_workbook
+    from .io.tables import open_workbook as load
+    from .sheets.build import write_rows
+    from .sheets.read import read_sheet
+    by_id = {id_key(s.account_id): s for s in statuses}
+    out = {}
+    for kind, path in existing.items():
+        if kind not in NEEDS_EXPORT:
+            continue
+        check_droppable(path)
+        wb = load(path, data_only=False)
+        wspec = MONTHLY[kind].spec(config, month)
+        sheet = wspec.sheets[0]
+        problems: list[Problem] = []
+        data = read_sheet(wb[sheet.name], sheet, path.name, problems)
+        if data is None:
+            raise DataProblemsError(f"{path.name} 表头不完整，无法 --refresh。", problems)
+        present = {id_key(cell_text(v["帐户ID"])): r for r, v in data.rows}
+        ws, cols = wb[sheet.name], data.layout.columns
+        updated = 0
+        for key, r in present.items():
+            s = by_id.get(key)
+            if s is None:
+                continue
+            for header, value in (("周消耗", s.weekly_spend), ("余额", s.balance)):
+                if header in cols and ws.cell(r, cols[header]).value != value and value is not None:
+                    ws.cell(r, cols[header]).value = value
+                    updated += 1
+        new_statuses = [s for k, s in by_id.items() if k not in present]
+        if kind == "maintenance":
+            rows = maintenance.opening_rows(new_statuses, {}, month, config)
+        elif kind == "renewal":
+            rows = [renewal.row_values(r) for r in
+                    renewal.opening_rows(new_statuses, [], {}, None, month, config)[0]]
+        else:
+            rows = [newclient.row_values(r) for r in newclient.opening_rows(new_statuses, [], None, month)]
+        write_rows(ws, data.layout, sheet, rows, data.last_row + 1)
+        recalc_open_workbook(wb, path, as_of=as_of or date.today())
+        out[path] = wb
+        outcome.notes.append(f"{path.name}：新增 {len(rows)} 行，按新导出更新了 {updated} 个余额/周消耗单元格。")
+    return out
 
 
 def _read_month_inputs(folder: Path, month: Month, outcome: OpenOutcome):

@@ -264,3 +264,41 @@ def test_remind_renders_the_template(workspace):
     (workspace / "续费提醒.txt.j2").write_text("{{ 客户 }}", "utf-8")
     result = CliRunner().invoke(cli, ["remind", "2026-11", "--dir", str(workspace)])
     assert result.exit_code == 1 and "不存在的变量" in result.output and "Traceback" not in result.output
+
+
+def test_refresh_adds_and_updates_but_keeps_typed_values(workspace):
+    from click.testing import CliRunner
+    from kefu_xl.cli import cli
+    export(workspace, NOV)
+    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    path = workspace / "2026-11" / renewal.file_name(NOV)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[renewal.RENEWALS]
+    ws["K3"] = "已电话通知"          # 跟进记录 of R1, typed by staff
+    wb.save(path)
+    export(workspace, NOV, {"R1": (700, 350, date(2028, 1, 1), date(2024, 1, 1)),
+                            "R6": (1400, 100, date(2028, 1, 1), date(2024, 1, 1)),
+                            "N3": (50, 500, date(2028, 1, 1), date(2026, 11, 15))})
+    result = CliRunner().invoke(cli, ["month", "open", "2026-11", "--dir", str(workspace)])
+    assert result.exit_code == 1 and "--refresh" in result.output
+    result = CliRunner().invoke(cli, ["month", "open", "2026-11", "--dir", str(workspace), "--refresh",
+                                      "--as-of", "2026-11-10"])
+    assert result.exit_code == 0, result.output
+    rows, _ = renewal_rows(path)
+    assert rows["R1"].balance == 350 and rows["R1"].notes == "已电话通知"
+    assert "R6" in rows and rows["R6"].source == "当月"
+    _, clients, _ = newclient.read_file(workspace / "2026-11" / newclient.file_name(NOV), C)
+    assert [c.account_id for c in clients] == ["N1", "N3"]
+    wb = openpyxl.load_workbook(workspace / "2026-11" / "维护跟踪_2026-11.xlsx")
+    assert {r[0] for r in wb["帐户"].iter_rows(min_row=3, values_only=True) if r[0]} >= {"R6", "N3"}
+
+
+def test_opening_out_of_order_warns(workspace):
+    from click.testing import CliRunner
+    from kefu_xl.cli import cli
+    export(workspace, DEC)
+    open_month(workspace, DEC, as_of=date(2026, 12, 1))
+    export(workspace, NOV)
+    result = CliRunner().invoke(cli, ["month", "open", "2026-11", "--dir", str(workspace)])
+    assert result.exit_code == 0 and "2026-12 已经开过" in result.output
+    assert "没有 2026-10 的工作簿" in result.output
