@@ -182,6 +182,61 @@ def _refunds(rng: random.Random, folder: Path, month: Month, calendar: WorkCalen
     return path
 
 
+def _follow_up_renewals(rng: random.Random, path: Path, month: Month) -> None:
+    """Staff follow up every renewal: some renew (money now or next month), some are lost
+    (with a reason), the rest are still being followed."""
+    from .kinds import renewal
+    sheet = renewal.spec(load_config(), month).sheet(renewal.RENEWALS)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet.name]
+    layout, _ = find_layout(ws, sheet)
+    col = layout.columns
+    days = WorkCalendar(load_config()).workdays_between(month.first, month.last)
+    for r in range(layout.first_data_row, ws.max_row + 1):
+        if not ws.cell(r, col["帐户ID"]).value or ws.cell(r, col["续费状态"]).value:
+            continue
+        reminded = rng.choice(days[:8])
+        ws.cell(r, col["提醒日期"]).value = reminded
+        roll = rng.random()
+        if roll < 0.45:
+            amount = Decimal(rng.choice([3000, 5000, 8000, 10000, 20000]))
+            arrived = rng.choice([d for d in days if d >= reminded]) if rng.random() < 0.8 else None
+            values = {"续费状态": "已续费", "续费金额": amount, "到帐日期": arrived,
+                      "跟进记录": "已续费" + ("，款已到帐" if arrived else "，等待到帐")}
+        elif roll < 0.55:
+            values = {"续费状态": "流失", "跟进记录": rng.choice(["客户预算取消", "转投其他平台", "公司停业"])}
+        else:
+            values = {"续费状态": "跟进中", "跟进记录": rng.choice(["客户考虑中", "等老板签字", "下周再联系"])}
+        for h, v in values.items():
+            ws.cell(r, col[h]).value = v
+    save_workbook(wb, path)
+
+
+def _onboard_new_clients(rng: random.Random, path: Path, month: Month) -> None:
+    """New clients at every stage of onboarding; a few launched with too few keywords."""
+    from .kinds import newclient
+    from .rules.renewal import ONBOARDING_STEPS
+    sheet = newclient.spec(load_config(), month).sheet(newclient.CLIENTS)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet.name]
+    layout, _ = find_layout(ws, sheet)
+    col = layout.columns
+    for r in range(layout.first_data_row, ws.max_row + 1):
+        opened = ws.cell(r, col["开户日期"]).value
+        if not ws.cell(r, col["帐户ID"]).value or not opened:
+            continue
+        ws.cell(r, col["推广类型"]).value = rng.choice(["搜索推广", "展示推广"])
+        ws.cell(r, col["入资金额"]).value = rng.choice([5000, 10000, 20000])
+        steps = rng.randint(2, 7)
+        day = opened.date() if hasattr(opened, "date") else opened
+        for step in ONBOARDING_STEPS[:steps]:
+            day = day + timedelta(days=rng.randint(1, 4))
+            if day <= month.last:
+                ws.cell(r, col[step]).value = day
+        ws.cell(r, col["关键词数"]).value = rng.choice([35, 60, 80, 120])
+    save_workbook(wb, path)
+
+
 def build_demo(folder: Path, seed: int = 2026) -> dict:
     """Create the demo workspace and return the paths and outcomes (used by tests too)."""
     if folder.exists():
@@ -193,6 +248,8 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     # October: the first month kefu-xl is used; November: levels carry over, spend changed
     write_status(folder / str(october) / "inputs" / "帐户状态.xlsx", accounts[:280])
     open_month(folder, october, as_of=october.last)
+    from .kinds import newclient, renewal
+    _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october)
     for a in accounts:
         if rng.random() < 0.3:
             a[4] = (a[4] * Decimal("0.6")).quantize(Decimal("0.01"))   # spend dropped: level must not
@@ -202,11 +259,17 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     outcome = open_month(folder, november, as_of=november.last)
     path = folder / str(november) / maintenance.file_name(november)
     calendar = WorkCalendar(load_config())
+    renewal_path = folder / str(november) / renewal.file_name(november)
+    _follow_up_renewals(rng, renewal_path, november)
+    newclient_path = folder / str(november) / newclient.file_name(november)
+    _onboard_new_clients(rng, newclient_path, november)
     type_work_records(path, _work_records(rng, november, path, calendar))
     recalc = recalc_file(path, as_of=november.last)
     ledger = _order_books(rng, folder, november)
     refunds_path = _refunds(rng, folder, november, calendar)
     return {"path": path, "open": outcome, "recalc": recalc,
+            "renewal": recalc_file(renewal_path, as_of=november.last),
+            "newclient": recalc_file(newclient_path, as_of=november.last),
             "orders": recalc_file(ledger, as_of=november.last),
             "refunds": recalc_file(refunds_path, as_of=november.last)}
 
@@ -215,6 +278,7 @@ def run_demo(folder: Path, console) -> None:
     console.print(f"正在建立演示工作区 {folder} …")
     done = build_demo(folder)
     from .cli import _print_outcome
-    for key in ("recalc", "orders", "refunds"):
+    for key in ("recalc", "renewal", "newclient", "orders", "refunds"):
         _print_outcome(done[key], "重算")
-    console.print(f"演示完成。打开 {folder} 中的维护跟踪表、订单台账和退订台账（各表的「问题」表列出了演示数据中故意放入的问题）。")
+    console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账和退订台账"
+                  f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}")
