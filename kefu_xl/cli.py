@@ -264,6 +264,58 @@ def check(file: Path, as_of):
 @cli.command()
 @click.argument("month_", metavar="YYYY-MM", type=MonthType())
 @dir_option
+@click.option("--dry-run", is_flag=True, help="只计算并显示结果，不写任何文件。")
+@click.option("--explain", "order", default=None, metavar="订单号", help="显示一个订单的判断过程（查了哪些输入、哪条规则决定）。")
+@click.option("--force", is_flag=True, help="订单台账含 kefu-xl 无法保留的内容（图片等）时仍然保存（会先备份）。")
+@friendly
+def settle(month_: Month, folder: Path, dry_run: bool, order, force: bool):
+    """月末商家结算：读取 YYYY-MM/inputs/ 中的 CRM订单.csv（或 .xlsx）、结算流转单/*.xlsx、
+    投诉.xlsx、回访核实.xlsx，以及订单台账.xlsx 和各月退订台账，给每条申报一个结果
+    （结算 / 暂缓 / 不结算）和原因，写出 YYYY-MM/结算_YYYY-MM.xlsx（汇总、明细、待回访、异常、说明），
+    并把结算的订单登记到订单台账的「已结算」，在「领用」中记下本次扣除的罚款。
+
+    \b
+    可以重复运行：再次结算同一个月会替换该月的结果和登记，不会重复结算订单、重复扣罚款。
+    例：kefu-xl settle 2026-11 --dry-run
+        kefu-xl settle 2026-11 --explain 100023
+    """
+    from .settle import explain, settle_month
+
+    def announce(outcome):
+        counts = {}
+        for r in outcome.results:
+            counts[r.result] = counts.get(r.result, 0) + 1
+        console.print(f"{month_} 结算：{len(outcome.results)} 条申报 → " +
+                      "，".join(f"{k} {v} 条" for k, v in counts.items()) +
+                      f"；扣除罚款 {len(outcome.inputs.fine_rows)} 笔。")
+        for note in outcome.inputs.notes:
+            console.print(note)
+        if order:
+            for line in explain(outcome, order):
+                console.print(line)
+        if not dry_run:
+            console.print(f"将写入 {outcome.output}；订单台账「已结算」新增 {outcome.register_added} 行"
+                          f"（替换本月原有的 {outcome.register_replaced} 行）。")
+
+    outcome = settle_month(folder, month_, dry_run=dry_run or bool(order), force=force, announce=announce)
+    if order:
+        return
+    table = Table(title=f"{month_} 商家结算汇总（前 30 家）")
+    for h in ("商家", "申报单数", "结算单数", "结算金额", "暂缓单数", "不结算单数", "罚款扣除", "应结金额"):
+        table.add_column(h, justify="left" if h == "商家" else "right")
+    for merchant, t in list(outcome.summary.items())[:30]:
+        table.add_row(merchant, *(f"{t[h]:,.2f}" if h in ("结算金额", "罚款扣除", "应结金额") else str(t[h])
+                                  for h in ("申报单数", "结算单数", "结算金额", "暂缓单数", "不结算单数", "罚款扣除", "应结金额")))
+    console.print(table)
+    if dry_run:
+        console.print("--dry-run：没有写任何文件。")
+    else:
+        console.print(f"已生成 {outcome.output}，已更新 {folder / '订单台账.xlsx'}")
+
+
+@cli.command()
+@click.argument("month_", metavar="YYYY-MM", type=MonthType())
+@dir_option
 @friendly
 def remind(month_: Month, folder: Path):
     """为续费跟踪表中跟进中的帐户生成续费提醒文字，写入 YYYY-MM/续费提醒_YYYY-MM.txt，

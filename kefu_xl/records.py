@@ -288,3 +288,38 @@ class NewClientRow:
     steps: tuple                  # seven dates or None, in ONBOARDING_STEPS order
     keywords: int | None
     row: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmittedLine:
+    """A line of a 结算流转单 (a merchant's claim for one order)."""
+    file: str
+    row: int
+    merchant: str
+    order_no: str
+    merchant_copy: bool          # 商家联 有
+    customer_copy: bool          # 网友联 有
+    declared: Decimal
+
+
+@dataclass(frozen=True)
+class CrmOrder:
+    """A row of the CRM export."""
+    order_no: str
+    merchant: str
+    event: str
+    customer: str
+    phone: str
+    amount: Decimal
+    status: str                  # 成交 / 预约退订 / 已退订 / 作废
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    """The one result of a submitted line: 结算 / 暂缓 / 不结算, its reason and amount."""
+    line: SubmittedLine
+    result: str
+    code: str
+    reason: str
+    amount: Decimal              # settled amount (0 unless 结算)
+    path: tuple = ()             # (rule, finding) steps, for --explain

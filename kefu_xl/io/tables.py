@@ -138,23 +138,59 @@ def table_from_grid(grid: list[list[object]], file: str, sheet: str, required: l
     return table
 
 
+def check_workbook_file(path: Path) -> None:
+    """Refuse early what is not an .xlsx: missing, empty, old .xls, encrypted (OLE) files."""
+    if not path.exists():
+        raise InputFileError(f"文件不存在：{path}")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path.name} 是空文件（0 字节），请重新导出或从备份恢复。")
+    if path.suffix.lower() == ".xls":
+        raise InputFileError(f"{path.name} 是旧版 .xls 格式：请在 Excel/WPS 中另存为 .xlsx 后再运行。")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(f"{path.name} 不是 .xlsx 文件（可能是加密的工作簿或旧版 .xls）："
+                             f"请取消密码保护，或另存为 .xlsx 后再运行。")
+    if not zipfile.is_zipfile(path):
+        raise InputFileError(f"{path.name} 不是有效的 Excel 工作簿，或文件已损坏：请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。")
+
+
+def read_sheets_fast(path: Path):
+    """{sheet name: GridSheet} of an input workbook, read by calamine (values only, fast)."""
+    from ..sheets.grid import calamine_sheets
+    check_workbook_file(path)
+    try:
+        return calamine_sheets(path)
+    except Exception as e:  # calamine raises its own error types for broken parts
+        raise InputFileError(f"{path.name} 不是有效的 Excel 工作簿，或文件已损坏（{type(e).__name__}: {str(e)[:120]}）："
+                             f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None
+
+
 def read_table(path: Path, required: list[str], optional: list[str] = (),
                sheet: str | None = None) -> Table:
     """Read the table of `path` (first sheet unless `sheet`), headers by text."""
     if path.suffix.lower() == ".csv":
         return table_from_grid(_grid_from_csv(path), path.name, "", required, optional)
-    wb = open_workbook(path)
-    try:
-        if sheet and sheet in wb.sheetnames:
-            ws = wb[sheet]
-        else:
-            ws = next((w for w in wb.worksheets if w.sheet_state == "visible"), wb.worksheets[0])
-        grid = [list(r) for r in ws.iter_rows(values_only=True)]
-        table = table_from_grid(grid, path.name, ws.title, required, optional)
-        merged = _merged_header_cells(ws, table.header_row) if table.header_row else []
+    sheets = read_sheets_fast(path)
+    if not sheets:
+        raise InputFileError(f"{path.name} 里没有工作表。")
+    ws = sheets.get(sheet) if sheet else None
+    ws = ws or next(iter(sheets.values()))
+    table = table_from_grid(ws.grid, path.name, ws.title, required, optional)
+    if table.header_row:
+        merged = [_range_name(m) for m in ws.merged if _spans_row(m, table.header_row)]
         if merged:
             table.problem(table.header_row, "", "MERGED_HEADER",
                           f"表头行有合并单元格（{'、'.join(merged)}）：请取消合并，让每列只有一个表头。")
-        return table
-    finally:
-        wb.close()
+    return table
+
+
+def _spans_row(merged, row: int) -> bool:
+    (r0, c0), (r1, c1) = merged
+    return r0 + 1 <= row <= r1 + 1 and c1 > c0
+
+
+def _range_name(merged) -> str:
+    from openpyxl.utils import get_column_letter
+    (r0, c0), (r1, c1) = merged
+    return f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"

@@ -157,16 +157,13 @@ def read_issues(data, file: str, problems: list[Problem]) -> list[BookIssue]:
 def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], list[dict], list[Problem]]:
     """Books, issues and the settled register of 订单台账.xlsx, for other commands."""
     from ..config import config_for
+    from ..io.tables import read_sheets_fast
+    from ..sheets.read import read_sheet
     problems: list[Problem] = []
-    wb = open_workbook(path)
-    try:
-        wspec = spec(config_for(path))
-        ctx_file = path.name
-        from ..sheets.read import read_sheet
-        datas = {s.name: read_sheet(wb[s.name], s, ctx_file, problems) if s.name in wb.sheetnames else None
-                 for s in wspec.sheets if s.name in (REGISTER, ISSUES, SETTLED)}
-    finally:
-        wb.close()
+    sheets = read_sheets_fast(path)          # values only, fast: the ledger can hold years of settlements
+    wspec = spec(config_for(path))
+    datas = {s.name: read_sheet(sheets[s.name], s, path.name, problems) if s.name in sheets else None
+             for s in wspec.sheets if s.name in (REGISTER, ISSUES, SETTLED)}
     if any(d is None for d in datas.values()):
         raise KefuError(f"{path.name} 缺少工作表或表头：{'；'.join(p.message for p in problems) or '请从备份恢复'}")
     books = read_books(datas[REGISTER], path.name, problems)

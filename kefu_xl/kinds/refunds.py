@@ -324,7 +324,6 @@ def check(refunds: list[Refund], statuses, days, entries, balances, unmatched, r
 
 
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
-    from ..config import find_workspace
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
     result = RecalcResult(KIND)

@@ -2,7 +2,6 @@
 carried from earlier months, their follow-up, stage and commission (DOMAIN §6)."""
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 from ..config import Config

@@ -1,0 +1,145 @@
+"""Month-end settlement (DOMAIN §11): every submitted line gets exactly one result, by the
+first rule that applies, in file-name then row order. Pure: no file I/O."""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..records import BookIssue, CrmOrder, OrderBook, SettlementLine, SubmittedLine
+
+SETTLE, HOLD, REJECT = "结算", "暂缓", "不结算"
+REASONS = {
+    "OK": (SETTLE, "商家联、网友联齐全，按 CRM 成交金额结算"),
+    "OK_CALLBACK": (SETTLE, "联单不全，回访核实成交，按核实金额结算"),
+    "NOT_IN_CRM": (REJECT, "CRM 中没有这个订单"),
+    "NOT_ISSUED_TO_MERCHANT": (REJECT, "订单号不在领用给该商家的订单本中"),
+    "ALREADY_SETTLED": (REJECT, "该订单已经结算过"),
+    "DUPLICATE": (REJECT, "重复申报：前面的申报行已处理这个订单"),
+    "REFUNDED": (REJECT, "订单已退订、作废或已退款，不可结算"),
+    "REFUND_PENDING": (REJECT, "订单预约退订中，不可结算"),
+    "COMPLAINT_OPEN": (HOLD, "有处理中的投诉，暂缓结算，解决后下月再结"),
+    "CALLBACK_NO_DEAL": (REJECT, "联单不全，回访核实未成交"),
+    "NEEDS_CALLBACK": (HOLD, "联单不全，需电话回访网友核实成交情况及金额"),
+}
+CRM_REFUNDED = ("已退订", "作废")
+CRM_PENDING = ("预约退订",)
+
+
+@dataclass
+class SettleContext:
+    """Everything the rules consult, keyed by normalised order number."""
+    month: str
+    crm: dict[str, CrmOrder]
+    books: list[OrderBook]
+    issues: list[BookIssue]
+    settled: dict[str, str]                           # order -> month it was settled in
+    refund_status: dict[str, tuple[str, str]]         # order -> (REFUNDED/REFUND_PENDING, where)
+    complaints: dict[str, str]                        # order -> 投诉编号 of an open complaint
+    callbacks: dict[str, tuple[bool, Decimal | None]] = field(default_factory=dict)  # order -> (成交?, 核实金额)
+
+    def __post_init__(self):
+        usable = sorted((b for b in self.books if b.start is not None and b.end is not None), key=lambda b: b.start)
+        self._starts = [b.start for b in usable]
+        self._books = usable
+        self._issued = {(i.book_id.casefold(), i.merchant) for i in self.issues}
+
+    def book_of(self, order_no: str) -> OrderBook | None:
+        if not order_no.isdigit():
+            return None
+        n = int(order_no)
+        i = bisect_right(self._starts, n) - 1
+        if i >= 0 and self._books[i].start <= n <= self._books[i].end:
+            return self._books[i]
+        return None
+
+    def issued_to(self, order_no: str, merchant: str) -> bool:
+        book = self.book_of(order_no)
+        return book is not None and (book.book_id.casefold(), merchant) in self._issued
+
+
+def _result(line: SubmittedLine, code: str, path: list, amount: Decimal = Decimal(0), detail: str = "") -> SettlementLine:
+    result, reason = REASONS[code]
+    return SettlementLine(line, result, code, reason + (f"（{detail}）" if detail else ""),
+                          amount if result == SETTLE else Decimal(0), tuple(path))
+
+
+def settle_lines(lines: list[SubmittedLine], ctx: SettleContext) -> list[SettlementLine]:
+    """Rules 1–8 of DOMAIN §11, in order; the earlier of two lines for one order wins."""
+    out: list[SettlementLine] = []
+    claimed: dict[str, SubmittedLine] = {}
+    for line in lines:
+        o = line.order_no
+        path = []
+        crm = ctx.crm.get(o)
+        path.append(("1 CRM", f"成交金额 {crm.amount}，状态 {crm.status}" if crm else "CRM 中没有"))
+        if crm is None:
+            out.append(_result(line, "NOT_IN_CRM", path))
+            continue
+        book = ctx.book_of(o)
+        issued = ctx.issued_to(o, line.merchant)
+        path.append(("2 订单本", f"属于 {book.book_id}，{'已' if issued else '未'}领用给 {line.merchant}" if book
+                     else "不在任何登记的订单本中"))
+        if not issued:
+            out.append(_result(line, "NOT_ISSUED_TO_MERCHANT", path))
+            continue
+        settled = ctx.settled.get(o)
+        path.append(("3 已结算登记", f"{settled} 已结算" if settled else "没有结算过"))
+        if settled and settled != ctx.month:
+            out.append(_result(line, "ALREADY_SETTLED", path, detail=f"{settled} 已结算"))
+            continue
+        first = claimed.get(o)
+        path.append(("4 重复", f"与 {first.file} 第 {first.row} 行重复" if first else "本月第一次申报"))
+        if first:
+            out.append(_result(line, "DUPLICATE", path, detail=f"已由 {first.file} 第 {first.row} 行申报"))
+            continue
+        claimed[o] = line
+        refund = ctx.refund_status.get(o)
+        path.append(("5 退订", f"CRM {crm.status}" + (f"；退订台账 {refund[1]}" if refund else "")))
+        if crm.status in CRM_REFUNDED or (refund and refund[0] == "REFUNDED"):
+            out.append(_result(line, "REFUNDED", path, detail=crm.status if crm.status in CRM_REFUNDED else refund[1]))
+            continue
+        if crm.status in CRM_PENDING or (refund and refund[0] == "REFUND_PENDING"):
+            out.append(_result(line, "REFUND_PENDING", path))
+            continue
+        complaint = ctx.complaints.get(o)
+        path.append(("6 投诉", f"投诉 {complaint} 处理中" if complaint else "没有处理中的投诉"))
+        if complaint:
+            out.append(_result(line, "COMPLAINT_OPEN", path, detail=f"投诉编号 {complaint}"))
+            continue
+        path.append(("7 联单", f"商家联{'有' if line.merchant_copy else '无'}，网友联{'有' if line.customer_copy else '无'}"))
+        if line.merchant_copy and line.customer_copy:
+            out.append(_result(line, "OK", path, crm.amount))
+            continue
+        callback = ctx.callbacks.get(o)
+        path.append(("8 回访核实", "没有核实结果" if callback is None else
+                     f"{'成交' if callback[0] else '未成交'}，核实金额 {callback[1]}"))
+        if callback is None:
+            out.append(_result(line, "NEEDS_CALLBACK", path))
+        elif callback[0]:
+            out.append(_result(line, "OK_CALLBACK", path, callback[1] or Decimal(0)))
+        else:
+            out.append(_result(line, "CALLBACK_NO_DEAL", path))
+    return out
+
+
+def amount_mismatches(results: list[SettlementLine], crm: dict[str, CrmOrder]) -> list[SettlementLine]:
+    """Lines settled at the CRM amount although the merchant declared another (listed in 异常)."""
+    return [r for r in results if r.code == "OK" and r.line.declared != crm[r.line.order_no].amount]
+
+
+def merchant_summary(results: list[SettlementLine], fines: dict[str, Decimal]) -> dict[str, dict]:
+    """汇总 per merchant; a merchant with a fine and no lines still gets a row."""
+    out: dict[str, dict] = {}
+    for r in results:
+        t = out.setdefault(r.line.merchant, {"申报单数": 0, "结算单数": 0, "结算金额": Decimal(0), "暂缓单数": 0,
+                                             "不结算单数": 0})
+        t["申报单数"] += 1
+        t["结算单数" if r.result == SETTLE else "暂缓单数" if r.result == HOLD else "不结算单数"] += 1
+        t["结算金额"] += r.amount
+    for merchant in fines:
+        out.setdefault(merchant, {"申报单数": 0, "结算单数": 0, "结算金额": Decimal(0), "暂缓单数": 0, "不结算单数": 0})
+    for merchant, t in out.items():
+        t["罚款扣除"] = fines.get(merchant, Decimal(0))
+        t["应结金额"] = t["结算金额"] - t["罚款扣除"]
+    return dict(sorted(out.items()))

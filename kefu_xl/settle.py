@@ -1,0 +1,406 @@
+"""kefu-xl settle YYYY-MM: read the month's inputs, judge every submitted line (rules in
+rules/settle.py), write 结算_YYYY-MM.xlsx and update the settled register and deducted
+fines in 订单台账.xlsx. Idempotent: a re-run replaces the month's results."""
+from __future__ import annotations
+
+import os
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .config import load_config
+from .errors import DataProblemsError, InputFileError, KefuError
+from .io.safe_write import atomic_write, check_droppable, check_not_open, save_workbook
+from .io.tables import Table, find_input, read_table
+from .io.values import parse_decimal, parse_id, parse_text, parse_yes_no
+from .kinds import orders, refunds
+from .month import Month
+from .records import CrmOrder, Problem, Severity, SubmittedLine, has_errors
+from .rules import refunds as refund_rules
+from .rules import settle as rules
+from .rules.ledger import book_sizes, issue_figures
+
+CRM = "CRM订单"
+CRM_HEADERS = ["订单号", "商家", "类目", "活动场次", "网友姓名", "手机", "成交金额", "订单状态", "下单日期"]
+SUBMISSIONS = "结算流转单"
+SUBMISSION_HEADERS = ["商家", "订单号", "商家联", "网友联", "申报金额"]
+COMPLAINTS, COMPLAINT_HEADERS = "投诉", ["投诉编号", "订单号", "商家", "投诉日期", "状态"]
+CALLBACKS, CALLBACK_HEADERS = "回访核实", ["订单号", "核实结果", "核实金额", "核实日期"]
+LOCK_NAME = ".kefu-settle.lock"
+
+
+def file_name(month: Month) -> str:
+    return f"结算_{month}.xlsx"
+
+
+@dataclass
+class SettleInputs:
+    lines: list[SubmittedLine]
+    context: rules.SettleContext
+    fines: dict[str, Decimal]                 # merchant -> fines deducted this month
+    fine_rows: list[int]                      # 领用 rows whose fine is deducted this month
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ reading
+
+def _bad(table_or_file, row, column, code, message, problems, sheet=""):
+    problems.append(Problem(table_or_file, sheet, row, column, code, message))
+
+
+def _clean_order(value) -> str:
+    return parse_id(value)
+
+
+def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str, CrmOrder]:
+    """The CRM export (csv in UTF-8/GBK, or xlsx), kept only for the orders submitted."""
+    if path.suffix.lower() == ".csv":
+        frame, header_row = _crm_frame_from_csv(path, problems)
+        if frame is None:
+            return {}
+        first_row = header_row + 1
+    else:
+        table = read_table(path, CRM_HEADERS)
+        problems.extend(table.problems)
+        if table.problems:
+            return {}
+        frame = pd.DataFrame([v for _, v in table.rows], columns=CRM_HEADERS, dtype=object)
+        frame.index = [r for r, _ in table.rows]
+        first_row = None
+    orders_col = frame["订单号"].map(_clean_order)
+    frame = frame.assign(订单号=orders_col)
+    if first_row is not None:
+        frame.index = range(first_row, first_row + len(frame))
+    keep = frame[frame["订单号"].isin(wanted)]
+    out: dict[str, CrmOrder] = {}
+    rows_of: dict[str, int] = {}
+    for row, values in zip(keep.index, keep.itertuples(index=False)):
+        v = dict(zip(keep.columns, values))
+        try:
+            amount = parse_decimal(v["成交金额"])
+        except ValueError:
+            _bad(path.name, row, "成交金额", "BAD_VALUE", f"成交金额「{v['成交金额']}」不是数字。", problems)
+            continue
+        if amount is None:
+            _bad(path.name, row, "成交金额", "BAD_VALUE", "成交金额为空（文件可能被截断）。", problems)
+            continue
+        order = CrmOrder(v["订单号"], parse_text(v["商家"]), parse_text(v["活动场次"]), parse_text(v["网友姓名"]),
+                         parse_id(v["手机"]), amount, parse_text(v["订单状态"]))
+        known = out.get(order.order_no)
+        if known and known.amount != order.amount:
+            _bad(path.name, row, "成交金额", "CRM_CONFLICT",
+                 f"订单「{order.order_no}」在 CRM 导出中出现两次且金额不同（第 {rows_of[order.order_no]} 行 {known.amount}，"
+                 f"本行 {order.amount}）：请在 CRM 中核对后重新导出。", problems)
+            continue
+        out[order.order_no] = order
+        rows_of.setdefault(order.order_no, row)
+    return out
+
+
+def _crm_frame_from_csv(path: Path, problems: list[Problem]):
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputFileError(f"{path.name} 是空文件，请重新导出。")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputFileError(f"{path.name} 的编码无法识别（支持 UTF-8 和 GBK），请用「CSV UTF-8」重新导出。")
+    lines = text.splitlines()
+    header_index = next((i for i, line in enumerate(lines[:10]) if "订单号" in line and "成交金额" in line), None)
+    if header_index is None:
+        from .io.tables import table_from_grid
+        import csv
+        import io
+        grid = [r for r in csv.reader(io.StringIO("\n".join(lines[:10])))]
+        problems.extend(table_from_grid(grid, path.name, "", CRM_HEADERS).problems)
+        return None, 0
+    import io
+    try:
+        frame = pd.read_csv(io.StringIO(text), skiprows=header_index, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, engine="c")
+    except pd.errors.ParserError as e:
+        raise InputFileError(f"{path.name} 无法读取（{str(e)[:160]}）：文件可能被截断或引号不配对，请重新导出。") from None
+    frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
+    missing = [h for h in CRM_HEADERS if h not in frame.columns]
+    if missing:
+        problems.append(Problem(path.name, "", header_index + 1, "、".join(missing), "MISSING_HEADER",
+                                f"缺少表头「{'」「'.join(missing)}」。请检查拼写，或重新导出完整的 CRM 订单。"))
+        return None, 0
+    return frame[CRM_HEADERS], header_index + 1
+
+
+def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLine]:
+    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+    if not folder.is_dir() or not files:
+        raise InputFileError(f"没有找到结算流转单：请把各类目经理的结算流转单（.xlsx）放进 {folder}")
+    lines = []
+    for path in files:
+        table = read_table(path, SUBMISSION_HEADERS)
+        problems.extend(table.problems)
+        for row, v in table.rows:
+            order = _clean_order(v["订单号"])
+            if not order or not order.isdigit():
+                table_problem(problems, table, row, "订单号", "BAD_ORDER_NO",
+                              f"订单号「{v['订单号'] if v['订单号'] is not None else ''}」为空或不是数字，请改正。")
+                continue
+            try:
+                declared = parse_decimal(v["申报金额"])
+            except ValueError:
+                table_problem(problems, table, row, "申报金额", "BAD_VALUE", f"申报金额「{v['申报金额']}」不是数字。")
+                continue
+            copies = []
+            for h in ("商家联", "网友联"):
+                try:
+                    copies.append(bool(parse_yes_no(v[h])))
+                except ValueError:
+                    table_problem(problems, table, row, h, "BAD_VALUE", f"{h}「{v[h]}」应为 有/无（是/否、✓/空也可以）。")
+                    copies.append(False)
+            merchant = parse_text(v["商家"])
+            if not merchant:
+                table_problem(problems, table, row, "商家", "NO_MERCHANT", "商家为空。")
+                continue
+            lines.append(SubmittedLine(path.name, row, merchant, order, copies[0], copies[1], declared or Decimal(0)))
+    return lines
+
+
+def table_problem(problems: list[Problem], table: Table, row, column, code, message) -> None:
+    problems.append(Problem(table.file, table.sheet, row, column, code, message))
+
+
+def read_optional(folder: Path, stem: str, headers: list[str], problems: list[Problem], notes: list[str]) -> Table | None:
+    try:
+        path = find_input(folder, stem)
+    except InputFileError:
+        notes.append(f"没有 {stem}.xlsx：视为本月没有{'投诉' if stem == COMPLAINTS else '回访核实结果'}。")
+        return None
+    table = read_table(path, headers)
+    problems.extend(table.problems)
+    return table
+
+
+def read_inputs(workspace: Path, month: Month) -> SettleInputs:
+    """Read and check every input before anything is computed; all problems together."""
+    inputs = workspace / str(month) / "inputs"
+    problems: list[Problem] = []
+    notes: list[str] = []
+    lines = read_submissions(inputs / SUBMISSIONS, problems)
+    crm = read_crm(find_input(inputs, CRM), {line.order_no for line in lines}, problems)
+    complaints: dict[str, str] = {}
+    table = read_optional(inputs, COMPLAINTS, COMPLAINT_HEADERS, problems, notes)
+    for row, v in (table.rows if table else []):
+        if parse_text(v["状态"]) == "处理中":
+            complaints.setdefault(_clean_order(v["订单号"]), parse_text(v["投诉编号"]))
+    callbacks: dict[str, tuple[bool, Decimal | None]] = {}
+    table = read_optional(inputs, CALLBACKS, CALLBACK_HEADERS, problems, notes)
+    for row, v in (table.rows if table else []):
+        result = parse_text(v["核实结果"])
+        if result not in ("成交", "未成交"):
+            table_problem(problems, table, row, "核实结果", "BAD_VALUE", f"核实结果「{result}」应为 成交/未成交。")
+            continue
+        try:
+            amount = parse_decimal(v["核实金额"])
+        except ValueError:
+            table_problem(problems, table, row, "核实金额", "BAD_VALUE", f"核实金额「{v['核实金额']}」不是数字。")
+            continue
+        if result == "成交" and amount is None:
+            table_problem(problems, table, row, "核实金额", "BAD_VALUE", "核实成交但没有核实金额。")
+            continue
+        callbacks[_clean_order(v["订单号"])] = (result == "成交", amount)
+
+    ledger_path = workspace / orders.FILE_NAME
+    if not ledger_path.exists():
+        raise InputFileError(f"没有找到 {ledger_path}：结算需要订单台账（订单本登记与领用）。")
+    books, issues, settled_rows, ledger_problems = orders.load(ledger_path)
+    problems.extend(p for p in ledger_problems if p.severity is Severity.ERROR and p.code != "NEGATIVE")
+    settled = {}
+    for r in settled_rows:
+        order = _clean_order(r["订单号"])
+        if order:
+            settled.setdefault(order, parse_text(r["结算月份"]))
+    refund_status = read_refund_status(workspace, month, problems)
+    config = load_config(workspace / "kefu-xl.toml")
+    fines, fine_rows = fines_to_deduct(ledger_path, books, issues, month, config)
+    ctx = rules.SettleContext(str(month), crm, books, issues, settled, refund_status, complaints, callbacks)
+    return SettleInputs(lines, ctx, fines, fine_rows, notes, problems)
+
+
+def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -> dict[str, tuple[str, str]]:
+    """{order: (REFUNDED | REFUND_PENDING, where)} from every 退订台账 up to this month; 不可退 ignored."""
+    out: dict[str, tuple[str, str]] = {}
+    spec = refunds.spec_for_reading()
+    from .sheets.read import read_sheet
+    from .io.tables import read_sheets_fast
+    for path in sorted(workspace.glob("*/退订台账_*.xlsx")):
+        try:
+            other = Month.parse(path.stem.split("_")[-1])
+        except KefuError:
+            continue
+        if other > month:
+            continue
+        sheets = read_sheets_fast(path)
+        if refunds.REFUNDS not in sheets:
+            continue
+        data = read_sheet(sheets[refunds.REFUNDS], spec, path.name, problems)
+        for refund in refunds.read_refunds(data, path.name, []) if data else []:
+            status = refund_rules.status(refund)
+            order = _clean_order(refund.order_no)
+            where = f"{path.name} 第 {refund.row} 行{status}"
+            if status == refund_rules.REFUNDED:
+                out[order] = ("REFUNDED", where)
+            elif status in (refund_rules.PENDING, refund_rules.REFUNDABLE) and order not in out:
+                out[order] = ("REFUND_PENDING", where)
+    return out
+
+
+def fines_to_deduct(ledger_path: Path, books, issues, month: Month, config) -> tuple[dict[str, Decimal], list[int]]:
+    """Fines of 领用 rows not deducted in another month (re-runs of this month deduct again)."""
+    from .io.tables import read_sheets_fast
+    sheet = read_sheets_fast(ledger_path)[orders.ISSUES]
+    header = next(i for i, r in enumerate(sheet.grid[:10]) if "罚款扣除月份" in r)
+    col = sheet.grid[header].index("罚款扣除月份")
+    marks = {r + 1: parse_text(row[col]) if col < len(row) else "" for r, row in enumerate(sheet.grid)}
+    sizes = book_sizes(books)
+    fines: dict[str, Decimal] = {}
+    rows: list[int] = []
+    for issue in issues:
+        f = issue_figures(issue, sizes.get(issue.book_id.casefold()), config.deposit, config.fine_per_missing)
+        if not f.fine:
+            continue
+        mark = marks.get(issue.row, "")
+        if mark and mark != str(month):
+            continue
+        fines[issue.merchant] = fines.get(issue.merchant, Decimal(0)) + f.fine
+        rows.append(issue.row)
+    return fines, rows
+
+
+# ------------------------------------------------------------------ running
+
+@contextmanager
+def settle_lock(workspace: Path):
+    """One settlement at a time per workspace; a lock left by a dead process is taken over."""
+    lock = workspace / LOCK_NAME
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().split()[0])
+                os.kill(pid, 0)
+            except (ValueError, IndexError, ProcessLookupError, FileNotFoundError):
+                lock.unlink(missing_ok=True)       # stale: its process is gone
+                continue
+            except PermissionError:
+                pass
+            raise KefuError(f"另一个结算正在进行（进程 {lock.read_text().split()[0]}，锁文件 {lock}）：请等它结束后再运行。")
+    else:
+        raise KefuError(f"无法创建结算锁文件 {lock}。")
+    try:
+        os.write(fd, f"{os.getpid()} {datetime.now().isoformat()}".encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+@dataclass
+class SettleOutcome:
+    month: Month
+    results: list
+    summary: dict
+    mismatches: list
+    callbacks: list
+    inputs: SettleInputs
+    output: Path
+    written: bool = False
+    register_added: int = 0
+    register_replaced: int = 0
+
+
+def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, force: bool = False,
+                 announce=None) -> SettleOutcome:
+    from .settle_output import write_settlement
+    ledger_path = workspace / orders.FILE_NAME
+    output = workspace / str(month) / file_name(month)
+    with settle_lock(workspace):
+        if not dry_run:
+            check_not_open(ledger_path)
+            check_not_open(output)
+            check_droppable(ledger_path, force)
+        inputs = read_inputs(workspace, month)
+        if has_errors(inputs.problems):
+            raise DataProblemsError("输入数据有错误，没有结算，也没有修改任何文件。", inputs.problems)
+        results = rules.settle_lines(inputs.lines, inputs.context)
+        summary = rules.merchant_summary(results, inputs.fines)
+        mismatches = rules.amount_mismatches(results, inputs.context.crm)
+        callbacks = [r for r in results if r.code == "NEEDS_CALLBACK"]
+        outcome = SettleOutcome(month, results, summary, mismatches, callbacks, inputs, output)
+        settled = [r for r in results if r.result == rules.SETTLE]
+        outcome.register_added = len(settled)
+        outcome.register_replaced = sum(1 for m in inputs.context.settled.values() if m == str(month))
+        if announce:
+            announce(outcome)
+        if dry_run:
+            return outcome
+        write_settlement(outcome, lambda wb_writer: atomic_write(output, wb_writer))
+        update_ledger(ledger_path, month, settled, inputs.fine_rows, force)
+        outcome.written = True
+        return outcome
+
+
+def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], force: bool) -> None:
+    """Replace this month's rows of 已结算 and mark this month's deducted fines in 领用."""
+    from .io.tables import open_workbook
+    from .sheets.build import write_rows
+    from .sheets.layout import find_layout
+    from .workbooks import recalc_open_workbook
+    config = load_config(path.parent / "kefu-xl.toml")
+    spec = orders.spec(config)
+    wb = open_workbook(path, data_only=False)
+    ws = wb[orders.SETTLED]
+    layout, _ = find_layout(ws, spec.sheet(orders.SETTLED))
+    keep = [dict(zip(layout.columns, (ws.cell(r, c).value for c in layout.columns.values())))
+            for r in range(layout.first_data_row, ws.max_row + 1)]
+    keep = [v for v in keep if v.get("订单号") not in (None, "") and parse_text(v.get("结算月份")) != str(month)]
+    if ws.max_row >= layout.first_data_row:
+        ws.delete_rows(layout.first_data_row, ws.max_row - layout.first_data_row + 1)
+    new = [{"订单号": r.line.order_no, "商家": r.line.merchant, "结算月份": str(month), "金额": r.amount} for r in settled]
+    write_rows(ws, layout, spec.sheet(orders.SETTLED), keep + new, layout.first_data_row)
+    issues_ws = wb[orders.ISSUES]
+    ilayout, _ = find_layout(issues_ws, spec.sheet(orders.ISSUES))
+    col = ilayout.columns["罚款扣除月份"]
+    for r in range(ilayout.first_data_row, issues_ws.max_row + 1):
+        if parse_text(issues_ws.cell(r, col).value) == str(month):
+            issues_ws.cell(r, col).value = None
+    for r in fine_rows:
+        issues_ws.cell(r, col).value = str(month)
+    recalc_open_workbook(wb, path, as_of=date.today())
+    save_workbook(wb, path, force=force)
+
+
+def explain(outcome: SettleOutcome, order: str) -> list[str]:
+    order = _clean_order(order)
+    out = []
+    for r in outcome.results:
+        if r.line.order_no != order:
+            continue
+        out.append(f"{r.line.file} 第 {r.line.row} 行（商家 {r.line.merchant}，申报 {r.line.declared}）：")
+        for step, finding in r.path:
+            out.append(f"  规则 {step}：{finding}")
+        out.append(f"  ⇒ {r.result} {r.code}：{r.reason}" + (f"，结算金额 {r.amount}" if r.result == rules.SETTLE else ""))
+    if not out:
+        out.append(f"本月的结算流转单中没有订单 {order}。")
+    return out
+
+

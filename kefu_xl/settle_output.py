@@ -1,0 +1,166 @@
+"""结算_YYYY-MM.xlsx, written with XlsxWriter in constant-memory mode (a month can hold
+hundreds of thousands of lines). 汇总 holds live COUNTIFS/SUMIFS over 明细, with Python's
+figures as the cached values, so a clerk who deletes a line in 明细 sees 汇总 follow."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+
+from .rules import settle as rules
+
+FONT = "微软雅黑"
+SUMMARY_COLUMNS = ["商家", "申报单数", "结算单数", "结算金额", "暂缓单数", "不结算单数", "罚款扣除", "应结金额"]
+DETAIL_COLUMNS = ["订单号", "商家", "结果", "原因代码", "原因", "申报金额", "结算金额", "来源文件", "行"]
+CALLBACK_COLUMNS = ["订单号", "商家", "网友姓名", "手机", "申报金额"]
+ANOMALY_COLUMNS = ["订单号", "商家", "代码", "说明", "申报金额", "CRM成交金额"]
+MONEY_HEADERS = {"结算金额", "罚款扣除", "应结金额", "申报金额", "CRM成交金额"}
+WIDTHS = {"商家": 20, "原因": 44, "说明": 50, "来源文件": 22, "订单号": 12, "手机": 14, "原因代码": 22}
+
+
+def _col(columns: list[str], header: str) -> str:
+    return xl_col_to_name(columns.index(header))
+
+
+def write_settlement(outcome, save) -> None:
+    """Build the workbook into the temp path that `save` (atomic_write) hands over."""
+    def writer(tmp_path):
+        wb = xlsxwriter.Workbook(str(tmp_path), {"constant_memory": True, "strings_to_formulas": False,
+                                                 "strings_to_numbers": False})
+        _write(wb, outcome)
+        wb.close()
+    save(writer)
+
+
+def _write(wb, outcome) -> None:
+    month = outcome.month
+    f = {
+        "title": wb.add_format({"font_name": FONT, "bold": True, "font_size": 14}),
+        "header": wb.add_format({"font_name": FONT, "bold": True, "bg_color": "#D9D9D9", "border": 1, "align": "center"}),
+        "text": wb.add_format({"font_name": FONT, "border": 1}),
+        "money": wb.add_format({"font_name": FONT, "border": 1, "num_format": "#,##0.00"}),
+        "int": wb.add_format({"font_name": FONT, "border": 1, "num_format": "0"}),
+        "total": wb.add_format({"font_name": FONT, "border": 1, "bold": True, "num_format": "#,##0.00"}),
+        "total_int": wb.add_format({"font_name": FONT, "border": 1, "bold": True, "num_format": "0"}),
+        "wrap": wb.add_format({"font_name": FONT, "text_wrap": True, "valign": "top"}),
+    }
+
+    def sheet(name, title, columns):
+        ws = wb.add_worksheet(name)
+        ws.write(0, 0, title, f["title"])
+        for c, h in enumerate(columns):
+            ws.write(1, c, h, f["header"])
+            ws.set_column(c, c, WIDTHS.get(h, 12 if h in MONEY_HEADERS else 10))
+        ws.freeze_panes(2, 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(1)
+        return ws
+
+    def cell_format(header):
+        return f["money"] if header in MONEY_HEADERS else f["int"] if header in ("行",) else f["text"]
+
+    # 汇总
+    ws = sheet("汇总", f"{month.label} 商家结算汇总", SUMMARY_COLUMNS)
+    d = DETAIL_COLUMNS
+    m_col, r_col = _col(d, "商家"), _col(d, "结果")
+    amount_col = _col(d, "结算金额")
+    s = SUMMARY_COLUMNS
+    rows = list(outcome.summary.items())
+    for i, (merchant, t) in enumerate(rows):
+        r = i + 2
+        ref = f"$A{r + 1}"
+        ws.write_string(r, 0, merchant, f["text"])
+        ws.write_formula(r, s.index("申报单数"), f"=COUNTIF(明细!${m_col}:${m_col},{ref})", f["int"], t["申报单数"])
+        for header, result in (("结算单数", rules.SETTLE), ("暂缓单数", rules.HOLD), ("不结算单数", rules.REJECT)):
+            ws.write_formula(r, s.index(header),
+                             f'=COUNTIFS(明细!${m_col}:${m_col},{ref},明细!${r_col}:${r_col},"{result}")', f["int"], t[header])
+        ws.write_formula(r, s.index("结算金额"), f"=SUMIFS(明细!${amount_col}:${amount_col},明细!${m_col}:${m_col},{ref})",
+                         f["money"], float(t["结算金额"]))
+        ws.write_number(r, s.index("罚款扣除"), float(t["罚款扣除"]), f["money"])
+        ws.write_formula(r, s.index("应结金额"),
+                         f"={_col(s, '结算金额')}{r + 1}-{_col(s, '罚款扣除')}{r + 1}", f["money"], float(t["应结金额"]))
+    total_row = len(rows) + 2
+    ws.write_string(total_row, 0, "合计", f["total"])
+    totals = {k: sum((t[k] for _, t in rows), 0) for k in SUMMARY_COLUMNS[1:]}
+    for header in SUMMARY_COLUMNS[1:]:
+        c = _col(s, header)
+        fmt = f["total"] if header in MONEY_HEADERS else f["total_int"]
+        ws.write_formula(total_row, s.index(header), f"=SUM({c}3:{c}{max(total_row, 3)})", fmt, float(totals[header]))
+    ws.autofilter(1, 0, max(total_row - 1, 2), len(s) - 1)
+
+    # 明细
+    ws = sheet("明细", f"{month.label} 结算明细（每条申报一个结果）", DETAIL_COLUMNS)
+    for i, res in enumerate(outcome.results):
+        r = i + 2
+        line = res.line
+        values = [line.order_no, line.merchant, res.result, res.code, res.reason, line.declared,
+                  res.amount if res.result == rules.SETTLE else None, line.file, line.row]
+        for c, (header, v) in enumerate(zip(DETAIL_COLUMNS, values)):
+            if v is None:
+                ws.write_blank(r, c, None, cell_format(header))
+            elif header in MONEY_HEADERS:
+                ws.write_number(r, c, float(v), f["money"])
+            elif header == "行":
+                ws.write_number(r, c, v, f["int"])
+            else:
+                ws.write_string(r, c, str(v), f["text"])
+    ws.autofilter(1, 0, len(outcome.results) + 1, len(DETAIL_COLUMNS) - 1)
+
+    # 待回访
+    crm = outcome.inputs.context.crm
+    ws = sheet("待回访", f"{month.label} 待电话回访核实的订单", CALLBACK_COLUMNS)
+    for i, res in enumerate(outcome.callbacks):
+        order = crm.get(res.line.order_no)
+        values = [res.line.order_no, res.line.merchant, order.customer if order else "", order.phone if order else "",
+                  res.line.declared]
+        for c, (header, v) in enumerate(zip(CALLBACK_COLUMNS, values)):
+            if header in MONEY_HEADERS:
+                ws.write_number(i + 2, c, float(v), f["money"])
+            else:
+                ws.write_string(i + 2, c, str(v), f["text"])
+
+    # 异常
+    ws = sheet("异常", f"{month.label} 结算异常", ANOMALY_COLUMNS)
+    for i, res in enumerate(outcome.mismatches):
+        order = crm[res.line.order_no]
+        values = [res.line.order_no, res.line.merchant, "AMOUNT_MISMATCH",
+                  f"申报金额 {res.line.declared} 与 CRM 成交金额 {order.amount} 不同，按 CRM 金额结算", res.line.declared,
+                  order.amount]
+        for c, (header, v) in enumerate(zip(ANOMALY_COLUMNS, values)):
+            if header in MONEY_HEADERS:
+                ws.write_number(i + 2, c, float(v), f["money"])
+            else:
+                ws.write_string(i + 2, c, str(v), f["text"])
+
+    # 说明
+    ws = wb.add_worksheet("说明")
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 12)
+    ws.set_column(2, 2, 70)
+    lines = [f"{month.label} 商家结算（kefu-xl settle {month}）",
+             "每条结算流转单申报按以下顺序判断，第一条适用的规则决定结果：",
+             "1 CRM 中没有 → 不结算；2 订单号不在领用给该商家的订单本中 → 不结算；3 以前月份已结算 → 不结算；",
+             "4 同一订单前面已有申报 → 不结算（重复）；5 已退订/作废/已退款 → 不结算，预约退订中 → 不结算；",
+             "6 有处理中的投诉 → 暂缓（下月再结）；7 商家联、网友联齐全 → 按 CRM 成交金额结算（申报金额不同时列入「异常」）；",
+             "8 联单不全：回访核实成交 → 按核实金额结算，未成交 → 不结算，尚无结果 → 暂缓并列入「待回访」。",
+             "罚款扣除：商家领用的订单本中无法追回的缺失订单按 100 元/单罚款，每笔罚款只在一次结算中扣除。",
+             "「汇总」中的数字是对「明细」的公式，删除或修改明细行后汇总随之变化。", ""]
+    for i, text in enumerate(lines):
+        ws.write(i, 0, text, f["title"] if i == 0 else f["wrap"])
+    r = len(lines)
+    for c, h in enumerate(("原因代码", "结果", "说明")):
+        ws.write(r, c, h, f["header"])
+    for code, (result, reason) in rules.REASONS.items():
+        r += 1
+        ws.write_row(r, 0, [code, result, reason], f["text"])
+    meta = wb.add_worksheet("_meta")
+    for i, (k, v) in enumerate((("kind", "settlement"), ("month", str(month)), ("schema_version", 1),
+                                ("generated_at", datetime.now().replace(microsecond=0).isoformat(sep=" ")),
+                                ("generator", "kefu-xl"))):
+        meta.write(i, 0, k)
+        meta.write(i, 1, v)
+    meta.hide()
+    wb.worksheets()[0].activate()

@@ -1,0 +1,247 @@
+"""kefu-xl settle: every reason code by hand, deductions, idempotency, three months,
+bad inputs, --explain / --dry-run, the lock, and LibreOffice agreement of 汇总."""
+import csv
+import os
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from kefu_xl.cli import cli
+from kefu_xl.config import load_config
+from kefu_xl.demo import type_rows
+from kefu_xl.io.libreoffice import recalculate
+from kefu_xl.kinds import orders, refunds
+from kefu_xl.month import Month
+from kefu_xl.settle import LOCK_NAME, settle_month
+from kefu_xl.workspace import open_month
+
+from conftest import snapshot, write_xlsx
+from helpers import same
+
+C = load_config()
+NOV, DEC = Month(2026, 11), Month(2026, 12)
+CRM_HEADERS = ["订单号", "商家", "类目", "活动场次", "网友姓名", "手机", "成交金额", "订单状态", "下单日期"]
+LINE_HEADERS = ["商家", "订单号", "商家联", "网友联", "申报金额"]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def crm_row(order, amount, status="成交", merchant="好家居"):
+    return [order, merchant, "家具", "秋季家博会", "王先生", "13812345678", amount, status, "2026-10-20"]
+
+
+def write_crm(ws_dir: Path, month: str, rows, encoding="utf-8-sig"):
+    path = ws_dir / month / "inputs" / "CRM订单.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(CRM_HEADERS)
+        w.writerows(rows)
+    return path
+
+
+def write_lines(ws_dir, month, name, rows):
+    return write_xlsx(ws_dir / month / "inputs" / "结算流转单" / name, [LINE_HEADERS, *rows], title="结算流转单")
+
+
+@pytest.fixture
+def office(workspace):
+    (workspace / "kefu-xl.toml").write_text('[workbooks]\nmonthly = ["refunds"]\n', "utf-8")
+    assert run("orders", "add-books", "--dir", workspace, "--start", 100001, "--books", 4, "--size", 50).exit_code == 0
+    ledger = workspace / orders.FILE_NAME
+    type_rows(ledger, orders.spec(C).sheet(orders.ISSUES), [
+        {"活动场次": "秋季家博会", "订单本号": "DB0001", "商家": "好家居", "领用日期": date(2026, 10, 1)},
+        {"活动场次": "秋季家博会", "订单本号": "DB0002", "商家": "美家居", "领用日期": date(2026, 10, 1)},
+        {"活动场次": "秋季家博会", "订单本号": "DB0003", "商家": "好家居", "领用日期": date(2026, 10, 1),
+         "回收日期": date(2026, 10, 30), "已开": 40, "未开": 6, "作废": 1},                       # 3 missing: fine 300
+        {"活动场次": "秋季家博会", "订单本号": "DB0004", "商家": "新家居", "领用日期": date(2026, 10, 1),
+         "回收日期": date(2026, 10, 30), "已开": 48, "未开": 0, "作废": 0},                       # 2 missing: fine 200
+    ])
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb[orders.SETTLED]
+    ws.append(["100012", "好家居", "2026-10", 5000])
+    wb.save(ledger)
+    open_month(workspace, NOV, as_of=date(2026, 11, 1))
+    type_rows(workspace / "2026-11" / refunds.file_name(NOV), refunds.spec(C, NOV).sheet(refunds.REFUNDS), [
+        {"预约编号": "T1", "预约日期": date(2026, 11, 2), "订单号": "100009", "计划退订日期": date(2026, 11, 6),
+         "商家确认": "可退", "退款日期": date(2026, 11, 6), "退款金额": 300},
+        {"预约编号": "T2", "预约日期": date(2026, 11, 2), "订单号": "100010", "计划退订日期": date(2026, 11, 6)},
+        {"预约编号": "T3", "预约日期": date(2026, 11, 2), "订单号": "100001", "计划退订日期": date(2026, 11, 6),
+         "商家确认": "不可退", "不可退原因": "已安装"},
+    ])
+    write_crm(workspace, "2026-11", [
+        crm_row("100001", "1,000"), crm_row("100002", "¥2000"), crm_row("100003", 300, "已退订"),
+        crm_row("100004", 400, "预约退订"), crm_row("100005", 500), crm_row("100006", 800), crm_row("100007", 900),
+        crm_row("100008", 600), crm_row("100009", 300), crm_row("100010", 400), crm_row("100011", 1200),
+        crm_row("100052", "700元", merchant="美家居"), crm_row("100060", 100), crm_row("100012", 5000),
+        crm_row("100002", "2000.00"),                                    # listed twice, same amount: fine
+    ])
+    write_lines(workspace, "2026-11", "A_王经理.xlsx", [
+        ["好家居", "100001", "有", "有", 1000], ["好家居", "100002", "是", "是", "2,000"], ["好家居", "100003", "有", "有", 300],
+        ["好家居", "100004", "有", "有", 400], ["好家居", "100005", "有", "有", 500], ["好家居", "100006", "有", "无", 800],
+        ["好家居", "100007", "无", "有", 900], ["好家居", "100008", None, None, 600], ["好家居", "100009", "有", "有", 300],
+        ["好家居", "100010", "✓", "✓", 400], ["好家居", "100011", "有", "有", "¥1,300"], ["好家居", "100999", "有", "有", 50],
+        ["好家居", "100060", "有", "有", 100], ["好家居", "100012", "有", "有", 5000],
+    ])
+    write_lines(workspace, "2026-11", "B_孙经理.xlsx", [
+        ["美家居", "100 052", "有", "有", 700], ["好家居", 100001, "有", "有", 1000], ["美家居", "100001", "有", "有", 1000],
+    ])
+    write_xlsx(workspace / "2026-11" / "inputs" / "投诉.xlsx", [
+        ["投诉编号", "订单号", "商家", "投诉日期", "状态"], ["TS1", "100005", "好家居", date(2026, 11, 3), "处理中"],
+        ["TS2", "100002", "好家居", date(2026, 11, 3), "已解决"]])
+    write_xlsx(workspace / "2026-11" / "inputs" / "回访核实.xlsx", [
+        ["订单号", "核实结果", "核实金额", "核实日期"], ["100006", "成交", 750, date(2026, 11, 8)],
+        ["100007", "未成交", None, date(2026, 11, 8)]])
+    return workspace
+
+
+EXPECTED = {
+    ("A_王经理.xlsx", 3): ("结算", "OK", 1000), ("A_王经理.xlsx", 4): ("结算", "OK", 2000),
+    ("A_王经理.xlsx", 5): ("不结算", "REFUNDED", 0), ("A_王经理.xlsx", 6): ("不结算", "REFUND_PENDING", 0),
+    ("A_王经理.xlsx", 7): ("暂缓", "COMPLAINT_OPEN", 0), ("A_王经理.xlsx", 8): ("结算", "OK_CALLBACK", 750),
+    ("A_王经理.xlsx", 9): ("不结算", "CALLBACK_NO_DEAL", 0), ("A_王经理.xlsx", 10): ("暂缓", "NEEDS_CALLBACK", 0),
+    ("A_王经理.xlsx", 11): ("不结算", "REFUNDED", 0), ("A_王经理.xlsx", 12): ("不结算", "REFUND_PENDING", 0),
+    ("A_王经理.xlsx", 13): ("结算", "OK", 1200), ("A_王经理.xlsx", 14): ("不结算", "NOT_IN_CRM", 0),
+    ("A_王经理.xlsx", 15): ("不结算", "NOT_ISSUED_TO_MERCHANT", 0), ("A_王经理.xlsx", 16): ("不结算", "ALREADY_SETTLED", 0),
+    ("B_孙经理.xlsx", 3): ("结算", "OK", 700), ("B_孙经理.xlsx", 4): ("不结算", "DUPLICATE", 0),
+    ("B_孙经理.xlsx", 5): ("不结算", "NOT_ISSUED_TO_MERCHANT", 0),
+}
+
+
+def test_every_reason_code_by_hand(office):
+    outcome = settle_month(office, NOV)
+    got = {(r.line.file, r.line.row): (r.result, r.code, r.amount) for r in outcome.results}
+    assert got == {k: (a, b, Decimal(c)) for k, (a, b, c) in EXPECTED.items()}
+    assert [(r.line.order_no) for r in outcome.mismatches] == ["100011"]
+    assert [r.line.order_no for r in outcome.callbacks] == ["100008"]
+    s = outcome.summary
+    assert s["好家居"] == {"申报单数": 15, "结算单数": 4, "结算金额": Decimal(4950), "暂缓单数": 2, "不结算单数": 9,
+                        "罚款扣除": Decimal(300), "应结金额": Decimal(4650)}
+    assert s["美家居"]["应结金额"] == Decimal(700) and s["美家居"]["不结算单数"] == 1
+    assert s["新家居"] == {"申报单数": 0, "结算单数": 0, "结算金额": 0, "暂缓单数": 0, "不结算单数": 0,
+                        "罚款扣除": Decimal(200), "应结金额": Decimal(-200)}
+    # every line has exactly one result; money is conserved by bucket
+    assert len(outcome.results) == 17
+    wb = openpyxl.load_workbook(office / "2026-11" / "结算_2026-11.xlsx")
+    assert wb.sheetnames[:5] == ["汇总", "明细", "待回访", "异常", "说明"]
+    assert [c.value for c in wb["汇总"][2]] == ["商家", "申报单数", "结算单数", "结算金额", "暂缓单数", "不结算单数", "罚款扣除", "应结金额"]
+    assert [c.value for c in wb["明细"][2]][:7] == ["订单号", "商家", "结果", "原因代码", "原因", "申报金额", "结算金额"]
+    assert wb["待回访"]["D3"].value == "13812345678"
+    ledger = openpyxl.load_workbook(office / orders.FILE_NAME)
+    register = [r for r in ledger[orders.SETTLED].iter_rows(min_row=3, values_only=True) if r[0]]
+    assert sorted(r[0] for r in register if r[2] == "2026-11") == ["100001", "100002", "100006", "100011", "100052"]
+    marks = {r[1]: r[18] for r in ledger[orders.ISSUES].iter_rows(min_row=3, values_only=True) if r[1]}
+    assert marks == {"DB0001": None, "DB0002": None, "DB0003": "2026-11", "DB0004": "2026-11"}
+
+
+def test_running_twice_is_identical_and_a_late_callback_is_picked_up(office):
+    settle_month(office, NOV)
+    out = office / "2026-11" / "结算_2026-11.xlsx"
+    first = [r for r in openpyxl.load_workbook(out)["明细"].iter_rows(values_only=True)]
+    register = list(openpyxl.load_workbook(office / orders.FILE_NAME)[orders.SETTLED].iter_rows(values_only=True))
+    settle_month(office, NOV)
+    assert [r for r in openpyxl.load_workbook(out)["明细"].iter_rows(values_only=True)] == first
+    assert list(openpyxl.load_workbook(office / orders.FILE_NAME)[orders.SETTLED].iter_rows(values_only=True)) == register
+    # the callback for 100008 arrives after the first run
+    write_xlsx(office / "2026-11" / "inputs" / "回访核实.xlsx", [
+        ["订单号", "核实结果", "核实金额", "核实日期"], ["100006", "成交", 750, date(2026, 11, 8)],
+        ["100007", "未成交", None, date(2026, 11, 8)], ["100008", "成交", 580, date(2026, 11, 12)]])
+    outcome = settle_month(office, NOV)
+    assert next(r for r in outcome.results if r.line.order_no == "100008").code == "OK_CALLBACK"
+    rows = [r for r in openpyxl.load_workbook(office / orders.FILE_NAME)[orders.SETTLED].iter_rows(min_row=3, values_only=True)
+            if r[0] and r[2] == "2026-11"]
+    assert len(rows) == 6 and len({r[0] for r in rows}) == 6
+    assert outcome.summary["好家居"]["罚款扣除"] == 300          # re-run deducts the same fines, once
+
+
+def test_next_month_complaint_resolved_and_fines_not_deducted_twice(office):
+    settle_month(office, NOV)
+    write_crm(office, "2026-12", [crm_row("100005", 500), crm_row("100001", 1000), crm_row("100013", 650)])
+    write_lines(office, "2026-12", "A_王经理.xlsx", [
+        ["好家居", "100005", "有", "有", 500], ["好家居", "100001", "有", "有", 1000], ["好家居", "100013", "有", "有", 650]])
+    write_xlsx(office / "2026-12" / "inputs" / "投诉.xlsx", [
+        ["投诉编号", "订单号", "商家", "投诉日期", "状态"], ["TS1", "100005", "好家居", date(2026, 11, 3), "已解决"]])
+    outcome = settle_month(office, DEC)
+    codes = {r.line.order_no: r.code for r in outcome.results}
+    assert codes == {"100005": "OK", "100001": "ALREADY_SETTLED", "100013": "OK"}
+    assert outcome.summary["好家居"]["罚款扣除"] == 0 and "新家居" not in outcome.summary
+
+
+def test_dry_run_and_explain_write_nothing(office):
+    before = snapshot(office)
+    result = run("settle", "2026-11", "--dir", office, "--dry-run")
+    assert result.exit_code == 0, result.output and "没有写任何文件" in result.output
+    result = run("settle", "2026-11", "--dir", office, "--explain", "100008")
+    assert result.exit_code == 0 and "规则 8 回访核实：没有核实结果" in result.output and "NEEDS_CALLBACK" in result.output
+    assert snapshot(office) == before
+
+
+def test_cli_prints_the_summary_and_what_changes(office):
+    result = run("settle", "2026-11", "--dir", office)
+    assert result.exit_code == 0, result.output
+    assert "将写入" in result.output and "新增 5 行" in result.output and "好家居" in result.output
+
+
+@pytest.mark.parametrize("mutate, needle", [
+    (lambda ws: (ws / "2026-11" / "inputs" / "CRM订单.csv").unlink(), "CRM订单.xlsx 或 CRM订单.csv"),
+    (lambda ws: write_lines(ws, "2026-11", "C.xlsx", [["好家居", None, "有", "有", 1], ["好家居", "ABC", "有", "有", 1]]),
+     "C.xlsx"),
+    (lambda ws: write_crm(ws, "2026-11", [crm_row("100001", 1000), crm_row("100001", 1100)]), "金额不同"),
+    (lambda ws: (ws / "2026-11" / "inputs" / "CRM订单.csv").write_bytes(
+        ((",".join(CRM_HEADERS) + "\n100001,好家居,家具,场,\"王").encode("utf-8"))), "截断"),
+    (lambda ws: (ws / f"~${orders.FILE_NAME}").write_bytes(b"x"), "正在被"),
+])
+def test_bad_input_changes_nothing(office, mutate, needle):
+    mutate(office)
+    before = snapshot(office)
+    result = run("settle", "2026-11", "--dir", office)
+    assert result.exit_code == 1 and needle in result.output, result.output
+    assert "Traceback" not in result.output
+    assert snapshot(office) == before
+
+
+def test_bad_order_numbers_name_file_row_and_column(office):
+    write_lines(office, "2026-11", "C.xlsx", [["好家居", None, "有", "有", 1], ["好家居", "ABC", "有", "有", 1]])
+    result = run("settle", "2026-11", "--dir", office)
+    assert "C.xlsx 工作表「Sheet1」 第3行 列「订单号」" in result.output
+    assert "C.xlsx 工作表「Sheet1」 第4行 列「订单号」" in result.output
+
+
+def test_gbk_crm_export(office):
+    write_crm(office, "2026-11", [crm_row("100001", "1,000"), crm_row("100052", 700, merchant="美家居")], encoding="gbk")
+    outcome = settle_month(office, NOV, dry_run=True)
+    assert {(r.line.file, r.line.order_no): r.code for r in outcome.results}[("A_王经理.xlsx", "100001")] == "OK"
+
+
+def test_a_second_settle_waits_its_turn(office):
+    (office / LOCK_NAME).write_text(f"{os.getppid()} now")        # a live process holds the lock
+    result = run("settle", "2026-11", "--dir", office)
+    assert result.exit_code == 1 and "另一个结算正在进行" in result.output
+    (office / LOCK_NAME).write_text("999999999 then")              # a dead one: the lock is taken over
+    assert run("settle", "2026-11", "--dir", office).exit_code == 0
+    assert not (office / LOCK_NAME).exists()
+
+
+@pytest.mark.libreoffice
+def test_summary_formulas_equal_python(office, tmp_path):
+    outcome = settle_month(office, NOV)
+    wb = openpyxl.load_workbook(recalculate(outcome.output, tmp_path / "lo"), data_only=True)
+    ws = wb["汇总"]
+    header = [c.value for c in ws[2]]
+    compared = 0
+    for row in ws.iter_rows(min_row=3, values_only=True):
+        values = dict(zip(header, row))
+        if values["商家"] == "合计":
+            expected = {k: sum(t[k] for t in outcome.summary.values()) for k in header[1:]}
+        else:
+            expected = outcome.summary[values["商家"]]
+        for k in header[1:]:
+            compared += 1
+            assert same(Decimal(expected[k]), values[k]), (values["商家"], k, expected[k], values[k])
+    assert compared == 4 * 7
