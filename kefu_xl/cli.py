@@ -300,12 +300,8 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, force: bool):
     outcome = settle_month(folder, month_, dry_run=dry_run or bool(order), force=force, announce=announce)
     if order:
         return
-    table = Table(title=f"{month_} 商家结算汇总（前 30 家）")
-    for h in ("商家", "申报单数", "结算单数", "结算金额", "暂缓单数", "不结算单数", "罚款扣除", "应结金额"):
-        table.add_column(h, justify="left" if h == "商家" else "right")
-    for merchant, t in list(outcome.summary.items())[:30]:
-        table.add_row(merchant, *(f"{t[h]:,.2f}" if h in ("结算金额", "罚款扣除", "应结金额") else str(t[h])
-                                  for h in ("申报单数", "结算单数", "结算金额", "暂缓单数", "不结算单数", "罚款扣除", "应结金额")))
+    from .rich_tables import settlement_table
+    table = settlement_table(outcome, limit=30)
     console.print(table)
     if dry_run:
         console.print("--dry-run：没有写任何文件。")

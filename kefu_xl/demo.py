@@ -144,7 +144,7 @@ def _order_books(rng: random.Random, folder: Path, november: Month) -> Path:
                         row["追回"] = rng.randint(1, missing)
                 rows.append(row)
     type_rows(path, orders.spec(load_config()).sheet(orders.ISSUES), rows)
-    return path
+    return path, rows
 
 
 def _refunds(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar) -> Path:
@@ -237,6 +237,73 @@ def _onboard_new_clients(rng: random.Random, path: Path, month: Month) -> None:
     save_workbook(wb, path)
 
 
+def _settlement_inputs(rng: random.Random, folder: Path, month: Month, issued: list[dict]) -> None:
+    """CRM export, two managers' 结算流转单, complaints and callbacks that together exercise
+    every reason code of the settlement."""
+    inputs = folder / str(month) / "inputs"
+    (inputs / "结算流转单").mkdir(parents=True, exist_ok=True)
+    crm, lines = [], {"王经理": [], "孙经理": []}
+    for issue in issued:
+        start = 100001 + (int(issue["订单本号"][2:]) - 1) * 50
+        for k in range(rng.randint(1, 4)):
+            order = start + k
+            amount = Decimal(rng.randint(10, 300) * 100)
+            status = "成交"
+            roll = rng.random()
+            if roll < 0.03:
+                status = rng.choice(["已退订", "作废", "预约退订"])
+            crm.append([order, issue["商家"], "家居建材", issue["活动场次"], rng.choice(["刘", "陈", "黄"]) + "先生",
+                        f"13{rng.randint(100000000, 999999999)}", f"{amount:,}", status, "2026-11-08"])
+            both = rng.random() < 0.85
+            declared = amount if rng.random() < 0.97 else amount + 100          # a few AMOUNT_MISMATCH
+            lines[issue["类目经理"]].append([issue["商家"], str(order), "有" if both else "无",
+                                          "有" if both or rng.random() < 0.5 else "无", f"¥{declared:,}"])
+    # a line for an order that is not in the CRM, one claimed by the wrong merchant, one twice,
+    # and one settled already in October (settled below, before November)
+    status_of = {str(c[0]): c[7] for c in crm}
+    clean = [r for r in lines["王经理"] if r[2] == r[3] == "有" and status_of[r[1]] == "成交"]
+    first, second = clean[0], clean[1]
+    lines["王经理"] += [[first[0], "119999", "有", "有", "100"], ["不相干家居", second[1], "有", "有", second[4]]]
+    lines["孙经理"].append(list(second))
+    october = month.previous()
+    _write_settlement_files(folder / str(october) / "inputs", [c for c in crm if str(c[0]) == first[1]],
+                            {"王经理": [list(first)]})
+    from .settle import settle_month
+    settle_month(folder, october)
+    _write_settlement_files(inputs, crm, lines)
+    partial = [r for rows in lines.values() for r in rows if r[2] == "无" or r[3] == "无"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["投诉编号", "订单号", "商家", "投诉日期", "状态"])
+    for i, r in enumerate(rng.sample([r for rows in lines.values() for r in rows], 6)):
+        ws.append([f"TS{i + 1:03d}", r[1], r[0], date(2026, 11, 20), "处理中" if i < 4 else "已解决"])
+    wb.save(inputs / "投诉.xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["订单号", "核实结果", "核实金额", "核实日期"])
+    for r in partial[: len(partial) * 2 // 3]:
+        deal = rng.random() < 0.8
+        ws.append([r[1], "成交" if deal else "未成交", r[4] if deal else None, date(2026, 11, 28)])
+    wb.save(inputs / "回访核实.xlsx")
+
+
+def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list]) -> None:
+    import csv
+    (inputs / "结算流转单").mkdir(parents=True, exist_ok=True)
+    with open(inputs / "CRM订单.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["订单号", "商家", "类目", "活动场次", "网友姓名", "手机", "成交金额", "订单状态", "下单日期"])
+        writer.writerows(crm)
+    for manager, rows in lines.items():
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append([f"结算流转单（{manager}）"])
+        ws.append(["商家", "订单号", "商家联", "网友联", "申报金额"])
+        for r in rows:
+            ws.append(r)
+        wb.save(inputs / "结算流转单" / f"{manager}.xlsx")
+
+
 def build_demo(folder: Path, seed: int = 2026) -> dict:
     """Create the demo workspace and return the paths and outcomes (used by tests too)."""
     if folder.exists():
@@ -265,9 +332,12 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     _onboard_new_clients(rng, newclient_path, november)
     type_work_records(path, _work_records(rng, november, path, calendar))
     recalc = recalc_file(path, as_of=november.last)
-    ledger = _order_books(rng, folder, november)
+    ledger, issued = _order_books(rng, folder, november)
     refunds_path = _refunds(rng, folder, november, calendar)
-    return {"path": path, "open": outcome, "recalc": recalc,
+    from .settle import settle_month
+    _settlement_inputs(rng, folder, november, issued)
+    settlement = settle_month(folder, november)
+    return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement,
             "renewal": recalc_file(renewal_path, as_of=november.last),
             "newclient": recalc_file(newclient_path, as_of=november.last),
             "orders": recalc_file(ledger, as_of=november.last),
@@ -280,5 +350,13 @@ def run_demo(folder: Path, console) -> None:
     from .cli import _print_outcome
     for key in ("recalc", "renewal", "newclient", "orders", "refunds"):
         _print_outcome(done[key], "重算")
+    from .rich_tables import settlement_table
+    settle = done["settle"]
+    codes: dict[str, int] = {}
+    for r in settle.results:
+        codes[r.code] = codes.get(r.code, 0) + 1
+    console.print(f"{settle.month} 结算：{len(settle.results)} 条申报；原因代码：" +
+                  "，".join(f"{k} {v}" for k, v in sorted(codes.items())))
+    console.print(settlement_table(settle, limit=15))
     console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账和退订台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}")
