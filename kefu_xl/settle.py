@@ -58,6 +58,16 @@ def _clean_order(value) -> str:
     return parse_id(value)
 
 
+def clean_orders(column: pd.Series) -> pd.Series:
+    """Order numbers as text without spaces; only unusual values (full-width digits, floats
+    from a spreadsheet) go through the slower per-value normaliser."""
+    text = column.astype(str).str.replace(r"\s+", "", regex=True)
+    odd = ~text.str.fullmatch(r"\d*")
+    if odd.any():
+        text = text.where(~odd, column[odd].map(_clean_order))
+    return text
+
+
 def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str, CrmOrder]:
     """The CRM export (csv in UTF-8/GBK, or xlsx), kept only for the orders submitted."""
     if path.suffix.lower() == ".csv":
@@ -73,8 +83,7 @@ def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str,
         frame = pd.DataFrame([v for _, v in table.rows], columns=CRM_HEADERS, dtype=object)
         frame.index = [r for r, _ in table.rows]
         first_row = None
-    orders_col = frame["订单号"].map(_clean_order)
-    frame = frame.assign(订单号=orders_col)
+    frame = frame.assign(订单号=clean_orders(frame["订单号"]))
     if first_row is not None:
         frame.index = range(first_row, first_row + len(frame))
     keep = frame[frame["订单号"].isin(wanted)]
@@ -360,23 +369,36 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, force:
 
 
 def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], force: bool) -> None:
-    """Replace this month's rows of 已结算 and mark this month's deducted fines in 领用."""
+    """Replace this month's rows of 已结算 and this month's fine marks in 领用; nothing else
+    in the ledger is touched (values only: a register of many months stays quick to save)."""
     from .io.tables import open_workbook
-    from .sheets.build import write_rows
     from .sheets.layout import find_layout
-    from .workbooks import recalc_open_workbook
     config = load_config(path.parent / "kefu-xl.toml")
     spec = orders.spec(config)
     wb = open_workbook(path, data_only=False)
     ws = wb[orders.SETTLED]
     layout, _ = find_layout(ws, spec.sheet(orders.SETTLED))
-    keep = [dict(zip(layout.columns, (ws.cell(r, c).value for c in layout.columns.values())))
-            for r in range(layout.first_data_row, ws.max_row + 1)]
-    keep = [v for v in keep if v.get("订单号") not in (None, "") and parse_text(v.get("结算月份")) != str(month)]
-    if ws.max_row >= layout.first_data_row:
-        ws.delete_rows(layout.first_data_row, ws.max_row - layout.first_data_row + 1)
-    new = [{"订单号": r.line.order_no, "商家": r.line.merchant, "结算月份": str(month), "金额": r.amount} for r in settled]
-    write_rows(ws, layout, spec.sheet(orders.SETTLED), keep + new, layout.first_data_row)
+    cols = layout.columns
+    month_col = cols["结算月份"]
+    first = layout.first_data_row
+    mine = [r for r in range(first, ws.max_row + 1) if parse_text(ws.cell(r, month_col).value) == str(month)]
+    last_used = max((r for r in range(first, ws.max_row + 1) if ws.cell(r, cols["订单号"]).value not in (None, "")),
+                    default=first - 1)
+    if mine and mine == list(range(mine[0], last_used + 1)):
+        ws.delete_rows(mine[0], ws.max_row - mine[0] + 1)       # the usual case: the month is the tail
+        start = mine[0]
+    else:
+        for r in reversed(mine):                                 # an earlier month re-settled
+            ws.delete_rows(r, 1)
+        start = last_used - len(mine) + 1
+    for i, r in enumerate(settled):
+        row = start + i
+        ws.cell(row, cols["订单号"]).value = r.line.order_no
+        ws.cell(row, cols["商家"]).value = r.line.merchant
+        ws.cell(row, cols["结算月份"]).value = str(month)
+        ws.cell(row, cols["金额"]).value = r.amount
+    letter = layout.letter("金额")
+    ws.column_dimensions[letter].number_format = "#,##0.00"
     issues_ws = wb[orders.ISSUES]
     ilayout, _ = find_layout(issues_ws, spec.sheet(orders.ISSUES))
     col = ilayout.columns["罚款扣除月份"]
@@ -385,7 +407,6 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], force
             issues_ws.cell(r, col).value = None
     for r in fine_rows:
         issues_ws.cell(r, col).value = str(month)
-    recalc_open_workbook(wb, path, as_of=date.today())
     save_workbook(wb, path, force=force)
 
 
