@@ -330,6 +330,68 @@ def remind(month_: Month, folder: Path):
         console.print(items[0].text)
 
 
+@cli.group()
+def addin():
+    """Excel 加载项（功能区 客服工具 → 重算）：生成、安装、卸载、查看状态。"""
+
+
+@addin.command("build")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="kefu_xl.xlam 写到哪个文件夹。")
+@friendly
+def addin_build(out_dir: Path):
+    """生成 Excel 加载项 kefu_xl.xlam：以 xlwings 自带的加载项模板为底，功能区换成
+    「客服工具 → 重算」（模板里的 VBA 原样保留）。在任何系统上都可以生成。
+
+    \b
+    例：kefu-xl addin build --out dist
+    """
+    from .addin import build_addin
+    console.print(f"已生成 {build_addin(out_dir)}")
+
+
+@addin.command("install")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="先把 kefu_xl.xlam 生成到哪个文件夹。")
+@friendly
+def addin_install(out_dir: Path):
+    """把加载项装进 Excel 的启动文件夹（用 xlwings 自己的安装方式），并写好设置，
+    让 Excel 使用安装了 kefu-xl 的这个 Python。需要 Windows 或 macOS 上的 Excel。
+
+    \b
+    例：kefu-xl addin install   （安装后重新打开 Excel，功能区出现「客服工具」）
+    """
+    from .addin import install
+    addin_path, conf = install(out_dir)
+    console.print(f"已安装 {addin_path}；解释器设置写入 {conf}。请重新打开 Excel。")
+
+
+@addin.command("uninstall")
+@friendly
+def addin_uninstall():
+    """从 Excel 启动文件夹中移除 kefu_xl.xlam。需要 Windows 或 macOS 上的 Excel。
+
+    \b
+    例：kefu-xl addin uninstall
+    """
+    from .addin import uninstall
+    uninstall()
+    console.print("已卸载 kefu_xl.xlam。")
+
+
+@addin.command("status")
+@friendly
+def addin_status():
+    """显示加载项是否已安装、使用哪个 Python。需要 Windows 或 macOS 上的 Excel。
+
+    \b
+    例：kefu-xl addin status
+    """
+    from .addin import status
+    for line in status():
+        console.print(line)
+
+
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="kefu-demo")
 @friendly

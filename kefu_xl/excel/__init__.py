@@ -1,0 +1,1 @@
+"""The Excel side: a thin xlwings adapter over the same recalc the file path runs."""
