@@ -330,6 +330,37 @@ def remind(month_: Month, folder: Path):
         console.print(items[0].text)
 
 
+@cli.command()
+@click.argument("month_", metavar="[YYYY-MM]", required=False)
+@click.option("--quarter", default=None, metavar="2026Q4", help="汇总一个季度的三个月（季报）。")
+@click.option("--html", is_flag=True, help="另外生成一个可直接发邮件的 HTML 页面（内嵌样式和图形）。")
+@dir_option
+@friendly
+def report(month_, quarter, html: bool, folder: Path):
+    """月度（或季度）绩效提成表：每位客服的维护完成率、有效工作数、日均有效工作、当月续费率、
+    丢失客户数、续费到帐金额、续费提成、新客户数、上线达标率，团队合计和签字栏，
+    写入 YYYY-MM/绩效提成_YYYY-MM.xlsx（含图表：完成率与 100% 线、续费率、近六个月趋势）。
+
+    \b
+    表中每个数字都是对「数据」表的公式，「数据」表是从各跟踪表复制的原始行，文件可单独交给财务核对。
+    缺少的跟踪表、有问题的跟踪表会在表上注明。
+    例：kefu-xl report 2026-11
+        kefu-xl report --quarter 2026Q4 --html
+    """
+    from .report import summary_rows, write_report
+    target, html_path, data = write_report(folder, month_, quarter, html)
+    table = Table(title=f"{data.label} 绩效提成")
+    for h in ("客服", "维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
+              "新客户数", "上线达标率"):
+        table.add_column(h, justify="left" if h == "客服" else "right")
+    for row in summary_rows(data):
+        table.add_row(*row)
+    console.print(table)
+    for w in data.warnings:
+        console.print(f"注意：{w}", style="yellow")
+    console.print(f"已生成 {target}" + (f" 和 {html_path}" if html_path else ""))
+
+
 @cli.group()
 def addin():
     """Excel 加载项（功能区 客服工具 → 重算）：生成、安装、卸载、查看状态。"""

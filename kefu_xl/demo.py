@@ -337,7 +337,9 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     from .settle import settle_month
     _settlement_inputs(rng, folder, november, issued)
     settlement = settle_month(folder, november)
-    return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement,
+    from .report import write_report
+    statement = write_report(folder, str(november), html=True)
+    return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement, "report": statement,
             "renewal": recalc_file(renewal_path, as_of=november.last),
             "newclient": recalc_file(newclient_path, as_of=november.last),
             "orders": recalc_file(ledger, as_of=november.last),
@@ -358,5 +360,15 @@ def run_demo(folder: Path, console) -> None:
     console.print(f"{settle.month} 结算：{len(settle.results)} 条申报；原因代码：" +
                   "，".join(f"{k} {v}" for k, v in sorted(codes.items())))
     console.print(settlement_table(settle, limit=15))
+    from .report import summary_rows
+    target, html_path, data = done["report"]
+    from rich.table import Table
+    table = Table(title=f"{data.label} 绩效提成（{target.name}）")
+    for h in ("客服", "维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
+              "新客户数", "上线达标率"):
+        table.add_column(h, justify="left" if h == "客服" else "right")
+    for row in summary_rows(data):
+        table.add_row(*row)
+    console.print(table)
     console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账和退订台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}")

@@ -1,0 +1,342 @@
+"""kefu-xl report YYYY-MM (or --quarter 2026Q4): the monthly statement 绩效提成_*.xlsx.
+
+The month's source rows are copied from the trackers into a `数据` sheet (recomputed by
+Python from each tracker's inputs, never from cached formula values), so the file stands
+alone and every figure of the statement is a live SUMIFS over it — and the same figure in
+Python. Missing trackers and trackers with problems are named on the statement."""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font
+
+from .config import load_config
+from .errors import KefuError
+from .io.safe_write import atomic_write, check_not_open
+from .kinds import maintenance, newclient, renewal
+from .month import Month
+from .records import Severity
+from .rules import renewal as renewal_rules
+from .rules.completion import percent
+from .sheets.build import FONT, Formula, build_workbook, set_cell, style_name
+from .sheets.layout import resolve
+from .sheets.read import write_problem_sheet
+from .sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
+from .workbooks import recalc_file
+
+DATA, STATEMENT, CHARTS = "数据", "绩效提成", "图表"
+SIGNERS = ("制表", "客服经理", "财务", "总经理")
+STAFF_ITEMS = ("目标合计", "完成合计", "有效工作", "当月应续", "当月已续", "丢失客户", "续费到帐金额", "续费提成",
+               "新客户", "上线达标")
+DAYS = "工作日数"
+
+
+def _sum(item: str, team: bool) -> str:
+    who = "" if team else ",[数据!客服],[客服]"
+    return f'SUMIFS([数据!数值],[数据!项目],"{item}"{who})'
+
+
+def _ratio(num: str, den: str, team: bool) -> str:
+    return f'IF({_sum(den, team)}=0,"",{_sum(num, team)}/{_sum(den, team)})'
+
+
+def figure_formulas(team: bool) -> dict[str, str]:
+    days = _sum(DAYS, True)
+    people = 'MAX(1,COUNTA([^客服])-1)' if team else "1"
+    return {
+        "维护完成率": _ratio("完成合计", "目标合计", team),
+        "有效工作数": _sum("有效工作", team),
+        "日均有效工作": f'IF({days}=0,"",{_sum("有效工作", team)}/{days}/{people})',
+        "当月续费率": _ratio("当月已续", "当月应续", team),
+        "丢失客户数": _sum("丢失客户", team),
+        "续费到帐金额": _sum("续费到帐金额", team),
+        "续费提成": _sum("续费提成", team),
+        "新客户数": _sum("新客户", team),
+        "上线达标率": _ratio("上线达标", "新客户", team),
+    }
+
+
+FIGURE_TYPES = {"维护完成率": Type.RATIO, "有效工作数": Type.INT, "日均有效工作": Type.NUMBER, "当月续费率": Type.RATIO,
+                "丢失客户数": Type.INT, "续费到帐金额": Type.MONEY, "续费提成": Type.MONEY, "新客户数": Type.INT,
+                "上线达标率": Type.RATIO}
+FIGURE_HELP = {
+    "维护完成率": "Σ MIN(完成, 目标) ÷ Σ 目标（维护跟踪），用于工资计算。",
+    "有效工作数": "工作记录中该客服的有效工作条数。",
+    "日均有效工作": "有效工作数 ÷ 工作日数（合计行为人均）。",
+    "当月续费率": "当月应续帐户中已续费的比例。",
+    "丢失客户数": "阶段为二次开发/休眠的续费帐户。",
+    "续费到帐金额": "本期到帐的续费金额。",
+    "续费提成": "续费到帐金额 × 1%。",
+    "新客户数": "新客户跟踪表中的新客户。",
+    "上线达标率": "上线达标（≥50 个关键词）的新客户 ÷ 新客户数。",
+}
+
+
+def spec(title: str) -> WorkbookSpec:
+    statement = SheetSpec(
+        name=STATEMENT, title=title, key="客服", buffer_rows=0, row_markers=("客服",),
+        columns=(Column("客服", Role.COMPUTED, Type.TEXT, help="客服。"),
+                 *(Column(h, Role.DERIVED, t, figure_formulas(False)[h], help=FIGURE_HELP[h])
+                   for h, t in FIGURE_TYPES.items())),
+    )
+    data = SheetSpec(
+        name=DATA, title="数据（从各跟踪表复制的原始行，绩效提成表的每个数字都由此计算）", key="来源", buffer_rows=0,
+        row_markers=("项目",),
+        columns=(Column("来源", Role.COMPUTED, Type.TEXT, width=26, help="数据来自哪个文件。"),
+                 Column("行", Role.COMPUTED, Type.INT, help="该文件中的行号。"),
+                 Column("月份", Role.COMPUTED, Type.TEXT, help="月份。"),
+                 Column("客服", Role.COMPUTED, Type.TEXT, help="客服。"),
+                 Column("项目", Role.COMPUTED, Type.TEXT, help="目标合计/完成合计/有效工作/工作日数/当月应续/当月已续/"
+                                                                "丢失客户/续费到帐金额/续费提成/新客户/上线达标。"),
+                 Column("数值", Role.COMPUTED, Type.NUMBER, help="数值。")),
+    )
+    notes = ("每个数字都是对「数据」表的公式；「数据」表的行从当月的维护跟踪、续费跟踪、新客户跟踪表按规则重新计算得到。",)
+    return WorkbookSpec(kind="report", title="绩效提成表", sheets=(statement, data), notes=notes)
+
+
+@dataclass
+class ReportData:
+    label: str
+    months: list[Month]
+    rows: list[dict] = field(default_factory=list)
+    staff: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def collect(workspace: Path, months: list[Month]) -> ReportData:
+    """数据 rows of the given months, from each tracker's inputs (recalc without writing)."""
+    config = load_config(workspace / "kefu-xl.toml")
+    out = ReportData("", months)
+    staff: list[str] = []
+
+    def add(source, row, month, person, item, value):
+        out.rows.append({"来源": source, "行": row, "月份": str(month), "客服": person, "项目": item, "数值": value})
+        if person and person not in staff:
+            staff.append(person)
+
+    for month in months:
+        folder = workspace / str(month)
+        trackers = {"maintenance": folder / maintenance.file_name(month), "renewal": folder / renewal.file_name(month),
+                    "newclient": folder / newclient.file_name(month)}
+        for kind, path in trackers.items():
+            if not path.exists():
+                out.warnings.append(f"缺少 {path.relative_to(workspace)}：{month} 的相关数字按 0 计。")
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                outcome = recalc_file(path, write=False, as_of=month.last)
+            serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
+            if serious:
+                out.warnings.append(f"{path.name} 有 {len(serious)} 条问题（错误 "
+                                    f"{sum(p.severity is Severity.ERROR for p in serious)} 条），数字可能不准："
+                                    f"请先运行 kefu-xl check {path.name} 并改正。")
+            f = outcome.result.figures
+            if kind == "maintenance":
+                for a, c in zip(f["accounts"], f["completions"]):
+                    if c.target_total:
+                        add(path.name, a.row, month, a.staff, "目标合计", c.target_total)
+                        add(path.name, a.row, month, a.staff, "完成合计", c.done_capped)
+                for r, v in zip(f["records"], f["verdicts"]):
+                    if v.valid:
+                        add(path.name, r.row, month, r.staff, "有效工作", 1)
+                add(path.name, None, month, "", DAYS, f["working_days"])
+            elif kind == "renewal":
+                for r in f["rows"]:
+                    if r.source == renewal_rules.THIS_MONTH:
+                        add(path.name, r.row, month, r.staff, "当月应续", 1)
+                        if r.status == renewal_rules.RENEWED:
+                            add(path.name, r.row, month, r.staff, "当月已续", 1)
+                    if renewal_rules.stage(r, month) == renewal_rules.STAGE_LOST:
+                        add(path.name, r.row, month, r.staff, "丢失客户", 1)
+                    if r.amount is not None and month.contains(r.received):
+                        add(path.name, r.row, month, r.staff, "续费到帐金额", r.amount)
+                    fee = renewal_rules.commission(r, month, config)
+                    if fee:
+                        add(path.name, r.row, month, r.staff, "续费提成", fee)
+            else:
+                for r, fig in zip(f["rows"], f["figures"]):
+                    add(path.name, r.row, month, r.staff, "新客户", 1)
+                    if fig["上线达标"] == "是":
+                        add(path.name, r.row, month, r.staff, "上线达标", 1)
+    roster = workspace / "名册.xlsx"
+    if roster.exists():
+        from .kinds.roster import read_roster
+        names = [m.name for m in read_roster(roster)[0] if m.active]
+        staff = names + [s for s in staff if s not in names]
+    out.staff = staff
+    return out
+
+
+def figures(data: ReportData) -> dict[str, dict]:
+    """Python's value of every statement cell: per staff, and 合计."""
+    def total(person, item):
+        return sum((Decimal(str(r["数值"])) for r in data.rows
+                    if r["项目"] == item and (person is None or r["客服"] == person)), Decimal(0))
+
+    def ratio(a, b):
+        return None if b == 0 else a / b
+
+    days = total(None, DAYS)
+    out = {}
+    for person in [*data.staff, None]:
+        people = 1 if person else max(1, len(data.staff))
+        valid = total(person, "有效工作")
+        out[person or "合计"] = {
+            "维护完成率": ratio(total(person, "完成合计"), total(person, "目标合计")),
+            "有效工作数": valid,
+            "日均有效工作": None if days == 0 else valid / days / people,
+            "当月续费率": ratio(total(person, "当月已续"), total(person, "当月应续")),
+            "丢失客户数": total(person, "丢失客户"), "续费到帐金额": total(person, "续费到帐金额"),
+            "续费提成": total(person, "续费提成"), "新客户数": total(person, "新客户"),
+            "上线达标率": ratio(total(person, "上线达标"), total(person, "新客户")),
+        }
+    return out
+
+
+def parse_period(month: str | None, quarter: str | None) -> tuple[str, list[Month]]:
+    if quarter:
+        m = re.fullmatch(r"\s*(\d{4})\s*[Qq]\s*([1-4])\s*", quarter)
+        if not m:
+            raise KefuError(f"季度「{quarter}」格式不对，请写成 2026Q4。")
+        year, q = int(m[1]), int(m[2])
+        return f"{year}Q{q}", [Month(year, 3 * q - 2 + i) for i in range(3)]
+    if not month:
+        raise KefuError("请写月份（例如 2026-11），或用 --quarter 2026Q4。")
+    parsed = Month.parse(month)
+    return str(parsed), [parsed]
+
+
+def trend(workspace: Path, last: Month, n: int = 6) -> list[tuple[str, Decimal | None]]:
+    """Team completion ratio of up to six months ending at `last`, where trackers exist."""
+    months, m = [], last
+    for _ in range(n):
+        months.append(m)
+        m = m.previous()
+    out = []
+    for month in reversed(months):
+        if (workspace / str(month) / maintenance.file_name(month)).exists():
+            data = collect(workspace, [month])
+            done = sum(Decimal(r["数值"]) for r in data.rows if r["项目"] == "完成合计")
+            target = sum(Decimal(r["数值"]) for r in data.rows if r["项目"] == "目标合计")
+            out.append((str(month), None if not target else done / target))
+    return out
+
+
+def build(workspace: Path, label: str, months: list[Month]):
+    data = collect(workspace, months)
+    data.label = label
+    period = months[0].label if len(months) == 1 else f"{months[0].year}年第{(months[0].month + 2) // 3}季度"
+    wspec = spec(f"{period} 客服绩效与提成表")
+    titles = {s.name: s.title for s in wspec.sheets}
+    wb, layouts = build_workbook(wspec, titles, {STATEMENT: [{"客服": s} for s in data.staff], DATA: data.rows}, {},
+                                 {"month": label})
+    ws, layout = wb[STATEMENT], layouts[STATEMENT]
+    total_row = layout.first_data_row + len(data.staff)
+    set_cell(ws.cell(total_row, layout.columns["客服"]), "合计", style_name(Role.DERIVED, Type.TEXT))
+    for header, template in figure_formulas(True).items():
+        cell = ws.cell(total_row, layout.columns[header])
+        set_cell(cell, Formula(resolve(template, layouts, STATEMENT, total_row)),
+                 style_name(Role.DERIVED, FIGURE_TYPES[header]))
+    for c in range(1, len(wspec.sheet(STATEMENT).columns) + 1):
+        ws.cell(total_row, c).font = Font(name=FONT, size=10, bold=True)
+    r = total_row + 2
+    for w in data.warnings:
+        ws.cell(r, 1, f"⚠ {w}").font = Font(name=FONT, size=10, color="C00000")
+        r += 1
+    r += 1
+    for i, who in enumerate(SIGNERS):
+        cell = ws.cell(r, 1 + i * 2, f"{who}：________")
+        cell.font = Font(name=FONT, size=11)
+        cell.alignment = Alignment(vertical="bottom")
+    ws.cell(r + 1, 1, f"日期：{date.today().isoformat()}").font = Font(name=FONT, size=10)
+    ws.row_dimensions[r].height = 36
+    ws.print_area = f"A1:{layout.letter('上线达标率')}{r + 1}"
+    _charts(wb, layout, len(data.staff), trend(workspace, months[-1]) if len(months) == 1 else [])
+    write_problem_sheet(wb, [], before="说明")
+    return wb, data
+
+
+def _charts(wb, layout, n_staff: int, history) -> None:
+    ws = wb.create_sheet(CHARTS, 1)
+    ws["A1"] = "图表数据（100% 线与历史趋势）"
+    ws["A2"], ws["B2"] = "客服", "100%"
+    statement = wb[STATEMENT]
+    first, last = layout.first_data_row, layout.first_data_row + max(n_staff, 1) - 1
+    for i in range(max(n_staff, 1)):
+        ws.cell(3 + i, 1, f"={STATEMENT}!A{first + i}")
+        ws.cell(3 + i, 2, 1)
+    names = Reference(statement, min_col=layout.columns["客服"], min_row=first, max_row=last)
+
+    bar = BarChart()
+    bar.title = "维护完成率（含 100% 线）"
+    bar.y_axis.number_format = "0%"
+    bar.add_data(Reference(statement, min_col=layout.columns["维护完成率"], min_row=first - 1, max_row=last),
+                 titles_from_data=True)
+    bar.set_categories(names)
+    line = LineChart()
+    line.add_data(Reference(ws, min_col=2, min_row=2, max_row=2 + max(n_staff, 1)), titles_from_data=True)
+    bar += line
+    bar.height, bar.width = 8, 18
+    ws.add_chart(bar, "D2")
+
+    rate = BarChart()
+    rate.title = "当月续费率"
+    rate.y_axis.number_format = "0%"
+    rate.add_data(Reference(statement, min_col=layout.columns["当月续费率"], min_row=first - 1, max_row=last),
+                  titles_from_data=True)
+    rate.set_categories(names)
+    rate.height, rate.width = 8, 18
+    ws.add_chart(rate, "D20")
+
+    if len(history) > 1:
+        top = 4 + max(n_staff, 1)
+        ws.cell(top, 1, "月份")
+        ws.cell(top, 2, "团队完成率")
+        for i, (month, value) in enumerate(history, 1):
+            ws.cell(top + i, 1, month)
+            ws.cell(top + i, 2, None if value is None else float(value)).number_format = "0.0%"
+        trend_chart = LineChart()
+        trend_chart.title = "团队维护完成率（近六个月）"
+        trend_chart.y_axis.number_format = "0%"
+        trend_chart.add_data(Reference(ws, min_col=2, min_row=top, max_row=top + len(history)), titles_from_data=True)
+        trend_chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + len(history)))
+        trend_chart.height, trend_chart.width = 8, 18
+        ws.add_chart(trend_chart, "D38")
+
+
+def write_report(workspace: Path, month: str | None = None, quarter: str | None = None, html: bool = False):
+    label, months = parse_period(month, quarter)
+    if quarter:
+        folder = workspace                       # a quarter's statement lives beside its months
+        if not any((workspace / str(m)).exists() for m in months):
+            raise KefuError(f"{label} 的三个月（{'、'.join(map(str, months))}）都还没有开月。")
+    else:
+        folder = workspace / str(months[-1])
+        if not folder.exists():
+            raise KefuError(f"没有 {folder}：请先开月（kefu-xl month open {months[-1]}）。")
+    wb, data = build(workspace, label, months)
+    target = folder / f"绩效提成_{label}.xlsx"
+    # the statement is kefu-xl's own output, rebuilt whole each time: replace it (with a backup)
+    check_not_open(target)
+    atomic_write(target, wb.save)
+    html_path = None
+    if html:
+        html_path = folder / f"绩效提成_{label}.html"
+        from .report_html import render_html
+        text = render_html(label, data, figures(data))
+        atomic_write(html_path, lambda tmp: tmp.write_text(text, "utf-8"))
+    return target, html_path, data
+
+
+def summary_rows(data: ReportData) -> list[list[str]]:
+    f = figures(data)
+    return [[who, percent(v["维护完成率"]), str(v["有效工作数"]),
+             "—" if v["日均有效工作"] is None else f"{v['日均有效工作']:.2f}", percent(v["当月续费率"]),
+             str(v["丢失客户数"]), f"{v['续费到帐金额']:,.2f}", f"{v['续费提成']:,.2f}", str(v["新客户数"]),
+             percent(v["上线达标率"])] for who, v in f.items()]
