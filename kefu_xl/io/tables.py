@@ -90,6 +90,9 @@ def open_workbook(path: Path, *, data_only: bool = True, read_only: bool = False
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             raise InputFileError(f"{path.name} 不是 .xlsx 文件（可能是加密的工作簿或旧版 .xls）："
                                  f"请取消密码保护，或另存为 .xlsx 后再运行。")
+        if zipfile.is_zipfile(path):
+            from .guard import check_zip
+            check_zip(path)
         return openpyxl.load_workbook(path, data_only=data_only, read_only=read_only)
     except InputFileError:
         raise
@@ -153,6 +156,8 @@ def check_workbook_file(path: Path) -> None:
                              f"请取消密码保护，或另存为 .xlsx 后再运行。")
     if not zipfile.is_zipfile(path):
         raise InputFileError(f"{path.name} 不是有效的 Excel 工作簿，或文件已损坏：请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。")
+    from .guard import check_zip
+    check_zip(path)
 
 
 def read_sheets_fast(path: Path):

@@ -3,6 +3,10 @@ reads through. Lets the same reading code serve openpyxl sheets, fast calamine r
 the xlwings adapter (which hands over each sheet's used range as a grid)."""
 from __future__ import annotations
 
+import re
+import zipfile
+from html import unescape
+
 
 class GridSheet:
     def __init__(self, title: str, grid: list[list], merged: list[str] = ()):
@@ -32,14 +36,54 @@ class GridSheet:
             yield tuple(row[c] if c < len(row) else None for c in range(width))
 
 
+_CELL_ERROR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>', re.S)
+
+
+def error_cells(path) -> dict[str, list[tuple[int, int, str]]]:
+    """{sheet name: [(row, column, "#N/A"), …]}: calamine reads error cells as blanks, and a
+    person must hear that a cell holds #N/A or #REF!, not that it is empty."""
+    from openpyxl.utils import column_index_from_string
+    out: dict[str, list] = {}
+    with zipfile.ZipFile(path) as z:
+        try:
+            workbook = z.read("xl/workbook.xml")
+            rels = z.read("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            return out
+        targets = dict(re.findall(rb'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+        targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+        for name, rid in re.findall(rb'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
+            target = targets.get(rid, b"").decode()
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                data = z.read(part)
+            except KeyError:
+                continue
+            if b't="e"' not in data:
+                continue
+            found = [(int(r), column_index_from_string(c.decode()), v.decode())
+                     for c, r, v in _CELL_ERROR.findall(data)]
+            if found:
+                out[unescape(name.decode())] = found
+    return out
+
+
 def calamine_sheets(path) -> dict[str, GridSheet]:
-    """Every sheet of an xlsx as a GridSheet (values only; blanks as None), read by calamine."""
+    """Every sheet of an xlsx as a GridSheet (values only; blanks as None), read by calamine;
+    error cells (#N/A, #REF!…) are put back as their text."""
     from python_calamine import CalamineWorkbook
     wb = CalamineWorkbook.from_path(str(path))
+    errors = error_cells(path)
     out = {}
     for name in wb.sheet_names:
         sheet = wb.get_sheet_by_name(name)
         grid = [[None if v == "" else v for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        for r, c, text in errors.get(name, []):
+            while len(grid) < r:
+                grid.append([])
+            while len(grid[r - 1]) < c:
+                grid[r - 1].append(None)
+            grid[r - 1][c - 1] = text
         merged = list(sheet.merged_cell_ranges or [])   # ((row0, col0), (row1, col1)), 0-based
         out[name] = GridSheet(name, grid, merged)
     return out

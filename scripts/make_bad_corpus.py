@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Generate the bad-input corpus (tests/data/bad/ by default): messy files that must simply
+work and broken or hostile ones that must be refused with a clear message. Files are made
+by code, never edited by hand; tests call make_corpus() into a temporary folder.
+
+    python scripts/make_bad_corpus.py [FOLDER]
+"""
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+
+HEADERS = ["帐户ID", "客户名称", "客服", "行业", "周消耗", "余额", "合同到期日", "开户日期"]
+ROWS = [["C1", "甲建材", "张敏", "建材", 2500, 100, date(2027, 1, 1), date(2024, 1, 1)],
+        ["C2", "乙家居", "李娜", "家居", 300, 100, date(2027, 1, 1), date(2024, 1, 1)]]
+CRM_HEADERS = ["订单号", "商家", "类目", "活动场次", "网友姓名", "手机", "成交金额", "订单状态", "下单日期"]
+
+
+def _xlsx(path: Path, rows, title=None, mutate=None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+    for r in rows:
+        ws.append(r)
+    if mutate:
+        mutate(ws)
+    wb.save(path)
+    return path
+
+
+def _csv(path: Path, rows, encoding: str, newline: str = "\r\n") -> Path:
+    import csv
+    import io
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=newline).writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def _rewrite_part(path: Path, part: str, change) -> None:
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, change(data) if info.filename == part else data)
+    tmp.replace(path)
+
+
+def with_entity_declaration(xml: bytes, declaration: bytes) -> bytes:
+    """The part with a DOCTYPE/ENTITY prologue in front (replacing any XML declaration)."""
+    body = xml.split(b"?>", 1)[1] if xml.lstrip().startswith(b"<?xml") else xml
+    return declaration + body
+
+
+def make_corpus(folder: Path) -> list[dict]:
+    """Write every case into folder/<case>/帐户状态.<ext>; return the manifest."""
+    cases: list[dict] = []
+
+    def case(name, expect, needle="", ext="xlsx", stem="帐户状态"):
+        d = folder / name
+        d.mkdir(parents=True, exist_ok=True)
+        cases.append({"case": name, "expect": expect, "needle": needle, "file": f"{stem}.{ext}"})
+        return d / f"{stem}.{ext}"
+
+    # messy but readable: must simply work
+    _xlsx(case("title_row", "works"), [HEADERS, *ROWS], title="帐户状态导出")
+    _xlsx(case("blank_rows", "works"), [HEADERS, ROWS[0], [None] * 8, [None] * 8, ROWS[1]])
+    _xlsx(case("hidden_rows", "works"), [HEADERS, *ROWS],
+          mutate=lambda ws: setattr(ws.row_dimensions[2], "hidden", True))
+    _xlsx(case("fullwidth_digits", "works"), [HEADERS, ["Ｃ１", "甲", "张敏", "建材", "２５００", "１００",
+                                                       "２０２７-０１-０１", "２０２４-０１-０１"]])
+    _xlsx(case("dates_as_text", "works"), [HEADERS, ["C1", "甲", "张敏", "建材", "2,500.50", "100", "2027/1/1",
+                                                    "2024年1月1日"]])
+    _xlsx(case("dates_as_serials", "works"), [HEADERS, ["C1", "甲", "张敏", "建材", 2500, 100, 46388, 45292]])
+    text_rows = [HEADERS, ["C1", "甲建材", "张敏", "建材", "2500", "100", "2027-01-01", "2024-01-01"]]
+    _csv(case("csv_gbk", "works", ext="csv"), text_rows, "gbk")
+    _csv(case("csv_utf8_bom", "works", ext="csv"), text_rows, "utf-8-sig")
+    _csv(case("csv_crlf_utf8", "works", ext="csv"), text_rows, "utf-8", "\r\n")
+    _csv(case("csv_utf16", "works", ext="csv"), text_rows, "utf-16")
+    # broken or hostile: must be refused, naming what is wrong
+    _xlsx(case("missing_header", "refused", "周消耗"), [[h for h in HEADERS if h != "周消耗"], ["C1"] * 7])
+    _xlsx(case("misspelled_header", "refused", "客户名称"), [["帐户ID", "客户名", *HEADERS[2:]], *ROWS])
+    _xlsx(case("merged_header", "refused", "合并单元格"), [HEADERS, *ROWS], mutate=lambda ws: ws.merge_cells("A1:B1"))
+    _xlsx(case("formula_values", "refused", "第3行"),
+          [HEADERS, ROWS[0], ["=A2&\"x\"", "乙", "李娜", "家居", "=E2*2", 1, date(2027, 1, 1), date(2024, 1, 1)]])
+    _xlsx(case("error_values", "refused", "#N/A"), [HEADERS, ["C1", "甲", "张敏", "建材", "#N/A", "#REF!",
+                                                               date(2027, 1, 1), date(2024, 1, 1)]])
+    _xlsx(case("bad_number", "refused", "列「周消耗」"), [HEADERS, ["C1", "甲", "张敏", "建材", "很多", 1,
+                                                                  date(2027, 1, 1), date(2024, 1, 1)]])
+    _xlsx(case("duplicate_id", "refused", "重复"), [HEADERS, ROWS[0], ROWS[0]])
+    path = _xlsx(case("truncated_zip", "refused", "损坏"), [HEADERS, *ROWS])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    path = _xlsx(case("zip_bomb", "refused", "zip 炸弹"), [HEADERS, *ROWS])
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/padding.bin", b"\0" * (64 * 1024 * 1024))     # 64 MB of zeros, ~64 KB packed
+    path = _xlsx(case("xml_entity_expansion", "refused", "实体"), [HEADERS, *ROWS])
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>')
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda d: with_entity_declaration(d, bomb))
+    case("password_protected", "refused", "密码").write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096)               # what Excel writes when encrypting
+    case("xls_instead", "refused", ".xls", ext="xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    case("zero_byte", "refused", "空文件").write_bytes(b"")
+    (folder / "manifest.json").write_text(json.dumps(cases, ensure_ascii=False, indent=1), "utf-8")
+    return cases
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "tests" / "data" / "bad"
+    print(f"{len(make_corpus(target))} 个样例写入 {target}")

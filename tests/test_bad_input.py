@@ -1,0 +1,68 @@
+"""The bad-input corpus (scripts/make_bad_corpus.py): messy exports open the month; broken
+or hostile files are refused with a clear Chinese message, exit non-zero, and every
+existing file stays byte-identical."""
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kefu_xl.cli import cli
+
+from conftest import snapshot
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from make_bad_corpus import make_corpus  # noqa: E402
+
+
+CORPUS = Path(__import__("tempfile").mkdtemp(prefix="kefu-bad-"))
+MANIFEST = {c["case"]: c for c in make_corpus(CORPUS)}
+CASES = list(MANIFEST)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return CORPUS, MANIFEST
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_account_status_corpus(corpus, workspace, name):
+    folder, cases = corpus
+    c = cases[name]
+    inputs = workspace / "2026-11" / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    shutil.copy(folder / name / c["file"], inputs / c["file"])
+    before = snapshot(workspace)
+    result = CliRunner().invoke(cli, ["month", "open", "2026-11", "--dir", str(workspace), "--as-of", "2026-11-05"])
+    assert "Traceback" not in result.output
+    if c["expect"] == "works":
+        assert result.exit_code == 0, result.output
+        assert (workspace / "2026-11" / "维护跟踪_2026-11.xlsx").exists()
+    else:
+        assert result.exit_code != 0, result.output
+        assert c["needle"] in result.output, result.output
+        assert c["file"].split(".")[0] in result.output
+        assert snapshot(workspace) == before
+
+
+@pytest.mark.parametrize("content, needle", [(b"", "空文件"), (b"PK\x03\x04broken", "损坏"),
+                                             (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "密码")])
+def test_recalc_refuses_broken_workbooks(tmp_path, content, needle):
+    path = tmp_path / "维护跟踪_2026-11.xlsx"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["recalc", str(path)])
+    assert result.exit_code == 1 and needle in result.output and "Traceback" not in result.output
+    assert path.read_bytes() == content
+
+
+def test_recalc_refuses_entity_payload_in_a_tracker(workspace):
+    from helpers import open_november
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from make_bad_corpus import _rewrite_part, with_entity_declaration
+    path = open_november(workspace)
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda d: with_entity_declaration(d, bomb))
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["recalc", str(path)])
+    assert result.exit_code == 1 and "实体" in result.output and path.read_bytes() == before
