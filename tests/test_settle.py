@@ -52,6 +52,11 @@ def write_lines(ws_dir, month, name, rows):
 
 @pytest.fixture
 def office(workspace):
+    return make_office(workspace)
+
+
+def make_office(workspace):
+    """The settlement scenario of these tests, built in an initialised workspace."""
     (workspace / "kefu-xl.toml").write_text('[workbooks]\nmonthly = ["refunds"]\n', "utf-8")
     assert run("orders", "add-books", "--dir", workspace, "--start", 100001, "--books", 4, "--size", 50).exit_code == 0
     ledger = workspace / orders.FILE_NAME

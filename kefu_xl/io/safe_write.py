@@ -20,7 +20,7 @@ BACKUP_DIR = ".kefu-backup"
 
 # Parts of an .xlsx that openpyxl does not carry through a load/save.
 _DROPPED_PARTS = {
-    "xl/drawings/": "图片、形状或图表",
+    "xl/drawings/drawing": "图片、形状或图表",   # (xl/drawings/vmlDrawing*.vml are comments: openpyxl keeps those)
     "xl/charts/": "图表",
     "xl/media/": "图片",
     "xl/pivotTables/": "数据透视表",
@@ -58,7 +58,12 @@ def droppable_content(path: Path) -> list[str]:
         return []
     found = []
     for prefix, label in _DROPPED_PARTS.items():
-        if any(n.startswith(prefix) for n in names) and label not in found:
+        parts = [n for n in names if n.startswith(prefix)]
+        if prefix == "xl/drawings/drawing":
+            # LibreOffice writes an empty drawing part per sheet: only anchored objects are content
+            with zipfile.ZipFile(path) as z:
+                parts = [n for n in parts if b"Anchor" in z.read(n)]
+        if parts and label not in found:
             found.append(label)
     return found
 

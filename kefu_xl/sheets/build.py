@@ -79,6 +79,15 @@ def set_cell(cell, value, style: str | None = None) -> None:
         cell.style = style
 
 
+def _style_of(cell) -> str | None:
+    """The cell's named style; None when the file's style table does not name it (files
+    re-saved by LibreOffice keep cell formats but renumber named styles)."""
+    try:
+        return cell.style
+    except IndexError:
+        return None
+
+
 class Formula(str):
     """A string that is meant to be a formula (not text from an input file)."""
     is_formula = True
@@ -149,7 +158,7 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
                     restored += 1
                 cell.value = formula
                 cell.style = style
-            elif cell.style != style:
+            elif _style_of(cell) != style:
                 cell.style = style
     return restored
 

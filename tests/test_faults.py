@@ -1,0 +1,101 @@
+"""Faults: a save killed half-way, two settlements at once, and a workbook edited in
+LibreOffice (comment, colours, filter, extra sheet) that must survive recalc — or be
+refused with a reason when it holds what openpyxl would drop."""
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+
+from kefu_xl.demo import type_work_records
+from kefu_xl.io.libreoffice import convert
+from kefu_xl.kinds import maintenance, orders
+from kefu_xl.workbooks import recalc_file
+
+from helpers import WORK, open_november
+
+
+def test_a_save_killed_half_way_leaves_the_original_and_a_usable_backup(workspace, monkeypatch):
+    path = open_november(workspace)
+    type_work_records(path, WORK)                     # leaves a backup of the opened tracker
+    before = path.read_bytes()
+
+    def dies_half_way(self, filename):
+        Path(filename).write_bytes(before[: len(before) // 3])
+        raise KeyboardInterrupt("killed")
+    monkeypatch.setattr(openpyxl.Workbook, "save", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        recalc_file(path, as_of=date(2026, 11, 20))
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert not list(path.parent.glob(".~kefu-*"))
+    backups = sorted((path.parent / ".kefu-backup").glob("维护跟踪_2026-11.*.xlsx"))
+    assert backups and openpyxl.load_workbook(backups[-1])[maintenance.ACCOUNTS]["A3"].value == "C1"
+    assert recalc_file(path, as_of=date(2026, 11, 20)).written      # and the file still works
+
+
+def test_two_settlements_at_once_do_not_corrupt_the_register(tmp_path):
+    from conftest import ROSTER
+    from kefu_xl.workspace import init_workspace
+    from test_settle import make_office          # the same scenario as the settle tests
+    folder = tmp_path / "office"
+    init_workspace(folder, staff=ROSTER)
+    make_office(folder)
+    run = [sys.executable, "-c", "from kefu_xl.cli import cli; cli()", "settle", "2026-11", "--dir", str(folder)]
+    procs = [subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    codes = [p.returncode for p in procs]
+    assert 0 in codes, outputs
+    for code, out in zip(codes, outputs):
+        assert code == 0 or "另一个结算正在进行" in out, out
+    register = [r for r in openpyxl.load_workbook(folder / orders.FILE_NAME)[orders.SETTLED].iter_rows(
+        min_row=3, values_only=True) if r[0] and r[2] == "2026-11"]
+    assert sorted(r[0] for r in register) == ["100001", "100002", "100006", "100011", "100052"]
+
+
+@pytest.mark.libreoffice
+def test_edits_made_in_libreoffice_survive_recalc(workspace, tmp_path):
+    path = open_november(workspace)
+    type_work_records(path, WORK)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maintenance.ACCOUNTS]
+    ws["B3"].comment = Comment("大客户，老板姓王", "经理")
+    ws["B4"].fill = PatternFill("solid", fgColor="FFFF00")
+    wb.create_sheet("我的备忘")["A1"] = "下周回访名单"
+    wb.save(path)
+    edited = convert(path, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")      # now a file LibreOffice wrote
+    edited_path = path.parent / "edited.xlsx"
+    edited_path.write_bytes(edited.read_bytes())
+    before = openpyxl.load_workbook(edited_path)
+    typed = [(c.coordinate, c.value) for c in before[maintenance.WORK]["C"] if c.value]
+    outcome = recalc_file(edited_path, as_of=date(2026, 11, 20))
+    assert outcome.written
+    after = openpyxl.load_workbook(edited_path)
+    assert after[maintenance.ACCOUNTS]["B3"].comment.text.startswith("大客户")
+    assert after[maintenance.ACCOUNTS]["B4"].fill.fgColor.rgb.endswith("FFFF00")
+    assert after["我的备忘"]["A1"].value == "下周回访名单"
+    assert [(c.coordinate, c.value) for c in after[maintenance.WORK]["C"] if c.value] == typed
+
+
+@pytest.mark.libreoffice
+def test_a_libreoffice_file_with_a_chart_is_refused_before_writing(workspace, tmp_path):
+    path = open_november(workspace)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maintenance.SUMMARY]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=2, max_row=5), titles_from_data=True)
+    ws.add_chart(chart, "N3")
+    wb.save(path)
+    edited = convert(path, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")
+    target = path.parent / "edited.xlsx"
+    target.write_bytes(edited.read_bytes())
+    before = target.read_bytes()
+    from kefu_xl.errors import UnsafeToWriteError
+    with pytest.raises(UnsafeToWriteError, match="图表"):
+        recalc_file(target)
+    assert target.read_bytes() == before
