@@ -267,8 +267,10 @@ def check(file: Path, as_of):
 @click.option("--dry-run", is_flag=True, help="只计算并显示结果，不写任何文件。")
 @click.option("--explain", "order", default=None, metavar="订单号", help="显示一个订单的判断过程（查了哪些输入、哪条规则决定）。")
 @click.option("--force", is_flag=True, help="订单台账含 kefu-xl 无法保留的内容（图片等）时仍然保存（会先备份）。")
+@click.option("--statements", is_flag=True,
+              help="另外为每个商家生成可打印的对帐单（A4，网友手机号打码），装有 LibreOffice 时同时生成 PDF。")
 @friendly
-def settle(month_: Month, folder: Path, dry_run: bool, order, force: bool):
+def settle(month_: Month, folder: Path, dry_run: bool, order, force: bool, statements: bool):
     """月末商家结算：读取 YYYY-MM/inputs/ 中的 CRM订单.csv（或 .xlsx）、结算流转单/*.xlsx、
     投诉.xlsx、回访核实.xlsx，以及订单台账.xlsx 和各月退订台账，给每条申报一个结果
     （结算 / 暂缓 / 不结算）和原因，写出 YYYY-MM/结算_YYYY-MM.xlsx（汇总、明细、待回访、异常、说明），
@@ -305,8 +307,15 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, force: bool):
     console.print(table)
     if dry_run:
         console.print("--dry-run：没有写任何文件。")
-    else:
-        console.print(f"已生成 {outcome.output}，已更新 {folder / '订单台账.xlsx'}")
+        return
+    console.print(f"已生成 {outcome.output}，已更新 {folder / '订单台账.xlsx'}")
+    if statements:
+        from .statements import statements_to_pdf, write_statements
+        target = folder / str(month_) / f"商家对帐单_{month_}"
+        files = write_statements(outcome, target)
+        pdfs = statements_to_pdf(files, target)
+        console.print(f"商家对帐单 {len(files)} 份" + (f"，PDF {len(pdfs)} 份" if pdfs else "（未安装 LibreOffice，没有生成 PDF）")
+                      + f"：{target}")
 
 
 @cli.command()

@@ -250,3 +250,25 @@ def test_summary_formulas_equal_python(office, tmp_path):
             compared += 1
             assert same(Decimal(expected[k]), values[k]), (values["商家"], k, expected[k], values[k])
     assert compared == 4 * 7
+
+
+def test_merchant_statements_mask_phones(office):
+    result = run("settle", "2026-11", "--dir", office, "--statements")
+    assert result.exit_code == 0, result.output
+    folder = office / "2026-11" / "商家对帐单_2026-11"
+    files = sorted(p.name for p in folder.glob("*.xlsx"))
+    assert files == ["好家居.xlsx", "新家居.xlsx", "美家居.xlsx"]
+    ws = openpyxl.load_workbook(folder / "好家居.xlsx").active
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "138****5678" in texts and "13812345678" not in " ".join(texts)
+    assert any(t.startswith("商家确认") for t in texts) and "应结金额" in texts
+    assert 4650 in [c.value for row in ws.iter_rows() for c in row]
+    from kefu_xl.io.libreoffice import soffice
+    if soffice():
+        assert len(list(folder.glob("*.pdf"))) == 3
+
+
+def test_mask_phone():
+    from kefu_xl.io.values import mask_phone
+    assert mask_phone("13812341234") == "138****1234" and mask_phone("１３８ 1234 1234") == "138****1234"
+    assert mask_phone("") == ""

@@ -130,3 +130,11 @@ def parse_yes_no(value) -> bool | None:
 def looks_like_formula(value) -> bool:
     """True when a text value would be taken as a formula by a spreadsheet."""
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: for anything that leaves the office (merchant statements, email)."""
+    digits = re.sub(r"\D", "", normalize(phone or ""))
+    if len(digits) >= 7:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * len(digits)
