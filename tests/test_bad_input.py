@@ -66,3 +66,21 @@ def test_recalc_refuses_entity_payload_in_a_tracker(workspace):
     before = path.read_bytes()
     result = CliRunner().invoke(cli, ["recalc", str(path)])
     assert result.exit_code == 1 and "实体" in result.output and path.read_bytes() == before
+
+
+REFUSED_XLSX = [n for n, c in MANIFEST.items() if c["expect"] == "refused" and c["file"].endswith(".xlsx")]
+
+
+@pytest.mark.parametrize("name", REFUSED_XLSX)
+@pytest.mark.parametrize("slot", ["结算流转单/C_坏文件.xlsx", "投诉.xlsx", "回访核实.xlsx"])
+def test_settlement_inputs_refuse_the_same_corpus(corpus, workspace, name, slot):
+    from test_settle import make_office
+    folder, cases = corpus
+    make_office(workspace)
+    target = workspace / "2026-11" / "inputs" / slot
+    shutil.copy(folder / name / cases[name]["file"], target)
+    before = snapshot(workspace)
+    result = CliRunner().invoke(cli, ["settle", "2026-11", "--dir", str(workspace)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert target.name in result.output or "缺少表头" in result.output, result.output
+    assert snapshot(workspace) == before
