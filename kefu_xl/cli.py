@@ -357,14 +357,9 @@ def report(month_, quarter, html: bool, folder: Path):
         kefu-xl report --quarter 2026Q4 --html
     """
     from .report import summary_rows, write_report
+    from .rich_tables import report_table
     target, html_path, data = write_report(folder, month_, quarter, html)
-    table = Table(title=f"{data.label} 绩效提成")
-    for h in ("客服", "维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
-              "新客户数", "上线达标率"):
-        table.add_column(h, justify="left" if h == "客服" else "right")
-    for row in summary_rows(data):
-        table.add_row(*row)
-    console.print(table)
+    console.print(report_table(f"{data.label} 绩效提成", summary_rows(data)))
     for w in data.warnings:
         console.print(f"注意：{w}", style="yellow")
     console.print(f"已生成 {target}" + (f" 和 {html_path}" if html_path else ""))

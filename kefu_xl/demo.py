@@ -361,14 +361,8 @@ def run_demo(folder: Path, console) -> None:
                   "，".join(f"{k} {v}" for k, v in sorted(codes.items())))
     console.print(settlement_table(settle, limit=15))
     from .report import summary_rows
-    target, html_path, data = done["report"]
-    from rich.table import Table
-    table = Table(title=f"{data.label} 绩效提成（{target.name}）")
-    for h in ("客服", "维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
-              "新客户数", "上线达标率"):
-        table.add_column(h, justify="left" if h == "客服" else "right")
-    for row in summary_rows(data):
-        table.add_row(*row)
-    console.print(table)
+    from .rich_tables import report_table
+    target, _, data = done["report"]
+    console.print(report_table(f"{data.label} 绩效提成（{target.name}）", summary_rows(data)))
     console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账和退订台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}")

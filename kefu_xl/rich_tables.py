@@ -17,3 +17,16 @@ def settlement_table(outcome, limit: int = 30) -> Table:
     for merchant, t in shown:
         table.add_row(merchant, *(f"{t[h]:,.2f}" if h in MONEY else str(t[h]) for h in COUNTS))
     return table
+
+
+REPORT_HEADERS = ("客服", "维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
+                  "新客户数", "上线达标率")
+
+
+def report_table(title: str, rows: list[list[str]]) -> Table:
+    table = Table(title=title)
+    for h in REPORT_HEADERS:
+        table.add_column(h, justify="left" if h == "客服" else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table

@@ -113,18 +113,8 @@ def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str,
 
 
 def _crm_frame_from_csv(path: Path, problems: list[Problem]):
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputFileError(f"{path.name} 是空文件，请重新导出。")
-    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputFileError(f"{path.name} 的编码无法识别（支持 UTF-8、GBK、UTF-16），请用「CSV UTF-8」重新导出。")
+    from .io.tables import decode_csv
+    text = decode_csv(path)
     lines = text.splitlines()
     header_index = next((i for i, line in enumerate(lines[:10]) if "订单号" in line and "成交金额" in line), None)
     if header_index is None:

@@ -55,22 +55,22 @@ def header_key(value) -> str:
     return normalize(str(value)).replace(" ", "") if not is_blank(value) else ""
 
 
-def _grid_from_csv(path: Path) -> list[list[object]]:
+def decode_csv(path: Path) -> str:
+    """The text of a CSV export: UTF-16 (by its BOM), UTF-8 with or without BOM, or GBK."""
     data = path.read_bytes()
     if not data.strip():
         raise InputFileError(f"{path.name} 是空文件，请重新导出。")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
     for encoding in encodings:
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise InputFileError(f"{path.name} 的编码无法识别（支持 UTF-8 和 GBK），请用「CSV UTF-8」重新导出。")
+    raise InputFileError(f"{path.name} 的编码无法识别（支持 UTF-8、GBK、UTF-16），请用「CSV UTF-8」重新导出。")
+
+
+def _grid_from_csv(path: Path) -> list[list[object]]:
+    text = decode_csv(path)
     dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
 

@@ -140,3 +140,27 @@ def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:
     write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last)
     apply_sheet_features(ws, layout, sheet, layouts, max(last, layout.first_data_row))
     return last
+
+
+def read_tracker(path: Path, spec_of, sheets: tuple[str, ...]):
+    """(month, {sheet: SheetData or None}) of a monthly workbook, read fast (values only).
+    `spec_of(month)` gives its declaration."""
+    from ..io.tables import read_sheets_fast
+    from ..month import Month
+    from ..sheets.read import read_sheet
+    grid = read_sheets_fast(path)
+    meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
+    month = Month.parse(str(meta.get("month")))
+    wspec = spec_of(month)
+    problems: list[Problem] = []
+    return month, {name: read_sheet(grid[name], wspec.sheet(name), path.name, problems) if name in grid else None
+                   for name in sheets}
+
+
+def staff_names(roster: list[StaffMember] | None, people: list[str]) -> list[str]:
+    """Summary rows: active roster staff first, then anyone else met in the rows."""
+    names = [m.name for m in roster or [] if m.active]
+    for name in people:
+        if name and name not in names:
+            names.append(name)
+    return names

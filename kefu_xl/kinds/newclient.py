@@ -6,17 +6,17 @@ from datetime import date
 from pathlib import Path
 
 from ..config import Config
-from ..io.tables import open_workbook
 from ..io.values import is_blank
 from ..month import Month
 from ..records import AccountStatus, NewClientRow, Problem, Severity, StaffMember
 from ..rules import renewal as rules
 from ..rules.completion import id_key
 from ..sheets.build import build_workbook, register_styles, set_cell, style_name, write_meta, write_total_row
-from ..sheets.read import read_sheet, write_problem_sheet
+from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, rebuild_rows,
-                   restore_formulas)
+from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, read_tracker,
+                   rebuild_rows, restore_formulas)
+from .base import staff_names as base_staff_names
 
 KIND = "newclient"
 TITLE = "新客户跟踪表"
@@ -112,18 +112,14 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[NewClientRow]:
 
 
 def read_file(path: Path, config: Config) -> tuple[Month, list[NewClientRow], date | None]:
-    wb = open_workbook(path)
-    try:
-        month = Month.parse(str(dict(wb["_meta"].iter_rows(values_only=True)).get("month")))
-        wspec = spec(config, month)
-        problems: list[Problem] = []
-        data = read_sheet(wb[CLIENTS], wspec.sheet(CLIENTS), path.name, problems)
-        from ..sheets.layout import find_layout
-        layout, _ = find_layout(wb[CLIENTS], wspec.sheet(CLIENTS))
-        as_of = cell_date(wb[CLIENTS].cell(*layout.anchors[AS_OF]).value) if layout else None
-    finally:
-        wb.close()
-    return month, (read_rows(data, path.name, problems) if data else []), as_of
+    """(month, rows, the 截至日期 it was last judged on) of a new-client tracker."""
+    from ..io.tables import read_sheets_fast
+    month, datas = read_tracker(path, lambda m: spec(config, m), (CLIENTS,))
+    data = datas[CLIENTS]
+    as_of = None
+    if data is not None and AS_OF in data.layout.anchors:
+        as_of = cell_date(read_sheets_fast(path)[CLIENTS].value(*data.layout.anchors[AS_OF]))
+    return month, (read_rows(data, path.name, []) if data else []), as_of
 
 
 def opening_rows(statuses: list[AccountStatus], previous: list[NewClientRow], previous_as_of: date | None,
@@ -142,11 +138,7 @@ def opening_rows(statuses: list[AccountStatus], previous: list[NewClientRow], pr
 
 
 def staff_names(roster: list[StaffMember] | None, rows: list[NewClientRow]) -> list[str]:
-    names = [m.name for m in roster or [] if m.active]
-    for r in rows:
-        if r.staff and r.staff not in names:
-            names.append(r.staff)
-    return names
+    return base_staff_names(roster, [r.staff for r in rows])
 
 
 def build(config: Config, month: Month, rows: list[NewClientRow], roster: list[StaffMember], as_of: date,

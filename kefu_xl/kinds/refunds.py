@@ -9,16 +9,15 @@ from pathlib import Path
 
 from ..calendar import WorkCalendar
 from ..config import Config
-from ..io.tables import open_workbook
 from ..io.values import is_blank
 from ..month import Month
 from ..records import CashEntry, Problem, Refund, Severity
 from ..rules import refunds as rules
 from ..sheets.build import build_workbook, register_styles, write_meta
-from ..sheets.read import read_sheet, write_problem_sheet
+from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, rebuild_rows,
-                   restore_formulas)
+from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, read_tracker,
+                   rebuild_rows, restore_formulas)
 
 KIND = "refunds"
 TITLE = "退订台账"
@@ -200,36 +199,26 @@ def _recon_inputs(wb, layouts) -> tuple[Decimal | None, Decimal | None]:
 
 def closing_balance(path: Path, config: Config) -> Decimal:
     """期末应有 of a month's ledger, computed from its inputs (openpyxl files have no cached values)."""
-    wb = open_workbook(path)
-    try:
-        month = Month.parse(str(dict(wb["_meta"].iter_rows(values_only=True)).get("month")))
-        wspec = spec(config, month)
-        problems: list[Problem] = []
-        cash = read_sheet(wb[CASH], wspec.sheet(CASH), path.name, problems)
-        recon = read_sheet(wb[RECON], wspec.sheet(RECON), path.name, problems)
-    finally:
-        wb.close()
-    entries = read_cash(cash, path.name, problems) if cash else []
+    _, datas = read_tracker(path, lambda m: spec(config, m), (CASH, RECON))
+    entries = read_cash(datas[CASH], path.name, []) if datas[CASH] else []
+    recon = datas[RECON]
     opening = cell_number(recon.rows[0][1]["期初余额"]) if recon and recon.rows else None
     return rules.reconciliation(opening or Decimal(0), entries, None)["期末应有"]
 
 
 def refunded_orders_before(folder: Path, month: Month) -> dict[str, str]:
     """{订单号: 月份} of orders already refunded in earlier months' ledgers of the workspace."""
+    from ..config import load_config
+    config = load_config(folder / "kefu-xl.toml")
     out: dict[str, str] = {}
     for path in sorted(folder.glob("*/退订台账_*.xlsx")):
         other = Month.parse(path.stem.split("_")[-1])
         if other >= month:
             continue
-        wb = open_workbook(path)
-        try:
-            problems: list[Problem] = []
-            data = read_sheet(wb[REFUNDS], spec_for_reading(), path.name, problems)
-        finally:
-            wb.close()
-        for _, v in (data.rows if data else []):
-            if not is_blank(v["退款日期"]) and cell_text(v["订单号"]):
-                out.setdefault(cell_text(v["订单号"]), str(other))
+        _, datas = read_tracker(path, lambda m: spec(config, m), (REFUNDS,))
+        for r in read_refunds(datas[REFUNDS], path.name, []) if datas[REFUNDS] else []:
+            if r.refunded_filled and r.order_no:
+                out.setdefault(r.order_no, str(other))
     return out
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Config
-from ..io.tables import open_workbook
 from ..io.values import is_blank
 from ..month import Month
 from ..records import AccountStatus, Problem, RenewalRow, Severity, StaffMember
 from ..rules import renewal as rules
 from ..rules.completion import id_key
 from ..sheets.build import build_workbook, register_styles, write_meta, write_total_row
-from ..sheets.read import read_sheet, write_problem_sheet
+from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, rebuild_rows,
-                   restore_formulas)
+from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, read_tracker,
+                   rebuild_rows, restore_formulas)
+from .base import staff_names as base_staff_names
 
 KIND = "renewal"
 TITLE = "续费跟踪表"
@@ -131,17 +131,10 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[RenewalRow]:
 
 def read_file(path: Path, config: Config) -> tuple[Month, list[RenewalRow], dict[str, str]]:
     """(month, rows, dormant {account key: month}) of a renewal tracker."""
-    wb = open_workbook(path)
-    try:
-        month = Month.parse(str(dict(wb["_meta"].iter_rows(values_only=True)).get("month")))
-        wspec = spec(config, month)
-        problems: list[Problem] = []
-        data = read_sheet(wb[RENEWALS], wspec.sheet(RENEWALS), path.name, problems)
-        dormant_data = read_sheet(wb[DORMANT], wspec.sheet(DORMANT), path.name, problems) if DORMANT in wb.sheetnames else None
-    finally:
-        wb.close()
-    rows = read_rows(data, path.name, problems) if data else []
-    dormant = {id_key(cell_text(v["帐户ID"])): cell_text(v["休眠月份"]) for _, v in (dormant_data.rows if dormant_data else [])}
+    month, datas = read_tracker(path, lambda m: spec(config, m), (RENEWALS, DORMANT))
+    rows = read_rows(datas[RENEWALS], path.name, []) if datas[RENEWALS] else []
+    dormant = {id_key(cell_text(v["帐户ID"])): cell_text(v["休眠月份"])
+               for _, v in (datas[DORMANT].rows if datas[DORMANT] else [])}
     return month, rows, dormant
 
 
@@ -192,11 +185,7 @@ def build(config: Config, month: Month, rows: list[RenewalRow], dormant: dict[st
 
 
 def staff_names(roster: list[StaffMember] | None, rows: list[RenewalRow]) -> list[str]:
-    names = [m.name for m in roster or [] if m.active]
-    for r in rows:
-        if r.staff and r.staff not in names:
-            names.append(r.staff)
-    return names
+    return base_staff_names(roster, [r.staff for r in rows])
 
 
 def check(rows: list[RenewalRow], known: set[str] | None, ctx: RecalcContext, problems: list[Problem]) -> None:
