@@ -67,6 +67,16 @@ def test_edits_made_in_libreoffice_survive_recalc(workspace, tmp_path):
     ws["B3"].comment = Comment("大客户，老板姓王", "经理")
     ws["B4"].fill = PatternFill("solid", fgColor="FFFF00")
     wb.create_sheet("我的备忘")["A1"] = "下周回访名单"
+    work = wb[maintenance.WORK]
+    work.insert_cols(9)                                   # a column of their own after 无效原因
+    work.cell(2, 9, "主管批注")
+    work.cell(3, 9, "已核实")
+    rows = [[c.value for c in row] for row in work.iter_rows(min_row=3, max_row=2 + len(WORK))]
+    rows.sort(key=lambda r: (str(r[2]), str(r[0])))        # sorted by 帐户ID, as a person would
+    for i, values in enumerate(rows):
+        for j, v in enumerate(values):
+            work.cell(3 + i, 1 + j).value = v
+    work.auto_filter.ref = f"A2:I{2 + len(WORK)}"
     wb.save(path)
     edited = convert(path, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")      # now a file LibreOffice wrote
     edited_path = path.parent / "edited.xlsx"
@@ -80,6 +90,9 @@ def test_edits_made_in_libreoffice_survive_recalc(workspace, tmp_path):
     assert after[maintenance.ACCOUNTS]["B4"].fill.fgColor.rgb.endswith("FFFF00")
     assert after["我的备忘"]["A1"].value == "下周回访名单"
     assert [(c.coordinate, c.value) for c in after[maintenance.WORK]["C"] if c.value] == typed
+    assert after[maintenance.WORK].cell(2, 9).value == "主管批注"
+    assert "已核实" in [after[maintenance.WORK].cell(r, 9).value for r in range(3, 3 + len(WORK))]
+    assert after[maintenance.WORK]["G3"].value.startswith("=IF(")      # formulas follow the sorted rows
 
 
 @pytest.mark.libreoffice

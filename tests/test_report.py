@@ -1,6 +1,8 @@
 """kefu-xl report: the statement's formulas over 数据 equal Python's figures (LibreOffice),
 charts reference the right ranges, the HTML renders, quarters aggregate, gaps are named."""
 import re
+import shutil
+import subprocess
 import zipfile
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -128,3 +130,16 @@ def test_missing_month(tmp_path):
     assert result.exit_code == 1 and "请先开月" in result.output
     result = CliRunner().invoke(cli, ["report", "--quarter", "2026Q5", "--dir", str(tmp_path / "w")])
     assert result.exit_code == 1 and "2026Q4" in result.output
+
+
+def test_html_renders_in_headless_chromium(demo, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not chromium:
+        pytest.skip("Chromium not installed: the HTML is checked by parsing above")
+    write_report(demo, "2026-11", html=True)
+    page = demo / "2026-11" / "绩效提成_2026-11.html"
+    shot = tmp_path / "report.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                    f"--screenshot={shot}", "--window-size=1000,900", page.as_uri()], capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000

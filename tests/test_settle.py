@@ -165,6 +165,27 @@ def test_running_twice_is_identical_and_a_late_callback_is_picked_up(office):
     assert outcome.summary["好家居"]["罚款扣除"] == 300          # re-run deducts the same fines, once
 
 
+def test_three_months_already_settled_complaint_callback_and_fines_once(office):
+    # October: 100013 settled for real (not just a register row)
+    write_crm(office, "2026-10", [crm_row("100013", 650)])
+    write_lines(office, "2026-10", "A_王经理.xlsx", [["好家居", "100013", "有", "有", 650]])
+    october = settle_month(office, Month(2026, 10))
+    assert [r.code for r in october.results] == ["OK"]
+    assert october.summary["好家居"]["罚款扣除"] == 300 and october.summary["新家居"]["罚款扣除"] == 200
+    # November: the fines were deducted in October, so not again
+    november = settle_month(office, NOV)
+    assert november.summary["好家居"]["罚款扣除"] == 0 and "新家居" not in november.summary
+    # December: 100013 again -> ALREADY_SETTLED (October); the November complaint is resolved
+    write_crm(office, "2026-12", [crm_row("100005", 500), crm_row("100013", 650)])
+    write_lines(office, "2026-12", "A_王经理.xlsx", [["好家居", "100005", "有", "有", 500],
+                                                    ["好家居", "100013", "有", "有", 650]])
+    write_xlsx(office / "2026-12" / "inputs" / "投诉.xlsx", [
+        ["投诉编号", "订单号", "商家", "投诉日期", "状态"], ["TS1", "100005", "好家居", date(2026, 11, 3), "已解决"]])
+    december = settle_month(office, DEC)
+    assert {r.line.order_no: r.code for r in december.results} == {"100005": "OK", "100013": "ALREADY_SETTLED"}
+    assert "2026-10" in next(r.reason for r in december.results if r.code == "ALREADY_SETTLED")
+
+
 def test_next_month_complaint_resolved_and_fines_not_deducted_twice(office):
     settle_month(office, NOV)
     write_crm(office, "2026-12", [crm_row("100005", 500), crm_row("100001", 1000), crm_row("100013", 650)])
