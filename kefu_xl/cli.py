@@ -266,11 +266,10 @@ def check(file: Path, as_of):
 @dir_option
 @click.option("--dry-run", is_flag=True, help="只计算并显示结果，不写任何文件。")
 @click.option("--explain", "order", default=None, metavar="订单号", help="显示一个订单的判断过程（查了哪些输入、哪条规则决定）。")
-@click.option("--force", is_flag=True, help="订单台账含 kefu-xl 无法保留的内容（图片等）时仍然保存（会先备份）。")
 @click.option("--statements", is_flag=True,
               help="另外为每个商家生成可打印的对帐单（A4，网友手机号打码），装有 LibreOffice 时同时生成 PDF。")
 @friendly
-def settle(month_: Month, folder: Path, dry_run: bool, order, force: bool, statements: bool):
+def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
     """月末商家结算：读取 YYYY-MM/inputs/ 中的 CRM订单.csv（或 .xlsx）、结算流转单/*.xlsx、
     投诉.xlsx、回访核实.xlsx，以及订单台账.xlsx 和各月退订台账，给每条申报一个结果
     （结算 / 暂缓 / 不结算）和原因，写出 YYYY-MM/结算_YYYY-MM.xlsx（汇总、明细、待回访、异常、说明），
@@ -299,7 +298,7 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, force: bool, state
             console.print(f"将写入 {outcome.output}；订单台账「已结算」新增 {outcome.register_added} 行"
                           f"（替换本月原有的 {outcome.register_replaced} 行）。")
 
-    outcome = settle_month(folder, month_, dry_run=dry_run or bool(order), force=force, announce=announce)
+    outcome = settle_month(folder, month_, dry_run=dry_run or bool(order), announce=announce)
     if order:
         return
     from .rich_tables import settlement_table

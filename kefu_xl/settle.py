@@ -4,6 +4,7 @@ fines in 订单台账.xlsx. Idempotent: a re-run replaces the month's results.""
 from __future__ import annotations
 
 import os
+import zipfile
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ import pandas as pd
 
 from .config import load_config
 from .errors import DataProblemsError, InputFileError, KefuError
-from .io.safe_write import atomic_write, check_droppable, check_not_open, save_workbook
+from .io.safe_write import atomic_write, check_not_open
 from .io.tables import Table, find_input, read_table
 from .io.values import parse_decimal, parse_id, parse_text, parse_yes_no
 from .kinds import orders, refunds
@@ -328,8 +329,7 @@ class SettleOutcome:
     register_replaced: int = 0
 
 
-def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, force: bool = False,
-                 announce=None) -> SettleOutcome:
+def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announce=None) -> SettleOutcome:
     from .settle_output import write_settlement
     ledger_path = workspace / orders.FILE_NAME
     output = workspace / str(month) / file_name(month)
@@ -337,7 +337,6 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, force:
         if not dry_run:
             check_not_open(ledger_path)
             check_not_open(output)
-            check_droppable(ledger_path, force)
         inputs = read_inputs(workspace, month)
         if has_errors(inputs.problems):
             raise DataProblemsError("输入数据有错误，没有结算，也没有修改任何文件。", inputs.problems)
@@ -354,51 +353,46 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, force:
         if dry_run:
             return outcome
         write_settlement(outcome, lambda wb_writer: atomic_write(output, wb_writer))
-        update_ledger(ledger_path, month, settled, inputs.fine_rows, force)
+        update_ledger(ledger_path, month, settled, inputs.fine_rows)
         outcome.written = True
         return outcome
 
 
-def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], force: bool) -> None:
-    """Replace this month's rows of 已结算 and this month's fine marks in 领用; nothing else
-    in the ledger is touched (values only: a register of many months stays quick to save)."""
-    from .io.tables import open_workbook
+def update_ledger(path: Path, month: Month, settled, fine_rows: list[int]) -> None:
+    """Replace this month's rows of 已结算 and this month's fine marks in 领用. Only those two
+    sheets' XML parts change (io/xlsx_patch); everything else in the ledger is copied as is."""
+    from .io.safe_write import check_not_open
+    from .io.tables import read_sheets_fast
+    from .io.xlsx_patch import replace_rows, rewrite_parts, set_cells, sheet_parts
     from .sheets.layout import find_layout
     config = load_config(path.parent / "kefu-xl.toml")
     spec = orders.spec(config)
-    wb = open_workbook(path, data_only=False)
-    ws = wb[orders.SETTLED]
-    layout, _ = find_layout(ws, spec.sheet(orders.SETTLED))
-    cols = layout.columns
-    month_col = cols["结算月份"]
-    first = layout.first_data_row
-    mine = [r for r in range(first, ws.max_row + 1) if parse_text(ws.cell(r, month_col).value) == str(month)]
-    last_used = max((r for r in range(first, ws.max_row + 1) if ws.cell(r, cols["订单号"]).value not in (None, "")),
-                    default=first - 1)
-    if mine and mine == list(range(mine[0], last_used + 1)):
-        ws.delete_rows(mine[0], ws.max_row - mine[0] + 1)       # the usual case: the month is the tail
-        start = mine[0]
-    else:
-        for r in reversed(mine):                                 # an earlier month re-settled
-            ws.delete_rows(r, 1)
-        start = last_used - len(mine) + 1
-    for i, r in enumerate(settled):
-        row = start + i
-        ws.cell(row, cols["订单号"]).value = r.line.order_no
-        ws.cell(row, cols["商家"]).value = r.line.merchant
-        ws.cell(row, cols["结算月份"]).value = str(month)
-        ws.cell(row, cols["金额"]).value = r.amount
-    letter = layout.letter("金额")
-    ws.column_dimensions[letter].number_format = "#,##0.00"
-    issues_ws = wb[orders.ISSUES]
-    ilayout, _ = find_layout(issues_ws, spec.sheet(orders.ISSUES))
-    col = ilayout.columns["罚款扣除月份"]
-    for r in range(ilayout.first_data_row, issues_ws.max_row + 1):
-        if parse_text(issues_ws.cell(r, col).value) == str(month):
-            issues_ws.cell(r, col).value = None
+    grids = read_sheets_fast(path)
+    register, _ = find_layout(grids[orders.SETTLED], spec.sheet(orders.SETTLED))
+    issues, _ = find_layout(grids[orders.ISSUES], spec.sheet(orders.ISSUES))
+    cols = register.columns
+    kept = []
+    for values in grids[orders.SETTLED].iter_rows(min_row=register.first_data_row):
+        order = values[cols["订单号"] - 1] if len(values) >= cols["订单号"] else None
+        if order in (None, "") or parse_text(values[cols["结算月份"] - 1]) == str(month):
+            continue
+        kept.append({c: values[c - 1] for c in cols.values()})
+    new = [{cols["订单号"]: r.line.order_no, cols["商家"]: r.line.merchant, cols["结算月份"]: str(month),
+            cols["金额"]: r.amount} for r in settled]
+    mark_col = issues.columns["罚款扣除月份"]
+    marks: dict[tuple[int, int], object] = {}
+    for r, values in enumerate(grids[orders.ISSUES].iter_rows(min_row=issues.first_data_row), issues.first_data_row):
+        if len(values) >= mark_col and parse_text(values[mark_col - 1]) == str(month):
+            marks[(r, mark_col)] = None
     for r in fine_rows:
-        issues_ws.cell(r, col).value = str(month)
-    save_workbook(wb, path, force=force)
+        marks[(r, mark_col)] = str(month)
+    with zipfile.ZipFile(path) as z:
+        parts = sheet_parts(z)
+        changes = {parts[orders.SETTLED]: replace_rows(z.read(parts[orders.SETTLED]), register.first_data_row,
+                                                       kept + new),
+                   parts[orders.ISSUES]: set_cells(z.read(parts[orders.ISSUES]), marks)}
+    check_not_open(path)
+    atomic_write(path, lambda tmp: rewrite_parts(path, tmp, changes))
 
 
 def explain(outcome: SettleOutcome, order: str) -> list[str]:

@@ -6,6 +6,7 @@ order and extra columns are ignored. Every problem of a file is collected, not r
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -161,13 +162,20 @@ def check_workbook_file(path: Path) -> None:
 
 
 def read_sheets_fast(path: Path):
-    """{sheet name: GridSheet} of an input workbook, read by calamine (values only, fast)."""
-    from ..sheets.grid import calamine_sheets
+    """{sheet name: GridSheet} of an input workbook, read by calamine (values only, fast).
+    A file read again unchanged (same size and modification time) is not parsed twice."""
     check_workbook_file(path)
+    stat = Path(path).stat()
+    return _read_sheets_cached(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_sheets_cached(path: str, mtime_ns: int, size: int):
+    from ..sheets.grid import calamine_sheets
     try:
         return calamine_sheets(path)
     except Exception as e:  # calamine raises its own error types for broken parts
-        raise InputFileError(f"{path.name} 不是有效的 Excel 工作簿，或文件已损坏（{type(e).__name__}: {str(e)[:120]}）："
+        raise InputFileError(f"{Path(path).name} 不是有效的 Excel 工作簿，或文件已损坏（{type(e).__name__}: {str(e)[:120]}）："
                              f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None
 
 
