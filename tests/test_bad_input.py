@@ -84,3 +84,56 @@ def test_settlement_inputs_refuse_the_same_corpus(corpus, workspace, name, slot)
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert target.name in result.output or "缺少表头" in result.output, result.output
     assert snapshot(workspace) == before
+
+
+def _renamed_header(path):
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    ws.cell(2, 2).value = str(ws.cell(2, 2).value) + "（改）"
+    wb.save(path)
+    return "找不到表头"
+
+
+def _truncated(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return "损坏"
+
+
+def _entity(path):
+    from make_bad_corpus import _rewrite_part, with_entity_declaration
+    _rewrite_part(path, "xl/worksheets/sheet1.xml",
+                  lambda d: with_entity_declaration(d, b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>'))
+    return "实体"
+
+
+def _locked(path):
+    (path.parent / f"~${path.name}").write_bytes(b"x")
+    return "正在被"
+
+
+def _chart(path):
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=1, min_row=2, max_row=3))
+    ws.add_chart(chart, "T3")
+    wb.save(path)
+    return "图表"
+
+
+@pytest.mark.parametrize("damage", [_renamed_header, _truncated, _entity, _locked, _chart],
+                         ids=["renamed_header", "truncated", "entity", "locked", "chart"])
+@pytest.mark.parametrize("kind", ["维护跟踪", "续费跟踪", "新客户跟踪", "退订台账", "订单台账"])
+def test_every_workbook_kind_refuses_damage_without_writing(workspace, kind, damage):
+    from helpers import open_november
+    open_november(workspace, previous=False)
+    path = workspace / "订单台账.xlsx" if kind == "订单台账" else workspace / "2026-11" / f"{kind}_2026-11.xlsx"
+    needle = damage(path)
+    before = snapshot(workspace)
+    result = CliRunner().invoke(cli, ["recalc", str(path)])
+    assert result.exit_code == 1 and needle in result.output and "Traceback" not in result.output, result.output
+    assert snapshot(workspace) == before
