@@ -363,7 +363,7 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int]) -> No
     sheets' XML parts change (io/xlsx_patch); everything else in the ledger is copied as is."""
     from .io.safe_write import check_not_open
     from .io.tables import read_sheets_fast
-    from .io.xlsx_patch import replace_rows, rewrite_parts, set_cells, sheet_parts
+    from .io.xlsx_patch import replace_month_rows, rewrite_parts, set_cells, sheet_parts
     from .sheets.layout import find_layout
     config = load_config(path.parent / "kefu-xl.toml")
     spec = orders.spec(config)
@@ -371,12 +371,9 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int]) -> No
     register, _ = find_layout(grids[orders.SETTLED], spec.sheet(orders.SETTLED))
     issues, _ = find_layout(grids[orders.ISSUES], spec.sheet(orders.ISSUES))
     cols = register.columns
-    kept = []
-    for values in grids[orders.SETTLED].iter_rows(min_row=register.first_data_row):
-        order = values[cols["订单号"] - 1] if len(values) >= cols["订单号"] else None
-        if order in (None, "") or parse_text(values[cols["结算月份"] - 1]) == str(month):
-            continue
-        kept.append({c: values[c - 1] for c in cols.values()})
+    drop = {r for r, values in enumerate(grids[orders.SETTLED].iter_rows(min_row=register.first_data_row),
+                                         register.first_data_row)
+            if len(values) >= cols["结算月份"] and parse_text(values[cols["结算月份"] - 1]) == str(month)}
     new = [{cols["订单号"]: r.line.order_no, cols["商家"]: r.line.merchant, cols["结算月份"]: str(month),
             cols["金额"]: r.amount} for r in settled]
     mark_col = issues.columns["罚款扣除月份"]
@@ -388,8 +385,8 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int]) -> No
         marks[(r, mark_col)] = str(month)
     with zipfile.ZipFile(path) as z:
         parts = sheet_parts(z)
-        changes = {parts[orders.SETTLED]: replace_rows(z.read(parts[orders.SETTLED]), register.first_data_row,
-                                                       kept + new),
+        changes = {parts[orders.SETTLED]: replace_month_rows(z.read(parts[orders.SETTLED]), register.first_data_row,
+                                                             drop, new),
                    parts[orders.ISSUES]: set_cells(z.read(parts[orders.ISSUES]), marks)}
     check_not_open(path)
     atomic_write(path, lambda tmp: rewrite_parts(path, tmp, changes))

@@ -9,6 +9,8 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+from html import escape
+
 from lxml import etree
 from openpyxl.utils import get_column_letter
 
@@ -64,28 +66,54 @@ def _put(c, value) -> None:
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
 
 
-def replace_rows(xml: bytes, first_row: int, rows: list[dict[int, object]]) -> bytes:
-    """Drop every row from first_row on and write `rows` ({column: value}) there instead,
-    keeping the style of the first data row that was there."""
+def _cell_xml(ref: str, value, style: str | None, prefix: str) -> str:
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<{prefix}c r="{ref}"{s}/>'
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return f'<{prefix}c r="{ref}"{s}><{prefix}v>{value}</{prefix}v></{prefix}c>'
+    text = escape(str(value), quote=False)
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<{prefix}c r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t{space}>{text}</{prefix}t></{prefix}is></{prefix}c>'
+
+
+def replace_month_rows(xml: bytes, first_row: int, drop: set[int], rows: list[dict[int, object]]) -> bytes:
+    """Remove the rows numbered in `drop` and append `rows` ({column: value}) after the last
+    remaining data row, in the style of the first data row. Other rows are left exactly as
+    they are (a re-run of the latest month touches only its own rows at the end). New rows
+    are written as text and spliced in: building hundreds of thousands of elements is slow."""
     root = etree.fromstring(xml)
     data = root.find(f"{_N}sheetData")
     styles: dict[int, str] = {}
+    last = first_row - 1
     for row in list(data):
         r = int(row.get("r"))
-        if r >= first_row:
-            if not styles:
-                styles = {_col_index(c.get("r")): c.get("s") for c in row if c.get("s")}
+        if r >= first_row and not styles:
+            styles = {_col_index(c.get("r")): c.get("s") for c in row if c.get("s")}
+        if r in drop:
             data.remove(row)
-    for i, values in enumerate(rows):
-        r = first_row + i
-        row = etree.SubElement(data, f"{_N}row", r=str(r))
-        for col in sorted(values):
-            row.append(_cell(r, col, values[col], styles.get(col)))
+        elif r >= first_row and len(row):
+            last = r
     dim = root.find(f"{_N}dimension")
     if dim is not None:
-        last_col = max([c for values in rows for c in values] or [1])
-        dim.set("ref", f"A1:{get_column_letter(last_col)}{max(first_row + len(rows) - 1, first_row)}")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        ref = dim.get("ref", "A1")
+        last_col = ref.split(":")[-1].rstrip("0123456789") if ":" in ref else "A"
+        dim.set("ref", f"A1:{last_col}{max(last + len(rows), first_row)}")
+    out = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode("utf-8")
+    m = re.search(r"<(\w+:)?sheetData\s*/>|</(\w+:)?sheetData>", out)
+    prefix = (m.group(1) or m.group(2) or "")
+    letters = {c: get_column_letter(c) for values in rows for c in values}
+    parts = []
+    for i, values in enumerate(rows):
+        r = last + 1 + i
+        cells = "".join(_cell_xml(f"{letters[c]}{r}", values[c], styles.get(c), prefix) for c in sorted(values))
+        parts.append(f'<{prefix}row r="{r}">{cells}</{prefix}row>')
+    body = "".join(parts)
+    if m.group(0).endswith("/>"):
+        spliced = f"<{prefix}sheetData>{body}</{prefix}sheetData>"
+    else:
+        spliced = body + m.group(0)
+    return (out[:m.start()] + spliced + out[m.end():]).encode("utf-8")
 
 
 def set_cells(xml: bytes, cells: dict[tuple[int, int], object]) -> bytes:
@@ -115,6 +143,8 @@ def set_cells(xml: bytes, cells: dict[tuple[int, int], object]) -> bytes:
 
 def rewrite_parts(source: Path, target: Path, changes: dict[str, bytes]) -> None:
     """Copy the zip, replacing the given parts; calcChain stays valid (no formula moved)."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for info in zin.infolist():
-            zout.writestr(info, changes.get(info.filename, zin.read(info.filename)))
+            # fast deflate: the register grows every month and most of the time went to recompressing
+            zout.writestr(info, changes.get(info.filename, zin.read(info.filename)),
+                          compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
