@@ -88,29 +88,40 @@ def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str,
     if first_row is not None:
         frame.index = range(first_row, first_row + len(frame))
     keep = frame[frame["订单号"].isin(wanted)]
+    amounts = _fast_amounts(keep["成交金额"])
+    text = {h: keep[h].astype(str).str.strip() for h in ("商家", "活动场次", "网友姓名", "订单状态")}
+    phones = keep["手机"].astype(str).str.replace(r"\s+", "", regex=True)
     out: dict[str, CrmOrder] = {}
     rows_of: dict[str, int] = {}
-    for row, values in zip(keep.index, keep.itertuples(index=False)):
-        v = dict(zip(keep.columns, values))
-        try:
-            amount = parse_decimal(v["成交金额"])
-        except ValueError:
-            _bad(path.name, row, "成交金额", "BAD_VALUE", f"成交金额「{v['成交金额']}」不是数字。", problems)
-            continue
-        if amount is None:
-            _bad(path.name, row, "成交金额", "BAD_VALUE", "成交金额为空（文件可能被截断）。", problems)
-            continue
-        order = CrmOrder(v["订单号"], parse_text(v["商家"]), parse_text(v["活动场次"]), parse_text(v["网友姓名"]),
-                         parse_id(v["手机"]), amount, parse_text(v["订单状态"]))
-        known = out.get(order.order_no)
-        if known and known.amount != order.amount:
+    for row, order_no, raw, amount, merchant, event, customer, status, phone in zip(
+            keep.index, keep["订单号"], keep["成交金额"], amounts, text["商家"], text["活动场次"], text["网友姓名"],
+            text["订单状态"], phones):
+        if amount is None:                      # unusual spelling: the careful parser decides
+            try:
+                amount = parse_decimal(raw)
+            except ValueError:
+                _bad(path.name, row, "成交金额", "BAD_VALUE", f"成交金额「{raw}」不是数字。", problems)
+                continue
+            if amount is None:
+                _bad(path.name, row, "成交金额", "BAD_VALUE", "成交金额为空（文件可能被截断）。", problems)
+                continue
+        known = out.get(order_no)
+        if known and known.amount != amount:
             _bad(path.name, row, "成交金额", "CRM_CONFLICT",
-                 f"订单「{order.order_no}」在 CRM 导出中出现两次且金额不同（第 {rows_of[order.order_no]} 行 {known.amount}，"
-                 f"本行 {order.amount}）：请在 CRM 中核对后重新导出。", problems)
+                 f"订单「{order_no}」在 CRM 导出中出现两次且金额不同（第 {rows_of[order_no]} 行 {known.amount}，"
+                 f"本行 {amount}）：请在 CRM 中核对后重新导出。", problems)
             continue
-        out[order.order_no] = order
-        rows_of.setdefault(order.order_no, row)
+        out[order_no] = CrmOrder(order_no, merchant, event, customer, phone, amount, status)
+        rows_of.setdefault(order_no, row)
     return out
+
+
+def _fast_amounts(column: pd.Series) -> list:
+    """Decimal amounts for the usual spellings (1200, 1,200.50, ¥1200, 1200元); None where the
+    value needs the careful parser (full-width digits, blanks, words)."""
+    cleaned = column.astype(str).str.replace(r"[\s,¥￥]|元$|人民币", "", regex=True)
+    plain = cleaned.str.fullmatch(r"-?\d+(\.\d+)?")
+    return [Decimal(v) if ok else None for v, ok in zip(cleaned, plain)]
 
 
 def _crm_frame_from_csv(path: Path, problems: list[Problem]):
@@ -140,37 +151,68 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
     return frame[CRM_HEADERS], header_index + 1
 
 
+_YES = {"有": True, "是": True, "✓": True, "√": True, "无": False, "否": False, "": False, "None": False, "nan": False}
+
+
 def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLine]:
+    """Every line of every 结算流转单 (file-name order, then row order), checked column-wise
+    with pandas; unusual values go through the careful per-value parsers."""
+    from .io.tables import locate_header, read_sheets_fast, table_from_grid
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
     if not folder.is_dir() or not files:
         raise InputFileError(f"没有找到结算流转单：请把各类目经理的结算流转单（.xlsx）放进 {folder}")
     lines = []
     for path in files:
-        table = read_table(path, SUBMISSION_HEADERS)
-        problems.extend(table.problems)
-        for row, v in table.rows:
-            order = _clean_order(v["订单号"])
+        sheet = next(iter(read_sheets_fast(path).values()))
+        index, headers = locate_header(sheet.grid, SUBMISSION_HEADERS)
+        if len(headers) < len(SUBMISSION_HEADERS):
+            problems.extend(table_from_grid(sheet.grid, path.name, sheet.title, SUBMISSION_HEADERS).problems)
+            continue
+        table = Table(path.name, sheet.title, headers, index + 1)
+        from .io.tables import _range_name, _spans_row
+        merged = [_range_name(m) for m in sheet.merged if _spans_row(m, index + 1)]
+        if merged:
+            table_problem(problems, table, index + 1, "", "MERGED_HEADER",
+                          f"表头行有合并单元格（{'、'.join(merged)}）：请取消合并，让每列只有一个表头。")
+            continue
+        body = sheet.grid[index + 1:]
+        frame = pd.DataFrame({h: [r[c - 1] if c - 1 < len(r) else None for r in body] for h, c in headers.items()},
+                             dtype=object)
+        frame.index = range(index + 2, index + 2 + len(frame))
+        blank = frame.isna().all(axis=1) | frame.astype(str).apply(lambda col: col.str.strip()).eq("").all(axis=1)
+        frame = frame[~blank]
+        orders_col = clean_orders(frame["订单号"].where(frame["订单号"].notna(), ""))
+        amounts = _fast_amounts(frame["申报金额"].where(frame["申报金额"].notna(), "0"))
+        copies = {h: frame[h].astype(str).str.strip().map(_YES) for h in ("商家联", "网友联")}
+        merchants = frame["商家"].where(frame["商家"].notna(), "").astype(str).str.strip()
+        for row, order, raw_order, amount, raw_amount, m_copy, c_copy, merchant, raw in zip(
+                frame.index, orders_col, frame["订单号"], amounts, frame["申报金额"], copies["商家联"], copies["网友联"],
+                merchants, frame.itertuples(index=False)):
             if not order or not order.isdigit():
                 table_problem(problems, table, row, "订单号", "BAD_ORDER_NO",
-                              f"订单号「{v['订单号'] if v['订单号'] is not None else ''}」为空或不是数字，请改正。")
+                              f"订单号「{raw_order if raw_order is not None else ''}」为空或不是数字，请改正。")
                 continue
-            try:
-                declared = parse_decimal(v["申报金额"])
-            except ValueError:
-                table_problem(problems, table, row, "申报金额", "BAD_VALUE", f"申报金额「{v['申报金额']}」不是数字。")
-                continue
-            copies = []
-            for h in ("商家联", "网友联"):
+            if amount is None:
                 try:
-                    copies.append(bool(parse_yes_no(v[h])))
+                    amount = parse_decimal(raw_amount) or Decimal(0)
                 except ValueError:
-                    table_problem(problems, table, row, h, "BAD_VALUE", f"{h}「{v[h]}」应为 有/无（是/否、✓/空也可以）。")
-                    copies.append(False)
-            merchant = parse_text(v["商家"])
+                    table_problem(problems, table, row, "申报金额", "BAD_VALUE", f"申报金额「{raw_amount}」不是数字。")
+                    continue
+            flags = []
+            for h, flag in (("商家联", m_copy), ("网友联", c_copy)):
+                if flag != flag or flag is None:          # NaN: not one of the usual spellings
+                    value = getattr(raw, h)
+                    try:
+                        flag = bool(parse_yes_no(value))
+                    except ValueError:
+                        table_problem(problems, table, row, h, "BAD_VALUE",
+                                      f"{h}「{value}」应为 有/无（是/否、✓/空也可以）。")
+                        flag = False
+                flags.append(bool(flag))
             if not merchant:
                 table_problem(problems, table, row, "商家", "NO_MERCHANT", "商家为空。")
                 continue
-            lines.append(SubmittedLine(path.name, row, merchant, order, copies[0], copies[1], declared or Decimal(0)))
+            lines.append(SubmittedLine(path.name, row, merchant, order, flags[0], flags[1], amount))
     return lines
 
 
