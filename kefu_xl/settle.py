@@ -4,8 +4,8 @@ fines in 订单台账.xlsx. Idempotent: a re-run replaces the month's results.""
 from __future__ import annotations
 
 import os
-import zipfile
 import unicodedata
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,9 +130,10 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
     lines = text.splitlines()
     header_index = next((i for i, line in enumerate(lines[:10]) if "订单号" in line and "成交金额" in line), None)
     if header_index is None:
-        from .io.tables import table_from_grid
         import csv
         import io
+
+        from .io.tables import table_from_grid
         grid = [r for r in csv.reader(io.StringIO("\n".join(lines[:10])))]
         problems.extend(table_from_grid(grid, path.name, "", CRM_HEADERS).problems)
         return None, 0
@@ -281,8 +282,8 @@ def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -
     """{order: (REFUNDED | REFUND_PENDING, where)} from every 退订台账 up to this month; 不可退 ignored."""
     out: dict[str, tuple[str, str]] = {}
     spec = refunds.spec_for_reading()
-    from .sheets.read import read_sheet
     from .io.tables import read_sheets_fast
+    from .sheets.read import read_sheet
     for path in sorted(workspace.glob("*/退订台账_*.xlsx")):
         try:
             other = Month.parse(path.stem.split("_")[-1])

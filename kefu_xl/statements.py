@@ -81,6 +81,7 @@ def statements_to_pdf(paths: list[Path], folder: Path) -> list[Path]:
         return []
     import shutil
     import subprocess
+
     from .io.libreoffice import _profile
     profile = _profile()
     try:

@@ -6,8 +6,8 @@ and compares the XML parts, so a stale template fails CI.
 from __future__ import annotations
 
 import zipfile
-from xml.etree.ElementTree import canonicalize
 from pathlib import Path
+from xml.etree.ElementTree import canonicalize
 
 from .calendar import WorkCalendar
 from .config import load_config

@@ -13,12 +13,12 @@ from .inputs import ACCOUNT_STATUS, read_account_status
 from .io.safe_write import atomic_write, check_not_open, save_workbook
 from .io.tables import find_input, open_workbook
 from .kinds import maintenance, newclient, orders, refunds, renewal, roster
+from .kinds.base import cell_text
 from .month import Month
 from .records import Problem, Severity, has_errors
 from .rules.completion import id_key
 from .sheets.build import build_workbook
 from .sheets.read import read_sheet
-from .kinds.base import cell_text
 
 
 def init_workspace(folder: Path, staff: list[dict] | None = None) -> list[Path]:
@@ -170,10 +170,10 @@ def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome:
     renewals and new clients are added; 周消耗/余额 follow the export; nothing a person typed
     elsewhere changes. Returns {path: workbook} recalculated and ready to save."""
     from .io.safe_write import check_droppable
-    from .workbooks import recalc_open_workbook
     from .io.tables import open_workbook as load
     from .sheets.build import write_rows
     from .sheets.read import read_sheet
+    from .workbooks import recalc_open_workbook
     by_id = {id_key(s.account_id): s for s in statuses}
     out = {}
     for kind, path in existing.items():

@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 import zipfile
 from decimal import Decimal
-from pathlib import Path
-
 from html import escape
+from pathlib import Path
 
 from lxml import etree
 from openpyxl.utils import get_column_letter

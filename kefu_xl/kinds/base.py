@@ -164,3 +164,20 @@ def staff_names(roster: list[StaffMember] | None, people: list[str]) -> list[str
         if name and name not in names:
             names.append(name)
     return names
+
+
+def start_recalc(wb, ctx: RecalcContext, kind: str, wspec, rebuilt: tuple[str, ...] = ()):
+    """The first steps every kind's recalc shares: a result, our named styles in the workbook,
+    and the sheets read back by header (None when the structure is broken)."""
+    from ..sheets.build import register_styles
+    result = RecalcResult(kind)
+    register_styles(wb)
+    return result, read_sheets(wb, wspec, ctx, result.problems, rebuilt)
+
+
+def finish_recalc(wb, wspec, ctx: RecalcContext, problems: list[Problem]) -> None:
+    """The last steps every kind's write-back shares: _meta stamp and the 问题 sheet."""
+    from ..sheets.build import write_meta
+    from ..sheets.read import write_problem_sheet
+    write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
+    write_problem_sheet(wb, problems, before="说明")

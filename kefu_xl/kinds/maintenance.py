@@ -5,23 +5,52 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from openpyxl.styles import Font
+
 from ..config import LEVELS, STARS, Config
 from ..io.values import is_blank
 from ..month import Month
-from ..records import (Account, AccountStatus, Problem, Severity, StaffMember, StaffSummary, Targets,
-                       WorkRecord)
+from ..records import (
+    Account,
+    AccountStatus,
+    Problem,
+    Severity,
+    StaffMember,
+    StaffSummary,
+    Targets,
+    WorkRecord,
+)
 from ..rules import completion as rules
-from ..rules.levels import (is_downgrade, level_rank, opening_level, spend_band, suggested_level,
-                            targets_for)
-from openpyxl.styles import Font
-
-from ..sheets.build import (FONT, Formula, apply_sheet_features, build_workbook, register_styles, set_cell,
-                            style_name, write_meta)
+from ..rules.levels import (
+    is_downgrade,
+    level_rank,
+    opening_level,
+    spend_band,
+    suggested_level,
+    targets_for,
+)
+from ..sheets.build import (
+    FONT,
+    Formula,
+    apply_sheet_features,
+    build_workbook,
+    set_cell,
+    style_name,
+)
 from ..sheets.layout import resolve
 from ..sheets.read import SheetData, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, rebuild_rows,
-                   restore_formulas)
+from .base import (
+    RecalcContext,
+    RecalcResult,
+    cell_date,
+    cell_number,
+    cell_text,
+    finish_recalc,
+    rebuild_rows,
+    restore_formulas,
+    start_recalc,
+)
 
 KIND = "maintenance"
 TITLE = "月度维护跟踪表"
@@ -393,10 +422,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     """Validate, restore formulas, refresh 客服汇总/工作日历/问题 — in place on `wb`."""
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
-    result = RecalcResult(KIND)
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(SUMMARY, CALENDAR))
     problems = result.problems
-    register_styles(wb)
-    found = read_sheets(wb, wspec, ctx, problems, rebuilt=(SUMMARY, CALENDAR))
     if found is None:
         return result  # structural problems only: nothing to compute, caller writes nothing
     layouts, datas = found
@@ -460,8 +487,7 @@ def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account],
 
     rewrite_summary(wb, layouts, wspec, staff, as_of)
     rewrite_calendar(wb, layouts, wspec, ctx.calendar.workdays_between(month.first, month.last))
-    write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
-    write_problem_sheet(wb, result.problems, before="说明")
+    finish_recalc(wb, wspec, ctx, result.problems)
 
 
 def _summary_rows(ws, layout):

@@ -11,11 +11,26 @@ from ..month import Month
 from ..records import AccountStatus, NewClientRow, Problem, Severity, StaffMember
 from ..rules import renewal as rules
 from ..rules.completion import id_key
-from ..sheets.build import build_workbook, register_styles, set_cell, style_name, write_meta, write_total_row
+from ..sheets.build import (
+    build_workbook,
+    set_cell,
+    style_name,
+    write_total_row,
+)
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, read_tracker,
-                   rebuild_rows, restore_formulas)
+from .base import (
+    RecalcContext,
+    RecalcResult,
+    cell_date,
+    cell_number,
+    cell_text,
+    finish_recalc,
+    read_tracker,
+    rebuild_rows,
+    restore_formulas,
+    start_recalc,
+)
 from .base import staff_names as base_staff_names
 
 KIND = "newclient"
@@ -175,10 +190,8 @@ def check(rows: list[NewClientRow], ctx: RecalcContext, problems: list[Problem])
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
-    result = RecalcResult(KIND)
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(SUMMARY,))
     problems = result.problems
-    register_styles(wb)
-    found = read_sheets(wb, wspec, ctx, problems, rebuilt=(SUMMARY,))
     if found is None:
         return result
     layouts, datas = found
@@ -199,8 +212,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         set_cell(wb[CLIENTS].cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
         rebuild_rows(wb, wspec.sheet(SUMMARY), layouts, [{"客服": n} for n in staff])
         write_total_row(wb[SUMMARY], layouts[SUMMARY], wspec.sheet(SUMMARY), len(staff), TOTALS)
-        write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
-        write_problem_sheet(wb, problems, before="说明")
+        finish_recalc(wb, wspec, ctx, problems)
     from ..rules.completion import percent
     result.summary_headers = ["客服", "新客户数", "已上线", "上线达标率", "平均上线天数", "逾期数"]
     result.summary_rows = [[n, str(s["新客户数"]), str(s["已上线"]), percent(s["上线达标率"]),

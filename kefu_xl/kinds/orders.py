@@ -12,11 +12,20 @@ from ..io.tables import open_workbook
 from ..io.values import is_blank
 from ..records import BookIssue, OrderBook, Problem, Severity
 from ..rules import ledger
-from ..sheets.build import build_workbook, register_styles, write_meta, write_rows
+from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, rebuild_rows,
-                   restore_formulas)
+from .base import (
+    RecalcContext,
+    RecalcResult,
+    cell_date,
+    cell_number,
+    cell_text,
+    finish_recalc,
+    rebuild_rows,
+    restore_formulas,
+    start_recalc,
+)
 
 KIND = "orders"
 FILE_NAME = "订单台账.xlsx"
@@ -209,10 +218,8 @@ def check(books: list[OrderBook], issues: list[BookIssue], figures, sizes: dict[
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config = ctx.config
     wspec = spec(config)
-    result = RecalcResult(KIND)
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(MERCHANTS,))
     problems = result.problems
-    register_styles(wb)
-    found = read_sheets(wb, wspec, ctx, problems, rebuilt=(MERCHANTS,))
     if found is None:
         return result
     layouts, datas = found
@@ -228,8 +235,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(MERCHANTS), layouts,
                      [{"活动场次": e, "商家": m} for (e, m) in totals])
-        write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
-        write_problem_sheet(wb, problems, before="说明")
+        finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["活动场次", "商家", "领用本数", "缺失", "罚款", "退押金"]
     result.summary_rows = [[e, m, str(t["领用本数"]), str(t["缺失"]), f"{t['罚款']:.2f}", f"{t['退押金']:.2f}"]
                            for (e, m), t in list(totals.items())[:30]]

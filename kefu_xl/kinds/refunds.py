@@ -13,11 +13,21 @@ from ..io.values import is_blank
 from ..month import Month
 from ..records import CashEntry, Problem, Refund, Severity
 from ..rules import refunds as rules
-from ..sheets.build import build_workbook, register_styles, write_meta
+from ..sheets.build import build_workbook
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, read_tracker,
-                   rebuild_rows, restore_formulas)
+from .base import (
+    RecalcContext,
+    RecalcResult,
+    cell_date,
+    cell_number,
+    cell_text,
+    finish_recalc,
+    read_tracker,
+    rebuild_rows,
+    restore_formulas,
+    start_recalc,
+)
 
 KIND = "refunds"
 TITLE = "退订台账"
@@ -315,10 +325,8 @@ def check(refunds: list[Refund], statuses, days, entries, balances, unmatched, r
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
-    result = RecalcResult(KIND)
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(RECON, DAILY, CALENDAR))
     problems = result.problems
-    register_styles(wb)
-    found = read_sheets(wb, wspec, ctx, problems, rebuilt=(RECON, DAILY, CALENDAR))
     if found is None:
         return result
     layouts, datas = found
@@ -342,8 +350,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         first, last = calendar_span(month, ctx.calendar, refunds)
         rebuild_rows(wb, wspec.sheet(CALENDAR), layouts,
                      [{"日期": d} for d in ctx.calendar.workdays_between(first, last)])
-        write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
-        write_problem_sheet(wb, problems, before="说明")
+        finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["预约", "已退款", "可退订", "不可退", "待确认", "退款金额", "备用金期末应有", "差额"]
     paid = sum((r.paid or Decimal(0) for r, s in zip(refunds, statuses) if s == rules.REFUNDED), Decimal(0))
     result.summary_rows = [[str(len(refunds)), *(str(statuses.count(s)) for s in

@@ -10,11 +10,21 @@ from ..month import Month
 from ..records import AccountStatus, Problem, RenewalRow, Severity, StaffMember
 from ..rules import renewal as rules
 from ..rules.completion import id_key
-from ..sheets.build import build_workbook, register_styles, write_meta, write_total_row
+from ..sheets.build import build_workbook, write_total_row
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from .base import (RecalcContext, RecalcResult, cell_date, cell_number, cell_text, read_sheets, read_tracker,
-                   rebuild_rows, restore_formulas)
+from .base import (
+    RecalcContext,
+    RecalcResult,
+    cell_date,
+    cell_number,
+    cell_text,
+    finish_recalc,
+    read_tracker,
+    rebuild_rows,
+    restore_formulas,
+    start_recalc,
+)
 from .base import staff_names as base_staff_names
 
 KIND = "renewal"
@@ -229,10 +239,8 @@ def known_accounts(ctx: RecalcContext) -> set[str] | None:
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
-    result = RecalcResult(KIND)
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(SUMMARY, DORMANT))
     problems = result.problems
-    register_styles(wb)
-    found = read_sheets(wb, wspec, ctx, problems, rebuilt=(SUMMARY, DORMANT))
     if found is None:
         return result
     layouts, datas = found
@@ -244,8 +252,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         restore_formulas(wb, wspec.sheet(RENEWALS), layouts, datas[RENEWALS], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(SUMMARY), layouts, [{"客服": n} for n in staff])
         write_total_row(wb[SUMMARY], layouts[SUMMARY], wspec.sheet(SUMMARY), len(staff), TOTALS)
-        write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
-        write_problem_sheet(wb, problems, before="说明")
+        finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["客服", "当月应续数", "当月已续数", "当月续费率", "遗留数", "丢失客户数", "续费到帐金额", "续费提成"]
     from ..rules.completion import percent
     result.summary_rows = [[n, str(s["当月应续数"]), str(s["当月已续数"]), percent(s["当月续费率"]), str(s["遗留数"]),

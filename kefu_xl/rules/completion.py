@@ -8,7 +8,14 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..records import Account, AccountCompletion, StaffSummary, Targets, WorkRecord, WorkVerdict
+from ..records import (
+    Account,
+    AccountCompletion,
+    StaffSummary,
+    Targets,
+    WorkRecord,
+    WorkVerdict,
+)
 
 DECISION_MAKER = "决策人"
 WORK_TYPES = ("电话拜访", "上门拜访", "报表发送", "帐户优化", "续费完成", "客户培训", "电话邀约", "其他")

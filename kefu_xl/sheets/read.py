@@ -7,7 +7,15 @@ from openpyxl.styles import Font, PatternFill
 
 from ..io.values import is_blank
 from ..records import Problem, Severity
-from .build import BORDER, DERIVED_HEADER_FILL, FONT, PROBLEM_SHEET, PROBLEM_STYLE, register_styles, set_cell
+from .build import (
+    BORDER,
+    DERIVED_HEADER_FILL,
+    FONT,
+    PROBLEM_SHEET,
+    PROBLEM_STYLE,
+    register_styles,
+    set_cell,
+)
 from .layout import Layout, find_layout
 from .spec import SheetSpec
 
