@@ -173,7 +173,7 @@ def month_open(month_: Month, folder: Path, as_of, refresh: bool):
         console.print(f"已更新 {path}（原文件备份在 .kefu-backup/）")
 
 
-def _print_outcome(outcome, verb: str) -> None:
+def _print_outcome(outcome) -> None:
     result = outcome.result
     for w in outcome.warnings:
         console.print(f"注意：{w}", style="yellow")
@@ -233,7 +233,7 @@ def recalc(file: Path, force: bool, as_of):
     """
     from .workbooks import recalc_file
     outcome = recalc_file(file, force=force, as_of=as_of.date() if as_of else None)
-    _print_outcome(outcome, "重算")
+    _print_outcome(outcome)
     if outcome.written:
         console.print(f"已保存 {file}" + (f"（原文件备份在 {outcome.backup}）" if outcome.backup else ""))
     else:
@@ -254,7 +254,7 @@ def check(file: Path, as_of):
     """
     from .workbooks import recalc_file
     outcome = recalc_file(file, write=False, as_of=as_of.date() if as_of else None)
-    _print_outcome(outcome, "检查")
+    _print_outcome(outcome)
     serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
     if serious:
         sys.exit(1)

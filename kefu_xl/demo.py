@@ -351,7 +351,7 @@ def run_demo(folder: Path, console) -> None:
     done = build_demo(folder)
     from .cli import _print_outcome
     for key in ("recalc", "renewal", "newclient", "orders", "refunds"):
-        _print_outcome(done[key], "重算")
+        _print_outcome(done[key])
     from .rich_tables import settlement_table
     settle = done["settle"]
     codes: dict[str, int] = {}

@@ -280,10 +280,9 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
 
 def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -> dict[str, tuple[str, str]]:
     """{order: (REFUNDED | REFUND_PENDING, where)} from every 退订台账 up to this month; 不可退 ignored."""
+    from .kinds.base import read_tracker
     out: dict[str, tuple[str, str]] = {}
-    spec = refunds.spec_for_reading()
-    from .io.tables import read_sheets_fast
-    from .sheets.read import read_sheet
+    config = load_config(workspace / "kefu-xl.toml")
     for path in sorted(workspace.glob("*/退订台账_*.xlsx")):
         try:
             other = Month.parse(path.stem.split("_")[-1])
@@ -291,10 +290,9 @@ def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -
             continue
         if other > month:
             continue
-        sheets = read_sheets_fast(path)
-        if refunds.REFUNDS not in sheets:
-            continue
-        data = read_sheet(sheets[refunds.REFUNDS], spec, path.name, problems)
+        _, datas = read_tracker(path, lambda m: refunds.spec(config, m), (refunds.REFUNDS,), month=other,
+                                problems=problems)
+        data = datas[refunds.REFUNDS]
         for refund in refunds.read_refunds(data, path.name, []) if data else []:
             status = refund_rules.status(refund)
             order = _clean_order(refund.order_no)

@@ -11,9 +11,9 @@ from .config import CONFIG_NAME, default_config_text, load_config
 from .errors import DataProblemsError, KefuError
 from .inputs import ACCOUNT_STATUS, read_account_status
 from .io.safe_write import atomic_write, check_not_open, save_workbook
-from .io.tables import find_input, open_workbook
+from .io.tables import find_input
 from .kinds import maintenance, newclient, orders, refunds, renewal, roster
-from .kinds.base import cell_text
+from .kinds.base import cell_text, read_tracker
 from .month import Month
 from .records import Problem, Severity, has_errors
 from .rules.completion import id_key
@@ -53,15 +53,12 @@ def _require_workspace(folder: Path) -> Path:
     return folder
 
 
-def read_previous_levels(path: Path) -> dict[str, str]:
+def read_previous_levels(path: Path, month: Month) -> dict[str, str]:
     """{帐户ID key: 级别} of last month's maintenance tracker."""
-    wb = open_workbook(path)
-    try:
-        problems: list[Problem] = []
-        data = read_sheet(wb[maintenance.ACCOUNTS], maintenance.spec(load_config(), Month(2000, 1))
-                          .sheet(maintenance.ACCOUNTS), path.name, problems)
-    finally:
-        wb.close()
+    problems: list[Problem] = []
+    _, datas = read_tracker(path, lambda m: maintenance.spec(load_config(), m), (maintenance.ACCOUNTS,),
+                            month=month, problems=problems)
+    data = datas[maintenance.ACCOUNTS]
     if data is None:
         raise DataProblemsError(f"上月跟踪表 {path.name} 的表头不完整，无法读取上月级别。", problems)
     return {id_key(cell_text(v["帐户ID"])): cell_text(v["级别"]) for _, v in data.rows}
@@ -172,7 +169,6 @@ def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome:
     from .io.safe_write import check_droppable
     from .io.tables import open_workbook as load
     from .sheets.build import write_rows
-    from .sheets.read import read_sheet
     from .workbooks import recalc_open_workbook
     by_id = {id_key(s.account_id): s for s in statuses}
     out = {}
@@ -235,7 +231,7 @@ def _open_maintenance(folder: Path, month: Month, config, calendar, statuses, st
     previous_path = folder / str(previous) / maintenance.file_name(previous)
     previous_levels: dict[str, str] = {}
     if previous_path.exists():
-        previous_levels = read_previous_levels(previous_path)
+        previous_levels = read_previous_levels(previous_path, previous)
         outcome.notes.append(f"上月级别取自 {previous_path.relative_to(folder)}（{len(previous_levels)} 个帐户）。")
     else:
         outcome.notes.append(f"没有上月维护跟踪表（{previous_path.relative_to(folder)}）：上月级别留空，级别按本月消耗确定。")

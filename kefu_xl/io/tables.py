@@ -102,10 +102,6 @@ def open_workbook(path: Path, *, data_only: bool = True, read_only: bool = False
                              f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None
 
 
-def _merged_header_cells(ws, header_row: int) -> list[str]:
-    return [str(r) for r in ws.merged_cells.ranges if r.min_row <= header_row <= r.max_row]
-
-
 def locate_header(grid: list[list[object]], wanted: list[str]) -> tuple[int, dict[str, int]]:
     """(0-based row index, {header: 1-based column}) of the row matching most of `wanted`."""
     wanted_keys = {header_key(w): w for w in wanted}

@@ -72,11 +72,6 @@ def cell_number(value) -> Decimal | None:
     return value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-def workspace_of(path: Path) -> Path | None:
-    from ..config import find_workspace
-    return find_workspace(path.parent)
-
-
 def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt: tuple[str, ...] = ()):
     """Layouts of every declared sheet and the data rows of those not rebuilt by recalc.
 
@@ -142,18 +137,21 @@ def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:
     return last
 
 
-def read_tracker(path: Path, spec_of, sheets: tuple[str, ...]):
+def read_tracker(path: Path, spec_of, sheets: tuple[str, ...], *, month=None,
+                 problems: list[Problem] | None = None):
     """(month, {sheet: SheetData or None}) of a monthly workbook, read fast (values only).
-    `spec_of(month)` gives its declaration."""
+    `spec_of(month)` gives its declaration; the month comes from _meta unless given; header
+    problems go to `problems` when the caller wants them."""
     from ..io.tables import read_sheets_fast
     from ..month import Month
     from ..sheets.read import read_sheet
     grid = read_sheets_fast(path)
-    meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
-    month = Month.parse(str(meta.get("month")))
+    if month is None:
+        meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
+        month = Month.parse(str(meta.get("month")))
     wspec = spec_of(month)
-    problems: list[Problem] = []
-    return month, {name: read_sheet(grid[name], wspec.sheet(name), path.name, problems) if name in grid else None
+    found = [] if problems is None else problems
+    return month, {name: read_sheet(grid[name], wspec.sheet(name), path.name, found) if name in grid else None
                    for name in sheets}
 
 

@@ -232,11 +232,6 @@ def refunded_orders_before(folder: Path, month: Month) -> dict[str, str]:
     return out
 
 
-def spec_for_reading() -> SheetSpec:
-    from ..config import load_config
-    return spec(load_config(), Month(2000, 1)).sheet(REFUNDS)
-
-
 # --------------------------------------------------------------------------- recalc
 
 def issued_numbers(workspace: Path | None):
