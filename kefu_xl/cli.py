@@ -298,7 +298,7 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
             console.print(f"将写入 {outcome.output}；订单台账「已结算」新增 {outcome.register_added} 行"
                           f"（替换本月原有的 {outcome.register_replaced} 行）。")
 
-    outcome = settle_month(folder, month_, dry_run=dry_run or bool(order), announce=announce)
+    outcome = settle_month(folder, month_, dry_run=dry_run or bool(order), announce=announce, explain_order=order)
     if order:
         return
     from .rich_tables import settlement_table

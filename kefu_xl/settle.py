@@ -16,7 +16,8 @@ import pandas as pd
 
 from .config import load_config
 from .errors import DataProblemsError, InputFileError, KefuError
-from .io.safe_write import atomic_write, check_not_open
+from .io.parallel import beside
+from .io.safe_write import check_not_open, staged_write
 from .io.tables import Table, find_input, read_table
 from .io.values import parse_decimal, parse_id, parse_text, parse_yes_no
 from .kinds import orders, refunds
@@ -60,12 +61,13 @@ def _clean_order(value) -> str:
 
 
 def clean_orders(column: pd.Series) -> pd.Series:
-    """Order numbers as text without spaces; only unusual values (full-width digits, floats
-    from a spreadsheet) go through the slower per-value normaliser."""
-    text = column.astype(str).str.replace(r"\s+", "", regex=True)
-    odd = ~text.str.fullmatch(r"\d*")
-    if odd.any():
-        text = text.where(~odd, column[odd].map(_clean_order))
+    """Order numbers as text without spaces. Plain ASCII digits (nearly all of a million-row
+    export) are kept as they are; only the rest (spaces, full-width digits, floats from a
+    spreadsheet) goes through the careful per-value normaliser."""
+    text = column.astype(str)
+    plain = text.str.isascii() & text.str.isdigit()
+    if not plain.all():
+        text = text.where(plain, column[~plain].map(_clean_order))
     return text
 
 
@@ -94,8 +96,8 @@ def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str,
     out: dict[str, CrmOrder] = {}
     rows_of: dict[str, int] = {}
     for row, order_no, raw, amount, merchant, event, customer, status, phone in zip(
-            keep.index, keep["订单号"], keep["成交金额"], amounts, text["商家"], text["活动场次"], text["网友姓名"],
-            text["订单状态"], phones):
+            keep.index.tolist(), keep["订单号"].tolist(), keep["成交金额"].tolist(), amounts, text["商家"].tolist(),
+            text["活动场次"].tolist(), text["网友姓名"].tolist(), text["订单状态"].tolist(), phones.tolist()):
         if amount is None:                      # unusual spelling: the careful parser decides
             try:
                 amount = parse_decimal(raw)
@@ -121,26 +123,27 @@ def _fast_amounts(column: pd.Series) -> list:
     value needs the careful parser (full-width digits, blanks, words)."""
     cleaned = column.astype(str).str.replace(r"[\s,¥￥]|元$|人民币", "", regex=True)
     plain = cleaned.str.fullmatch(r"-?\d+(\.\d+)?")
-    return [Decimal(v) if ok else None for v, ok in zip(cleaned, plain)]
+    return [Decimal(v) if ok else None for v, ok in zip(cleaned.tolist(), plain.tolist())]
 
 
 def _crm_frame_from_csv(path: Path, problems: list[Problem]):
-    from .io.tables import decode_csv
-    text = decode_csv(path)
-    lines = text.splitlines()
-    header_index = next((i for i, line in enumerate(lines[:10]) if "订单号" in line and "成交金额" in line), None)
+    """The CRM export as text columns. pandas reads the file itself in the detected encoding
+    (handing it decoded text instead is six times slower at a million rows)."""
+    from .io.tables import csv_encoding
+    data = path.read_bytes()
+    encoding = csv_encoding(data, path.name)
+    head = data[:65536].decode(encoding, errors="ignore").splitlines()[:10]
+    header_index = next((i for i, line in enumerate(head) if "订单号" in line and "成交金额" in line), None)
     if header_index is None:
         import csv
-        import io
 
         from .io.tables import table_from_grid
-        grid = [r for r in csv.reader(io.StringIO("\n".join(lines[:10])))]
-        problems.extend(table_from_grid(grid, path.name, "", CRM_HEADERS).problems)
+        problems.extend(table_from_grid(list(csv.reader(head)), path.name, "", CRM_HEADERS).problems)
         return None, 0
-    import io
+    header = head[header_index]
     try:
-        frame = pd.read_csv(io.StringIO(text), skiprows=header_index, dtype=str, keep_default_na=False,
-                            skipinitialspace=True, engine="c")
+        frame = pd.read_csv(path, encoding=encoding, skiprows=header_index, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, engine="c", sep="\t" if header.count("\t") > header.count(",") else ",")
     except pd.errors.ParserError as e:
         raise InputFileError(f"{path.name} 无法读取（{str(e)[:160]}）：文件可能被截断或引号不配对，请重新导出。") from None
     frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
@@ -152,13 +155,39 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
     return frame[CRM_HEADERS], header_index + 1
 
 
-_YES = {"有": True, "是": True, "✓": True, "√": True, "无": False, "否": False, "": False, "None": False, "nan": False}
+_YES = {"有": True, "是": True, "✓": True, "√": True, "无": False, "否": False, "": False}
+
+
+def _order_no(value) -> str:
+    """Fast path for the usual case (plain ASCII digits); the careful normaliser otherwise."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return value
+    return _clean_order(value)
+
+
+def _declared(value) -> Decimal:
+    """申报金额; blank counts as 0. Raises ValueError for text that is not a number."""
+    if type(value) is int or (type(value) is float and value.is_integer()):
+        return Decimal(int(value))
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return Decimal(value)
+    return parse_decimal(value) or Decimal(0)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLine]:
-    """Every line of every 结算流转单 (file-name order, then row order), checked column-wise
-    with pandas; unusual values go through the careful per-value parsers."""
-    from .io.tables import locate_header, read_sheets_fast, table_from_grid
+    """Every line of every 结算流转单 (file-name order, then row order). The usual spellings
+    take a fast path; anything else goes through the careful per-value parsers."""
+    from .io.tables import (
+        _range_name,
+        _spans_row,
+        locate_header,
+        read_sheets_fast,
+        table_from_grid,
+    )
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
     if not folder.is_dir() or not files:
         raise InputFileError(f"没有找到结算流转单：请把各类目经理的结算流转单（.xlsx）放进 {folder}")
@@ -170,50 +199,46 @@ def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLin
             problems.extend(table_from_grid(sheet.grid, path.name, sheet.title, SUBMISSION_HEADERS).problems)
             continue
         table = Table(path.name, sheet.title, headers, index + 1)
-        from .io.tables import _range_name, _spans_row
         merged = [_range_name(m) for m in sheet.merged if _spans_row(m, index + 1)]
         if merged:
             table_problem(problems, table, index + 1, "", "MERGED_HEADER",
                           f"表头行有合并单元格（{'、'.join(merged)}）：请取消合并，让每列只有一个表头。")
             continue
-        body = sheet.grid[index + 1:]
-        frame = pd.DataFrame({h: [r[c - 1] if c - 1 < len(r) else None for r in body] for h, c in headers.items()},
-                             dtype=object)
-        frame.index = range(index + 2, index + 2 + len(frame))
-        blank = frame.isna().all(axis=1) | frame.astype(str).apply(lambda col: col.str.strip()).eq("").all(axis=1)
-        frame = frame[~blank]
-        orders_col = clean_orders(frame["订单号"].where(frame["订单号"].notna(), ""))
-        amounts = _fast_amounts(frame["申报金额"].where(frame["申报金额"].notna(), "0"))
-        copies = {h: frame[h].astype(str).str.strip().map(_YES) for h in ("商家联", "网友联")}
-        merchants = frame["商家"].where(frame["商家"].notna(), "").astype(str).str.strip()
-        for row, order, raw_order, amount, raw_amount, m_copy, c_copy, merchant, raw in zip(
-                frame.index, orders_col, frame["订单号"], amounts, frame["申报金额"], copies["商家联"], copies["网友联"],
-                merchants, frame.itertuples(index=False)):
+        cols = [headers[h] - 1 for h in SUBMISSION_HEADERS]
+        width = max(cols) + 1
+        name = path.name
+        for row, values in enumerate(sheet.grid[index + 1:], index + 2):
+            if len(values) < width:
+                values = [*values, *[None] * (width - len(values))]
+            merchant, raw_order, m_raw, c_raw, raw_amount = (values[c] for c in cols)
+            if _blank(raw_order) and all(_blank(v) for v in (merchant, m_raw, c_raw, raw_amount)):
+                continue
+            order = _order_no(raw_order)
             if not order or not order.isdigit():
                 table_problem(problems, table, row, "订单号", "BAD_ORDER_NO",
                               f"订单号「{raw_order if raw_order is not None else ''}」为空或不是数字，请改正。")
                 continue
-            if amount is None:
-                try:
-                    amount = parse_decimal(raw_amount) or Decimal(0)
-                except ValueError:
-                    table_problem(problems, table, row, "申报金额", "BAD_VALUE", f"申报金额「{raw_amount}」不是数字。")
-                    continue
+            try:
+                amount = _declared(raw_amount)
+            except ValueError:
+                table_problem(problems, table, row, "申报金额", "BAD_VALUE", f"申报金额「{raw_amount}」不是数字。")
+                continue
             flags = []
-            for h, flag in (("商家联", m_copy), ("网友联", c_copy)):
-                if flag != flag or flag is None:          # NaN: not one of the usual spellings
-                    value = getattr(raw, h)
+            for h, value in (("商家联", m_raw), ("网友联", c_raw)):
+                flag = False if value is None else _YES.get(value.strip()) if isinstance(value, str) else None
+                if flag is None:
                     try:
                         flag = bool(parse_yes_no(value))
                     except ValueError:
                         table_problem(problems, table, row, h, "BAD_VALUE",
                                       f"{h}「{value}」应为 有/无（是/否、✓/空也可以）。")
                         flag = False
-                flags.append(bool(flag))
+                flags.append(flag)
+            merchant = merchant.strip() if isinstance(merchant, str) else parse_text(merchant)
             if not merchant:
                 table_problem(problems, table, row, "商家", "NO_MERCHANT", "商家为空。")
                 continue
-            lines.append(SubmittedLine(path.name, row, merchant, order, flags[0], flags[1], amount))
+            lines.append(SubmittedLine(name, row, merchant, order, flags[0], flags[1], amount))
     return lines
 
 
@@ -370,7 +395,10 @@ class SettleOutcome:
     register_replaced: int = 0
 
 
-def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announce=None) -> SettleOutcome:
+def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announce=None,
+                 explain_order: str | None = None) -> SettleOutcome:
+    """Read, check, judge and (unless dry_run) write. `explain_order`: keep that order's rule
+    path for explain()."""
     from .settle_output import write_settlement
     ledger_path = workspace / orders.FILE_NAME
     output = workspace / str(month) / file_name(month)
@@ -381,7 +409,8 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announ
         inputs = read_inputs(workspace, month)
         if has_errors(inputs.problems):
             raise DataProblemsError("输入数据有错误，没有结算，也没有修改任何文件。", inputs.problems)
-        results = rules.settle_lines(inputs.lines, inputs.context)
+        trace = {_clean_order(explain_order)} if explain_order else ()
+        results = rules.settle_lines(inputs.lines, inputs.context, trace)
         summary = rules.merchant_summary(results, inputs.fines)
         mismatches = rules.amount_mismatches(results, inputs.context.crm)
         callbacks = [r for r in results if r.code == "NEEDS_CALLBACK"]
@@ -393,16 +422,22 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announ
             announce(outcome)
         if dry_run:
             return outcome
-        write_settlement(outcome, lambda wb_writer: atomic_write(output, wb_writer))
-        update_ledger(ledger_path, month, settled, inputs.fine_rows)
+        # The two files are written side by side (the settlement in a second process where the
+        # system allows) and replace the old ones only when both are complete: the settlement
+        # first, then the register.
+        with staged_write(ledger_path) as ledger_new, staged_write(output) as output_new:
+            with beside(write_settlement, outcome, output_new.tmp):
+                update_ledger(ledger_path, month, settled, inputs.fine_rows, ledger_new.tmp)
+            check_not_open(ledger_path)
+            check_not_open(output)
         outcome.written = True
         return outcome
 
 
-def update_ledger(path: Path, month: Month, settled, fine_rows: list[int]) -> None:
-    """Replace this month's rows of 已结算 and this month's fine marks in 领用. Only those two
-    sheets' XML parts change (io/xlsx_patch); everything else in the ledger is copied as is."""
-    from .io.safe_write import check_not_open
+def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], target: Path) -> None:
+    """Write to `target` the ledger `path` with this month's rows of 已结算 and this month's fine
+    marks in 领用 replaced. Only those two sheets' XML parts change (io/xlsx_patch); everything
+    else in the ledger is copied as is."""
     from .io.tables import read_sheets_fast
     from .io.xlsx_patch import replace_month_rows, rewrite_parts, set_cells, sheet_parts
     from .sheets.layout import find_layout
@@ -429,8 +464,7 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int]) -> No
         changes = {parts[orders.SETTLED]: replace_month_rows(z.read(parts[orders.SETTLED]), register.first_data_row,
                                                              drop, new),
                    parts[orders.ISSUES]: set_cells(z.read(parts[orders.ISSUES]), marks)}
-    check_not_open(path)
-    atomic_write(path, lambda tmp: rewrite_parts(path, tmp, changes))
+    rewrite_parts(path, target, changes)
 
 
 def explain(outcome: SettleOutcome, order: str) -> list[str]:

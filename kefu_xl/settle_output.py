@@ -23,14 +23,12 @@ def _col(columns: list[str], header: str) -> str:
     return xl_col_to_name(columns.index(header))
 
 
-def write_settlement(outcome, save) -> None:
-    """Build the workbook into the temp path that `save` (atomic_write) hands over."""
-    def writer(tmp_path):
-        wb = xlsxwriter.Workbook(str(tmp_path), {"constant_memory": True, "strings_to_formulas": False,
-                                                 "strings_to_numbers": False})
-        _write(wb, outcome)
-        wb.close()
-    save(writer)
+def write_settlement(outcome, path) -> None:
+    """Write the workbook to `path` (the temp file that safe writing then moves into place)."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False})
+    _write(wb, outcome)
+    wb.close()
 
 
 def _write(wb, outcome) -> None:

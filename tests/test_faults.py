@@ -17,6 +17,7 @@ from kefu_xl.io.libreoffice import convert
 from kefu_xl.kinds import maintenance, orders
 from kefu_xl.workbooks import recalc_file
 
+from conftest import snapshot
 from helpers import WORK, open_november
 
 
@@ -112,3 +113,51 @@ def test_a_libreoffice_file_with_a_chart_is_refused_before_writing(workspace, tm
     with pytest.raises(UnsafeToWriteError, match="图表"):
         recalc_file(target)
     assert target.read_bytes() == before
+
+
+def _fail_with_disk_full(*_):
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_beside_reports_the_jobs_failure_and_waits_for_it(tmp_path, fork):
+    from kefu_xl.io.parallel import beside
+    done = tmp_path / "done"
+    with beside(lambda p: p.write_text("ok"), done, fork=fork):
+        pass
+    assert done.read_text() == "ok"                      # the job finished before the block was left
+    with pytest.raises(OSError, match="No space left"), beside(_fail_with_disk_full, fork=fork):
+        pass
+
+
+def test_a_settlement_whose_writer_fails_changes_no_file(workspace, monkeypatch):
+    """The settlement workbook is written in a second process; when that fails (disk full),
+    neither it nor the register is replaced and no temp file is left behind."""
+    from test_settle import make_office
+
+    import kefu_xl.settle_output
+    from kefu_xl.month import Month
+    from kefu_xl.settle import settle_month
+    folder = make_office(workspace)
+    before = snapshot(folder)
+    monkeypatch.setattr(kefu_xl.settle_output, "write_settlement", _fail_with_disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        settle_month(folder, Month(2026, 11))
+    assert snapshot(folder) == before
+    assert not list(folder.rglob(".~kefu-*"))
+
+
+def test_a_settlement_whose_register_update_fails_writes_no_settlement(workspace, monkeypatch):
+    """The other way round: the settlement file is complete but the register cannot be
+    written, so the settlement is not put in place either (finance pays from it)."""
+    from test_settle import make_office
+
+    import kefu_xl.settle
+    from kefu_xl.month import Month
+    folder = make_office(workspace)
+    before = snapshot(folder)
+    monkeypatch.setattr(kefu_xl.settle, "update_ledger", _fail_with_disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        kefu_xl.settle.settle_month(folder, Month(2026, 11))
+    assert snapshot(folder) == before
+    assert not (folder / "2026-11" / "结算_2026-11.xlsx").exists()

@@ -208,6 +208,13 @@ def test_dry_run_and_explain_write_nothing(office):
     assert snapshot(office) == before
 
 
+def test_the_rule_path_is_kept_for_the_explained_order_only(office):
+    outcome = settle_month(office, NOV, dry_run=True, explain_order=" 100008 ")
+    paths = {r.line.order_no: [step for step, _ in r.path] for r in outcome.results}
+    assert paths.pop("100008") == ["1 CRM", "2 订单本", "3 已结算登记", "4 重复", "5 退订", "6 投诉", "7 联单", "8 回访核实"]
+    assert not any(paths.values())
+
+
 def test_cli_prints_the_summary_and_what_changes(office):
     result = run("settle", "2026-11", "--dir", office)
     assert result.exit_code == 0, result.output

@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -90,22 +91,39 @@ def backup(path: Path, now: datetime | None = None) -> Path | None:
     return target
 
 
-def atomic_write(path: Path, write) -> Path | None:
-    """Call write(tmp_path), then back up the old file and atomically move tmp into place."""
+class Staged:
+    """A temp file beside `target`, moved into place by staged_write; `backup` is set then."""
+    def __init__(self, target: Path, tmp: Path):
+        self.target, self.tmp, self.backup = target, tmp, None
+
+
+@contextmanager
+def staged_write(path: Path):
+    """Yield a Staged whose .tmp is a temp file beside `path`. When the block ends normally the
+    temp file is flushed to disk, the old file is backed up and the temp file atomically
+    replaces it; when the block raises, the temp file is removed and `path` is untouched.
+    Nesting two of them commits the inner one first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".~kefu-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
-    tmp = Path(tmp_name)
+    staged = Staged(path, Path(tmp_name))
     try:
-        write(tmp)
-        with open(tmp, "rb") as fh:
+        yield staged
+        with open(staged.tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        saved = backup(path)
-        os.replace(tmp, path)
-        return saved
+        staged.backup = backup(path)
+        os.replace(staged.tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if staged.tmp.exists():
+            staged.tmp.unlink()
+
+
+def atomic_write(path: Path, write) -> Path | None:
+    """Call write(tmp_path), then back up the old file and atomically move tmp into place;
+    returns the backup (None for a new file)."""
+    with staged_write(path) as staged:
+        write(staged.tmp)
+    return staged.backup
 
 
 def save_workbook(wb, path: Path, *, force: bool = False) -> Path | None:

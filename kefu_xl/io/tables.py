@@ -56,18 +56,25 @@ def header_key(value) -> str:
     return normalize(str(value)).replace(" ", "") if not is_blank(value) else ""
 
 
-def decode_csv(path: Path) -> str:
-    """The text of a CSV export: UTF-16 (by its BOM), UTF-8 with or without BOM, or GBK."""
-    data = path.read_bytes()
+def csv_encoding(data: bytes, name: str) -> str:
+    """The encoding of a CSV export: UTF-16 (by its BOM), UTF-8 with or without BOM, or GBK
+    (gb18030, its superset). The whole file is decoded once to be sure."""
     if not data.strip():
-        raise InputFileError(f"{path.name} 是空文件，请重新导出。")
+        raise InputFileError(f"{name} 是空文件，请重新导出。")
     encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
     for encoding in encodings:
         try:
-            return data.decode(encoding)
+            data.decode(encoding)
+            return encoding
         except UnicodeDecodeError:
             continue
-    raise InputFileError(f"{path.name} 的编码无法识别（支持 UTF-8、GBK、UTF-16），请用「CSV UTF-8」重新导出。")
+    raise InputFileError(f"{name} 的编码无法识别（支持 UTF-8、GBK、UTF-16），请用「CSV UTF-8」重新导出。")
+
+
+def decode_csv(path: Path) -> str:
+    """The text of a CSV export (encoding as in csv_encoding)."""
+    data = path.read_bytes()
+    return data.decode(csv_encoding(data, path.name))
 
 
 def _grid_from_csv(path: Path) -> list[list[object]]:

@@ -3,6 +3,7 @@ first rule that applies, in file-name then row order. Pure: no file I/O."""
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -61,66 +62,66 @@ class SettleContext:
 def _result(line: SubmittedLine, code: str, path: list, amount: Decimal = Decimal(0), detail: str = "") -> SettlementLine:
     result, reason = REASONS[code]
     return SettlementLine(line, result, code, reason + (f"（{detail}）" if detail else ""),
-                          amount if result == SETTLE else Decimal(0), tuple(path))
+                          amount if result == SETTLE else Decimal(0), tuple(path or ()))
 
 
-def settle_lines(lines: list[SubmittedLine], ctx: SettleContext) -> list[SettlementLine]:
-    """Rules 1–8 of DOMAIN §11, in order; the earlier of two lines for one order wins."""
-    out: list[SettlementLine] = []
+def _note(path: list | None, step: str, finding) -> None:
+    """One step of an order's rule path; `finding` is only worked out when the path is kept."""
+    if path is not None:
+        path.append((step, finding()))
+
+
+def settle_lines(lines: list[SubmittedLine], ctx: SettleContext, trace: Collection[str] = ()) -> list[SettlementLine]:
+    """Rules 1–8 of DOMAIN §11, in order; the earlier of two lines for one order wins. The rule
+    path (for --explain) is kept for the orders in `trace` only: spelling it out for all of a
+    month's 200,000 lines took 40% of the rules' time."""
     claimed: dict[str, SubmittedLine] = {}
-    for line in lines:
-        o = line.order_no
-        path = []
-        crm = ctx.crm.get(o)
-        path.append(("1 CRM", f"成交金额 {crm.amount}，状态 {crm.status}" if crm else "CRM 中没有"))
-        if crm is None:
-            out.append(_result(line, "NOT_IN_CRM", path))
-            continue
-        book = ctx.book_of(o)
-        issued = ctx.issued_to(o, line.merchant)
-        path.append(("2 订单本", f"属于 {book.book_id}，{'已' if issued else '未'}领用给 {line.merchant}" if book
-                     else "不在任何登记的订单本中"))
-        if not issued:
-            out.append(_result(line, "NOT_ISSUED_TO_MERCHANT", path))
-            continue
-        settled = ctx.settled.get(o)
-        path.append(("3 已结算登记", f"{settled} 已结算" if settled else "没有结算过"))
-        if settled and settled != ctx.month:
-            out.append(_result(line, "ALREADY_SETTLED", path, detail=f"{settled} 已结算"))
-            continue
-        first = claimed.get(o)
-        path.append(("4 重复", f"与 {first.file} 第 {first.row} 行重复" if first else "本月第一次申报"))
-        if first:
-            out.append(_result(line, "DUPLICATE", path, detail=f"已由 {first.file} 第 {first.row} 行申报"))
-            continue
-        claimed[o] = line
-        refund = ctx.refund_status.get(o)
-        path.append(("5 退订", f"CRM {crm.status}" + (f"；退订台账 {refund[1]}" if refund else "")))
-        if crm.status in CRM_REFUNDED or (refund and refund[0] == "REFUNDED"):
-            out.append(_result(line, "REFUNDED", path, detail=crm.status if crm.status in CRM_REFUNDED else refund[1]))
-            continue
-        if crm.status in CRM_PENDING or (refund and refund[0] == "REFUND_PENDING"):
-            out.append(_result(line, "REFUND_PENDING", path))
-            continue
-        complaint = ctx.complaints.get(o)
-        path.append(("6 投诉", f"投诉 {complaint} 处理中" if complaint else "没有处理中的投诉"))
-        if complaint:
-            out.append(_result(line, "COMPLAINT_OPEN", path, detail=f"投诉编号 {complaint}"))
-            continue
-        path.append(("7 联单", f"商家联{'有' if line.merchant_copy else '无'}，网友联{'有' if line.customer_copy else '无'}"))
-        if line.merchant_copy and line.customer_copy:
-            out.append(_result(line, "OK", path, crm.amount))
-            continue
-        callback = ctx.callbacks.get(o)
-        path.append(("8 回访核实", "没有核实结果" if callback is None else
-                     f"{'成交' if callback[0] else '未成交'}，核实金额 {callback[1]}"))
-        if callback is None:
-            out.append(_result(line, "NEEDS_CALLBACK", path))
-        elif callback[0]:
-            out.append(_result(line, "OK_CALLBACK", path, callback[1] or Decimal(0)))
-        else:
-            out.append(_result(line, "CALLBACK_NO_DEAL", path))
-    return out
+    return [_judge(line, ctx, claimed, [] if line.order_no in trace else None) for line in lines]
+
+
+def _judge(line: SubmittedLine, ctx: SettleContext, claimed: dict[str, SubmittedLine], path: list | None) -> SettlementLine:
+    """The first rule that applies decides; `claimed` remembers the orders judged before."""
+    o = line.order_no
+    crm = ctx.crm.get(o)
+    _note(path, "1 CRM", lambda: f"成交金额 {crm.amount}，状态 {crm.status}" if crm else "CRM 中没有")
+    if crm is None:
+        return _result(line, "NOT_IN_CRM", path)
+    book = ctx.book_of(o)
+    issued = ctx.issued_to(o, line.merchant)
+    _note(path, "2 订单本", lambda: f"属于 {book.book_id}，{'已' if issued else '未'}领用给 {line.merchant}" if book
+          else "不在任何登记的订单本中")
+    if not issued:
+        return _result(line, "NOT_ISSUED_TO_MERCHANT", path)
+    settled = ctx.settled.get(o)
+    _note(path, "3 已结算登记", lambda: f"{settled} 已结算" if settled else "没有结算过")
+    if settled and settled != ctx.month:
+        return _result(line, "ALREADY_SETTLED", path, detail=f"{settled} 已结算")
+    first = claimed.get(o)
+    _note(path, "4 重复", lambda: f"与 {first.file} 第 {first.row} 行重复" if first else "本月第一次申报")
+    if first:
+        return _result(line, "DUPLICATE", path, detail=f"已由 {first.file} 第 {first.row} 行申报")
+    claimed[o] = line
+    refund = ctx.refund_status.get(o)
+    _note(path, "5 退订", lambda: f"CRM {crm.status}" + (f"；退订台账 {refund[1]}" if refund else ""))
+    if crm.status in CRM_REFUNDED or (refund and refund[0] == "REFUNDED"):
+        return _result(line, "REFUNDED", path, detail=crm.status if crm.status in CRM_REFUNDED else refund[1])
+    if crm.status in CRM_PENDING or (refund and refund[0] == "REFUND_PENDING"):
+        return _result(line, "REFUND_PENDING", path)
+    complaint = ctx.complaints.get(o)
+    _note(path, "6 投诉", lambda: f"投诉 {complaint} 处理中" if complaint else "没有处理中的投诉")
+    if complaint:
+        return _result(line, "COMPLAINT_OPEN", path, detail=f"投诉编号 {complaint}")
+    _note(path, "7 联单", lambda: f"商家联{'有' if line.merchant_copy else '无'}，网友联{'有' if line.customer_copy else '无'}")
+    if line.merchant_copy and line.customer_copy:
+        return _result(line, "OK", path, crm.amount)
+    callback = ctx.callbacks.get(o)
+    _note(path, "8 回访核实", lambda: "没有核实结果" if callback is None else
+          f"{'成交' if callback[0] else '未成交'}，核实金额 {callback[1]}")
+    if callback is None:
+        return _result(line, "NEEDS_CALLBACK", path)
+    if callback[0]:
+        return _result(line, "OK_CALLBACK", path, callback[1] or Decimal(0))
+    return _result(line, "CALLBACK_NO_DEAL", path)
 
 
 def amount_mismatches(results: list[SettlementLine], crm: dict[str, CrmOrder]) -> list[SettlementLine]:
