@@ -73,22 +73,31 @@ def clean_orders(column: pd.Series) -> pd.Series:
 
 def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str, CrmOrder]:
     """The CRM export (csv in UTF-8/GBK, or xlsx), kept only for the orders submitted."""
+    return crm_orders(read_crm_export(path, problems), path, wanted, problems)
+
+
+def read_crm_export(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+    """Every row of the CRM export as text, indexed by its row in the file, order numbers
+    cleaned; None when its headers are wrong (the problems say why)."""
     if path.suffix.lower() == ".csv":
         frame, header_row = _crm_frame_from_csv(path, problems)
         if frame is None:
-            return {}
-        first_row = header_row + 1
+            return None
+        frame.index = range(header_row + 1, header_row + 1 + len(frame))
     else:
         table = read_table(path, CRM_HEADERS)
         problems.extend(table.problems)
         if table.problems:
-            return {}
+            return None
         frame = pd.DataFrame([v for _, v in table.rows], columns=CRM_HEADERS, dtype=object)
         frame.index = [r for r, _ in table.rows]
-        first_row = None
-    frame = frame.assign(订单号=clean_orders(frame["订单号"]))
-    if first_row is not None:
-        frame.index = range(first_row, first_row + len(frame))
+    return frame.assign(订单号=clean_orders(frame["订单号"]))
+
+
+def crm_orders(frame: pd.DataFrame | None, path: Path, wanted: set[str], problems: list[Problem]) -> dict[str, CrmOrder]:
+    """The export's orders that were submitted, with their amounts checked."""
+    if frame is None:
+        return {}
     keep = frame[frame["订单号"].isin(wanted)]
     amounts = _fast_amounts(keep["成交金额"])
     text = {h: keep[h].astype(str).str.strip() for h in ("商家", "活动场次", "网友姓名", "订单状态")}
@@ -178,6 +187,13 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def submission_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+    if not folder.is_dir() or not files:
+        raise InputFileError(f"没有找到结算流转单：请把各类目经理的结算流转单（.xlsx）放进 {folder}")
+    return files
+
+
 def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLine]:
     """Every line of every 结算流转单 (file-name order, then row order). The usual spellings
     take a fast path; anything else goes through the careful per-value parsers."""
@@ -188,9 +204,7 @@ def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLin
         read_sheets_fast,
         table_from_grid,
     )
-    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
-    if not folder.is_dir() or not files:
-        raise InputFileError(f"没有找到结算流转单：请把各类目经理的结算流转单（.xlsx）放进 {folder}")
+    files = submission_files(folder)
     lines = []
     for path in files:
         sheet = next(iter(read_sheets_fast(path).values()))
@@ -246,11 +260,16 @@ def table_problem(problems: list[Problem], table: Table, row, column, code, mess
     problems.append(Problem(table.file, table.sheet, row, column, code, message))
 
 
-def read_optional(folder: Path, stem: str, headers: list[str], problems: list[Problem], notes: list[str]) -> Table | None:
+def optional_input(folder: Path, stem: str, notes: list[str]) -> Path | None:
     try:
-        path = find_input(folder, stem)
+        return find_input(folder, stem)
     except InputFileError:
         notes.append(f"没有 {stem}.xlsx：视为本月没有{'投诉' if stem == COMPLAINTS else '回访核实结果'}。")
+        return None
+
+
+def read_optional(path: Path | None, headers: list[str], problems: list[Problem]) -> Table | None:
+    if path is None:
         return None
     table = read_table(path, headers)
     problems.extend(table.problems)
@@ -258,19 +277,55 @@ def read_optional(folder: Path, stem: str, headers: list[str], problems: list[Pr
 
 
 def read_inputs(workspace: Path, month: Month) -> SettleInputs:
-    """Read and check every input before anything is computed; all problems together."""
+    """Read and check every input before anything is computed; all problems together.
+    The workbooks are parsed ahead in a background thread while the CRM export and the
+    submissions are checked here (calamine parses without holding the GIL)."""
+    from .io.tables import prefetch_sheets
     inputs = workspace / str(month) / "inputs"
     problems: list[Problem] = []
     notes: list[str] = []
-    lines = read_submissions(inputs / SUBMISSIONS, problems)
-    crm = read_crm(find_input(inputs, CRM), {line.order_no for line in lines}, problems)
+    files = submission_files(inputs / SUBMISSIONS)
+    crm_path = find_input(inputs, CRM)
+    ledger_path = workspace / orders.FILE_NAME
+    if not ledger_path.exists():
+        raise InputFileError(f"没有找到 {ledger_path}：结算需要订单台账（订单本登记与领用）。")
+    optional = {stem: optional_input(inputs, stem, notes) for stem in (COMPLAINTS, CALLBACKS)}
+    ahead = [crm_path, *files, ledger_path, *refund_ledgers(workspace, month), *optional.values()]
+    with prefetch_sheets(p for p in ahead if p is not None and p.suffix.lower() == ".xlsx"):
+        return _read_inputs(workspace, month, problems, notes, crm_path, optional, ledger_path)
+
+
+def _read_inputs(workspace, month, problems, notes, crm_path, optional, ledger_path) -> SettleInputs:
+    # in the order the background thread parses the workbooks
+    export = read_crm_export(crm_path, problems)
+    lines = read_submissions(workspace / str(month) / "inputs" / SUBMISSIONS, problems)
+    crm = crm_orders(export, crm_path, {line.order_no for line in lines}, problems)
+    del export
+    books, issues, settled, ledger_problems = orders.load(ledger_path)
+    problems.extend(p for p in ledger_problems if p.severity is Severity.ERROR and p.code != "NEGATIVE")
+    config = load_config(workspace / "kefu-xl.toml")
+    fines, fine_rows = fines_to_deduct(ledger_path, books, issues, month, config)
+    refund_status = read_refund_status(workspace, month, problems)
+    complaints = read_complaints(optional[COMPLAINTS], problems)
+    callbacks = read_callbacks(optional[CALLBACKS], problems)
+    ctx = rules.SettleContext(str(month), crm, books, issues, settled, refund_status, complaints, callbacks)
+    return SettleInputs(lines, ctx, fines, fine_rows, notes, problems)
+
+
+def read_complaints(path: Path | None, problems: list[Problem]) -> dict[str, str]:
+    """{order: 投诉编号} of the complaints still 处理中."""
     complaints: dict[str, str] = {}
-    table = read_optional(inputs, COMPLAINTS, COMPLAINT_HEADERS, problems, notes)
-    for row, v in (table.rows if table else []):
+    table = read_optional(path, COMPLAINT_HEADERS, problems)
+    for _, v in (table.rows if table else []):
         if parse_text(v["状态"]) == "处理中":
             complaints.setdefault(_clean_order(v["订单号"]), parse_text(v["投诉编号"]))
+    return complaints
+
+
+def read_callbacks(path: Path | None, problems: list[Problem]) -> dict[str, tuple[bool, Decimal | None]]:
+    """{order: (成交?, 核实金额)} from 回访核实."""
     callbacks: dict[str, tuple[bool, Decimal | None]] = {}
-    table = read_optional(inputs, CALLBACKS, CALLBACK_HEADERS, problems, notes)
+    table = read_optional(path, CALLBACK_HEADERS, problems)
     for row, v in (table.rows if table else []):
         result = parse_text(v["核实结果"])
         if result not in ("成交", "未成交"):
@@ -285,22 +340,19 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
             table_problem(problems, table, row, "核实金额", "BAD_VALUE", "核实成交但没有核实金额。")
             continue
         callbacks[_clean_order(v["订单号"])] = (result == "成交", amount)
+    return callbacks
 
-    ledger_path = workspace / orders.FILE_NAME
-    if not ledger_path.exists():
-        raise InputFileError(f"没有找到 {ledger_path}：结算需要订单台账（订单本登记与领用）。")
-    books, issues, settled_rows, ledger_problems = orders.load(ledger_path)
-    problems.extend(p for p in ledger_problems if p.severity is Severity.ERROR and p.code != "NEGATIVE")
-    settled = {}
-    for r in settled_rows:
-        order = _clean_order(r["订单号"])
-        if order:
-            settled.setdefault(order, parse_text(r["结算月份"]))
-    refund_status = read_refund_status(workspace, month, problems)
-    config = load_config(workspace / "kefu-xl.toml")
-    fines, fine_rows = fines_to_deduct(ledger_path, books, issues, month, config)
-    ctx = rules.SettleContext(str(month), crm, books, issues, settled, refund_status, complaints, callbacks)
-    return SettleInputs(lines, ctx, fines, fine_rows, notes, problems)
+
+def refund_ledgers(workspace: Path, month: Month) -> list[Path]:
+    """Every month's 退订台账 up to `month`, oldest first."""
+    out = []
+    for path in sorted(workspace.glob("*/退订台账_*.xlsx")):
+        try:
+            if Month.parse(path.stem.split("_")[-1]) <= month:
+                out.append(path)
+        except KefuError:
+            continue
+    return out
 
 
 def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -> dict[str, tuple[str, str]]:
@@ -308,13 +360,8 @@ def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -
     from .kinds.base import read_tracker
     out: dict[str, tuple[str, str]] = {}
     config = load_config(workspace / "kefu-xl.toml")
-    for path in sorted(workspace.glob("*/退订台账_*.xlsx")):
-        try:
-            other = Month.parse(path.stem.split("_")[-1])
-        except KefuError:
-            continue
-        if other > month:
-            continue
+    for path in refund_ledgers(workspace, month):
+        other = Month.parse(path.stem.split("_")[-1])
         _, datas = read_tracker(path, lambda m: refunds.spec(config, m), (refunds.REFUNDS,), month=other,
                                 problems=problems)
         data = datas[refunds.REFUNDS]

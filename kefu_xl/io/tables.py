@@ -9,6 +9,8 @@ import csv
 import functools
 import io
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,13 +168,47 @@ def check_workbook_file(path: Path) -> None:
 
 def read_sheets_fast(path: Path):
     """{sheet name: GridSheet} of an input workbook, read by calamine (values only, fast).
-    A file read again unchanged (same size and modification time) is not parsed twice."""
+    A file read again unchanged (same size and modification time) is not parsed twice, and a
+    file being read ahead (prefetch_sheets) is taken from there."""
+    stat = Path(path).stat() if Path(path).exists() else None
+    pending = _pending.pop(str(Path(path).resolve()), None)
+    if pending is not None and stat is not None and pending[0] == (stat.st_mtime_ns, stat.st_size):
+        return pending[1].result()
+    return _read_sheets_now(Path(path))
+
+
+def _read_sheets_now(path: Path):
     check_workbook_file(path)
-    stat = Path(path).stat()
-    return _read_sheets_cached(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+    stat = path.stat()
+    return _read_sheets_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
-@functools.lru_cache(maxsize=4)
+_pending: dict[str, tuple[tuple[int, int], Future]] = {}
+
+
+@contextmanager
+def prefetch_sheets(paths):
+    """Read these workbooks ahead, in a background thread, while the block goes on with other
+    work: calamine releases the GIL while it parses, so the parsing overlaps the caller's Python
+    work. read_sheets_fast takes the results (or its errors) in whatever order it is asked;
+    what the block did not ask for is dropped when it ends, and the thread is gone by then."""
+    paths = [Path(p) for p in paths if Path(p).is_file()]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-read") as pool:
+        mine = {}
+        for path in paths:
+            stat = path.stat()
+            mine[str(path.resolve())] = ((stat.st_mtime_ns, stat.st_size), pool.submit(_read_sheets_now, path))
+        _pending.update(mine)
+        try:
+            yield
+        finally:
+            for key, entry in mine.items():
+                if _pending.get(key) is entry:
+                    del _pending[key]
+                entry[1].cancel()
+
+
+@functools.lru_cache(maxsize=8)
 def _read_sheets_cached(path: str, mtime_ns: int, size: int):
     from ..sheets.grid import calamine_sheets
     try:

@@ -9,7 +9,7 @@ from ..config import Config
 from ..errors import KefuError
 from ..io.safe_write import save_workbook
 from ..io.tables import open_workbook
-from ..io.values import is_blank
+from ..io.values import is_blank, parse_id, parse_text
 from ..records import BookIssue, OrderBook, Problem, Severity
 from ..rules import ledger
 from ..sheets.build import build_workbook, write_rows
@@ -163,21 +163,28 @@ def read_issues(data, file: str, problems: list[Problem]) -> list[BookIssue]:
     return issues
 
 
-def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], list[dict], list[Problem]]:
-    """Books, issues and the settled register of 订单台账.xlsx, for other commands."""
+def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], dict[str, str], list[Problem]]:
+    """Books, issues and the settled register {订单号: 结算月份 (the first, if listed twice)}
+    of 订单台账.xlsx, for other commands."""
     from ..config import config_for
     from ..io.tables import read_sheets_fast
-    from ..sheets.read import read_sheet
+    from ..sheets.read import read_columns, read_sheet
     problems: list[Problem] = []
     sheets = read_sheets_fast(path)          # values only, fast: the ledger can hold years of settlements
     wspec = spec(config_for(path))
     datas = {s.name: read_sheet(sheets[s.name], s, path.name, problems) if s.name in sheets else None
-             for s in wspec.sheets if s.name in (REGISTER, ISSUES, SETTLED)}
-    if any(d is None for d in datas.values()):
+             for s in wspec.sheets if s.name in (REGISTER, ISSUES)}
+    register = (read_columns(sheets[SETTLED], wspec.sheet(SETTLED), ("订单号", "结算月份"), path.name, problems)
+                if SETTLED in sheets else None)
+    if register is None or any(d is None for d in datas.values()):
         raise KefuError(f"{path.name} 缺少工作表或表头：{'；'.join(p.message for p in problems) or '请从备份恢复'}")
     books = read_books(datas[REGISTER], path.name, problems)
     issues = read_issues(datas[ISSUES], path.name, problems)
-    settled = [{h: v[h] for h in ("订单号", "商家", "结算月份", "金额")} | {"row": r} for r, v in datas[SETTLED].rows]
+    settled: dict[str, str] = {}
+    for _, (order, month) in register:
+        order = order if isinstance(order, str) and order.isascii() and order.isdigit() else parse_id(order)
+        if order:
+            settled.setdefault(order, month if isinstance(month, str) else parse_text(month))
     return books, issues, settled, problems
 
 

@@ -54,8 +54,8 @@ class SettleContext:
             return self._books[i]
         return None
 
-    def issued_to(self, order_no: str, merchant: str) -> bool:
-        book = self.book_of(order_no)
+    def issued_to(self, book: OrderBook | None, merchant: str) -> bool:
+        """Whether `book` (from book_of) was issued to `merchant`."""
         return book is not None and (book.book_id.casefold(), merchant) in self._issued
 
 
@@ -87,7 +87,7 @@ def _judge(line: SubmittedLine, ctx: SettleContext, claimed: dict[str, Submitted
     if crm is None:
         return _result(line, "NOT_IN_CRM", path)
     book = ctx.book_of(o)
-    issued = ctx.issued_to(o, line.merchant)
+    issued = ctx.issued_to(book, line.merchant)
     _note(path, "2 订单本", lambda: f"属于 {book.book_id}，{'已' if issued else '未'}领用给 {line.merchant}" if book
           else "不在任何登记的订单本中")
     if not issued:

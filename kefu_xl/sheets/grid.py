@@ -33,7 +33,7 @@ class GridSheet:
         width = max_col or self.max_column
         for r in range(min_row, last + 1):
             row = self.grid[r - 1]
-            yield tuple(row[c] if c < len(row) else None for c in range(width))
+            yield tuple(row[:width]) if len(row) >= width else (*row, *(None,) * (width - len(row)))
 
 
 _CELL_ERROR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>', re.S)
@@ -77,7 +77,8 @@ def calamine_sheets(path) -> dict[str, GridSheet]:
     out = {}
     for name in wb.sheet_names:
         sheet = wb.get_sheet_by_name(name)
-        grid = [[None if v == "" else v for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        grid = [[None if v == "" else v for v in row] if "" in row else row
+                for row in sheet.to_python(skip_empty_area=False)]
         for r, c, text in errors.get(name, []):
             while len(grid) < r:
                 grid.append([])

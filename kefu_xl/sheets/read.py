@@ -32,13 +32,20 @@ class SheetData:
         return self.rows[-1][0] if self.rows else self.layout.header_row
 
 
-def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> SheetData | None:
-    """Rows of a declared sheet; a missing header is an error problem and returns None."""
+def _layout(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> Layout | None:
     layout, missing = find_layout(ws, spec)
     if layout is None or missing:
         problems.append(Problem(file, spec.name, None, "、".join(missing), "MISSING_HEADER",
                                 f"找不到表头「{'」「'.join(missing)}」。kefu-xl 按表头文字找列：请把表头改回原样"
                                 f"（可以调整列的顺序，也可以插入自己的列）。"))
+        return None
+    return layout
+
+
+def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> SheetData | None:
+    """Rows of a declared sheet; a missing header is an error problem and returns None."""
+    layout = _layout(ws, spec, file, problems)
+    if layout is None:
         return None
     data = SheetData(spec, layout)
     markers = [layout.columns[h] for h in spec.markers]
@@ -50,6 +57,23 @@ def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> Sheet
             continue
         data.rows.append((r, {h: row[c - 1] for h, c in cols.items()}))
     return data
+
+
+def read_columns(ws, spec: SheetSpec, headers: tuple[str, ...], file: str,
+                 problems: list[Problem]) -> list[tuple[int, tuple]] | None:
+    """(row, values of `headers`) of every row with a value in one of them: for long sheets
+    (years of settled orders) where only a few columns matter. None when a header is missing."""
+    layout = _layout(ws, spec, file, problems)
+    if layout is None:
+        return None
+    picks = [layout.columns[h] - 1 for h in headers]
+    out = []
+    for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, max_col=max(picks) + 1, values_only=True),
+                            layout.first_data_row):
+        values = tuple(row[c] for c in picks)
+        if not all(is_blank(v) for v in values):
+            out.append((r, values))
+    return out
 
 
 PROBLEM_HEADERS = ("工作表", "行", "列", "级别", "代码", "说明")
