@@ -91,20 +91,18 @@ def _write(wb, outcome) -> None:
 
     # 明细
     ws = sheet("明细", f"{month.label} 结算明细（每条申报一个结果）", DETAIL_COLUMNS)
-    for i, res in enumerate(outcome.results):
-        r = i + 2
+    # one (write method, format) per column, chosen once: 明细 holds a line per submission
+    writers = [(ws.write_number if header in MONEY_HEADERS or header == "行" else ws.write_string, cell_format(header))
+               for header in DETAIL_COLUMNS]
+    for r, res in enumerate(outcome.results, 2):
         line = res.line
-        values = [line.order_no, line.merchant, res.result, res.code, res.reason, line.declared,
-                  res.amount if res.result == rules.SETTLE else None, line.file, line.row]
-        for c, (header, v) in enumerate(zip(DETAIL_COLUMNS, values)):
+        values = (line.order_no, line.merchant, res.result, res.code, res.reason, float(line.declared),
+                  float(res.amount) if res.result == rules.SETTLE else None, line.file, line.row)
+        for c, ((write, fmt), v) in enumerate(zip(writers, values)):
             if v is None:
-                ws.write_blank(r, c, None, cell_format(header))
-            elif header in MONEY_HEADERS:
-                ws.write_number(r, c, float(v), f["money"])
-            elif header == "行":
-                ws.write_number(r, c, v, f["int"])
+                ws.write_blank(r, c, None, fmt)
             else:
-                ws.write_string(r, c, str(v), f["text"])
+                write(r, c, v, fmt)
     ws.autofilter(1, 0, len(outcome.results) + 1, len(DETAIL_COLUMNS) - 1)
 
     # 待回访

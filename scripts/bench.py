@@ -3,6 +3,7 @@
 
     python scripts/bench.py                       # 5,000 accounts, 20,000 and 100,000 work records
     python scripts/bench.py --records 20000 --libreoffice   # also LibreOffice's full recalculation
+    python scripts/bench.py --settle 1            # month-end settlement at full scale (bench_settle.py)
 
 Prints wall-clock seconds and peak memory of each step. Targets (issue 2): month open and
 recalc ≤ 10 s each on a 2-core machine; LibreOffice recalculation of the 20,000-record
@@ -112,7 +113,14 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--records", type=int, action="append", help="work records (repeatable)")
     parser.add_argument("--libreoffice", action="store_true", help="also time LibreOffice's full recalculation")
+    parser.add_argument("--settle", type=float, metavar="SCALE",
+                        help="run the settlement benchmark instead (1 = 1,000,000 CRM orders; see bench_settle.py)")
     args = parser.parse_args()
+    if args.settle is not None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_settle
+        bench_settle.run(args.settle)
+        return
     results: list = []
     for n in args.records or [20000, 100000]:
         run(args.accounts, n, args.libreoffice and n <= 20000, results)

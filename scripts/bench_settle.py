@@ -138,8 +138,10 @@ def floor(folder: Path, sheets: list[tuple[str, list]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    args = parser.parse_args()
-    s = args.scale
+    run(parser.parse_args().scale)
+
+
+def run(s: float) -> None:
     n = dict(n_crm=int(1_000_000 * s), n_lines=int(200_000 * s), n_refunds=int(50_000 * s),
              n_books=int(20_000 * s), n_merchants=max(10, int(2_000 * s)))
     folder = Path(tempfile.mkdtemp(prefix="kefu-bench-settle-")) / "office"
