@@ -137,3 +137,26 @@ def test_every_workbook_kind_refuses_damage_without_writing(workspace, kind, dam
     result = CliRunner().invoke(cli, ["recalc", str(path)])
     assert result.exit_code == 1 and needle in result.output and "Traceback" not in result.output, result.output
     assert snapshot(workspace) == before
+
+
+def test_files_read_ahead_give_the_same_sheets_and_the_same_errors(tmp_path):
+    """settle parses its workbooks in a background thread; what the reader gets must be what
+    it would have read itself: the current contents, and the same refusal for a broken file."""
+    import os
+
+    from kefu_xl.errors import InputFileError
+    from kefu_xl.io import tables
+
+    from conftest import write_xlsx
+    good = write_xlsx(tmp_path / "good.xlsx", [["订单号"], ["100001"]])
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(good.read_bytes()[:300])
+    with tables.prefetch_sheets([good, broken]):
+        assert tables.read_sheets_fast(good)["Sheet1"].grid == [["订单号"], ["100001"]]
+        with pytest.raises(InputFileError, match="broken.xlsx"):
+            tables.read_sheets_fast(broken)
+    assert not tables._pending                      # nothing left for a later command
+    with tables.prefetch_sheets([good]):
+        write_xlsx(good, [["订单号"], ["100002"]])    # changed after it was read ahead
+        os.utime(good, ns=(1, 1))
+        assert tables.read_sheets_fast(good)["Sheet1"].grid == [["订单号"], ["100002"]]

@@ -165,6 +165,22 @@ def test_running_twice_is_identical_and_a_late_callback_is_picked_up(office):
     assert outcome.summary["好家居"]["罚款扣除"] == 300          # re-run deducts the same fines, once
 
 
+def test_without_fork_the_files_are_written_one_after_the_other_with_the_same_result(office, monkeypatch):
+    """Windows and macOS have no (safe) fork: the settlement workbook is then written first,
+    in the same process. The files must be the same as with the second process."""
+    import kefu_xl.io.parallel
+    out = office / "2026-11" / "结算_2026-11.xlsx"
+
+    def contents():
+        return ([list(ws.iter_rows(values_only=True)) for ws in openpyxl.load_workbook(out) if ws.title != "_meta"],
+                list(openpyxl.load_workbook(office / orders.FILE_NAME)[orders.SETTLED].iter_rows(values_only=True)))
+    settle_month(office, NOV)
+    forked = contents()
+    monkeypatch.setattr(kefu_xl.io.parallel, "can_fork", lambda: False)
+    settle_month(office, NOV)
+    assert contents() == forked
+
+
 def test_three_months_already_settled_complaint_callback_and_fines_once(office):
     # October: 100013 settled for real (not just a register row)
     write_crm(office, "2026-10", [crm_row("100013", 650)])
