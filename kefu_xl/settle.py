@@ -3,6 +3,7 @@ rules/settle.py), write 结算_YYYY-MM.xlsx and update the settled register and 
 fines in 订单台账.xlsx. Idempotent: a re-run replaces the month's results."""
 from __future__ import annotations
 
+import gc
 import os
 import unicodedata
 import zipfile
@@ -442,6 +443,35 @@ class SettleOutcome:
     register_replaced: int = 0
 
 
+@contextmanager
+def without_cycle_collection():
+    """A settlement builds millions of small objects and no reference cycles; Python's cycle
+    collector would walk the growing heap again and again (1.3 s of a 23 s settlement).
+    Reference counting still frees everything as usual; collection resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def judge(workspace: Path, month: Month, output: Path, explain_order: str | None = None) -> SettleOutcome:
+    """Read and check every input, then give every submitted line its result."""
+    inputs = read_inputs(workspace, month)
+    if has_errors(inputs.problems):
+        raise DataProblemsError("输入数据有错误，没有结算，也没有修改任何文件。", inputs.problems)
+    trace = {_clean_order(explain_order)} if explain_order else ()
+    results = rules.settle_lines(inputs.lines, inputs.context, trace)
+    outcome = SettleOutcome(month, results, rules.merchant_summary(results, inputs.fines),
+                            rules.amount_mismatches(results, inputs.context.crm),
+                            [r for r in results if r.code == "NEEDS_CALLBACK"], inputs, output)
+    outcome.register_added = sum(1 for r in results if r.result == rules.SETTLE)
+    outcome.register_replaced = sum(1 for m in inputs.context.settled.values() if m == str(month))
+    return outcome
+
+
 def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announce=None,
                  explain_order: str | None = None) -> SettleOutcome:
     """Read, check, judge and (unless dry_run) write. `explain_order`: keep that order's rule
@@ -449,22 +479,11 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announ
     from .settle_output import write_settlement
     ledger_path = workspace / orders.FILE_NAME
     output = workspace / str(month) / file_name(month)
-    with settle_lock(workspace):
+    with settle_lock(workspace), without_cycle_collection():
         if not dry_run:
             check_not_open(ledger_path)
             check_not_open(output)
-        inputs = read_inputs(workspace, month)
-        if has_errors(inputs.problems):
-            raise DataProblemsError("输入数据有错误，没有结算，也没有修改任何文件。", inputs.problems)
-        trace = {_clean_order(explain_order)} if explain_order else ()
-        results = rules.settle_lines(inputs.lines, inputs.context, trace)
-        summary = rules.merchant_summary(results, inputs.fines)
-        mismatches = rules.amount_mismatches(results, inputs.context.crm)
-        callbacks = [r for r in results if r.code == "NEEDS_CALLBACK"]
-        outcome = SettleOutcome(month, results, summary, mismatches, callbacks, inputs, output)
-        settled = [r for r in results if r.result == rules.SETTLE]
-        outcome.register_added = len(settled)
-        outcome.register_replaced = sum(1 for m in inputs.context.settled.values() if m == str(month))
+        outcome = judge(workspace, month, output, explain_order)
         if announce:
             announce(outcome)
         if dry_run:
@@ -472,9 +491,10 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announ
         # The two files are written side by side (the settlement in a second process where the
         # system allows) and replace the old ones only when both are complete: the settlement
         # first, then the register.
+        settled = [r for r in outcome.results if r.result == rules.SETTLE]
         with staged_write(ledger_path) as ledger_new, staged_write(output) as output_new:
             with beside(write_settlement, outcome, output_new.tmp):
-                update_ledger(ledger_path, month, settled, inputs.fine_rows, ledger_new.tmp)
+                update_ledger(ledger_path, month, settled, outcome.inputs.fine_rows, ledger_new.tmp)
             check_not_open(ledger_path)
             check_not_open(output)
         outcome.written = True
