@@ -484,6 +484,8 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announ
             check_not_open(ledger_path)
             check_not_open(output)
         outcome = judge(workspace, month, output, explain_order)
+        if not dry_run:
+            check_register_room(ledger_path, month, outcome.register_added)
         if announce:
             announce(outcome)
         if dry_run:
@@ -499,6 +501,32 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announ
             check_not_open(output)
         outcome.written = True
         return outcome
+
+
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def check_register_room(path: Path, month: Month, adding: int) -> None:
+    """Refuse before writing when 已结算 would grow past the rows an Excel sheet can hold
+    (Excel would open the file without the rows beyond, and lose them when it is saved)."""
+    from .io.tables import read_sheets_fast
+    from .sheets.layout import find_layout
+    sheet = read_sheets_fast(path)[orders.SETTLED]
+    layout, _ = find_layout(sheet, orders.spec(load_config(path.parent / "kefu-xl.toml")).sheet(orders.SETTLED))
+    month_col = layout.columns["结算月份"] - 1
+    last = layout.first_data_row - 1
+    for r in range(len(sheet.grid), layout.first_data_row - 1, -1):      # from the end: this month's rows are last
+        values = sheet.grid[r - 1]
+        if any(v is not None for v in values) and not (len(values) > month_col and parse_text(values[month_col]) == str(month)):
+            last = r
+            break
+    if last + adding > EXCEL_MAX_ROWS:
+        raise KefuError(
+            f"{path.name} 的「已结算」已用到第 {last} 行，再登记本月 {adding} 行将超过 Excel 每张工作表 "
+            f"{EXCEL_MAX_ROWS:,} 行的上限（超出的行 Excel 打开时会丢失），kefu-xl 没有修改任何文件。请先归档："
+            f"在 Excel/WPS 中把「已结算」复制一份，把原表改名为「已结算_归档1」之类（以「已结算」开头，kefu-xl 会继续"
+            f"读取它，已结算过的订单不会再结算），再把副本命名为「已结算」并删除其中第 {layout.first_data_row} 行以后的"
+            f"数据行，保存关闭后重新运行。")
 
 
 def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], target: Path) -> None:

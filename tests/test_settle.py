@@ -316,3 +316,32 @@ def test_mask_phone():
     from kefu_xl.io.values import mask_phone
     assert mask_phone("13812341234") == "138****1234" and mask_phone("１３８ 1234 1234") == "138****1234"
     assert mask_phone("") == ""
+
+
+def test_a_register_moved_aside_still_counts_as_settled(office):
+    """已结算 full: the user renames it 已结算_归档1 and starts a new one; orders in the archive
+    are never settled again."""
+    ledger = office / orders.FILE_NAME
+    wb = openpyxl.load_workbook(ledger)
+    archive = wb.copy_worksheet(wb[orders.SETTLED])
+    archive.title = "已结算_归档1"
+    archive.append(["100005", "好家居", "2026-09", 800])
+    wb.save(ledger)
+    codes = {r.line.order_no: r.code for r in settle_month(office, NOV).results}
+    assert codes["100005"] == "ALREADY_SETTLED" and codes["100012"] == "ALREADY_SETTLED"
+    settled = openpyxl.load_workbook(ledger)
+    assert [r[0] for r in settled["已结算_归档1"].iter_rows(min_row=3, values_only=True)] == ["100012", "100005"]
+    assert "100005" not in [r[0] for r in settled[orders.SETTLED].iter_rows(min_row=3, values_only=True)]
+
+
+def test_a_register_that_would_outgrow_an_excel_sheet_is_refused(office, monkeypatch):
+    import kefu_xl.settle
+    monkeypatch.setattr(kefu_xl.settle, "EXCEL_MAX_ROWS", 7)     # header rows 1–2, one old row, five new ones
+    before = snapshot(office)
+    result = run("settle", "2026-11", "--dir", office)
+    assert result.exit_code == 1 and "已用到第 3 行，再登记本月 5 行将超过" in result.output, result.output
+    assert "已结算_归档1" in result.output
+    assert snapshot(office) == before
+    monkeypatch.setattr(kefu_xl.settle, "EXCEL_MAX_ROWS", 8)
+    assert run("settle", "2026-11", "--dir", office).exit_code == 0
+    assert run("settle", "2026-11", "--dir", office).exit_code == 0   # a re-run replaces its own rows: still fits

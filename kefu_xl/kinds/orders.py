@@ -163,6 +163,13 @@ def read_issues(data, file: str, problems: list[Problem]) -> list[BookIssue]:
     return issues
 
 
+def archive_sheets(sheets) -> list[str]:
+    """Sheets named 已结算… other than 已结算 itself (已结算_2026…): a full register moved aside
+    (a sheet holds at most 1,048,576 rows). They count as settled as well; settle writes only
+    to 已结算."""
+    return [name for name in sheets if name.startswith(SETTLED) and name != SETTLED]
+
+
 def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], dict[str, str], list[Problem]]:
     """Books, issues and the settled register {订单号: 结算月份 (the first, if listed twice)}
     of 订单台账.xlsx, for other commands."""
@@ -178,10 +185,14 @@ def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], dict[str, str], 
                 if SETTLED in sheets else None)
     if register is None or any(d is None for d in datas.values()):
         raise KefuError(f"{path.name} 缺少工作表或表头：{'；'.join(p.message for p in problems) or '请从备份恢复'}")
+    archived = []
+    for name in archive_sheets(sheets):
+        rows = read_columns(sheets[name], wspec.sheet(SETTLED), ("订单号", "结算月份"), path.name, problems)
+        archived.extend(rows or [])
     books = read_books(datas[REGISTER], path.name, problems)
     issues = read_issues(datas[ISSUES], path.name, problems)
     settled: dict[str, str] = {}
-    for _, (order, month) in register:
+    for _, (order, month) in archived + register:
         order = order if isinstance(order, str) and order.isascii() and order.isdigit() else parse_id(order)
         if order:
             settled.setdefault(order, month if isinstance(month, str) else parse_text(month))
