@@ -72,14 +72,9 @@ def clean_orders(column: pd.Series) -> pd.Series:
     return text
 
 
-def read_crm(path: Path, wanted: set[str], problems: list[Problem]) -> dict[str, CrmOrder]:
-    """The CRM export (csv in UTF-8/GBK, or xlsx), kept only for the orders submitted."""
-    return crm_orders(read_crm_export(path, problems), path, wanted, problems)
-
-
 def read_crm_export(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """Every row of the CRM export as text, indexed by its row in the file, order numbers
-    cleaned; None when its headers are wrong (the problems say why)."""
+    """Every row of the CRM export (csv in UTF-8/GBK, or xlsx) as text, indexed by its row in
+    the file, order numbers cleaned; None when its headers are wrong (the problems say why)."""
     if path.suffix.lower() == ".csv":
         frame, header_row = _crm_frame_from_csv(path, problems)
         if frame is None:
@@ -195,7 +190,7 @@ def submission_files(folder: Path) -> list[Path]:
     return files
 
 
-def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLine]:
+def read_submissions(files: list[Path], problems: list[Problem]) -> list[SubmittedLine]:
     """Every line of every 结算流转单 (file-name order, then row order). The usual spellings
     take a fast path; anything else goes through the careful per-value parsers."""
     from .io.tables import (
@@ -205,7 +200,6 @@ def read_submissions(folder: Path, problems: list[Problem]) -> list[SubmittedLin
         read_sheets_fast,
         table_from_grid,
     )
-    files = submission_files(folder)
     lines = []
     for path in files:
         sheet = next(iter(read_sheets_fast(path).values()))
@@ -293,22 +287,18 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
     optional = {stem: optional_input(inputs, stem, notes) for stem in (COMPLAINTS, CALLBACKS)}
     ahead = [crm_path, *files, ledger_path, *refund_ledgers(workspace, month), *optional.values()]
     with prefetch_sheets(p for p in ahead if p is not None and p.suffix.lower() == ".xlsx"):
-        return _read_inputs(workspace, month, problems, notes, crm_path, optional, ledger_path)
-
-
-def _read_inputs(workspace, month, problems, notes, crm_path, optional, ledger_path) -> SettleInputs:
-    # in the order the background thread parses the workbooks
-    export = read_crm_export(crm_path, problems)
-    lines = read_submissions(workspace / str(month) / "inputs" / SUBMISSIONS, problems)
-    crm = crm_orders(export, crm_path, {line.order_no for line in lines}, problems)
-    del export
-    books, issues, settled, ledger_problems = orders.load(ledger_path)
-    problems.extend(p for p in ledger_problems if p.severity is Severity.ERROR and p.code != "NEGATIVE")
-    config = load_config(workspace / "kefu-xl.toml")
-    fines, fine_rows = fines_to_deduct(ledger_path, books, issues, month, config)
-    refund_status = read_refund_status(workspace, month, problems)
-    complaints = read_complaints(optional[COMPLAINTS], problems)
-    callbacks = read_callbacks(optional[CALLBACKS], problems)
+        # in the order the background thread parses the workbooks
+        export = read_crm_export(crm_path, problems)
+        lines = read_submissions(files, problems)
+        crm = crm_orders(export, crm_path, {line.order_no for line in lines}, problems)
+        del export
+        books, issues, settled, ledger_problems = orders.load(ledger_path)
+        problems.extend(p for p in ledger_problems if p.severity is Severity.ERROR and p.code != "NEGATIVE")
+        config = load_config(workspace / "kefu-xl.toml")
+        fines, fine_rows = fines_to_deduct(ledger_path, books, issues, month, config)
+        refund_status = read_refund_status(workspace, month, problems)
+        complaints = read_complaints(optional[COMPLAINTS], problems)
+        callbacks = read_callbacks(optional[CALLBACKS], problems)
     ctx = rules.SettleContext(str(month), crm, books, issues, settled, refund_status, complaints, callbacks)
     return SettleInputs(lines, ctx, fines, fine_rows, notes, problems)
 
