@@ -57,10 +57,6 @@ def _bad(table_or_file, row, column, code, message, problems, sheet=""):
     problems.append(Problem(table_or_file, sheet, row, column, code, message))
 
 
-def _clean_order(value) -> str:
-    return parse_id(value)
-
-
 def clean_orders(column: pd.Series) -> pd.Series:
     """Order numbers as text without spaces. Plain ASCII digits (nearly all of a million-row
     export) are kept as they are; only the rest (spaces, full-width digits, floats from a
@@ -68,7 +64,7 @@ def clean_orders(column: pd.Series) -> pd.Series:
     text = column.astype(str)
     plain = text.str.isascii() & text.str.isdigit()
     if not plain.all():
-        text = text.where(plain, column[~plain].map(_clean_order))
+        text = text.where(plain, column[~plain].map(parse_id))
     return text
 
 
@@ -163,13 +159,6 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
 _YES = {"有": True, "是": True, "✓": True, "√": True, "无": False, "否": False, "": False}
 
 
-def _order_no(value) -> str:
-    """Fast path for the usual case (plain ASCII digits); the careful normaliser otherwise."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return value
-    return _clean_order(value)
-
-
 def _declared(value) -> Decimal:
     """申报金额; blank counts as 0. Raises ValueError for text that is not a number."""
     if type(value) is int or (type(value) is float and value.is_integer()):
@@ -222,7 +211,7 @@ def read_submissions(files: list[Path], problems: list[Problem]) -> list[Submitt
             merchant, raw_order, m_raw, c_raw, raw_amount = (values[c] for c in cols)
             if _blank(raw_order) and all(_blank(v) for v in (merchant, m_raw, c_raw, raw_amount)):
                 continue
-            order = _order_no(raw_order)
+            order = parse_id(raw_order)
             if not order or not order.isdigit():
                 table_problem(problems, table, row, "订单号", "BAD_ORDER_NO",
                               f"订单号「{raw_order if raw_order is not None else ''}」为空或不是数字，请改正。")
@@ -309,7 +298,7 @@ def read_complaints(path: Path | None, problems: list[Problem]) -> dict[str, str
     table = read_optional(path, COMPLAINT_HEADERS, problems)
     for _, v in (table.rows if table else []):
         if parse_text(v["状态"]) == "处理中":
-            complaints.setdefault(_clean_order(v["订单号"]), parse_text(v["投诉编号"]))
+            complaints.setdefault(parse_id(v["订单号"]), parse_text(v["投诉编号"]))
     return complaints
 
 
@@ -330,7 +319,7 @@ def read_callbacks(path: Path | None, problems: list[Problem]) -> dict[str, tupl
         if result == "成交" and amount is None:
             table_problem(problems, table, row, "核实金额", "BAD_VALUE", "核实成交但没有核实金额。")
             continue
-        callbacks[_clean_order(v["订单号"])] = (result == "成交", amount)
+        callbacks[parse_id(v["订单号"])] = (result == "成交", amount)
     return callbacks
 
 
@@ -358,7 +347,7 @@ def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -
         data = datas[refunds.REFUNDS]
         for refund in refunds.read_refunds(data, path.name, []) if data else []:
             status = refund_rules.status(refund)
-            order = _clean_order(refund.order_no)
+            order = parse_id(refund.order_no)
             where = f"{path.name} 第 {refund.row} 行{status}"
             if status == refund_rules.REFUNDED:
                 out[order] = ("REFUNDED", where)
@@ -452,7 +441,7 @@ def judge(workspace: Path, month: Month, output: Path, explain_order: str | None
     inputs = read_inputs(workspace, month)
     if has_errors(inputs.problems):
         raise DataProblemsError("输入数据有错误，没有结算，也没有修改任何文件。", inputs.problems)
-    trace = {_clean_order(explain_order)} if explain_order else ()
+    trace = {parse_id(explain_order)} if explain_order else ()
     results = rules.settle_lines(inputs.lines, inputs.context, trace)
     outcome = SettleOutcome(month, results, rules.merchant_summary(results, inputs.fines),
                             rules.amount_mismatches(results, inputs.context.crm),
@@ -553,7 +542,7 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], targe
 
 
 def explain(outcome: SettleOutcome, order: str) -> list[str]:
-    order = _clean_order(order)
+    order = parse_id(order)
     out = []
     for r in outcome.results:
         if r.line.order_no != order:

@@ -193,9 +193,9 @@ def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], dict[str, str], 
     issues = read_issues(datas[ISSUES], path.name, problems)
     settled: dict[str, str] = {}
     for _, (order, month) in archived + register:
-        order = order if isinstance(order, str) and order.isascii() and order.isdigit() else parse_id(order)
+        order = parse_id(order)
         if order:
-            settled.setdefault(order, month if isinstance(month, str) else parse_text(month))
+            settled.setdefault(order, parse_text(month))
     return books, issues, settled, problems
 
 
