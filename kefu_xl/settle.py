@@ -20,7 +20,7 @@ from .errors import DataProblemsError, InputFileError, KefuError
 from .io.parallel import beside
 from .io.safe_write import check_not_open, staged_write
 from .io.tables import Table, find_input, read_table
-from .io.values import parse_decimal, parse_id, parse_text, parse_yes_no
+from .io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
 from .kinds import orders, refunds
 from .month import Month
 from .records import CrmOrder, Problem, Severity, SubmittedLine, has_errors
@@ -168,10 +168,6 @@ def _declared(value) -> Decimal:
     return parse_decimal(value) or Decimal(0)
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def submission_files(folder: Path) -> list[Path]:
     files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
     if not folder.is_dir() or not files:
@@ -209,7 +205,7 @@ def read_submissions(files: list[Path], problems: list[Problem]) -> list[Submitt
             if len(values) < width:
                 values = [*values, *[None] * (width - len(values))]
             merchant, raw_order, m_raw, c_raw, raw_amount = (values[c] for c in cols)
-            if _blank(raw_order) and all(_blank(v) for v in (merchant, m_raw, c_raw, raw_amount)):
+            if is_blank(raw_order) and all(is_blank(v) for v in (merchant, m_raw, c_raw, raw_amount)):
                 continue
             order = parse_id(raw_order)
             if not order or not order.isdigit():

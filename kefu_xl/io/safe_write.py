@@ -92,9 +92,9 @@ def backup(path: Path, now: datetime | None = None) -> Path | None:
 
 
 class Staged:
-    """A temp file beside `target`, moved into place by staged_write; `backup` is set then."""
-    def __init__(self, target: Path, tmp: Path):
-        self.target, self.tmp, self.backup = target, tmp, None
+    """The temp file staged_write hands out; `backup` is set once it has replaced the target."""
+    def __init__(self, tmp: Path):
+        self.tmp, self.backup = tmp, None
 
 
 @contextmanager
@@ -106,7 +106,7 @@ def staged_write(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".~kefu-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
-    staged = Staged(path, Path(tmp_name))
+    staged = Staged(Path(tmp_name))
     try:
         yield staged
         with open(staged.tmp, "rb") as fh:

@@ -170,11 +170,11 @@ def read_sheets_fast(path: Path):
     """{sheet name: GridSheet} of an input workbook, read by calamine (values only, fast).
     A file read again unchanged (same size and modification time) is not parsed twice, and a
     file being read ahead (prefetch_sheets) is taken from there."""
-    stat = Path(path).stat() if Path(path).exists() else None
-    pending = _pending.pop(str(Path(path).resolve()), None)
-    if pending is not None and stat is not None and pending[0] == (stat.st_mtime_ns, stat.st_size):
+    path = Path(path)
+    pending = _pending.pop(str(path.resolve()), None)
+    if pending is not None and path.exists() and pending[0] == (path.stat().st_mtime_ns, path.stat().st_size):
         return pending[1].result()
-    return _read_sheets_now(Path(path))
+    return _read_sheets_now(path)
 
 
 def _read_sheets_now(path: Path):
