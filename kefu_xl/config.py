@@ -6,7 +6,7 @@ defaults: `kefu-xl init` copies it, and `load_config()` reads it first.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -19,6 +19,8 @@ from .records import Targets
 CONFIG_NAME = "kefu-xl.toml"
 LEVELS = ("一级", "二级", "三级")          # highest first
 STARS = ("一星", "二星", "三星")
+COMPLAINT_CHANNELS = ("电话", "论坛", "微博", "微信", "其他")
+MONTHLY_KINDS = ("maintenance", "renewal", "newclient", "refunds", "complaints")
 
 
 def default_config_text() -> str:
@@ -50,7 +52,10 @@ class Config:
     min_working_days: int
     extra_holidays: frozenset[date]
     extra_workdays: frozenset[date]
-    monthly: tuple[str, ...] = ("maintenance", "renewal", "newclient", "refunds")
+    monthly: tuple[str, ...] = ("maintenance", "renewal", "newclient", "refunds", "complaints")
+    reply_working_days: dict[str, int] = field(default_factory=lambda: {c: 1 for c in COMPLAINT_CHANNELS})
+    blacklist_size: int = 3
+    redlist_size: int = 3
     source: str = "默认配置"
 
 
@@ -142,9 +147,15 @@ def parse_config(data: dict, source: str) -> Config:
     if rate > 1:
         raise r.fail("renewal.commission_rate", f"是比例，应在 0 到 1 之间（1% 写 0.01），现在是 {rate}")
     monthly = r.get("workbooks.monthly")
-    known = ("maintenance", "renewal", "newclient", "refunds")
-    if not isinstance(monthly, list) or not monthly or any(m not in known for m in monthly):
-        raise r.fail("workbooks.monthly", f"应为 {known} 中的一个或几个，现在是 {monthly}")
+    if not isinstance(monthly, list) or not monthly or any(m not in MONTHLY_KINDS for m in monthly):
+        raise r.fail("workbooks.monthly", f"应为 {MONTHLY_KINDS} 中的一个或几个，现在是 {monthly}")
+    reply_default = int(r.number("complaints.reply_working_days", integer=True))
+    by_channel = r.get("complaints.reply_working_days_by_channel")
+    if not isinstance(by_channel, dict) or any(c not in COMPLAINT_CHANNELS for c in by_channel):
+        raise r.fail("complaints.reply_working_days_by_channel",
+                     f"应写成 {{ 电话 = 2 }}，渠道为 {'/'.join(COMPLAINT_CHANNELS)}，现在是 {by_channel}")
+    reply_days = {c: int(r.number(f"complaints.reply_working_days_by_channel.{c}", by_channel[c], integer=True))
+                  if c in by_channel else reply_default for c in COMPLAINT_CHANNELS}
     return Config(
         monthly=tuple(monthly),
         bands=tuple(bands),
@@ -162,6 +173,9 @@ def parse_config(data: dict, source: str) -> Config:
         min_working_days=int(r.number("refunds.min_working_days", integer=True)),
         extra_holidays=r.dates("calendar.holidays"),
         extra_workdays=r.dates("calendar.workdays"),
+        reply_working_days=reply_days,
+        blacklist_size=int(r.number("complaints.blacklist_size", integer=True)),
+        redlist_size=int(r.number("complaints.redlist_size", integer=True)),
         source=source,
     )
 

@@ -247,6 +247,32 @@ class Refund:
 
 
 @dataclass(frozen=True)
+class Complaint:
+    """A row of 投诉台账 / 投诉 (one customer complaint about a merchant).
+
+    Attributes:
+      registered / replied / resolved: the dates as a formula sees them (text is not a date).
+      replied_filled / resolved_filled: the cell has anything in it (the sheet's <>"").
+      major: 重大 is 是.
+    """
+    complaint_id: str
+    source: str
+    registered: date | None
+    channel: str
+    order_no: str
+    merchant: str
+    category: str
+    brand: str
+    major: bool
+    forwarded: date | None
+    replied: date | None
+    replied_filled: bool
+    resolved: date | None
+    resolved_filled: bool
+    row: int | None = None
+
+
+@dataclass(frozen=True)
 class CashEntry:
     """A row of 退订台账 / 备用金 (petty cash)."""
     day: date | None

@@ -21,6 +21,7 @@ from .io.parallel import beside
 from .io.safe_write import check_not_open, staged_write
 from .io.tables import Table, find_input, read_table
 from .io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
+from .kinds import complaints as complaints_kind
 from .kinds import orders, refunds
 from .month import Month
 from .records import CrmOrder, Problem, Severity, SubmittedLine, has_errors
@@ -240,11 +241,12 @@ def table_problem(problems: list[Problem], table: Table, row, column, code, mess
     problems.append(Problem(table.file, table.sheet, row, column, code, message))
 
 
-def optional_input(folder: Path, stem: str, notes: list[str]) -> Path | None:
+def optional_input(folder: Path, stem: str, notes: list[str], quiet: bool = False) -> Path | None:
     try:
         return find_input(folder, stem)
     except InputFileError:
-        notes.append(f"没有 {stem}.xlsx：视为本月没有{'投诉' if stem == COMPLAINTS else '回访核实结果'}。")
+        if not quiet:
+            notes.append(f"没有 {stem}.xlsx：视为本月没有{'投诉' if stem == COMPLAINTS else '回访核实结果'}。")
         return None
 
 
@@ -269,8 +271,10 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
     ledger_path = workspace / orders.FILE_NAME
     if not ledger_path.exists():
         raise InputFileError(f"没有找到 {ledger_path}：结算需要订单台账（订单本登记与领用）。")
-    optional = {stem: optional_input(inputs, stem, notes) for stem in (COMPLAINTS, CALLBACKS)}
-    ahead = [crm_path, *files, ledger_path, *refund_ledgers(workspace, month), *optional.values()]
+    complaint_ledgers = complaints_kind.ledgers_up_to(workspace, month)
+    optional = {stem: optional_input(inputs, stem, notes, quiet=stem == COMPLAINTS and bool(complaint_ledgers))
+                for stem in (COMPLAINTS, CALLBACKS)}
+    ahead = [crm_path, *files, ledger_path, *refund_ledgers(workspace, month), *optional.values(), *complaint_ledgers]
     with prefetch_sheets(p for p in ahead if p is not None and p.suffix.lower() == ".xlsx"):
         # in the order the background thread parses the workbooks
         export = read_crm_export(crm_path, problems)
@@ -283,18 +287,23 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
         fines, fine_rows = fines_to_deduct(ledger_path, books, issues, month, config)
         refund_status = read_refund_status(workspace, month, problems)
         complaints = read_complaints(optional[COMPLAINTS], problems)
+        from_ledgers = complaints_kind.open_complaints(complaint_ledgers, config, problems)
+        complaints = {**complaints, **{o: c for o, c in from_ledgers.items() if o not in complaints}}
+        if complaint_ledgers:
+            notes.append(f"投诉取自 {'、'.join(p.name for p in complaint_ledgers)}"
+                         f"{' 和 投诉.xlsx' if optional[COMPLAINTS] else ''}：处理中的 {len(complaints)} 个订单暂缓。")
         callbacks = read_callbacks(optional[CALLBACKS], problems)
     ctx = rules.SettleContext(str(month), crm, books, issues, settled, refund_status, complaints, callbacks)
     return SettleInputs(lines, ctx, fines, fine_rows, notes, problems)
 
 
 def read_complaints(path: Path | None, problems: list[Problem]) -> dict[str, str]:
-    """{order: 投诉编号} of the complaints still 处理中."""
+    """{order: 投诉编号 (file, row)} of the complaints still 处理中 in inputs/投诉.xlsx."""
     complaints: dict[str, str] = {}
     table = read_optional(path, COMPLAINT_HEADERS, problems)
-    for _, v in (table.rows if table else []):
+    for row, v in (table.rows if table else []):
         if parse_text(v["状态"]) == "处理中":
-            complaints.setdefault(parse_id(v["订单号"]), parse_text(v["投诉编号"]))
+            complaints.setdefault(parse_id(v["订单号"]), f"{parse_text(v['投诉编号'])}（{table.file} 第 {row} 行）")
     return complaints
 
 

@@ -12,7 +12,7 @@ from .errors import DataProblemsError, KefuError
 from .inputs import ACCOUNT_STATUS, read_account_status
 from .io.safe_write import atomic_write, check_not_open, save_workbook
 from .io.tables import find_input
-from .kinds import maintenance, newclient, orders, refunds, renewal, roster
+from .kinds import complaints, maintenance, newclient, orders, refunds, renewal, roster
 from .kinds.base import cell_text, read_tracker
 from .month import Month
 from .records import Problem, Severity, has_errors
@@ -75,7 +75,8 @@ class OpenOutcome:
     refreshed: list[Path] = field(default_factory=list)
 
 
-MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds}
+MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds,
+           "complaints": complaints}
 NEEDS_EXPORT = ("maintenance", "renewal", "newclient")
 
 
@@ -152,6 +153,8 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
                 opening = refunds.closing_balance(previous_ledger, config)
                 outcome.notes.append(f"备用金期初余额 {opening:.2f} 取自 {previous_ledger.relative_to(folder)} 的期末应有。")
             books[todo["refunds"]] = refunds.build(config, month, calendar, opening)
+        if "complaints" in todo:
+            books[todo["complaints"]] = _open_complaints(folder, month, config, calendar, outcome, day)
     outcome.warnings.extend(dict.fromkeys(str(w.message) for w in caught))
     for path, wb in books.items():
         save_workbook(wb, path)
@@ -224,6 +227,25 @@ def _read_month_inputs(folder: Path, month: Month, outcome: OpenOutcome):
     if has_errors(outcome.problems):
         raise DataProblemsError(f"输入数据有错误，没有生成任何文件（{status_path}）。", outcome.problems)
     return statuses, staff
+
+
+def _open_complaints(folder: Path, month: Month, config, calendar, outcome: OpenOutcome, day):
+    """投诉台账: last month's complaints still 处理中 come over as 遗留, every typed cell kept;
+    the ranking, category table and weekly report are filled by the same recalc as later."""
+    from .workbooks import recalc_open_workbook
+    previous = month.previous()
+    previous_path = folder / str(previous) / complaints.file_name(previous)
+    rows = []
+    if previous_path.exists():
+        _, before = complaints.read_file(previous_path, config)
+        rows = complaints.opening_rows(before, config, month)
+    outcome.counts["遗留投诉"] = len(rows)
+    outcome.notes.append(f"投诉台账：结转上月处理中的投诉 {len(rows)} 起。" if previous_path.exists() else
+                         f"投诉台账：没有上月投诉台账（{previous_path.relative_to(folder)}），不结转。")
+    path = folder / str(month) / complaints.file_name(month)
+    wb = complaints.build(config, month, calendar, rows)
+    recalc_open_workbook(wb, path, as_of=day)
+    return wb
 
 
 def _open_maintenance(folder: Path, month: Month, config, calendar, statuses, staff, outcome: OpenOutcome, day):

@@ -49,6 +49,22 @@ class RecalcResult:
                                          f"（这一列是自动计算的，请不要手工填写）。", Severity.INFO))
 
 
+def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date, date]:
+    """Days a hidden 工作日历 sheet must cover: the month with margins (kept inside years whose
+    statutory calendar is known, so a margin alone never triggers the fallback warning),
+    and every date in use (None ignored)."""
+    from datetime import timedelta
+    first, last = month.first - timedelta(days=62), month.last + timedelta(days=92)
+    if not calendar.knows(first.year):
+        first = date(month.year, 1, 1)
+    if not calendar.knows(last.year):
+        last = date(month.year, 12, 31)
+    for d in dates:
+        if d is not None:
+            first, last = min(first, d), max(last, d)
+    return first, last
+
+
 def cell_text(value) -> str:
     return parse_text(value)
 

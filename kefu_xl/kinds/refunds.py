@@ -3,7 +3,7 @@ notice, merchant confirmation and refund; petty cash with a running balance; the
 reconciliation with finance and a daily report (DOMAIN §10)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
     RecalcContext,
     RecalcResult,
+    calendar_span,
     cell_date,
     cell_number,
     cell_text,
@@ -139,22 +140,6 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         "对账：期初余额 + 财务拨入 − 退款支出 − 交回财务 = 期末应有；月末填写实点金额，差额应为 0。",
     )
     return WorkbookSpec(kind=KIND, title=TITLE, sheets=(refunds, cash, recon, daily, calendar), notes=notes)
-
-
-def calendar_span(month: Month, calendar: WorkCalendar, refunds: list[Refund] = ()) -> tuple[date, date]:
-    """Days the hidden calendar must cover: the month with margins (kept inside years whose
-    statutory calendar is known, so a margin alone never triggers the fallback warning),
-    and every date in use."""
-    first, last = month.first - timedelta(days=62), month.last + timedelta(days=92)
-    if not calendar.knows(first.year):
-        first = date(month.year, 1, 1)
-    if not calendar.knows(last.year):
-        last = date(month.year, 12, 31)
-    for r in refunds:
-        for d in (r.booked, r.planned):
-            if d is not None:
-                first, last = min(first, d), max(last, d)
-    return first, last
 
 
 def build(config: Config, month: Month, calendar: WorkCalendar, opening: Decimal | None, meta: dict | None = None):
@@ -342,7 +327,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(RECON), layouts, [{"期初余额": opening, "实点金额": counted}])
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, [{"日期": d} for d in month_days])
-        first, last = calendar_span(month, ctx.calendar, refunds)
+        first, last = calendar_span(month, ctx.calendar, [d for r in refunds for d in (r.booked, r.planned)])
         rebuild_rows(wb, wspec.sheet(CALENDAR), layouts,
                      [{"日期": d} for d in ctx.calendar.workdays_between(first, last)])
         finish_recalc(wb, wspec, ctx, problems)
