@@ -149,7 +149,8 @@ def month():
 def month_open(month_: Month, folder: Path, as_of, refresh: bool):
     """开月：生成 YYYY-MM/ 下本月的工作簿（kefu-xl.toml 的 [workbooks] monthly 决定哪些）：
     维护跟踪_YYYY-MM.xlsx（读取 YYYY-MM/inputs/帐户状态.xlsx 或 .csv 和上月的维护跟踪表）、
-    退订台账_YYYY-MM.xlsx（备用金期初余额取上月对账的期末应有）。
+    退订台账_YYYY-MM.xlsx（备用金期初余额取上月对账的期末应有）、
+    投诉台账_YYYY-MM.xlsx（上月处理中的投诉结转为「遗留」，已填内容全部保留）。
 
     \b
     - 续费跟踪：余额不足 7 天消耗或合同 30 天内到期的帐户为「当月」，上月未完成的为「遗留」；
@@ -271,7 +272,8 @@ def check(file: Path, as_of):
 @friendly
 def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
     """月末商家结算：读取 YYYY-MM/inputs/ 中的 CRM订单.csv（或 .xlsx）、结算流转单/*.xlsx、
-    投诉.xlsx、回访核实.xlsx，以及订单台账.xlsx 和各月退订台账，给每条申报一个结果
+    投诉.xlsx、回访核实.xlsx，以及订单台账.xlsx、各月退订台账和各月投诉台账（同一投诉以最新月份的为准，
+    处理中的投诉涉及的订单暂缓），给每条申报一个结果
     （结算 / 暂缓 / 不结算）和原因，写出 YYYY-MM/结算_YYYY-MM.xlsx（汇总、明细、待回访、异常、说明），
     并把结算的订单登记到订单台账的「已结算」，在「领用」中记下本次扣除的罚款。
 

@@ -126,7 +126,7 @@ def _order_books(rng: random.Random, folder: Path, november: Month) -> Path:
     from .kinds import orders
     path = folder / orders.FILE_NAME
     orders.add_books(path, books=400, size=50, start=100001, stocked=date(2026, 9, 20))
-    merchants = [f"{w}{suffix}" for suffix in ("家居", "建材") for w in MERCHANT_WORDS]
+    merchants = merchant_names()
     rows, book = [], 1
     for event, issued, returned in ((EVENTS[0], date(2026, 10, 10), date(2026, 10, 25)),
                                     (EVENTS[1], date(2026, 11, 6), date(2026, 11, 22))):
@@ -274,17 +274,91 @@ def _settlement_inputs(rng: random.Random, folder: Path, month: Month, issued: l
     partial = [r for rows in lines.values() for r in rows if r[2] == "无" or r[3] == "无"]
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["投诉编号", "订单号", "商家", "投诉日期", "状态"])
-    for i, r in enumerate(rng.sample([r for rows in lines.values() for r in rows], 6)):
-        ws.append([f"TS{i + 1:03d}", r[1], r[0], date(2026, 11, 20), "处理中" if i < 4 else "已解决"])
-    wb.save(inputs / "投诉.xlsx")
-    wb = openpyxl.Workbook()
-    ws = wb.active
     ws.append(["订单号", "核实结果", "核实金额", "核实日期"])
     for r in partial[: len(partial) * 2 // 3]:
         deal = rng.random() < 0.8
         ws.append([r[1], "成交" if deal else "未成交", r[4] if deal else None, date(2026, 11, 28)])
     wb.save(inputs / "回访核实.xlsx")
+    return crm, lines
+
+
+def merchant_names() -> list[str]:
+    return [f"{w}{suffix}" for suffix in ("家居", "建材") for w in MERCHANT_WORDS]
+
+
+CATEGORIES = {"家居": [("地板", "大自然"), ("橱柜", "欧派"), ("衣柜", "索菲亚"), ("沙发", "顾家")],
+              "建材": [("瓷砖", "马可波罗"), ("卫浴", "九牧"), ("涂料", "立邦"), ("门窗", "皇派")]}
+COMPLAINT_TEXTS = ["安装延期", "少送配件", "质量问题", "色差", "发票未开", "服务态度差", "送货损坏", "价格与宣传不符"]
+
+
+def _complaint_rows(rng: random.Random, month: Month, calendar: WorkCalendar, n: int, first_id: int,
+                    orders: list[tuple[str, str]], majors_open: int) -> list[dict]:
+    """n complaints of a month across channels: most replied within the working day, some
+    late or not at all, most resolved; `majors_open` major ones left open."""
+    from .rules.complaints import nth_workday_after
+    days = calendar.workdays_between(month.first, month.last)
+    rows = []
+    for i in range(n):
+        order, merchant = rng.choice(orders)
+        category, brand = rng.choice(CATEGORIES[merchant[-2:]])
+        registered = rng.choice(days[:-3])
+        deadline = nth_workday_after(registered, 1, calendar)
+        roll = rng.random()
+        replied = registered if roll < 0.55 else deadline if roll < 0.8 else \
+            deadline + timedelta(days=rng.randint(1, 3)) if roll < 0.93 else None
+        major = i < majors_open or rng.random() < 0.04
+        resolved = None if i < majors_open or rng.random() < 0.25 else \
+            nth_workday_after(registered, rng.randint(1, 6), calendar)
+        rows.append({"投诉编号": f"TS{month.month:02d}{first_id + i:03d}", "登记日期": registered,
+                     "渠道": rng.choice(["电话", "电话", "论坛", "微博", "微信", "微信", "其他"]),
+                     "网友姓名": rng.choice(["刘", "陈", "黄", "周"]) + rng.choice(["先生", "女士"]),
+                     "手机": f"13{rng.randint(100000000, 999999999)}", "订单号": order, "商家": merchant,
+                     "品类": category, "品牌": brand, "投诉内容": rng.choice(COMPLAINT_TEXTS), "重大": "是" if major else "否",
+                     "转交商家日期": registered, "商家回复日期": replied,
+                     "处理结果": "已协商解决" if resolved else None,
+                     "解决日期": resolved if resolved is None or resolved <= month.last else None})
+    return rows
+
+
+def _october_complaints(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar) -> Path:
+    """October's ledger: 25 complaints on the October event's orders (across National Day)."""
+    from .kinds import complaints
+    merchants = merchant_names()
+    orders = [(str(100001 + (m * 5 + b) * 50 + k), merchant) for m, merchant in enumerate(merchants)
+              for b in range(5) for k in range(3)]
+    path = folder / str(month) / complaints.file_name(month)
+    type_rows(path, complaints.spec(load_config(), month).sheet(complaints.COMPLAINTS),
+              _complaint_rows(rng, month, calendar, 25, 1, orders, majors_open=1))
+    recalc_file(path, as_of=month.last)
+    return path
+
+
+def _november_complaints(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar,
+                         crm: list[list], lines: dict[str, list]) -> Path:
+    """November's ledger: half the carried complaints resolved, 35 new ones on CRM orders (two
+    major ones open), and open complaints on four submitted orders, which settlement holds."""
+    from .kinds import complaints
+    path = folder / str(month) / complaints.file_name(month)
+    sheet = complaints.spec(load_config(), month).sheet(complaints.COMPLAINTS)
+    wb = openpyxl.load_workbook(path)
+    layout, _ = find_layout(wb[sheet.name], sheet)
+    ws, col = wb[sheet.name], layout.columns
+    row = layout.first_data_row
+    while ws.cell(row, col["投诉编号"]).value:
+        if rng.random() < 0.5:
+            ws.cell(row, col["解决日期"]).value = date(2026, 11, rng.randint(2, 12))
+            ws.cell(row, col["处理结果"]).value = "已退换"
+        row += 1
+    save_workbook(wb, path)
+    orders = [(str(c[0]), c[1]) for c in crm if c[7] == "成交"]
+    submitted = [r for rows in lines.values() for r in rows if r[2] == r[3] == "有"]
+    rows = _complaint_rows(rng, month, calendar, 35, 1, orders, majors_open=2)
+    for i, r in enumerate(rng.sample(submitted, 6)):
+        rows.append({"投诉编号": f"TS11{36 + i:03d}", "登记日期": date(2026, 11, 20), "渠道": "电话", "订单号": r[1],
+                     "商家": r[0], "品类": "地板", "品牌": "大自然", "投诉内容": "安装后开裂", "重大": "否",
+                     "商家回复日期": date(2026, 11, 20), "解决日期": None if i < 4 else date(2026, 11, 25)})
+    type_rows(path, sheet, rows)
+    return path
 
 
 def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list]) -> None:
@@ -317,6 +391,7 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     open_month(folder, october, as_of=october.last)
     from .kinds import newclient, renewal
     _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october)
+    _october_complaints(rng, folder, october, WorkCalendar(load_config()))
     for a in accounts:
         if rng.random() < 0.3:
             a[4] = (a[4] * Decimal("0.6")).quantize(Decimal("0.01"))   # spend dropped: level must not
@@ -335,7 +410,8 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     ledger, issued = _order_books(rng, folder, november)
     refunds_path = _refunds(rng, folder, november, calendar)
     from .settle import settle_month
-    _settlement_inputs(rng, folder, november, issued)
+    crm, lines = _settlement_inputs(rng, folder, november, issued)
+    complaints_path = _november_complaints(rng, folder, november, calendar, crm, lines)
     settlement = settle_month(folder, november)
     from .report import write_report
     statement = write_report(folder, str(november), html=True)
@@ -343,14 +419,15 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
             "renewal": recalc_file(renewal_path, as_of=november.last),
             "newclient": recalc_file(newclient_path, as_of=november.last),
             "orders": recalc_file(ledger, as_of=november.last),
-            "refunds": recalc_file(refunds_path, as_of=november.last)}
+            "refunds": recalc_file(refunds_path, as_of=november.last),
+            "complaints": recalc_file(complaints_path, as_of=november.last)}
 
 
 def run_demo(folder: Path, console) -> None:
     console.print(f"正在建立演示工作区 {folder} …")
     done = build_demo(folder)
     from .cli import _print_outcome
-    for key in ("recalc", "renewal", "newclient", "orders", "refunds"):
+    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints"):
         _print_outcome(done[key])
     from .rich_tables import settlement_table
     settle = done["settle"]
@@ -364,5 +441,5 @@ def run_demo(folder: Path, console) -> None:
     from .rich_tables import report_table
     target, _, data = done["report"]
     console.print(report_table(f"{data.label} 绩效提成（{target.name}）", summary_rows(data)))
-    console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账和退订台账"
+    console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账和投诉台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}")
