@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -338,6 +339,57 @@ def remind(month_: Month, folder: Path):
     console.print(f"已生成 {len(items)} 条续费提醒（模板：{source}）：{target}")
     if items:
         console.print(items[0].text)
+
+
+@cli.command()
+@click.argument("month_", metavar="YYYY-MM", type=MonthType())
+@dir_option
+@click.option("--today", "today", is_flag=True, help="不生成任务，只列出现在该拨打的任务（按优先级、时限排序）。")
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%d"]), default=None,
+              help="把「现在」当作这个时间（YYYY-MM-DD HH:MM），默认当前时间。")
+@click.option("--full", is_flag=True, help="显示完整手机号（默认打码：138****1234）。")
+@friendly
+def calls(month_: Month, folder: Path, today: bool, at, full: bool):
+    """家博会话务台回访任务：读取 YYYY-MM/inputs/ 中的 报名.xlsx|csv、呼损.xlsx|csv、签到.xlsx
+    （或 签到/ 文件夹中每场活动一个文件）以及工作区的 活动.xlsx，按优先级和时限生成回访任务，
+    追加到 YYYY-MM/回访_YYYY-MM.xlsx（已有的任务不重复生成，话务员填写的内容不动）。
+
+    \b
+    时限（法定工作日的 9:00–18:00 为工作时间，可在 kefu-xl.toml [callbacks] 修改）：
+    - 最高 新网友报名：15 分钟内；非工作时间的，下一个工作日 12:00 前
+    - 最高 呼损回拨：下一个查看时间（10:00、13:00、15:00、17:00），17:00 后的到下一个工作日 10:00
+    - 高 老网友主场报名：1 小时内；非工作时间同上
+    - 高 专场/装大/卖场报名：活动开始前 7 天起，到活动前一个工作日下班前
+    - 中 签到未下订 / 签到有下订 / 报名未签到：活动结束后的下一个工作日下班前
+    例：kefu-xl calls 2026-11 --dir D:\\客服部
+        kefu-xl calls 2026-11 --today          （接电话的人看：现在该拨打哪些）
+    """
+    from .io.values import mask_phone
+    from .kinds import callbacks
+    from .workbooks import RecalcOutcome, recalc_file
+    now = at or datetime.now()
+    if today:
+        path = folder / str(month_) / callbacks.file_name(month_)
+        if not path.exists():
+            raise KefuError(f"还没有 {path}：请先运行 kefu-xl calls {month_}。")
+        outcome = recalc_file(path, write=False, as_of=now.date())
+        rows = callbacks.open_tasks(outcome.result, now)
+        table = Table(title=f"{now:%Y-%m-%d %H:%M} 待拨打的回访任务（{len(rows)} 个）")
+        for header in ("优先级", "时限", "类型", "网友姓名", "手机", "活动场次", "已拨", "任务编号"):
+            table.add_column(header)
+        for task, attempts in rows:
+            late = "（已超时）" if task.deadline < now else ""
+            table.add_row(task.priority, f"{task.deadline:%m-%d %H:%M}{late}", task.kind, task.customer,
+                          task.phone if full else mask_phone(task.phone), task.event,
+                          str(sum(1 for r in attempts.results if r)), task.task_id)
+        console.print(table)
+        return
+    outcome = callbacks.update_queue(folder, month_, as_of=now)
+    for note in outcome.inputs.notes:
+        console.print(note)
+    show_problems(outcome.inputs.problems)
+    console.print(f"新增任务 {outcome.added} 个（已有 {outcome.kept} 个不变），新增来电记录 {outcome.calls_added} 条。")
+    _print_outcome(RecalcOutcome(outcome.path, outcome.result, outcome.backup, True, []))
 
 
 @cli.command()

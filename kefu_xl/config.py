@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .records import Targets
+from .records import Hours, Targets
 
 CONFIG_NAME = "kefu-xl.toml"
 LEVELS = ("一级", "二级", "三级")          # highest first
@@ -56,6 +56,8 @@ class Config:
     reply_working_days: dict[str, int] = field(default_factory=lambda: {c: 1 for c in COMPLAINT_CHANNELS})
     blacklist_size: int = 3
     redlist_size: int = 3
+    callback_hours: Hours = field(default_factory=Hours)
+    missed_rate_target: Decimal = Decimal("0.25")
     source: str = "默认配置"
 
 
@@ -87,6 +89,14 @@ class _Reader:
         if minimum is not None and number < minimum:
             raise self.fail(key, f"不能小于 {minimum}，现在是 {value}")
         return number
+
+    def clock(self, key: str, value: Any = None) -> time:
+        value = self.get(key) if value is None else value
+        try:
+            hour, minute = (int(part) for part in str(value).split(":"))
+            return time(hour, minute)
+        except ValueError:
+            raise self.fail(key, f"应为时间，例如 \"09:00\"，现在是「{value}」") from None
 
     def dates(self, key: str) -> frozenset[date]:
         values = self.get(key)
@@ -176,8 +186,25 @@ def parse_config(data: dict, source: str) -> Config:
         reply_working_days=reply_days,
         blacklist_size=int(r.number("complaints.blacklist_size", integer=True)),
         redlist_size=int(r.number("complaints.redlist_size", integer=True)),
+        callback_hours=_callback_hours(r),
+        missed_rate_target=r.number("callbacks.missed_rate_target"),
         source=source,
     )
+
+
+def _callback_hours(r: _Reader) -> Hours:
+    checks = r.get("callbacks.check_times")
+    if not isinstance(checks, list) or not checks:
+        raise r.fail("callbacks.check_times", "应为时间列表，例如 [\"10:00\", \"13:00\"]")
+    hours = Hours(start=r.clock("callbacks.work_start"), end=r.clock("callbacks.work_end"),
+                  noon=r.clock("callbacks.next_day_time"),
+                  new_minutes=int(r.number("callbacks.new_signup_minutes", integer=True)),
+                  old_minutes=int(r.number("callbacks.old_signup_minutes", integer=True)),
+                  checks=tuple(sorted(r.clock("callbacks.check_times", c) for c in checks)),
+                  event_days_before=int(r.number("callbacks.event_days_before", integer=True)))
+    if hours.start >= hours.end:
+        raise r.fail("callbacks.work_start", "应早于 work_end")
+    return hours
 
 
 def load_config(path: Path | None = None) -> Config:

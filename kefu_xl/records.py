@@ -5,7 +5,7 @@ Money is `Decimal`, dates are `datetime.date`. Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from enum import Enum
 
@@ -270,6 +270,18 @@ class Complaint:
     resolved: date | None
     resolved_filled: bool
     row: int | None = None
+
+
+@dataclass(frozen=True)
+class Hours:
+    """The call desk's working hours and callback deadlines (kefu-xl.toml [callbacks])."""
+    start: time = time(9)
+    end: time = time(18)
+    noon: time = time(12)              # outside working hours: due at this time of the next working day
+    new_minutes: int = 15
+    old_minutes: int = 60
+    checks: tuple[time, ...] = (time(10), time(13), time(15), time(17))
+    event_days_before: int = 7
 
 
 @dataclass(frozen=True)

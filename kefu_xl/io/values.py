@@ -116,6 +116,32 @@ def parse_date(value) -> date | None:
     raise ValueError("不是日期（请写成 2026-11-03）")
 
 
+def parse_datetime(value) -> datetime | None:
+    """A date with a time of day: real date-times, Excel serials with a fraction, and text
+    such as 2026-11-03 10:15 or 2026年11月3日 10:15:30 (a date alone is midnight)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        serial = float(value)
+        if 1 <= serial < 2958466:
+            moment = datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=serial)
+            return (moment + timedelta(seconds=0.5)).replace(microsecond=0)   # serials carry float noise
+        raise ValueError("不是日期时间")
+    text = normalize(str(value))
+    m = re.search(r"\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$", text)
+    day = parse_date(text[:m.start()] if m else text)
+    if m is None:
+        return datetime.combine(day, datetime.min.time())
+    hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError("时间不存在")
+    return datetime(day.year, day.month, day.day, hour, minute, second)
+
+
 def parse_yes_no(value) -> bool | None:
     """是/否, 有/无, ✓/空, Y/N, true/false."""
     if is_blank(value):

@@ -81,6 +81,17 @@ def cell_date(value) -> date | None:
     return None
 
 
+def cell_datetime(value) -> datetime | None:
+    """A date-time as a formula sees it: real date-times, dates (midnight) and serial numbers."""
+    from ..io.values import parse_datetime
+    if isinstance(value, (datetime, date)) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return None
+    return None
+
+
 def cell_number(value) -> Decimal | None:
     """A number as a formula sees it: numeric cells only; text is not a number."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):

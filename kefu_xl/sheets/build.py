@@ -74,7 +74,7 @@ def register_styles(wb) -> None:
 def column_width(column) -> int:
     if column.width:
         return column.width
-    base = {Type.DATE: 11, Type.MONEY: 11, Type.RATIO: 8, Type.INT: 6, Type.NUMBER: 8}.get(column.type, 10)
+    base = {Type.DATE: 11, Type.DATETIME: 16, Type.MONEY: 11, Type.RATIO: 8, Type.INT: 6, Type.NUMBER: 8}.get(column.type, 10)
     return max(base, text_width(column.header) + 3)
 
 
@@ -211,6 +211,10 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
             dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
                                 formula2="DATE(2099,12,31)", allow_blank=True,
                                 error="请输入日期，例如 2026-11-03")
+        elif column.type is Type.DATETIME:
+            # a date-time is a serial with a fraction: Excel's "date" check would refuse the time
+            dv = DataValidation(type="decimal", operator="between", formula1="36526", formula2="73051",
+                                allow_blank=True, error="请输入日期和时间，例如 2026-11-03 10:15")
         elif column.type in (Type.MONEY, Type.NUMBER, Type.INT):
             dv = DataValidation(type="whole" if column.type is Type.INT else "decimal",
                                 operator="greaterThanOrEqual", formula1="0", allow_blank=True,

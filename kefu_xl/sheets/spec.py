@@ -29,6 +29,7 @@ class Type(str, Enum):
     MONEY = "money"
     NUMBER = "number"
     DATE = "date"
+    DATETIME = "datetime"
     RATIO = "ratio"
 
 
@@ -39,6 +40,7 @@ NUMBER_FORMATS = {
     Type.MONEY: "#,##0.00",
     Type.NUMBER: "0.00",
     Type.DATE: "yyyy-mm-dd",
+    Type.DATETIME: "yyyy-mm-dd hh:mm",
     Type.RATIO: "0.0%",
 }
 
