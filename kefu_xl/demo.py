@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -361,6 +361,69 @@ def _november_complaints(rng: random.Random, folder: Path, month: Month, calenda
     return path
 
 
+def _call_desk_week(rng: random.Random, folder: Path, month: Month) -> Path:
+    """A week of the call desk around National Day 2026 (09-28 … 10-11: the holiday, the
+    make-up Saturday 10-10): sign-ups and incoming calls at all hours, check-ins of the
+    autumn fair, then `kefu-xl calls` and a few days of typed attempts."""
+    from .kinds import callbacks
+    from .rules.callbacks import RESULTS
+    inputs = folder / str(month) / "inputs"
+    events = [["2026秋季家博会", date(2026, 10, 17), date(2026, 10, 18), "主场"],
+              ["地板专场", date(2026, 10, 24), date(2026, 10, 25), "专场"],
+              ["国庆卖场", date(2026, 10, 2), date(2026, 10, 5), "卖场"]]
+    _write_table(folder / "活动.xlsx", ["活动场次", "开始日期", "结束日期", "活动类型"], events)
+    signups, calls = [], []
+    start = datetime(2026, 10, 1)
+    for i in range(60):
+        at = start + timedelta(days=rng.randint(0, 10), hours=rng.randint(7, 22), minutes=rng.choice([0, 10, 25, 40, 55]))
+        event = rng.choice(events)
+        signups.append([f"BM{1001 + i}", at, rng.choice(["刘", "陈", "黄", "周", "吴"]) + rng.choice(["先生", "女士"]),
+                        f"13{rng.randint(100000000, 999999999)}", event[0],
+                        "新网友" if rng.random() < 0.6 else "老网友", event[3]])
+        for _ in range(rng.randint(1, 3)):
+            call = start + timedelta(days=rng.randint(0, 10), hours=rng.randint(8, 20), minutes=rng.randint(0, 59))
+            calls.append([call, f"13{rng.randint(100000000, 999999999)}", "是" if rng.random() < 0.78 else "否"])
+    _write_table(inputs / "报名.xlsx", ["报名编号", "报名时间", "网友姓名", "手机", "活动场次", "网友类型", "活动类型"],
+                 sorted(signups, key=lambda r: r[1]))
+    _write_table(inputs / "呼损.xlsx", ["来电时间", "号码", "已接"], sorted(calls))
+    _write_table(inputs / "签到" / "国庆卖场.xlsx", ["手机", "活动场次", "签到", "下订"],
+                 [[r[3], "国庆卖场", rng.choice(["是", "是", "否"]), rng.choice(["是", "否"])]
+                  for r in signups if r[4] == "国庆卖场"])
+    outcome = callbacks.update_queue(folder, month, as_of=datetime(2026, 10, 12, 9, 0))
+    wb = openpyxl.load_workbook(outcome.path)
+    sheet = callbacks.spec(load_config(), month).sheet(callbacks.QUEUE)
+    ws = wb[sheet.name]
+    layout, _ = find_layout(ws, sheet)
+    col = layout.columns
+    for r in range(layout.first_data_row, ws.max_row + 1):
+        trigger, deadline = ws.cell(r, col["触发时间"]).value, ws.cell(r, col["时限"]).value
+        if trigger is None or deadline is None or trigger > datetime(2026, 10, 11, 18, 0) or rng.random() < 0.15:
+            continue
+        moment = deadline - timedelta(minutes=rng.randint(1, 50)) if rng.random() < 0.8 else \
+            deadline + timedelta(minutes=rng.randint(10, 120))
+        moment = max(moment, trigger + timedelta(minutes=1))
+        for i in range(1, 4):
+            result = "接通" if rng.random() < 0.6 else rng.choice(RESULTS[1:])
+            ws.cell(r, col[f"第{i}次拨打"]).value = moment
+            ws.cell(r, col[f"第{i}次结果"]).value = result
+            if result == "接通" or (i == 2 and rng.random() < 0.7):
+                break
+            moment += timedelta(minutes=rng.randint(30, 180))
+        ws.cell(r, col["通话小结"]).value = rng.choice(["确认到场", "关心停车", "问订金规则", "要了交通路线", ""]) or None
+    save_workbook(wb, outcome.path)
+    return outcome.path
+
+
+def _write_table(path: Path, headers: list[str], rows: list[list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+
+
 def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list]) -> None:
     import csv
     (inputs / "结算流转单").mkdir(parents=True, exist_ok=True)
@@ -392,6 +455,7 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     from .kinds import newclient, renewal
     _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october)
     _october_complaints(rng, folder, october, WorkCalendar(load_config()))
+    calls_path = _call_desk_week(rng, folder, october)
     for a in accounts:
         if rng.random() < 0.3:
             a[4] = (a[4] * Decimal("0.6")).quantize(Decimal("0.01"))   # spend dropped: level must not
@@ -420,14 +484,15 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
             "newclient": recalc_file(newclient_path, as_of=november.last),
             "orders": recalc_file(ledger, as_of=november.last),
             "refunds": recalc_file(refunds_path, as_of=november.last),
-            "complaints": recalc_file(complaints_path, as_of=november.last)}
+            "complaints": recalc_file(complaints_path, as_of=november.last),
+            "callbacks": recalc_file(calls_path, as_of=date(2026, 10, 12))}
 
 
 def run_demo(folder: Path, console) -> None:
     console.print(f"正在建立演示工作区 {folder} …")
     done = build_demo(folder)
     from .cli import _print_outcome
-    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints"):
+    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks"):
         _print_outcome(done[key])
     from .rich_tables import settlement_table
     settle = done["settle"]
@@ -442,4 +507,5 @@ def run_demo(folder: Path, console) -> None:
     target, _, data = done["report"]
     console.print(report_table(f"{data.label} 绩效提成（{target.name}）", summary_rows(data)))
     console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账和投诉台账"
-                  f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}")
+                  f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}；"
+                  f"话务台国庆那一周的回访任务：kefu-xl calls 2026-10 --dir {folder} --today --at \"2026-10-12 09:00\"")
