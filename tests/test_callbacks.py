@@ -252,3 +252,23 @@ def test_status_and_daily_statistics_equal_python(desk, tmp_path):
                     diffs.append(f"{name}/{key}/{header}: python={expected!r} libreoffice={office[key][header]!r}")
     assert not diffs, "\n".join(diffs)
     assert compared > 250
+
+
+def test_ribbon_button_recalcs_the_queue_like_the_file_path(desk):
+    import shutil
+
+    from fake_xlwings import FakeBook
+    from test_excel_addin import cells_of, normal
+
+    from kefu_xl.excel import adapter
+    path = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
+    type_attempts(path)
+    excel_copy = path.with_name("excel_" + path.name)
+    shutil.copy(path, excel_copy)
+    outcome = recalc_file(path, as_of=date(2026, 10, 31))
+    book = FakeBook(excel_copy)
+    result, written, _ = adapter.recalc_book(book, as_of=date(2026, 10, 31))
+    assert [p.code for p in result.problems] == [p.code for p in outcome.result.problems]
+    for sheet in (callbacks.QUEUE, callbacks.CALLS, callbacks.DAILY):
+        assert normal(book.grid(sheet)) == normal(cells_of(path, sheet)), sheet
+    assert written > 0

@@ -279,3 +279,21 @@ def test_every_derived_cell_equals_python(october, workspace, tmp_path):
                     diffs.append(f"{name}/{key}/{header}: python={expected!r} libreoffice={got!r}")
     assert not diffs, "\n".join(diffs)
     assert compared > 90
+
+
+def test_ribbon_button_recalcs_the_ledger_like_the_file_path(october):
+    import shutil
+
+    from fake_xlwings import FakeBook
+    from test_excel_addin import cells_of, normal
+
+    from kefu_xl.excel import adapter
+    excel_copy = october.with_name("excel_" + october.name)
+    shutil.copy(october, excel_copy)
+    outcome = recalc_file(october, as_of=d(2026, 10, 31))
+    book = FakeBook(excel_copy)
+    result, written, _ = adapter.recalc_book(book, as_of=d(2026, 10, 31))
+    assert [p.code for p in result.problems] == [p.code for p in outcome.result.problems]
+    for sheet in (complaints.COMPLAINTS, complaints.RANKING, complaints.CATEGORIES, complaints.WEEKLY):
+        assert normal(book.grid(sheet)) == normal(cells_of(october, sheet)), sheet
+    assert written > 0
