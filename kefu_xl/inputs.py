@@ -16,7 +16,8 @@ ACCOUNT_STATUS = "帐户状态"
 ACCOUNT_STATUS_HEADERS = ["帐户ID", "客户名称", "客服", "行业", "周消耗", "余额", "合同到期日", "开户日期"]
 
 
-def _cell(table: Table, row: int, column: str, raw, parser):
+def cell_value(table: Table, row: int, column: str, raw, parser):
+    """`parser(raw)`, or None with a problem naming the cell when the value cannot be read."""
     try:
         return parser(raw)
     except ValueError as e:
@@ -39,8 +40,8 @@ def read_account_status(path: Path) -> tuple[list[AccountStatus], list[Problem]]
                           f"帐户ID「{account_id}」与第 {seen[account_id.casefold()]} 行重复：请删除重复行后重新导出。")
             continue
         seen[account_id.casefold()] = row
-        spend = _cell(table, row, "周消耗", v["周消耗"], parse_decimal)
-        balance = _cell(table, row, "余额", v["余额"], parse_decimal)
+        spend = cell_value(table, row, "周消耗", v["周消耗"], parse_decimal)
+        balance = cell_value(table, row, "余额", v["余额"], parse_decimal)
         if spend is not None and spend < 0:
             table.problem(row, "周消耗", "NEGATIVE", f"周消耗「{v['周消耗']}」为负数，请检查。")
         staff = parse_text(v["客服"])
@@ -53,8 +54,8 @@ def read_account_status(path: Path) -> tuple[list[AccountStatus], list[Problem]]
             industry=parse_text(v["行业"]),
             weekly_spend=spend,
             balance=balance,
-            contract_end=_cell(table, row, "合同到期日", v["合同到期日"], parse_date),
-            opened=_cell(table, row, "开户日期", v["开户日期"], parse_date),
+            contract_end=cell_value(table, row, "合同到期日", v["合同到期日"], parse_date),
+            opened=cell_value(table, row, "开户日期", v["开户日期"], parse_date),
             row=row,
         ))
     if not statuses and not table.problems:

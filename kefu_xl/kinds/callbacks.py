@@ -11,6 +11,7 @@ from pathlib import Path
 from ..calendar import WorkCalendar
 from ..config import Config
 from ..errors import DataProblemsError, InputFileError
+from ..inputs import cell_value
 from ..io.tables import find_input, read_table
 from ..io.values import is_blank, parse_date, parse_datetime, parse_id, parse_text, parse_yes_no
 from ..month import Month
@@ -148,14 +149,6 @@ class Inputs:
     notes: list[str] = field(default_factory=list)
 
 
-def _value(table, row, column, raw, parser):
-    try:
-        return parser(raw)
-    except ValueError as e:
-        table.problem(row, column, "BAD_VALUE", f"「{raw}」{e}。请改正这个单元格后重新运行。")
-        return None
-
-
 def _optional(folder: Path, stem: str, notes: list[str]) -> Path | None:
     try:
         return find_input(folder, stem)
@@ -174,8 +167,8 @@ def read_events(workspace: Path, problems: list[Problem]) -> dict[str, dict]:
     events = {}
     for row, v in table.rows:
         name = parse_text(v["活动场次"])
-        start = _value(table, row, "开始日期", v["开始日期"], parse_date)
-        end = _value(table, row, "结束日期", v["结束日期"], parse_date)
+        start = cell_value(table, row, "开始日期", v["开始日期"], parse_date)
+        end = cell_value(table, row, "结束日期", v["结束日期"], parse_date)
         if name and start and end and end < start:
             table.problem(row, "结束日期", "END_BEFORE_START", f"结束日期 {end} 早于开始日期 {start}。")
         events[name] = {"开始日期": start, "结束日期": end, "活动类型": parse_text(v["活动类型"])}
@@ -198,7 +191,7 @@ def read_inputs(workspace: Path, month: Month, config: Config, calendar: WorkCal
         seen: dict[str, int] = {}
         for row, v in table.rows:
             signup_id = parse_id(v["报名编号"])
-            at = _value(table, row, "报名时间", v["报名时间"], parse_datetime)
+            at = cell_value(table, row, "报名时间", v["报名时间"], parse_datetime)
             phone = parse_id(v["手机"])
             event, user, kind = parse_text(v["活动场次"]), parse_text(v["网友类型"]), parse_text(v["活动类型"])
             if not signup_id:
@@ -228,9 +221,9 @@ def read_inputs(workspace: Path, month: Month, config: Config, calendar: WorkCal
     if missed_path:
         table = read_table(missed_path, CALL_HEADERS)
         for row, v in table.rows:
-            at = _value(table, row, "来电时间", v["来电时间"], parse_datetime)
+            at = cell_value(table, row, "来电时间", v["来电时间"], parse_datetime)
             phone = parse_id(v["号码"])
-            answered = _value(table, row, "已接", v["已接"], parse_yes_no)
+            answered = cell_value(table, row, "已接", v["已接"], parse_yes_no)
             if answered is None and is_blank(v["已接"]):
                 table.problem(row, "已接", "BLANK", "已接为空：应为 是/否。")
             if at is None or answered is None:
@@ -243,8 +236,8 @@ def read_inputs(workspace: Path, month: Month, config: Config, calendar: WorkCal
         table = read_table(path, CHECKIN_HEADERS)
         for row, v in table.rows:
             phone, event = parse_id(v["手机"]), parse_text(v["活动场次"])
-            checked = _value(table, row, "签到", v["签到"], parse_yes_no)
-            ordered = _value(table, row, "下订", v["下订"], parse_yes_no) or False
+            checked = cell_value(table, row, "签到", v["签到"], parse_yes_no)
+            ordered = cell_value(table, row, "下订", v["下订"], parse_yes_no) or False
             end = events.get(event, {}).get("结束日期")
             if end is None:
                 table.problem(row, "活动场次", "UNKNOWN_EVENT", f"活动场次「{event}」不在活动.xlsx 中：不知道活动何时结束。")
