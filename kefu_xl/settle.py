@@ -23,6 +23,7 @@ from .io.tables import Table, find_input, read_table
 from .io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
 from .kinds import complaints as complaints_kind
 from .kinds import orders, refunds
+from .kinds.base import monthly_files
 from .month import Month
 from .records import CrmOrder, Problem, Severity, SubmittedLine, has_errors
 from .rules import refunds as refund_rules
@@ -288,7 +289,7 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
         refund_status = read_refund_status(workspace, month, problems)
         complaints = read_complaints(optional[COMPLAINTS], problems)
         from_ledgers = complaints_kind.open_complaints(complaint_ledgers, config, problems)
-        complaints = {**complaints, **{o: c for o, c in from_ledgers.items() if o not in complaints}}
+        complaints = {**from_ledgers, **complaints}       # 投诉.xlsx names the complaint first when both do
         if complaint_ledgers:
             notes.append(f"投诉取自 {'、'.join(p.name for p in complaint_ledgers)}"
                          f"{' 和 投诉.xlsx' if optional[COMPLAINTS] else ''}：处理中的 {len(complaints)} 个订单暂缓。")
@@ -330,14 +331,7 @@ def read_callbacks(path: Path | None, problems: list[Problem]) -> dict[str, tupl
 
 def refund_ledgers(workspace: Path, month: Month) -> list[Path]:
     """Every month's 退订台账 up to `month`, oldest first."""
-    out = []
-    for path in sorted(workspace.glob("*/退订台账_*.xlsx")):
-        try:
-            if Month.parse(path.stem.split("_")[-1]) <= month:
-                out.append(path)
-        except KefuError:
-            continue
-    return out
+    return monthly_files(workspace, refunds.TITLE, month)
 
 
 def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -> dict[str, tuple[str, str]]:

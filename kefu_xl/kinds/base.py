@@ -65,6 +65,20 @@ def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date,
     return first, last
 
 
+def monthly_files(workspace: Path, stem: str, month: Month) -> list[Path]:
+    """Every month's `stem`_YYYY-MM.xlsx in the workspace up to `month`, oldest first."""
+    from ..errors import KefuError
+    found = []
+    for path in workspace.glob(f"*/{stem}_*.xlsx"):
+        try:
+            other = Month.parse(path.stem.split("_")[-1])
+        except KefuError:
+            continue
+        if other <= month:
+            found.append((other, path))
+    return [p for _, p in sorted(found)]
+
+
 def cell_text(value) -> str:
     return parse_text(value)
 

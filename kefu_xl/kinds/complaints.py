@@ -25,6 +25,7 @@ from .base import (
     cell_date,
     cell_text,
     finish_recalc,
+    monthly_files,
     read_tracker,
     rebuild_rows,
     restore_formulas,
@@ -424,15 +425,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
 
 def ledgers_up_to(workspace: Path, month: Month) -> list[Path]:
     """Every month's 投诉台账 up to `month`, oldest first."""
-    found = []
-    for path in workspace.glob(f"*/{TITLE}_*.xlsx"):
-        try:
-            other = Month.parse(path.stem.split("_")[-1])
-        except KefuError:
-            continue
-        if other <= month:
-            found.append((other, path))
-    return [p for _, p in sorted(found)]
+    return monthly_files(workspace, TITLE, month)
 
 
 def open_complaints(ledgers: list[Path], config: Config, problems: list[Problem]) -> dict[str, str]:
