@@ -402,6 +402,7 @@ def report(month_, quarter, html: bool, folder: Path):
     """月度（或季度）绩效提成表：每位客服的维护完成率、有效工作数、日均有效工作、当月续费率、
     丢失客户数、续费到帐金额、续费提成、新客户数、上线达标率，团队合计和签字栏，
     写入 YYYY-MM/绩效提成_YYYY-MM.xlsx（含图表：完成率与 100% 线、续费率、近六个月趋势）。
+    当月有网销台账（网销_YYYY-MM.xlsx）时，另有「网销转化」（按渠道）和「网销提成」（按人）两张表。
 
     \b
     表中每个数字都是对「数据」表的公式，「数据」表是从各跟踪表复制的原始行，文件可单独交给财务核对。
@@ -413,6 +414,15 @@ def report(month_, quarter, html: bool, folder: Path):
     from .rich_tables import report_table
     target, html_path, data = write_report(folder, month_, quarter, html)
     console.print(report_table(f"{data.label} 绩效提成", summary_rows(data)))
+    if data.online:
+        from .report import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, online_figures
+        from .rules.completion import percent
+        f = online_figures(data)
+        v = f[ONLINE_CONVERSION_SHEET]["合计"]
+        fees = sum(r["提成"] for r in f[ONLINE_COMMISSION_SHEET].values())
+        console.print(f"网销：询盘 {v['询盘']}，有效 {v['有效']}（{percent(v['有效率'])}），成交 {v['成交']}"
+                      f"（转化率 {percent(v['转化率'])}），成交金额 {v['成交金额']:,.2f}；提成合计 {fees:,.2f}"
+                      f"（见「{ONLINE_CONVERSION_SHEET}」「{ONLINE_COMMISSION_SHEET}」表）。")
     for w in data.warnings:
         console.print(f"注意：{w}", style="yellow")
     console.print(f"已生成 {target}" + (f" 和 {html_path}" if html_path else ""))

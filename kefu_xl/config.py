@@ -20,7 +20,9 @@ CONFIG_NAME = "kefu-xl.toml"
 LEVELS = ("一级", "二级", "三级")          # highest first
 STARS = ("一星", "二星", "三星")
 COMPLAINT_CHANNELS = ("电话", "论坛", "微博", "微信", "其他")
-MONTHLY_KINDS = ("maintenance", "renewal", "newclient", "refunds", "complaints")
+ONLINE_CHANNELS = ("在线", "400电话", "微信", "官网留言", "其他")
+COMMISSION_MODES = ("全额", "累进")
+MONTHLY_KINDS = ("maintenance", "renewal", "newclient", "refunds", "complaints", "onlinesales")
 
 
 def default_config_text() -> str:
@@ -32,6 +34,25 @@ class Band:
     band: str
     min_spend: Decimal
     level: str
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A commission tier: from this monthly deal total (yuan) on, this rate."""
+    start: Decimal
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class OnlineSales:
+    """The online-sales desk's rules (kefu-xl.toml [onlinesales], DOMAIN §19)."""
+    follow_up_working_days: int = 1
+    daily_connected_target: int = 10
+    managers: tuple[str, ...] = ()
+    desk: tuple[str, ...] = ()
+    commission_mode: str = "全额"
+    commission: tuple[Tier, ...] = (Tier(Decimal(0), Decimal("0.02")),)
+    desk_commission: tuple[Tier, ...] = (Tier(Decimal(0), Decimal("0.02")),)
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,7 @@ class Config:
     redlist_size: int = 3
     callback_hours: Hours = field(default_factory=Hours)
     missed_rate_target: Decimal = Decimal("0.25")
+    onlinesales: OnlineSales = field(default_factory=OnlineSales)
     source: str = "默认配置"
 
 
@@ -188,6 +210,7 @@ def parse_config(data: dict, source: str) -> Config:
         redlist_size=int(r.number("complaints.redlist_size", integer=True)),
         callback_hours=_callback_hours(r),
         missed_rate_target=r.number("callbacks.missed_rate_target"),
+        onlinesales=_onlinesales(r),
         source=source,
     )
 
@@ -205,6 +228,47 @@ def _callback_hours(r: _Reader) -> Hours:
     if hours.start >= hours.end:
         raise r.fail("callbacks.work_start", "应早于 work_end")
     return hours
+
+
+def _names(r: _Reader, key: str) -> tuple[str, ...]:
+    values = r.get(key)
+    if not isinstance(values, list) or any(not isinstance(v, str) or not v.strip() for v in values):
+        raise r.fail(key, f"应为姓名列表，例如 [\"周强\", \"吴磊\"]，现在是 {values}")
+    return tuple(dict.fromkeys(v.strip() for v in values))
+
+
+def _tiers(r: _Reader, key: str) -> tuple[Tier, ...]:
+    values = r.get(key)
+    if not isinstance(values, list):
+        raise r.fail(key, "应为档位列表，例如 [ { from = 0, rate = 0.02 }, { from = 50000, rate = 0.03 } ]")
+    tiers = []
+    for i, v in enumerate(values):
+        name = f"{key}[{i + 1}]"
+        if not isinstance(v, dict) or set(v) != {"from", "rate"}:
+            raise r.fail(name, "应写成 { from = 0, rate = 0.02 }")
+        rate = r.number(name + ".rate", v["rate"])
+        if rate > 1:
+            raise r.fail(name + ".rate", f"是比例，应在 0 到 1 之间（2% 写 0.02），现在是 {v['rate']}")
+        tiers.append(Tier(r.number(name + ".from", v["from"]), rate))
+    for prev, cur in zip(tiers, tiers[1:]):
+        if cur.start <= prev.start:
+            raise r.fail(key, f"应按 from 从低到高排列（{prev.start} 之后是 {cur.start}）")
+    return tuple(tiers)
+
+
+def _onlinesales(r: _Reader) -> OnlineSales:
+    mode = r.get("onlinesales.commission_mode")
+    if mode not in COMMISSION_MODES:
+        raise r.fail("onlinesales.commission_mode", f"应为 {' 或 '.join(COMMISSION_MODES)}，现在是「{mode}」")
+    commission = _tiers(r, "onlinesales.commission")
+    if not commission:
+        raise r.fail("onlinesales.commission", "至少要有一档，例如 [ { from = 0, rate = 0.02 } ]")
+    desk = _tiers(r, "onlinesales.desk_commission") or commission
+    return OnlineSales(
+        follow_up_working_days=int(r.number("onlinesales.follow_up_working_days", integer=True)),
+        daily_connected_target=int(r.number("onlinesales.daily_connected_target", integer=True)),
+        managers=_names(r, "onlinesales.managers"), desk=_names(r, "onlinesales.desk"),
+        commission_mode=mode, commission=commission, desk_commission=desk)
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -361,3 +361,41 @@ class SettlementLine:
     reason: str
     amount: Decimal              # settled amount (0 unless 结算)
     path: tuple = ()             # (rule, finding) steps, for --explain
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A row of 网销 / 询盘 (one inquiry of the online-sales desk).
+
+    Attributes:
+      day / assigned / followed / deal_date: dates as a formula sees them (text is not a date).
+      followed_filled: 首次跟进日期 has anything in it (the sheet's <>"").
+      valid / deal: the typed 是/否 (or blank: not checked yet, still open).
+      amount: 成交金额 as a formula sees it (None when blank or text).
+    """
+    lead_id: str
+    source: str
+    day: date | None
+    channel: str
+    desk: str
+    customer: str
+    valid: str
+    invalid_reason: str
+    manager: str
+    assigned: date | None
+    followed: date | None
+    followed_filled: bool
+    deal: str
+    deal_date: date | None
+    amount: Decimal | None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class LeadCall:
+    """A row of 网销 / 回访 (the desk calling back an assigned lead)."""
+    day: date | None
+    staff: str
+    lead_id: str
+    connected: bool
+    row: int | None = None

@@ -19,18 +19,19 @@ from openpyxl.styles import Alignment, Font
 from .config import load_config
 from .errors import KefuError
 from .io.safe_write import atomic_write, check_not_open
-from .kinds import maintenance, newclient, renewal
+from .kinds import maintenance, newclient, onlinesales, renewal
 from .month import Month
 from .records import Severity
 from .rules import renewal as renewal_rules
 from .rules.completion import percent
-from .sheets.build import FONT, Formula, build_workbook, set_cell, style_name
+from .sheets.build import FONT, Formula, build_workbook, set_cell, style_name, write_total_row
 from .sheets.layout import resolve
 from .sheets.read import write_problem_sheet
 from .sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
 from .workbooks import recalc_file
 
 DATA, STATEMENT, CHARTS = "数据", "绩效提成", "图表"
+ONLINE_CONVERSION_SHEET, ONLINE_COMMISSION_SHEET = "网销转化", "网销提成"
 SIGNERS = ("制表", "客服经理", "财务", "总经理")
 STAFF_ITEMS = ("目标合计", "完成合计", "有效工作", "当月应续", "当月已续", "丢失客户", "续费到帐金额", "续费提成",
                "新客户", "上线达标")
@@ -78,7 +79,8 @@ FIGURE_HELP = {
 }
 
 
-def spec(title: str) -> WorkbookSpec:
+def spec(title: str, online: bool = False) -> WorkbookSpec:
+    """The statement; with `online` (a month has a 网销台账) also 网销转化 and 网销提成."""
     statement = SheetSpec(
         name=STATEMENT, title=title, key="客服", buffer_rows=0, row_markers=("客服",),
         columns=(Column("客服", Role.COMPUTED, Type.TEXT, help="客服。"),
@@ -91,13 +93,57 @@ def spec(title: str) -> WorkbookSpec:
         columns=(Column("来源", Role.COMPUTED, Type.TEXT, width=26, help="数据来自哪个文件。"),
                  Column("行", Role.COMPUTED, Type.INT, help="该文件中的行号。"),
                  Column("月份", Role.COMPUTED, Type.TEXT, help="月份。"),
-                 Column("客服", Role.COMPUTED, Type.TEXT, help="客服。"),
+                 Column("客服", Role.COMPUTED, Type.TEXT, help="客服（网销项目为业务经理或网销客服的姓名）。"),
                  Column("项目", Role.COMPUTED, Type.TEXT, help="目标合计/完成合计/有效工作/工作日数/当月应续/当月已续/"
-                                                                "丢失客户/续费到帐金额/续费提成/新客户/上线达标。"),
+                                                                "丢失客户/续费到帐金额/续费提成/新客户/上线达标；"
+                                                                "网销询盘/网销有效/网销转化成交/网销转化金额/"
+                                                                "网销成交/网销成交金额/网销提成。"),
+                 Column("分组", Role.COMPUTED, Type.TEXT, help="网销项目：渠道（转化率）或角色（提成）。"),
                  Column("数值", Role.COMPUTED, Type.NUMBER, help="数值。")),
     )
-    notes = ("每个数字都是对「数据」表的公式；「数据」表的行从当月的维护跟踪、续费跟踪、新客户跟踪表按规则重新计算得到。",)
-    return WorkbookSpec(kind="report", title="绩效提成表", sheets=(statement, data), notes=notes)
+    notes = ("每个数字都是对「数据」表的公式；「数据」表的行从当月的维护跟踪、续费跟踪、新客户跟踪表（有网销台账时也从网销台账）"
+             "按规则重新计算得到。",)
+    return WorkbookSpec(kind="report", title="绩效提成表", sheets=(statement, data, *(online_sheets(title) if online else ())),
+                        notes=notes)
+
+
+def _online_sum(item: str, group: str | None, person: bool = False) -> str:
+    by_group = f",[数据!分组],{group}" if group else ""
+    return f'SUMIFS([数据!数值],[数据!项目],"{item}"{by_group}' + (",[数据!客服],[姓名])" if person else ")")
+
+
+def _online_conversion(header: str) -> str:
+    item = ONLINE_CONVERSION[header]
+    return f'IF([渠道]="合计",{_online_sum(item, None)},{_online_sum(item, "[渠道]")})'
+
+
+ONLINE_CONVERSION = {"询盘": "网销询盘", "有效": "网销有效", "成交": "网销转化成交", "成交金额": "网销转化金额"}
+ONLINE_PEOPLE = {"成交数": "网销成交", "成交金额": "网销成交金额", "提成": "网销提成"}
+
+
+def online_sheets(title: str) -> tuple[SheetSpec, SheetSpec]:
+    """网销转化 (per channel, the months' own inquiries) and 网销提成 (per person and role)."""
+    conversion = SheetSpec(
+        name=ONLINE_CONVERSION_SHEET, title=title.replace("客服绩效与提成表", "网销询盘转化"), key="渠道", buffer_rows=0,
+        row_markers=("渠道",),
+        columns=(Column("渠道", Role.COMPUTED, Type.TEXT, help="询盘渠道；合计为全部渠道。"),
+                 Column("询盘", Role.DERIVED, Type.INT, _online_conversion("询盘"), help="本期登记的询盘（不含遗留）。"),
+                 Column("有效", Role.DERIVED, Type.INT, _online_conversion("有效"), help="其中有效的。"),
+                 Column("有效率", Role.DERIVED, Type.RATIO, 'IF([询盘]=0,"",[有效]/[询盘])', help="有效 ÷ 询盘。"),
+                 Column("成交", Role.DERIVED, Type.INT, _online_conversion("成交"), help="其中当月成交的。"),
+                 Column("转化率", Role.DERIVED, Type.RATIO, 'IF([有效]=0,"",[成交]/[有效])', help="成交 ÷ 有效。"),
+                 Column("成交金额", Role.DERIVED, Type.MONEY, _online_conversion("成交金额"), help="这些成交的金额。")),
+    )
+    people = SheetSpec(
+        name=ONLINE_COMMISSION_SHEET, title=title.replace("客服绩效与提成表", "网销提成"), key="角色", buffer_rows=0,
+        row_markers=("姓名",),
+        columns=(Column("角色", Role.COMPUTED, Type.TEXT, help="业务经理 / 网销客服。"),
+                 Column("姓名", Role.COMPUTED, Type.TEXT, help="姓名。"),
+                 *(Column(h, Role.DERIVED, Type.INT if h == "成交数" else Type.MONEY,
+                          _online_sum(item, "[角色]", person=True), help=f"网销台账「提成」表的{h}（各月相加）。")
+                   for h, item in ONLINE_PEOPLE.items())),
+    )
+    return conversion, people
 
 
 @dataclass
@@ -107,6 +153,7 @@ class ReportData:
     rows: list[dict] = field(default_factory=list)
     staff: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    online: bool = False            # a 网销台账 was found: the statement gets its two sheets
 
 
 def collect(workspace: Path, months: list[Month]) -> ReportData:
@@ -115,18 +162,21 @@ def collect(workspace: Path, months: list[Month]) -> ReportData:
     out = ReportData("", months)
     staff: list[str] = []
 
-    def add(source, row, month, person, item, value):
-        out.rows.append({"来源": source, "行": row, "月份": str(month), "客服": person, "项目": item, "数值": value})
-        if person and person not in staff:
+    def add(source, row, month, person, item, value, group=""):
+        out.rows.append({"来源": source, "行": row, "月份": str(month), "客服": person, "项目": item, "数值": value,
+                         "分组": group})
+        if person and person not in staff and not item.startswith("网销"):
             staff.append(person)
 
     for month in months:
         folder = workspace / str(month)
         trackers = {"maintenance": folder / maintenance.file_name(month), "renewal": folder / renewal.file_name(month),
-                    "newclient": folder / newclient.file_name(month)}
+                    "newclient": folder / newclient.file_name(month),
+                    "onlinesales": folder / onlinesales.file_name(month)}
         for kind, path in trackers.items():
             if not path.exists():
-                out.warnings.append(f"缺少 {path.relative_to(workspace)}：{month} 的相关数字按 0 计。")
+                if kind in config.monthly:
+                    out.warnings.append(f"缺少 {path.relative_to(workspace)}：{month} 的相关数字按 0 计。")
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -137,7 +187,10 @@ def collect(workspace: Path, months: list[Month]) -> ReportData:
                                     f"{sum(p.severity is Severity.ERROR for p in serious)} 条），数字可能不准："
                                     f"请先运行 kefu-xl check {path.name} 并改正。")
             f = outcome.result.figures
-            if kind == "maintenance":
+            if kind == "onlinesales":
+                out.online = True
+                _online_rows(f, path.name, month, add)
+            elif kind == "maintenance":
                 for a, c in zip(f["accounts"], f["completions"]):
                     if c.target_total:
                         add(path.name, a.row, month, a.staff, "目标合计", c.target_total)
@@ -171,6 +224,58 @@ def collect(workspace: Path, months: list[Month]) -> ReportData:
         staff = names + [s for s in staff if s not in names]
     out.staff = staff
     return out
+
+
+def _online_rows(f: dict, source: str, month: Month, add) -> None:
+    """数据 rows of a month's 网销台账: per inquiry for 转化率 (the workbook's own rule: the
+    month's inquiries, deals closed in the month), per deal and per person for 提成."""
+    from .rules import onlinesales as online
+    for j in f["judged"]:
+        lead = j.lead
+        if (lead.source or online.CURRENT) != online.CURRENT or not month.contains(lead.day):
+            continue
+        channel = online.channel_group(lead.channel)
+        add(source, lead.row, month, "", "网销询盘", 1, channel)
+        if lead.valid == online.YES:
+            add(source, lead.row, month, "", "网销有效", 1, channel)
+        if j.deal:
+            add(source, lead.row, month, "", "网销转化成交", 1, channel)
+            add(source, lead.row, month, "", "网销转化金额", lead.amount or Decimal(0), channel)
+    for j in f["deals"]:
+        for role, name in ((online.MANAGER, j.lead.manager), (online.DESK, j.lead.desk)):
+            if name:
+                add(source, j.lead.row, month, name, "网销成交", 1, role)
+                add(source, j.lead.row, month, name, "网销成交金额", j.lead.amount or Decimal(0), role)
+    for r in f["commission"]:
+        add(source, None, month, r["姓名"], "网销提成", r["提成"], r["角色"])
+
+
+def online_people(data: ReportData) -> list[tuple[str, str]]:
+    """(角色, 姓名) of the 网销提成 sheet, in the order met (managers first)."""
+    from .rules import onlinesales as online
+    seen = dict.fromkeys((r["分组"], r["客服"]) for r in data.rows if r["项目"] == "网销提成")
+    return sorted(seen, key=lambda k: k[0] != online.MANAGER)
+
+
+def online_figures(data: ReportData) -> dict[str, dict]:
+    """Python's value of every 网销转化 and 网销提成 cell."""
+    from .config import ONLINE_CHANNELS
+
+    def total(item, group=None, person=None):
+        return sum((Decimal(str(r["数值"])) for r in data.rows if r["项目"] == item
+                    and (group is None or r["分组"] == group) and (person is None or r["客服"] == person)), Decimal(0))
+
+    def ratio(a, b):
+        return None if b == 0 else a / b
+
+    conversion = {}
+    for channel in (*ONLINE_CHANNELS, "合计"):
+        group = None if channel == "合计" else channel
+        v = {h: total(item, group) for h, item in ONLINE_CONVERSION.items()}
+        conversion[channel] = {**v, "有效率": ratio(v["有效"], v["询盘"]), "转化率": ratio(v["成交"], v["有效"])}
+    people = {(role, name): {h: total(item, role, name) for h, item in ONLINE_PEOPLE.items()}
+              for role, name in online_people(data)}
+    return {ONLINE_CONVERSION_SHEET: conversion, ONLINE_COMMISSION_SHEET: people}
 
 
 def figures(data: ReportData) -> dict[str, dict]:
@@ -232,10 +337,17 @@ def build(workspace: Path, label: str, months: list[Month]):
     data = collect(workspace, months)
     data.label = label
     period = months[0].label if len(months) == 1 else f"{months[0].year}年第{(months[0].month + 2) // 3}季度"
-    wspec = spec(f"{period} 客服绩效与提成表")
+    wspec = spec(f"{period} 客服绩效与提成表", data.online)
     titles = {s.name: s.title for s in wspec.sheets}
-    wb, layouts = build_workbook(wspec, titles, {STATEMENT: [{"客服": s} for s in data.staff], DATA: data.rows}, {},
-                                 {"month": label})
+    from .config import ONLINE_CHANNELS
+    wb, layouts = build_workbook(wspec, titles, {
+        STATEMENT: [{"客服": s} for s in data.staff], DATA: data.rows,
+        ONLINE_CONVERSION_SHEET: [{"渠道": c} for c in (*ONLINE_CHANNELS, "合计")],
+        ONLINE_COMMISSION_SHEET: [{"角色": role, "姓名": name} for role, name in online_people(data)]}, {},
+        {"month": label})
+    if data.online:
+        sheet = wspec.sheet(ONLINE_COMMISSION_SHEET)
+        write_total_row(wb[sheet.name], layouts[sheet.name], sheet, len(online_people(data)), {"提成": "sum"})
     ws, layout = wb[STATEMENT], layouts[STATEMENT]
     total_row = layout.first_data_row + len(data.staff)
     set_cell(ws.cell(total_row, layout.columns["客服"]), "合计", style_name(Role.DERIVED, Type.TEXT))

@@ -35,4 +35,23 @@ def render_html(label: str, data, figures: dict[str, dict]) -> str:
                  for who, v in figures.items() if who != "合计"]
         charts.append({"title": title, "bars": items})
     return template.render(title=f"{label} 客服绩效与提成表", generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
-                           warnings=data.warnings, headers=HEADERS, rows=rows, charts=charts)
+                           warnings=data.warnings, headers=HEADERS, rows=rows, charts=charts,
+                           online=_online_tables(data))
+
+
+def _online_tables(data) -> list[dict]:
+    """The 网销 tables (conversion per channel, commission per person) when a month had a 网销台账."""
+    from .report import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, online_figures
+    if not data.online:
+        return []
+    f = online_figures(data)
+    conversion = [[channel, str(v["询盘"]), str(v["有效"]), percent(v["有效率"]), str(v["成交"]), percent(v["转化率"]),
+                   f"{v['成交金额']:,.2f}"] for channel, v in f[ONLINE_CONVERSION_SHEET].items()]
+    people = [[role, name, str(v["成交数"]), f"{v['成交金额']:,.2f}", f"{v['提成']:,.2f}"]
+              for (role, name), v in f[ONLINE_COMMISSION_SHEET].items()]
+    fees = sum((v["提成"] for v in f[ONLINE_COMMISSION_SHEET].values()), Decimal(0))
+    people.append(["合计", "", "", "", f"{fees:,.2f}"])
+    return [{"id": "online-conversion", "title": "网销询盘转化（本期登记的询盘）",
+             "headers": ["渠道", "询盘", "有效", "有效率", "成交", "转化率", "成交金额"], "rows": conversion, "names": 1},
+            {"id": "online-commission", "title": "网销提成",
+             "headers": ["角色", "姓名", "成交数", "成交金额", "提成"], "rows": people, "names": 2}]

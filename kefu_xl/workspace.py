@@ -12,7 +12,7 @@ from .errors import DataProblemsError, KefuError
 from .inputs import ACCOUNT_STATUS, read_account_status
 from .io.safe_write import atomic_write, check_not_open, save_workbook
 from .io.tables import find_input
-from .kinds import complaints, maintenance, newclient, orders, refunds, renewal, roster
+from .kinds import complaints, maintenance, newclient, onlinesales, orders, refunds, renewal, roster
 from .kinds.base import cell_text, read_tracker
 from .month import Month
 from .records import Problem, Severity, has_errors
@@ -76,7 +76,7 @@ class OpenOutcome:
 
 
 MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds,
-           "complaints": complaints}
+           "complaints": complaints, "onlinesales": onlinesales}
 NEEDS_EXPORT = ("maintenance", "renewal", "newclient")
 
 
@@ -153,8 +153,9 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
                 opening = refunds.closing_balance(previous_ledger, config)
                 outcome.notes.append(f"备用金期初余额 {opening:.2f} 取自 {previous_ledger.relative_to(folder)} 的期末应有。")
             books[todo["refunds"]] = refunds.build(config, month, calendar, opening)
-        if "complaints" in todo:
-            books[todo["complaints"]] = _open_complaints(folder, month, config, calendar, outcome, day)
+        for kind in ("complaints", "onlinesales"):
+            if kind in todo:
+                books[todo[kind]] = _open_carried(MONTHLY[kind], folder, month, config, calendar, outcome, day)
     outcome.warnings.extend(dict.fromkeys(str(w.message) for w in caught))
     for path, wb in books.items():
         save_workbook(wb, path)
@@ -229,21 +230,23 @@ def _read_month_inputs(folder: Path, month: Month, outcome: OpenOutcome):
     return statuses, staff
 
 
-def _open_complaints(folder: Path, month: Month, config, calendar, outcome: OpenOutcome, day):
-    """投诉台账: last month's complaints still 处理中 come over as 遗留, every typed cell kept;
-    the ranking, category table and weekly report are filled by the same recalc as later."""
+def _open_carried(kind, folder: Path, month: Month, config, calendar, outcome: OpenOutcome, day):
+    """投诉台账 / 网销: last month's open rows (complaints 处理中, leads still followed) come over
+    as 遗留, every typed cell kept; the reports are filled by the same recalc as later."""
     from .workbooks import recalc_open_workbook
+    noun, count = {"complaints": ("投诉台账：结转上月处理中的投诉 {n} 起。", "遗留投诉"),
+                   "onlinesales": ("网销：结转上月仍在跟进的询盘 {n} 条。", "遗留询盘")}[kind.KIND]
     previous = month.previous()
-    previous_path = folder / str(previous) / complaints.file_name(previous)
+    previous_path = folder / str(previous) / kind.file_name(previous)
     rows = []
     if previous_path.exists():
-        _, before = complaints.read_file(previous_path, config)
-        rows = complaints.opening_rows(before, config, month)
-    outcome.counts["遗留投诉"] = len(rows)
-    outcome.notes.append(f"投诉台账：结转上月处理中的投诉 {len(rows)} 起。" if previous_path.exists() else
-                         f"投诉台账：没有上月投诉台账（{previous_path.relative_to(folder)}），不结转。")
-    path = folder / str(month) / complaints.file_name(month)
-    wb = complaints.build(config, month, calendar, rows)
+        _, before = kind.read_file(previous_path, config)
+        rows = kind.opening_rows(before, config, month)
+    outcome.counts[count] = len(rows)
+    outcome.notes.append(noun.format(n=len(rows)) if previous_path.exists() else
+                         f"{kind.file_name(month).split('_')[0]}：没有上月的（{previous_path.relative_to(folder)}），不结转。")
+    path = folder / str(month) / kind.file_name(month)
+    wb = kind.build(config, month, calendar, rows)
     recalc_open_workbook(wb, path, as_of=day)
     return wb
 

@@ -1,7 +1,7 @@
 """Test helpers: a month with realistic rows, typing into workbooks, comparing with LibreOffice."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,6 +104,8 @@ def same(python, office) -> bool:
         return python in (None, "") and office in (None, "")
     if isinstance(python, (int, Decimal)) and not isinstance(python, bool):
         return isinstance(office, (int, float)) and abs(Decimal(repr(office)) - Decimal(python)) < Decimal("1e-9")
+    if isinstance(python, date) and isinstance(office, datetime):
+        return office.time() == datetime.min.time() and office.date() == python
     return python == office
 
 
@@ -119,3 +121,25 @@ def assert_engines_agree(python: dict, office: dict) -> int:
                     diffs.append(f"{sheet}/{key}/{header}: python={value!r} libreoffice={got!r}")
     assert not diffs, "\n".join(diffs)
     return compared
+
+
+def office_values(path: Path, wspec, keys: dict, out_dir: Path) -> dict[str, dict]:
+    """{sheet: {key: {header: value}}} of LibreOffice's recalculation of `path`; `keys` maps a
+    sheet name to key_of(row, values) (dates come back as datetimes)."""
+    wb = openpyxl.load_workbook(recalculate(path, out_dir), data_only=True)
+    out = {}
+    for name, key_of in keys.items():
+        ws = wb[name]
+        layout, missing = find_layout(ws, wspec.sheet(name))
+        assert not missing, (name, missing)
+        rows = {}
+        for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, values_only=True), layout.first_data_row):
+            values = {h: row[c - 1] for h, c in layout.columns.items()}
+            rows.setdefault(key_of(r, values), values)
+        out[name] = rows
+    return out
+
+
+def day_of(value):
+    """A LibreOffice date cell as a date (keys of summary rows)."""
+    return value.date() if isinstance(value, datetime) else value

@@ -95,6 +95,19 @@ def cell_date(value) -> date | None:
     return None
 
 
+def typed_date(values: dict, header: str, where: tuple[str, str, int | None],
+               problems: list[Problem] | None) -> date | None:
+    """cell_date of a typed cell; text that is not a date is a warning naming (file, sheet, row)."""
+    from ..io.values import is_blank
+    d = cell_date(values[header])
+    if d is None and not is_blank(values[header]) and problems is not None:
+        file, sheet, row = where
+        problems.append(Problem(file, sheet, row, header, "NOT_A_DATE",
+                                f"{header}「{values[header]}」不是日期（可能是文字），请输入日期，例如 2026-11-03。",
+                                Severity.WARNING))
+    return d
+
+
 def cell_datetime(value) -> datetime | None:
     """A date-time as a formula sees it: real date-times, dates (midnight) and serial numbers."""
     from ..io.values import parse_datetime

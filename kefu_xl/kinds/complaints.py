@@ -30,6 +30,7 @@ from .base import (
     rebuild_rows,
     restore_formulas,
     start_recalc,
+    typed_date,
 )
 
 KIND = "complaints"
@@ -197,12 +198,7 @@ def read_complaints(data, file: str, problems: list[Problem] | None = None) -> l
     out = []
     for row, v in data.rows:
         def day(header):
-            d = cell_date(v[header])
-            if d is None and not is_blank(v[header]) and problems is not None:
-                problems.append(Problem(file, COMPLAINTS, row, header, "NOT_A_DATE",
-                                        f"{header}「{v[header]}」不是日期（可能是文字），请输入日期，例如 2026-11-03。",
-                                        Severity.WARNING))
-            return d
+            return typed_date(v, header, (file, COMPLAINTS, row), problems)
         out.append(Complaint(
             cell_text(v["投诉编号"]), cell_text(v["来源"]), day("登记日期"), cell_text(v["渠道"]),
             parse_id(v["订单号"]), cell_text(v["商家"]), cell_text(v["品类"]), cell_text(v["品牌"]),

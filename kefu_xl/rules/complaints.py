@@ -86,8 +86,9 @@ def judge(complaints: list[Complaint], days_by_channel: dict[str, int], as_of: d
     return out
 
 
-def ratio(part: int, whole: int) -> Decimal | None:
-    return None if not whole else Decimal(1) - Decimal(part) / Decimal(whole)
+def cooperation(late: int, total: int) -> Decimal | None:
+    """配合度 = 1 − late ÷ total (None without complaints)."""
+    return None if not total else Decimal(1) - Decimal(late) / Decimal(total)
 
 
 def merchant_key(name: str) -> str:
@@ -113,7 +114,7 @@ def merchant_ranking(judged: list[Judged]) -> list[dict]:
             "商家": names[key], "投诉数": len(items), "重大": sum(1 for j in items if j.complaint.major),
             "已解决": sum(1 for j in items if j.status == RESOLVED), "回复超时": late,
             "平均处理工作日": Decimal(sum(days)) / len(days) if days else None,
-            "配合度": ratio(late, len(items)),
+            "配合度": cooperation(late, len(items)),
         })
     rows.sort(key=lambda r: (-r["投诉数"], -r["回复超时"], r["商家"]))
     for rank, r in enumerate(rows, 1):
@@ -178,7 +179,7 @@ def weekly_report(weeks: list[tuple[date, date]], judged: list[Judged]) -> list[
                          and j.complaint.registered <= sunday and not _resolved_by(j.complaint, sunday))
         rows.append({"周一": monday, "周日": sunday, "新投诉": len(new),
                      "已解决": sum(1 for j in judged if within(j.complaint.resolved)),
-                     "处理中重大": open_major, "回复超时": late, "配合度": ratio(late, len(new))})
+                     "处理中重大": open_major, "回复超时": late, "配合度": cooperation(late, len(new))})
     return rows
 
 
