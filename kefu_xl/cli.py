@@ -151,7 +151,8 @@ def month_open(month_: Month, folder: Path, as_of, refresh: bool):
     """开月：生成 YYYY-MM/ 下本月的工作簿（kefu-xl.toml 的 [workbooks] monthly 决定哪些）：
     维护跟踪_YYYY-MM.xlsx（读取 YYYY-MM/inputs/帐户状态.xlsx 或 .csv 和上月的维护跟踪表）、
     退订台账_YYYY-MM.xlsx（备用金期初余额取上月对账的期末应有）、
-    投诉台账_YYYY-MM.xlsx（上月处理中的投诉结转为「遗留」，已填内容全部保留）。
+    投诉台账_YYYY-MM.xlsx（上月处理中的投诉结转为「遗留」，已填内容全部保留）、
+    网销_YYYY-MM.xlsx（上月跟进中、待分配、待核实的询盘结转为「遗留」）。
 
     \b
     - 续费跟踪：余额不足 7 天消耗或合同 30 天内到期的帐户为「当月」，上月未完成的为「遗留」；
@@ -415,14 +416,8 @@ def report(month_, quarter, html: bool, folder: Path):
     target, html_path, data = write_report(folder, month_, quarter, html)
     console.print(report_table(f"{data.label} 绩效提成", summary_rows(data)))
     if data.online:
-        from .report import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, online_figures
-        from .rules.completion import percent
-        f = online_figures(data)
-        v = f[ONLINE_CONVERSION_SHEET]["合计"]
-        fees = sum(r["提成"] for r in f[ONLINE_COMMISSION_SHEET].values())
-        console.print(f"网销：询盘 {v['询盘']}，有效 {v['有效']}（{percent(v['有效率'])}），成交 {v['成交']}"
-                      f"（转化率 {percent(v['转化率'])}），成交金额 {v['成交金额']:,.2f}；提成合计 {fees:,.2f}"
-                      f"（见「{ONLINE_CONVERSION_SHEET}」「{ONLINE_COMMISSION_SHEET}」表）。")
+        from .report import online_summary
+        console.print(online_summary(data))
     for w in data.warnings:
         console.print(f"注意：{w}", style="yellow")
     console.print(f"已生成 {target}" + (f" 和 {html_path}" if html_path else ""))

@@ -295,7 +295,7 @@ def _complaint_rows(rng: random.Random, month: Month, calendar: WorkCalendar, n:
                     orders: list[tuple[str, str]], majors_open: int) -> list[dict]:
     """n complaints of a month across channels: most replied within the working day, some
     late or not at all, most resolved; `majors_open` major ones left open."""
-    from .rules.complaints import nth_workday_after
+    from .rules.deadlines import nth_workday_after
     days = calendar.workdays_between(month.first, month.last)
     rows = []
     for i in range(n):
@@ -447,6 +447,9 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
         shutil.rmtree(folder)
     rng = random.Random(seed)
     init_workspace(folder, staff=[{"客服": n, "星级": s, "入职日期": date(2023, 3, 1), "在职": "是"} for n, s in STAFF])
+    from . import demo_online
+    demo_online.configure(folder)
+    online_rng = random.Random(seed + 19)      # its own stream: the other books stay as they were
     accounts = _accounts(rng)
     october, november = MONTHS
     # October: the first month kefu-xl is used; November: levels carry over, spend changed
@@ -456,6 +459,7 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october)
     _october_complaints(rng, folder, october, WorkCalendar(load_config()))
     calls_path = _call_desk_week(rng, folder, october)
+    demo_online.type_month(online_rng, folder, october, 45)
     for a in accounts:
         if rng.random() < 0.3:
             a[4] = (a[4] * Decimal("0.6")).quantize(Decimal("0.01"))   # spend dropped: level must not
@@ -463,6 +467,7 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
         a[7] = date(2026, 11, rng.randint(2, 20))                       # opened in November
     write_status(folder / str(november) / "inputs" / "帐户状态.xlsx", accounts)
     outcome = open_month(folder, november, as_of=november.last)
+    online_path = demo_online.type_month(online_rng, folder, november, 300)
     path = folder / str(november) / maintenance.file_name(november)
     calendar = WorkCalendar(load_config())
     renewal_path = folder / str(november) / renewal.file_name(november)
@@ -485,14 +490,15 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
             "orders": recalc_file(ledger, as_of=november.last),
             "refunds": recalc_file(refunds_path, as_of=november.last),
             "complaints": recalc_file(complaints_path, as_of=november.last),
-            "callbacks": recalc_file(calls_path, as_of=date(2026, 10, 12))}
+            "callbacks": recalc_file(calls_path, as_of=date(2026, 10, 12)),
+            "onlinesales": recalc_file(online_path, as_of=november.last)}
 
 
 def run_demo(folder: Path, console) -> None:
     console.print(f"正在建立演示工作区 {folder} …")
     done = build_demo(folder)
     from .cli import _print_outcome
-    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks"):
+    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks", "onlinesales"):
         _print_outcome(done[key])
     from .rich_tables import settlement_table
     settle = done["settle"]
@@ -506,6 +512,9 @@ def run_demo(folder: Path, console) -> None:
     from .rich_tables import report_table
     target, _, data = done["report"]
     console.print(report_table(f"{data.label} 绩效提成（{target.name}）", summary_rows(data)))
-    console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账和投诉台账"
+    if data.online:
+        from .report import online_summary
+        console.print(online_summary(data))
+    console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账、投诉台账和网销台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}；"
                   f"话务台国庆那一周的回访任务：kefu-xl calls 2026-10 --dir {folder} --today --at \"2026-10-12 09:00\"")

@@ -278,6 +278,16 @@ def online_figures(data: ReportData) -> dict[str, dict]:
     return {ONLINE_CONVERSION_SHEET: conversion, ONLINE_COMMISSION_SHEET: people}
 
 
+def online_summary(data: ReportData) -> str:
+    """One line of the desk's month for the terminal."""
+    f = online_figures(data)
+    v = f[ONLINE_CONVERSION_SHEET]["合计"]
+    fees = sum((r["提成"] for r in f[ONLINE_COMMISSION_SHEET].values()), Decimal(0))
+    return (f"网销：询盘 {v['询盘']}，有效 {v['有效']}（{percent(v['有效率'])}），成交 {v['成交']}"
+            f"（转化率 {percent(v['转化率'])}），成交金额 {v['成交金额']:,.2f}；提成合计 {fees:,.2f}"
+            f"（见「{ONLINE_CONVERSION_SHEET}」「{ONLINE_COMMISSION_SHEET}」表）。")
+
+
 def figures(data: ReportData) -> dict[str, dict]:
     """Python's value of every statement cell: per staff, and 合计."""
     def total(person, item):

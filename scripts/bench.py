@@ -4,6 +4,7 @@
     python scripts/bench.py                       # 5,000 accounts, 20,000 and 100,000 work records
     python scripts/bench.py --records 20000 --libreoffice   # also LibreOffice's full recalculation
     python scripts/bench.py --settle 1            # month-end settlement at full scale (bench_settle.py)
+    python scripts/bench.py --desk 3000           # online-sales desk: a month of 3,000 inquiries
 
 Prints wall-clock seconds and peak memory of each step. Targets (issue 2): month open and
 recalc ≤ 10 s each on a 2-core machine; LibreOffice recalculation of the 20,000-record
@@ -108,11 +109,44 @@ def run(n_accounts: int, n_records: int, libre: bool, results: list) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_desk(n_leads: int, results: list) -> None:
+    """网销台账: open a month, type n inquiries and the desk's callbacks, recalc."""
+    from kefu_xl import demo_online
+    from kefu_xl.demo import type_rows
+    from kefu_xl.kinds import onlinesales
+    rng = random.Random(7)
+    folder = Path(tempfile.mkdtemp(prefix="kefu-bench-desk-"))
+    try:
+        ws = folder / "office"
+        init_workspace(ws)
+        demo_online.configure(ws)
+        toml = ws / "kefu-xl.toml"
+        toml.write_text(toml.read_text("utf-8").replace(
+            'monthly = ["maintenance", "renewal", "newclient", "refunds", "complaints", "onlinesales"]',
+            'monthly = ["onlinesales"]'), "utf-8")
+        timed("month open (网销)", lambda: open_month(ws, MONTH, as_of=MONTH.last), results)
+        config = load_config(ws / "kefu-xl.toml")
+        calendar = WorkCalendar(config)
+        path = ws / str(MONTH) / onlinesales.file_name(MONTH)
+        wspec = onlinesales.spec(config, MONTH)
+        rows = demo_online.leads(rng, MONTH, calendar, n_leads)
+        calls = demo_online.callbacks(rng, MONTH, calendar, rows) * max(1, n_leads // 600)
+        type_rows(path, wspec.sheet(onlinesales.LEADS), rows)
+        type_rows(path, wspec.sheet(onlinesales.CALLS), calls)
+        outcome = timed(f"recalc 网销 ({n_leads:,} inquiries, {len(calls):,} callbacks)",
+                        lambda: recalc_file(path, as_of=MONTH.last), results)
+        print(f"    {len(outcome.result.problems):,} problems")
+        timed("check 网销", lambda: recalc_file(path, write=False, as_of=MONTH.last), results)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--records", type=int, action="append", help="work records (repeatable)")
     parser.add_argument("--libreoffice", action="store_true", help="also time LibreOffice's full recalculation")
+    parser.add_argument("--desk", type=int, metavar="N", help="run the online-sales desk benchmark (N inquiries)")
     parser.add_argument("--settle", type=float, metavar="SCALE",
                         help="run the settlement benchmark instead (1 = 1,000,000 CRM orders; see bench_settle.py)")
     args = parser.parse_args()
@@ -122,6 +156,9 @@ def main() -> None:
         bench_settle.run(args.settle)
         return
     results: list = []
+    if args.desk:
+        run_desk(args.desk, results)
+        return
     for n in args.records or [20000, 100000]:
         run(args.accounts, n, args.libreoffice and n <= 20000, results)
 

@@ -143,3 +143,24 @@ def office_values(path: Path, wspec, keys: dict, out_dir: Path) -> dict[str, dic
 def day_of(value):
     """A LibreOffice date cell as a date (keys of summary rows)."""
     return value.date() if isinstance(value, datetime) else value
+
+
+def assert_ribbon_matches_file(path: Path, sheets, as_of: date) -> None:
+    """The ribbon button (the xlwings adapter on a recorded fake of the open book) recalcs a
+    copy of `path` exactly like `kefu-xl recalc` does the file: same problems, same cells."""
+    import shutil
+
+    from fake_xlwings import FakeBook
+    from test_excel_addin import cells_of, normal
+
+    from kefu_xl.excel import adapter
+    from kefu_xl.workbooks import recalc_file
+    excel_copy = path.with_name("excel_" + path.name)
+    shutil.copy(path, excel_copy)
+    outcome = recalc_file(path, as_of=as_of)
+    book = FakeBook(excel_copy)
+    result, written, _ = adapter.recalc_book(book, as_of=as_of)
+    assert [p.code for p in result.problems] == [p.code for p in outcome.result.problems]
+    for sheet in sheets:
+        assert normal(book.grid(sheet)) == normal(cells_of(path, sheet)), sheet
+    assert written > 0

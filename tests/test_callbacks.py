@@ -21,7 +21,7 @@ from kefu_xl.sheets.layout import find_layout
 from kefu_xl.workbooks import recalc_file
 
 from conftest import snapshot, write_xlsx
-from helpers import same
+from helpers import assert_ribbon_matches_file, same
 
 C = load_config()
 CAL = WorkCalendar(C)
@@ -255,20 +255,6 @@ def test_status_and_daily_statistics_equal_python(desk, tmp_path):
 
 
 def test_ribbon_button_recalcs_the_queue_like_the_file_path(desk):
-    import shutil
-
-    from fake_xlwings import FakeBook
-    from test_excel_addin import cells_of, normal
-
-    from kefu_xl.excel import adapter
     path = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
     type_attempts(path)
-    excel_copy = path.with_name("excel_" + path.name)
-    shutil.copy(path, excel_copy)
-    outcome = recalc_file(path, as_of=date(2026, 10, 31))
-    book = FakeBook(excel_copy)
-    result, written, _ = adapter.recalc_book(book, as_of=date(2026, 10, 31))
-    assert [p.code for p in result.problems] == [p.code for p in outcome.result.problems]
-    for sheet in (callbacks.QUEUE, callbacks.CALLS, callbacks.DAILY):
-        assert normal(book.grid(sheet)) == normal(cells_of(path, sheet)), sheet
-    assert written > 0
+    assert_ribbon_matches_file(path, (callbacks.QUEUE, callbacks.CALLS, callbacks.DAILY), date(2026, 10, 31))

@@ -10,7 +10,6 @@ import pytest
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config, parse_config
 from kefu_xl.demo import type_rows
-from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import complaints
 from kefu_xl.month import Month
 from kefu_xl.records import Complaint
@@ -19,7 +18,7 @@ from kefu_xl.sheets.layout import find_layout
 from kefu_xl.workbooks import recalc_file
 from kefu_xl.workspace import open_month
 
-from helpers import same
+from helpers import assert_engines_agree, assert_ribbon_matches_file, day_of, office_values
 
 C = load_config()
 CAL = WorkCalendar(C)
@@ -250,50 +249,13 @@ def test_every_derived_cell_equals_python(october, workspace, tmp_path):
     write_crm(workspace, "2026-10", [crm_row("100001", 100)])
     outcome = recalc_file(october, as_of=d(2026, 10, 31))
     python = complaints.python_values(outcome.result)
-    wb = openpyxl.load_workbook(recalculate(october, tmp_path / "lo"), data_only=True)
-    wspec = complaints.spec(C, OCT)
-    keys = {complaints.COMPLAINTS: lambda r, v: r, complaints.RANKING: lambda r, v: v["商家"],
-            complaints.CATEGORIES: lambda r, v: (v["品类"], v["品牌"]),
-            complaints.WEEKLY: lambda r, v: v["周一"].date() if v["周一"] else None}
-    compared, diffs = 0, []
-    for name, key_of in keys.items():
-        ws = wb[name]
-        layout, _ = find_layout(ws, wspec.sheet(name))
-        office = {}
-        for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, values_only=True), layout.first_data_row):
-            values = {h: row[c - 1] for h, c in layout.columns.items()}
-            office[key_of(r, values)] = values
-        assert set(python[name]) <= set(office), (name, set(python[name]) - set(office))
-        for key, values in python[name].items():
-            for header, expected in values.items():
-                got = office[key][header]
-                if hasattr(got, "date"):
-                    got = got.date()
-                    ok = got == expected
-                elif isinstance(expected, date):
-                    ok = False
-                else:
-                    ok = same(expected, got)
-                compared += 1
-                if not ok:
-                    diffs.append(f"{name}/{key}/{header}: python={expected!r} libreoffice={got!r}")
-    assert not diffs, "\n".join(diffs)
-    assert compared > 90
+    office = office_values(october, complaints.spec(C, OCT), {
+        complaints.COMPLAINTS: lambda r, v: r, complaints.RANKING: lambda r, v: v["商家"],
+        complaints.CATEGORIES: lambda r, v: (v["品类"], v["品牌"]),
+        complaints.WEEKLY: lambda r, v: day_of(v["周一"])}, tmp_path / "lo")
+    assert assert_engines_agree(python, office) > 90
 
 
 def test_ribbon_button_recalcs_the_ledger_like_the_file_path(october):
-    import shutil
-
-    from fake_xlwings import FakeBook
-    from test_excel_addin import cells_of, normal
-
-    from kefu_xl.excel import adapter
-    excel_copy = october.with_name("excel_" + october.name)
-    shutil.copy(october, excel_copy)
-    outcome = recalc_file(october, as_of=d(2026, 10, 31))
-    book = FakeBook(excel_copy)
-    result, written, _ = adapter.recalc_book(book, as_of=d(2026, 10, 31))
-    assert [p.code for p in result.problems] == [p.code for p in outcome.result.problems]
-    for sheet in (complaints.COMPLAINTS, complaints.RANKING, complaints.CATEGORIES, complaints.WEEKLY):
-        assert normal(book.grid(sheet)) == normal(cells_of(october, sheet)), sheet
-    assert written > 0
+    assert_ribbon_matches_file(october, (complaints.COMPLAINTS, complaints.RANKING, complaints.CATEGORIES,
+                                         complaints.WEEKLY), d(2026, 10, 31))

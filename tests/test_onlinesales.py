@@ -19,7 +19,7 @@ from kefu_xl.sheets.layout import find_layout
 from kefu_xl.workbooks import recalc_file
 from kefu_xl.workspace import open_month
 
-from helpers import assert_engines_agree, day_of, office_values
+from helpers import assert_engines_agree, assert_ribbon_matches_file, day_of, office_values
 
 OCT, NOV = Month(2026, 10), Month(2026, 11)
 d = date
@@ -276,22 +276,9 @@ def test_every_derived_cell_equals_python(workspace, tmp_path, mode):
 
 
 def test_ribbon_button_recalcs_like_the_file_path(october):
-    import shutil
-
-    from fake_xlwings import FakeBook
-    from test_excel_addin import cells_of, normal
-
-    from kefu_xl.excel import adapter
-    excel_copy = october.with_name("excel_" + october.name)
-    shutil.copy(october, excel_copy)
-    outcome = recalc_file(october, as_of=d(2026, 10, 31))
-    book = FakeBook(excel_copy)
-    result, written, _ = adapter.recalc_book(book, as_of=d(2026, 10, 31))
-    assert [p.code for p in result.problems] == [p.code for p in outcome.result.problems]
-    for sheet in (onlinesales.LEADS, onlinesales.CONVERSION, onlinesales.DEALS, onlinesales.FOLLOW,
-                  onlinesales.COMMISSION, onlinesales.DAILY):
-        assert normal(book.grid(sheet)) == normal(cells_of(october, sheet)), sheet
-    assert written > 0
+    assert_ribbon_matches_file(october, (onlinesales.LEADS, onlinesales.CONVERSION, onlinesales.DEALS,
+                                         onlinesales.FOLLOW, onlinesales.COMMISSION, onlinesales.DAILY),
+                               d(2026, 10, 31))
 
 
 @pytest.mark.libreoffice
@@ -313,3 +300,28 @@ def test_report_carries_the_desks_figures(october, workspace, tmp_path):
     assert office[ONLINE_COMMISSION_SHEET][("合计", None)]["提成"] == pytest.approx(720.02 + 160 + 75 + 85)
     page = html.read_text("utf-8")
     assert 'id="online-commission"' in page and "720.02" in page and "32,000.50" in page
+
+
+@pytest.mark.parametrize("section, message", [
+    ('commission_mode = "阶梯"', "commission_mode"),
+    ("commission = [ { from = 50000, rate = 0.03 }, { from = 0, rate = 0.02 } ]", "从低到高"),
+    ("commission = [ { from = 0, rate = 2 } ]", "0 到 1"),
+    ("commission = []", "至少要有一档"),
+    ("managers = \"周强\"", "姓名列表"),
+])
+def test_bad_onlinesales_config_names_the_key(tmp_path, section, message):
+    from kefu_xl.errors import ConfigError
+    path = tmp_path / "kefu-xl.toml"
+    path.write_text(f"[onlinesales]\n{section}\n", "utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_desk_tiers_default_to_the_managers():
+    import tomllib
+
+    from kefu_xl.config import default_config_text, parse_config
+    data = tomllib.loads(default_config_text())
+    data["onlinesales"]["commission"] = [{"from": 0, "rate": 0.01}]
+    rules_ = parse_config(data, "测试").onlinesales
+    assert rules_.desk_commission == rules_.commission == (Tier(Decimal(0), Decimal("0.01")),)

@@ -209,6 +209,33 @@ def read_tracker(path: Path, spec_of, sheets: tuple[str, ...], *, month=None,
                    for name in sheets}
 
 
+def plain_value(value):
+    """A value copied from last month's workbook: dates without their midnight time."""
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date()
+    return value
+
+
+def read_ledger_rows(path: Path, spec_of, sheet: str, reader) -> tuple[Month, list[tuple[object, dict]]]:
+    """(month, [(record, its typed cells)]) of one sheet of a monthly workbook, read fast;
+    `reader(data, file)` turns the sheet's rows into records."""
+    from ..errors import KefuError
+    month, datas = read_tracker(path, spec_of, (sheet,))
+    data = datas[sheet]
+    if data is None:
+        raise KefuError(f"{path.name} 的「{sheet}」表头不完整，无法读取。")
+    return month, list(zip(reader(data, path.name), (v for _, v in data.rows)))
+
+
+def carried_rows(previous: list[tuple[object, dict]], sheet, keep, label: str = "遗留") -> list[dict]:
+    """Next month's rows for the records `keep` accepts: every typed (input) cell of the
+    declared `sheet` kept, 来源 set to 遗留."""
+    from ..sheets.spec import Role
+    inputs = [c.header for c in sheet.columns if c.role is Role.INPUT]
+    return [{**{h: plain_value(values.get(h)) for h in inputs}, "来源": label}
+            for record, values in previous if keep(record)]
+
+
 def staff_names(roster: list[StaffMember] | None, people: list[str]) -> list[str]:
     """Summary rows: active roster staff first, then anyone else met in the rows."""
     names = [m.name for m in roster or [] if m.active]

@@ -5,7 +5,7 @@ and the daily statistics are live formulas that recalc restores and Python compu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..calendar import WorkCalendar

@@ -5,16 +5,16 @@ ranking with 黑榜/红榜 nominations, the category/brand table and the weekly 
 computes the same figures in Python."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from ..calendar import WorkCalendar
 from ..config import COMPLAINT_CHANNELS, Config
-from ..errors import KefuError
 from ..io.values import EXCEL_EPOCH, is_blank, parse_id
 from ..month import Month
 from ..records import Complaint, Problem, Severity
 from ..rules import complaints as rules
+from ..rules.deadlines import weeks_touching
 from ..sheets.build import build_workbook, set_cell, style_name
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
@@ -22,10 +22,12 @@ from .base import (
     RecalcContext,
     RecalcResult,
     calendar_span,
+    carried_rows,
     cell_date,
     cell_text,
     finish_recalc,
     monthly_files,
+    read_ledger_rows,
     read_tracker,
     rebuild_rows,
     restore_formulas,
@@ -187,13 +189,6 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
 
 # --------------------------------------------------------------------------- reading
 
-def _plain(value):
-    """A value copied from last month's ledger: dates without their midnight time."""
-    if isinstance(value, datetime) and value.time() == datetime.min.time():
-        return value.date()
-    return value
-
-
 def read_complaints(data, file: str, problems: list[Problem] | None = None) -> list[Complaint]:
     out = []
     for row, v in data.rows:
@@ -209,18 +204,12 @@ def read_complaints(data, file: str, problems: list[Problem] | None = None) -> l
 
 def read_file(path: Path, config: Config) -> tuple[Month, list[tuple[Complaint, dict]]]:
     """(month, [(complaint, its typed cells)]) of a ledger, read fast (values only)."""
-    month, datas = read_tracker(path, lambda m: spec(config, m), (COMPLAINTS,))
-    data = datas[COMPLAINTS]
-    if data is None:
-        raise KefuError(f"{path.name} 的「{COMPLAINTS}」表头不完整，无法读取。")
-    return month, list(zip(read_complaints(data, path.name), (v for _, v in data.rows)))
+    return read_ledger_rows(path, lambda m: spec(config, m), COMPLAINTS, read_complaints)
 
 
 def opening_rows(previous: list[tuple[Complaint, dict]], config: Config, month: Month) -> list[dict]:
     """Last month's complaints still 处理中, as 遗留 rows with every typed cell kept."""
-    inputs = [c.header for c in spec(config, month).sheet(COMPLAINTS).columns if c.role is Role.INPUT]
-    return [{**{h: _plain(values.get(h)) for h in inputs}, "来源": rules.CARRIED}
-            for complaint, values in previous if rules.carried_over(complaint)]
+    return carried_rows(previous, spec(config, month).sheet(COMPLAINTS), rules.carried_over, rules.CARRIED)
 
 
 def build(config: Config, month: Month, calendar: WorkCalendar, rows: list[dict], meta: dict | None = None):
@@ -229,7 +218,7 @@ def build(config: Config, month: Month, calendar: WorkCalendar, rows: list[dict]
     titles = {s.name: s.title for s in wspec.sheets}
     first, last = ledger_span(month, calendar, config, [cell_date(r.get("登记日期")) for r in rows])
     data = {COMPLAINTS: rows,
-            WEEKLY: [{"周一": a, "周日": b} for a, b in rules.weeks_touching(month.first, month.last)],
+            WEEKLY: [{"周一": a, "周日": b} for a, b in weeks_touching(month.first, month.last)],
             CALENDAR: [{"日期": d} for d in calendar.workdays_between(first, last)]}
     wb, _ = build_workbook(wspec, titles, data, {}, {"month": str(month), **(meta or {})})
     write_problem_sheet(wb, [], before="说明")
@@ -350,7 +339,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     settled = settled_counts(ctx.workspace, month)
     named = nominations(ranking, settled, config)
     categories = rules.category_rows(judged)
-    weekly = rules.weekly_report(rules.weeks_touching(month.first, month.last), judged)
+    weekly = rules.weekly_report(weeks_touching(month.first, month.last), judged)
     crm, crm_note = crm_order_numbers(ctx.workspace, month) if any(c.order_no for c in complaints) else (None, "")
     check(judged, ctx, crm, problems)
     if crm_note:

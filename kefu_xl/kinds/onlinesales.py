@@ -5,7 +5,7 @@ signature lines, 回访统计 per person per day (DOMAIN §19). The declaration 
 source of layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +13,6 @@ from openpyxl.styles import Font
 
 from ..calendar import WorkCalendar
 from ..config import ONLINE_CHANNELS, Config, Tier
-from ..errors import KefuError
 from ..io.values import is_blank, parse_id
 from ..month import Month
 from ..records import Lead, LeadCall, Problem, Severity
@@ -26,10 +25,11 @@ from .base import (
     RecalcContext,
     RecalcResult,
     calendar_span,
+    carried_rows,
     cell_number,
     cell_text,
     finish_recalc,
-    read_tracker,
+    read_ledger_rows,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -278,13 +278,6 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
 
 # --------------------------------------------------------------------------- reading
 
-def _plain(value):
-    """A value copied from last month's workbook: dates without their midnight time."""
-    if isinstance(value, datetime) and value.time() == datetime.min.time():
-        return value.date()
-    return value
-
-
 def read_leads(data, file: str, problems: list[Problem] | None = None) -> list[Lead]:
     out = []
     for row, v in data.rows:
@@ -305,18 +298,12 @@ def read_calls(data, file: str, problems: list[Problem] | None = None) -> list[L
 
 def read_file(path: Path, config: Config) -> tuple[Month, list[tuple[Lead, dict]]]:
     """(month, [(lead, its typed cells)]) of a workbook, read fast (values only)."""
-    month, datas = read_tracker(path, lambda m: spec(config, m), (LEADS,))
-    data = datas[LEADS]
-    if data is None:
-        raise KefuError(f"{path.name} 的「{LEADS}」表头不完整，无法读取。")
-    return month, list(zip(read_leads(data, path.name), (v for _, v in data.rows)))
+    return read_ledger_rows(path, lambda m: spec(config, m), LEADS, read_leads)
 
 
 def opening_rows(previous: list[tuple[Lead, dict]], config: Config, month: Month) -> list[dict]:
     """Last month's open leads (待核实 / 待分配 / 跟进中) as 遗留 rows, every typed cell kept."""
-    inputs = [c.header for c in spec(config, month).sheet(LEADS).columns if c.role is Role.INPUT]
-    return [{**{h: _plain(values.get(h)) for h in inputs}, "来源": rules.CARRIED}
-            for lead, values in previous if rules.carried_over(lead)]
+    return carried_rows(previous, spec(config, month).sheet(LEADS), rules.carried_over, rules.CARRIED)
 
 
 def span(month: Month, calendar: WorkCalendar, config: Config, assigned) -> tuple[date, date]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from ..calendar import WorkCalendar
 from ..records import Complaint
+from .deadlines import late, nth_workday_after
 
 RESOLVED, OPEN = "已解决", "处理中"
 CURRENT, CARRIED = "当月", "遗留"
@@ -17,18 +18,6 @@ BLACK, RED = "黑榜", "红榜"
 YES, NO = "是", "否"
 UNFILLED = "（未填）"
 FALLBACK_CHANNEL = "其他"      # a blank or unknown 渠道 gets the deadline of 其他
-
-
-def nth_workday_after(day: date, n: int, calendar: WorkCalendar) -> date:
-    """The n-th statutory working day after `day` (n = 0: the day itself)."""
-    if n <= 0:
-        return day
-    found = 0
-    while found < n:
-        day += timedelta(days=1)
-        if calendar.is_workday(day):
-            found += 1
-    return day
 
 
 def reply_days(channel: str, days_by_channel: dict[str, int]) -> int:
@@ -44,13 +33,7 @@ def reply_deadline(c: Complaint, days_by_channel: dict[str, int], calendar: Work
 
 def late_reply(c: Complaint, deadline: date | None, as_of: date) -> bool | None:
     """回复超时: the reply came after the deadline, or has not come and 截至日期 is past it."""
-    if deadline is None:
-        return None
-    if c.replied is not None:
-        return c.replied > deadline
-    if c.replied_filled:
-        return False          # text in the date cell: the formula cannot compare it
-    return as_of > deadline
+    return late(c.replied, c.replied_filled, deadline, as_of)
 
 
 def status(c: Complaint) -> str:
@@ -153,16 +136,6 @@ def category_rows(judged: list[Judged]) -> list[dict]:
              "处理中": sum(1 for j in items if j.status == OPEN)} for k, items in groups.items()]
     rows.sort(key=lambda r: (-r["投诉数"], r["品类"], r["品牌"]))
     return rows
-
-
-def weeks_touching(first: date, last: date) -> list[tuple[date, date]]:
-    """(Monday, Sunday) of every week that has a day between first and last."""
-    monday = first - timedelta(days=first.weekday())
-    weeks = []
-    while monday <= last:
-        weeks.append((monday, monday + timedelta(days=6)))
-        monday += timedelta(days=7)
-    return weeks
 
 
 def weekly_report(weeks: list[tuple[date, date]], judged: list[Judged]) -> list[dict]:

@@ -12,7 +12,7 @@ from ..calendar import WorkCalendar
 from ..config import ONLINE_CHANNELS, Tier
 from ..month import Month
 from ..records import Lead, LeadCall
-from .complaints import nth_workday_after, weeks_touching
+from .deadlines import late, nth_workday_after, weeks_touching
 from .completion import ratio
 
 YES, NO = "是", "否"
@@ -47,13 +47,7 @@ def follow_deadline(lead: Lead, days: int, calendar: WorkCalendar) -> date | Non
 
 def follow_late(lead: Lead, deadline: date | None, as_of: date) -> bool | None:
     """跟进超时: first follow-up after the deadline, or none yet and 截至日期 past it."""
-    if deadline is None:
-        return None
-    if lead.followed is not None:
-        return lead.followed > deadline
-    if lead.followed_filled:
-        return False          # text in the date cell: the formula cannot compare it
-    return as_of > deadline
+    return late(lead.followed, lead.followed_filled, deadline, as_of)
 
 
 def channel_group(channel: str) -> str:
