@@ -324,6 +324,44 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
 @cli.command()
 @click.argument("month_", metavar="YYYY-MM", type=MonthType())
 @dir_option
+@as_of_option
+@friendly
+def collect(month_: Month, folder: Path, as_of):
+    """汇总个人工作簿：读取 YYYY-MM/个人/ 下每个人的工作簿（只读，不会改动它们；正在打开的按最后保存的内容读），
+    把各人的工作记录写进团队的 维护跟踪_YYYY-MM.xlsx 的「工作记录」（带「来源」，每次汇总替换；
+    直接在团队表里填写、来源为空的行保留），然后重算团队表（完成数、完成率、客服汇总）。
+
+    \b
+    每人一行：文件、保存时间、记录数、无效记录、今日计划完成情况。
+    改过名、放错月份、两本属于同一个人、不是工作簿的文件：指出问题，其他人照常汇总。
+    例：kefu-xl collect 2026-11 --dir D:\\客服部
+    """
+    from .collect import saved_at
+    from .kinds import maintenance
+    from .workbooks import recalc_file
+    path = folder / str(month_) / maintenance.file_name(month_)
+    if not path.exists():
+        raise KefuError(f"没有 {path}：请先开月（kefu-xl month open {month_}）。")
+    outcome = recalc_file(path, as_of=as_of.date() if as_of else None)
+    collected = outcome.result.figures.get("collected")
+    if collected is None:
+        console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
+    else:
+        table = Table(title=f"{month_} 个人工作簿汇总（{len(collected.rows)} 条记录）")
+        for header in ("客服", "文件", "保存于", "记录", "无效", "今日计划", "说明"):
+            table.add_column(header, justify="right" if header in ("记录", "无效") else "left")
+        for line in collected.lines:
+            plan = "—" if line.plan_total is None else f"{line.plan_done}/{line.plan_total}"
+            table.add_row(line.owner or "—", line.file, saved_at(line), str(line.records), str(line.problems), plan,
+                          ("已跳过：" if line.skipped else "") + line.note)
+        console.print(table)
+    _print_outcome(outcome)
+    console.print(f"已写入 {path}" + (f"（原文件备份：{outcome.backup}）" if outcome.backup else ""))
+
+
+@cli.command()
+@click.argument("month_", metavar="YYYY-MM", type=MonthType())
+@dir_option
 @friendly
 def remind(month_: Month, folder: Path):
     """为续费跟踪表中跟进中的帐户生成续费提醒文字，写入 YYYY-MM/续费提醒_YYYY-MM.txt，

@@ -80,6 +80,8 @@ class Config:
     callback_hours: Hours = field(default_factory=Hours)
     missed_rate_target: Decimal = Decimal("0.25")
     onlinesales: OnlineSales = field(default_factory=OnlineSales)
+    personal: bool = True                      # [personal] enabled: one workbook per person
+    renewal_follow_up_days: int = 5
     source: str = "默认配置"
 
 
@@ -211,6 +213,8 @@ def parse_config(data: dict, source: str) -> Config:
         callback_hours=_callback_hours(r),
         missed_rate_target=r.number("callbacks.missed_rate_target"),
         onlinesales=_onlinesales(r),
+        personal=_flag(r, "personal.enabled"),
+        renewal_follow_up_days=int(r.number("personal.renewal_follow_up_days", integer=True)),
         source=source,
     )
 
@@ -228,6 +232,13 @@ def _callback_hours(r: _Reader) -> Hours:
     if hours.start >= hours.end:
         raise r.fail("callbacks.work_start", "应早于 work_end")
     return hours
+
+
+def _flag(r: _Reader, key: str) -> bool:
+    value = r.get(key)
+    if not isinstance(value, bool):
+        raise r.fail(key, f"应为 true 或 false，现在是「{value}」")
+    return value
 
 
 def _names(r: _Reader, key: str) -> tuple[str, ...]:

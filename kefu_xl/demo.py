@@ -76,6 +76,22 @@ def type_rows(path: Path, sheet, rows: list[dict]) -> None:
     save_workbook(wb, path)
 
 
+def _type_personal_records(folder: Path, month: Month, records: list[dict]) -> dict[str, Path]:
+    """Each person types their own records into their own workbook (客服 left blank: the
+    owner); {name: personal workbook}."""
+    from .kinds import personal
+    sheet = personal.spec(load_config(), month).sheet(personal.WORK)
+    mine: dict[str, list[dict]] = {}
+    for r in records:
+        mine.setdefault(r["客服"], []).append({k: v for k, v in r.items() if k != "客服"})
+    paths = {}
+    for name, rows in mine.items():
+        path = personal.path_of(folder, name, month)
+        type_rows(path, sheet, rows)
+        paths[name] = path
+    return paths
+
+
 def type_work_records(path: Path, records: list[dict]) -> None:
     type_rows(path, maintenance.spec(load_config(), Month(2000, 1)).sheet(maintenance.WORK), records)
 
@@ -474,8 +490,9 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     _follow_up_renewals(rng, renewal_path, november)
     newclient_path = folder / str(november) / newclient.file_name(november)
     _onboard_new_clients(rng, newclient_path, november)
-    type_work_records(path, _work_records(rng, november, path, calendar))
-    recalc = recalc_file(path, as_of=november.last)
+    plans = _type_personal_records(folder, november, _work_records(rng, november, path, calendar))
+    recalc = recalc_file(path, as_of=november.last)      # collects every personal workbook first
+    plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}
     ledger, issued = _order_books(rng, folder, november)
     refunds_path = _refunds(rng, folder, november, calendar)
     from .settle import settle_month
@@ -491,7 +508,24 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
             "refunds": recalc_file(refunds_path, as_of=november.last),
             "complaints": recalc_file(complaints_path, as_of=november.last),
             "callbacks": recalc_file(calls_path, as_of=date(2026, 10, 12)),
-            "onlinesales": recalc_file(online_path, as_of=november.last)}
+            "onlinesales": recalc_file(online_path, as_of=november.last), "plans": plans}
+
+
+def _print_plan(console, outcome, limit: int = 12) -> None:
+    """One person's plan for the demo's day, as the 今日 sheet shows it."""
+    if outcome is None:
+        return
+    from rich.table import Table
+    f = outcome.result.figures
+    plan = f["plan"]
+    table = Table(title=f"{f['owner']} 的今日计划（{plan.day.isoformat()}，建议今日完成 {plan.suggested} 项；"
+                        f"共 {len(plan.items)} 项，前 {min(limit, len(plan.items))} 项）")
+    for header in ("序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "已完成"):
+        table.add_column(header)
+    for row, done in list(zip(f["plan_rows"], f["done"]))[:limit]:
+        table.add_row(str(row["序号"]), row["优先级"], row["帐户ID"], row["客户名称"], row["级别"], row["事项"],
+                      row["原因"], "是" if done else "否")
+    console.print(table)
 
 
 def run_demo(folder: Path, console) -> None:
@@ -508,6 +542,7 @@ def run_demo(folder: Path, console) -> None:
     console.print(f"{settle.month} 结算：{len(settle.results)} 条申报；原因代码：" +
                   "，".join(f"{k} {v}" for k, v in sorted(codes.items())))
     console.print(settlement_table(settle, limit=15))
+    _print_plan(console, done["plans"].get("张敏"))
     from .report import summary_rows
     from .rich_tables import report_table
     target, _, data = done["report"]
@@ -515,6 +550,7 @@ def run_demo(folder: Path, console) -> None:
     if data.online:
         from .report import online_summary
         console.print(online_summary(data))
-    console.print(f"演示完成。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账、投诉台账和网销台账"
+    console.print(f"演示完成。每人的个人工作簿在 {folder}/2026-11/个人/（今日计划、工作记录、我的帐户、每日小结），"
+                  f"汇总到团队表：kefu-xl collect 2026-11 --dir {folder}。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账、投诉台账和网销台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}；"
                   f"话务台国庆那一周的回访任务：kefu-xl calls 2026-10 --dir {folder} --today --at \"2026-10-12 09:00\"")

@@ -11,7 +11,18 @@ from xml.etree.ElementTree import canonicalize
 
 from .calendar import WorkCalendar
 from .config import load_config
-from .kinds import callbacks, complaints, maintenance, newclient, onlinesales, orders, refunds, renewal, roster
+from .kinds import (
+    callbacks,
+    complaints,
+    maintenance,
+    newclient,
+    onlinesales,
+    orders,
+    personal,
+    refunds,
+    renewal,
+    roster,
+)
 from .month import Month
 from .sheets.build import build_workbook
 
@@ -34,7 +45,8 @@ def templates() -> dict[str, object]:
             "退订台账_模板.xlsx": refunds.build(config, TEMPLATE_MONTH, WorkCalendar(config), None, meta=meta),
             "投诉台账_模板.xlsx": complaints.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], meta=meta),
             "回访_模板.xlsx": callbacks.build(config, TEMPLATE_MONTH, [], [], meta=meta),
-            "网销_模板.xlsx": onlinesales.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], meta=meta)}
+            "网销_模板.xlsx": onlinesales.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], meta=meta),
+            "个人工作簿_模板.xlsx": personal.build(config, TEMPLATE_MONTH, "客服名", meta=meta)}
 
 
 def text_templates() -> dict[str, str]:

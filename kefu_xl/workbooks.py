@@ -11,14 +11,25 @@ from .config import config_for, find_workspace
 from .errors import NotKefuWorkbookError
 from .io.safe_write import check_droppable, check_not_open, save_workbook
 from .io.tables import open_workbook
-from .kinds import callbacks, complaints, maintenance, newclient, onlinesales, orders, refunds, renewal, roster
+from .kinds import (
+    callbacks,
+    complaints,
+    maintenance,
+    newclient,
+    onlinesales,
+    orders,
+    personal,
+    refunds,
+    renewal,
+    roster,
+)
 from .kinds.base import RecalcContext, RecalcResult
 from .month import Month
 from .records import Problem, Severity
 from .sheets.build import read_meta
 
 KINDS = {k.KIND: k for k in (maintenance, renewal, newclient, orders, refunds, complaints, callbacks,
-                              onlinesales)}
+                              onlinesales, personal)}
 
 
 @dataclass

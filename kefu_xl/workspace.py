@@ -163,7 +163,39 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     for path, wb in refreshed.items():
         save_workbook(wb, path)
         outcome.refreshed.append(path)
+    if config.personal and "maintenance" in config.monthly and staff:
+        _open_personal(folder, month, staff, outcome, month.clamp(as_of or date.today()), refresh)
     return outcome
+
+
+def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day: date, refresh: bool) -> None:
+    """One personal workbook per active roster member (DOMAIN §14), filled by the same recalc
+    a person runs in the morning; with --refresh, existing ones are recalculated (new
+    accounts appear in 我的帐户; typed cells are never touched)."""
+    from .kinds import personal
+    from .workbooks import recalc_file, recalc_open_workbook
+    made, renewed = 0, 0
+    for member in staff:
+        if not member.active:
+            continue
+        path = personal.path_of(folder, member.name, month)
+        if path.exists():
+            if refresh:
+                recalc_file(path, as_of=day)
+                outcome.refreshed.append(path)
+                renewed += 1
+            continue
+        check_not_open(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb = personal.build(load_config(folder / CONFIG_NAME), month, member.name)
+        recalc_open_workbook(wb, path, as_of=day)
+        save_workbook(wb, path)
+        outcome.created.append(path)
+        made += 1
+    outcome.counts["个人工作簿"] = made
+    outcome.notes.append(f"个人工作簿：新建 {made} 本" + (f"，重算 {renewed} 本" if renewed else "") +
+                         f"（{month}/{personal.FOLDER}/），每人在自己的工作簿里填工作记录、看今日计划；"
+                         f"汇总到维护跟踪表：kefu-xl collect {month}。")
 
 
 def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome, as_of) -> dict:

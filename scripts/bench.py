@@ -5,6 +5,7 @@
     python scripts/bench.py --records 20000 --libreoffice   # also LibreOffice's full recalculation
     python scripts/bench.py --settle 1            # month-end settlement at full scale (bench_settle.py)
     python scripts/bench.py --desk 3000           # online-sales desk: a month of 3,000 inquiries
+    python scripts/bench.py --personal 20000      # 100 personal workbooks: month open, collect, one recalc
 
 Prints wall-clock seconds and peak memory of each step. Targets (issue 2): month open and
 recalc ≤ 10 s each on a 2-core machine; LibreOffice recalculation of the 20,000-record
@@ -109,6 +110,46 @@ def run(n_accounts: int, n_records: int, libre: bool, results: list) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_personal(n_accounts: int, n_records: int, results: list) -> None:
+    """DOMAIN §14 at scale: month open writing 100 personal workbooks, each person typing
+    their share of n records into their own file (setup), collect, one personal recalc."""
+    from kefu_xl.kinds import personal
+    rng = random.Random(7)
+    folder = Path(tempfile.mkdtemp(prefix="kefu-bench-personal-"))
+    try:
+        ws = folder / "office"
+        accounts = make_workspace(ws, n_accounts, rng)
+        timed(f"month open ({n_accounts:,} accounts, 100 personal workbooks)",
+              lambda: open_month(ws, MONTH, as_of=MONTH.first), results)
+        days = WorkCalendar(load_config()).workdays_between(MONTH.first, MONTH.last)
+        types = ["电话拜访", "电话拜访", "报表发送", "帐户优化", "上门拜访", "其他"]
+        sheet = personal.spec(load_config(), MONTH).sheet(personal.WORK)
+        by_staff: dict[str, list] = {}
+        for acc in accounts:
+            by_staff.setdefault(acc[2], []).append(acc)
+        for name, mine in by_staff.items():
+            path = personal.path_of(ws, name, MONTH)
+            wb = openpyxl.load_workbook(path)
+            sh = wb[personal.WORK]
+            layout, _ = find_layout(sh, sheet)
+            for i in range(n_records // len(by_staff)):
+                acc = rng.choice(mine)
+                r = layout.first_data_row + i
+                sh.cell(r, layout.columns["日期"], rng.choice(days))
+                sh.cell(r, layout.columns["帐户ID"], acc[0])
+                sh.cell(r, layout.columns["工作类型"], rng.choice(types))
+                sh.cell(r, layout.columns["沟通对象"], "决策人" if rng.random() < 0.9 else "其他人员")
+            wb.save(path)
+        team = ws / str(MONTH) / maintenance.file_name(MONTH)
+        outcome = timed(f"collect (100 personal workbooks, {n_records:,} records)",
+                        lambda: recalc_file(team, as_of=MONTH.last), results)
+        print(f"    {len(outcome.result.figures['collected'].rows):,} records collected")
+        one = personal.path_of(ws, next(iter(by_staff)), MONTH)
+        timed("personal recalc (one person, today's plan)", lambda: recalc_file(one, as_of=date(2026, 11, 16)), results)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_desk(n_leads: int, results: list) -> None:
     """网销台账: open a month, type n inquiries and the desk's callbacks, recalc."""
     from kefu_xl import demo_online
@@ -146,6 +187,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--records", type=int, action="append", help="work records (repeatable)")
     parser.add_argument("--libreoffice", action="store_true", help="also time LibreOffice's full recalculation")
+    parser.add_argument("--personal", type=int, metavar="N",
+                        help="run the personal-workbook benchmark (N work records over 100 people)")
     parser.add_argument("--desk", type=int, metavar="N", help="run the online-sales desk benchmark (N inquiries)")
     parser.add_argument("--settle", type=float, metavar="SCALE",
                         help="run the settlement benchmark instead (1 = 1,000,000 CRM orders; see bench_settle.py)")
@@ -158,6 +201,9 @@ def main() -> None:
     results: list = []
     if args.desk:
         run_desk(args.desk, results)
+        return
+    if args.personal:
+        run_personal(args.accounts, args.personal, results)
         return
     for n in args.records or [20000, 100000]:
         run(args.accounts, n, args.libreoffice and n <= 20000, results)

@@ -165,6 +165,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    f'IF([基本原因]<>"",[基本原因],IF([电话键]="","",IF(COUNTIF([工作记录!电话键],[电话键])<={phone_plan},"",'
                    f'IF({phone_rank}>{phone_plan},"{rules.REASON_OVER_PLAN}",""))))',
                    width=12, help="非决策人 / 帐户不存在 / 日期不在本月 / 超计划（超出本月电话拜访目标的次数，按日期先后、同日按行序）。"),
+            Column("来源", Role.COMPUTED, Type.TEXT, width=16,
+                   help="汇总来的行：来自哪本个人工作簿（每次 kefu-xl collect 替换）；空白：直接在本表填写的行（保留）。"),
             Column("基本原因", Role.DERIVED, Type.TEXT,
                    f'IF({blank},"",IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
                    f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
@@ -427,6 +429,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if found is None:
         return result  # structural problems only: nothing to compute, caller writes nothing
     layouts, datas = found
+    collected = _collect_personal(wb, wspec, layouts, datas, ctx, problems)
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
     records = _read_work(datas[WORK], ctx, problems)
@@ -468,8 +471,27 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                             "—" if s.daily_valid is None else f"{s.daily_valid:.2f}",
                             {True: "是", False: "否", None: "—"}[s.meets_standard]] for s in summaries]
     result.figures = {"accounts": accounts, "records": records, "verdicts": verdicts,
-                      "completions": results, "staff": summaries, "working_days": working_days, "as_of": as_of}
+                      "completions": results, "staff": summaries, "working_days": working_days, "as_of": as_of,
+                      "collected": collected}
     return result
+
+
+def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):
+    """With personal workbooks (DOMAIN §14), their records replace the collected rows of
+    工作记录 before anything is computed; None when the month has none."""
+    from ..collect import collect, personal_files, replace_collected_rows
+    from ..sheets.read import read_sheet
+    if not ctx.config.personal or ctx.workspace is None or not personal_files(ctx.workspace, ctx.month):
+        return None
+    team_ids = {rules.id_key(cell_text(v["帐户ID"])) for _, v in datas[ACCOUNTS].rows if cell_text(v["帐户ID"])}
+    names = [m.name for m in ctx.roster or [] if m.active] if ctx.roster is not None else None
+    collected = collect(ctx.workspace, ctx.month, ctx.config, team_ids, names)
+    for p in collected.problems:      # named by the personal file they are about
+        problems.append(Problem(ctx.file, f"个人/{p.file}" if p.file else WORK, p.row, p.column, p.code,
+                                p.message, p.severity))
+    replace_collected_rows(wb[WORK], layouts[WORK], wspec.sheet(WORK), collected.rows, datas[WORK])
+    datas[WORK] = read_sheet(wb[WORK], wspec.sheet(WORK), ctx.file, problems)
+    return collected
 
 
 def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account], staff: list[StaffMember],

@@ -36,12 +36,13 @@ def id_key(account_id: str) -> str:
 
 
 def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
-                  first: date, last: date) -> list[WorkVerdict]:
+                  first: date, last: date, over_plan: bool = True) -> list[WorkVerdict]:
     """有效/无效原因 for each record, in the order given.
 
     Checks in order: contact is the decision maker, the account exists, the date is in the
     month; then a 电话拜访 beyond the account's 电话拜访目标 (counting its otherwise-valid phone
-    visits in date order, ties in row order) is 超计划.
+    visits in date order, ties in row order) is 超计划 — unless `over_plan` is False (a
+    personal workbook sees one person's calls only; the team tracker judges 超计划).
     """
     verdicts: list[WorkVerdict | None] = [None] * len(records)
     phone_calls: dict[str, list[tuple[date, int, int]]] = defaultdict(list)
@@ -53,7 +54,7 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
             verdicts[i] = WorkVerdict(False, REASON_ACCOUNT)
         elif rec.day is None or not first <= rec.day <= last:
             verdicts[i] = WorkVerdict(False, REASON_DATE)
-        elif rec.work_type == PHONE:
+        elif rec.work_type == PHONE and over_plan:
             phone_calls[key].append((rec.day, rec.row, i))
         else:
             verdicts[i] = WorkVerdict(True)

@@ -1,0 +1,450 @@
+"""个人/客服名_YYYY-MM.xlsx (kind personal): one person's workbook with today's plan (DOMAIN
+§14). The person types their 工作记录 here — nobody else writes this file — and recalc
+pulls levels, targets and the other sources' records from the team trackers (read only),
+refreshes 我的帐户 and 每日小结 and writes the plan for the day (rules/plan.py). The team
+tracker is assembled from these files by `kefu-xl collect`."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..config import Config
+from ..month import Month
+from ..records import Problem, Severity, Targets, WorkRecord
+from ..rules import completion
+from ..rules import plan as planning
+from ..rules.levels import targets_for
+from ..sheets.build import build_workbook, read_meta, set_cell, style_name
+from ..sheets.read import write_problem_sheet
+from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
+from .base import (
+    RecalcContext,
+    RecalcResult,
+    cell_date,
+    cell_number,
+    cell_text,
+    finish_recalc,
+    read_tracker,
+    rebuild_rows,
+    restore_formulas,
+    start_recalc,
+)
+
+KIND = "personal"
+FOLDER = "个人"
+TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"
+PLAN_DAY, SUGGESTED = "计划日期", "建议今日完成"
+ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
+GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
+SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, DAILY: 3}
+
+
+def file_name(owner: str, month: Month) -> str:
+    return f"{owner}_{month}.xlsx"
+
+
+def path_of(workspace: Path, owner: str, month: Month) -> Path:
+    return workspace / str(month) / FOLDER / file_name(owner, month)
+
+
+def spec(config: Config, month: Month) -> WorkbookSpec:
+    blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
+    in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
+    work = f"[{WORK}!"
+    today = SheetSpec(
+        name=TODAY, title=f"{month.label} 今日计划（早计划）", key="序号", buffer_rows=0, row_markers=("事项",),
+        anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：重算时设为当天（非工作日为下一个工作日）。"),
+                 Anchor(SUGGESTED, Type.INT, "建议今日完成的有效工作项数 = max(日均有效工作标准, 本月剩余目标 ÷ 剩余工作日)。")),
+        help="早上打开自己的工作簿，点 客服工具 → 重算，按顺序完成；做完在「工作记录」登记，已完成自动变为「是」。",
+        columns=(
+            Column("序号", Role.COMPUTED, Type.INT, help="先做序号小的。"),
+            Column("优先级", Role.COMPUTED, Type.TEXT, help="1 续费 → 2 新客户 → 3 维护（按进度线，落后多的在前）。"),
+            Column("帐户ID", Role.COMPUTED, Type.ID, help="帐户。"),
+            Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户。"),
+            Column("级别", Role.COMPUTED, Type.TEXT, help="帐户级别。"),
+            Column("事项", Role.COMPUTED, Type.TEXT, help="要做的事：工作类型，或续费提醒/续费跟进，或新客户的下一步。"),
+            Column("原因", Role.COMPUTED, Type.TEXT, width=40, help="为什么今天要做。"),
+            Column("已完成", Role.DERIVED, Type.TEXT,
+                   f'IF([事项]="","",IF(IF(LEFT([优先级],1)="3",COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],[事项],'
+                   f'{work}日期],[@{PLAN_DAY}],{work}有效],"是"),COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],'
+                   f'{work}有效],"是"))>0,"是","否"))',
+                   help="是：计划日期这天在「工作记录」登记了该帐户的有效记录（维护事项须工作类型一致）。"),
+        ),
+        highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),),
+    )
+    work_sheet = SheetSpec(
+        name=WORK, title=f"{month.label} 我的工作记录", key="日期", buffer_rows=300,
+        row_markers=("日期", "帐户ID", "工作类型"),
+        help="每做一项工作登记一行；代班（同事的帐户）也登记在这里。只有与决策人的沟通有效。",
+        columns=(
+            Column("日期", Role.INPUT, Type.DATE, help="工作日期（本月内）。"),
+            Column("客服", Role.INPUT, Type.TEXT, help="空白 = 本人；替别人登记时填写姓名。"),
+            Column("帐户ID", Role.INPUT, Type.ID, help="帐户ID（自己的或代班同事的帐户）。"),
+            Column("工作类型", Role.INPUT, Type.TEXT, dropdown=completion.WORK_TYPES,
+                   help="电话拜访/上门拜访/报表发送/帐户优化 计入对应目标；其余计入有效工作数。"),
+            Column("沟通对象", Role.INPUT, Type.TEXT, dropdown=completion.CONTACTS, help="只有与决策人的沟通才有效。"),
+            Column("内容摘要", Role.INPUT, Type.TEXT, width=40, help="沟通内容摘要。"),
+            Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
+                   help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
+            Column("无效原因", Role.DERIVED, Type.TEXT,
+                   f'IF({blank},"",IF([沟通对象]<>"决策人","{completion.REASON_CONTACT}",'
+                   f'IF(OR([帐户ID]="",COUNTIF([{ALL_ACCOUNTS}!帐户ID],[帐户ID])=0),"{completion.REASON_ACCOUNT}",'
+                   f'IF(NOT({in_month}),"{completion.REASON_DATE}",""))))',
+                   width=12, help="非决策人 / 帐户不存在 / 日期不在本月。"),
+            Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")', hidden=True,
+                   help="辅助列（隐藏）：帐户ID|工作类型，「我的帐户」按它统计完成数。"),
+        ),
+        highlights=(Highlight('[有效]="否"', RED),),
+    )
+    done_cols = [f"{item}完成" for item, _ in ITEMS]
+    target_cols = [f"{item}目标" for item, _ in ITEMS]
+    other_cols = [f"{item}其他" for item, _ in ITEMS]
+    mine = SheetSpec(
+        name=MINE, title=f"{month.label} 我的帐户", key="帐户ID", buffer_rows=0, row_markers=("帐户ID",),
+        help="我负责的帐户：级别和目标来自团队维护跟踪表；完成数 = 本工作簿的有效记录 + 团队表中其他来源（代班等）的有效记录。",
+        columns=(
+            Column("帐户ID", Role.COMPUTED, Type.ID, help="帐户ID。"),
+            Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户名称。"),
+            Column("级别", Role.COMPUTED, Type.TEXT, help="本月级别（团队维护跟踪表）。"),
+            *(Column(t, Role.COMPUTED, Type.INT, help=f"每月{item}目标次数。") for t, (item, _) in zip(target_cols, ITEMS)),
+            *(Column(d, Role.DERIVED, Type.INT, f'COUNTIF({work}计数键],[帐户ID]&"|{wt}")+N([{o}])',
+                     help=f"有效的「{wt}」次数（本工作簿 + 其他来源）。")
+              for d, o, (_, wt) in zip(done_cols, other_cols, ITEMS)),
+            Column("剩余", Role.DERIVED, Type.INT,
+                   "+".join(f"MAX(0,[{t}]-[{d}])" for t, d in zip(target_cols, done_cols)), help="四项还差的次数之和。"),
+            Column("完成率", Role.DERIVED, Type.RATIO,
+                   f'IF(({"+".join(f"[{t}]" for t in target_cols)})=0,"",'
+                   f'({"+".join(f"MIN([{d}],[{t}])" for d, t in zip(done_cols, target_cols))})/'
+                   f'({"+".join(f"[{t}]" for t in target_cols)}))',
+                   help="Σ MIN(完成, 目标) ÷ Σ 目标。"),
+            Column("上次联系", Role.COMPUTED, Type.DATE, help="最近一条有效记录的日期（重算时填写，含其他来源）。"),
+            *(Column(o, Role.COMPUTED, Type.INT, hidden=True, help=f"辅助列（隐藏）：团队表中其他来源的有效「{wt}」次数。")
+              for o, (_, wt) in zip(other_cols, ITEMS)),
+        ),
+        highlights=(Highlight("N([剩余])>0", ORANGE, ("剩余",)),),
+    )
+    target = config.daily_valid_target
+    daily = SheetSpec(
+        name=DAILY, title=f"{month.label} 每日小结（晚总结）", key="日期", buffer_rows=0, row_markers=("日期",),
+        help="每个工作日一行，到计划日期为止：当天计划了几项、完成了几项、有效工作几条。",
+        columns=(
+            Column("日期", Role.COMPUTED, Type.DATE, help="工作日。"),
+            Column("计划项数", Role.COMPUTED, Type.INT, help="这一天的计划有几项（做计划时写下，保留历史）。"),
+            Column("完成计划项", Role.DERIVED, Type.INT,
+                   f'IF([日期]=[{TODAY}!@{PLAN_DAY}],COUNTIF([{TODAY}!已完成],"是"),IF([完成记录]="","",N([完成记录])))',
+                   help="计划中已完成的项数（今天的实时计算，以前的是那天最后一次重算时的数）。"),
+            Column("有效工作", Role.DERIVED, Type.INT, f'COUNTIFS({work}日期],[日期],{work}有效],"是")',
+                   help="这一天的有效工作记录条数。"),
+            Column("达标", Role.DERIVED, Type.TEXT, f'IF([有效工作]>={target},"是","否")',
+                   help=f"有效工作 ≥ {target}。"),
+            Column("完成记录", Role.COMPUTED, Type.INT, hidden=True,
+                   help="辅助列（隐藏）：以前各天计划的完成项数（换成新一天的计划时记下）。"),
+        ),
+        highlights=(Highlight('[达标]="否"', ORANGE, ("日期", "有效工作", "达标")),),
+    )
+    accounts = SheetSpec(
+        name=ALL_ACCOUNTS, title="团队帐户清单（判断帐户是否存在）", key="帐户ID", buffer_rows=0, protect=False, hidden=True,
+        columns=(Column("帐户ID", Role.COMPUTED, Type.ID, help="团队维护跟踪表中的全部帐户ID。"),),
+    )
+    notes = (
+        "这是你自己的工作簿：只有你在这里填写，所以大家可以同时在各自的文件里工作。",
+        "早上：点 客服工具 → 重算（或 kefu-xl recalc 本文件），「今日」表列出今天该做的事，按序号做；"
+        "做完一项就在「工作记录」登记一行，「已完成」会变成「是」。",
+        "晚上：看「每日小结」：今天计划了几项、完成了几项、有效工作是否达标。",
+        "客服经理用 kefu-xl collect 把每个人的工作记录汇总到团队的维护跟踪表（只读你的文件，不会改动它）。",
+    )
+    return WorkbookSpec(kind=KIND, title="个人工作簿", sheets=(today, work_sheet, mine, daily, accounts), notes=notes)
+
+
+# --------------------------------------------------------------------------- team trackers (read only)
+
+class Team:
+    """What a personal recalc needs from the team trackers, read fast and read only."""
+
+    def __init__(self, workspace: Path | None, month: Month, config: Config, own_file: str, problems: list[Problem]):
+        from . import maintenance
+        self.found = False
+        self.accounts: list[dict] = []               # every account: 帐户ID, 客户名称, 客服, 级别
+        self.other_records: list[WorkRecord] = []    # valid team records not from this file
+        self.renewals, self.newclients = [], []
+        if workspace is None:
+            return
+        folder = workspace / str(month)
+        path = folder / maintenance.file_name(month)
+        if not path.exists():
+            problems.append(Problem(own_file, MINE, None, "", "NO_TEAM_TRACKER",
+                                    f"没有找到团队的 {month}/{path.name}：我的帐户和今日计划无法生成，请客服经理先开月。"))
+            return
+        _, datas = read_tracker(path, lambda m: maintenance.spec(config, m), (maintenance.ACCOUNTS, maintenance.WORK),
+                                month=month)
+        if datas[maintenance.ACCOUNTS] is None or datas[maintenance.WORK] is None:
+            problems.append(Problem(own_file, MINE, None, "", "TEAM_TRACKER_BROKEN",
+                                    f"团队的 {path.name} 表头不完整，无法读取：请客服经理检查。"))
+            return
+        self.found = True
+        targets: dict[str, Targets] = {}
+        for _, v in datas[maintenance.ACCOUNTS].rows:
+            account_id = cell_text(v["帐户ID"])
+            if not account_id:
+                continue
+            self.accounts.append({"帐户ID": account_id, "客户名称": cell_text(v["客户名称"]), "客服": cell_text(v["客服"]),
+                                  "级别": cell_text(v["级别"])})
+            targets.setdefault(completion.id_key(account_id), targets_for(cell_text(v["级别"]), config))
+        records, sources = [], []
+        for row, v in datas[maintenance.WORK].rows:
+            records.append(WorkRecord(cell_date(v["日期"]), cell_text(v["客服"]), cell_text(v["帐户ID"]),
+                                      cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
+            sources.append(cell_text(v["来源"]))
+        verdicts = completion.classify_work(records, targets, month.first, month.last)
+        self.other_records = [r for r, v, s in zip(records, verdicts, sources) if v.valid and s != own_file]
+        self._read_follow_ups(folder, month, config)
+
+    def _read_follow_ups(self, folder: Path, month: Month, config: Config) -> None:
+        from . import newclient, renewal
+        path = folder / renewal.file_name(month)
+        if path.exists():
+            self.renewals = renewal.read_file(path, config)[1]
+        path = folder / newclient.file_name(month)
+        if path.exists():
+            self.newclients = newclient.read_file(path, config)[1]
+
+
+# --------------------------------------------------------------------------- the plan's inputs
+
+def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day: date, month: Month,
+                config: Config):
+    """(PlanAccount list, PlanRenewal list, PlanNewClient list, {account key: last contact})."""
+    from ..rules.renewal import ONBOARDING_STEPS, days_of_spend, onboarding
+    valid = [r for r, v in zip(records, verdicts) if v.valid] + team.other_records
+    done: dict[tuple[str, str], int] = {}
+    last: dict[str, date] = {}
+    for r in valid:
+        key = completion.id_key(r.account_id)
+        done[(key, r.work_type)] = done.get((key, r.work_type), 0) + 1
+        if r.day is not None and (key not in last or r.day > last[key]):
+            last[key] = r.day
+    today = {(completion.id_key(r.account_id), r.work_type) for r, v in zip(records, verdicts) if v.valid and r.day == day}
+    accounts = []
+    for a in team.accounts:
+        if a["客服"] != owner:
+            continue
+        key = completion.id_key(a["帐户ID"])
+        accounts.append(planning.PlanAccount(
+            a["帐户ID"], a["客户名称"], a["级别"], targets_for(a["级别"], config),
+            Targets(*(done.get((key, wt), 0) for _, wt in ITEMS)),
+            frozenset(wt for k, wt in today if k == key)))
+    renewals = []
+    for r in team.renewals:
+        if r.staff != owner:
+            continue
+        follow = [d for d in (r.reminded, last.get(completion.id_key(r.account_id))) if d is not None]
+        run = days_of_spend(r.balance, r.weekly_spend)
+        renewals.append(planning.PlanRenewal(r.account_id, r.client, r.status, r.reminded,
+                                             max(follow) if follow else None,
+                                             int(run) if run is not None else None, r.contract_end))
+    newclients = []
+    for r in team.newclients:
+        if r.staff != owner:
+            continue
+        state = onboarding(r, day)
+        step = next((name for name, d in zip(ONBOARDING_STEPS, r.steps) if d is None), None)
+        newclients.append(planning.PlanNewClient(r.account_id, r.client, state["状态"], step, state["辅导期结束"]))
+    return accounts, renewals, newclients, last
+
+
+def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None) -> list[bool]:
+    """已完成 of each plan line, as the sheet's formula judges it."""
+    valid = [r for r, v in zip(records, verdicts) if v.valid and day is not None and r.day == day]
+    out = []
+    for item in items:
+        key = completion.id_key(item["帐户ID"])
+        maintenance_item = str(item["优先级"]).startswith("3")
+        out.append(any(completion.id_key(r.account_id) == key and (not maintenance_item or r.work_type == item["事项"])
+                       for r in valid))
+    return out
+
+
+# --------------------------------------------------------------------------- build and recalc
+
+def build(config: Config, month: Month, owner: str, meta: dict | None = None):
+    """An empty personal workbook; month open runs the recalc that fills it."""
+    wspec = spec(config, month)
+    titles = {s.name: (f"{s.title} · {owner}" if s.name in (TODAY, WORK, MINE, DAILY) else s.title)
+              for s in wspec.sheets}
+    wb, _ = build_workbook(wspec, titles, {}, {}, {"month": str(month), "owner": owner, **(meta or {})})
+    write_problem_sheet(wb, [], before="说明")
+    return wb
+
+
+def read_records(data, owner: str, file: str, problems: list[Problem] | None) -> list[WorkRecord]:
+    out = []
+    for row, v in data.rows:
+        day = cell_date(v["日期"])
+        if day is None and problems is not None:
+            what = "没有填写" if not cell_text(v["日期"]) else f"「{v['日期']}」不是日期（可能是文字）"
+            problems.append(Problem(file, WORK, row, "日期", "NOT_A_DATE", f"日期{what}，本条记为无效。请输入日期。"))
+        out.append(WorkRecord(day, cell_text(v["客服"]) or owner, cell_text(v["帐户ID"]), cell_text(v["工作类型"]),
+                              cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
+    return out
+
+
+def check_records(records, verdicts, owners: dict[str, str], owner: str, ctx: RecalcContext,
+                  problems: list[Problem]) -> None:
+    for rec, verdict in zip(records, verdicts):
+        def add(column, code, message, severity=Severity.WARNING):
+            problems.append(Problem(ctx.file, WORK, rec.row, column, code, message, severity))
+        if rec.work_type not in completion.WORK_TYPES:
+            add("工作类型", "BAD_WORK_TYPE", f"工作类型「{rec.work_type}」不在下拉列表中，不计入任何目标。")
+        if rec.contact not in completion.CONTACTS:
+            add("沟通对象", "BAD_CONTACT", f"沟通对象「{rec.contact}」应为 决策人/其他人员，本条记为无效。")
+        if verdict.reason == completion.REASON_ACCOUNT:
+            add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在团队维护跟踪表中，本条记为无效：请核对帐户ID。")
+        elif verdict.reason == completion.REASON_DATE and rec.day is not None:
+            add("日期", "DATE_OUTSIDE_MONTH", f"日期 {rec.day.isoformat()} 不在 {ctx.month} 内，本条记为无效。")
+        holder = owners.get(completion.id_key(rec.account_id))
+        if holder and holder != owner:
+            add("帐户ID", "COVER_WORK", f"「{holder}」的帐户（代班）：计入该帐户的完成数。", Severity.INFO)
+
+
+def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:
+    ws, layout = wb[TODAY], layouts[TODAY]
+    row, col = layout.anchors[PLAN_DAY]
+    day = cell_date(ws.cell(row, col).value)
+    items = []
+    for values in ws.iter_rows(min_row=layout.first_data_row, values_only=True):
+        v = {h: values[c - 1] if c - 1 < len(values) else None for h, c in layout.columns.items()}
+        if cell_text(v["事项"]):
+            items.append({h: cell_text(v[h]) for h in ("优先级", "帐户ID", "事项")})
+    return day, items
+
+
+def _old_daily(wb, layouts) -> dict[date, dict]:
+    ws, layout = wb[DAILY], layouts[DAILY]
+    out = {}
+    for values in ws.iter_rows(min_row=layout.first_data_row, values_only=True):
+        v = {h: values[c - 1] if c - 1 < len(values) else None for h, c in layout.columns.items()}
+        day = cell_date(v["日期"])
+        if day is not None:
+            out[day] = {"计划项数": cell_number(v["计划项数"]), "完成记录": cell_number(v["完成记录"])}
+    return out
+
+
+def daily_rows(old: dict[date, dict], old_day: date | None, old_done: int | None, plan: planning.Plan,
+               month: Month, calendar) -> list[dict]:
+    """每日小结: every working day up to the plan day (and any day that had a plan), with the
+    plan sizes kept as written and the finished count of the plan being replaced."""
+    days = set(calendar.workdays_between(month.first, plan.day)) | {d for d in old if month.contains(d)}
+    rows = []
+    for day in sorted(days):
+        kept = old.get(day, {})
+        planned, finished = kept.get("计划项数"), kept.get("完成记录")
+        if day == plan.day:
+            planned, finished = len(plan.items), None
+        elif day == old_day and old_done is not None:
+            finished = old_done
+        rows.append({"日期": day, "计划项数": None if planned is None else int(planned),
+                     "完成记录": None if finished is None else int(finished)})
+    return rows
+
+
+def recalc(wb, ctx: RecalcContext) -> RecalcResult:
+    config, month = ctx.config, ctx.month
+    wspec = spec(config, month)
+    owner = str(read_meta(wb).get("owner") or "")
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(TODAY, MINE, DAILY, ALL_ACCOUNTS))
+    problems = result.problems
+    if found is None:
+        return result
+    layouts, datas = found
+    if not owner:
+        problems.append(Problem(ctx.file, "_meta", None, "owner", "NO_OWNER", "这本个人工作簿没有记录是谁的（_meta 中没有 owner）：请用开月生成的文件。"))
+        return result
+    team = Team(ctx.workspace, month, config, ctx.file, problems)
+    records = read_records(datas[WORK], owner, ctx.file, problems)
+    known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
+    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
+    owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
+    check_records(records, verdicts, owners, owner, ctx, problems)
+    day = planning.plan_day(month.clamp(ctx.as_of), ctx.calendar)
+    accounts, renewals, newclients, last = plan_inputs(owner, team, records, verdicts, day, month, config)
+    plan = planning.make_plan(day, month, ctx.calendar, accounts, renewals, newclients,
+                              daily_valid_target=config.daily_valid_target,
+                              renewal_follow_up_days=config.renewal_follow_up_days,
+                              due_balance_days=config.due_balance_days)
+    levels = {completion.id_key(a.account_id): a.level for a in accounts}
+    plan_rows = [{"序号": i, "优先级": item.priority_label, "帐户ID": item.account_id, "客户名称": item.name,
+                  "级别": item.level or levels.get(completion.id_key(item.account_id), ""), "事项": item.item,
+                  "原因": item.reason} for i, item in enumerate(plan.items, 1)]
+    others = {}
+    for r in team.other_records:
+        key = (completion.id_key(r.account_id), r.work_type)
+        others[key] = others.get(key, 0) + 1
+    mine_rows = []
+    for a in accounts:
+        key = completion.id_key(a.account_id)
+        row = {"帐户ID": a.account_id, "客户名称": a.name, "级别": a.level, "上次联系": last.get(key)}
+        for (item, wt), t in zip(ITEMS, a.targets.as_tuple()):
+            row[f"{item}目标"] = t
+            row[f"{item}其他"] = others.get((key, wt), 0)
+        mine_rows.append(row)
+    old_day, old_items = _old_plan(wb, layouts)
+    old_done = sum(plan_done(old_items, records, verdicts, old_day)) if old_day and old_day != plan.day else None
+    daily = daily_rows(_old_daily(wb, layouts), old_day, old_done, plan, month, ctx.calendar)
+    problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
+    if ctx.write:
+        rebuild_rows(wb, wspec.sheet(TODAY), layouts, plan_rows)
+        ws, layout = wb[TODAY], layouts[TODAY]
+        for label, value, type_ in ((PLAN_DAY, plan.day, Type.DATE), (SUGGESTED, plan.suggested, Type.INT)):
+            row, col = layout.anchors[label]
+            set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
+        restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
+        rebuild_rows(wb, wspec.sheet(MINE), layouts, mine_rows)
+        rebuild_rows(wb, wspec.sheet(DAILY), layouts, daily)
+        rebuild_rows(wb, wspec.sheet(ALL_ACCOUNTS), layouts, [{"帐户ID": a["帐户ID"]} for a in team.accounts])
+        finish_recalc(wb, wspec, ctx, problems)
+    done_now = plan_done(plan_rows, records, verdicts, plan.day)
+    result.summary_headers = ["客服", "计划日期", "建议今日完成", "计划项数", "已完成", "我的帐户", "有效记录"]
+    result.summary_rows = [[owner, plan.day.isoformat(), str(plan.suggested), str(len(plan.items)), str(sum(done_now)),
+                            str(len(accounts)), str(sum(1 for v in verdicts if v.valid))]]
+    result.figures = {"owner": owner, "plan": plan, "plan_rows": plan_rows, "done": done_now, "records": records,
+                      "verdicts": verdicts, "accounts": accounts, "mine": mine_rows, "daily": daily, "team": team,
+                      "daily_target": config.daily_valid_target}
+    return result
+
+
+def python_values(result: RecalcResult) -> dict[str, dict]:
+    """Python's value of every derived cell: 今日 by 序号, 工作记录 by row, 我的帐户 by 帐户ID,
+    每日小结 by 日期 — what tests compare with LibreOffice's recalculation."""
+    f = result.figures
+    plan_day = f["plan"].day
+    out: dict[str, dict] = {TODAY: {}, WORK: {}, MINE: {}, DAILY: {}}
+    for row, done in zip(f["plan_rows"], f["done"]):
+        out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
+    for r, v in zip(f["records"], f["verdicts"]):
+        out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason}
+    own: dict[tuple[str, str], int] = {}
+    for r, v in zip(f["records"], f["verdicts"]):
+        if v.valid:
+            key = (completion.id_key(r.account_id), r.work_type)
+            own[key] = own.get(key, 0) + 1
+    for row in f["mine"]:
+        key = completion.id_key(row["帐户ID"])
+        targets = [row[f"{item}目标"] for item, _ in ITEMS]
+        done = [own.get((key, wt), 0) + row[f"{item}其他"] for item, wt in ITEMS]
+        total = sum(targets)
+        values = {f"{item}完成": d for (item, _), d in zip(ITEMS, done)}
+        values["剩余"] = sum(max(0, t - d) for t, d in zip(targets, done))
+        values["完成率"] = None if total == 0 else Decimal(sum(min(d, t) for d, t in zip(done, targets))) / total
+        out[MINE][row["帐户ID"]] = values
+    valid_by_day: dict[date, int] = {}
+    for r, v in zip(f["records"], f["verdicts"]):
+        if v.valid and r.day is not None:
+            valid_by_day[r.day] = valid_by_day.get(r.day, 0) + 1
+    for row in f["daily"]:
+        day = row["日期"]
+        finished = sum(f["done"]) if day == plan_day else row["完成记录"]
+        valid = valid_by_day.get(day, 0)
+        out[DAILY][day] = {"完成计划项": finished, "有效工作": valid,
+                           "达标": "是" if valid >= f["daily_target"] else "否"}
+    return out

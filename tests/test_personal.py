@@ -1,0 +1,204 @@
+"""Personal workbooks (DOMAIN §14): written at month open, the plan and 我的帐户 at recalc,
+每日小结 history, LibreOffice agreement, collection into the team tracker (same 客服汇总 as
+typing into the team file), bad files, the ribbon button."""
+import hashlib
+import shutil
+from datetime import date
+
+import openpyxl
+import pytest
+
+from kefu_xl.config import load_config
+from kefu_xl.demo import type_rows
+from kefu_xl.kinds import maintenance, personal
+from kefu_xl.month import Month
+from kefu_xl.sheets.layout import find_layout
+from kefu_xl.workbooks import recalc_file
+from kefu_xl.workspace import open_month
+
+from conftest import write_status
+from helpers import assert_engines_agree, assert_ribbon_matches_file, day_of, office_values
+
+NOV = Month(2026, 11)
+d = date
+C = load_config()
+STATUS = [
+    ["C1", "甲建材", "张敏", "建材", 2500, 90000, date(2027, 6, 1), date(2024, 1, 1)],    # 一级
+    ["C2", "乙家居", "张敏", "家居", 300, 100, date(2027, 6, 1), date(2024, 1, 1)],       # 二级, renewal due
+    ["C3", "丙教育", "李娜", "教育", 50, 90000, date(2027, 6, 1), date(2024, 1, 1)],      # 三级
+    ["C5", "戊机械", "张敏", "机械", 130, 90000, date(2027, 6, 1), date(2026, 11, 5)],    # new client
+]
+RECORDS = [
+    {"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人", "内容摘要": "沟通投放"},
+    {"日期": d(2026, 11, 3), "帐户ID": "C1", "工作类型": "报表发送", "沟通对象": "决策人"},
+    {"日期": d(2026, 11, 3), "帐户ID": "C3", "工作类型": "电话拜访", "沟通对象": "决策人"},        # cover for 李娜
+    {"日期": d(2026, 11, 3), "帐户ID": "C9", "工作类型": "报表发送", "沟通对象": "决策人"},        # unknown account
+    {"日期": d(2026, 11, 4), "帐户ID": "C2", "工作类型": "电话拜访", "沟通对象": "其他人员"},      # not decision maker
+    {"日期": d(2026, 11, 9), "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"},
+    {"日期": d(2026, 11, 9), "帐户ID": "C2", "工作类型": "续费完成", "沟通对象": "决策人", "内容摘要": "=已提醒"},
+]
+
+
+@pytest.fixture
+def office(workspace):
+    write_status(workspace, "2026-11", STATUS)
+    open_month(workspace, NOV, as_of=d(2026, 11, 2))
+    return workspace
+
+
+def mine(workspace, who="张敏"):
+    return personal.path_of(workspace, who, NOV)
+
+
+def type_records(path, rows):
+    """Type rows into 工作记录; a 内容摘要 starting with = was typed as text (leading apostrophe)."""
+    sheet = personal.spec(C, NOV).sheet(personal.WORK)
+    type_rows(path, sheet, rows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet.name]
+    layout, _ = find_layout(ws, sheet)
+    for r in range(layout.first_data_row, ws.max_row + 1):
+        cell = ws.cell(r, layout.columns["内容摘要"])
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+    wb.save(path)
+
+
+def test_month_open_writes_one_workbook_per_active_person(office):
+    names = sorted(p.name for p in (office / "2026-11" / "个人").glob("*.xlsx"))
+    assert names == ["张敏_2026-11.xlsx", "李娜_2026-11.xlsx", "王芳_2026-11.xlsx"]     # not 赵离 (在职 否)
+    wb = openpyxl.load_workbook(mine(office))
+    assert wb.sheetnames[:4] == ["今日", "工作记录", "我的帐户", "每日小结"]
+    assert wb["_meta"].sheet_state != "visible" and wb["帐户清单"].sheet_state == "hidden"
+
+
+def test_recalc_writes_todays_plan_and_my_accounts(office):
+    type_records(mine(office), RECORDS)
+    f = recalc_file(mine(office), as_of=d(2026, 11, 9)).result.figures
+    plan = f["plan"]
+    assert (plan.day, plan.working_days, plan.elapsed) == (d(2026, 11, 9), 21, 6)
+    rows = [(r["优先级"], r["帐户ID"], r["事项"]) for r in f["plan_rows"]]
+    # C2 is due for renewal (balance 100 at 300/week: 2 days) and never notified; C5's first onboarding
+    # step; then 一级 C1 behind the line (优化 2×6/21 = 0.57, 报表 5×6/21 = 1.43 − 1, 上门 0.29; phone done)
+    assert rows[:2] == [("1 续费", "C2", "续费提醒"), ("2 新客户", "C5", "告知帐户信息")]
+    assert ("3 维护", "C1", "电话拜访") not in rows
+    assert [r for r in rows if r[1] == "C1"] == [("3 维护", "C1", "帐户优化"), ("3 维护", "C1", "报表发送"),
+                                                ("3 维护", "C1", "上门拜访")]      # behind 0.57, 0.43, 0.29
+    assert f["done"][0] is True            # a valid record on C2 on 11-09 (续费完成) counts for the renewal line
+    verdicts = {r.row: v.reason for r, v in zip(f["records"], f["verdicts"])}
+    assert verdicts == {3: "", 4: "", 5: "", 6: "帐户不存在", 7: "非决策人", 8: "", 9: ""}
+    accounts = {r["帐户ID"]: r for r in f["mine"]}
+    assert sorted(accounts) == ["C1", "C2", "C5"]
+    assert accounts["C1"]["电话拜访目标"] == 4 and accounts["C1"]["上次联系"] == d(2026, 11, 9)
+
+
+def test_done_today_drops_out_and_the_daily_summary_keeps_history(office):
+    path = mine(office)
+    recalc_file(path, as_of=d(2026, 11, 2))                      # the plan of Monday 11-02 (made at open)
+    type_records(path, [{"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"}])
+    monday = recalc_file(path, as_of=d(2026, 11, 2)).result.figures
+    assert not any(r["帐户ID"] == "C1" and r["事项"] == "电话拜访" for r in monday["plan_rows"])
+    planned = len(monday["plan_rows"])
+    tuesday = recalc_file(path, as_of=d(2026, 11, 3)).result.figures
+    daily = {r["日期"]: r for r in tuesday["daily"]}
+    assert daily[d(2026, 11, 2)]["计划项数"] == planned          # kept as written on Monday
+    assert daily[d(2026, 11, 3)]["计划项数"] == len(tuesday["plan_rows"])
+    assert sorted(daily) == [d(2026, 11, 2), d(2026, 11, 3)]
+
+
+@pytest.mark.libreoffice
+def test_every_derived_cell_equals_python(office, tmp_path):
+    path = mine(office)
+    type_records(path, RECORDS)
+    recalc_file(path, as_of=d(2026, 11, 3))                       # a plan on 11-03, then 11-09's replaces it
+    outcome = recalc_file(path, as_of=d(2026, 11, 9))
+    python = personal.python_values(outcome.result)
+    office_ = office_values(path, personal.spec(C, NOV), {
+        personal.TODAY: lambda r, v: v["序号"], personal.WORK: lambda r, v: r,
+        personal.MINE: lambda r, v: v["帐户ID"], personal.DAILY: lambda r, v: day_of(v["日期"])}, tmp_path / "lo")
+    assert assert_engines_agree(python, office_) > 50
+    assert python[personal.DAILY][d(2026, 11, 3)]["完成计划项"] is not None      # yesterday's plan, recorded
+
+
+def test_collect_gives_the_same_team_figures_as_typing_into_the_team_file(office, tmp_path):
+    # the same records typed straight into a copy of the team tracker (a small team's one file)
+    direct = tmp_path / "direct"
+    shutil.copytree(office, direct)
+    shutil.rmtree(direct / "2026-11" / "个人")
+    team = direct / "2026-11" / maintenance.file_name(NOV)
+    type_rows(team, maintenance.spec(C, NOV).sheet(maintenance.WORK), [{**r, "客服": "张敏"} for r in RECORDS])
+    expected = maintenance.python_values(recalc_file(team, as_of=d(2026, 11, 30)).result, C)[maintenance.SUMMARY]
+
+    type_records(mine(office), RECORDS)
+    before = hashlib.sha256(mine(office).read_bytes()).hexdigest()
+    outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
+    assert maintenance.python_values(outcome.result, C)[maintenance.SUMMARY] == expected
+    assert hashlib.sha256(mine(office).read_bytes()).hexdigest() == before       # never written
+    lines = {line.owner: line for line in outcome.result.figures["collected"].lines}
+    assert (lines["张敏"].records, lines["张敏"].problems, lines["李娜"].records) == (7, 2, 0)
+    wb = openpyxl.load_workbook(office / "2026-11" / maintenance.file_name(NOV))
+    ws = wb[maintenance.WORK]
+    layout, _ = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))
+    cell = ws.cell(9, layout.columns["内容摘要"])
+    assert (cell.value, cell.data_type) == ("=已提醒", "s")                         # text stays text
+
+
+def test_collecting_again_replaces_and_keeps_rows_typed_in_the_team_file(office):
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    type_rows(team, maintenance.spec(C, NOV).sheet(maintenance.WORK),
+              [{"日期": d(2026, 11, 5), "客服": "王芳", "帐户ID": "C3", "工作类型": "帐户优化", "沟通对象": "决策人"}])
+    type_records(mine(office), RECORDS[:2])
+    recalc_file(team, as_of=d(2026, 11, 30))
+    type_records(mine(office), RECORDS[2:3])
+    recalc_file(team, as_of=d(2026, 11, 30))
+    outcome = recalc_file(team, as_of=d(2026, 11, 30))
+    records = outcome.result.figures["records"]
+    assert [(r.staff, r.account_id, r.work_type) for r in records] == [
+        ("王芳", "C3", "帐户优化"), ("张敏", "C1", "电话拜访"), ("张敏", "C1", "报表发送"), ("张敏", "C3", "电话拜访")]
+    wb = openpyxl.load_workbook(team)
+    ws = wb[maintenance.WORK]
+    layout, _ = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))
+    assert [ws.cell(r, layout.columns["来源"]).value for r in range(3, 7)] == [None] + ["张敏_2026-11.xlsx"] * 3
+
+
+def test_bad_personal_files_are_named_and_skipped(office):
+    folder = office / "2026-11" / "个人"
+    type_records(mine(office), RECORDS[:1])
+    shutil.copy(mine(office), folder / "张敏 副本.xlsx")                    # two files claim 张敏
+    (mine(office, "李娜")).rename(folder / "娜娜.xlsx")                      # renamed: still 李娜's
+    (folder / "王芳_2026-11.xlsx").rename(office / "王芳_2026-11.xlsx")      # missing: 王芳 has no file
+    (folder / "坏文件.xlsx").write_bytes(b"not a zip")
+    outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
+    codes = {p.code: p for p in outcome.result.problems}
+    assert {"TWO_FILES_ONE_PERSON", "RENAMED", "NO_PERSONAL_FILE", "NOT_A_WORKBOOK"} <= set(codes)
+    assert "王芳" in codes["NO_PERSONAL_FILE"].message
+    assert any("娜娜.xlsx" in p.message and "李娜" in p.message for p in outcome.result.problems if p.code == "RENAMED")
+    lines = {line.file: line for line in outcome.result.figures["collected"].lines}
+    assert lines["张敏_2026-11.xlsx"].skipped and lines["张敏 副本.xlsx"].skipped
+    assert not lines["娜娜.xlsx"].skipped and lines["坏文件.xlsx"].skipped
+    assert outcome.result.figures["records"] == []                        # 张敏's record counted nowhere twice
+
+
+def test_a_workbook_of_another_month_is_skipped(office, workspace):
+    write_status(workspace, "2026-12", STATUS)
+    open_month(workspace, Month(2026, 12), as_of=d(2026, 12, 1))
+    shutil.copy(personal.path_of(workspace, "王芳", Month(2026, 12)), office / "2026-11" / "个人" / "王芳_2026-12.xlsx")
+    outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
+    wrong = next(p for p in outcome.result.problems if p.code == "WRONG_MONTH")
+    assert "2026-12" in wrong.message and "已跳过" in wrong.message
+
+
+def test_refresh_adds_new_accounts_and_keeps_typed_records(office, workspace):
+    type_records(mine(office), RECORDS[:2])
+    write_status(workspace, "2026-11", STATUS + [["C7", "己食品", "张敏", "食品", 900, 90000, date(2027, 6, 1),
+                                                  date(2024, 1, 1)]])
+    open_month(workspace, NOV, as_of=d(2026, 11, 9), refresh=True)
+    f = recalc_file(mine(office), write=False, as_of=d(2026, 11, 9)).result.figures
+    assert "C7" in {r["帐户ID"] for r in f["mine"]}
+    assert [(r.account_id, r.work_type) for r in f["records"]] == [("C1", "电话拜访"), ("C1", "报表发送")]
+
+
+def test_ribbon_button_recalcs_a_personal_workbook_like_the_file_path(office):
+    type_records(mine(office), RECORDS)
+    assert_ribbon_matches_file(mine(office), (personal.TODAY, personal.WORK, personal.MINE, personal.DAILY),
+                               d(2026, 11, 9))
