@@ -58,7 +58,7 @@ def read_personal(path: Path, month: Month, config, team_ids: set[str]) -> tuple
     line = PersonLine(owner="", file=path.name, saved_at=datetime.fromtimestamp(path.stat().st_mtime))
     problems: list[Problem] = []
     try:
-        grid = read_sheets_fast(path)
+        grid = read_sheets_fast(path, only=("_meta", personal.WORK, personal.TODAY))
     except KefuError as e:
         line.skipped, line.note = True, f"无法读取：{e}"
         problems.append(Problem(path.name, "", None, "", "NOT_A_WORKBOOK", f"{path.name} 不是可读取的工作簿，已跳过：{e}"))

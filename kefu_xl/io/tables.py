@@ -166,11 +166,15 @@ def check_workbook_file(path: Path) -> None:
     check_zip(path)
 
 
-def read_sheets_fast(path: Path):
-    """{sheet name: GridSheet} of an input workbook, read by calamine (values only, fast).
-    A file read again unchanged (same size and modification time) is not parsed twice, and a
-    file being read ahead (prefetch_sheets) is taken from there."""
+def read_sheets_fast(path: Path, only: tuple[str, ...] | None = None):
+    """{sheet name: GridSheet} of an input workbook, read by calamine (values only, fast);
+    with `only`, just those sheets. A file read again unchanged (same size and modification
+    time) is not parsed twice, and a file being read ahead (prefetch_sheets) is taken from there."""
     path = Path(path)
+    if only is not None:
+        check_workbook_file(path)
+        stat = path.stat()
+        return _read_sheets_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, tuple(only))
     pending = _pending.pop(str(path.resolve()), None)
     if pending is not None and path.exists() and pending[0] == (path.stat().st_mtime_ns, path.stat().st_size):
         return pending[1].result()
@@ -209,10 +213,10 @@ def prefetch_sheets(paths):
 
 
 @functools.lru_cache(maxsize=8)
-def _read_sheets_cached(path: str, mtime_ns: int, size: int):
+def _read_sheets_cached(path: str, mtime_ns: int, size: int, only: tuple[str, ...] | None = None):
     from ..sheets.grid import calamine_sheets
     try:
-        return calamine_sheets(path)
+        return calamine_sheets(path, only)
     except Exception as e:  # calamine raises its own error types for broken parts
         raise InputFileError(f"{Path(path).name} 不是有效的 Excel 工作簿，或文件已损坏（{type(e).__name__}: {str(e)[:120]}）："
                              f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None

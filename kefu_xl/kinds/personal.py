@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..config import Config
+from ..errors import KefuError
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion
@@ -35,6 +36,9 @@ KIND = "personal"
 FOLDER = "个人"
 TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"
 PLAN_DAY, SUGGESTED = "计划日期", "建议今日完成"
+ID_LIST = "帐户ID清单"
+CHUNK = 30000                      # characters per 帐户ID清单 cell (a cell holds 32,767)
+CHUNKS = 20                        # cells the 帐户不存在 check looks at: 600,000 characters, ~60,000 accounts
 ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
 GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
 SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, DAILY: 3}
@@ -89,7 +93,9 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
                    f'IF({blank},"",IF([沟通对象]<>"决策人","{completion.REASON_CONTACT}",'
-                   f'IF(OR([帐户ID]="",COUNTIF([{ALL_ACCOUNTS}!帐户ID],[帐户ID])=0),"{completion.REASON_ACCOUNT}",'
+                   f'IF(OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
+                   f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0),'
+                   f'"{completion.REASON_ACCOUNT}",'
                    f'IF(NOT({in_month}),"{completion.REASON_DATE}",""))))',
                    width=12, help="非决策人 / 帐户不存在 / 日期不在本月。"),
             Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")', hidden=True,
@@ -144,8 +150,9 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         highlights=(Highlight('[达标]="否"', ORANGE, ("日期", "有效工作", "达标")),),
     )
     accounts = SheetSpec(
-        name=ALL_ACCOUNTS, title="团队帐户清单（判断帐户是否存在）", key="帐户ID", buffer_rows=0, protect=False, hidden=True,
-        columns=(Column("帐户ID", Role.COMPUTED, Type.ID, help="团队维护跟踪表中的全部帐户ID。"),),
+        name=ALL_ACCOUNTS, title="团队帐户清单（判断帐户是否存在）", key=ID_LIST, buffer_rows=0, protect=False, hidden=True,
+        columns=(Column(ID_LIST, Role.COMPUTED, Type.TEXT,
+                        help="团队维护跟踪表中的全部帐户ID，以 | 分隔，每格不超过 3 万字（几千个帐户只占几格，最多 20 格）。"),),
     )
     notes = (
         "这是你自己的工作簿：只有你在这里填写，所以大家可以同时在各自的文件里工作。",
@@ -176,38 +183,56 @@ class Team:
             problems.append(Problem(own_file, MINE, None, "", "NO_TEAM_TRACKER",
                                     f"没有找到团队的 {month}/{path.name}：我的帐户和今日计划无法生成，请客服经理先开月。"))
             return
-        _, datas = read_tracker(path, lambda m: maintenance.spec(config, m), (maintenance.ACCOUNTS, maintenance.WORK),
-                                month=month)
-        if datas[maintenance.ACCOUNTS] is None or datas[maintenance.WORK] is None:
+        snapshot = _team_snapshot(folder, month, config)
+        if snapshot is None:
             problems.append(Problem(own_file, MINE, None, "", "TEAM_TRACKER_BROKEN",
                                     f"团队的 {path.name} 表头不完整，无法读取：请客服经理检查。"))
             return
         self.found = True
-        targets: dict[str, Targets] = {}
-        for _, v in datas[maintenance.ACCOUNTS].rows:
-            account_id = cell_text(v["帐户ID"])
-            if not account_id:
-                continue
-            self.accounts.append({"帐户ID": account_id, "客户名称": cell_text(v["客户名称"]), "客服": cell_text(v["客服"]),
-                                  "级别": cell_text(v["级别"])})
-            targets.setdefault(completion.id_key(account_id), targets_for(cell_text(v["级别"]), config))
-        records, sources = [], []
-        for row, v in datas[maintenance.WORK].rows:
-            records.append(WorkRecord(cell_date(v["日期"]), cell_text(v["客服"]), cell_text(v["帐户ID"]),
-                                      cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
-            sources.append(cell_text(v["来源"]))
-        verdicts = completion.classify_work(records, targets, month.first, month.last)
-        self.other_records = [r for r, v, s in zip(records, verdicts, sources) if v.valid and s != own_file]
-        self._read_follow_ups(folder, month, config)
+        self.accounts, records, self.renewals, self.newclients = snapshot
+        self.other_records = [r for r, source in records if source != own_file]
 
-    def _read_follow_ups(self, folder: Path, month: Month, config: Config) -> None:
-        from . import newclient, renewal
-        path = folder / renewal.file_name(month)
-        if path.exists():
-            self.renewals = renewal.read_file(path, config)[1]
-        path = folder / newclient.file_name(month)
-        if path.exists():
-            self.newclients = newclient.read_file(path, config)[1]
+
+_SNAPSHOTS: dict[tuple, tuple] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    return (str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else (str(path),)
+
+
+def _team_snapshot(folder: Path, month: Month, config: Config):
+    """(accounts, [(valid record, 来源)], renewal rows, new-client rows) of the month's team
+    trackers — parsed once per version of the files, however many personal workbooks ask
+    (month open writes one per person)."""
+    from . import maintenance, newclient, renewal
+    paths = [folder / k.file_name(month) for k in (maintenance, renewal, newclient)]
+    key = (*(_stamp(p) for p in paths), config.source, str(month))
+    if key in _SNAPSHOTS:
+        return _SNAPSHOTS[key]
+    _, datas = read_tracker(paths[0], lambda m: maintenance.spec(config, m), (maintenance.ACCOUNTS, maintenance.WORK),
+                            month=month)
+    if datas[maintenance.ACCOUNTS] is None or datas[maintenance.WORK] is None:
+        return None
+    accounts, targets = [], {}
+    for _, v in datas[maintenance.ACCOUNTS].rows:
+        account_id = cell_text(v["帐户ID"])
+        if not account_id:
+            continue
+        accounts.append({"帐户ID": account_id, "客户名称": cell_text(v["客户名称"]), "客服": cell_text(v["客服"]),
+                         "级别": cell_text(v["级别"])})
+        targets.setdefault(completion.id_key(account_id), targets_for(cell_text(v["级别"]), config))
+    records, sources = [], []
+    for row, v in datas[maintenance.WORK].rows:
+        records.append(WorkRecord(cell_date(v["日期"]), cell_text(v["客服"]), cell_text(v["帐户ID"]),
+                                  cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
+        sources.append(cell_text(v["来源"]))
+    verdicts = completion.classify_work(records, targets, month.first, month.last)
+    valid = [(r, s) for r, v, s in zip(records, verdicts, sources) if v.valid]
+    renewals = renewal.read_file(paths[1], config)[1] if paths[1].exists() else []
+    newclients = newclient.read_file(paths[2], config)[1] if paths[2].exists() else []
+    _SNAPSHOTS.clear()                     # one month's snapshot at a time
+    _SNAPSHOTS[key] = (accounts, valid, renewals, newclients)
+    return _SNAPSHOTS[key]
 
 
 # --------------------------------------------------------------------------- the plan's inputs
@@ -348,6 +373,40 @@ def daily_rows(old: dict[date, dict], old_day: date | None, old_done: int | None
     return rows
 
 
+def id_chunks(ids: list[str]) -> list[str]:
+    """The team's account IDs as "|A1|A2|…|" texts of at most CHUNK characters: the
+    帐户不存在 check is one COUNTIF with "*|ID|*" over a few cells instead of thousands of rows."""
+    chunks, current = [], "|"
+    if sum(len(i) + 1 for i in ids) > CHUNK * CHUNKS:
+        raise KefuError(f"团队帐户太多（{len(ids)} 个），个人工作簿的帐户清单放不下：请联系维护人员调大 CHUNKS。")
+    for account_id in ids:
+        piece = f"{account_id}|"
+        if len(current) + len(piece) > CHUNK:
+            chunks.append(current)
+            current = "|"
+        current += piece
+    if current != "|":
+        chunks.append(current)
+    return chunks
+
+
+def write_account_list(ws, layout, ids: list[str]) -> None:
+    """The hidden 帐户清单, left alone when it already holds exactly these IDs."""
+    first, col = layout.first_data_row, layout.columns[ID_LIST]
+    chunks = id_chunks(ids)
+    current = [v[0] for v in ws.iter_rows(min_row=first, min_col=col, max_col=col, values_only=True)]
+    while current and current[-1] in (None, ""):
+        current.pop()
+    if current == chunks:
+        return
+    if ws.max_row >= first:
+        ws.delete_rows(first, ws.max_row - first + 1)
+    for i, text in enumerate(chunks):
+        cell = ws.cell(first + i, col)
+        cell.value = text
+        cell.data_type = "s"
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -401,7 +460,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(MINE), layouts, mine_rows)
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, daily)
-        rebuild_rows(wb, wspec.sheet(ALL_ACCOUNTS), layouts, [{"帐户ID": a["帐户ID"]} for a in team.accounts])
+        write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], [a["帐户ID"] for a in team.accounts])
         finish_recalc(wb, wspec, ctx, problems)
     done_now = plan_done(plan_rows, records, verdicts, plan.day)
     result.summary_headers = ["客服", "计划日期", "建议今日完成", "计划项数", "已完成", "我的帐户", "有效记录"]

@@ -39,7 +39,7 @@ class GridSheet:
 _CELL_ERROR = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>.*?</f>|<f[^>]*/>)?<v>([^<]*)</v>', re.S)
 
 
-def error_cells(path) -> dict[str, list[tuple[int, int, str]]]:
+def error_cells(path, only: tuple[str, ...] | None = None) -> dict[str, list[tuple[int, int, str]]]:
     """{sheet name: [(row, column, "#N/A"), …]}: calamine reads error cells as blanks, and a
     person must hear that a cell holds #N/A or #REF!, not that it is empty."""
     from openpyxl.utils import column_index_from_string
@@ -53,6 +53,8 @@ def error_cells(path) -> dict[str, list[tuple[int, int, str]]]:
         targets = dict(re.findall(rb'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
         targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
         for name, rid in re.findall(rb'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', workbook):
+            if only is not None and unescape(name.decode()) not in only:
+                continue
             target = targets.get(rid, b"").decode()
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             try:
@@ -68,14 +70,16 @@ def error_cells(path) -> dict[str, list[tuple[int, int, str]]]:
     return out
 
 
-def calamine_sheets(path) -> dict[str, GridSheet]:
-    """Every sheet of an xlsx as a GridSheet (values only; blanks as None), read by calamine;
-    error cells (#N/A, #REF!…) are put back as their text."""
+def calamine_sheets(path, only: tuple[str, ...] | None = None) -> dict[str, GridSheet]:
+    """Every sheet of an xlsx (or those named in `only`) as a GridSheet (values only; blanks
+    as None), read by calamine; error cells (#N/A, #REF!…) are put back as their text."""
     from python_calamine import CalamineWorkbook
     wb = CalamineWorkbook.from_path(str(path))
-    errors = error_cells(path)
+    errors = error_cells(path, only)
     out = {}
     for name in wb.sheet_names:
+        if only is not None and name not in only:
+            continue
         sheet = wb.get_sheet_by_name(name)
         grid = [[None if v == "" else v for v in row] if "" in row else row
                 for row in sheet.to_python(skip_empty_area=False)]

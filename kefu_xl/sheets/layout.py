@@ -45,13 +45,19 @@ def resolve(template: str, layouts: dict[str, Layout], sheet: str, row: int) -> 
 
     def ref(m: re.Match) -> str:
         other, mode, name = m.group(1), m.group(2), m.group(3)
+        count = 1
+        if mode == "#" and ":" in name:
+            name, n = name.rsplit(":", 1)
+            count = int(n)
         if other:
             lay = layouts[other]
             if mode == "@":
                 return f"{quote_sheet(other)}!{lay.anchor_ref(name)}"
             col = lay.letter(name)
             if mode == "#":
-                return f"{quote_sheet(other)}!${col}${lay.first_data_row}"
+                first = lay.first_data_row
+                end = f":${col}${first + count - 1}" if count > 1 else ""
+                return f"{quote_sheet(other)}!${col}${first}{end}"
             return f"{quote_sheet(other)}!${col}:${col}"
         if mode == "@":
             return here.anchor_ref(name)

@@ -6,6 +6,7 @@ Formula templates name columns by header, never by letter:
   [^帐户ID]           the same column from the header to the row above -> $C$2:$C2
   [~金额]             the same column from the header to this row    -> $C$2:$C3
   [对账!#期初余额]      the first data cell of a column (one-row tables) -> '对账'!$A$3
+  [清单!#帐户ID清单:10]  the first 10 data cells of a column            -> '清单'!$A$3:$A$12
   [@截至日期]          an anchor cell (a labelled cell in the title row) -> $L$1
   [客服汇总!@截至日期]  an anchor cell on another sheet
 Numbers and texts that come from the config are put in by the kind with f-strings.
