@@ -329,7 +329,8 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
 def collect(month_: Month, folder: Path, as_of):
     """汇总个人工作簿：读取 YYYY-MM/个人/ 下每个人的工作簿（只读，不会改动它们；正在打开的按最后保存的内容读），
     把各人的工作记录写进团队的 维护跟踪_YYYY-MM.xlsx 的「工作记录」（带「来源」，每次汇总替换；
-    直接在团队表里填写、来源为空的行保留），然后重算团队表（完成数、完成率、客服汇总）。
+    直接在团队表里填写、来源为空的行保留），把「我的续费」「我的新客户」中填写的跟进内容写进
+    续费跟踪、新客户跟踪（个人工作簿中的空白不会清掉团队表里已有的内容），然后重算这三张团队表。
 
     \b
     每人一行：文件、保存时间、记录数、无效记录、今日计划完成情况。
@@ -357,6 +358,13 @@ def collect(month_: Month, folder: Path, as_of):
         console.print(table)
     _print_outcome(outcome)
     console.print(f"已写入 {path}" + (f"（原文件备份：{outcome.backup}）" if outcome.backup else ""))
+    from .kinds import newclient, renewal
+    for kind in (renewal, newclient):          # their follow-up columns come from 我的续费 / 我的新客户
+        other = folder / str(month_) / kind.file_name(month_)
+        if other.exists():
+            done = recalc_file(other, as_of=as_of.date() if as_of else None)
+            _print_outcome(done)
+            console.print(f"已写入 {other}")
 
 
 @cli.command()

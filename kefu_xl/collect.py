@@ -48,34 +48,32 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
     return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")) if folder.is_dir() else []
 
 
-def read_personal(path: Path, month: Month, config, team_ids: set[str]) -> tuple[PersonLine, list[dict], list[Problem]]:
-    """(its line, its records as team rows, problems) of one personal workbook, read only."""
+def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
+    """(its line, {sheet: GridSheet} or None when skipped, problems) of one personal workbook,
+    read only: is it a workbook, a personal one, of this month, still under its own name."""
     from .io.tables import read_sheets_fast
     from .kinds import personal
-    from .kinds.base import cell_date, cell_text, plain_value
-    from .records import WorkRecord
-    from .sheets.read import read_sheet
     line = PersonLine(owner="", file=path.name, saved_at=datetime.fromtimestamp(path.stat().st_mtime))
     problems: list[Problem] = []
     try:
-        grid = read_sheets_fast(path, only=("_meta", personal.WORK, personal.TODAY))
+        grid = read_sheets_fast(path, only=("_meta", *sheets))
     except KefuError as e:
         line.skipped, line.note = True, f"无法读取：{e}"
         problems.append(Problem(path.name, "", None, "", "NOT_A_WORKBOOK", f"{path.name} 不是可读取的工作簿，已跳过：{e}"))
-        return line, [], problems
+        return line, None, problems
     meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
     if meta.get("kind") != personal.KIND:
         line.skipped, line.note = True, "不是个人工作簿"
         problems.append(Problem(path.name, "_meta", None, "kind", "NOT_PERSONAL",
                                 f"{path.name} 不是 kefu-xl 生成的个人工作簿，已跳过（个人文件夹里只放个人工作簿）。"))
-        return line, [], problems
+        return line, None, problems
     line.owner = str(meta.get("owner") or "")
     if str(meta.get("month")) != str(month):
         line.skipped, line.note = True, f"是 {meta.get('month')} 的工作簿"
         problems.append(Problem(path.name, "_meta", None, "month", "WRONG_MONTH",
                                 f"{path.name} 是 {meta.get('month')} 的个人工作簿，却放在 {month} 的文件夹里：已跳过，"
                                 f"请把它放回 {meta.get('month')}/{personal.FOLDER}/。"))
-        return line, [], problems
+        return line, None, problems
     if path.name != personal.file_name(line.owner, month):
         line.note = f"文件名应为 {personal.file_name(line.owner, month)}"
         problems.append(Problem(path.name, "_meta", None, "owner", "RENAMED",
@@ -83,64 +81,128 @@ def read_personal(path: Path, month: Month, config, team_ids: set[str]) -> tuple
                                 f"请改回 {personal.file_name(line.owner, month)}。", Severity.WARNING))
     if (path.parent / f"~${path.name}").exists():
         line.note = "正在被打开：按最后保存的内容汇总"
+    return line, grid, problems
+
+
+def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...]):
+    """[(line, grid)] of the month's personal workbooks that can be collected, and the
+    problems: two files claiming one person are both skipped (their rows would count twice)."""
+    opened = [open_personal(p, month, sheets) for p in personal_files(workspace, month)]
+    owners: dict[str, list[str]] = {}
+    for line, grid, _ in opened:
+        if grid is not None:
+            owners.setdefault(line.owner, []).append(line.file)
+    out, problems = [], []
+    for line, grid, found in opened:
+        problems.extend(found)
+        if grid is not None and len(owners[line.owner]) > 1:
+            line.skipped, line.note = True, f"与 {'、'.join(f for f in owners[line.owner] if f != line.file)} 是同一个人的"
+            problems.append(Problem(line.file, "_meta", None, "owner", "TWO_FILES_ONE_PERSON",
+                                    f"{'、'.join(owners[line.owner])} 都是{line.owner}的个人工作簿：都没有汇总，"
+                                    f"请只保留一本（把另一本的记录复制过去后删除）。"))
+            grid = None
+        out.append((line, grid))
+    return out, problems
+
+
+def read_records(line: PersonLine, grid, month: Month, config, team_ids: set[str]) -> list[dict]:
+    """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts."""
+    from .kinds import personal
+    from .kinds.base import cell_date, cell_text, plain_value
+    from .records import Targets, WorkRecord
+    from .sheets.read import read_sheet
     wspec = personal.spec(config, month)
     found: list[Problem] = []
-    data = read_sheet(grid[personal.WORK], wspec.sheet(personal.WORK), path.name, found) \
+    data = read_sheet(grid[personal.WORK], wspec.sheet(personal.WORK), line.file, found) \
         if personal.WORK in grid else None
     if data is None:
         line.skipped, line.note = True, "「工作记录」表头不完整"
-        problems.extend(found or [Problem(path.name, personal.WORK, None, "", "MISSING_SHEET",
-                                          f"{path.name} 没有「{personal.WORK}」表，已跳过。")])
-        return line, [], problems
+        return []
     rows, records = [], []
     for row, v in data.rows:
         values = {h: plain_value(v[h]) for h in INPUTS}
         if is_blank(values["客服"]):
             values["客服"] = line.owner
-        rows.append({**values, "来源": path.name})
+        rows.append({**values, "来源": line.file})
         records.append(WorkRecord(cell_date(v["日期"]), cell_text(values["客服"]), cell_text(v["帐户ID"]),
                                   cell_text(v["工作类型"]), cell_text(v["沟通对象"]), "", row))
     line.records = len(rows)
-    from .records import Targets
     verdicts = completion.classify_work(records, {k: Targets() for k in team_ids}, month.first, month.last,
                                         over_plan=False)
     line.problems = sum(1 for v in verdicts if not v.valid)
-    today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), path.name, []) \
+    today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), line.file, []) \
         if personal.TODAY in grid else None
     if today is not None and personal.PLAN_DAY in today.layout.anchors:
+        from types import SimpleNamespace
+
+        from .kinds import newclient, renewal
         day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
         items = [{h: cell_text(v[h]) for h in ("优先级", "帐户ID", "事项")} for _, v in today.rows]
-        done = personal.plan_done(items, records, verdicts, day)
+        own = {}
+        for name, reader in ((personal.MY_RENEWALS, renewal.read_rows), (personal.MY_CLIENTS, newclient.read_rows)):
+            data = read_sheet(grid[name], wspec.sheet(name), line.file, []) if name in grid else None
+            own[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": line.owner}) for r, v in data.rows]),
+                               line.file, []) if data else []
+        reminded, steps = personal.follow_up_days(own[personal.MY_RENEWALS], own[personal.MY_CLIENTS])
+        done = personal.plan_done(items, records, verdicts, day, reminded, steps)
         line.plan_done, line.plan_total = sum(done), len(items)
-    return line, rows, problems
+    return rows
 
 
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None) -> Collected:
-    """Every personal workbook of the month, read; two files claiming one person are both
-    skipped (their records would count twice); a roster member without a file is named."""
+    """Every personal workbook's 工作记录; a roster member without a file is named."""
+    from .kinds import personal
     out = Collected()
-    read = [read_personal(p, month, config, team_ids) for p in personal_files(workspace, month)]
-    owners: dict[str, list[str]] = {}
-    for line, _, _ in read:
-        if not line.skipped:
-            owners.setdefault(line.owner, []).append(line.file)
-    for line, rows, problems in read:
-        out.problems.extend(problems)
-        if not line.skipped and len(owners[line.owner]) > 1:
-            line.skipped, line.note = True, f"与 {'、'.join(f for f in owners[line.owner] if f != line.file)} 是同一个人的"
-            out.problems.append(Problem(line.file, "_meta", None, "owner", "TWO_FILES_ONE_PERSON",
-                                        f"{'、'.join(owners[line.owner])} 都是{line.owner}的个人工作簿：都没有汇总，"
-                                        f"请只保留一本（把另一本的记录复制过去后删除）。"))
+    usable, out.problems = usable_personal(workspace, month, (personal.WORK, personal.TODAY, personal.MY_RENEWALS,
+                                                               personal.MY_CLIENTS))
+    for line, grid in usable:
+        if grid is not None:
+            out.rows.extend(read_records(line, grid, month, config, team_ids))
         out.lines.append(line)
-        if not line.skipped:
-            out.rows.extend(rows)
-    present = set(owners)
+    present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:
         if name not in present:
             out.problems.append(Problem("", "", None, "", "NO_PERSONAL_FILE",
                                         f"{name} 没有个人工作簿（{month}/个人/{name}_{month}.xlsx）：本次没有汇总到{name}的记录。"
                                         f"开月时会自动生成；可运行 kefu-xl month open {month} --refresh 补上。", Severity.WARNING))
     return out
+
+
+def collect_follow_ups(wb, sheet, layout, data, ctx, mine: str, headers: tuple[str, ...],
+                       problems: list[Problem]) -> int:
+    """Copy the staff-owned columns (`headers`) of each person's `mine` sheet (我的续费 /
+    我的新客户) into their rows of the team sheet, matched by 客服 and 帐户ID. A blank in the
+    personal workbook never erases a value already in the team file. Returns cells written."""
+    from .kinds import personal
+    from .kinds.base import cell_text, plain_value
+    from .sheets.build import set_cell, style_name
+    from .sheets.read import read_sheet
+    from .sheets.spec import Role
+    usable, _ = usable_personal(ctx.workspace, ctx.month, (mine,))
+    team_rows = {(cell_text(v["客服"]), completion.id_key(cell_text(v["帐户ID"]))): (r, v) for r, v in data.rows}
+    mine_spec = personal.spec(ctx.config, ctx.month).sheet(mine)
+    ws = wb[sheet.name]
+    written = 0
+    for line, grid in usable:
+        if grid is None or mine not in grid:
+            continue
+        rows = read_sheet(grid[mine], mine_spec, line.file, [])
+        for row, v in (rows.rows if rows else []):
+            key = (line.owner, completion.id_key(cell_text(v["帐户ID"])))
+            if key not in team_rows:
+                problems.append(Problem(ctx.file, f"个人/{line.file}", row, "帐户ID", "NOT_IN_TEAM_TRACKER",
+                                        f"{line.file}「{mine}」第 {row} 行的帐户「{cell_text(v['帐户ID'])}」不在本表{line.owner}"
+                                        f"的行中：没有汇总，请核对帐户ID或联系客服经理。", Severity.WARNING))
+                continue
+            team_row, team_values = team_rows[key]
+            for header in headers:
+                value = plain_value(v[header])
+                if is_blank(value) or value == plain_value(team_values[header]):
+                    continue
+                column = sheet.column(header)
+                set_cell(ws.cell(team_row, layout.columns[header]), value, style_name(Role.COMPUTED, column.type))
+                written += 1
+    return written
 
 
 def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> int:
@@ -169,3 +231,17 @@ def saved_at(line: PersonLine) -> str:
 
 def as_of_default(month: Month) -> date:
     return month.clamp(date.today())
+
+
+def collect_into_team(wb, wspec, sheet_name: str, mine: str, headers: tuple[str, ...], layouts, datas, ctx,
+                      problems: list[Problem]) -> int | None:
+    """The renewal / new-client recalc's first step when personal workbooks are on: their
+    follow-up columns come from each person's own sheet. None when there is nothing to collect."""
+    from .kinds.base import collected
+    from .sheets.read import read_sheet
+    if not collected(ctx.config) or ctx.workspace is None or not personal_files(ctx.workspace, ctx.month):
+        return None
+    sheet = wspec.sheet(sheet_name)
+    written = collect_follow_ups(wb, sheet, layouts[sheet_name], datas[sheet_name], ctx, mine, headers, problems)
+    datas[sheet_name] = read_sheet(wb[sheet_name], sheet, ctx.file, problems)
+    return written

@@ -76,6 +76,42 @@ def type_rows(path: Path, sheet, rows: list[dict]) -> None:
     save_workbook(wb, path)
 
 
+def _typed_in_personal_workbooks(folder: Path, month: Month) -> None:
+    """With personal workbooks each person types renewal follow-ups and onboarding steps in
+    their own 我的续费 / 我的新客户: move what the demo typed into the team trackers there (the
+    team cells are emptied), so the next collection brings it back the way it happens at work."""
+    from .kinds import newclient, personal, renewal
+    config = load_config(folder / "kefu-xl.toml")
+    books: dict[str, openpyxl.Workbook] = {}
+    for kind, sheet, mine, headers in ((renewal, renewal.RENEWALS, personal.MY_RENEWALS, renewal.FOLLOW_UP),
+                                       (newclient, newclient.CLIENTS, personal.MY_CLIENTS, newclient.FOLLOW_UP)):
+        team_path = folder / str(month) / kind.file_name(month)
+        team_wb = openpyxl.load_workbook(team_path)
+        ws = team_wb[sheet]
+        layout, _ = find_layout(ws, kind.spec(config, month).sheet(sheet))
+        mine_spec = personal.spec(config, month).sheet(mine)
+        for r in range(layout.first_data_row, ws.max_row + 1):
+            account, owner = ws.cell(r, layout.columns["帐户ID"]).value, ws.cell(r, layout.columns["客服"]).value
+            path = personal.path_of(folder, str(owner), month)
+            if not account or not path.exists():
+                continue
+            book = books.setdefault(owner, openpyxl.load_workbook(path))
+            own = book[mine]
+            own_layout, _ = find_layout(own, mine_spec)
+            row = next((x for x in range(own_layout.first_data_row, own.max_row + 1)
+                        if own.cell(x, own_layout.columns["帐户ID"]).value == account), None)
+            if row is None:
+                continue
+            for header in headers:
+                cell = ws.cell(r, layout.columns[header])
+                if cell.value is not None:
+                    own.cell(row, own_layout.columns[header]).value = cell.value
+                    cell.value = None
+        save_workbook(team_wb, team_path)
+    for owner, book in books.items():
+        save_workbook(book, personal.path_of(folder, owner, month))
+
+
 def _type_personal_records(folder: Path, month: Month, records: list[dict]) -> dict[str, Path]:
     """Each person types their own records into their own workbook (客服 left blank: the
     owner); {name: personal workbook}."""
@@ -490,6 +526,7 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     _follow_up_renewals(rng, renewal_path, november)
     newclient_path = folder / str(november) / newclient.file_name(november)
     _onboard_new_clients(rng, newclient_path, november)
+    _typed_in_personal_workbooks(folder, november)
     plans = _type_personal_records(folder, november, _work_records(rng, november, path, calendar))
     recalc = recalc_file(path, as_of=november.last)      # collects every personal workbook first
     plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}

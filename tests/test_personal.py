@@ -68,7 +68,7 @@ def test_month_open_writes_one_workbook_per_active_person(office):
     names = sorted(p.name for p in (office / "2026-11" / "个人").glob("*.xlsx"))
     assert names == ["张敏_2026-11.xlsx", "李娜_2026-11.xlsx", "王芳_2026-11.xlsx"]     # not 赵离 (在职 否)
     wb = openpyxl.load_workbook(mine(office))
-    assert wb.sheetnames[:4] == ["今日", "工作记录", "我的帐户", "每日小结"]
+    assert wb.sheetnames[:6] == ["今日", "工作记录", "我的帐户", "我的续费", "我的新客户", "每日小结"]
     assert wb["_meta"].sheet_state != "visible" and wb["帐户清单"].sheet_state == "hidden"
 
 
@@ -115,8 +115,9 @@ def test_every_derived_cell_equals_python(office, tmp_path):
     python = personal.python_values(outcome.result)
     office_ = office_values(path, personal.spec(C, NOV), {
         personal.TODAY: lambda r, v: v["序号"], personal.WORK: lambda r, v: r,
-        personal.MINE: lambda r, v: v["帐户ID"], personal.DAILY: lambda r, v: day_of(v["日期"])}, tmp_path / "lo")
-    assert assert_engines_agree(python, office_) > 50
+        personal.MINE: lambda r, v: v["帐户ID"], personal.DAILY: lambda r, v: day_of(v["日期"]),
+        personal.MY_RENEWALS: lambda r, v: v["帐户ID"], personal.MY_CLIENTS: lambda r, v: v["帐户ID"]}, tmp_path / "lo")
+    assert assert_engines_agree(python, office_) > 60
     assert python[personal.DAILY][d(2026, 11, 3)]["完成计划项"] is not None      # yesterday's plan, recorded
 
 
@@ -202,3 +203,70 @@ def test_ribbon_button_recalcs_a_personal_workbook_like_the_file_path(office):
     type_records(mine(office), RECORDS)
     assert_ribbon_matches_file(mine(office), (personal.TODAY, personal.WORK, personal.MINE, personal.DAILY),
                                d(2026, 11, 9))
+
+
+def type_follow_up(path, sheet, account_id, values):
+    """Type into the person's own 我的续费 / 我的新客户 row of an account."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    layout, _ = find_layout(ws, personal.spec(C, NOV).sheet(sheet))
+    row = next(r for r in range(layout.first_data_row, ws.max_row + 1)
+               if ws.cell(r, layout.columns["帐户ID"]).value == account_id)
+    for header, value in values.items():
+        ws.cell(row, layout.columns[header]).value = value
+    wb.save(path)
+
+
+@pytest.mark.libreoffice
+def test_done_is_live_for_renewal_and_new_client_lines(office, tmp_path):
+    path = mine(office)
+    type_records(path, RECORDS[:6])
+    before = recalc_file(path, as_of=d(2026, 11, 9)).result.figures
+    assert [(r["序号"], r["帐户ID"], r["事项"]) for r in before["plan_rows"][:2]] == [(1, "C2", "续费提醒"),
+                                                                                 (2, "C5", "告知帐户信息")]
+    assert before["done"][:2] == [False, False]
+    # during the day: the renewal notice and the first onboarding step, typed in the person's own sheets
+    type_follow_up(path, personal.MY_RENEWALS, "C2", {"提醒日期": d(2026, 11, 9), "跟进记录": "已微信通知"})
+    type_follow_up(path, personal.MY_CLIENTS, "C5", {"告知帐户信息": d(2026, 11, 9)})
+    office_ = office_values(path, personal.spec(C, NOV), {personal.TODAY: lambda r, v: v["序号"]}, tmp_path / "lo")
+    assert [office_[personal.TODAY][i]["已完成"] for i in (1, 2, 3)] == ["是", "是", "否"]
+    # and collection carries them into the team trackers (the columns are collected there)
+    from kefu_xl.kinds import newclient, renewal
+    renewal_outcome = recalc_file(office / "2026-11" / renewal.file_name(NOV), as_of=d(2026, 11, 9))
+    row = next(r for r in renewal_outcome.result.figures["rows"] if r.account_id == "C2")
+    assert (row.reminded, row.notes) == (d(2026, 11, 9), "已微信通知")
+    client_outcome = recalc_file(office / "2026-11" / newclient.file_name(NOV), as_of=d(2026, 11, 9))
+    assert next(r for r in client_outcome.result.figures["rows"] if r.account_id == "C5").steps[0] == d(2026, 11, 9)
+    # the next plan knows C2 was notified
+    after = recalc_file(path, as_of=d(2026, 11, 10)).result.figures
+    assert not any(r["帐户ID"] == "C2" and r["事项"] == "续费提醒" for r in after["plan_rows"])
+
+
+def test_a_blank_in_the_personal_sheet_never_erases_the_team_value(office):
+    from kefu_xl.kinds import renewal
+    team = office / "2026-11" / renewal.file_name(NOV)
+    wb = openpyxl.load_workbook(team)
+    ws = wb[renewal.RENEWALS]
+    layout, _ = find_layout(ws, renewal.spec(C, NOV).sheet(renewal.RENEWALS))
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, layout.columns["帐户ID"]).value == "C2")
+    ws.cell(row, layout.columns["跟进记录"]).value = "经理电话沟通过"          # typed in the team file
+    wb.save(team)
+    type_follow_up(mine(office), personal.MY_RENEWALS, "C2", {"续费状态": "跟进中"})
+    rows = recalc_file(team, as_of=d(2026, 11, 9)).result.figures["rows"]
+    c2 = next(r for r in rows if r.account_id == "C2")
+    assert (c2.notes, c2.status) == ("经理电话沟通过", "跟进中")
+
+
+def test_a_personal_row_not_in_the_team_tracker_is_named(office):
+    from kefu_xl.kinds import renewal
+    wb = openpyxl.load_workbook(mine(office))
+    ws = wb[personal.MY_RENEWALS]
+    layout, _ = find_layout(ws, personal.spec(C, NOV).sheet(personal.MY_RENEWALS))
+    ws.cell(4, layout.columns["帐户ID"]).value = "C77"
+    ws.cell(4, layout.columns["提醒日期"]).value = d(2026, 11, 3)
+    wb.save(mine(office))
+    outcome = recalc_file(office / "2026-11" / renewal.file_name(NOV), as_of=d(2026, 11, 9))
+    named = next(p for p in outcome.result.problems if p.code == "NOT_IN_TEAM_TRACKER")
+    assert "C77" in named.message and "张敏_2026-11.xlsx" in named.message and named.row == 4
+    own = recalc_file(mine(office), as_of=d(2026, 11, 9))
+    assert any(p.code == "NOT_IN_TEAM_TRACKER" and p.row == 4 for p in own.result.problems)

@@ -209,6 +209,12 @@ def read_tracker(path: Path, spec_of, sheets: tuple[str, ...], *, month=None,
                    for name in sheets}
 
 
+def collected(config: Config) -> bool:
+    """Personal workbooks are on (DOMAIN §14): the staff-owned columns of the team trackers
+    are collected from them — locked in the team file, written only by recalc."""
+    return config.personal and "maintenance" in config.monthly
+
+
 def plain_value(value):
     """A value copied from last month's workbook: dates without their midnight time."""
     if isinstance(value, datetime) and value.time() == datetime.min.time():

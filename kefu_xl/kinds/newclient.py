@@ -25,6 +25,7 @@ from .base import (
     cell_date,
     cell_number,
     cell_text,
+    collected,
     finish_recalc,
     read_tracker,
     rebuild_rows,
@@ -39,6 +40,7 @@ CLIENTS, SUMMARY = "新客户", "客服汇总"
 AS_OF = "截至日期"
 RED, GREEN = "FFC7CE", "C6EFCE"
 STEPS = rules.ONBOARDING_STEPS
+FOLLOW_UP = (*STEPS, "关键词数")                 # typed in the personal workbook
 TOTALS = {"新客户数": "sum", "已上线": "sum", "逾期数": "sum"}
 STEP_HELP = {
     "告知帐户信息": "把帐户、密码、后台使用方法告知客户的日期。",
@@ -57,6 +59,8 @@ def file_name(month: Month) -> str:
 
 def spec(config: Config, month: Month) -> WorkbookSpec:
     done = "+".join(f"ISNUMBER([{s}])" for s in STEPS)
+    follow = Role.COMPUTED if collected(config) else Role.INPUT
+    by = "（由各人的个人工作簿「我的新客户」汇总）" if collected(config) else ""
     clients = SheetSpec(
         name=CLIENTS, title=f"{month.label} {TITLE}", key="帐户ID", buffer_rows=50, row_markers=("帐户ID",),
         anchors=(Anchor(AS_OF, Type.DATE, "判断逾期的日期：重算时设为当天（不超过月末），可手改。"),),
@@ -67,8 +71,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("开户日期", Role.INPUT, Type.DATE, help="开户日期。"),
             Column("推广类型", Role.INPUT, Type.TEXT, help="推广类型（搜索、展示……）。"),
             Column("入资金额", Role.INPUT, Type.MONEY, help="首次入资金额（元）。"),
-            *(Column(s, Role.INPUT, Type.DATE, help=STEP_HELP[s]) for s in STEPS),
-            Column("关键词数", Role.INPUT, Type.INT, help="上线时的关键词数。"),
+            *(Column(s, follow, Type.DATE, help=by + STEP_HELP[s]) for s in STEPS),
+            Column("关键词数", follow, Type.INT, help=f"{by}上线时的关键词数。"),
             Column("上线达标", Role.DERIVED, Type.TEXT,
                    f'IF([帐户ID]="","",IF(AND(ISNUMBER([广告上线]),N([关键词数])>={rules.MIN_KEYWORDS}),"是","否"))',
                    help=f"广告已上线且关键词 ≥ {rules.MIN_KEYWORDS} 个。"),
@@ -195,6 +199,9 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if found is None:
         return result
     layouts, datas = found
+    from ..collect import collect_into_team
+    from .personal import MY_CLIENTS
+    collect_into_team(wb, wspec, CLIENTS, MY_CLIENTS, FOLLOW_UP, layouts, datas, ctx, problems)
     rows = read_rows(datas[CLIENTS], ctx.file, problems)
     as_of = month.clamp(ctx.as_of)
     figures = [rules.onboarding(r, as_of) for r in rows]

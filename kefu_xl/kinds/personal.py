@@ -5,6 +5,7 @@ refreshes 我的帐户 and 每日小结 and writes the plan for the day (rules/p
 tracker is assembled from these files by `kefu-xl collect`."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion
 from ..rules import plan as planning
 from ..rules.levels import targets_for
+from ..rules.renewal import ONBOARDING_STEPS as STEPS
 from ..sheets.build import build_workbook, read_meta, set_cell, style_name
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
@@ -35,13 +37,15 @@ from .base import (
 KIND = "personal"
 FOLDER = "个人"
 TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"
+MY_RENEWALS, MY_CLIENTS = "我的续费", "我的新客户"
+AS_OF = "截至日期"
 PLAN_DAY, SUGGESTED = "计划日期", "建议今日完成"
 ID_LIST = "帐户ID清单"
 CHUNK = 30000                      # characters per 帐户ID清单 cell (a cell holds 32,767)
 CHUNKS = 20                        # cells the 帐户不存在 check looks at: 600,000 characters, ~60,000 accounts
 ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
 GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
-SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, DAILY: 3}
+SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, MY_RENEWALS: 3, MY_CLIENTS: 4, DAILY: 5}
 
 
 def file_name(owner: str, month: Month) -> str:
@@ -71,9 +75,13 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("原因", Role.COMPUTED, Type.TEXT, width=40, help="为什么今天要做。"),
             Column("已完成", Role.DERIVED, Type.TEXT,
                    f'IF([事项]="","",IF(IF(LEFT([优先级],1)="3",COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],[事项],'
-                   f'{work}日期],[@{PLAN_DAY}],{work}有效],"是"),COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],'
-                   f'{work}有效],"是"))>0,"是","否"))',
-                   help="是：计划日期这天在「工作记录」登记了该帐户的有效记录（维护事项须工作类型一致）。"),
+                   f'{work}日期],[@{PLAN_DAY}],{work}有效],"是"),IF(LEFT([优先级],1)="1",'
+                   f'COUNTIFS([{MY_RENEWALS}!帐户ID],[帐户ID],[{MY_RENEWALS}!提醒日期],[@{PLAN_DAY}])+'
+                   f'COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],{work}有效],"是"),'
+                   + "+".join(f'COUNTIFS([{MY_CLIENTS}!帐户ID],[帐户ID],[{MY_CLIENTS}!{s}],[@{PLAN_DAY}])' for s in STEPS)
+                   + '))>0,"是","否"))',
+                   help="是：计划日期这天做了——维护：「工作记录」有该帐户该工作类型的有效记录；续费：「我的续费」的提醒日期"
+                        "是这天，或有该帐户的有效工作记录；新客户：「我的新客户」中该客户有一个步骤的日期是这天。"),
         ),
         highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),),
     )
@@ -161,7 +169,36 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         "晚上：看「每日小结」：今天计划了几项、完成了几项、有效工作是否达标。",
         "客服经理用 kefu-xl collect 把每个人的工作记录汇总到团队的维护跟踪表（只读你的文件，不会改动它）。",
     )
-    return WorkbookSpec(kind=KIND, title="个人工作簿", sheets=(today, work_sheet, mine, daily, accounts), notes=notes)
+    my_renewals, my_clients = follow_up_sheets(config, month)
+    return WorkbookSpec(kind=KIND, title="个人工作簿",
+                        sheets=(today, work_sheet, mine, my_renewals, my_clients, daily, accounts), notes=notes)
+
+
+def follow_up_sheets(config: Config, month: Month) -> tuple[SheetSpec, SheetSpec]:
+    """我的续费 and 我的新客户: the owner's rows of the team's 续费 / 新客户 sheets, with the same
+    columns and formulas; the follow-up columns are typed here (this file is their only
+    writer), the identifying ones are values kefu-xl keeps up to date."""
+    from . import newclient, renewal
+    out = []
+    for team_spec, name, follow, anchors in (
+            (renewal.spec(config, month).sheet(renewal.RENEWALS), MY_RENEWALS, renewal.FOLLOW_UP, ()),
+            (newclient.spec(config, month).sheet(newclient.CLIENTS), MY_CLIENTS, newclient.FOLLOW_UP,
+             (Anchor(AS_OF, Type.DATE, "判断逾期的日期：重算时设为计划日期。"),))):
+        columns = []
+        for c in team_spec.columns:
+            if c.header == "客服":
+                continue
+            if c.header in follow:
+                columns.append(replace(c, role=Role.INPUT, help=c.help.split("汇总）")[-1]))
+            elif c.role is Role.DERIVED:
+                columns.append(c)
+            else:
+                columns.append(replace(c, role=Role.COMPUTED, dropdown=None))
+        out.append(SheetSpec(name=name, title=f"{month.label} {name}", key="帐户ID", buffer_rows=0,
+                             row_markers=("帐户ID",), anchors=anchors, columns=tuple(columns),
+                             highlights=team_spec.highlights,
+                             help=f"我负责的{name[2:]}：蓝色表头的列在这里填写（团队表由 kefu-xl collect 汇总），其余由 kefu-xl 填写。"))
+    return out[0], out[1]
 
 
 # --------------------------------------------------------------------------- team trackers (read only)
@@ -238,8 +275,9 @@ def _team_snapshot(folder: Path, month: Month, config: Config):
 # --------------------------------------------------------------------------- the plan's inputs
 
 def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day: date, month: Month,
-                config: Config):
-    """(PlanAccount list, PlanRenewal list, PlanNewClient list, {account key: last contact})."""
+                config: Config, my_renewals, my_clients):
+    """(PlanAccount list, PlanRenewal list, PlanNewClient list, {account key: last contact});
+    renewals and new clients as the person's own sheets have them."""
     from ..rules.renewal import ONBOARDING_STEPS, days_of_spend, onboarding
     valid = [r for r, v in zip(records, verdicts) if v.valid] + team.other_records
     done: dict[tuple[str, str], int] = {}
@@ -260,33 +298,50 @@ def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day
             Targets(*(done.get((key, wt), 0) for _, wt in ITEMS)),
             frozenset(wt for k, wt in today if k == key)))
     renewals = []
-    for r in team.renewals:
-        if r.staff != owner:
-            continue
+    for r in my_renewals:
         follow = [d for d in (r.reminded, last.get(completion.id_key(r.account_id))) if d is not None]
         run = days_of_spend(r.balance, r.weekly_spend)
         renewals.append(planning.PlanRenewal(r.account_id, r.client, r.status, r.reminded,
                                              max(follow) if follow else None,
                                              int(run) if run is not None else None, r.contract_end))
     newclients = []
-    for r in team.newclients:
-        if r.staff != owner:
-            continue
+    for r in my_clients:
         state = onboarding(r, day)
         step = next((name for name, d in zip(ONBOARDING_STEPS, r.steps) if d is None), None)
         newclients.append(planning.PlanNewClient(r.account_id, r.client, state["状态"], step, state["辅导期结束"]))
     return accounts, renewals, newclients, last
 
 
-def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None) -> list[bool]:
-    """已完成 of each plan line, as the sheet's formula judges it."""
+def follow_up_days(my_renewals, my_clients) -> tuple[dict[str, set], dict[str, set]]:
+    """({account key: 提醒日期}, {account key: step dates}) of the person's own sheets: what
+    the 已完成 formula looks at for renewal and new-client lines."""
+    reminded: dict[str, set] = {}
+    for r in my_renewals:
+        if r.reminded is not None:
+            reminded.setdefault(completion.id_key(r.account_id), set()).add(r.reminded)
+    steps: dict[str, set] = {}
+    for r in my_clients:
+        steps.setdefault(completion.id_key(r.account_id), set()).update(d for d in r.steps if d is not None)
+    return reminded, steps
+
+
+def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None,
+              reminded: dict[str, set] | None = None, steps: dict[str, set] | None = None) -> list[bool]:
+    """已完成 of each plan line, as the sheet's formula judges it: 维护 — a valid record of that
+    account and 工作类型 on the day; 续费 — 提醒日期 is the day, or any valid record of the
+    account that day; 新客户 — one of the client's step dates is the day."""
     valid = [r for r, v in zip(records, verdicts) if v.valid and day is not None and r.day == day]
     out = []
     for item in items:
         key = completion.id_key(item["帐户ID"])
-        maintenance_item = str(item["优先级"]).startswith("3")
-        out.append(any(completion.id_key(r.account_id) == key and (not maintenance_item or r.work_type == item["事项"])
-                       for r in valid))
+        kind = str(item["优先级"])[:1]
+        if kind == "3":
+            done = any(completion.id_key(r.account_id) == key and r.work_type == item["事项"] for r in valid)
+        elif kind == "1":
+            done = day in (reminded or {}).get(key, set()) or any(completion.id_key(r.account_id) == key for r in valid)
+        else:
+            done = day in (steps or {}).get(key, set())
+        out.append(done)
     return out
 
 
@@ -407,6 +462,37 @@ def write_account_list(ws, layout, ids: list[str]) -> None:
         cell.data_type = "s"
 
 
+def sync_follow_ups(wb, sheet: SheetSpec, layouts, data, team_rows: list[dict], write: bool, file: str,
+                    problems: list[Problem]) -> list[tuple[int, dict]]:
+    """The owner's rows of a team sheet into 我的续费 / 我的新客户: identifying values kept up to
+    date, rows new in the team file appended (their follow-up values copied once), typed
+    cells never touched. Returns [(row, values)] of the rows that are the owner's."""
+    from ..sheets.build import write_rows
+    ws, layout = wb[sheet.name], layouts[sheet.name]
+    existing = {completion.id_key(cell_text(v["帐户ID"])): (r, v) for r, v in data.rows}
+    identifying = [c for c in sheet.columns if c.role is Role.COMPUTED]
+    out, next_row = [], max(data.last_row, layout.header_row) + 1
+    for values in team_rows:
+        key = completion.id_key(cell_text(values["帐户ID"]))
+        if key in existing:
+            row, v = existing.pop(key)
+            for c in identifying:
+                if write and v[c.header] != values.get(c.header) and \
+                        not (cell_date(v[c.header]) and cell_date(v[c.header]) == cell_date(values.get(c.header))):
+                    set_cell(ws.cell(row, layout.columns[c.header]), values.get(c.header), style_name(Role.COMPUTED, c.type))
+            out.append((row, {**v, **{c.header: values.get(c.header) for c in identifying}}))
+        else:
+            if write:
+                write_rows(ws, layout, sheet, [values], next_row)
+            out.append((next_row, {h: values.get(h) for h in sheet.headers}))
+            next_row += 1
+    for row, v in existing.values():
+        problems.append(Problem(file, sheet.name, row, "帐户ID", "NOT_IN_TEAM_TRACKER",
+                                f"帐户「{cell_text(v['帐户ID'])}」已不在团队表中你的名下：这一行不会汇总（填写的内容保留），"
+                                f"请核对帐户ID或问客服经理。", Severity.WARNING))
+    return out
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -426,7 +512,20 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
     check_records(records, verdicts, owners, owner, ctx, problems)
     day = planning.plan_day(month.clamp(ctx.as_of), ctx.calendar)
-    accounts, renewals, newclients, last = plan_inputs(owner, team, records, verdicts, day, month, config)
+    if not month.contains(day):
+        day = ctx.calendar.workdays_between(month.first, month.last)[-1]
+    from types import SimpleNamespace
+
+    from . import newclient, renewal
+    my = {}
+    for name, team_rows, to_values, reader in (
+            (MY_RENEWALS, team.renewals, renewal.row_values, renewal.read_rows),
+            (MY_CLIENTS, team.newclients, newclient.row_values, newclient.read_rows)):
+        mine_rows = [to_values(r) for r in team_rows if r.staff == owner]
+        synced = sync_follow_ups(wb, wspec.sheet(name), layouts, datas[name], mine_rows, ctx.write, ctx.file, problems)
+        my[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in synced]), ctx.file, problems)
+    accounts, renewals, newclients, last = plan_inputs(owner, team, records, verdicts, day, month, config,
+                                                       my[MY_RENEWALS], my[MY_CLIENTS])
     plan = planning.make_plan(day, month, ctx.calendar, accounts, renewals, newclients,
                               daily_valid_target=config.daily_valid_target,
                               renewal_follow_up_days=config.renewal_follow_up_days,
@@ -447,8 +546,10 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             row[f"{item}目标"] = t
             row[f"{item}其他"] = others.get((key, wt), 0)
         mine_rows.append(row)
+    reminded, steps = follow_up_days(my[MY_RENEWALS], my[MY_CLIENTS])
     old_day, old_items = _old_plan(wb, layouts)
-    old_done = sum(plan_done(old_items, records, verdicts, old_day)) if old_day and old_day != plan.day else None
+    old_done = sum(plan_done(old_items, records, verdicts, old_day, reminded, steps)) \
+        if old_day and old_day != plan.day else None
     daily = daily_rows(_old_daily(wb, layouts), old_day, old_done, plan, month, ctx.calendar)
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
@@ -458,17 +559,24 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             row, col = layout.anchors[label]
             set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
+        from ..sheets.read import read_sheet
+        for name in (MY_RENEWALS, MY_CLIENTS):
+            fresh = read_sheet(wb[name], wspec.sheet(name), ctx.file, [])
+            restore_formulas(wb, wspec.sheet(name), layouts, fresh, result, ctx.file)
+        row, col = layouts[MY_CLIENTS].anchors[AS_OF]
+        set_cell(wb[MY_CLIENTS].cell(row, col), plan.day, style_name(Role.COMPUTED, Type.DATE))
         rebuild_rows(wb, wspec.sheet(MINE), layouts, mine_rows)
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, daily)
         write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], [a["帐户ID"] for a in team.accounts])
         finish_recalc(wb, wspec, ctx, problems)
-    done_now = plan_done(plan_rows, records, verdicts, plan.day)
+    done_now = plan_done(plan_rows, records, verdicts, plan.day, reminded, steps)
     result.summary_headers = ["客服", "计划日期", "建议今日完成", "计划项数", "已完成", "我的帐户", "有效记录"]
     result.summary_rows = [[owner, plan.day.isoformat(), str(plan.suggested), str(len(plan.items)), str(sum(done_now)),
                             str(len(accounts)), str(sum(1 for v in verdicts if v.valid))]]
     result.figures = {"owner": owner, "plan": plan, "plan_rows": plan_rows, "done": done_now, "records": records,
                       "verdicts": verdicts, "accounts": accounts, "mine": mine_rows, "daily": daily, "team": team,
-                      "daily_target": config.daily_valid_target}
+                      "daily_target": config.daily_valid_target, "my_renewals": my[MY_RENEWALS],
+                      "my_clients": my[MY_CLIENTS], "month": month, "config": config}
     return result
 
 
@@ -500,6 +608,12 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     for r, v in zip(f["records"], f["verdicts"]):
         if v.valid and r.day is not None:
             valid_by_day[r.day] = valid_by_day.get(r.day, 0) + 1
+    from ..rules import renewal as renewal_rules
+    out[MY_RENEWALS] = {r.account_id: {"可投放天数": renewal_rules.days_of_spend(r.balance, r.weekly_spend),
+                                       "阶段": renewal_rules.stage(r, f["month"]),
+                                       "提成": renewal_rules.commission(r, f["month"], f["config"])}
+                        for r in f["my_renewals"]}
+    out[MY_CLIENTS] = {r.account_id: renewal_rules.onboarding(r, plan_day) for r in f["my_clients"]}
     for row in f["daily"]:
         day = row["日期"]
         finished = sum(f["done"]) if day == plan_day else row["完成记录"]

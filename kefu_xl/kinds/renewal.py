@@ -19,6 +19,7 @@ from .base import (
     cell_date,
     cell_number,
     cell_text,
+    collected,
     finish_recalc,
     read_tracker,
     rebuild_rows,
@@ -30,6 +31,7 @@ from .base import staff_names as base_staff_names
 KIND = "renewal"
 TITLE = "续费跟踪表"
 RENEWALS, SUMMARY, DORMANT = "续费", "客服汇总", "休眠帐户"
+FOLLOW_UP = ("提醒日期", "跟进记录", "续费状态", "续费金额", "到帐日期")     # typed in the personal workbook
 RED, ORANGE, GREEN = "FFC7CE", "FFEB9C", "C6EFCE"
 TOTALS = {"当月应续数": "sum", "当月已续数": "sum", "当月续费率": ("ratio", "当月已续数", "当月应续数"), "遗留数": "sum",
           "遗留续费数": "sum", "丢失客户数": "sum", "续费到帐金额": "sum", "续费提成": "sum"}
@@ -44,6 +46,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     months = "({this}-VALUE(LEFT([首次提醒月份],4))*12-VALUE(MID([首次提醒月份],6,2)))".format(this=this)
     in_month = f"AND(ISNUMBER([到帐日期]),[到帐日期]>={month.excel_first()},[到帐日期]<={month.excel_last()})"
     rate = config.commission_rate
+    follow = Role.COMPUTED if collected(config) else Role.INPUT
+    by = "（由各人的个人工作簿「我的续费」汇总）" if collected(config) else ""
     renewals = SheetSpec(
         name=RENEWALS, title=f"{month.label} {TITLE}", key="帐户ID", buffer_rows=100, row_markers=("帐户ID",),
         columns=(
@@ -58,11 +62,11 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    'IF(OR(NOT(ISNUMBER([周消耗])),N([周消耗])<=0,NOT(ISNUMBER([余额]))),"",[余额]/([周消耗]/7))',
                    help=f"余额 ÷ (周消耗 ÷ 7)；少于 {config.due_balance_days} 天须提醒续费。"),
             Column("合同到期日", Role.INPUT, Type.DATE, help=f"合同到期日；当月 1 日起 {config.due_contract_days} 天内到期须提醒。"),
-            Column("提醒日期", Role.INPUT, Type.DATE, help="通知客户续费的日期。"),
-            Column("跟进记录", Role.INPUT, Type.TEXT, width=30, help="跟进情况；流失时写明原因。"),
-            Column("续费状态", Role.INPUT, Type.TEXT, dropdown=rules.STATUSES, help="跟进中 / 已续费 / 流失（空白按跟进中）。"),
-            Column("续费金额", Role.INPUT, Type.MONEY, help="续费金额（元）。"),
-            Column("到帐日期", Role.INPUT, Type.DATE, help="续费款实际到帐日期；提成以到帐为准。"),
+            Column("提醒日期", follow, Type.DATE, help=f"{by}通知客户续费的日期。"),
+            Column("跟进记录", follow, Type.TEXT, width=30, help=f"{by}跟进情况；流失时写明原因。"),
+            Column("续费状态", follow, Type.TEXT, dropdown=rules.STATUSES, help=f"{by}跟进中 / 已续费 / 流失（空白按跟进中）。"),
+            Column("续费金额", follow, Type.MONEY, help=f"{by}续费金额（元）。"),
+            Column("到帐日期", follow, Type.DATE, help=f"{by}续费款实际到帐日期；提成以到帐为准。"),
             Column("阶段", Role.DERIVED, Type.TEXT,
                    f'IF([帐户ID]="","",IF([续费状态]="{rules.RENEWED}","{rules.STAGE_RENEWED}",'
                    f'IF([续费状态]="{rules.LOST}","{rules.STAGE_LOST}",IF(ISERROR({months}),"{rules.STAGE_REMIND}",'
@@ -244,6 +248,9 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if found is None:
         return result
     layouts, datas = found
+    from ..collect import collect_into_team
+    from .personal import MY_RENEWALS
+    collect_into_team(wb, wspec, RENEWALS, MY_RENEWALS, FOLLOW_UP, layouts, datas, ctx, problems)
     rows = read_rows(datas[RENEWALS], ctx.file, problems)
     check(rows, known_accounts(ctx), ctx, problems)
     staff = staff_names(ctx.roster, rows) if ctx.roster is not None else staff_names(None, rows)
