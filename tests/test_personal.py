@@ -270,3 +270,12 @@ def test_a_personal_row_not_in_the_team_tracker_is_named(office):
     assert "C77" in named.message and "张敏_2026-11.xlsx" in named.message and named.row == 4
     own = recalc_file(mine(office), as_of=d(2026, 11, 9))
     assert any(p.code == "NOT_IN_TEAM_TRACKER" and p.row == 4 for p in own.result.problems)
+
+
+def test_an_open_personal_workbook_is_read_as_last_saved_and_said_so(office):
+    type_records(mine(office), RECORDS[:2])
+    (office / "2026-11" / "个人" / "~$张敏_2026-11.xlsx").write_bytes(b"lock")    # Excel has it open
+    outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
+    line = next(x for x in outcome.result.figures["collected"].lines if x.owner == "张敏")
+    assert line.records == 2 and "正在被打开" in line.note and not line.skipped
+    assert len(outcome.result.figures["collected"].lines) == 3                     # the lock file is not a workbook

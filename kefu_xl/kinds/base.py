@@ -260,6 +260,19 @@ def start_recalc(wb, ctx: RecalcContext, kind: str, wspec, rebuilt: tuple[str, .
     return result, read_sheets(wb, wspec, ctx, result.problems, rebuilt)
 
 
+def mark_ledger_rows(wb, sheet: str, layout, rows: list[tuple[int, str]], current: str, as_of: date) -> None:
+    """A ledger's write-back first step: 来源 of each row (blank means this month's) and the
+    截至日期 anchor its lateness formulas compare with."""
+    from ..sheets.build import set_cell, style_name
+    from ..sheets.spec import Role, Type
+    ws = wb[sheet]
+    source_col = layout.columns["来源"]
+    for row, source in rows:
+        set_cell(ws.cell(row, source_col), source or current, style_name(Role.COMPUTED, Type.TEXT))
+    row, col = layout.anchors["截至日期"]
+    set_cell(ws.cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
+
+
 def finish_recalc(wb, wspec, ctx: RecalcContext, problems: list[Problem]) -> None:
     """The last steps every kind's write-back shares: _meta stamp and the 问题 sheet."""
     from ..sheets.build import write_meta

@@ -15,7 +15,7 @@ from ..month import Month
 from ..records import Complaint, Problem, Severity
 from ..rules import complaints as rules
 from ..rules.deadlines import weeks_touching
-from ..sheets.build import build_workbook, set_cell, style_name
+from ..sheets.build import build_workbook
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
@@ -26,6 +26,7 @@ from .base import (
     cell_date,
     cell_text,
     finish_recalc,
+    mark_ledger_rows,
     monthly_files,
     read_ledger_rows,
     read_tracker,
@@ -353,12 +354,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                                     f"黑榜提名：{r['商家']}（{r['说明']}），请经理确认。", Severity.INFO))
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
-        ws, layout = wb[COMPLAINTS], layouts[COMPLAINTS]
-        source_col = layout.columns["来源"]
-        for c in complaints:
-            set_cell(ws.cell(c.row, source_col), c.source or rules.CURRENT, style_name(Role.COMPUTED, Type.TEXT))
-        row, col = layout.anchors[AS_OF]
-        set_cell(ws.cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
+        mark_ledger_rows(wb, COMPLAINTS, layouts[COMPLAINTS], [(c.row, c.source) for c in complaints], rules.CURRENT,
+                         as_of)
         restore_formulas(wb, wspec.sheet(COMPLAINTS), layouts, datas[COMPLAINTS], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(RANKING), layouts, named)
         wb[RANKING].cell(1, 1).value = wspec.sheet(RANKING).title + ("（本月尚未结算：红榜暂不提名）" if settled is None else "")

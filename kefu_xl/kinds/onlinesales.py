@@ -18,7 +18,7 @@ from ..month import Month
 from ..records import Lead, LeadCall, Problem, Severity
 from ..rules import onlinesales as rules
 from ..rules.completion import percent
-from ..sheets.build import FONT, build_workbook, set_cell, style_name, write_total_row
+from ..sheets.build import FONT, build_workbook, write_total_row
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
@@ -29,6 +29,7 @@ from .base import (
     cell_number,
     cell_text,
     finish_recalc,
+    mark_ledger_rows,
     read_ledger_rows,
     rebuild_rows,
     restore_formulas,
@@ -480,12 +481,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     check_calls(calls, leads, f["daily"], ctx, as_of, problems)
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
-        ws, layout = wb[LEADS], layouts[LEADS]
-        source_col = layout.columns["来源"]
-        for lead in leads:
-            set_cell(ws.cell(lead.row, source_col), lead.source or rules.CURRENT, style_name(Role.COMPUTED, Type.TEXT))
-        row, col = layout.anchors[AS_OF]
-        set_cell(ws.cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
+        mark_ledger_rows(wb, LEADS, layouts[LEADS], [(lead.row, lead.source) for lead in leads], rules.CURRENT, as_of)
         restore_formulas(wb, wspec.sheet(LEADS), layouts, datas[LEADS], result, ctx.file)
         restore_formulas(wb, wspec.sheet(CALLS), layouts, datas[CALLS], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(CONVERSION), layouts,

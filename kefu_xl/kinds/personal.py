@@ -56,6 +56,14 @@ def path_of(workspace: Path, owner: str, month: Month) -> Path:
     return workspace / str(month) / FOLDER / file_name(owner, month)
 
 
+def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:
+    """The typed columns of the team's 工作记录 (DOMAIN §5), as the person types them here."""
+    from . import maintenance
+    helps = {"客服": "空白 = 本人；替别人登记时填写姓名。", "帐户ID": "帐户ID（自己的或代班同事的帐户）。"}
+    team = maintenance.spec(config, month).sheet(maintenance.WORK)
+    return tuple(replace(c, help=helps.get(c.header, c.help)) for c in team.columns if c.role is Role.INPUT)
+
+
 def spec(config: Config, month: Month) -> WorkbookSpec:
     blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
     in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
@@ -90,13 +98,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         row_markers=("日期", "帐户ID", "工作类型"),
         help="每做一项工作登记一行；代班（同事的帐户）也登记在这里。只有与决策人的沟通有效。",
         columns=(
-            Column("日期", Role.INPUT, Type.DATE, help="工作日期（本月内）。"),
-            Column("客服", Role.INPUT, Type.TEXT, help="空白 = 本人；替别人登记时填写姓名。"),
-            Column("帐户ID", Role.INPUT, Type.ID, help="帐户ID（自己的或代班同事的帐户）。"),
-            Column("工作类型", Role.INPUT, Type.TEXT, dropdown=completion.WORK_TYPES,
-                   help="电话拜访/上门拜访/报表发送/帐户优化 计入对应目标；其余计入有效工作数。"),
-            Column("沟通对象", Role.INPUT, Type.TEXT, dropdown=completion.CONTACTS, help="只有与决策人的沟通才有效。"),
-            Column("内容摘要", Role.INPUT, Type.TEXT, width=40, help="沟通内容摘要。"),
+            *team_work_inputs(config, month),
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
                    help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
