@@ -85,3 +85,9 @@ def test_a_plan_for_a_weekend_is_for_the_next_working_day_and_suggests_a_count()
 def test_the_same_inputs_give_the_same_plan():
     accounts = [phone(i % 3, account=f"A{i:02d}", level=("一级", "二级", "三级")[i % 3]) for i in range(30)]
     assert plan(d(2026, 11, 16), accounts) == plan(d(2026, 11, 16), list(reversed(accounts)))
+
+
+def test_a_month_ending_on_a_holiday_plans_its_last_working_day():
+    october = Month(2026, 10)                   # 10-31 is a Saturday; 10-30 the last working day
+    assert make_plan(d(2026, 10, 31), october, CAL, [], [], [], daily_valid_target=Decimal(4)).day == d(2026, 10, 30)
+    assert make_plan(d(2026, 10, 3), october, CAL, [], [], [], daily_valid_target=Decimal(4)).day == d(2026, 10, 8)

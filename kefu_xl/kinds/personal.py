@@ -513,9 +513,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
     owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
     check_records(records, verdicts, owners, owner, ctx, problems)
-    day = planning.plan_day(month.clamp(ctx.as_of), ctx.calendar)
-    if not month.contains(day):
-        day = ctx.calendar.workdays_between(month.first, month.last)[-1]
+    day = planning.plan_day(ctx.as_of, ctx.calendar, month)
     from types import SimpleNamespace
 
     from . import newclient, renewal

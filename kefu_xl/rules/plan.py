@@ -85,10 +85,16 @@ class Plan:
     items: tuple[PlanItem, ...]
 
 
-def plan_day(day: date, calendar: WorkCalendar) -> date:
-    """The plan is for a working day: on a weekend or holiday, the next working day."""
+def plan_day(day: date, calendar: WorkCalendar, month: Month | None = None) -> date:
+    """The plan is for a working day: on a weekend or holiday, the next working day; with
+    `month`, kept inside it (a month ending on a holiday: its last working day)."""
+    if month is not None:
+        day = month.clamp(day)
+    start = day
     while not calendar.is_workday(day):
         day += timedelta(days=1)
+    if month is not None and not month.contains(day):
+        day = max(d for d in calendar.workdays_between(month.first, start))
     return day
 
 
@@ -168,9 +174,7 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
               renewals: list[PlanRenewal], newclients: list[PlanNewClient], *, daily_valid_target: Decimal,
               renewal_follow_up_days: int = 5, due_balance_days: int = 7) -> Plan:
     """Today's plan for the working day on or after `day` (kept inside the month)."""
-    day = plan_day(month.clamp(day), calendar)
-    if not month.contains(day):                           # the month ends on a holiday: its last working day
-        day = max(d for d in calendar.workdays_between(month.first, month.last))
+    day = plan_day(day, calendar, month)
     working = calendar.count(month.first, month.last)
     elapsed = calendar.count(month.first, day)
     days_left = working - elapsed + 1
