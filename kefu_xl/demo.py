@@ -587,7 +587,7 @@ def run_demo(folder: Path, console) -> None:
     if data.online:
         from .report import online_summary
         console.print(online_summary(data))
-    console.print(f"演示完成。每人的个人工作簿在 {folder}/2026-11/个人/（今日计划、工作记录、我的帐户、每日小结），"
+    console.print(f"演示完成。每人的个人工作簿在 {folder}/2026-11/个人/（今日计划、工作记录、我的帐户、我的续费、我的新客户、每日小结），"
                   f"汇总到团队表：kefu-xl collect 2026-11 --dir {folder}。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账、投诉台账和网销台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}；"
                   f"话务台国庆那一周的回访任务：kefu-xl calls 2026-10 --dir {folder} --today --at \"2026-10-12 09:00\"")

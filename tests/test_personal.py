@@ -279,3 +279,21 @@ def test_an_open_personal_workbook_is_read_as_last_saved_and_said_so(office):
     line = next(x for x in outcome.result.figures["collected"].lines if x.owner == "张敏")
     assert line.records == 2 and "正在被打开" in line.note and not line.skipped
     assert len(outcome.result.figures["collected"].lines) == 3                     # the lock file is not a workbook
+
+
+def test_a_team_tracker_from_before_personal_workbooks_gets_its_source_column(office):
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    wb = openpyxl.load_workbook(team)
+    ws = wb[maintenance.WORK]
+    layout, _ = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))
+    ws.cell(layout.header_row, layout.columns["来源"]).value = None      # as an earlier version wrote it
+    wb.save(team)
+    type_records(mine(office), RECORDS[:2])
+    own = recalc_file(mine(office), as_of=d(2026, 11, 9))                # reads the old team file (values only)
+    assert not any(p.code == "TEAM_TRACKER_BROKEN" for p in own.result.problems)
+    outcome = recalc_file(team, as_of=d(2026, 11, 30))
+    assert any(p.code == "COLUMN_ADDED" and p.column == "来源" for p in outcome.result.problems)
+    assert len(outcome.result.figures["records"]) == 2
+    ws = openpyxl.load_workbook(team)[maintenance.WORK]
+    layout, missing = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))
+    assert not missing and ws.cell(3, layout.columns["来源"]).value == "张敏_2026-11.xlsx"

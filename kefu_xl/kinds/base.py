@@ -149,6 +149,12 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
                 continue
             layouts[sheet.name] = layout
             continue
+        from ..sheets.build import add_missing_columns
+        added = add_missing_columns(wb[sheet.name], sheet)     # in memory; saved only by a writing recalc
+        if added:
+            problems.append(Problem(ctx.file, sheet.name, None, "、".join(added), "COLUMN_ADDED",
+                                    f"这个工作簿由旧版本生成，没有「{'」「'.join(added)}」列：已在最右边补上"
+                                    f"（由 kefu-xl 填写，原有内容不变）。", Severity.INFO))
         data = read_sheet(wb[sheet.name], sheet, ctx.file, problems)
         if data is None:
             ok = False

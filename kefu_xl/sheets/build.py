@@ -134,6 +134,29 @@ def write_header(ws, spec: SheetSpec) -> None:
     ws.row_dimensions[HEADER_ROW].height = 22
 
 
+def add_missing_columns(ws, spec: SheetSpec) -> list[str]:
+    """A workbook made by an earlier version lacks a column kefu-xl fills itself (e.g. 工作记录's
+    来源): add its header after the last used column, styled like the others. Typed columns
+    are never invented. Returns the headers added."""
+    from .layout import find_layout
+    layout, missing = find_layout(ws, spec)
+    owned = [c for c in spec.columns if c.header in missing and c.role is Role.COMPUTED]
+    if layout is None or not owned or len(owned) != len(missing):
+        return []
+    col = max(layout.columns.values())
+    while ws.cell(layout.header_row, col + 1).value not in (None, ""):
+        col += 1
+    for offset, column in enumerate(owned, 1):
+        cell = ws.cell(layout.header_row, col + offset, column.header)
+        cell.font = Font(name=FONT, size=10, bold=True)
+        cell.fill = PatternFill("solid", fgColor=DERIVED_HEADER_FILL)
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col + offset)].width = column_width(column)
+        ws.column_dimensions[get_column_letter(col + offset)].hidden = column.hidden
+    return [c.header for c in owned]
+
+
 def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row: int,
                roles=(Role.INPUT, Role.COMPUTED)) -> None:
     """Write values of the given roles for `rows` starting at `first_row` (formulas are separate)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..io.values import is_blank
 from ..records import Problem, Severity
@@ -17,7 +18,7 @@ from .build import (
     set_cell,
 )
 from .layout import Layout, find_layout
-from .spec import SheetSpec
+from .spec import Role, SheetSpec
 
 
 @dataclass
@@ -34,6 +35,9 @@ class SheetData:
 
 def _layout(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> Layout | None:
     layout, missing = find_layout(ws, spec)
+    owned = {c.header for c in spec.columns if c.role is Role.COMPUTED}
+    if layout is not None and missing and set(missing) <= owned and not isinstance(ws, Worksheet):
+        return layout                 # an older workbook read values-only: those columns read as blank
     if layout is None or missing:
         problems.append(Problem(file, spec.name, None, "、".join(missing), "MISSING_HEADER",
                                 f"找不到表头「{'」「'.join(missing)}」。kefu-xl 按表头文字找列：请把表头改回原样"
@@ -50,12 +54,16 @@ def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> Sheet
     data = SheetData(spec, layout)
     markers = [layout.columns[h] for h in spec.markers]
     cols = layout.columns
+    absent = [h for h in spec.headers if h not in cols]     # kefu-xl's own columns an older file lacks
     max_col = max(cols.values())
     for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, max_col=max_col, values_only=True),
                             layout.first_data_row):
         if all(is_blank(row[c - 1]) for c in markers):
             continue
-        data.rows.append((r, {h: row[c - 1] for h, c in cols.items()}))
+        values = {h: row[c - 1] for h, c in cols.items()}
+        for header in absent:
+            values[header] = None
+        data.rows.append((r, values))
     return data
 
 
