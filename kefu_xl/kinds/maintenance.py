@@ -393,7 +393,9 @@ def check_accounts(accounts: list[Account], roster_names: set[str] | None, ctx: 
 
 
 def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], roster_names: set[str] | None,
-               ctx: RecalcContext, problems: list[Problem]) -> None:
+               ctx: RecalcContext, problems: list[Problem], accounts_where: str = "「帐户」表") -> None:
+    """Problems of 工作记录 rows (the team tracker's, or a personal workbook's: `accounts_where`
+    says where the accounts are looked up)."""
     for rec, verdict in zip(records, verdicts):
         def add(column, code, message, severity=Severity.WARNING):
             problems.append(Problem(ctx.file, WORK, rec.row, column, code, message, severity))
@@ -405,7 +407,7 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
             add("沟通对象", "NOT_DECISION_MAKER", "沟通对象不是决策人，本条不计为有效工作。", Severity.INFO)
         if verdict.reason == rules.REASON_ACCOUNT:
             hint = "（ID 前后有空格）" if rec.account_id != rec.account_id.strip() else ""
-            add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在「帐户」表中{hint}，本条记为无效。")
+            add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在{accounts_where}中{hint}，本条记为无效。")
         elif verdict.reason == rules.REASON_DATE and rec.day is not None:
             add("日期", "DATE_OUTSIDE_MONTH", f"日期 {rec.day.isoformat()} 不在 {ctx.month} 内，本条记为无效。")
         elif verdict.reason == rules.REASON_OVER_PLAN:

@@ -371,24 +371,6 @@ def read_records(data, owner: str, file: str, problems: list[Problem] | None) ->
     return out
 
 
-def check_records(records, verdicts, owners: dict[str, str], owner: str, ctx: RecalcContext,
-                  problems: list[Problem]) -> None:
-    for rec, verdict in zip(records, verdicts):
-        def add(column, code, message, severity=Severity.WARNING):
-            problems.append(Problem(ctx.file, WORK, rec.row, column, code, message, severity))
-        if rec.work_type not in completion.WORK_TYPES:
-            add("工作类型", "BAD_WORK_TYPE", f"工作类型「{rec.work_type}」不在下拉列表中，不计入任何目标。")
-        if rec.contact not in completion.CONTACTS:
-            add("沟通对象", "BAD_CONTACT", f"沟通对象「{rec.contact}」应为 决策人/其他人员，本条记为无效。")
-        if verdict.reason == completion.REASON_ACCOUNT:
-            add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在团队维护跟踪表中，本条记为无效：请核对帐户ID。")
-        elif verdict.reason == completion.REASON_DATE and rec.day is not None:
-            add("日期", "DATE_OUTSIDE_MONTH", f"日期 {rec.day.isoformat()} 不在 {ctx.month} 内，本条记为无效。")
-        holder = owners.get(completion.id_key(rec.account_id))
-        if holder and holder != owner:
-            add("帐户ID", "COVER_WORK", f"「{holder}」的帐户（代班）：计入该帐户的完成数。", Severity.INFO)
-
-
 def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:
     ws, layout = wb[TODAY], layouts[TODAY]
     row, col = layout.anchors[PLAN_DAY]
@@ -512,7 +494,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
     owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
-    check_records(records, verdicts, owners, owner, ctx, problems)
+    from .maintenance import check_work
+    check_work(records, verdicts, owners, None, ctx, problems, accounts_where="团队维护跟踪表")
     day = planning.plan_day(ctx.as_of, ctx.calendar, month)
     from types import SimpleNamespace
 
