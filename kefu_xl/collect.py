@@ -9,7 +9,7 @@ written to a personal workbook."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from .errors import KefuError
@@ -228,9 +228,6 @@ def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> int:
 def saved_at(line: PersonLine) -> str:
     return line.saved_at.strftime("%m-%d %H:%M") if line.saved_at else "—"
 
-
-def as_of_default(month: Month) -> date:
-    return month.clamp(date.today())
 
 
 def collect_into_team(wb, wspec, sheet_name: str, mine: str, headers: tuple[str, ...], layouts, datas, ctx,

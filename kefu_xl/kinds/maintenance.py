@@ -336,7 +336,8 @@ def _read_accounts(data: SheetData, ctx: RecalcContext, problems: list[Problem])
     return accounts
 
 
-def _read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem]) -> list[WorkRecord]:
+def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owner: str = "") -> list[WorkRecord]:
+    """工作记录 rows as records; a blank 客服 is `owner` (a personal workbook's rows are its owner's)."""
     records = []
     for row, v in data.rows:
         day = cell_date(v["日期"])
@@ -344,7 +345,7 @@ def _read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem]) -> 
             what = "没有填写" if is_blank(v["日期"]) else f"「{v['日期']}」不是日期（可能是文字）"
             problems.append(Problem(ctx.file, WORK, row, "日期", "NOT_A_DATE",
                                     f"日期{what}，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}。"))
-        records.append(WorkRecord(day, cell_text(v["客服"]), cell_text(v["帐户ID"]), cell_text(v["工作类型"]),
+        records.append(WorkRecord(day, cell_text(v["客服"]) or owner, cell_text(v["帐户ID"]), cell_text(v["工作类型"]),
                                   cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
     return records
 
@@ -434,7 +435,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     collected = _collect_personal(wb, wspec, layouts, datas, ctx, problems)
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
-    records = _read_work(datas[WORK], ctx, problems)
+    records = read_work(datas[WORK], ctx, problems)
     targets = account_targets(accounts, config)
     by_id: dict[str, Targets] = {}
     owners: dict[str, str] = {}

@@ -210,7 +210,6 @@ class Team:
 
     def __init__(self, workspace: Path | None, month: Month, config: Config, own_file: str, problems: list[Problem]):
         from . import maintenance
-        self.found = False
         self.accounts: list[dict] = []               # every account: 帐户ID, 客户名称, 客服, 级别
         self.other_records: list[WorkRecord] = []    # valid team records not from this file
         self.renewals, self.newclients = [], []
@@ -227,7 +226,6 @@ class Team:
             problems.append(Problem(own_file, MINE, None, "", "TEAM_TRACKER_BROKEN",
                                     f"团队的 {path.name} 表头不完整，无法读取：请客服经理检查。"))
             return
-        self.found = True
         self.accounts, records, self.renewals, self.newclients = snapshot
         self.other_records = [r for r, source in records if source != own_file]
 
@@ -359,18 +357,6 @@ def build(config: Config, month: Month, owner: str, meta: dict | None = None):
     return wb
 
 
-def read_records(data, owner: str, file: str, problems: list[Problem] | None) -> list[WorkRecord]:
-    out = []
-    for row, v in data.rows:
-        day = cell_date(v["日期"])
-        if day is None and problems is not None:
-            what = "没有填写" if not cell_text(v["日期"]) else f"「{v['日期']}」不是日期（可能是文字）"
-            problems.append(Problem(file, WORK, row, "日期", "NOT_A_DATE", f"日期{what}，本条记为无效。请输入日期。"))
-        out.append(WorkRecord(day, cell_text(v["客服"]) or owner, cell_text(v["帐户ID"]), cell_text(v["工作类型"]),
-                              cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
-    return out
-
-
 def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:
     ws, layout = wb[TODAY], layouts[TODAY]
     row, col = layout.anchors[PLAN_DAY]
@@ -490,7 +476,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         problems.append(Problem(ctx.file, "_meta", None, "owner", "NO_OWNER", "这本个人工作簿没有记录是谁的（_meta 中没有 owner）：请用开月生成的文件。"))
         return result
     team = Team(ctx.workspace, month, config, ctx.file, problems)
-    records = read_records(datas[WORK], owner, ctx.file, problems)
+    from .maintenance import read_work
+    records = read_work(datas[WORK], ctx, problems, owner)
     known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
     owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
