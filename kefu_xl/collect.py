@@ -127,8 +127,8 @@ def read_records(line: PersonLine, grid, month: Month, config, team_ids: set[str
         records.append(WorkRecord(cell_date(v["日期"]), cell_text(values["客服"]), cell_text(v["帐户ID"]),
                                   cell_text(v["工作类型"]), cell_text(v["沟通对象"]), "", row))
     line.records = len(rows)
-    verdicts = completion.classify_work(records, {k: Targets() for k in team_ids}, month.first, month.last,
-                                        over_plan=False)
+    known = team_ids if isinstance(team_ids, dict) else dict.fromkeys(team_ids, Targets())
+    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
     line.problems = sum(1 for v in verdicts if not v.valid)
     today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), line.file, []) \
         if personal.TODAY in grid else None
@@ -152,12 +152,14 @@ def read_records(line: PersonLine, grid, month: Month, config, team_ids: set[str
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None) -> Collected:
     """Every personal workbook's 工作记录; a roster member without a file is named."""
     from .kinds import personal
+    from .records import Targets
     out = Collected()
+    known = dict.fromkeys(team_ids, Targets())
     usable, out.problems = usable_personal(workspace, month, (personal.WORK, personal.TODAY, personal.MY_RENEWALS,
                                                                personal.MY_CLIENTS))
     for line, grid in usable:
         if grid is not None:
-            out.rows.extend(read_records(line, grid, month, config, team_ids))
+            out.rows.extend(read_records(line, grid, month, config, known))
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:

@@ -9,8 +9,9 @@ from pathlib import Path
 from .calendar import WorkCalendar
 from .config import config_for, find_workspace
 from .errors import NotKefuWorkbookError
-from .io.safe_write import check_droppable, check_not_open, save_workbook
+from .io.safe_write import atomic_write, check_droppable, check_not_open
 from .io.tables import open_workbook
+from .io.xlsx_book import PatchBook, Unsupported
 from .kinds import (
     callbacks,
     complaints,
@@ -39,6 +40,8 @@ class RecalcOutcome:
     backup: Path | None
     written: bool
     warnings: list[str]
+    patched: bool = False        # written by patching the changed cells (else through openpyxl)
+    why_full: str = ""           # why the openpyxl path was taken
 
 
 def load_roster_near(path: Path, problems: list[Problem]):
@@ -76,14 +79,133 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
                             workspace=find_workspace(path.parent))
         result = kind.recalc(wb, ctx)
     result.problems[:0] = pre_problems
+    result.context = ctx
     return result, [str(w.message) for w in caught]
 
 
+def python_values(kind, result: RecalcResult) -> dict[str, dict]:
+    """The kind's Python value of every derived cell ({sheet: {row or key: {header: value}}})."""
+    import inspect
+    ctx = result.context
+    extra = {"config": ctx.config, "month": ctx.month}
+    params = list(inspect.signature(kind.python_values).parameters)[1:]
+    return kind.python_values(result, *[extra[p] for p in params])
+
+
+def _kind_spec(kind, ctx: RecalcContext):
+    import inspect
+    return kind.spec(ctx.config, ctx.month) if len(inspect.signature(kind.spec).parameters) > 1 else kind.spec(ctx.config)
+
+
+def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
+    """Give every derived cell Python's value as its cached value (issue 17): Excel, WPS,
+    previewers and pandas then show right figures before anyone recalculates. Rows are
+    found by number, or by the sheet's key column (客服 for a summary). Returns cells."""
+    from .sheets.layout import find_layout
+    from .sheets.spec import Role
+    wspec = _kind_spec(kind, result.context)
+    n = 0
+    for name, by_row in python_values(kind, result).items():
+        if name not in book.sheetnames:
+            continue
+        sheet = wspec.sheet(name)
+        ws = book[name]
+        layout, _ = find_layout(ws, sheet)
+        if layout is None:
+            continue
+        derived = {c.header: layout.columns[c.header] for c in sheet.columns
+                   if c.role is Role.DERIVED and c.header in layout.columns}
+        rows: dict = {}
+        if any(not isinstance(k, int) for k in by_row):
+            key_col = layout.columns.get(sheet.key)
+            for r in range(layout.first_data_row, ws.max_row + 1):
+                key = ws.value(r, key_col) if key_col else None
+                if key is not None and key in by_row and key not in rows:
+                    rows[key] = r
+        cells = {}
+        for key, values in by_row.items():
+            r = key if isinstance(key, int) else rows.get(key)
+            if r is None:
+                continue
+            for header, value in values.items():
+                if header in derived:
+                    cells[(r, derived[header])] = value
+        book.set_cached(name, cells)
+        n += len(cells)
+    return n
+
+
+def _recalc_patched(path: Path, write: bool, as_of: date | None) -> RecalcOutcome:
+    """Recalc through PatchBook: only what recalc owns is written (issue 17)."""
+    from .io.guard import check_zip
+    import zipfile
+    if not path.exists() or path.stat().st_size == 0 or not zipfile.is_zipfile(path):
+        raise Unsupported("不是 xlsx 文件")
+    check_zip(path)
+    try:
+        book = PatchBook(path)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        raise Unsupported(f"无法直接读取（{type(e).__name__}）") from e
+    try:
+        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write)
+        structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
+        backup = None
+        if write and not structural:
+            cache_values(book, KINDS[result.kind], result)
+            book.changed_parts()       # anything unsupported shows up before the file is touched
+
+            def save(tmp):
+                book.save(tmp)
+                book.close()
+            backup = atomic_write(path, save)
+        return RecalcOutcome(path, result, backup, write and not structural, caught, patched=True)
+    finally:
+        book.close()
+
+
+def add_cached_values(path: Path, kind, result: RecalcResult) -> bool:
+    """After an openpyxl save (which cannot store a formula's value): patch Python's values in
+    as cached values. False when the file is one the patcher does not handle."""
+    import os
+    tmp = path.with_name(path.name + ".cache.tmp")
+    try:
+        book = PatchBook(path)
+        try:
+            cache_values(book, kind, result)
+            book.save(tmp)
+        finally:
+            book.close()
+    except Unsupported:
+        tmp.unlink(missing_ok=True)
+        return False
+    os.replace(tmp, path)
+    return True
+
+
+def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = False) -> Path | None:
+    """Save a workbook recalculated through openpyxl, with its cached values patched in."""
+    check_not_open(path)
+    check_droppable(path, force)
+
+    def write(tmp):
+        wb.save(tmp)
+        add_cached_values(Path(tmp), KINDS[result.kind], result)
+    return atomic_write(path, write)
+
+
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None) -> RecalcOutcome:
-    """Recalculate a kefu-xl workbook file in place (or only check it when write=False)."""
+    """Recalculate a kefu-xl workbook file in place (or only check it when write=False).
+
+    The cells recalc owns are patched into the file (PatchBook) and everything else stays
+    as it was; a workbook the patcher cannot handle goes through openpyxl instead."""
     path = Path(path)
     if write:
         check_not_open(path)
+    try:
+        return _recalc_patched(path, write, as_of)
+    except Unsupported as e:
+        why = str(e)
+    if write:
         check_droppable(path, force)
     wb = open_workbook(path, data_only=False)
     result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write)
@@ -91,6 +213,6 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
     backup = None
     written = False
     if write and not structural:
-        backup = save_workbook(wb, path, force=force)
+        backup = save_recalculated(wb, path, result, force=force)
         written = True
-    return RecalcOutcome(path, result, backup, written, caught)
+    return RecalcOutcome(path, result, backup, written, caught, why_full=why)

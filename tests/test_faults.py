@@ -4,6 +4,7 @@ refused with a reason when it holds what openpyxl would drop."""
 import subprocess
 import sys
 from datetime import date
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +15,7 @@ from openpyxl.styles import PatternFill
 
 from kefu_xl.demo import type_work_records
 from kefu_xl.io.libreoffice import convert
+from kefu_xl.io.xlsx_book import PatchBook
 from kefu_xl.kinds import maintenance, orders
 from kefu_xl.workbooks import recalc_file
 
@@ -30,6 +32,7 @@ def test_a_save_killed_half_way_leaves_the_original_and_a_usable_backup(workspac
         Path(filename).write_bytes(before[: len(before) // 3])
         raise KeyboardInterrupt("killed")
     monkeypatch.setattr(openpyxl.Workbook, "save", dies_half_way)
+    monkeypatch.setattr(PatchBook, "save", dies_half_way)
     with pytest.raises(KeyboardInterrupt):
         recalc_file(path, as_of=date(2026, 11, 20))
     monkeypatch.undo()
@@ -97,7 +100,7 @@ def test_edits_made_in_libreoffice_survive_recalc(workspace, tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_a_libreoffice_file_with_a_chart_is_refused_before_writing(workspace, tmp_path):
+def test_a_libreoffice_file_with_a_chart_keeps_it_through_recalc(workspace, tmp_path):
     path = open_november(workspace)
     wb = openpyxl.load_workbook(path)
     ws = wb[maintenance.SUMMARY]
@@ -108,11 +111,36 @@ def test_a_libreoffice_file_with_a_chart_is_refused_before_writing(workspace, tm
     edited = convert(path, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")
     target = path.parent / "edited.xlsx"
     target.write_bytes(edited.read_bytes())
-    before = target.read_bytes()
+    with zipfile.ZipFile(target) as z:
+        charts = {n: z.read(n) for n in z.namelist() if n.startswith(("xl/charts/", "xl/drawings/"))}
+    outcome = recalc_file(target)
+    assert outcome.patched and outcome.written, outcome.why_full
+    with zipfile.ZipFile(target) as z:
+        assert charts and all(z.read(n) == data for n, data in charts.items())
+    # a workbook that must be rewritten whole (its 问题 sheet deleted) is still refused
     from kefu_xl.errors import UnsafeToWriteError
+    from kefu_xl.io.xlsx_patch import sheet_parts
+    with zipfile.ZipFile(target) as z:
+        problem_part = sheet_parts(z)["问题"]
+    _drop_sheet(target, "问题", problem_part)
+    before = target.read_bytes()
     with pytest.raises(UnsafeToWriteError, match="图表"):
         recalc_file(target)
     assert target.read_bytes() == before
+
+
+def _drop_sheet(path, name: str, part: str) -> None:
+    """Remove a sheet from workbook.xml (as if deleted in a spreadsheet), leaving the rest as is."""
+    import re
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            if info.filename == "xl/workbook.xml":
+                data = re.sub(rb'<sheet [^>]*name="' + name.encode() + rb'"[^>]*/>', b"", data)
+                data = re.sub(rb"<definedName[^>]*localSheetId[^>]*>[^<]*</definedName>", b"", data)
+            if info.filename != part:
+                z.writestr(info, data)
 
 
 def _fail_with_disk_full(*_):

@@ -13,6 +13,7 @@ from kefu_xl.demo import type_work_records
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.spec import Role
+from kefu_xl.io.xlsx_book import PatchBook
 from kefu_xl.workbooks import recalc_file
 
 from helpers import WORK, open_november, type_cells
@@ -139,7 +140,10 @@ def test_file_open_in_excel_is_refused(tracker):
 
 
 def test_content_openpyxl_would_drop_needs_force(tracker):
+    """Only when the whole workbook must be rewritten through openpyxl (here: its 问题 sheet was
+    deleted); a normal recalc patches its cells and keeps the chart (tests/test_patch.py)."""
     wb = openpyxl.load_workbook(tracker)
+    del wb["问题"]
     ws = wb[maintenance.SUMMARY]
     chart = BarChart()
     chart.add_data(Reference(ws, min_col=8, min_row=2, max_row=6), titles_from_data=True)
@@ -199,6 +203,7 @@ def test_disk_full_fails_cleanly(tracker, monkeypatch):
     def full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(openpyxl.Workbook, "save", full)
+    monkeypatch.setattr(PatchBook, "save", full)
     result = run("recalc", tracker)
     assert result.exit_code == 1 and "磁盘是否已满" in result.output
     assert tracker.read_bytes() == before

@@ -36,6 +36,7 @@ class RecalcResult:
     summary_headers: list[str] = field(default_factory=list)
     summary_rows: list[list[str]] = field(default_factory=list)
     figures: dict = field(default_factory=dict)                 # Python's values, for tests
+    context: RecalcContext | None = None                        # what it was computed with
 
     @property
     def restored_total(self) -> int:

@@ -457,8 +457,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     else:
         roster = ctx.roster
     staff = summary_staff(roster, [a.staff for a in accounts], [r.staff for r in records])
-    summaries = [rules.staff_summary(m.name, m.star, config.capacity.get(m.star), accounts, results, records,
-                                     verdicts, working_days, config.daily_valid_target) for m in staff]
+    summaries = rules.staff_summaries([(m.name, m.star, config.capacity.get(m.star)) for m in staff], accounts,
+                                      results, records, verdicts, working_days, config.daily_valid_target)
     for s in summaries:
         if s.over_capacity:
             problems.append(Problem(ctx.file, SUMMARY, None, "帐户数", "OVER_CAPACITY",

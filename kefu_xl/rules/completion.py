@@ -95,10 +95,29 @@ def staff_summary(name: str, star: str, capacity: int | None, accounts: list[Acc
                   verdicts: list[WorkVerdict], working_days: int,
                   daily_target: Decimal) -> StaffSummary:
     """One 客服汇总 row: accounts owned, capped completion, valid work per working day."""
-    mine = [res for acc, res in zip(accounts, results) if acc.staff == name]
+    return staff_summaries([(name, star, capacity)], accounts, results, records, verdicts, working_days,
+                           daily_target)[0]
+
+
+def staff_summaries(staff: list[tuple[str, str, int | None]], accounts: list[Account],
+                    results: list[AccountCompletion], records: list[WorkRecord],
+                    verdicts: list[WorkVerdict], working_days: int, daily_target: Decimal) -> list[StaffSummary]:
+    """The 客服汇总 rows of (name, star, capacity) in order; accounts and records grouped once."""
+    owned: dict[str, list[AccountCompletion]] = {}
+    for acc, res in zip(accounts, results):
+        owned.setdefault(acc.staff, []).append(res)
+    valid: dict[str, int] = {}
+    for rec, v in zip(records, verdicts):
+        if v.valid:
+            valid[rec.staff] = valid.get(rec.staff, 0) + 1
+    return [_summary(name, star, capacity, owned.get(name, []), valid.get(name, 0), working_days, daily_target)
+            for name, star, capacity in staff]
+
+
+def _summary(name: str, star: str, capacity: int | None, mine: list[AccountCompletion], valid_work: int,
+             working_days: int, daily_target: Decimal) -> StaffSummary:
     target_total = sum(r.target_total for r in mine)
     done_capped = sum(r.done_capped for r in mine)
-    valid_work = sum(1 for rec, v in zip(records, verdicts) if v.valid and rec.staff == name)
     daily = None if working_days == 0 else Decimal(valid_work) / Decimal(working_days)
     return StaffSummary(
         staff=name, star=star, accounts=len(mine), capacity=capacity,

@@ -173,7 +173,9 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
                    first_row: int, last_row: int) -> int:
     """Make every derived cell of rows first..last hold its formula; return how many were
     overwritten by a person (a value or nothing where the formula belongs) and put back."""
+    from ..io.xlsx_book import PatchSheet
     restored = 0
+    restyle = not isinstance(ws, PatchSheet)    # patched files: kefu-xl owns the formula, not the cell's look
     derived = [c for c in spec.columns if c.role is Role.DERIVED]
     for column in derived:
         col = layout.columns[column.header]
@@ -189,7 +191,7 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
                     restored += 1
                 cell.value = formula
                 cell.style = style
-            elif _style_of(cell) != style:
+            elif restyle and _style_of(cell) != style:
                 cell.style = style
     return restored
 
@@ -197,6 +199,12 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
 def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
                          last_row: int) -> None:
     """Freeze panes, filter, validation, conditional formats, protection, print set-up."""
+    from ..io.xlsx_book import PatchSheet
+    if isinstance(ws, PatchSheet):       # a sheet that has them: only the ranges grow with the rows
+        last_col = max(layout.columns.values())
+        ws.extend_features(layout.first_data_row, last_row, max(last_row, layout.first_data_row + VALIDATION_ROWS),
+                           f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}")
+        return
     key_col = layout.columns[spec.key]
     ws.freeze_panes = ws.cell(layout.first_data_row, key_col + 1)
     last_col = max(layout.columns.values())

@@ -89,29 +89,62 @@ PROBLEM_HEADERS = ("工作表", "行", "列", "级别", "代码", "说明")
 
 def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) -> None:
     """(Re)write the 问题 sheet: one row per problem, or a line saying there are none."""
+    from ..io.xlsx_book import PatchBook
+    if isinstance(wb, PatchBook):
+        return _rewrite_problem_rows(wb, problems)
     if PROBLEM_SHEET in wb.sheetnames:
         del wb[PROBLEM_SHEET]
     index = wb.sheetnames.index(before) if before in wb.sheetnames else None
     ws = wb.create_sheet(PROBLEM_SHEET, index)
-    ws.sheet_properties.tabColor = "C00000" if problems else "70AD47"
-    title = f"问题清单（共 {len(problems)} 条）" if problems else "问题清单：没有发现问题"
-    ws.cell(1, 1, title).font = Font(name=FONT, size=14, bold=True)
+    ws.sheet_properties.tabColor = _tab_color(problems)
+    ws.cell(1, 1, _problem_title(problems)).font = Font(name=FONT, size=14, bold=True)
     for c, h in enumerate(PROBLEM_HEADERS, 1):
         cell = ws.cell(2, c, h)
         cell.font = Font(name=FONT, size=10, bold=True)
         cell.fill = PatternFill("solid", fgColor=DERIVED_HEADER_FILL)
         cell.border = BORDER
     register_styles(wb)
-    fills = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
-             Severity.WARNING: PatternFill("solid", fgColor="FFEB9C"), Severity.INFO: None}
-    for r, p in enumerate(problems, 3):
-        for c, v in enumerate((p.sheet, p.row, p.column, p.severity.value, p.code, p.message), 1):
-            cell = ws.cell(r, c)
-            set_cell(cell, v, PROBLEM_STYLE)
-        if fills[p.severity]:
-            ws.cell(r, 4).fill = fills[p.severity]
+    _problem_rows(ws, problems)
     for letter, width in zip("ABCDEF", (10, 6, 14, 6, 22, 90)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A3"
     if problems:
         ws.auto_filter.ref = f"A2:F{len(problems) + 2}"
+
+
+def _tab_color(problems: list[Problem]) -> str:
+    return "C00000" if problems else "70AD47"
+
+
+def _problem_title(problems: list[Problem]) -> str:
+    return f"问题清单（共 {len(problems)} 条）" if problems else "问题清单：没有发现问题"
+
+
+_FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: None}
+
+
+def _problem_rows(ws, problems: list[Problem]) -> None:
+    for r, p in enumerate(problems, 3):
+        for c, v in enumerate((p.sheet, p.row, p.column, p.severity.value, p.code, p.message), 1):
+            set_cell(ws.cell(r, c), v, PROBLEM_STYLE)
+        if _FILLS[p.severity]:
+            ws.cell(r, 4).fill = PatternFill("solid", fgColor=_FILLS[p.severity])
+
+
+def _rewrite_problem_rows(wb, problems: list[Problem]) -> None:
+    """The patch path: the sheet stays where it is with its look; title, rows, tab colour and
+    filter are rewritten."""
+    from ..io.xlsx_book import Unsupported
+    if PROBLEM_SHEET not in wb.sheetnames:
+        raise Unsupported("没有问题工作表")
+    ws = wb[PROBLEM_SHEET]
+    if tuple(ws.value(2, c) for c in range(1, len(PROBLEM_HEADERS) + 1)) != PROBLEM_HEADERS:
+        raise Unsupported("问题工作表的表头不同")
+    if ws.max_row >= 3:
+        ws.delete_rows(3, ws.max_row - 2)
+    register_styles(wb)
+    ws.sheet_properties.tabColor = _tab_color(problems)
+    if ws.value(1, 1) != _problem_title(problems):
+        ws.cell(1, 1).value = _problem_title(problems)
+    _problem_rows(ws, problems)
+    ws.auto_filter.ref = f"A2:F{len(problems) + 2}" if problems else None

@@ -1,0 +1,727 @@
+"""A workbook opened for recalc without loading it through openpyxl (issue 17).
+
+`PatchBook(path)` reads each sheet's values with python-calamine and its formulas with one
+scan of the sheet XML, and offers the few Worksheet/Cell operations the declaration engine
+uses (cell values and named styles, delete_rows, iter_rows, a bold font or a fill on a
+cell, auto-filter and tab colour). `save(target)` writes the file back with only what
+recalc changed: a row nobody touched is copied byte for byte, a cell nobody touched
+inside a changed row too, and every part of the zip other than the changed sheets (and
+styles.xml when a style had to be added) is the original part. Formula cells get Python's
+value as their cached value (`set_cached`), so a previewer or pandas shows right figures.
+
+Anything the patcher does not handle (a sheet to create or delete, namespaced XML, a shared
+formula it would break, row heights…) raises `Unsupported`; the caller then takes the
+openpyxl path, which handles every workbook.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date, datetime, time
+from decimal import Decimal
+from html import unescape
+from pathlib import Path
+
+from lxml import etree
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import to_excel
+
+from ..sheets.grid import GridSheet
+from .xlsx_patch import MAIN, sheet_parts
+
+_N = f"{{{MAIN}}}"
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_ROW_R = re.compile(rb'\br="(\d+)"')
+_ROW_START = re.compile(rb"<row\b")
+_STYLE = re.compile(rb'\bs="(\d+)"')
+_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
+_CELL_COL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
+_SEP = "\ue000"
+_HUGE = etree.XMLParser(huge_tree=True)
+_SHARED_SI = re.compile(rb'<f\b[^>]*\bt="shared"[^>]*\bsi="(\d+)"')
+_UNCHANGED = object()
+
+
+class Unsupported(Exception):
+    """The workbook needs the full openpyxl path for this recalc (the message says why)."""
+
+
+def _canon(el) -> str:
+    """A namespace-free text of a style element, to find an equal one."""
+    tag = etree.QName(el).localname
+    attrs = "".join(f' {k}="{v}"' for k, v in sorted(el.attrib.items()))
+    return f"<{tag}{attrs}>" + "".join(_canon(c) for c in el) + f"</{tag}>"
+
+
+def _xf_key(xf, exact: bool) -> tuple:
+    core = tuple(xf.get(k, "0") for k in ("xfId", "numFmtId", "fontId", "fillId", "borderId"))
+    return (core, "".join(_canon(c) for c in xf)) if exact else core
+
+
+def _qualify(el):
+    """An element built by openpyxl's to_tree (no namespace) in the main namespace."""
+    for node in el.iter():
+        if isinstance(node.tag, str) and not node.tag.startswith("{"):
+            node.tag = _N + node.tag
+    return el
+
+
+class Styles:
+    """xl/styles.xml: named style name <-> cell format index; formats and fonts are only
+    ever appended (existing indices stay valid for every cell that uses them)."""
+
+    def __init__(self, xml: bytes):
+        self.xml = xml
+        self.root = etree.fromstring(xml)
+        self.dirty = False
+        self.cell_xfs = self._list("cellXfs")
+        self.style_xfs = self._list("cellStyleXfs")
+        self.named = {s.get("name"): int(s.get("xfId")) for s in self.root.iter(f"{_N}cellStyle")}
+        self._name_of = {v: k for k, v in self.named.items()}
+        self._index_of: dict[tuple, int] = {}
+
+    def _list(self, tag: str):
+        el = self.root.find(f"{_N}{tag}")
+        if el is None:
+            raise Unsupported(f"styles.xml 没有 {tag}")
+        return el
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.named)
+
+    def name_of(self, index: int | None) -> str:
+        xf = self.cell_xfs[index or 0]
+        return self._name_of.get(int(xf.get("xfId", 0)), "Normal")
+
+    def index_of(self, name: str, base: int | None = None, font=None, fill=None) -> int:
+        """The cell format of named style `name` (or of cell format `base`), with a font
+        and fill when given; appended when the file has none equal."""
+        key = (name, base, font and repr(font), fill and repr(fill))
+        if key in self._index_of:
+            return self._index_of[key]
+        if base is not None:
+            model = self.cell_xfs[base]
+        else:
+            if name not in self.named:
+                raise Unsupported(f"工作簿没有样式 {name}")
+            xf_id = self.named[name]
+            model = self.style_xfs[xf_id]
+        xf = etree.fromstring(etree.tostring(model))
+        if base is None:
+            xf.set("xfId", str(self.named[name]))
+            for part in ("Font", "Fill", "Border", "NumberFormat", "Alignment", "Protection"):
+                xf.set(f"apply{part}", "1")
+        if font is not None:
+            xf.set("fontId", str(self._component("fonts", _qualify(font.to_tree()))))
+            xf.set("applyFont", "1")
+        if fill is not None:
+            xf.set("fillId", str(self._component("fills", _qualify(fill.to_tree()))))
+            xf.set("applyFill", "1")
+        self._index_of[key] = index = self._find_or_append(self.cell_xfs, xf, exact=base is not None or font or fill)
+        return index
+
+    def _find_or_append(self, parent, el, exact) -> int:
+        """The index of an entry equal to `el` (cell formats: same font, fill, border, number
+        format, named style, alignment and protection), appended when there is none."""
+        if etree.QName(el).localname == "xf":
+            want = _xf_key(el, exact)
+            found = next((i for i, existing in enumerate(parent) if _xf_key(existing, exact) == want), None)
+        else:
+            want = _canon(el)
+            found = next((i for i, existing in enumerate(parent) if _canon(existing) == want), None)
+        if found is not None:
+            return found
+        parent.append(el)
+        parent.set("count", str(len(parent)))
+        self.dirty = True
+        return len(parent) - 1
+
+    def _component(self, tag: str, el) -> int:
+        return self._find_or_append(self._list(tag), el, exact=True)
+
+    def _num_fmt(self, code: str) -> int:
+        if code in BUILTIN_FORMATS_REVERSE:
+            return BUILTIN_FORMATS_REVERSE[code]
+        fmts = self.root.find(f"{_N}numFmts")
+        if fmts is None:
+            fmts = etree.Element(f"{_N}numFmts")
+            self.root.insert(0, fmts)
+        for f in fmts:
+            if f.get("formatCode") == code:
+                return int(f.get("numFmtId"))
+        new_id = max([163, *(int(f.get("numFmtId")) for f in fmts)]) + 1
+        etree.SubElement(fmts, f"{_N}numFmt", numFmtId=str(new_id), formatCode=code)
+        fmts.set("count", str(len(fmts)))
+        self.dirty = True
+        return new_id
+
+    def add_named_style(self, style) -> None:
+        """An openpyxl NamedStyle the file lacks (a workbook made by an earlier version)."""
+        xf = etree.Element(f"{_N}xf", numFmtId=str(self._num_fmt(style.number_format)),
+                           fontId=str(self._component("fonts", _qualify(style.font.to_tree()))),
+                           fillId=str(self._component("fills", _qualify(style.fill.to_tree()))),
+                           borderId=str(self._component("borders", _qualify(style.border.to_tree()))),
+                           applyAlignment="1", applyProtection="1")
+        for child in (style.alignment, style.protection):
+            tree = child.to_tree()
+            if tree is not None:
+                xf.append(_qualify(tree))
+        self.style_xfs.append(xf)
+        self.style_xfs.set("count", str(len(self.style_xfs)))
+        styles = self._list("cellStyles")
+        etree.SubElement(styles, f"{_N}cellStyle", name=style.name, xfId=str(len(self.style_xfs) - 1))
+        styles.set("count", str(len(styles)))
+        self.named[style.name] = len(self.style_xfs) - 1
+        self._name_of[len(self.style_xfs) - 1] = style.name
+        self.dirty = True
+
+    def to_bytes(self) -> bytes:
+        if not self.dirty:
+            return self.xml
+        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+class _Write:
+    __slots__ = ("value", "style", "text", "font", "fill")
+
+    def __init__(self):
+        self.value = _UNCHANGED
+        self.style = None
+        self.text = False
+        self.font = self.fill = None
+
+
+class PatchCell:
+    """The Cell attributes the declaration engine reads and sets."""
+    __slots__ = ("sheet", "row", "column")
+
+    def __init__(self, sheet: PatchSheet, row: int, column: int):
+        self.sheet, self.row, self.column = sheet, row, column
+
+    def __getattr__(self, name):
+        raise Unsupported(f"单元格属性 {name}")
+
+    def __setattr__(self, name, value):
+        if name in PatchCell.__slots__ or isinstance(getattr(type(self), name, None), property):
+            object.__setattr__(self, name, value)
+        else:
+            raise Unsupported(f"单元格设置 {name}")
+
+    @property
+    def coordinate(self) -> str:
+        return f"{get_column_letter(self.column)}{self.row}"
+
+    @property
+    def value(self):
+        return self.sheet.value(self.row, self.column)
+
+    @value.setter
+    def value(self, value) -> None:
+        current = self.sheet.value(self.row, self.column)
+        if (self.row, self.column) not in self.sheet.writes and type(current) is type(value) and current == value \
+                and not (isinstance(value, str) and value.startswith("=")):
+            return                    # the same value: the cell stays as it is in the file
+        self.sheet._write(self.row, self.column).value = value
+        self.sheet._set_grid(self.row, self.column, value)
+
+    @property
+    def data_type(self) -> str:
+        w = self.sheet.writes.get((self.row, self.column))
+        return "s" if w is not None and w.text else "n"
+
+    @data_type.setter
+    def data_type(self, value: str) -> None:
+        if value == "s":
+            self.sheet._write(self.row, self.column).text = True
+
+    @property
+    def style(self) -> str:
+        w = self.sheet.writes.get((self.row, self.column))
+        if w is not None and w.style:
+            return w.style
+        return self.sheet.book.styles.name_of(self.sheet.original_style(self.row, self.column))
+
+    @style.setter
+    def style(self, name: str) -> None:
+        if (self.row, self.column) not in self.sheet.writes and self.style == name:
+            return
+        self.sheet._write(self.row, self.column).style = name
+
+    @property
+    def font(self):
+        raise Unsupported("读取单元格字体")
+
+    @font.setter
+    def font(self, font) -> None:
+        self.sheet._write(self.row, self.column).font = font
+
+    @property
+    def fill(self):
+        raise Unsupported("读取单元格填充")
+
+    @fill.setter
+    def fill(self, fill) -> None:
+        self.sheet._write(self.row, self.column).fill = fill
+
+
+class _AutoFilter:
+    def __init__(self, sheet: PatchSheet):
+        self._sheet = sheet
+
+    @property
+    def ref(self):
+        m = re.search(rb'<autoFilter\b[^>]*\bref="([^"]*)"', self._sheet.tail)
+        return m.group(1).decode() if m else None
+
+    @ref.setter
+    def ref(self, value) -> None:
+        if value != self.ref:
+            self._sheet.features["autoFilter"] = value
+
+
+class _SheetProperties:
+    def __init__(self, sheet: PatchSheet):
+        self._sheet = sheet
+
+    @property
+    def tabColor(self):
+        raise Unsupported("读取标签颜色")
+
+    @tabColor.setter
+    def tabColor(self, rgb: str) -> None:
+        self._sheet.features["tabColor"] = rgb
+
+
+# the elements that follow autoFilter in a worksheet (CT_Worksheet order)
+_AFTER_AUTOFILTER = (b"<sortState", b"<dataConsolidate", b"<customSheetViews", b"<mergeCells", b"<phoneticPr",
+                     b"<conditionalFormatting", b"<dataValidations", b"<hyperlinks", b"<printOptions",
+                     b"<pageMargins", b"<pageSetup", b"<headerFooter", b"<rowBreaks", b"<colBreaks",
+                     b"<customProperties", b"<cellWatches", b"<ignoredErrors", b"<smartTags", b"<drawing",
+                     b"<legacyDrawing", b"<picture", b"<oleObjects", b"<controls", b"<webPublishItems",
+                     b"<tableParts", b"<extLst")
+
+
+class PatchSheet(GridSheet):
+    """One sheet: values as a grid (formulas as "=…" text, as openpyxl shows them) and the
+    cells written since it was read."""
+
+    def __init__(self, book: PatchBook, name: str, part: str, xml: bytes, grid: list[list]):
+        m = re.search(rb"<sheetData\s*/>|<sheetData>", xml)
+        if m is None:
+            raise Unsupported(f"「{name}」的 XML 用了命名空间前缀")
+        end = xml.find(b"</sheetData>", m.end()) if not m.group(0).endswith(b"/>") else m.end()
+        self.head = xml[:m.start()]
+        self.body = xml[m.end():end] if not m.group(0).endswith(b"/>") else b""
+        self.tail = xml[end + len(b"</sheetData>"):] if not m.group(0).endswith(b"/>") else xml[m.end():]
+        self.book, self.part = book, part
+        self.spans: dict[int, tuple[int, int, int, int]] = {}   # row -> (start, end, inner start, inner end)
+        last = 0
+        body = self.body
+        starts = [m.start() for m in _ROW_START.finditer(body)] + [len(body)]
+        for start, end in zip(starts, starts[1:]):
+            open_end = body.index(b">", start)
+            rr = _ROW_R.search(body, start, open_end)
+            if rr is None:
+                raise Unsupported(f"「{name}」有不带行号的行")
+            r = int(rr.group(1))
+            if body[open_end - 1:open_end] == b"/":
+                self.spans[r] = (start, open_end + 1, open_end + 1, open_end + 1)
+            else:
+                close = body.rindex(b"</row>", start, end)
+                self.spans[r] = (start, close + 6, open_end + 1, close)
+            last = max(last, r)
+        while len(grid) < last:
+            grid.append([])
+        found = [(int(r), _col(c), t) for c, r, t in _FORMULA_CELL.findall(body)]
+        before: dict[tuple[int, int], object] = {}
+        for (r, c, _), text in zip(found, _unescape_all([t for _, _, t in found])):
+            row = grid[r - 1]
+            before[(r, c)] = row[c - 1] if c <= len(row) else None
+            self._put(grid, r, c, "=" + text)
+        super().__init__(name, grid)
+        self.origin: list[int | None] = list(range(1, len(grid) + 1))
+        self.writes: dict[tuple[int, int], _Write] = {}
+        self.cached: dict[tuple[int, int], object] = {}
+        self.cached_before = before        # each formula cell's value as the file stores it
+        self.features: dict[str, object] = {}
+        self._cells: dict[int, dict[int, bytes]] = {}
+        self.auto_filter = _AutoFilter(self)
+        self.sheet_properties = _SheetProperties(self)
+
+    _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "spans", "origin",
+                      "writes", "cached", "cached_before", "features", "_cells", "auto_filter", "sheet_properties"))
+
+    def __getattr__(self, name):
+        raise Unsupported(f"工作表操作 {name}")
+
+    def __setattr__(self, name, value):
+        if name == "sheet_state":
+            if value != self.book.sheet_state(self.title):
+                raise Unsupported("改变工作表的显示状态")
+            return
+        if name not in self._OWN:
+            raise Unsupported(f"工作表设置 {name}")
+        object.__setattr__(self, name, value)
+
+    @staticmethod
+    def _put(grid, r: int, c: int, value) -> None:
+        while len(grid) < r:
+            grid.append([])
+        row = grid[r - 1]
+        if len(row) < c:
+            row.extend([None] * (c - len(row)))
+        row[c - 1] = value
+
+    def _set_grid(self, r: int, c: int, value) -> None:
+        self._put(self.grid, r, c, value)
+        while len(self.origin) < len(self.grid):
+            self.origin.append(None)
+
+    def _write(self, r: int, c: int) -> _Write:
+        w = self.writes.get((r, c))
+        if w is None:
+            w = self.writes[(r, c)] = _Write()
+            if r > len(self.grid):
+                self._set_grid(r, c, self.value(r, c))
+        return w
+
+    def cell(self, row: int, column: int, value=None) -> PatchCell:
+        c = PatchCell(self, row, column)
+        if value is not None:
+            c.value = value
+        return c
+
+    def iter_rows(self, min_row: int = 1, max_row: int | None = None, min_col: int = 1,
+                  max_col: int | None = None, values_only: bool = True):
+        if not values_only:
+            raise Unsupported("按单元格遍历")
+        for row in super().iter_rows(min_row, max_row, max_col, values_only=True):
+            yield row[min_col - 1:] if min_col > 1 else row
+
+    def delete_rows(self, idx: int, amount: int = 1) -> None:
+        """Remove rows and move the ones below up, as openpyxl does (formulas are not rewritten)."""
+        lo, hi = idx - 1, idx - 1 + amount
+        del self.origin[lo:hi]
+        del self.grid[lo:hi]
+        moved = {}
+        for (r, c), w in self.writes.items():
+            if r < idx:
+                moved[(r, c)] = w
+            elif r >= idx + amount:
+                moved[(r - amount, c)] = w
+        self.writes = moved
+
+    # --- what the file holds -------------------------------------------------------------
+
+    def _row_cells(self, orig: int) -> dict[int, bytes]:
+        cells = self._cells.get(orig)
+        if cells is None:
+            span = self.spans.get(orig)
+            cells = {_col(cm.group(1)): cm.group(0) for cm in _CELL_COL.finditer(self.body, span[2], span[3])} \
+                if span else {}
+            if span and len(cells) != self.body.count(b"<c", span[2], span[3]) - self.body.count(b"<col", span[2], span[3]):
+                raise Unsupported(f"「{self.title}」有不带地址的单元格")
+            self._cells[orig] = cells
+        return cells
+
+    def original_style(self, r: int, c: int) -> int | None:
+        orig = self.origin[r - 1] if r <= len(self.origin) else None
+        if orig is None:
+            return None
+        xml = self._row_cells(orig).get(c)
+        m = _STYLE.search(xml.split(b">", 1)[0]) if xml else None
+        return int(m.group(1)) if m else None
+
+    def extend_features(self, first_row: int, last_row: int, validation_end: int, filter_ref: str) -> None:
+        """apply_sheet_features on a sheet that has them: the filter and every per-column
+        validation / highlight range starting at the first data row reach the new last row."""
+        self.auto_filter.ref = filter_ref
+        self.features["validation"] = (first_row, validation_end)
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _cell_xml(self, ref: str, w: _Write, original: bytes | None, cached) -> bytes:
+        styles = self.book.styles
+        old_style = None
+        if original is not None:
+            m = _STYLE.search(original.split(b">", 1)[0])
+            old_style = int(m.group(1)) if m else None
+        if w.style or w.font or w.fill:
+            base = None if w.style else (old_style or 0)
+            style = styles.index_of(w.style or "", base, w.font, w.fill)
+        else:
+            style = old_style
+        s = f' s="{style}"' if style else ""
+        if w.value is _UNCHANGED:
+            if original is None:
+                return f'<c r="{ref}"{s}/>'.encode()
+            start = original.split(b">", 1)[0]
+            new_start = _STYLE.sub(s.strip().encode(), start) if old_style is not None else \
+                start.rstrip(b"/") + s.encode() + (b"/" if start.endswith(b"/") else b"")
+            if not s:
+                new_start = _STYLE.sub(b"", start)
+            return new_start + original[len(start):]
+        return _value_xml(ref, s, w.value, w.text, cached).encode("utf-8")
+
+    def _shared_masters_safe(self) -> None:
+        """Writing over a shared formula's master cell would leave its other cells without a
+        formula: only allowed when every cell of that group is written too."""
+        if b't="shared"' not in self.body:
+            return
+        written_rows = {self.origin[r - 1] for r, _ in self.writes if r <= len(self.origin)}
+        for orig in written_rows:
+            if orig is None:
+                continue
+            for c, xml in self._row_cells(orig).items():
+                if b'ref="' in xml and b't="shared"' in xml:
+                    raise Unsupported(f"「{self.title}」有共享公式")
+
+    def to_bytes(self) -> bytes:
+        self._shared_masters_safe()
+        by_row: dict[int, dict[int, _Write]] = {}
+        for (r, c), w in self.writes.items():
+            by_row.setdefault(r, {})[c] = w
+        for (r, c), value in self.cached.items():
+            formula = self.value(r, c)
+            if (r, c) in self.writes or not (isinstance(formula, str) and formula.startswith("=")):
+                continue
+            orig = self.origin[r - 1] if r <= len(self.origin) else None
+            if orig is not None and _same(self.cached_before.get((orig, c)), value):
+                continue                  # the file already shows this value
+            w = _Write()
+            w.value = formula
+            by_row.setdefault(r, {})[c] = w
+        out = []
+        last_row, last_col = 0, 1
+        body = self.body
+        for i, orig in enumerate(self.origin, 1):
+            writes = by_row.get(i)
+            span = self.spans.get(orig) if orig is not None else None
+            if not writes and orig == i:
+                if span:
+                    out.append(body[span[0]:span[1]])
+                    last_row = i
+                continue
+            cells = dict(self._row_cells(orig)) if span else {}
+            if orig is not None and orig != i:
+                number = str(i).encode()
+                cells = {c: _REF.sub(lambda m: b'r="' + m.group(1) + number + b'"', x, count=1)
+                         for c, x in cells.items()}
+            for c, w in (writes or {}).items():
+                cells[c] = self._cell_xml(f"{get_column_letter(c)}{i}", w, cells.get(c), self.cached.get((i, c)))
+            if not cells and not span:
+                continue
+            attrs = b""
+            if span:
+                start = body[span[0]:span[1]].split(b">", 1)[0]
+                attrs = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start[len(b"<row"):].rstrip(b"/"))
+            out.append(b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>")
+            last_row = i
+            if cells:
+                last_col = max(last_col, max(cells))
+        head, tail = self.head, self.tail
+        if self.writes or self.origin != list(range(1, len(self.origin) + 1)):
+            width = max(last_col, self.max_column, 1)
+            head = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:%s%d"' % (
+                get_column_letter(width).encode(), max(last_row, 1)), head, count=1)
+        tail = self._patched_tail(tail)
+        head = self._patched_head(head)
+        return head + b"<sheetData>" + b"".join(out) + b"</sheetData>" + tail
+
+    def _patched_head(self, head: bytes) -> bytes:
+        rgb = self.features.get("tabColor")
+        if rgb is None:
+            return head
+        color = b'<tabColor rgb="%s"/>' % (b"00" + rgb.encode() if len(rgb) == 6 else rgb.encode())
+        if b"<tabColor" in head:
+            return re.sub(rb"<tabColor\b[^>]*/>", color, head, count=1)
+        if b"<sheetPr/>" in head:
+            return head.replace(b"<sheetPr/>", b"<sheetPr>" + color + b"</sheetPr>", 1)
+        m = re.search(rb"<sheetPr\b[^>]*>", head)
+        if m is None:
+            raise Unsupported("工作表没有 sheetPr")
+        return head[:m.end()] + color + head[m.end():]
+
+    def _patched_tail(self, tail: bytes) -> bytes:
+        if "autoFilter" in self.features:
+            ref = self.features["autoFilter"]
+            new = b'<autoFilter ref="%s"/>' % ref.encode() if ref else b""
+            if re.search(rb"<autoFilter\b", tail):
+                tail = re.sub(rb"<autoFilter\b[^>]*?(?:/>|>.*?</autoFilter>)", new, tail, count=1, flags=re.S)
+            elif new:
+                at = min((i for i in (tail.find(t) for t in _AFTER_AUTOFILTER) if i >= 0), default=None)
+                if at is None:
+                    at = tail.rfind(b"</worksheet>")
+                tail = tail[:at] + new + tail[at:]
+        if "validation" in self.features:
+            first, end = self.features["validation"]
+
+            def ranges(m):
+                parts = []
+                for token in m.group(2).split():
+                    rm = re.fullmatch(rb"([A-Z]+)(\d+):([A-Z]+)(\d+)", token)
+                    if rm and int(rm.group(2)) == first and rm.group(1) == rm.group(3):
+                        token = b"%s%d:%s%d" % (rm.group(1), first, rm.group(3), end)
+                    parts.append(token)
+                return m.group(1) + b" ".join(parts) + b'"'
+            tail = re.sub(rb'(<(?:dataValidation|conditionalFormatting)\b[^>]*?\bsqref=")([^"]*)"', ranges, tail)
+        return tail
+
+
+def _same(stored, value) -> bool:
+    """Whether a formula cell's stored value already is `value` (as calamine reads it back)."""
+    if value is None or value == "":
+        return stored is None or stored == ""
+    if isinstance(value, bool) or isinstance(stored, bool):
+        return stored is value
+    if isinstance(value, (datetime, date)):
+        stored = to_excel(stored) if isinstance(stored, (datetime, date)) else stored
+        value = to_excel(value)
+    if isinstance(value, (int, float, Decimal)):
+        return isinstance(stored, (int, float)) and float(stored) == float(value)
+    return stored == value
+
+
+def _number(value) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _text(value: str) -> str:
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _col(letters: bytes) -> int:
+    c = _COLUMNS.get(letters)
+    if c is None:
+        c = _COLUMNS[letters] = column_index_from_string(letters.decode())
+    return c
+
+
+def _unescape_all(texts: list[bytes]) -> list[str]:
+    """XML text of many formulas at once: one lxml parse instead of a Python call per reference."""
+    if not texts:
+        return []
+    if not any(b"&" in t for t in texts):
+        return [t.decode("utf-8") for t in texts]
+    blob = etree.fromstring(b"<x>" + _SEP.encode().join(texts) + b"</x>", _HUGE).text or ""
+    out = blob.split(_SEP)
+    if len(out) != len(texts):
+        return [unescape(t.decode("utf-8")) for t in texts]
+    return out
+
+
+def _value_xml(ref: str, s: str, value, text: bool, cached) -> str:
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>'
+    if isinstance(value, str) and value.startswith("=") and not text:
+        formula = f"<f>{_text(value[1:])}</f>"
+        if isinstance(cached, bool):
+            return f'<c r="{ref}"{s} t="b">{formula}<v>{int(cached)}</v></c>'
+        if isinstance(cached, (datetime, date, time)):
+            cached = to_excel(cached)
+        if isinstance(cached, (int, float, Decimal)):
+            return f'<c r="{ref}"{s}>{formula}<v>{_number(cached)}</v></c>'
+        return f'<c r="{ref}"{s} t="str">{formula}<v>{_text(str(cached or ""))}</v></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (datetime, date, time)):
+        return f'<c r="{ref}"{s}><v>{_number(to_excel(value))}</v></c>'
+    if isinstance(value, (int, float, Decimal)):
+        return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
+    body = _text(str(value))
+    space = ' xml:space="preserve"' if body != body.strip() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{body}</t></is></c>'
+
+
+class PatchBook:
+    """The Workbook attributes the declaration engine uses, over the file at `path`."""
+
+    def __init__(self, path: Path):
+        from python_calamine import CalamineWorkbook
+        self.path = Path(path)
+        self.zip = zipfile.ZipFile(self.path)
+        names = set(self.zip.namelist())
+        if "xl/styles.xml" not in names:
+            raise Unsupported("没有 styles.xml")
+        self.parts = sheet_parts(self.zip)
+        self.sheetnames = list(self.parts)
+        self.styles = Styles(self.zip.read("xl/styles.xml"))
+        self._calamine = CalamineWorkbook.from_path(str(self.path))
+        self._sheets: dict[str, PatchSheet] = {}
+        self._changed: dict[str, bytes] | None = None
+        self._states = dict(re.findall(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?state="(\w+)"',
+                                       self.zip.read("xl/workbook.xml").decode("utf-8")))
+        self._states = {unescape(k): v for k, v in self._states.items()}
+
+    def __getitem__(self, name: str) -> PatchSheet:
+        sheet = self._sheets.get(name)
+        if sheet is None:
+            if name not in self.parts:
+                raise KeyError(name)
+            from ..sheets.grid import _CELL_ERROR
+            xml = self.zip.read(self.parts[name])
+            grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            grid = [[None if v == "" else v for v in row] if "" in row else list(row) for row in grid]
+            if b't="e"' in xml:          # calamine reads #N/A, #REF!… as blanks
+                for c, r, text in _CELL_ERROR.findall(xml):
+                    PatchSheet._put(grid, int(r), _col(c), text.decode())
+            sheet = self._sheets[name] = PatchSheet(self, name, self.parts[name], xml, grid)
+        return sheet
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.parts
+
+    def __getattr__(self, name):
+        raise Unsupported(f"工作簿操作 {name}")
+
+    def __delitem__(self, name):
+        raise Unsupported("删除工作表")
+
+    @property
+    def style_names(self) -> list[str]:
+        return self.styles.names
+
+    def add_named_style(self, style) -> None:
+        self.styles.add_named_style(style)
+
+    def sheet_state(self, name: str) -> str:
+        return self._states.get(name, "visible")
+
+    def set_cached(self, sheet: str, values: dict[tuple[int, int], object]) -> None:
+        """Python's values for formula cells of `sheet`, written as their cached values."""
+        self[sheet].cached.update(values)
+
+    def changed_parts(self) -> dict[str, bytes]:
+        """{zip part: new bytes} of what recalc changed (computed once; nothing may change after)."""
+        if self._changed is not None:
+            return self._changed
+        out = {s.part: s.to_bytes() for s in self._sheets.values()
+               if s.writes or s.cached or s.features or s.origin != list(range(1, len(s.origin) + 1))}
+        if self.styles.dirty:
+            out["xl/styles.xml"] = self.styles.to_bytes()
+        self._changed = out
+        return out
+
+    def save(self, target) -> None:
+        changes = self.changed_parts()
+        with zipfile.ZipFile(target, "w") as zout:
+            for info in self.zip.infolist():
+                data = changes.get(info.filename)
+                if data is None:
+                    data = self.zip.read(info.filename)
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+    def close(self) -> None:
+        self.zip.close()

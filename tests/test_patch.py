@@ -1,0 +1,253 @@
+"""Recalc patches only what it owns (issue 17): typed cells and every other part stay byte for
+byte, formula cells carry Python's value as their cached value, content openpyxl would drop
+survives, and a workbook the patcher cannot handle still goes through openpyxl."""
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.chart import BarChart, Reference
+
+from kefu_xl.config import load_config
+from kefu_xl.demo import type_work_records
+from kefu_xl.io.libreoffice import recalculate
+from kefu_xl.io.xlsx_book import PatchBook, Unsupported
+from kefu_xl.kinds import maintenance
+from kefu_xl.month import Month
+from kefu_xl.sheets.layout import find_layout
+from kefu_xl.sheets.spec import Role
+from kefu_xl.workbooks import python_values, recalc_file
+
+from helpers import WORK, open_november, same
+
+NOV = Month(2026, 11)
+
+
+@pytest.fixture
+def tracker(workspace):
+    path = open_november(workspace)
+    type_work_records(path, WORK)
+    return path
+
+
+def parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def sheet_part(path, name: str) -> str:
+    from kefu_xl.io.xlsx_patch import sheet_parts
+    with zipfile.ZipFile(path) as z:
+        return sheet_parts(z)[name]
+
+
+def cell_xml(xml: bytes) -> dict[str, bytes]:
+    """{"C5": the <c> element's bytes} of a sheet part."""
+    return {m.group(1).decode(): m.group(0)
+            for m in re.finditer(rb'<c r="([A-Z]+\d+)"[^>]*?(?:/>|>.*?</c>)', xml, re.S)}
+
+
+def assert_styles_only_appended(old: bytes, new: bytes) -> None:
+    """The first 问题 rows need formats the new workbook had no cell in: those are appended;
+    every existing font, fill, border and cell format keeps its index and meaning."""
+    from lxml import etree
+    a, b = etree.fromstring(old), etree.fromstring(new)
+    for tag in ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles"):
+        x, y = a.find(f"{{*}}{tag}"), b.find(f"{{*}}{tag}")
+        if x is None:
+            continue
+        assert [etree.tostring(e) for e in x] == [etree.tostring(e) for e in y][:len(x)], tag
+
+
+def input_columns(path, sheet: str) -> set[str]:
+    spec = maintenance.spec(load_config(), NOV).sheet(sheet)
+    ws = openpyxl.load_workbook(path)[sheet]
+    layout, _ = find_layout(ws, spec)
+    return {layout.letter(c.header) for c in spec.columns if c.role is Role.INPUT}
+
+
+def test_recalc_leaves_every_part_and_typed_cell_it_does_not_own_byte_identical(tracker):
+    before = parts(tracker)
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
+    assert outcome.patched and outcome.written
+    after = parts(tracker)
+    assert after.keys() == before.keys()
+    owned = {sheet_part(tracker, n) for n in (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SUMMARY,
+                                              maintenance.CALENDAR, "问题", "_meta")}
+    for name in before:
+        if name not in owned and name != "xl/styles.xml":
+            assert after[name] == before[name], name
+    assert_styles_only_appended(before["xl/styles.xml"], after["xl/styles.xml"])
+    for sheet in (maintenance.ACCOUNTS, maintenance.WORK):
+        part = sheet_part(tracker, sheet)
+        old, new = cell_xml(before[part]), cell_xml(after[part])
+        letters = input_columns(tracker, sheet)
+        typed = [ref for ref in old if re.match(r"[A-Z]+", ref).group(0) in letters and int(re.sub(r"[A-Z]+", "", ref)) > 2]
+        assert len(typed) > 20
+        for ref in typed:
+            assert new[ref] == old[ref], (sheet, ref)
+    # a second recalc with nothing typed since changes no row of 帐户 or 工作记录
+    again = parts(tracker)
+    recalc_file(tracker, as_of=date(2026, 11, 30))
+    final = parts(tracker)
+    for sheet in (maintenance.ACCOUNTS, maintenance.WORK):
+        part = sheet_part(tracker, sheet)
+        assert cell_xml(final[part]) == cell_xml(again[part])
+
+
+def test_formula_cells_carry_pythons_values_for_readers_that_do_not_calculate(tracker):
+    """A previewer, pandas or calamine shows the figures straight after recalc (no spreadsheet
+    has calculated anything): 消耗档, 建议级别, every target, 有效 and the 客服汇总 figures."""
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
+    want = python_values(maintenance, outcome.result)
+    accounts = pd.read_excel(tracker, sheet_name=maintenance.ACCOUNTS, header=1, engine="calamine")
+    by_id = accounts.set_index("帐户ID")
+    rows = {a.account_id: a.row for a in outcome.result.figures["accounts"]}
+    assert by_id.loc["C2", "消耗档"] == want[maintenance.ACCOUNTS][rows["C2"]]["消耗档"] == "B"      # 900 ≥ 775
+    assert by_id.loc["C4", "消耗档"] == "I"
+    assert by_id.loc["C1", "电话拜访目标"] == want[maintenance.ACCOUNTS][rows["C1"]]["电话拜访目标"] == 4
+    assert by_id.loc["C1", "电话拜访完成"] == want[maintenance.ACCOUNTS][rows["C1"]]["电话拜访完成"] == 4
+    wb = openpyxl.load_workbook(tracker, data_only=True)          # openpyxl shows cached values too
+    compared = 0
+    for sheet, by_key in want.items():
+        ws = wb[sheet]
+        layout, _ = find_layout(ws, maintenance.spec(load_config(), NOV).sheet(sheet))
+        keys = {ws.cell(r, layout.columns["客服"]).value: r for r in range(3, ws.max_row + 1)} \
+            if sheet == maintenance.SUMMARY else None
+        for key, values in by_key.items():
+            r = keys[key] if keys is not None else key
+            for header, value in values.items():
+                got = ws.cell(r, layout.columns[header]).value
+                assert same(value, got), (sheet, key, header, value, got)
+                compared += 1
+    assert compared > 150
+
+
+@pytest.mark.libreoffice
+def test_cached_values_equal_libreoffice_recalculation(tracker, tmp_path):
+    """The cached values kefu-xl writes are what a spreadsheet computes from the formulas."""
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
+    data_rows = {sheet: set(rows) for sheet, rows in python_values(maintenance, outcome.result).items()}
+    cached = openpyxl.load_workbook(tracker, data_only=True)
+    office = openpyxl.load_workbook(recalculate(tracker, tmp_path / "lo"), data_only=True)
+    compared = 0
+    for sheet in (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SUMMARY):
+        spec = maintenance.spec(load_config(), NOV).sheet(sheet)
+        ws, lo = cached[sheet], office[sheet]
+        layout, _ = find_layout(ws, spec)
+        for r in range(layout.first_data_row, ws.max_row + 1):
+            key = ws.cell(r, layout.columns["客服"]).value if sheet == maintenance.SUMMARY else r
+            if key not in data_rows[sheet]:
+                continue                 # blank formula rows below the data carry no cached value
+            for column in spec.columns:
+                if column.role is not Role.DERIVED or column.hidden:
+                    continue
+                c = layout.columns[column.header]
+                mine, theirs = ws.cell(r, c).value, lo.cell(r, c).value
+                assert same(mine, theirs) or (isinstance(theirs, float) and isinstance(mine, (int, float)) and
+                                              abs(Decimal(repr(theirs)) - Decimal(repr(mine))) < Decimal("1e-9")), \
+                    (sheet, r, column.header, mine, theirs)
+                compared += 1
+    assert compared > 150
+
+
+def test_a_chart_someone_added_survives_recalc_without_force(tracker):
+    wb = openpyxl.load_workbook(tracker)
+    ws = wb[maintenance.SUMMARY]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=8, min_row=2, max_row=6), titles_from_data=True)
+    ws.add_chart(chart, "N3")
+    wb.save(tracker)
+    charts = {n: b for n, b in parts(tracker).items() if n.startswith(("xl/charts/", "xl/drawings/"))}
+    assert charts
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
+    assert outcome.patched and outcome.written
+    after = parts(tracker)
+    assert all(after[n] == b for n, b in charts.items())
+
+
+def test_a_workbook_the_patcher_cannot_handle_goes_through_openpyxl_with_cached_values(tracker):
+    wb = openpyxl.load_workbook(tracker)
+    del wb["问题"]                     # someone deleted the problem sheet
+    wb.save(tracker)
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
+    assert not outcome.patched and "问题" in outcome.why_full
+    assert "问题" in openpyxl.load_workbook(tracker).sheetnames
+    accounts = pd.read_excel(tracker, sheet_name=maintenance.ACCOUNTS, header=1, engine="calamine")
+    assert accounts.set_index("帐户ID").loc["C4", "消耗档"] == "I"
+    assert recalc_file(tracker, as_of=date(2026, 11, 30)).patched        # and the next one is patched again
+
+
+def test_a_workbook_saved_by_libreoffice_is_patched_too(tracker, tmp_path):
+    """A file another program saved (shared strings, its own XML) is patched the same way."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    direct = tracker.with_name("direct.xlsx")
+    shutil.copy(tracker, direct)
+    expected = recalc_file(direct, as_of=date(2026, 11, 30)).result.figures["staff"]
+    resaved = recalculate(tracker, tmp_path / "lo")
+    shutil.copy(resaved, tracker)
+    before = parts(tracker)
+    outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
+    assert outcome.patched, outcome.why_full
+    part = sheet_part(tracker, maintenance.WORK)
+    old, new = cell_xml(before[part]), cell_xml(parts(tracker)[part])
+    letters = input_columns(tracker, maintenance.WORK)
+    typed = [ref for ref in old if re.match(r"[A-Z]+", ref).group(0) in letters and int(re.sub(r"[A-Z]+", "", ref)) > 2]
+    assert typed and all(new[ref] == old[ref] for ref in typed)
+    assert outcome.result.figures["staff"] == expected
+
+
+# --- the patch engine itself -----------------------------------------------------------------
+
+def small_book(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "表"
+    ws.append(["标题"])
+    ws.append(["名称", "数量", "公式"])
+    for i in range(1, 6):
+        ws.append([f"行{i}", i, f"=B{i + 2}*2"])
+    path = tmp_path / "small.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_patch_sheet_writes_values_deletes_rows_and_keeps_text_that_looks_like_a_formula(tmp_path):
+    from kefu_xl.sheets.build import set_cell
+    path = small_book(tmp_path)
+    book = PatchBook(path)
+    ws = book["表"]
+    assert ws.value(3, 3) == "=B3*2" and ws.value(3, 2) == 1
+    ws.delete_rows(4, 2)                        # 行2 and 行3 gone, 行4 moves to row 4
+    assert ws.value(4, 1) == "行4"
+    set_cell(ws.cell(4, 2), Decimal("12.50"))
+    set_cell(ws.cell(5, 1), "=cmd|' /C calc'!A0")      # typed text starting with = stays text
+    ws.cell(8, 1).value = date(2026, 11, 23)
+    book.set_cached("表", {(3, 3): 2})
+    out = tmp_path / "out.xlsx"
+    book.save(out)
+    book.close()
+    check = openpyxl.load_workbook(out)["表"]
+    assert [check.cell(r, 1).value for r in range(3, 6)] == ["行1", "行4", "=cmd|' /C calc'!A0"]
+    assert check.cell(5, 1).data_type == "s"
+    assert check.cell(4, 2).value == 12.5 and check.cell(3, 3).value == "=B3*2"
+    assert check.cell(8, 1).value in (46349, date(2026, 11, 23)) or check.cell(8, 1).value.date() == date(2026, 11, 23)
+    assert openpyxl.load_workbook(out, data_only=True)["表"].cell(3, 3).value == 2
+
+
+def test_patch_book_refuses_what_it_cannot_do(tmp_path):
+    book = PatchBook(small_book(tmp_path))
+    with pytest.raises(Unsupported):
+        book.create_sheet("新")
+    with pytest.raises(Unsupported):
+        book["表"].merge_cells("A1:C1")
+    with pytest.raises(Unsupported):
+        book["表"].freeze_panes = "A3"
+    book.close()
