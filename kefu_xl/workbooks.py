@@ -163,23 +163,76 @@ def _recalc_patched(path: Path, write: bool, as_of: date | None) -> RecalcOutcom
         book.close()
 
 
+def _replace_with(book: PatchBook, path: Path) -> None:
+    """Write `book` over `path` through a temp file beside it (no backup: the file was made
+    moments ago by kefu-xl itself)."""
+    import os
+    tmp = path.with_name(f".~kefu-{path.name}")
+    try:
+        book.save(tmp)
+        book.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def add_cached_values(path: Path, kind, result: RecalcResult) -> bool:
     """After an openpyxl save (which cannot store a formula's value): patch Python's values in
     as cached values. False when the file is one the patcher does not handle."""
-    import os
-    tmp = path.with_name(path.name + ".cache.tmp")
     try:
         book = PatchBook(path)
+    except Unsupported:
+        return False
+    try:
+        cache_values(book, kind, result)
+        _replace_with(book, path)
+    except Unsupported:
+        return False
+    finally:
+        book.close()
+    return True
+
+
+def fill_cached_values(path: Path, *, as_of: date | None = None) -> bool:
+    """A workbook kefu-xl has just written through openpyxl (month open): a check-only recalc
+    computes Python's values, which are patched in as the formulas' cached values."""
+    try:
+        book = PatchBook(path)
+    except Unsupported:
+        return False
+    try:
+        result, _ = recalc_open_workbook(book, path, as_of=as_of, write=False)
+        if any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems):
+            return False
+        cache_values(book, KINDS[result.kind], result)
+        _replace_with(book, path)
+    except Unsupported:
+        return False
+    finally:
+        book.close()
+    return True
+
+
+def new_from_blank(path: Path, blank: bytes, stamp, *, as_of: date | None = None) -> RecalcResult | None:
+    """A new workbook at `path` from the bytes of a blank one built once (month open writes a
+    hundred personal workbooks): `stamp(book)` writes what differs (the owner), the recalc
+    fills the rest, the file is written once. None when the patcher cannot (build it whole)."""
+    tmp = path.with_name(f".~kefu-blank-{path.name}")
+    tmp.write_bytes(blank)
+    try:
+        book = PatchBook(tmp)
         try:
-            cache_values(book, kind, result)
-            book.save(tmp)
+            stamp(book)
+            result, _ = recalc_open_workbook(book, path, as_of=as_of)
+            cache_values(book, KINDS[result.kind], result)
+            _replace_with(book, path)
         finally:
             book.close()
     except Unsupported:
+        return None
+    finally:
         tmp.unlink(missing_ok=True)
-        return False
-    os.replace(tmp, path)
-    return True
+    return result
 
 
 def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = False) -> Path | None:

@@ -157,15 +157,25 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
             if kind in todo:
                 books[todo[kind]] = _open_carried(MONTHLY[kind], folder, month, config, calendar, outcome, day)
     outcome.warnings.extend(dict.fromkeys(str(w.message) for w in caught))
+    from .workbooks import fill_cached_values
     for path, wb in books.items():
         save_workbook(wb, path)
+        fill_cached_values(path, as_of=month.clamp(as_of or date.today()))
         outcome.created.append(path)
     for path, wb in refreshed.items():
         save_workbook(wb, path)
+        fill_cached_values(path, as_of=month.clamp(as_of or date.today()))
         outcome.refreshed.append(path)
     if config.personal and "maintenance" in config.monthly and staff:
         _open_personal(folder, month, staff, outcome, month.clamp(as_of or date.today()), refresh)
     return outcome
+
+
+def workbook_bytes(wb) -> bytes:
+    import io
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day: date, refresh: bool) -> None:
@@ -173,8 +183,10 @@ def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day:
     a person runs in the morning; with --refresh, existing ones are recalculated (new
     accounts appear in 我的帐户; typed cells are never touched)."""
     from .kinds import personal
-    from .workbooks import recalc_file, recalc_open_workbook
+    from .workbooks import new_from_blank, recalc_file, recalc_open_workbook
     made, renewed = 0, 0
+    config = load_config(folder / CONFIG_NAME)
+    blank: bytes | None = None
     for member in staff:
         if not member.active:
             continue
@@ -187,9 +199,13 @@ def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day:
             continue
         check_not_open(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        wb = personal.build(load_config(folder / CONFIG_NAME), month, member.name)
-        recalc_open_workbook(wb, path, as_of=day)
-        save_workbook(wb, path)
+        if blank is None:                 # built once, stamped with each person's name
+            blank = workbook_bytes(personal.build(config, month, ""))
+        if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, member.name),
+                          as_of=day) is None:
+            wb = personal.build(config, month, member.name)
+            recalc_open_workbook(wb, path, as_of=day)
+            save_workbook(wb, path)
         outcome.created.append(path)
         made += 1
     outcome.counts["个人工作簿"] = made

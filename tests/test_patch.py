@@ -251,3 +251,20 @@ def test_patch_book_refuses_what_it_cannot_do(tmp_path):
     with pytest.raises(Unsupported):
         book["表"].freeze_panes = "A3"
     book.close()
+
+
+def test_month_open_writes_cached_values_too(workspace):
+    """A tracker fresh from month open, before any recalc, already shows its figures."""
+    from kefu_xl.kinds import personal
+    path = open_november(workspace)
+    accounts = pd.read_excel(path, sheet_name=maintenance.ACCOUNTS, header=1, engine="calamine").set_index("帐户ID")
+    assert accounts.loc["C2", "消耗档"] == "B" and accounts.loc["C4", "消耗档"] == "I"
+    assert accounts.loc["C2", "建议级别"] == "一级"
+    summary = pd.read_excel(path, sheet_name=maintenance.SUMMARY, header=1, engine="calamine").set_index("客服")
+    assert summary.loc["张敏", "帐户数"] == 2 and summary.loc["李娜", "帐户数"] == 2
+    mine = personal.path_of(workspace, "李娜", NOV)             # written from one blank, stamped per person
+    today = pd.read_excel(mine, sheet_name=personal.TODAY, header=None, engine="calamine")
+    assert "李娜" in str(today.iloc[0, 0])
+    book = PatchBook(mine)
+    assert dict(book["_meta"].iter_rows(max_col=2))["owner"] == "李娜"
+    book.close()

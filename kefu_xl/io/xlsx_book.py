@@ -282,6 +282,27 @@ class _AutoFilter:
             self._sheet.features["autoFilter"] = value
 
 
+class _RowDimension:
+    def __init__(self, sheet: PatchSheet, row: int):
+        self._sheet, self._row = sheet, row
+
+    @property
+    def height(self):
+        raise Unsupported("读取行高")
+
+    @height.setter
+    def height(self, value) -> None:
+        self._sheet.heights[self._row] = value
+
+
+class _RowDimensions:
+    def __init__(self, sheet: PatchSheet):
+        self._sheet = sheet
+
+    def __getitem__(self, row: int) -> _RowDimension:
+        return _RowDimension(self._sheet, row)
+
+
 class _SheetProperties:
     def __init__(self, sheet: PatchSheet):
         self._sheet = sheet
@@ -349,10 +370,12 @@ class PatchSheet(GridSheet):
         self.features: dict[str, object] = {}
         self._cells: dict[int, dict[int, bytes]] = {}
         self.auto_filter = _AutoFilter(self)
+        self.heights: dict[int, float] = {}          # row heights set since the sheet was read
+        self.row_dimensions = _RowDimensions(self)
         self.sheet_properties = _SheetProperties(self)
 
     _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "spans", "origin",
-                      "writes", "cached", "cached_before", "features", "_cells", "auto_filter", "sheet_properties"))
+                      "writes", "cached", "cached_before", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
 
     def __getattr__(self, name):
         raise Unsupported(f"工作表操作 {name}")
@@ -413,6 +436,8 @@ class PatchSheet(GridSheet):
             elif r >= idx + amount:
                 moved[(r - amount, c)] = w
         self.writes = moved
+        self.heights = {(r if r < idx else r - amount): h for r, h in self.heights.items()
+                        if not idx <= r < idx + amount}
 
     # --- what the file holds -------------------------------------------------------------
 
@@ -500,7 +525,7 @@ class PatchSheet(GridSheet):
         for i, orig in enumerate(self.origin, 1):
             writes = by_row.get(i)
             span = self.spans.get(orig) if orig is not None else None
-            if not writes and orig == i:
+            if not writes and orig == i and i not in self.heights:
                 if span:
                     out.append(body[span[0]:span[1]])
                     last_row = i
@@ -512,12 +537,15 @@ class PatchSheet(GridSheet):
                          for c, x in cells.items()}
             for c, w in (writes or {}).items():
                 cells[c] = self._cell_xml(f"{get_column_letter(c)}{i}", w, cells.get(c), self.cached.get((i, c)))
-            if not cells and not span:
+            if not cells and not span and i not in self.heights:
                 continue
             attrs = b""
             if span:
                 start = body[span[0]:span[1]].split(b">", 1)[0]
                 attrs = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start[len(b"<row"):].rstrip(b"/"))
+            if i in self.heights:
+                attrs = re.sub(rb'\s(?:ht|customHeight)="[^"]*"', b"", attrs) + \
+                    b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
             out.append(b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>")
             last_row = i
             if cells:
@@ -708,7 +736,7 @@ class PatchBook:
         if self._changed is not None:
             return self._changed
         out = {s.part: s.to_bytes() for s in self._sheets.values()
-               if s.writes or s.cached or s.features or s.origin != list(range(1, len(s.origin) + 1))}
+               if s.writes or s.cached or s.features or s.heights or s.origin != list(range(1, len(s.origin) + 1))}
         if self.styles.dirty:
             out["xl/styles.xml"] = self.styles.to_bytes()
         self._changed = out

@@ -18,7 +18,7 @@ from ..rules import completion
 from ..rules import plan as planning
 from ..rules.levels import targets_for
 from ..rules.renewal import ONBOARDING_STEPS as STEPS
-from ..sheets.build import build_workbook, read_meta, set_cell, style_name
+from ..sheets.build import build_workbook, read_meta, set_cell, style_name, write_meta
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
@@ -347,14 +347,27 @@ def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date 
 
 # --------------------------------------------------------------------------- build and recalc
 
+def titles(wspec: WorkbookSpec, owner: str) -> dict[str, str]:
+    return {s.name: (f"{s.title} · {owner}" if s.name in (TODAY, WORK, MINE, DAILY) else s.title)
+            for s in wspec.sheets}
+
+
 def build(config: Config, month: Month, owner: str, meta: dict | None = None):
     """An empty personal workbook; month open runs the recalc that fills it."""
     wspec = spec(config, month)
-    titles = {s.name: (f"{s.title} · {owner}" if s.name in (TODAY, WORK, MINE, DAILY) else s.title)
-              for s in wspec.sheets}
-    wb, _ = build_workbook(wspec, titles, {}, {}, {"month": str(month), "owner": owner, **(meta or {})})
+    wb, _ = build_workbook(wspec, titles(wspec, owner), {}, {}, {"month": str(month), "owner": owner, **(meta or {})})
     write_problem_sheet(wb, [], before="说明")
     return wb
+
+
+def stamp_owner(wb, config: Config, month: Month, owner: str) -> None:
+    """Make a blank personal workbook (built once for a whole month open) someone's: the
+    titles that name the person and _meta's owner."""
+    wspec = spec(config, month)
+    named = titles(wspec, owner)
+    for sheet in (TODAY, WORK, MINE, DAILY):
+        wb[sheet].cell(1, 1).value = named[sheet]
+    write_meta(wb, wspec, {"owner": owner})
 
 
 def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:
