@@ -208,23 +208,26 @@ def collect_follow_ups(wb, sheet, layout, data, ctx, mine: str, headers: tuple[s
 
 
 def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> int:
-    """In the team 工作记录: drop the rows that came from personal workbooks (with a 来源),
-    keep the typed ones in place, write `rows` after the last one. Returns rows removed."""
+    """In the team 工作记录: the rows that came from personal workbooks (with a 来源) take
+    `rows` in place — an unchanged record is an unchanged row, so a second collection writes
+    nothing it does not change — extra records go after the last row, rows left over are
+    deleted; typed rows (blank 来源) stay where they are. Returns rows removed."""
     from .sheets.build import write_rows
-    drop = sorted(r for r, v in data.rows if not is_blank(v.get("来源")))
-    kept = [r for r, v in data.rows if is_blank(v.get("来源"))]
+    slots = sorted(r for r, v in data.rows if not is_blank(v.get("来源")))
+    for slot, values in zip(slots, rows):
+        write_rows(ws, layout, sheet, [values], slot)
+    if len(rows) > len(slots):
+        write_rows(ws, layout, sheet, rows[len(slots):], data.last_row + 1)
+    left = slots[len(rows):]
     runs: list[list[int]] = []
-    for r in drop:                               # contiguous blocks, deleted bottom-up
+    for r in left:                               # contiguous blocks, deleted bottom-up
         if runs and runs[-1][1] == r - 1:
             runs[-1][1] = r
         else:
             runs.append([r, r])
     for first, last in reversed(runs):
         ws.delete_rows(first, last - first + 1)
-    last_kept = max(kept) if kept else layout.header_row
-    last_kept -= sum(1 for r in drop if r < last_kept)
-    write_rows(ws, layout, sheet, rows, last_kept + 1)
-    return len(drop)
+    return len(left)
 
 
 def saved_at(line: PersonLine) -> str:

@@ -176,34 +176,19 @@ def _replace_with(book: PatchBook, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def add_cached_values(path: Path, kind, result: RecalcResult) -> bool:
-    """After an openpyxl save (which cannot store a formula's value): patch Python's values in
-    as cached values. False when the file is one the patcher does not handle."""
+def add_cached_values(path: Path, result: RecalcResult | None = None, *, as_of: date | None = None) -> bool:
+    """A workbook kefu-xl has just written through openpyxl (which cannot store a formula's
+    value): Python's values — from `result`, or from a check-only recalc (month open) — are
+    patched in as the formulas' cached values. False when the patcher cannot handle the file."""
     try:
         book = PatchBook(path)
     except Unsupported:
         return False
     try:
-        cache_values(book, kind, result)
-        _replace_with(book, path)
-    except Unsupported:
-        return False
-    finally:
-        book.close()
-    return True
-
-
-def fill_cached_values(path: Path, *, as_of: date | None = None) -> bool:
-    """A workbook kefu-xl has just written through openpyxl (month open): a check-only recalc
-    computes Python's values, which are patched in as the formulas' cached values."""
-    try:
-        book = PatchBook(path)
-    except Unsupported:
-        return False
-    try:
-        result, _ = recalc_open_workbook(book, path, as_of=as_of, write=False)
-        if any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems):
-            return False
+        if result is None:
+            result, _ = recalc_open_workbook(book, path, as_of=as_of, write=False)
+            if any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems):
+                return False
         cache_values(book, KINDS[result.kind], result)
         _replace_with(book, path)
     except Unsupported:
@@ -242,7 +227,7 @@ def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = Fal
 
     def write(tmp):
         wb.save(tmp)
-        add_cached_values(Path(tmp), KINDS[result.kind], result)
+        add_cached_values(Path(tmp), result)
     return atomic_write(path, write)
 
 

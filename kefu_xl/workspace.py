@@ -157,14 +157,14 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
             if kind in todo:
                 books[todo[kind]] = _open_carried(MONTHLY[kind], folder, month, config, calendar, outcome, day)
     outcome.warnings.extend(dict.fromkeys(str(w.message) for w in caught))
-    from .workbooks import fill_cached_values
+    from .workbooks import add_cached_values
     for path, wb in books.items():
         save_workbook(wb, path)
-        fill_cached_values(path, as_of=month.clamp(as_of or date.today()))
+        add_cached_values(path, as_of=month.clamp(as_of or date.today()))
         outcome.created.append(path)
     for path, wb in refreshed.items():
         save_workbook(wb, path)
-        fill_cached_values(path, as_of=month.clamp(as_of or date.today()))
+        add_cached_values(path, as_of=month.clamp(as_of or date.today()))
         outcome.refreshed.append(path)
     if config.personal and "maintenance" in config.monthly and staff:
         _open_personal(folder, month, staff, outcome, month.clamp(as_of or date.today()), refresh)

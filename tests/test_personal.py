@@ -297,3 +297,30 @@ def test_a_team_tracker_from_before_personal_workbooks_gets_its_source_column(of
     ws = openpyxl.load_workbook(team)[maintenance.WORK]
     layout, missing = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))
     assert not missing and ws.cell(3, layout.columns["来源"]).value == "张敏_2026-11.xlsx"
+
+
+def test_a_second_collection_writes_no_record_row_again(office):
+    """Collected records replace the collected rows in place (issue 17): collecting again with
+    nothing typed since leaves every 工作记录 cell of the team file byte for byte; one more record
+    adds one row."""
+    import re
+    import zipfile
+
+    from kefu_xl.io.xlsx_patch import sheet_parts
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    type_records(mine(office), RECORDS[:3])
+
+    def work_cells():
+        with zipfile.ZipFile(team) as z:
+            xml = z.read(sheet_parts(z)[maintenance.WORK])
+        return {m.group(1): m.group(0) for m in re.finditer(rb'<c r="([A-Z]+\d+)"[^>]*?(?:/>|>.*?</c>)', xml, re.S)}
+    first = recalc_file(team, as_of=d(2026, 11, 30))
+    assert first.patched and len(first.result.figures["records"]) == 3
+    before = work_cells()
+    recalc_file(team, as_of=d(2026, 11, 30))
+    assert work_cells() == before
+    type_records(mine(office), RECORDS[3:4])
+    third = recalc_file(team, as_of=d(2026, 11, 30))
+    assert len(third.result.figures["records"]) == 4
+    after = work_cells()
+    assert all(after[ref] == cell for ref, cell in before.items() if int(re.sub(rb"[A-Z]+", b"", ref)) <= 5)

@@ -198,17 +198,21 @@ class PatchCell:
     """The Cell attributes the declaration engine reads and sets."""
     __slots__ = ("sheet", "row", "column")
 
+    _SETTABLE = frozenset(("value", "data_type", "style", "font", "fill"))
+
     def __init__(self, sheet: PatchSheet, row: int, column: int):
-        self.sheet, self.row, self.column = sheet, row, column
+        set_ = object.__setattr__
+        set_(self, "sheet", sheet)
+        set_(self, "row", row)
+        set_(self, "column", column)
 
     def __getattr__(self, name):
         raise Unsupported(f"单元格属性 {name}")
 
     def __setattr__(self, name, value):
-        if name in PatchCell.__slots__ or isinstance(getattr(type(self), name, None), property):
-            object.__setattr__(self, name, value)
-        else:
+        if name not in PatchCell._SETTABLE:
             raise Unsupported(f"单元格设置 {name}")
+        object.__setattr__(self, name, value)
 
     @property
     def coordinate(self) -> str:
@@ -454,8 +458,22 @@ class PatchSheet(GridSheet):
 
     def original_style(self, r: int, c: int) -> int | None:
         orig = self.origin[r - 1] if r <= len(self.origin) else None
-        if orig is None:
+        span = self.spans.get(orig) if orig is not None else None
+        if span is None:
             return None
+        cells = self._cells.get(orig)
+        if cells is not None:
+            xml = cells.get(c)
+            m = _STYLE.search(xml.split(b">", 1)[0]) if xml else None
+            return int(m.group(1)) if m else None
+        at = self.body.find(b'<c r="%s%d"' % (get_column_letter(c).encode(), orig), span[2], span[3])
+        if at < 0:                   # no such cell, unless this writer puts r= later in the tag
+            return None if span[2] == span[3] or self.body.startswith(b'<c r="', span[2]) \
+                else self._style_in(orig, c)
+        m = _STYLE.search(self.body, at, self.body.index(b">", at))
+        return int(m.group(1)) if m else None
+
+    def _style_in(self, orig: int, c: int) -> int | None:
         xml = self._row_cells(orig).get(c)
         m = _STYLE.search(xml.split(b">", 1)[0]) if xml else None
         return int(m.group(1)) if m else None

@@ -183,6 +183,8 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         template = RowFormula(column.formula, layouts, spec.name)
         for r in range(first_row, last_row + 1):
             formula = template.for_row(r)
+            if not restyle and ws.value(r, col) == formula:
+                continue                       # patched files: an unchanged formula is not touched
             cell = ws.cell(r, col)
             current = cell.value
             if current != formula:

@@ -82,8 +82,11 @@ class RowFormula:
     def __init__(self, template: str, layouts: dict[str, Layout], sheet: str):
         text = resolve(template, layouts, sheet, _SENTINEL)
         self.parts = [p.split(str(_SENTINEL - 1)) for p in text.split(str(_SENTINEL))]
+        self.flat = [p[0] for p in self.parts] if all(len(p) == 1 for p in self.parts) else None
 
     def for_row(self, row: int) -> str:
+        if self.flat is not None:                # no reference to the row above: one join
+            return str(row).join(self.flat)
         above = str(row - 1)
         return str(row).join(above.join(p) for p in self.parts)
 
