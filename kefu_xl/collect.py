@@ -48,6 +48,20 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
     return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")) if folder.is_dir() else []
 
 
+def collected_sheets() -> tuple[str, ...]:
+    """The sheets of a personal workbook that collection reads."""
+    from .kinds import personal
+    return personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS
+
+
+def reads_ahead(ctx) -> tuple[list[Path], tuple[str, ...]]:
+    """The personal workbooks a team recalc will collect (and the sheets it reads), to be read
+    in the background while the team file is parsed."""
+    if not ctx.config.personal or ctx.workspace is None:
+        return [], ()
+    return personal_files(ctx.workspace, ctx.month), ("_meta", *collected_sheets())
+
+
 def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
     """(its line, {sheet: GridSheet} or None when skipped, problems) of one personal workbook,
     read only: is it a workbook, a personal one, of this month, still under its own name."""
@@ -151,12 +165,10 @@ def read_records(line: PersonLine, grid, month: Month, config, team_ids: set[str
 
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None) -> Collected:
     """Every personal workbook's 工作记录; a roster member without a file is named."""
-    from .kinds import personal
     from .records import Targets
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
-    usable, out.problems = usable_personal(workspace, month, (personal.WORK, personal.TODAY, personal.MY_RENEWALS,
-                                                               personal.MY_CLIENTS))
+    usable, out.problems = usable_personal(workspace, month, collected_sheets())
     for line, grid in usable:
         if grid is not None:
             out.rows.extend(read_records(line, grid, month, config, known))

@@ -10,7 +10,7 @@ from .calendar import WorkCalendar
 from .config import config_for, find_workspace
 from .errors import NotKefuWorkbookError
 from .io.safe_write import atomic_write, check_droppable, check_not_open
-from .io.tables import open_workbook
+from .io.tables import open_workbook, prefetch_sheets
 from .io.xlsx_book import PatchBook, Unsupported
 from .kinds import (
     callbacks,
@@ -77,7 +77,9 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
         warnings.simplefilter("always")
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
                             workspace=find_workspace(path.parent))
-        result = kind.recalc(wb, ctx)
+        ahead = kind.reads_ahead(ctx) if hasattr(kind, "reads_ahead") else ([], None)
+        with prefetch_sheets(*ahead):          # other files it reads, parsed while it parses this one
+            result = kind.recalc(wb, ctx)
     result.problems[:0] = pre_problems
     result.context = ctx
     return result, [str(w.message) for w in caught]

@@ -181,12 +181,14 @@ def workbook_bytes(wb) -> bytes:
 def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day: date, refresh: bool) -> None:
     """One personal workbook per active roster member (DOMAIN §14), filled by the same recalc
     a person runs in the morning; with --refresh, existing ones are recalculated (new
-    accounts appear in 我的帐户; typed cells are never touched)."""
+    accounts appear in 我的帐户; typed cells are never touched). A big team's new workbooks are
+    written half in a second process (the second core)."""
+    from .io.parallel import beside
     from .kinds import personal
-    from .workbooks import new_from_blank, recalc_file, recalc_open_workbook
-    made, renewed = 0, 0
+    from .workbooks import recalc_file
+    renewed = 0
     config = load_config(folder / CONFIG_NAME)
-    blank: bytes | None = None
+    new: list[tuple[Path, str]] = []
     for member in staff:
         if not member.active:
             continue
@@ -198,20 +200,33 @@ def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day:
                 renewed += 1
             continue
         check_not_open(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if blank is None:                 # built once, stamped with each person's name
-            blank = workbook_bytes(personal.build(config, month, ""))
-        if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, member.name),
-                          as_of=day) is None:
-            wb = personal.build(config, month, member.name)
-            recalc_open_workbook(wb, path, as_of=day)
-            save_workbook(wb, path)
-        outcome.created.append(path)
-        made += 1
-    outcome.counts["个人工作簿"] = made
-    outcome.notes.append(f"个人工作簿：新建 {made} 本" + (f"，重算 {renewed} 本" if renewed else "") +
+        new.append((path, member.name))
+    if new:
+        (new[0][0]).parent.mkdir(parents=True, exist_ok=True)
+        blank = workbook_bytes(personal.build(config, month, ""))    # built once, stamped per person
+        split = len(new) // 2 if len(new) >= PARALLEL_PERSONAL else 0
+        with beside(_new_personal_books, new[:split], blank, config, month, day):
+            _new_personal_books(new[split:], blank, config, month, day)
+        outcome.created.extend(path for path, _ in new)
+    outcome.counts["个人工作簿"] = len(new)
+    outcome.notes.append(f"个人工作簿：新建 {len(new)} 本" + (f"，重算 {renewed} 本" if renewed else "") +
                          f"（{month}/{personal.FOLDER}/），每人在自己的工作簿里填工作记录、看今日计划；"
                          f"汇总到维护跟踪表：kefu-xl collect {month}。")
+
+
+PARALLEL_PERSONAL = 20          # from this many new personal workbooks on, two processes write them
+
+
+def _new_personal_books(todo: list[tuple[Path, str]], blank: bytes, config, month: Month, day: date) -> None:
+    """Each person's workbook from the blank, stamped with the name and filled by the recalc;
+    through openpyxl when the patcher cannot."""
+    from .kinds import personal
+    from .workbooks import new_from_blank, recalc_open_workbook
+    for path, name in todo:
+        if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, name), as_of=day) is None:
+            wb = personal.build(config, month, name)
+            recalc_open_workbook(wb, path, as_of=day)
+            save_workbook(wb, path)
 
 
 def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome, as_of) -> dict:

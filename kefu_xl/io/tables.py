@@ -171,37 +171,40 @@ def read_sheets_fast(path: Path, only: tuple[str, ...] | None = None):
     with `only`, just those sheets. A file read again unchanged (same size and modification
     time) is not parsed twice, and a file being read ahead (prefetch_sheets) is taken from there."""
     path = Path(path)
+    pending = _pending.pop((str(path.resolve()), None if only is None else tuple(only)), None)
+    if pending is not None and path.exists() and pending[0] == (path.stat().st_mtime_ns, path.stat().st_size):
+        return pending[1].result()
     if only is not None:
         check_workbook_file(path)
         stat = path.stat()
         return _read_sheets_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, tuple(only))
-    pending = _pending.pop(str(path.resolve()), None)
-    if pending is not None and path.exists() and pending[0] == (path.stat().st_mtime_ns, path.stat().st_size):
-        return pending[1].result()
     return _read_sheets_now(path)
 
 
-def _read_sheets_now(path: Path):
+def _read_sheets_now(path: Path, only: tuple[str, ...] | None = None):
     check_workbook_file(path)
     stat = path.stat()
-    return _read_sheets_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _read_sheets_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size, only)
 
 
-_pending: dict[str, tuple[tuple[int, int], Future]] = {}
+_pending: dict[tuple[str, tuple | None], tuple[tuple[int, int], Future]] = {}
 
 
 @contextmanager
-def prefetch_sheets(paths):
-    """Read these workbooks ahead, in a background thread, while the block goes on with other
-    work: calamine releases the GIL while it parses, so the parsing overlaps the caller's Python
-    work. read_sheets_fast takes the results (or its errors) in whatever order it is asked;
-    what the block did not ask for is dropped when it ends, and the thread is gone by then."""
+def prefetch_sheets(paths, only: tuple[str, ...] | None = None):
+    """Read these workbooks ahead (just the sheets in `only`, when given), in a background
+    thread, while the block goes on with other work: calamine releases the GIL while it
+    parses, so the parsing overlaps the caller's Python work. read_sheets_fast takes the
+    results (or its errors) in whatever order it is asked; what the block did not ask for is
+    dropped when it ends, and the thread is gone by then."""
     paths = [Path(p) for p in paths if Path(p).is_file()]
+    only = None if only is None else tuple(only)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-read") as pool:
         mine = {}
         for path in paths:
             stat = path.stat()
-            mine[str(path.resolve())] = ((stat.st_mtime_ns, stat.st_size), pool.submit(_read_sheets_now, path))
+            mine[(str(path.resolve()), only)] = ((stat.st_mtime_ns, stat.st_size),
+                                                 pool.submit(_read_sheets_now, path, only))
         _pending.update(mine)
         try:
             yield

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from decimal import Decimal
 from html import unescape
@@ -691,6 +692,11 @@ def _value_xml(ref: str, s: str, value, text: bool, cached) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{body}</t></is></c>'
 
 
+def _sheet_grid(calamine, name: str) -> list[list]:
+    grid = calamine.result().get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return [[None if v == "" else v for v in row] if "" in row else list(row) for row in grid]
+
+
 class PatchBook:
     """The Workbook attributes the declaration engine uses, over the file at `path`."""
 
@@ -704,7 +710,11 @@ class PatchBook:
         self.parts = sheet_parts(self.zip)
         self.sheetnames = list(self.parts)
         self.styles = Styles(self.zip.read("xl/styles.xml"))
-        self._calamine = CalamineWorkbook.from_path(str(self.path))
+        # every sheet's values parsed by calamine in a background thread, in sheet order, while
+        # this thread scans the XML of the sheets already parsed (calamine releases the GIL)
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-sheets")
+        calamine = self._reader.submit(CalamineWorkbook.from_path, str(self.path))
+        self._grids = {name: self._reader.submit(_sheet_grid, calamine, name) for name in self.sheetnames}
         self._sheets: dict[str, PatchSheet] = {}
         self._changed: dict[str, bytes] | None = None
         self._states = dict(re.findall(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?state="(\w+)"',
@@ -718,8 +728,10 @@ class PatchBook:
                 raise KeyError(name)
             from ..sheets.grid import _CELL_ERROR
             xml = self.zip.read(self.parts[name])
-            grid = self._calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            grid = [[None if v == "" else v for v in row] if "" in row else list(row) for row in grid]
+            try:
+                grid = self._grids[name].result()
+            except Exception as e:  # noqa: BLE001 - calamine's own errors: the openpyxl path says what is wrong
+                raise Unsupported(f"calamine 无法读取「{name}」（{type(e).__name__}）") from e
             if b't="e"' in xml:          # calamine reads #N/A, #REF!… as blanks
                 for c, r, text in _CELL_ERROR.findall(xml):
                     PatchSheet._put(grid, int(r), _col(c), text.decode())
@@ -770,4 +782,7 @@ class PatchBook:
                 zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
     def close(self) -> None:
+        for future in self._grids.values():
+            future.cancel()
+        self._reader.shutdown(wait=True)
         self.zip.close()

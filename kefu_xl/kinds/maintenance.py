@@ -479,6 +479,11 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     return result
 
 
+def reads_ahead(ctx: RecalcContext):
+    from ..collect import reads_ahead
+    return reads_ahead(ctx)
+
+
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):
     """With personal workbooks (DOMAIN §14), their records replace the collected rows of
     工作记录 before anything is computed; None when the month has none."""
