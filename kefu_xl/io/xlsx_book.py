@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -538,37 +539,27 @@ class PatchSheet(GridSheet):
             w = _Write()
             w.value = formula
             by_row.setdefault(r, {})[c] = w
-        out = []
-        last_row, last_col = 0, 1
-        body = self.body
-        for i, orig in enumerate(self.origin, 1):
-            writes = by_row.get(i)
-            span = self.spans.get(orig) if orig is not None else None
-            if not writes and orig == i and i not in self.heights:
-                if span:
-                    out.append(body[span[0]:span[1]])
-                    last_row = i
-                continue
-            cells = dict(self._row_cells(orig)) if span else {}
-            if orig is not None and orig != i:
-                number = str(i).encode()
-                cells = {c: _REF.sub(lambda m: b'r="' + m.group(1) + number + b'"', x, count=1)
-                         for c, x in cells.items()}
-            for c, w in (writes or {}).items():
-                cells[c] = self._cell_xml(f"{get_column_letter(c)}{i}", w, cells.get(c), self.cached.get((i, c)))
-            if not cells and not span and i not in self.heights:
-                continue
-            attrs = b""
-            if span:
-                start = body[span[0]:span[1]].split(b">", 1)[0]
-                attrs = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start[len(b"<row"):].rstrip(b"/"))
-            if i in self.heights:
-                attrs = re.sub(rb'\s(?:ht|customHeight)="[^"]*"', b"", attrs) + \
-                    b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
-            out.append(b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>")
-            last_row = i
-            if cells:
-                last_col = max(last_col, max(cells))
+        n = len(self.origin)
+        moved = any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or \
+            any(r > n or self.origin[r - 1] != r for r in self.spans)        # rows moved or deleted
+        todo = sorted(set(by_row) | set(self.heights))
+        if moved:
+            out, last_row, last_col = self._all_rows(by_row)
+        else:                             # rows stay where they are: splice the changed ones in
+            body, out, pos = self.body, [], 0
+            numbers = sorted(self.spans)
+            for i in todo:
+                span = self.spans.get(i)
+                at = span[0] if span else (self.spans[numbers[k]][0] if (k := bisect_right(numbers, i)) < len(numbers)
+                                           else len(body))
+                out.append(body[pos:at])
+                pos = span[1] if span else at
+                row = self._row_xml(i, i if span else None, by_row.get(i))
+                if row:
+                    out.append(row)
+            out.append(body[pos:])
+            last_row = max([*numbers[-1:], *todo, 1])
+            last_col = max((c for r in todo for c in by_row.get(r, ())), default=1)
         head, tail = self.head, self.tail
         if self.writes or self.origin != list(range(1, len(self.origin) + 1)):
             width = max(last_col, self.max_column, 1)
@@ -577,6 +568,45 @@ class PatchSheet(GridSheet):
         tail = self._patched_tail(tail)
         head = self._patched_head(head)
         return head + b"<sheetData>" + b"".join(out) + b"</sheetData>" + tail
+
+    def _row_xml(self, i: int, orig: int | None, writes: dict[int, _Write] | None) -> bytes:
+        """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied."""
+        body = self.body
+        span = self.spans.get(orig) if orig is not None else None
+        cells = dict(self._row_cells(orig)) if span else {}
+        if orig is not None and orig != i:
+            number = str(i).encode()
+            cells = {c: _REF.sub(lambda m: b'r="' + m.group(1) + number + b'"', x, count=1) for c, x in cells.items()}
+        for c, w in (writes or {}).items():
+            cells[c] = self._cell_xml(f"{get_column_letter(c)}{i}", w, cells.get(c), self.cached.get((i, c)))
+        if not cells and not span and i not in self.heights:
+            return b""
+        attrs = b""
+        if span:
+            start = body[span[0]:span[1]].split(b">", 1)[0]
+            attrs = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start[len(b"<row"):].rstrip(b"/"))
+        if i in self.heights:
+            attrs = re.sub(rb'\s(?:ht|customHeight)="[^"]*"', b"", attrs) + \
+                b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
+        return b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
+
+    def _all_rows(self, by_row) -> tuple[list[bytes], int, int]:
+        """Every row in its new place (rows were deleted above some)."""
+        out, last_row, last_col = [], 0, 1
+        for i, orig in enumerate(self.origin, 1):
+            writes = by_row.get(i)
+            span = self.spans.get(orig) if orig is not None else None
+            if not writes and orig == i and i not in self.heights:
+                if span:
+                    out.append(self.body[span[0]:span[1]])
+                    last_row = i
+                continue
+            row = self._row_xml(i, orig, writes)
+            if row:
+                out.append(row)
+                last_row = i
+                last_col = max(last_col, *(writes or {1: None}))
+        return out, last_row, last_col
 
     def _patched_head(self, head: bytes) -> bytes:
         rgb = self.features.get("tabColor")
