@@ -79,6 +79,24 @@ def type_cells(path: Path, sheet: str, cells: dict[tuple[int, str], object]) -> 
     save_workbook(wb, path)
 
 
+def add_chart(path: Path, sheet: str | None = None, *, delete: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Someone adds a bar chart to a sheet (the first when None) and saves, after deleting the
+    sheets in `delete`; returns the chart and drawing parts of the saved file."""
+    import zipfile
+
+    from openpyxl.chart import BarChart, Reference
+    wb = openpyxl.load_workbook(path)
+    for name in delete:
+        del wb[name]
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=2, max_row=5), titles_from_data=True)
+    ws.add_chart(chart, "T3")
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n.startswith(("xl/charts/", "xl/drawings/"))}
+
+
 def libreoffice_values(path: Path, out_dir: Path) -> dict[str, dict]:
     """{sheet: {row or 客服: {header: value}}} of the LibreOffice-recalculated copy."""
     recalculated = recalculate(path, out_dir)

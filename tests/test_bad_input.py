@@ -113,18 +113,6 @@ def _locked(path):
     return "正在被"
 
 
-def _chart(path):
-    import openpyxl
-    from openpyxl.chart import BarChart, Reference
-    wb = openpyxl.load_workbook(path)
-    ws = wb.worksheets[0]
-    chart = BarChart()
-    chart.add_data(Reference(ws, min_col=1, min_row=2, max_row=3))
-    ws.add_chart(chart, "T3")
-    wb.save(path)
-    return "图表"
-
-
 @pytest.mark.parametrize("damage", [_renamed_header, _truncated, _entity, _locked],
                          ids=["renamed_header", "truncated", "entity", "locked"])
 @pytest.mark.parametrize("kind", ["维护跟踪", "续费跟踪", "新客户跟踪", "退订台账", "订单台账"])
@@ -145,12 +133,10 @@ def test_every_workbook_kind_keeps_a_chart_someone_added(workspace, kind):
     through openpyxl would drop — is carried through byte for byte, without --force."""
     import zipfile
 
-    from helpers import open_november
+    from helpers import add_chart, open_november
     open_november(workspace, previous=False)
     path = workspace / "订单台账.xlsx" if kind == "订单台账" else workspace / "2026-11" / f"{kind}_2026-11.xlsx"
-    _chart(path)
-    with zipfile.ZipFile(path) as z:
-        charts = {n: z.read(n) for n in z.namelist() if n.startswith(("xl/charts/", "xl/drawings/"))}
+    charts = add_chart(path)
     result = CliRunner().invoke(cli, ["recalc", str(path)])
     assert "Traceback" not in result.output and "图表" not in result.output, result.output
     assert list((path.parent / ".kefu-backup").glob(f"{path.stem}.*")), "recalc wrote the file"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
@@ -20,7 +19,7 @@ from kefu_xl.kinds import maintenance, orders
 from kefu_xl.workbooks import recalc_file
 
 from conftest import snapshot
-from helpers import WORK, open_november
+from helpers import WORK, add_chart, open_november
 
 
 def test_a_save_killed_half_way_leaves_the_original_and_a_usable_backup(workspace, monkeypatch):
@@ -102,12 +101,7 @@ def test_edits_made_in_libreoffice_survive_recalc(workspace, tmp_path):
 @pytest.mark.libreoffice
 def test_a_libreoffice_file_with_a_chart_keeps_it_through_recalc(workspace, tmp_path):
     path = open_november(workspace)
-    wb = openpyxl.load_workbook(path)
-    ws = wb[maintenance.SUMMARY]
-    chart = BarChart()
-    chart.add_data(Reference(ws, min_col=3, min_row=2, max_row=5), titles_from_data=True)
-    ws.add_chart(chart, "N3")
-    wb.save(path)
+    add_chart(path, maintenance.SUMMARY)
     edited = convert(path, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")
     target = path.parent / "edited.xlsx"
     target.write_bytes(edited.read_bytes())

@@ -12,7 +12,6 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.chart import BarChart, Reference
 
 from kefu_xl.config import load_config
 from kefu_xl.demo import type_work_records
@@ -24,7 +23,7 @@ from kefu_xl.sheets.layout import find_layout
 from kefu_xl.sheets.spec import Role
 from kefu_xl.workbooks import python_values, recalc_file
 
-from helpers import WORK, open_november, same
+from helpers import WORK, add_chart, open_november, same
 
 NOV = Month(2026, 11)
 
@@ -158,13 +157,7 @@ def test_cached_values_equal_libreoffice_recalculation(tracker, tmp_path):
 
 
 def test_a_chart_someone_added_survives_recalc_without_force(tracker):
-    wb = openpyxl.load_workbook(tracker)
-    ws = wb[maintenance.SUMMARY]
-    chart = BarChart()
-    chart.add_data(Reference(ws, min_col=8, min_row=2, max_row=6), titles_from_data=True)
-    ws.add_chart(chart, "N3")
-    wb.save(tracker)
-    charts = {n: b for n, b in parts(tracker).items() if n.startswith(("xl/charts/", "xl/drawings/"))}
+    charts = add_chart(tracker, maintenance.SUMMARY)
     assert charts
     outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
     assert outcome.patched and outcome.written

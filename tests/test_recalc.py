@@ -5,7 +5,6 @@ from datetime import date
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from openpyxl.chart import BarChart, Reference
 
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
@@ -16,7 +15,7 @@ from kefu_xl.sheets.spec import Role
 from kefu_xl.io.xlsx_book import PatchBook
 from kefu_xl.workbooks import recalc_file
 
-from helpers import WORK, open_november, type_cells
+from helpers import WORK, add_chart, open_november, type_cells
 
 
 def run(*args):
@@ -142,13 +141,7 @@ def test_file_open_in_excel_is_refused(tracker):
 def test_content_openpyxl_would_drop_needs_force(tracker):
     """Only when the whole workbook must be rewritten through openpyxl (here: its 问题 sheet was
     deleted); a normal recalc patches its cells and keeps the chart (tests/test_patch.py)."""
-    wb = openpyxl.load_workbook(tracker)
-    del wb["问题"]
-    ws = wb[maintenance.SUMMARY]
-    chart = BarChart()
-    chart.add_data(Reference(ws, min_col=8, min_row=2, max_row=6), titles_from_data=True)
-    ws.add_chart(chart, "N3")            # a chart someone made; openpyxl drops charts on load
-    wb.save(tracker)
+    add_chart(tracker, maintenance.SUMMARY, delete=("问题",))    # openpyxl drops charts on load
     before = tracker.read_bytes()
     result = run("recalc", tracker)
     assert result.exit_code == 1 and "图表" in result.output and "--force" in result.output
