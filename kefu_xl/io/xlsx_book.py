@@ -480,7 +480,7 @@ class PatchSheet(GridSheet):
         m = _STYLE.search(xml.split(b">", 1)[0]) if xml else None
         return int(m.group(1)) if m else None
 
-    def extend_features(self, first_row: int, last_row: int, validation_end: int, filter_ref: str) -> None:
+    def extend_features(self, first_row: int, validation_end: int, filter_ref: str) -> None:
         """apply_sheet_features on a sheet that has them: the filter and every per-column
         validation / highlight range starting at the first data row reach the new last row."""
         self.auto_filter.ref = filter_ref
@@ -812,7 +812,9 @@ class PatchBook:
                 zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
     def close(self) -> None:
+        """Release the file: on Windows it cannot be replaced while calamine or the zip holds it."""
         for future in self._grids.values():
             future.cancel()
         self._reader.shutdown(wait=True)
+        self._grids = {}                 # the last references to calamine's workbook: its file closes
         self.zip.close()

@@ -204,7 +204,7 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
     from ..io.xlsx_book import PatchSheet
     if isinstance(ws, PatchSheet):       # a sheet that has them: only the ranges grow with the rows
         last_col = max(layout.columns.values())
-        ws.extend_features(layout.first_data_row, last_row, max(last_row, layout.first_data_row + VALIDATION_ROWS),
+        ws.extend_features(layout.first_data_row, max(last_row, layout.first_data_row + VALIDATION_ROWS),
                            f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}")
         return
     key_col = layout.columns[spec.key]
