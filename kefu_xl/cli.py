@@ -224,14 +224,16 @@ def orders_add_books(books: int, size: int, start, prefix: str, stocked, folder:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="文件含 kefu-xl 无法保留的内容（图片、图表等）时仍然保存（会先备份）。")
+@click.option("--force", is_flag=True, help="极少数需要整本重写的文件（如「问题」表被删掉）含图片、图表等 kefu-xl 无法保留的内容时，"
+                                              "仍然保存（会先备份）。")
 @as_of_option
 @friendly
 def recalc(file: Path, force: bool, as_of):
     """重算 FILE（文件须已关闭）：检查数据、标出无效记录、恢复被改动的公式、
     设置截至日期、刷新客服汇总，把全部问题写进「问题」表。
 
-    人工填写的单元格不会被改动；保存前旧文件备份到同目录的 .kefu-backup/。
+    只改写重算负责的单元格（公式及其计算结果、汇总、问题表），人工填写的单元格、
+    别人加的图表和图片原样保留；保存前旧文件备份到同目录的 .kefu-backup/。
     Excel 中的 客服工具 → 重算 按钮做的是同一件事。
     """
     from .workbooks import recalc_file
