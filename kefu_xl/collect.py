@@ -119,11 +119,12 @@ def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...]):
     return out, problems
 
 
-def read_records(line: PersonLine, grid, month: Month, config, team_ids: set[str]) -> list[dict]:
-    """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts."""
+def read_records(line: PersonLine, grid, month: Month, config, known: dict) -> list[dict]:
+    """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts.
+    `known`: the team's account ids (id_key) that records are checked against."""
     from .kinds import personal
     from .kinds.base import cell_date, cell_text, plain_value
-    from .records import Targets, WorkRecord
+    from .records import WorkRecord
     from .sheets.read import read_sheet
     wspec = personal.spec(config, month)
     found: list[Problem] = []
@@ -141,7 +142,6 @@ def read_records(line: PersonLine, grid, month: Month, config, team_ids: set[str
         records.append(WorkRecord(cell_date(v["日期"]), cell_text(values["客服"]), cell_text(v["帐户ID"]),
                                   cell_text(v["工作类型"]), cell_text(v["沟通对象"]), "", row))
     line.records = len(rows)
-    known = team_ids if isinstance(team_ids, dict) else dict.fromkeys(team_ids, Targets())
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
     line.problems = sum(1 for v in verdicts if not v.valid)
     today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), line.file, []) \

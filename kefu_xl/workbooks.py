@@ -85,18 +85,18 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     return result, [str(w.message) for w in caught]
 
 
+def _with_context(fn, ctx: RecalcContext, *lead):
+    """Call a kind's function with `lead` and then the config / month it declares (orders'
+    spec takes no month; python_values take what each kind needs)."""
+    import inspect
+    extra = {"config": ctx.config, "month": ctx.month}
+    params = list(inspect.signature(fn).parameters)[len(lead):]
+    return fn(*lead, *[extra[p] for p in params])
+
+
 def python_values(kind, result: RecalcResult) -> dict[str, dict]:
     """The kind's Python value of every derived cell ({sheet: {row or key: {header: value}}})."""
-    import inspect
-    ctx = result.context
-    extra = {"config": ctx.config, "month": ctx.month}
-    params = list(inspect.signature(kind.python_values).parameters)[1:]
-    return kind.python_values(result, *[extra[p] for p in params])
-
-
-def _kind_spec(kind, ctx: RecalcContext):
-    import inspect
-    return kind.spec(ctx.config, ctx.month) if len(inspect.signature(kind.spec).parameters) > 1 else kind.spec(ctx.config)
+    return _with_context(kind.python_values, result.context, result)
 
 
 def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
@@ -105,7 +105,7 @@ def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
     found by number, or by the sheet's key column (客服 for a summary). Returns cells."""
     from .sheets.layout import find_layout
     from .sheets.spec import Role
-    wspec = _kind_spec(kind, result.context)
+    wspec = _with_context(kind.spec, result.context)
     n = 0
     for name, by_row in python_values(kind, result).items():
         if name not in book.sheetnames:
