@@ -56,6 +56,24 @@ class OnlineSales:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """[watch]: the daily spend watch's anomaly rule (DOMAIN §17)."""
+    ratio: Decimal = Decimal("0.5")
+    minimum: Decimal = Decimal(100)
+    exports: int = 7
+    balance_days: int = 7
+
+
+@dataclass(frozen=True)
+class Archive:
+    """[archive]: callback cadence and handover checks of the client archive (DOMAIN §18)."""
+    max_gap: int = 10
+    min_contacts: int = 2
+    handover_days: int = 5
+    greet_days: int = 14
+
+
+@dataclass(frozen=True)
 class Config:
     """Every rule number kefu-xl uses; see templates/kefu-xl.toml for meanings."""
     bands: tuple[Band, ...]
@@ -82,6 +100,10 @@ class Config:
     onlinesales: OnlineSales = field(default_factory=OnlineSales)
     personal: bool = True                      # [personal] enabled: one workbook per person
     renewal_follow_up_days: int = 5
+    spot_checks_per_day: int = 4
+    watch: Watch = field(default_factory=lambda: Watch())
+    archive: Archive = field(default_factory=lambda: Archive())
+    holiday_names: dict[date, str] = field(default_factory=dict)
     source: str = "默认配置"
 
 
@@ -215,8 +237,30 @@ def parse_config(data: dict, source: str) -> Config:
         onlinesales=_onlinesales(r),
         personal=_flag(r, "personal.enabled"),
         renewal_follow_up_days=int(r.number("personal.renewal_follow_up_days", integer=True)),
+        spot_checks_per_day=int(r.number("work.spot_checks_per_day", integer=True)),
+        watch=Watch(ratio=r.number("watch.anomaly_ratio"), minimum=r.number("watch.anomaly_min"),
+                    exports=int(r.number("watch.average_exports", integer=True, minimum=Decimal(1))),
+                    balance_days=int(r.number("watch.balance_days", integer=True))),
+        archive=Archive(max_gap=int(r.number("archive.max_gap_working_days", integer=True)),
+                        min_contacts=int(r.number("archive.min_contacts_per_month", integer=True)),
+                        handover_days=int(r.number("archive.handover_working_days", integer=True)),
+                        greet_days=int(r.number("archive.greet_days_ahead", integer=True))),
+        holiday_names=_holiday_names(r),
         source=source,
     )
+
+
+def _holiday_names(r: _Reader) -> dict[date, str]:
+    names = r.get("calendar.names")
+    if not isinstance(names, dict):
+        raise r.fail("calendar.names", "应写成 { \"2027-02-06\" = \"春节\" }")
+    out = {}
+    for key, name in names.items():
+        try:
+            out[date.fromisoformat(str(key))] = str(name)
+        except ValueError:
+            raise r.fail("calendar.names", f"中的「{key}」不是日期（应写成 2027-02-06）") from None
+    return out
 
 
 def _callback_hours(r: _Reader) -> Hours:

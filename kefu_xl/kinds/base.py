@@ -136,6 +136,8 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
     from ..sheets.read import read_sheet
     layouts, datas, ok = {}, {}, True
     for sheet in wspec.sheets:
+        if sheet.name not in wb.sheetnames and sheet.added_later:
+            _add_sheet(wb, wspec, sheet, ctx, problems)
         if sheet.name not in wb.sheetnames:
             problems.append(Problem(ctx.file, sheet.name, None, "", "MISSING_SHEET",
                                     f"缺少工作表「{sheet.name}」：请从 .kefu-backup/ 中的备份恢复，或重新生成。"))
@@ -162,6 +164,19 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
             continue
         layouts[sheet.name], datas[sheet.name] = data.layout, data
     return (layouts, datas) if ok else None
+
+
+def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) -> None:
+    """An empty `sheet` into a workbook made before the sheet existed, after the declared
+    sheet it follows (in memory; saved only by a writing recalc)."""
+    from ..sheets.build import build_sheet
+    names = [s.name for s in wspec.sheets]
+    present = [n for n in names[:names.index(sheet.name)] if n in wb.sheetnames]
+    index = wb.sheetnames.index(present[-1]) + 1 if present else 0
+    build_sheet(wb.create_sheet(sheet.name, index), sheet, sheet.title, [], {}, {})
+    problems.append(Problem(ctx.file, sheet.name, None, "", "SHEET_ADDED",
+                            f"这个工作簿由旧版本生成，没有「{sheet.name}」表：已补上（空表，原有内容不变）。",
+                            Severity.INFO))
 
 
 def restore_formulas(wb, sheet, layouts, data, result: RecalcResult, file: str) -> int:

@@ -3,6 +3,7 @@ completion ratios (DOMAIN §4–5). The declaration below is the single source f
 workbook's layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from openpyxl.styles import Font
@@ -21,6 +22,7 @@ from ..records import (
     WorkRecord,
 )
 from ..rules import completion as rules
+from ..rules import spotchecks as spot
 from ..rules.levels import (
     is_downgrade,
     level_rank,
@@ -54,14 +56,14 @@ from .base import (
 
 KIND = "maintenance"
 TITLE = "月度维护跟踪表"
-ACCOUNTS, WORK, SUMMARY, CALENDAR = "帐户", "工作记录", "客服汇总", "工作日历"
+ACCOUNTS, WORK, SUMMARY, CALENDAR, SPOT = "帐户", "工作记录", "客服汇总", "工作日历", "抽查"
 AS_OF = "截至日期"
 TOTAL_LABEL = "合计"
 NEW_CLIENT_NOTE = "新开客户：本月在新客户跟踪表服务，不计维护目标"
 ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
 
 RED, ORANGE, YELLOW = "FFC7CE", "FFEB9C", "FFF2CC"
-SHEET_ORDER = {ACCOUNTS: 0, WORK: 1, SUMMARY: 2}
+SHEET_ORDER = {ACCOUNTS: 0, WORK: 1, SPOT: 2, SUMMARY: 3}
 
 
 def file_name(month: Month) -> str:
@@ -170,8 +172,10 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("基本原因", Role.DERIVED, Type.TEXT,
                    f'IF({blank},"",IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
                    f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
-                   f'IF(NOT({in_month}),"{rules.REASON_DATE}",""))))',
-                   hidden=True, help="辅助列（隐藏）：超计划以外的无效原因。"),
+                   f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
+                   f'IF(COUNTIFS([{SPOT}!记录键],[抽查键],[{SPOT}!结果],"{spot.FALSE}")>0,"{rules.REASON_DISPROVED}",'
+                   f'"")))))',
+                   hidden=True, help="辅助列（隐藏）：超计划以外的无效原因（含抽查不属实）。"),
             Column("电话键", Role.DERIVED, Type.TEXT,
                    'IF([工作类型]<>"电话拜访","",IF([基本原因]<>"","",[帐户ID]))',
                    hidden=True, help="辅助列（隐藏）：其余条件都有效的电话拜访，填帐户ID，用于数超计划。"),
@@ -180,8 +184,40 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    hidden=True, help="辅助列（隐藏）：电话拜访的先后（日期，同日按行序）。"),
             Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")',
                    hidden=True, help="辅助列（隐藏）：帐户ID|工作类型，「帐户」表按它统计完成数。"),
+            Column("抽查键", Role.DERIVED, Type.TEXT,
+                   'IF(OR([帐户ID]="",NOT(ISNUMBER([日期]))),"",[帐户ID]&"|"&[日期]&"|"&[客服])',
+                   hidden=True, help="辅助列（隐藏）：帐户ID|日期|客服，「抽查」表按它找到被抽查的记录。"),
         ),
         highlights=(Highlight('[有效]="否"', RED),),
+    )
+    checks = SheetSpec(
+        name=SPOT,
+        title=f"{month.label} 客服经理抽查记录",
+        key="日期",
+        buffer_rows=200,
+        row_markers=("日期", "工作记录行", "帐户ID", "结果"),
+        added_later=True,
+        help=f"客服经理每个工作日至少抽查 {config.spot_checks_per_day} 条工作记录（打电话给客户核实）；"
+             "结果为「不属实」的记录在「工作记录」中记为无效（抽查不属实）。",
+        columns=(
+            Column("日期", Role.INPUT, Type.DATE, help="抽查的日期。按 帐户ID + 客服 指明记录时，也是被抽查记录的日期。"),
+            Column("抽查人", Role.INPUT, Type.TEXT, help="做抽查的客服经理。"),
+            Column("工作记录行", Role.INPUT, Type.INT,
+                   help="被抽查的是「工作记录」表第几行（左边的行号）。不填行号时，填 帐户ID 和 客服（抽查当天的记录）。"
+                        "汇总来的记录在重新汇总后可能换行，按 帐户ID + 客服 指明更稳。"),
+            Column("帐户ID", Role.INPUT, Type.ID, help="不填工作记录行时：被抽查记录的帐户ID。"),
+            Column("客服", Role.INPUT, Type.TEXT, help="不填工作记录行时：被抽查记录的客服。"),
+            Column("结果", Role.INPUT, Type.TEXT, dropdown=spot.RESULTS, help="属实 / 不属实（不属实的记录记为无效）。"),
+            Column("说明", Role.INPUT, Type.TEXT, width=30, help="核实情况。"),
+            Column("记录键", Role.DERIVED, Type.TEXT,
+                   f'IF(ISNUMBER([工作记录行]),IFERROR(INDEX([{WORK}!抽查键],[工作记录行])&"",""),'
+                   'IF([帐户ID]="","",[帐户ID]&"|"&[日期]&"|"&[客服]))',
+                   hidden=True, help="辅助列（隐藏）：被抽查记录的 帐户ID|日期|客服。"),
+            Column("被查客服", Role.DERIVED, Type.TEXT,
+                   f'IF(ISNUMBER([工作记录行]),IFERROR(INDEX([{WORK}!客服],[工作记录行])&"",""),[客服])',
+                   hidden=True, help="辅助列（隐藏）：被抽查记录的客服，「客服汇总」按它统计抽查数。"),
+        ),
+        highlights=(Highlight(f'[结果]="{spot.FALSE}"', RED),),
     )
     summary = SheetSpec(
         name=SUMMARY,
@@ -219,6 +255,13 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("达标", Role.DERIVED, Type.TEXT,
                    f'IF([日均有效工作]="","",IF([日均有效工作]>={config.daily_valid_target},"是","否"))',
                    help=f"日均有效工作 ≥ {config.daily_valid_target} 为达标（每天保证 4 个有效电话）。"),
+            Column("抽查数", Role.DERIVED, Type.INT,
+                   f'IF([客服]="","",COUNTIFS([{SPOT}!被查客服],[客服],[{SPOT}!结果],"{spot.TRUE}")'
+                   f'+COUNTIFS([{SPOT}!被查客服],[客服],[{SPOT}!结果],"{spot.FALSE}"))',
+                   help="客服经理抽查了该客服的几条工作记录（填了结果的）。"),
+            Column("不属实数", Role.DERIVED, Type.INT,
+                   f'IF([客服]="","",COUNTIFS([{SPOT}!被查客服],[客服],[{SPOT}!结果],"{spot.FALSE}"))',
+                   help="其中结果为不属实的条数（这些记录无效）。"),
         ),
         highlights=(Highlight('[超容量]="是"', RED, ("帐户数", "容量", "超容量")),
                     Highlight('[达标]="否"', ORANGE, ("日均有效工作", "达标"))),
@@ -232,9 +275,11 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         "点击 客服工具 → 重算（或在命令行运行 kefu-xl recalc 文件名）会检查数据、恢复被改动的公式并刷新汇总，问题列在「问题」表。",
         "服务标准：一级 电话4/上门1/报表5/优化2（约10.3小时/月），在线实时回复、邮件当天回复；"
         "二级 电话2/报表1/优化1（约3.5小时），邮件24小时内回复；三级 电话1/报表1/优化1（约2小时），邮件48小时内回复。",
-        "有效工作：沟通对象为决策人、帐户存在、日期在本月；电话拜访超出本月目标次数的记为无效（超计划）。",
+        "有效工作：沟通对象为决策人、帐户存在、日期在本月、客服经理抽查未发现不属实；电话拜访超出本月目标次数的记为无效（超计划）。",
+        f"抽查：客服经理每个工作日至少抽查 {config.spot_checks_per_day} 条工作记录，记在「抽查」表（工作记录行，或 帐户ID + 客服）；"
+        "不属实的记录无效，「客服汇总」列出每人的抽查数和不属实数。",
     )
-    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, summary, calendar), notes=notes)
+    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, checks, summary, calendar), notes=notes)
 
 
 # --------------------------------------------------------------------------- month open
@@ -304,7 +349,7 @@ def write_total_row(ws, layouts, sheet: SheetSpec, n_staff: int) -> None:
         "工作日数": resolve(sheet.column("工作日数").formula, layouts, sheet.name, r),
         "日均有效工作": (f'=IF(OR({col("工作日数")}{r}=0,COUNTA({rng("客服")})=0),"",'
                      f'{col("有效工作数")}{r}/{col("工作日数")}{r}/COUNTA({rng("客服")}))'),
-        "达标": "",
+        "达标": "", "抽查数": f"=SUM({rng('抽查数')})", "不属实数": f"=SUM({rng('不属实数')})",
     }
     if not n_staff:
         values = {k: (0 if str(v).startswith("=SUM") else v) for k, v in values.items()}
@@ -348,6 +393,55 @@ def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owne
         records.append(WorkRecord(day, cell_text(v["客服"]) or owner, cell_text(v["帐户ID"]), cell_text(v["工作类型"]),
                                   cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
     return records
+
+
+def read_checks(data: SheetData, file: str, problems: list[Problem]) -> list[spot.SpotCheck]:
+    """抽查 rows as records (a 工作记录行 that is not a number names no row, as in the formula)."""
+    checks = []
+    for row, v in data.rows:
+        work_row = cell_number(v["工作记录行"])
+        if work_row is not None and work_row != work_row.to_integral_value():
+            work_row = None
+        if work_row is None and not is_blank(v["工作记录行"]):
+            problems.append(Problem(file, SPOT, row, "工作记录行", "NOT_A_ROW",
+                                    f"工作记录行「{v['工作记录行']}」不是行号：请填「工作记录」表左边的行号（整数）。"))
+        checks.append(spot.SpotCheck(cell_date(v["日期"]), cell_text(v["抽查人"]),
+                                     None if work_row is None else int(work_row), cell_text(v["帐户ID"]),
+                                     cell_text(v["客服"]), cell_text(v["结果"]), row))
+    return checks
+
+
+def check_spot_checks(checks: list[spot.SpotCheck], by_row: dict, ctx: RecalcContext, problems: list[Problem],
+                      as_of) -> None:
+    """Checks that name no record or lack a result, and the manager's days with too few checks."""
+    keys = {rules.record_key(r.account_id, r.day, r.staff) for r in by_row.values()} if checks else set()
+    for c in checks:
+        def add(column, code, message, severity=Severity.WARNING):
+            problems.append(Problem(ctx.file, SPOT, c.row, column, code, message, severity))
+        if c.result not in spot.RESULTS:
+            add("结果", "BAD_CHECK_RESULT", f"结果「{c.result}」应为 属实/不属实：本条抽查不计。" if c.result
+                else "没有填写结果（属实/不属实）：本条抽查不计。")
+        if c.work_row is not None and spot.checked_record(c, by_row) is None:
+            add("工作记录行", "CHECK_ROW_EMPTY", f"「工作记录」第 {c.work_row} 行不是一条完整的工作记录（没有帐户ID或日期）："
+                                              "请核对行号。")
+        elif c.work_row is None and not c.account_id and c.result:
+            add("帐户ID", "CHECK_NAMES_NOTHING", "没有填工作记录行，也没有填帐户ID：不知道抽查的是哪条记录。")
+        elif c.work_row is None and c.account_id and spot.checked_record(c, by_row)[0] not in keys:
+            add("帐户ID", "CHECK_RECORD_NOT_FOUND",
+                f"「工作记录」中没有 {c.staff or '（空白客服）'} 在 {c.day or '（无日期）'} 对帐户「{c.account_id}」的记录：请核对。")
+        if c.day is None and (c.checker or c.result):
+            add("日期", "NOT_A_DATE", "没有填写抽查日期（或不是日期）。")
+    last = as_of if as_of >= ctx.month.last else as_of - timedelta(days=1)
+    days = ctx.calendar.workdays_between(ctx.month.first, last) if last >= ctx.month.first else []
+    per_day = ctx.config.spot_checks_per_day
+    for checker, short in spot.short_days(checks, days, per_day).items():
+        if not checker:
+            problems.append(Problem(ctx.file, SPOT, None, "", "NO_SPOT_CHECKS",
+                                    f"本月还没有抽查记录：客服经理每个工作日应抽查至少 {per_day} 条工作记录。", Severity.INFO))
+            continue
+        listed = "、".join(f"{d:%m-%d}（{n}）" for d, n in short)
+        problems.append(Problem(ctx.file, SPOT, None, "抽查人", "FEW_SPOT_CHECKS",
+                                f"{checker} 有 {len(short)} 个工作日抽查不足 {per_day} 条：{listed}。", Severity.WARNING))
 
 
 def account_targets(accounts: list[Account], config: Config) -> list[Targets]:
@@ -411,6 +505,8 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
             add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在{accounts_where}中{hint}，本条记为无效。")
         elif verdict.reason == rules.REASON_DATE and rec.day is not None:
             add("日期", "DATE_OUTSIDE_MONTH", f"日期 {rec.day.isoformat()} 不在 {ctx.month} 内，本条记为无效。")
+        elif verdict.reason == rules.REASON_DISPROVED:
+            add("有效", "CHECKED_FALSE", "客服经理抽查结果为不属实：本条记为无效。")
         elif verdict.reason == rules.REASON_OVER_PLAN:
             add("工作类型", "OVER_PLAN", "本月电话拜访已达计划次数，超出部分记为无效（超计划）。", Severity.INFO)
         if roster_names is not None and rec.staff and rec.staff not in roster_names:
@@ -442,7 +538,10 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     for a, t in zip(accounts, targets):
         by_id.setdefault(rules.id_key(a.account_id), t)
         owners.setdefault(rules.id_key(a.account_id), a.staff)
-    verdicts = rules.classify_work(records, by_id, month.first, month.last)
+    checks = read_checks(datas[SPOT], ctx.file, problems)
+    by_row = {r.row: r for r in records}
+    verdicts = rules.classify_work(records, by_id, month.first, month.last,
+                                   disproved=spot.disproved_keys(checks, by_row))
     results = rules.completions(accounts, targets, records, verdicts)
 
     roster_names = {m.name for m in ctx.roster} if ctx.roster is not None else None
@@ -450,6 +549,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     check_work(records, verdicts, owners, roster_names, ctx, problems)
 
     as_of = month.clamp(ctx.as_of)
+    check_spot_checks(checks, by_row, ctx, problems, as_of)
     working_days = ctx.calendar.count(month.first, as_of)
     if ctx.roster is None:
         roster = [StaffMember(cell_text(v["客服"]), cell_text(v["星级"]))
@@ -473,7 +573,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_rows = [[s.staff, s.star or "—", str(s.accounts), rules.percent(s.ratio), str(s.valid_work),
                             "—" if s.daily_valid is None else f"{s.daily_valid:.2f}",
                             {True: "是", False: "否", None: "—"}[s.meets_standard]] for s in summaries]
-    result.figures = {"accounts": accounts, "records": records, "verdicts": verdicts,
+    result.figures = {"checks": checks, "check_counts": spot.staff_counts(checks, by_row),
+                      "accounts": accounts, "records": records, "verdicts": verdicts,
                       "completions": results, "staff": summaries, "working_days": working_days, "as_of": as_of,
                       "collected": collected}
     return result
@@ -512,7 +613,7 @@ def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account],
     for a in accounts:
         set_cell(ws.cell(a.row, note_col), account_note(a, month, config) or None,
                  style_name(Role.COMPUTED, Type.TEXT))
-    for sheet in (acc_sheet, work_sheet):
+    for sheet in (acc_sheet, work_sheet, wspec.sheet(SPOT)):
         restore_formulas(wb, sheet, layouts, datas[sheet.name], result, ctx.file)
 
     rewrite_summary(wb, layouts, wspec, staff, as_of)
@@ -579,7 +680,12 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
             "有效工作数": s.valid_work, "工作日数": s.working_days, "日均有效工作": s.daily_valid,
             "达标": yes_no[s.meets_standard],
         }
-    out[SUMMARY][TOTAL_LABEL] = team_total(f["staff"])
+    checked, false = f["check_counts"]
+    for s in f["staff"]:
+        out[SUMMARY][s.staff].update({"抽查数": checked[s.staff], "不属实数": false[s.staff]})
+    out[SUMMARY][TOTAL_LABEL] = {**team_total(f["staff"]),
+                                 "抽查数": sum(checked[s.staff] for s in f["staff"]),
+                                 "不属实数": sum(false[s.staff] for s in f["staff"])}
     return out
 
 

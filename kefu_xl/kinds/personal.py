@@ -16,6 +16,7 @@ from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion
 from ..rules import plan as planning
+from ..rules import spotchecks
 from ..rules.levels import targets_for
 from ..rules.renewal import ONBOARDING_STEPS as STEPS
 from ..sheets.build import build_workbook, read_meta, set_cell, style_name, write_meta
@@ -246,8 +247,8 @@ def _team_snapshot(folder: Path, month: Month, config: Config):
     key = (*(_stamp(p) for p in paths), config.source, str(month))
     if key in _SNAPSHOTS:
         return _SNAPSHOTS[key]
-    _, datas = read_tracker(paths[0], lambda m: maintenance.spec(config, m), (maintenance.ACCOUNTS, maintenance.WORK),
-                            month=month)
+    _, datas = read_tracker(paths[0], lambda m: maintenance.spec(config, m),
+                            (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SPOT), month=month)
     if datas[maintenance.ACCOUNTS] is None or datas[maintenance.WORK] is None:
         return None
     accounts, targets = [], {}
@@ -263,7 +264,9 @@ def _team_snapshot(folder: Path, month: Month, config: Config):
         records.append(WorkRecord(cell_date(v["日期"]), cell_text(v["客服"]), cell_text(v["帐户ID"]),
                                   cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
         sources.append(cell_text(v["来源"]))
-    verdicts = completion.classify_work(records, targets, month.first, month.last)
+    checks = maintenance.read_checks(datas[maintenance.SPOT], paths[0].name, []) if datas[maintenance.SPOT] else []
+    disproved = spotchecks.disproved_keys(checks, {r.row: r for r in records})
+    verdicts = completion.classify_work(records, targets, month.first, month.last, disproved=disproved)
     valid = [(r, s) for r, v, s in zip(records, verdicts, sources) if v.valid]
     renewals = renewal.read_file(paths[1], config)[1] if paths[1].exists() else []
     newclients = newclient.read_file(paths[2], config)[1] if paths[2].exists() else []

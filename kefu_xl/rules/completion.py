@@ -24,10 +24,13 @@ CONTACTS = (DECISION_MAKER, "其他人员")
 ITEM_TYPES = ("电话拜访", "上门拜访", "报表发送", "帐户优化")
 PHONE = "电话拜访"
 
+EXCEL_EPOCH = date(1899, 12, 30)
+
 REASON_CONTACT = "非决策人"
 REASON_ACCOUNT = "帐户不存在"
 REASON_DATE = "日期不在本月"
 REASON_OVER_PLAN = "超计划"
+REASON_DISPROVED = "抽查不属实"
 
 
 def id_key(account_id: str) -> str:
@@ -36,11 +39,13 @@ def id_key(account_id: str) -> str:
 
 
 def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
-                  first: date, last: date, over_plan: bool = True) -> list[WorkVerdict]:
+                  first: date, last: date, over_plan: bool = True,
+                  disproved: frozenset[str] = frozenset()) -> list[WorkVerdict]:
     """有效/无效原因 for each record, in the order given.
 
     Checks in order: contact is the decision maker, the account exists, the date is in the
-    month; then a 电话拜访 beyond the account's 电话拜访目标 (counting its otherwise-valid phone
+    month, no spot check found it 不属实 (`disproved` holds spotchecks.record_key of those);
+    then a 电话拜访 beyond the account's 电话拜访目标 (counting its otherwise-valid phone
     visits in date order, ties in row order) is 超计划 — unless `over_plan` is False (a
     personal workbook sees one person's calls only; the team tracker judges 超计划).
     """
@@ -54,6 +59,8 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
             verdicts[i] = WorkVerdict(False, REASON_ACCOUNT)
         elif rec.day is None or not first <= rec.day <= last:
             verdicts[i] = WorkVerdict(False, REASON_DATE)
+        elif disproved and record_key(rec.account_id, rec.day, rec.staff) in disproved:
+            verdicts[i] = WorkVerdict(False, REASON_DISPROVED)
         elif rec.work_type == PHONE and over_plan:
             phone_calls[key].append((rec.day, rec.row, i))
         else:
@@ -63,6 +70,13 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
         for rank, (_, _, i) in enumerate(sorted(calls), 1):
             verdicts[i] = WorkVerdict(True) if rank <= plan else WorkVerdict(False, REASON_OVER_PLAN)
     return verdicts  # type: ignore[return-value]
+
+
+def record_key(account_id: str, day: date | None, staff: str) -> str:
+    """帐户ID|日期|客服 of a work record, as the workbook's 抽查键 formula writes it (the date
+    as its serial number; matched case-insensitively like COUNTIFS)."""
+    serial = "" if day is None else str((day - EXCEL_EPOCH).days)
+    return f"{account_id}|{serial}|{staff}".casefold()
 
 
 def ratio(done: int, total: int) -> Decimal | None:

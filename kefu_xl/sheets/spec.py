@@ -102,6 +102,8 @@ class SheetSpec:
     help: str = ""
     # a row counts as data when any of these columns is filled (default: every input column)
     row_markers: tuple[str, ...] = ()
+    # a sheet a later version added: recalc puts an empty one into an older workbook
+    added_later: bool = False
 
     def column(self, header: str) -> Column:
         for c in self.columns:
