@@ -442,6 +442,43 @@ def calls(month_: Month, folder: Path, today: bool, at, full: bool):
 
 
 @cli.command()
+@click.argument("day", metavar="YYYY-MM-DD", type=click.DateTime(["%Y-%m-%d"]))
+@dir_option
+@friendly
+def watch(day, folder: Path):
+    """每日消耗监控（每天 9:00）：读取 YYYY-MM/inputs/消耗/YYYY-MM-DD.xlsx（或 .csv，广告平台前一天的导出：
+    帐户ID · 消耗 · 余额），与每个帐户之前最近 7 次导出的平均消耗比较，把异常帐户追加到
+    YYYY-MM/消耗监控_YYYY-MM.xlsx 的「异常」表（之前的行和填写的 原因/已通知客户/处理记录 不变，
+    同一天再运行不会重复）。
+
+    
+    异常（数字可在 kefu-xl.toml [watch] 修改）：
+    - 消耗降为0：平均大于 0，当天消耗为 0
+    - 消耗突增 / 消耗骤降：与平均相差超过 ±50%，且至少 100 元
+    - 余额不足：余额按平均消耗可投放不足 7 天
+    平均按导出文件数算：缺了的日子不算，不足 7 次按已有的；没有更早导出的帐户不判断。
+    负责的客服查原因、打电话通知客户；没通知的异常排在自己「今日」计划的最前面。
+    例：kefu-xl watch 2026-11-20 --dir D:\\客服部
+    """
+    from .kinds import watch as watching
+    from .workbooks import RecalcOutcome
+    outcome = watching.watch_day(folder, day.date())
+    show_problems(outcome.problems)
+    if outcome.exports_used == 0:
+        console.print(f"{outcome.day} 之前没有导出：第一天只记下消耗，从下一次起开始比较。")
+    table = Table(title=f"{outcome.day} 消耗异常（{len(outcome.found)} 个帐户，平均用了之前 {outcome.exports_used} 次导出）")
+    for header in ("客服", "帐户ID", "消耗", "前7次平均", "余额", "异常"):
+        table.add_column(header, justify="right" if header in ("消耗", "前7次平均", "余额") else "left")
+    staff = {(r.day, r.account_id.casefold()): r.staff for r in outcome.result.figures.get("rows", [])}
+    for a in sorted(outcome.found, key=lambda a: (staff.get((a.day, a.account_id.casefold()), ""), a.account_id)):
+        table.add_row(staff.get((a.day, a.account_id.casefold())) or "—", a.account_id, f"{a.spend:,.2f}", f"{a.average:,.2f}",
+                      "—" if a.balance is None else f"{a.balance:,.2f}", "、".join(a.reasons))
+    console.print(table)
+    console.print(f"新增 {outcome.added} 行（已有 {outcome.kept} 行不变）。")
+    _print_outcome(RecalcOutcome(outcome.path, outcome.result, outcome.backup, True, []))
+
+
+@cli.command()
 @click.argument("month_", metavar="[YYYY-MM]", required=False)
 @click.option("--quarter", default=None, metavar="2026Q4", help="汇总一个季度的三个月（季报）。")
 @click.option("--html", is_flag=True, help="另外生成一个可直接发邮件的 HTML 页面（内嵌样式和图形）。")

@@ -12,6 +12,7 @@ from xml.etree.ElementTree import canonicalize
 from .calendar import WorkCalendar
 from .config import load_config
 from .kinds import (
+    archive,
     callbacks,
     complaints,
     maintenance,
@@ -22,6 +23,7 @@ from .kinds import (
     refunds,
     renewal,
     roster,
+    watch,
 )
 from .month import Month
 from .sheets.build import build_workbook
@@ -46,7 +48,9 @@ def templates() -> dict[str, object]:
             "投诉台账_模板.xlsx": complaints.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], meta=meta),
             "回访_模板.xlsx": callbacks.build(config, TEMPLATE_MONTH, [], [], meta=meta),
             "网销_模板.xlsx": onlinesales.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], meta=meta),
-            "个人工作簿_模板.xlsx": personal.build(config, TEMPLATE_MONTH, "客服名", meta=meta)}
+            "个人工作簿_模板.xlsx": personal.build(config, TEMPLATE_MONTH, "客服名", meta=meta),
+            "消耗监控_模板.xlsx": watch.build(config, TEMPLATE_MONTH, [], meta=meta),
+            "客户档案_模板.xlsx": archive.build(config, [], meta=meta)}
 
 
 def text_templates() -> dict[str, str]:

@@ -13,6 +13,7 @@ from .io.safe_write import atomic_write, check_droppable, check_not_open
 from .io.tables import open_workbook, prefetch_sheets
 from .io.xlsx_book import PatchBook, Unsupported
 from .kinds import (
+    archive,
     callbacks,
     complaints,
     maintenance,
@@ -23,6 +24,7 @@ from .kinds import (
     refunds,
     renewal,
     roster,
+    watch,
 )
 from .kinds.base import RecalcContext, RecalcResult
 from .month import Month
@@ -30,7 +32,7 @@ from .records import Problem, Severity
 from .sheets.build import read_meta
 
 KINDS = {k.KIND: k for k in (maintenance, renewal, newclient, orders, refunds, complaints, callbacks,
-                              onlinesales, personal)}
+                              onlinesales, personal, watch, archive)}
 
 
 @dataclass
@@ -72,7 +74,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     as_of = as_of or date.today()
     month = Month.parse(str(meta["month"])) if meta.get("month") else Month.of(as_of)
     pre_problems: list[Problem] = []
-    staff = load_roster_near(path, pre_problems) if kind in (maintenance, renewal, newclient) else None
+    staff = load_roster_near(path, pre_problems) if kind in (maintenance, renewal, newclient, watch) else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,

@@ -166,6 +166,10 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
         save_workbook(wb, path)
         add_cached_values(path, as_of=month.clamp(as_of or date.today()))
         outcome.refreshed.append(path)
+    if statuses and "maintenance" in config.monthly:
+        from .kinds import archive
+        path, added = archive.add_accounts(folder, statuses, config, month.clamp(as_of or date.today()))
+        outcome.notes.append(f"客户档案：新增 {added} 个帐户（{path.name}，已有的内容不变）。")
     if config.personal and "maintenance" in config.monthly and staff:
         _open_personal(folder, month, staff, outcome, month.clamp(as_of or date.today()), refresh)
     return outcome

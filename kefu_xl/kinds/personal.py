@@ -76,21 +76,23 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         help="早上打开自己的工作簿，点 客服工具 → 重算，按顺序完成；做完在「工作记录」登记，已完成自动变为「是」。",
         columns=(
             Column("序号", Role.COMPUTED, Type.INT, help="先做序号小的。"),
-            Column("优先级", Role.COMPUTED, Type.TEXT, help="1 续费 → 2 新客户 → 3 维护（按进度线，落后多的在前）。"),
+            Column("优先级", Role.COMPUTED, Type.TEXT,
+                   help="1 异常（消耗监控中还没通知客户的）→ 1 续费 → 2 新客户 → 3 维护（按进度线，落后多的在前）"
+                        "→ 3 回访（客户档案的回访节奏）。"),
             Column("帐户ID", Role.COMPUTED, Type.ID, help="帐户。"),
             Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户。"),
             Column("级别", Role.COMPUTED, Type.TEXT, help="帐户级别。"),
             Column("事项", Role.COMPUTED, Type.TEXT, help="要做的事：工作类型，或续费提醒/续费跟进，或新客户的下一步。"),
             Column("原因", Role.COMPUTED, Type.TEXT, width=40, help="为什么今天要做。"),
             Column("已完成", Role.DERIVED, Type.TEXT,
-                   f'IF([事项]="","",IF(IF(LEFT([优先级],1)="3",COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],[事项],'
-                   f'{work}日期],[@{PLAN_DAY}],{work}有效],"是"),IF(LEFT([优先级],1)="1",'
-                   f'COUNTIFS([{MY_RENEWALS}!帐户ID],[帐户ID],[{MY_RENEWALS}!提醒日期],[@{PLAN_DAY}])+'
-                   f'COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],{work}有效],"是"),'
+                   'IF([事项]="","",IF(IF(LEFT([优先级],1)="2",'
                    + "+".join(f'COUNTIFS([{MY_CLIENTS}!帐户ID],[帐户ID],[{MY_CLIENTS}!{s}],[@{PLAN_DAY}])' for s in STEPS)
-                   + '))>0,"是","否"))',
-                   help="是：计划日期这天做了——维护：「工作记录」有该帐户该工作类型的有效记录；续费：「我的续费」的提醒日期"
-                        "是这天，或有该帐户的有效工作记录；新客户：「我的新客户」中该客户有一个步骤的日期是这天。"),
+                   + f',IF([优先级]="{planning.MAINTENANCE_LABEL}",COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],[事项],'
+                   f'{work}日期],[@{PLAN_DAY}],{work}有效],"是"),'
+                   f'COUNTIFS([{MY_RENEWALS}!帐户ID],[帐户ID],[{MY_RENEWALS}!提醒日期],[@{PLAN_DAY}])+'
+                   f'COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],{work}有效],"是")))>0,"是","否"))',
+                   help="是：计划日期这天做了——维护：「工作记录」有该帐户该工作类型的有效记录；续费、异常、回访：「我的续费」"
+                        "的提醒日期是这天，或有该帐户的有效工作记录；新客户：「我的新客户」中该客户有一个步骤的日期是这天。"),
         ),
         highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),),
     )
@@ -214,15 +216,18 @@ class Team:
         self.accounts: list[dict] = []               # every account: 帐户ID, 客户名称, 客服, 级别
         self.other_records: list[WorkRecord] = []    # valid team records not from this file
         self.renewals, self.newclients = [], []
+        self.anomalies: list = []                    # 消耗监控 rows not told to the client (every owner)
+        self.archived: set[str] | None = None        # account keys of 客户档案 (None: no archive)
         if workspace is None:
             return
+        self.anomalies, self.archived = desk_snapshot(workspace, month, config)
         folder = workspace / str(month)
         path = folder / maintenance.file_name(month)
         if not path.exists():
             problems.append(Problem(own_file, MINE, None, "", "NO_TEAM_TRACKER",
                                     f"没有找到团队的 {month}/{path.name}：我的帐户和今日计划无法生成，请客服经理先开月。"))
             return
-        snapshot = _team_snapshot(folder, month, config)
+        snapshot = team_snapshot(folder, month, config)
         if snapshot is None:
             problems.append(Problem(own_file, MINE, None, "", "TEAM_TRACKER_BROKEN",
                                     f"团队的 {path.name} 表头不完整，无法读取：请客服经理检查。"))
@@ -238,7 +243,7 @@ def _stamp(path: Path) -> tuple:
     return (str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else (str(path),)
 
 
-def _team_snapshot(folder: Path, month: Month, config: Config):
+def team_snapshot(folder: Path, month: Month, config: Config):
     """(accounts, [(valid record, 来源)], renewal rows, new-client rows) of the month's team
     trackers — parsed once per version of the files, however many personal workbooks ask
     (month open writes one per person)."""
@@ -273,6 +278,32 @@ def _team_snapshot(folder: Path, month: Month, config: Config):
     _SNAPSHOTS.clear()                     # one month's snapshot at a time
     _SNAPSHOTS[key] = (accounts, valid, renewals, newclients)
     return _SNAPSHOTS[key]
+
+
+_DESK: dict[tuple, tuple] = {}
+
+
+def desk_snapshot(workspace: Path, month: Month, config: Config) -> tuple[list, set[str] | None]:
+    """(open anomalies of the month's 消耗监控, account keys of 客户档案 or None), read once per
+    version of the two files."""
+    from . import archive, watch
+    paths = [workspace / str(month) / watch.file_name(month), archive.path_of(workspace)]
+    key = (*(_stamp(p) for p in paths), config.source, str(month))
+    if key not in _DESK:
+        anomalies: list = []
+        if paths[0].exists():
+            _, datas = read_tracker(paths[0], lambda m: watch.spec(config, m), (watch.ANOMALIES,), month=month)
+            if datas[watch.ANOMALIES] is not None:
+                anomalies = watch.open_rows(watch.read_rows(datas[watch.ANOMALIES], paths[0].name, []))
+        archived = None
+        if paths[1].exists():
+            _, datas = read_tracker(paths[1], lambda m: archive.spec(config), (archive.FILES,), month=month)
+            if datas[archive.FILES] is not None:
+                archived = {completion.id_key(cell_text(v["帐户ID"])) for _, v in datas[archive.FILES].rows
+                            if cell_text(v["帐户ID"])}
+        _DESK.clear()
+        _DESK[key] = (anomalies, archived)
+    return _DESK[key]
 
 
 # --------------------------------------------------------------------------- the plan's inputs
@@ -315,6 +346,40 @@ def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day
     return accounts, renewals, newclients, last
 
 
+def desk_inputs(owner: str, team: Team, accounts: list, records: list[WorkRecord], verdicts, day: date,
+                month: Month, config: Config, calendar) -> tuple[list, list]:
+    """(PlanAnomaly list, PlanCadence list) of the owner: anomalies of their accounts not told
+    to the client, and their archived clients the cadence rule says to contact."""
+    from ..rules.cadence import cadence
+    mine = {completion.id_key(a.account_id): a for a in accounts}
+    anomalies = [planning.PlanAnomaly(r.account_id, r.client, r.day, rule_label(r, config), r.spend, r.average)
+                 for r in team.anomalies
+                 if r.day is not None and (r.staff == owner or (not r.staff and completion.id_key(r.account_id) in mine))]
+    rows = []
+    if team.archived is not None:
+        days: dict[str, set] = {}
+        for r in [r for r, v in zip(records, verdicts) if v.valid] + team.other_records:
+            if r.day is not None:
+                days.setdefault(completion.id_key(r.account_id), set()).add(r.day)
+        for key, a in mine.items():
+            if key not in team.archived:
+                continue
+            c = cadence(days.get(key, set()), day, month, calendar, max_gap=config.archive.max_gap,
+                        min_contacts=config.archive.min_contacts)
+            if c.due:
+                rows.append(planning.PlanCadence(a.account_id, a.name, a.level, c.reason, c.gap))
+    return anomalies, rows
+
+
+def rule_label(row, config: Config) -> str:
+    """异常 of a 消耗监控 row, by the same rule as its formula."""
+    from ..rules import spendwatch
+    if row.spend is None:
+        return "消耗异常"
+    return spendwatch.label((spendwatch.spend_change(row.spend, row.average, config.watch),
+                             spendwatch.balance_short(row.balance, row.average, config.watch))) or "消耗异常"
+
+
 def follow_up_days(my_renewals, my_clients) -> tuple[dict[str, set], dict[str, set]]:
     """({account key: 提醒日期}, {account key: step dates}) of the person's own sheets: what
     the 已完成 formula looks at for renewal and new-client lines."""
@@ -331,19 +396,19 @@ def follow_up_days(my_renewals, my_clients) -> tuple[dict[str, set], dict[str, s
 def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None,
               reminded: dict[str, set] | None = None, steps: dict[str, set] | None = None) -> list[bool]:
     """已完成 of each plan line, as the sheet's formula judges it: 维护 — a valid record of that
-    account and 工作类型 on the day; 续费 — 提醒日期 is the day, or any valid record of the
-    account that day; 新客户 — one of the client's step dates is the day."""
+    account and 工作类型 on the day; 续费, 异常 and 回访 — 提醒日期 is the day, or any valid
+    record of the account that day; 新客户 — one of the client's step dates is the day."""
     valid = [r for r, v in zip(records, verdicts) if v.valid and day is not None and r.day == day]
     out = []
     for item in items:
         key = completion.id_key(item["帐户ID"])
         kind = str(item["优先级"])[:1]
-        if kind == "3":
-            done = any(completion.id_key(r.account_id) == key and r.work_type == item["事项"] for r in valid)
-        elif kind == "1":
-            done = day in (reminded or {}).get(key, set()) or any(completion.id_key(r.account_id) == key for r in valid)
-        else:
+        if kind == "2":
             done = day in (steps or {}).get(key, set())
+        elif item["优先级"] == planning.MAINTENANCE_LABEL:
+            done = any(completion.id_key(r.account_id) == key and r.work_type == item["事项"] for r in valid)
+        else:                                     # 续费, 异常, 回访: any contact with the client that day
+            done = day in (reminded or {}).get(key, set()) or any(completion.id_key(r.account_id) == key for r in valid)
         out.append(done)
     return out
 
@@ -512,10 +577,11 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         my[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in synced]), ctx.file, problems)
     accounts, renewals, newclients, last = plan_inputs(owner, team, records, verdicts, day, month, config,
                                                        my[MY_RENEWALS], my[MY_CLIENTS])
+    anomalies, cadence = desk_inputs(owner, team, accounts, records, verdicts, day, month, config, ctx.calendar)
     plan = planning.make_plan(day, month, ctx.calendar, accounts, renewals, newclients,
                               daily_valid_target=config.daily_valid_target,
                               renewal_follow_up_days=config.renewal_follow_up_days,
-                              due_balance_days=config.due_balance_days)
+                              due_balance_days=config.due_balance_days, anomalies=anomalies, cadence=cadence)
     levels = {completion.id_key(a.account_id): a.level for a in accounts}
     plan_rows = [{"序号": i, "优先级": item.priority_label, "帐户ID": item.account_id, "客户名称": item.name,
                   "级别": item.level or levels.get(completion.id_key(item.account_id), ""), "事项": item.item,

@@ -1,13 +1,16 @@
 """Today's plan of one person (DOMAIN §14, 早计划): pure, deterministic, no I/O.
 
-Priority 1 — 续费: renewal rows still followed (跟进中 or blank) never notified, then those
+Priority 1 — 异常 first: the owner's spend anomalies (消耗监控) the client was not told of yet,
+oldest first (DOMAIN §17). Then 续费: renewal rows still followed (跟进中 or blank) never notified, then those
 whose latest follow-up is `renewal_follow_up_days` working days old or more.
 Priority 2 — 新客户: the first empty onboarding step of each 辅导中 / 逾期 client.
 Priority 3 — 维护, on the pro-rata line: with W working days in the month and E working days
 from the 1st up to and including the plan day, an account's item is due when
 完成 < 目标 × E ÷ W (落后 = 目标 × E ÷ W − 完成), or when it cannot wait any more
 (剩余 ≥ working days left including today). Items already done on the plan day are not
-listed. Every line carries its 原因 in Chinese.
+listed. Then 回访: the owner's archived clients the callback cadence says to contact (DOMAIN
+§18, rules/cadence.py) and no other line of the plan already reaches. Every line carries its
+原因 in Chinese.
 """
 from __future__ import annotations
 
@@ -24,6 +27,9 @@ from ..records import Targets
 from .completion import ITEM_TYPES
 
 RENEWAL, NEWCLIENT, MAINTENANCE = 1, 2, 3
+RENEWAL_LABEL, MAINTENANCE_LABEL = "1 续费", "3 维护"
+ANOMALY_LABEL, CADENCE_LABEL = "1 异常", "3 回访"
+ANOMALY_ITEM, CADENCE_ITEM = "处理消耗异常", "回访"
 OPEN_RENEWAL = ("", "跟进中")
 OVERDUE, COACHING = "逾期", "辅导中"
 
@@ -69,10 +75,31 @@ class PlanItem:
     item: str                      # 事项
     reason: str                    # 原因
     behind: Decimal | None = None  # 落后 (maintenance items)
+    label: str = ""                # 优先级 text when not the priority's usual one (1 异常, 3 回访)
 
     @property
     def priority_label(self) -> str:
-        return {RENEWAL: "1 续费", NEWCLIENT: "2 新客户", MAINTENANCE: "3 维护"}[self.priority]
+        return self.label or {RENEWAL: RENEWAL_LABEL, NEWCLIENT: "2 新客户", MAINTENANCE: MAINTENANCE_LABEL}[self.priority]
+
+
+@dataclass(frozen=True)
+class PlanAnomaly:
+    """An anomaly row of 消耗监控 the client has not been told of."""
+    account_id: str
+    name: str
+    day: date
+    what: str                      # 异常 (消耗降为0 …)
+    spend: Decimal | None
+    average: Decimal | None
+
+
+@dataclass(frozen=True)
+class PlanCadence:
+    account_id: str
+    name: str
+    level: str
+    reason: str                    # from rules/cadence.py
+    gap: int
 
 
 @dataclass(frozen=True)
@@ -166,19 +193,40 @@ def maintenance_items(accounts: list[PlanAccount], working_days: int, elapsed: i
     return [item for _, item in keyed]
 
 
+def anomaly_items(rows: list[PlanAnomaly]) -> list[PlanItem]:
+    """Priority 1, before renewals: the anomalies not told to the client, oldest first."""
+    out = []
+    for r in sorted(rows, key=lambda r: (r.day, r.account_id)):
+        figures = f"（消耗 {r.spend:,.2f}，前7次平均 {r.average:,.2f}）" if r.spend is not None and r.average is not None else ""
+        out.append(PlanItem(RENEWAL, r.account_id, r.name, "", ANOMALY_ITEM,
+                            f"{r.day:%m-%d} {r.what}{figures}，查明原因并通知客户", label=ANOMALY_LABEL))
+    return out
+
+
+def cadence_items(rows: list[PlanCadence], planned: set[str]) -> list[PlanItem]:
+    """After the maintenance items: clients due for a call by the cadence that no line of the
+    plan (keys in `planned`) already reaches; the longest silence first."""
+    chosen = sorted((r for r in rows if r.account_id.casefold() not in planned), key=lambda r: (-r.gap, r.account_id))
+    return [PlanItem(MAINTENANCE, r.account_id, r.name, r.level, CADENCE_ITEM, f"回访节奏：{r.reason}", label=CADENCE_LABEL)
+            for r in chosen]
+
+
 def remaining_target(accounts: list[PlanAccount]) -> int:
     return sum(max(0, t - d) for a in accounts for t, d in zip(a.targets.as_tuple(), a.done.as_tuple()))
 
 
 def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[PlanAccount],
               renewals: list[PlanRenewal], newclients: list[PlanNewClient], *, daily_valid_target: Decimal,
-              renewal_follow_up_days: int = 5, due_balance_days: int = 7) -> Plan:
+              renewal_follow_up_days: int = 5, due_balance_days: int = 7, anomalies: list[PlanAnomaly] = (),
+              cadence: list[PlanCadence] = ()) -> Plan:
     """Today's plan for the working day on or after `day` (kept inside the month)."""
     day = plan_day(day, calendar, month)
     working = calendar.count(month.first, month.last)
     elapsed = calendar.count(month.first, day)
     days_left = working - elapsed + 1
-    items = (renewal_items(renewals, day, calendar, renewal_follow_up_days, due_balance_days)
+    items = (anomaly_items(list(anomalies)) + renewal_items(renewals, day, calendar, renewal_follow_up_days,
+                                                          due_balance_days)
              + newclient_items(newclients) + maintenance_items(accounts, working, elapsed))
+    items += cadence_items(list(cadence), {i.account_id.casefold() for i in items})
     suggested = max(math.ceil(daily_valid_target), math.ceil(Fraction(remaining_target(accounts), days_left)))
     return Plan(day, working, elapsed, days_left, suggested, tuple(items))
