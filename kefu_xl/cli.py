@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -388,6 +388,44 @@ def remind(month_: Month, folder: Path):
     console.print(f"已生成 {len(items)} 条续费提醒（模板：{source}）：{target}")
     if items:
         console.print(items[0].text)
+
+
+@cli.command()
+@click.argument("month_", metavar="YYYY-MM", type=MonthType())
+@dir_option
+@as_of_option
+@click.option("--mask", is_flag=True, help="文件里的手机号也打码（默认文件里是完整手机号，发送时要用；屏幕上总是打码）。")
+@friendly
+def greet(month_: Month, folder: Path, as_of, mask: bool):
+    """节日问候：今后 14 天内开始放假的每个法定节日（元旦、春节、清明、劳动节、端午、中秋、国庆），
+    给客户档案中的每位客户生成一段问候（称呼联系人；按负责客服分组，写明发给谁、手机），
+    写到 YYYY-MM/节日问候_YYYY-MM-DD.txt，复制粘贴到微信或短信即可。
+
+    \b
+    节日来自 chinesecalendar；库还不知道的年份用 kefu-xl.toml [calendar] 的 holidays 和
+    names（如 names = { "2027-02-06" = "春节" }），两处都没有时提示并跳过。
+    天数可在 [archive] greet_days_ahead 修改。文字来自 jinja2 模板：工作区里有 节日问候.txt.j2
+    时用它，否则用内置模板（workbooks/templates/节日问候.txt.j2，可复制到工作区后修改）。
+    可用变量：节日 放假日期 年份 称呼 联系人 客户名称 帐户ID 手机 客服
+    例：kefu-xl greet 2026-09 --dir D:\\客服部 --as-of 2026-09-20
+    """
+    from .greet import write_greetings
+    from .io.values import mask_phone
+    today = date.today()
+    start = as_of.date() if as_of else (today if month_.contains(today) else month_.first)
+    target, found, items, notes, problems, source = write_greetings(folder, month_, start, mask=mask)
+    for note in notes:
+        console.print(note)
+    show_problems(problems)
+    if not found:
+        console.print(f"{start} 起 14 天内没有已知的法定节日开始放假：没有生成问候。")
+        return
+    for h in found:
+        console.print(f"{h.name}：{h.first} 起放假。")
+    console.print(f"已生成 {len(items)} 段问候（模板：{source}）：{target}")
+    if items:
+        first = items[0]
+        console.print(f"—— {first.client} 发给：{first.contact} {mask_phone(first.phone)} ——\n{first.text}")
 
 
 @cli.command()

@@ -55,8 +55,8 @@ def templates() -> dict[str, object]:
 
 def text_templates() -> dict[str, str]:
     """Message templates (jinja2) shipped with the package, copied next to the workbooks."""
-    from .remind import TEMPLATE_NAME, default_template
-    return {TEMPLATE_NAME: default_template()}
+    from . import greet, remind
+    return {remind.TEMPLATE_NAME: remind.default_template(), greet.TEMPLATE_NAME: greet.default_template()}
 
 
 def write_templates(folder: Path) -> list[Path]:
