@@ -12,7 +12,7 @@ import openpyxl
 from .calendar import WorkCalendar
 from .config import load_config
 from .io.safe_write import save_workbook
-from .kinds import maintenance
+from .kinds import archive, maintenance
 from .month import Month
 from .sheets.layout import find_layout
 from .workbooks import recalc_file
@@ -527,7 +527,10 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     newclient_path = folder / str(november) / newclient.file_name(november)
     _onboard_new_clients(rng, newclient_path, november)
     _typed_in_personal_workbooks(folder, november)
-    plans = _type_personal_records(folder, november, _work_records(rng, november, path, calendar))
+    records = _work_records(rng, november, path, calendar)
+    plans = _type_personal_records(folder, november, records)
+    from . import demo_desk
+    desk = demo_desk.daily_routine(folder, november, accounts, records, seed)
     recalc = recalc_file(path, as_of=november.last)      # collects every personal workbook first
     plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}
     ledger, issued = _order_books(rng, folder, november)
@@ -545,7 +548,8 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
             "refunds": recalc_file(refunds_path, as_of=november.last),
             "complaints": recalc_file(complaints_path, as_of=november.last),
             "callbacks": recalc_file(calls_path, as_of=date(2026, 10, 12)),
-            "onlinesales": recalc_file(online_path, as_of=november.last), "plans": plans}
+            "onlinesales": recalc_file(online_path, as_of=november.last), "plans": plans,
+            "archive": recalc_file(archive.path_of(folder), as_of=november.last), "desk": desk}
 
 
 def _print_plan(console, outcome, limit: int = 12) -> None:
@@ -569,8 +573,14 @@ def run_demo(folder: Path, console) -> None:
     console.print(f"正在建立演示工作区 {folder} …")
     done = build_demo(folder)
     from .cli import _print_outcome
-    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks", "onlinesales"):
+    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks", "onlinesales",
+                "archive"):
         _print_outcome(done[key])
+    desk = done["desk"]
+    watched = desk["watch"]
+    console.print(f"每日消耗监控 {watched.day}：{len(watched.found)} 个异常帐户 → {watched.path.name}；"
+                  f"客服经理抽查 {desk['checks']} 条（2 条不属实，见维护跟踪「抽查」表）；"
+                  f"节日问候示例：{desk['greet'][0].name if desk['greet'][0] else '—'}")
     from .rich_tables import settlement_table
     settle = done["settle"]
     codes: dict[str, int] = {}
@@ -590,4 +600,6 @@ def run_demo(folder: Path, console) -> None:
     console.print(f"演示完成。每人的个人工作簿在 {folder}/2026-11/个人/（今日计划、工作记录、我的帐户、我的续费、我的新客户、每日小结），"
                   f"汇总到团队表：kefu-xl collect 2026-11 --dir {folder}。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账、投诉台账和网销台账"
                   f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}；"
-                  f"话务台国庆那一周的回访任务：kefu-xl calls 2026-10 --dir {folder} --today --at \"2026-10-12 09:00\"")
+                  f"话务台国庆那一周的回访任务：kefu-xl calls 2026-10 --dir {folder} --today --at \"2026-10-12 09:00\"；"
+                  f"9:00 消耗监控：kefu-xl watch 2026-11-27 --dir {folder}；客户档案与回访节奏：{folder}/客户档案.xlsx；"
+                  f"中秋、国庆问候：kefu-xl greet 2026-09 --dir {folder} --as-of 2026-09-20")

@@ -176,6 +176,7 @@ def write_greetings(workspace: Path, month: Month, as_of: date, *, mask: bool = 
         return None, found, items, notes, problems, source
     target = workspace / str(month) / f"节日问候_{as_of.isoformat()}.txt"
     check_not_open(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
     blocks = []
     for h in found:
         mine = sorted((g for g in items if g.holiday == h), key=lambda g: (g.staff or "~", g.account_id))
