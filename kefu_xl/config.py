@@ -251,7 +251,7 @@ def parse_config(data: dict, source: str) -> Config:
 
 
 def _holiday_names(r: _Reader) -> dict[date, str]:
-    names = r.get("calendar.names")
+    names = r.data.get("calendar", {}).get("names", {})      # optional: a [calendar] without names is fine
     if not isinstance(names, dict):
         raise r.fail("calendar.names", "应写成 { \"2027-02-06\" = \"春节\" }")
     out = {}

@@ -6,17 +6,16 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib import resources
 from pathlib import Path
 
 import chinese_calendar
-import jinja2
 
 from .calendar import WorkCalendar
 from .config import Config, load_config
 from .errors import KefuError
 from .io.safe_write import atomic_write, check_not_open
 from .io.values import mask_phone
+from .messages import Message, packaged
 from .month import Month
 from .records import Problem, Severity
 from .rules import completion
@@ -89,14 +88,7 @@ def _config_name(day: date, config: Config, notes: list[str]) -> str:
 
 
 def default_template() -> str:
-    return resources.files("kefu_xl").joinpath("templates", TEMPLATE_NAME).read_text("utf-8")
-
-
-def template_text(workspace: Path) -> tuple[str, str]:
-    own = workspace / TEMPLATE_NAME
-    if own.exists():
-        return own.read_text("utf-8"), str(own)
-    return default_template(), "内置模板"
+    return packaged(TEMPLATE_NAME)
 
 
 def clients(workspace: Path, month: Month, config: Config, problems: list[Problem]) -> list[dict]:
@@ -150,23 +142,15 @@ def greetings(workspace: Path, month: Month, as_of: date) -> tuple[list[Holiday]
     if not found:
         return found, [], notes, problems, ""
     people = clients(workspace, month, config, problems)
-    text, source = template_text(workspace)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    try:
-        template = env.from_string(text)
-    except jinja2.TemplateSyntaxError as e:
-        raise KefuError(f"问候模板（{source}）第 {e.lineno} 行有语法错误：{e.message}") from None
+    message = Message(workspace, TEMPLATE_NAME, "问候")
     out = []
     for h in found:
         for c in people:
             context = {"节日": h.name, "放假日期": f"{h.first.month}月{h.first.day}日", "年份": h.first.year,
                        "称呼": c["联系人"] or c["客户名称"], **c}
-            try:
-                body = template.render(context).strip()
-            except jinja2.UndefinedError as e:
-                raise KefuError(f"问候模板（{source}）用了不存在的变量：{e.message}。可用变量：{'、'.join(context)}") from None
+            body = message.render(context)
             out.append(Greeting(h, c["帐户ID"], c["客户名称"], c["联系人"], c["手机"], c["客服"], body))
-    return found, out, notes, problems, source
+    return found, out, notes, problems, message.source
 
 
 def write_greetings(workspace: Path, month: Month, as_of: date, *, mask: bool = False):

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from importlib import resources
 from pathlib import Path
-
-import jinja2
 
 from .config import load_config
 from .errors import KefuError
 from .io.safe_write import atomic_write, check_not_open
 from .kinds import renewal
+from .messages import Message, packaged
 from .month import Month
 from .rules import renewal as rules
 
@@ -20,15 +18,7 @@ TEMPLATE_NAME = "续费提醒.txt.j2"
 
 
 def default_template() -> str:
-    return resources.files("kefu_xl").joinpath("templates", TEMPLATE_NAME).read_text("utf-8")
-
-
-def template_text(workspace: Path) -> tuple[str, str]:
-    """(template text, where it came from): the workspace's own file wins over the default."""
-    own = workspace / TEMPLATE_NAME
-    if own.exists():
-        return own.read_text("utf-8"), str(own)
-    return default_template(), "内置模板"
+    return packaged(TEMPLATE_NAME)
 
 
 def _money(value: Decimal | None) -> str:
@@ -49,12 +39,7 @@ def reminders(workspace: Path, month: Month) -> tuple[list[Reminder], str]:
         raise KefuError(f"没有找到 {path}：请先运行 kefu-xl month open {month}。")
     config = load_config(workspace / "kefu-xl.toml")
     _, rows, _ = renewal.read_file(path, config)
-    text, source = template_text(workspace)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
-    try:
-        template = env.from_string(text)
-    except jinja2.TemplateSyntaxError as e:
-        raise KefuError(f"提醒模板（{source}）第 {e.lineno} 行有语法错误：{e.message}") from None
+    message = Message(workspace, TEMPLATE_NAME, "提醒")
     out = []
     for r in rows:
         if r.status not in ("", rules.FOLLOWING) or rules.stage(r, month) == rules.STAGE_LOST:
@@ -64,11 +49,8 @@ def reminders(workspace: Path, month: Month) -> tuple[list[Reminder], str]:
                    "可投放天数": None if days is None else days.quantize(Decimal("0.1"), ROUND_HALF_UP),
                    "合同到期日": r.contract_end.isoformat() if r.contract_end else "", "月份": str(month),
                    "来源": r.source}
-        try:
-            out.append(Reminder(r.account_id, r.client, r.staff, template.render(context).strip()))
-        except jinja2.UndefinedError as e:
-            raise KefuError(f"提醒模板（{source}）用了不存在的变量：{e.message}。可用变量：{'、'.join(context)}") from None
-    return out, source
+        out.append(Reminder(r.account_id, r.client, r.staff, message.render(context)))
+    return out, message.source
 
 
 def write_reminders(workspace: Path, month: Month) -> tuple[Path, list[Reminder], str]:

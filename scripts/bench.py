@@ -236,6 +236,38 @@ def run_desk(n_leads: int, results: list) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_watch(n_accounts: int, results: list) -> None:
+    """The 9:00 routine: month open (with 客户档案), 8 daily exports of every account, watch
+    the 8th day (new file) and the 9th (append), recalc the archive (回访节奏)."""
+    from kefu_xl.kinds import archive, watch
+    rng = random.Random(7)
+    folder = Path(tempfile.mkdtemp(prefix="kefu-bench-watch-"))
+    try:
+        ws = folder / "office"
+        accounts = make_workspace(ws, n_accounts, rng)
+        timed(f"month open ({n_accounts:,} accounts, with 客户档案)", lambda: open_month(ws, MONTH, as_of=MONTH.last),
+              results)
+        days = WorkCalendar(load_config()).workdays_between(MONTH.first, MONTH.last)[:9]
+        for day in days:
+            wb = openpyxl.Workbook()
+            wb.active.append(watch.EXPORT_HEADERS)
+            for a in accounts:
+                daily = a[4] / 7 * rng.uniform(0.85, 1.15) if rng.random() > 0.01 else 0
+                wb.active.append([a[0], round(daily * (3 if rng.random() < 0.01 else 1), 2), a[5]])
+            path = watch.export_folder(ws, MONTH) / f"{day.isoformat()}.xlsx"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            wb.save(path)
+        first = timed(f"watch day 8 ({n_accounts:,} accounts, 7 earlier exports, new file)",
+                      lambda: watch.watch_day(ws, days[7]), results)
+        print(f"    {len(first.found):,} anomalies")
+        second = timed("watch day 9 (append to the file)", lambda: watch.watch_day(ws, days[8]), results)
+        print(f"    {len(second.found):,} anomalies, {second.kept:,} rows kept")
+        timed(f"recalc 客户档案 ({n_accounts:,} clients, 回访节奏)",
+              lambda: recalc_file(archive.path_of(ws), as_of=MONTH.last), results)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=5000)
@@ -244,6 +276,8 @@ def main() -> None:
     parser.add_argument("--personal", type=int, metavar="N",
                         help="run the personal-workbook benchmark (N work records over 100 people)")
     parser.add_argument("--desk", type=int, metavar="N", help="run the online-sales desk benchmark (N inquiries)")
+    parser.add_argument("--watch", action="store_true",
+                        help="run the spend-watch / client-archive benchmark (--accounts accounts)")
     parser.add_argument("--settle", type=float, metavar="SCALE",
                         help="run the settlement benchmark instead (1 = 1,000,000 CRM orders; see bench_settle.py)")
     args = parser.parse_args()
@@ -255,6 +289,9 @@ def main() -> None:
     results: list = []
     if args.desk:
         run_desk(args.desk, results)
+        return
+    if args.watch:
+        run_watch(args.accounts, results)
         return
     if args.personal:
         run_personal(args.accounts, args.personal, results)
