@@ -373,11 +373,9 @@ def desk_inputs(owner: str, team: Team, accounts: list, records: list[WorkRecord
 
 def rule_label(row, config: Config) -> str:
     """异常 of a 消耗监控 row, by the same rule as its formula."""
+    from . import watch
     from ..rules import spendwatch
-    if row.spend is None:
-        return "消耗异常"
-    return spendwatch.label((spendwatch.spend_change(row.spend, row.average, config.watch),
-                             spendwatch.balance_short(row.balance, row.average, config.watch))) or "消耗异常"
+    return spendwatch.label(watch.judged(row, config.watch)) or "消耗异常"
 
 
 def follow_up_days(my_renewals, my_clients) -> tuple[dict[str, set], dict[str, set]]:

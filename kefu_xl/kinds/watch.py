@@ -301,6 +301,12 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[WatchRow]:
     return out
 
 
+def judged(r: WatchRow, watch) -> tuple[str, str]:
+    """(消耗判断, 余额判断) of a row, from its figures as the sheet's formulas judge them."""
+    change = rules.spend_change(r.spend, r.average, watch) if r.spend is not None else ""
+    return change, rules.balance_short(r.balance, r.average, watch)
+
+
 def open_rows(rows: list[WatchRow]) -> list[WatchRow]:
     """Anomalies the client has not been told of (the plan's priority 1)."""
     return [r for r in rows if r.account_id and r.told != YES]
@@ -341,11 +347,9 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     watch = f["watch"]
     out: dict[str, dict] = {ANOMALIES: {}, SUMMARY: {}}
     for r in f["rows"]:
-        average = r.average if r.average is not None else None
-        change = rules.spend_change(r.spend, average, watch) if r.spend is not None else ""
-        short = rules.balance_short(r.balance, average, watch)
-        out[ANOMALIES][r.row] = {"变化": rules.change_ratio(r.spend, average) if r.spend is not None else None,
-                                 "可投放天数": rules.days_left(r.balance, average), "异常": rules.label((change, short)),
+        change, short = judged(r, watch)
+        out[ANOMALIES][r.row] = {"变化": rules.change_ratio(r.spend, r.average) if r.spend is not None else None,
+                                 "可投放天数": rules.days_left(r.balance, r.average), "异常": rules.label((change, short)),
                                  "消耗判断": change, "余额判断": short}
     for s, (n, t) in f["counts"].items():
         out[SUMMARY][s] = {"异常数": n, "已通知": t, "未通知": n - t}
