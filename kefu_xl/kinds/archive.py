@@ -24,6 +24,7 @@ from .base import (
     cell_date,
     cell_text,
     finish_recalc,
+    open_to_append,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -138,26 +139,18 @@ def build(config: Config, rows: list[dict], meta: dict | None = None):
 
 def add_accounts(workspace: Path, statuses: list[AccountStatus], config: Config, as_of: date) -> tuple[Path, int]:
     """Month open: a row for each account new in 帐户状态 (every typed cell kept), then recalc."""
-    from ..io.safe_write import check_droppable, check_not_open, save_workbook
-    from ..io.tables import open_workbook
+    from ..io.safe_write import check_not_open, save_workbook
     from ..sheets.build import write_rows
-    from ..sheets.read import read_sheet
     from ..workbooks import add_cached_values, recalc_open_workbook
     path = path_of(workspace)
     wspec = spec(config)
-    check_not_open(path)
     if path.exists():
-        check_droppable(path)
-        wb = open_workbook(path, data_only=False)
-        found: list[Problem] = []
-        data = read_sheet(wb[FILES], wspec.sheet(FILES), path.name, found) if FILES in wb.sheetnames else None
-        if data is None:
-            from ..errors import DataProblemsError
-            raise DataProblemsError(f"{path.name} 的「{FILES}」表头不完整，没有添加新帐户。", found or [
-                Problem(path.name, "", None, "", "MISSING_SHEET", f"缺少「{FILES}」表。")])
+        wb, datas = open_to_append(path, wspec, (FILES,), "没有添加新帐户")
+        data = datas[FILES]
         rows = new_rows(statuses, {completion.id_key(cell_text(v["帐户ID"])) for _, v in data.rows})
         write_rows(wb[FILES], data.layout, wspec.sheet(FILES), rows, data.last_row + 1)
     else:
+        check_not_open(path)
         rows = new_rows(statuses, set())
         wb = build(config, rows)
     recalc_open_workbook(wb, path, as_of=as_of)

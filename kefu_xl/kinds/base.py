@@ -273,6 +273,26 @@ def staff_names(roster: list[StaffMember] | None, people: list[str]) -> list[str
     return names
 
 
+def open_to_append(path: Path, wspec, names: tuple[str, ...], what: str = "没有写入"):
+    """(workbook, {sheet: SheetData}) of an existing workbook a command appends rows to: refused
+    when open in Excel or holding content openpyxl would drop, and when one of the sheets
+    `names` is missing or its headers are broken (DataProblemsError: nothing written)."""
+    from ..errors import DataProblemsError
+    from ..io.safe_write import check_droppable, check_not_open
+    from ..io.tables import open_workbook
+    from ..sheets.read import read_sheet
+    check_not_open(path)
+    check_droppable(path)
+    wb = open_workbook(path, data_only=False)
+    found: list[Problem] = []
+    datas = {n: read_sheet(wb[n], wspec.sheet(n), path.name, found) if n in wb.sheetnames else None for n in names}
+    broken = [n for n, data in datas.items() if data is None]
+    if broken:
+        raise DataProblemsError(f"{path.name} 的「{'」「'.join(broken)}」表缺失或表头不完整，{what}。", found or [
+            Problem(path.name, "", None, "", "MISSING_SHEET", f"缺少「{'」「'.join(broken)}」表。")])
+    return wb, datas
+
+
 def start_recalc(wb, ctx: RecalcContext, kind: str, wspec, rebuilt: tuple[str, ...] = ()):
     """The first steps every kind's recalc shares: a result, our named styles in the workbook,
     and the sheets read back by header (None when the structure is broken)."""

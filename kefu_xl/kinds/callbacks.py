@@ -26,6 +26,7 @@ from .base import (
     cell_datetime,
     cell_text,
     finish_recalc,
+    open_to_append,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -279,8 +280,7 @@ class QueueOutcome:
 def update_queue(workspace: Path, month: Month, *, as_of: datetime | None = None) -> QueueOutcome:
     """Create or update 回访_YYYY-MM.xlsx: new tasks and calls appended, nothing typed touched."""
     from ..config import load_config
-    from ..io.safe_write import check_droppable, check_not_open, save_workbook
-    from ..io.tables import open_workbook
+    from ..io.safe_write import save_workbook
     from ..workbooks import recalc_open_workbook
     config = load_config(workspace / "kefu-xl.toml")
     calendar = WorkCalendar(config)
@@ -290,16 +290,8 @@ def update_queue(workspace: Path, month: Month, *, as_of: datetime | None = None
     path = workspace / str(month) / file_name(month)
     wspec = spec(config, month)
     if path.exists():
-        check_not_open(path)
-        check_droppable(path)
-        wb = open_workbook(path, data_only=False)
-        from ..sheets.read import read_sheet
-        found: list[Problem] = []
-        queue = read_sheet(wb[QUEUE], wspec.sheet(QUEUE), path.name, found) if QUEUE in wb.sheetnames else None
-        calls = read_sheet(wb[CALLS], wspec.sheet(CALLS), path.name, found) if CALLS in wb.sheetnames else None
-        if queue is None or calls is None:
-            raise DataProblemsError(f"{path.name} 的表头不完整，没有写入。", found or [Problem(
-                path.name, "", None, "", "MISSING_SHEET", f"缺少「{QUEUE}」或「{CALLS}」表。")])
+        wb, datas = open_to_append(path, wspec, (QUEUE, CALLS))
+        queue, calls = datas[QUEUE], datas[CALLS]
         present = {cell_text(v["任务编号"]).casefold() for _, v in queue.rows}
         new = [t for t in inputs.tasks if t.task_id.casefold() not in present]
         write_rows(wb[QUEUE], queue.layout, wspec.sheet(QUEUE), [task_row(t) for t in new], queue.last_row + 1)

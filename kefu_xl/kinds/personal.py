@@ -310,17 +310,18 @@ def desk_snapshot(workspace: Path, month: Month, config: Config) -> tuple[list, 
 
 def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day: date, month: Month,
                 config: Config, my_renewals, my_clients):
-    """(PlanAccount list, PlanRenewal list, PlanNewClient list, {account key: last contact});
-    renewals and new clients as the person's own sheets have them."""
+    """(PlanAccount list, PlanRenewal list, PlanNewClient list, {account key: days of a valid
+    contact}); renewals and new clients as the person's own sheets have them."""
     from ..rules.renewal import ONBOARDING_STEPS, days_of_spend, onboarding
     valid = [r for r, v in zip(records, verdicts) if v.valid] + team.other_records
     done: dict[tuple[str, str], int] = {}
-    last: dict[str, date] = {}
+    contacts: dict[str, set[date]] = {}
     for r in valid:
         key = completion.id_key(r.account_id)
         done[(key, r.work_type)] = done.get((key, r.work_type), 0) + 1
-        if r.day is not None and (key not in last or r.day > last[key]):
-            last[key] = r.day
+        if r.day is not None:
+            contacts.setdefault(key, set()).add(r.day)
+    last = last_contacts(contacts)
     today = {(completion.id_key(r.account_id), r.work_type) for r, v in zip(records, verdicts) if v.valid and r.day == day}
     accounts = []
     for a in team.accounts:
@@ -343,10 +344,14 @@ def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day
         state = onboarding(r, day)
         step = next((name for name, d in zip(ONBOARDING_STEPS, r.steps) if d is None), None)
         newclients.append(planning.PlanNewClient(r.account_id, r.client, state["状态"], step, state["辅导期结束"]))
-    return accounts, renewals, newclients, last
+    return accounts, renewals, newclients, contacts
 
 
-def desk_inputs(owner: str, team: Team, accounts: list, records: list[WorkRecord], verdicts, day: date,
+def last_contacts(contacts: dict[str, set[date]]) -> dict[str, date]:
+    return {key: max(days) for key, days in contacts.items()}
+
+
+def desk_inputs(owner: str, team: Team, accounts: list, contacts: dict[str, set[date]], day: date,
                 month: Month, config: Config, calendar) -> tuple[list, list]:
     """(PlanAnomaly list, PlanCadence list) of the owner: anomalies of their accounts not told
     to the client, and their archived clients the cadence rule says to contact."""
@@ -357,14 +362,10 @@ def desk_inputs(owner: str, team: Team, accounts: list, records: list[WorkRecord
                  if r.day is not None and (r.staff == owner or (not r.staff and completion.id_key(r.account_id) in mine))]
     rows = []
     if team.archived is not None:
-        days: dict[str, set] = {}
-        for r in [r for r, v in zip(records, verdicts) if v.valid] + team.other_records:
-            if r.day is not None:
-                days.setdefault(completion.id_key(r.account_id), set()).add(r.day)
         for key, a in mine.items():
             if key not in team.archived:
                 continue
-            c = cadence(days.get(key, set()), day, month, calendar, max_gap=config.archive.max_gap,
+            c = cadence(contacts.get(key, set()), day, month, calendar, max_gap=config.archive.max_gap,
                         min_contacts=config.archive.min_contacts)
             if c.due:
                 rows.append(planning.PlanCadence(a.account_id, a.name, a.level, c.reason, c.gap))
@@ -573,9 +574,10 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         mine_rows = [to_values(r) for r in team_rows if r.staff == owner]
         synced = sync_follow_ups(wb, wspec.sheet(name), layouts, datas[name], mine_rows, ctx.write, ctx.file, problems)
         my[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in synced]), ctx.file, problems)
-    accounts, renewals, newclients, last = plan_inputs(owner, team, records, verdicts, day, month, config,
+    accounts, renewals, newclients, contacts = plan_inputs(owner, team, records, verdicts, day, month, config,
                                                        my[MY_RENEWALS], my[MY_CLIENTS])
-    anomalies, cadence = desk_inputs(owner, team, accounts, records, verdicts, day, month, config, ctx.calendar)
+    anomalies, cadence = desk_inputs(owner, team, accounts, contacts, day, month, config, ctx.calendar)
+    last = last_contacts(contacts)
     plan = planning.make_plan(day, month, ctx.calendar, accounts, renewals, newclients,
                               daily_valid_target=config.daily_valid_target,
                               renewal_follow_up_days=config.renewal_follow_up_days,

@@ -27,6 +27,7 @@ from .base import (
     cell_number,
     cell_text,
     finish_recalc,
+    open_to_append,
     rebuild_rows,
     restore_formulas,
     staff_names,
@@ -217,9 +218,8 @@ def anomaly_row(a: rules.Anomaly, owners: dict[str, tuple[str, str]]) -> dict:
 def watch_day(workspace: Path, day: date) -> WatchOutcome:
     """Judge `day`'s export and append its anomalies to 消耗监控_YYYY-MM.xlsx; nothing typed
     is touched and a day already watched adds no row twice."""
-    from ..io.safe_write import check_droppable, check_not_open, save_workbook
-    from ..io.tables import find_input, open_workbook
-    from ..sheets.read import read_sheet
+    from ..io.safe_write import save_workbook
+    from ..io.tables import find_input
     from ..workbooks import recalc_open_workbook
     config = load_config(workspace / "kefu-xl.toml")
     month = Month.of(day)
@@ -243,15 +243,8 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
     target = workspace / str(month) / file_name(month)
     wspec = spec(config, month)
     if target.exists():
-        check_not_open(target)
-        check_droppable(target)
-        wb = open_workbook(target, data_only=False)
-        found_problems: list[Problem] = []
-        data = read_sheet(wb[ANOMALIES], wspec.sheet(ANOMALIES), target.name, found_problems) \
-            if ANOMALIES in wb.sheetnames else None
-        if data is None:
-            raise DataProblemsError(f"{target.name} 的「{ANOMALIES}」表头不完整，没有写入。", found_problems or [
-                Problem(target.name, "", None, "", "MISSING_SHEET", f"缺少「{ANOMALIES}」表。")])
+        wb, datas = open_to_append(target, wspec, (ANOMALIES,))
+        data = datas[ANOMALIES]
         present = {(cell_date(v["日期"]), cell_text(v["帐户ID"]).casefold()) for _, v in data.rows}
         new = [r for r in rows if (r["日期"], r["帐户ID"].casefold()) not in present]
         write_rows(wb[ANOMALIES], data.layout, wspec.sheet(ANOMALIES), new, data.last_row + 1)

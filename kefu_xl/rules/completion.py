@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..io.values import EXCEL_EPOCH
 from ..records import (
     Account,
     AccountCompletion,
@@ -23,8 +24,6 @@ CONTACTS = (DECISION_MAKER, "其他人员")
 # 工作类型 that count towards each target, in Targets field order
 ITEM_TYPES = ("电话拜访", "上门拜访", "报表发送", "帐户优化")
 PHONE = "电话拜访"
-
-EXCEL_EPOCH = date(1899, 12, 30)
 
 REASON_CONTACT = "非决策人"
 REASON_ACCOUNT = "帐户不存在"
