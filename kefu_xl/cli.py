@@ -222,6 +222,19 @@ def orders_add_books(books: int, size: int, start, prefix: str, stocked, folder:
                   f"{rows[-1]['订单本号']}（止于 {rows[-1]['结束号']}），共 {len(rows) * size} 张。已保存 {path}")
 
 
+def _print_saved(outcome, file: Path) -> bool:
+    """Say what happened to the file: saved (and where the backup is), left as it was because
+    nothing changed, or not saved because its structure is broken (False)."""
+    if outcome.written:
+        console.print(f"已保存 {file}" + (f"（原文件备份在 {outcome.backup}）" if outcome.backup else ""))
+    elif outcome.unchanged:
+        console.print(f"{file} 已是最新：重算结果与文件中的完全一致，没有改写（也无需备份）。")
+    else:
+        err_console.print(f"{file.name} 结构不完整，没有保存。", style="bold red")
+        return False
+    return True
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="极少数需要整本重写的文件（如「问题」表被删掉）含图片、图表等 kefu-xl 无法保留的内容时，"
@@ -239,10 +252,7 @@ def recalc(file: Path, force: bool, as_of):
     from .workbooks import recalc_file
     outcome = recalc_file(file, force=force, as_of=as_of.date() if as_of else None)
     _print_outcome(outcome)
-    if outcome.written:
-        console.print(f"已保存 {file}" + (f"（原文件备份在 {outcome.backup}）" if outcome.backup else ""))
-    else:
-        err_console.print(f"{file.name} 结构不完整，没有保存。", style="bold red")
+    if not _print_saved(outcome, file):
         sys.exit(1)
 
 
@@ -359,14 +369,14 @@ def collect(month_: Month, folder: Path, as_of):
                           ("已跳过：" if line.skipped else "") + line.note)
         console.print(table)
     _print_outcome(outcome)
-    console.print(f"已写入 {path}" + (f"（原文件备份：{outcome.backup}）" if outcome.backup else ""))
+    _print_saved(outcome, path)
     from .kinds import newclient, renewal
     for kind in (renewal, newclient):          # their follow-up columns come from 我的续费 / 我的新客户
         other = folder / str(month_) / kind.file_name(month_)
         if other.exists():
             done = recalc_file(other, as_of=as_of.date() if as_of else None)
             _print_outcome(done)
-            console.print(f"已写入 {other}")
+            _print_saved(done, other)
 
 
 @cli.command()

@@ -119,14 +119,14 @@ def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...]):
     return out, problems
 
 
-def read_records(line: PersonLine, grid, month: Month, config, known: dict) -> list[dict]:
+def read_records(line: PersonLine, grid, month: Month, wspec, known: dict) -> list[dict]:
     """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts.
+    `wspec`: the month's personal workbook declaration (built once for every file);
     `known`: the team's account ids (id_key) that records are checked against."""
     from .kinds import personal
     from .kinds.base import cell_date, cell_text, plain_value
     from .records import WorkRecord
     from .sheets.read import read_sheet
-    wspec = personal.spec(config, month)
     found: list[Problem] = []
     data = read_sheet(grid[personal.WORK], wspec.sheet(personal.WORK), line.file, found) \
         if personal.WORK in grid else None
@@ -165,13 +165,15 @@ def read_records(line: PersonLine, grid, month: Month, config, known: dict) -> l
 
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None) -> Collected:
     """Every personal workbook's 工作记录; a roster member without a file is named."""
+    from .kinds import personal
     from .records import Targets
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
     usable, out.problems = usable_personal(workspace, month, collected_sheets())
+    wspec = personal.spec(config, month)
     for line, grid in usable:
         if grid is not None:
-            out.rows.extend(read_records(line, grid, month, config, known))
+            out.rows.extend(read_records(line, grid, month, wspec, known))
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:

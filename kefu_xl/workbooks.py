@@ -44,6 +44,7 @@ class RecalcOutcome:
     warnings: list[str]
     patched: bool = False        # written by patching the changed cells (else through openpyxl)
     why_full: str = ""           # why the openpyxl path was taken
+    unchanged: bool = False      # the recalc changed nothing: the file was left as it was (no backup)
 
 
 def load_roster_near(path: Path, problems: list[Problem]):
@@ -156,7 +157,8 @@ def _recalc_patched(path: Path, write: bool, as_of: date | None) -> RecalcOutcom
         backup = None
         if write and not structural:
             cache_values(book, KINDS[result.kind], result)
-            book.changed_parts()       # anything unsupported shows up before the file is touched
+            if not book.changed_parts():     # anything unsupported shows up before the file is touched
+                return RecalcOutcome(path, result, None, False, caught, patched=True, unchanged=True)
 
             def save(tmp):
                 book.save(tmp)

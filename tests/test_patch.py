@@ -100,6 +100,35 @@ def test_recalc_leaves_every_part_and_typed_cell_it_does_not_own_byte_identical(
         assert cell_xml(final[part]) == cell_xml(again[part])
 
 
+def test_a_recalc_that_changes_nothing_leaves_the_file_alone(tracker):
+    """Recalc twice with nothing typed between: the second finds every formula, cached value,
+    filter range and 问题 row already right, and neither rewrites the file nor backs it up."""
+    from click.testing import CliRunner
+    from kefu_xl.cli import cli
+    first = recalc_file(tracker, as_of=date(2026, 11, 30))
+    assert first.written and first.backup is not None
+    content, stamp = tracker.read_bytes(), tracker.stat().st_mtime_ns
+    backups = sorted((tracker.parent / ".kefu-backup").iterdir())
+    again = recalc_file(tracker, as_of=date(2026, 11, 30))
+    assert again.unchanged and not again.written and again.backup is None
+    assert tracker.read_bytes() == content and tracker.stat().st_mtime_ns == stamp
+    assert sorted((tracker.parent / ".kefu-backup").iterdir()) == backups
+    result = CliRunner().invoke(cli, ["recalc", str(tracker), "--as-of", "2026-11-30"])
+    assert result.exit_code == 0 and "已是最新" in result.output
+    assert tracker.read_bytes() == content
+    # a different 截至日期 is a change again
+    moved = recalc_file(tracker, as_of=date(2026, 11, 27))
+    assert moved.written and tracker.read_bytes() != content
+
+
+def test_unescaping_formula_text_handles_named_and_numeric_references():
+    from kefu_xl.io.xlsx_book import _unescape_all
+    texts = [b"A1&lt;&gt;&quot;x&quot;", b"COUNTIF('&#24037;&#20316;'!$K:$K,&quot;&lt;&quot;&amp;$L5)",
+             b"SUM(B2:B9)", b"&amp;lt;", b"IF($E5&lt;&gt;\"\xe5\x86\xb3\",1)"]
+    assert _unescape_all(texts) == ['A1<>"x"', "COUNTIF('工作'!$K:$K,\"<\"&$L5)", "SUM(B2:B9)", "&lt;",
+                                    'IF($E5<>"决",1)']
+
+
 def test_formula_cells_carry_pythons_values_for_readers_that_do_not_calculate(tracker):
     """A previewer, pandas or calamine shows the figures straight after recalc (no spreadsheet
     has calculated anything): 消耗档, 建议级别, every target, 有效 and the 客服汇总 figures."""

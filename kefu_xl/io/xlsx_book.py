@@ -21,6 +21,7 @@ from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from html import unescape
 from pathlib import Path
 
@@ -37,9 +38,10 @@ _N = f"{{{MAIN}}}"
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _ROW_R = re.compile(rb'\br="(\d+)"')
 _ROW_START = re.compile(rb"<row\b")
+_ROW_OPEN = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*>')
 _STYLE = re.compile(rb'\bs="(\d+)"')
 _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
-_CELL_COL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>)', re.S)
+_CELL_COL = re.compile(rb'(<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>))', re.S)
 _SEP = "\ue000"
 _HUGE = etree.XMLParser(huge_tree=True)
 _SHARED_SI = re.compile(rb'<f\b[^>]*\bt="shared"[^>]*\bsi="(\d+)"')
@@ -277,15 +279,21 @@ class _AutoFilter:
     def __init__(self, sheet: PatchSheet):
         self._sheet = sheet
 
-    @property
-    def ref(self):
+    def _in_file(self):
         m = re.search(rb'<autoFilter\b[^>]*\bref="([^"]*)"', self._sheet.tail)
         return m.group(1).decode() if m else None
 
+    @property
+    def ref(self):
+        features = self._sheet.features
+        return features["autoFilter"] if "autoFilter" in features else self._in_file()
+
     @ref.setter
     def ref(self, value) -> None:
-        if value != self.ref:
+        if value != self._in_file():
             self._sheet.features["autoFilter"] = value
+        else:                              # set back to what the file has: nothing to write
+            self._sheet.features.pop("autoFilter", None)
 
 
 class _RowDimension:
@@ -343,31 +351,31 @@ class PatchSheet(GridSheet):
         self.head = xml[:m.start()]
         self.body = xml[m.end():end] if not m.group(0).endswith(b"/>") else b""
         self.tail = xml[end + len(b"</sheetData>"):] if not m.group(0).endswith(b"/>") else xml[m.end():]
-        self.book, self.part = book, part
-        self.spans: dict[int, tuple[int, int, int, int]] = {}   # row -> (start, end, inner start, inner end)
-        last = 0
+        self.book, self.part, self.xml = book, part, xml
         body = self.body
-        starts = [m.start() for m in _ROW_START.finditer(body)] + [len(body)]
-        for start, end in zip(starts, starts[1:]):
-            open_end = body.index(b">", start)
-            rr = _ROW_R.search(body, start, open_end)
-            if rr is None:
-                raise Unsupported(f"「{name}」有不带行号的行")
-            r = int(rr.group(1))
-            if body[open_end - 1:open_end] == b"/":
-                self.spans[r] = (start, open_end + 1, open_end + 1, open_end + 1)
-            else:
-                close = body.rindex(b"</row>", start, end)
-                self.spans[r] = (start, close + 6, open_end + 1, close)
-            last = max(last, r)
+        at = body.rfind(b"<row")
+        last_tag = _ROW_R.search(body, at, body.find(b">", at)) if at >= 0 else None
+        if at >= 0 and last_tag is None:
+            raise Unsupported(f"「{name}」有不带行号的行")
+        last = int(last_tag.group(1)) if last_tag else 0      # rows are in ascending order (OOXML)
+        self.last_in_file = last
         while len(grid) < last:
             grid.append([])
-        found = [(int(r), _col(c), t) for c, r, t in _FORMULA_CELL.findall(body)]
+        found = _FORMULA_CELL.findall(body)
         before: dict[tuple[int, int], object] = {}
-        for (r, c, _), text in zip(found, _unescape_all([t for _, _, t in found])):
+        col = _col
+        for (letters, number, _), text in zip(found, _unescape_all([t for _, _, t in found])):
+            r, c = int(number), col(letters)
+            if r > len(grid):            # a writer that did not keep its rows in order
+                grid.extend([] for _ in range(r - len(grid)))
             row = grid[r - 1]
-            before[(r, c)] = row[c - 1] if c <= len(row) else None
-            self._put(grid, r, c, "=" + text)
+            n = len(row)
+            if c > n:
+                before[(r, c)] = None
+                row.extend([None] * (c - n))
+            else:
+                before[(r, c)] = row[c - 1]
+            row[c - 1] = "=" + text
         super().__init__(name, grid)
         self.origin: list[int | None] = list(range(1, len(grid) + 1))
         self.writes: dict[tuple[int, int], _Write] = {}
@@ -380,7 +388,24 @@ class PatchSheet(GridSheet):
         self.row_dimensions = _RowDimensions(self)
         self.sheet_properties = _SheetProperties(self)
 
-    _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "spans", "origin",
+    @cached_property
+    def spans(self) -> dict[int, tuple[int, int, int, int]]:
+        """row -> (start, end, inner start, inner end) of its XML in the body (found when
+        first needed: a sheet recalc reads but does not change is never scanned for them)."""
+        body, spans = self.body, {}
+        find = body.find
+        for m in _ROW_OPEN.finditer(body):
+            start, open_end = m.span()
+            if body[open_end - 2:open_end - 1] == b"/":
+                spans[int(m.group(1))] = (start, open_end, open_end, open_end)
+            else:
+                close = find(b"</row>", open_end)
+                spans[int(m.group(1))] = (start, close + 6, open_end, close)
+        if len(spans) != len(_ROW_START.findall(body)):
+            raise Unsupported(f"「{self.title}」有不带行号的行")
+        return spans
+
+    _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
                       "writes", "cached", "cached_before", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
 
     def __getattr__(self, name):
@@ -417,6 +442,13 @@ class PatchSheet(GridSheet):
                 self._set_grid(r, c, self.value(r, c))
         return w
 
+    def put_formula(self, r: int, c: int, formula: str, style: str) -> None:
+        """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
+        writes a formula into every new row of a sheet)."""
+        w = self._write(r, c)
+        w.value, w.style = formula, style
+        self._set_grid(r, c, formula)
+
     def cell(self, row: int, column: int, value=None) -> PatchCell:
         c = PatchCell(self, row, column)
         if value is not None:
@@ -451,7 +483,8 @@ class PatchSheet(GridSheet):
         cells = self._cells.get(orig)
         if cells is None:
             span = self.spans.get(orig)
-            cells = {_col(cm.group(1)): cm.group(0) for cm in _CELL_COL.finditer(self.body, span[2], span[3])} \
+            col = _col
+            cells = {col(letters): xml for xml, letters in _CELL_COL.findall(self.body, span[2], span[3])} \
                 if span else {}
             if span and len(cells) != self.body.count(b"<c", span[2], span[3]) - self.body.count(b"<col", span[2], span[3]):
                 raise Unsupported(f"「{self.title}」有不带地址的单元格")
@@ -492,7 +525,7 @@ class PatchSheet(GridSheet):
         styles = self.book.styles
         old_style = None
         if original is not None:
-            m = _STYLE.search(original.split(b">", 1)[0])
+            m = _STYLE.search(original, 0, original.index(b">"))
             old_style = int(m.group(1)) if m else None
         if w.style or w.font or w.fill:
             base = None if w.style else (old_style or 0)
@@ -529,19 +562,30 @@ class PatchSheet(GridSheet):
         by_row: dict[int, dict[int, _Write]] = {}
         for (r, c), w in self.writes.items():
             by_row.setdefault(r, {})[c] = w
+        grid, origin, writes, before = self.grid, self.origin, self.writes, self.cached_before
+        rows, n = len(grid), len(origin)
         for (r, c), value in self.cached.items():
-            formula = self.value(r, c)
-            if (r, c) in self.writes or not (isinstance(formula, str) and formula.startswith("=")):
+            if (r, c) in writes or r > rows:
                 continue
-            orig = self.origin[r - 1] if r <= len(self.origin) else None
-            if orig is not None and _same(self.cached_before.get((orig, c)), value):
+            row = grid[r - 1]
+            formula = row[c - 1] if c <= len(row) else None
+            if not (isinstance(formula, str) and formula.startswith("=")):
+                continue
+            orig = origin[r - 1] if r <= n else None
+            if orig is not None and _same(before.get((orig, c)), value):
                 continue                  # the file already shows this value
             w = _Write()
             w.value = formula
             by_row.setdefault(r, {})[c] = w
         n = len(self.origin)
-        moved = any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or \
-            any(r > n or self.origin[r - 1] != r for r in self.spans)        # rows moved or deleted
+        in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
+        if not by_row and not self.heights and in_place:      # no cell to write: at most the filter or
+            head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
+            if head == self.head and tail == self.tail:
+                return self.xml
+            return head + b"<sheetData>" + self.body + b"</sheetData>" + tail
+        moved = not in_place and (any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or
+                                  any(r > n or self.origin[r - 1] != r for r in self.spans))  # rows moved or deleted
         todo = sorted(set(by_row) | set(self.heights))
         if moved:
             out, last_row, last_col = self._all_rows(by_row)
@@ -671,9 +715,15 @@ def _number(value) -> str:
 
 
 def _text(value: str) -> str:
-    if ILLEGAL_CHARACTERS_RE.search(value):
+    if not value.isprintable() and ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
 
 
 _COLUMNS: dict[bytes, int] = {}
@@ -686,16 +736,31 @@ def _col(letters: bytes) -> int:
     return c
 
 
+_ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
+
+
 def _unescape_all(texts: list[bytes]) -> list[str]:
-    """XML text of many formulas at once: one lxml parse instead of a Python call per reference."""
-    if not texts:
-        return []
-    if not any(b"&" in t for t in texts):
-        return [t.decode("utf-8") for t in texts]
-    blob = etree.fromstring(b"<x>" + _SEP.encode().join(texts) + b"</x>", _HUGE).text or ""
-    out = blob.split(_SEP)
-    if len(out) != len(texts):
-        return [unescape(t.decode("utf-8")) for t in texts]
+    """XML text of many formulas at once. Text with only the five named entities (what
+    kefu-xl, Excel and LibreOffice write) is unescaped with bytes.replace; text with numeric
+    character references (what openpyxl writes for Chinese) goes through one lxml parse."""
+    out: list = [None] * len(texts)
+    numeric = []
+    for i, t in enumerate(texts):
+        if b"&#" in t:
+            numeric.append(i)
+        elif b"&" in t:
+            for entity, char in _ENTITIES:
+                t = t.replace(entity, char)
+            out[i] = t.decode("utf-8")
+        else:
+            out[i] = t.decode("utf-8")
+    if numeric:
+        blob = etree.fromstring(b"<x>" + _SEP.encode().join(texts[i] for i in numeric) + b"</x>", _HUGE).text or ""
+        parsed = blob.split(_SEP)
+        if len(parsed) != len(numeric):
+            parsed = [unescape(texts[i].decode("utf-8")) for i in numeric]
+        for i, text in zip(numeric, parsed):
+            out[i] = text
     return out
 
 
@@ -744,7 +809,9 @@ class PatchBook:
         # this thread scans the XML of the sheets already parsed (calamine releases the GIL)
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-sheets")
         calamine = self._reader.submit(CalamineWorkbook.from_path, str(self.path))
-        self._grids = {name: self._reader.submit(_sheet_grid, calamine, name) for name in self.sheetnames}
+        # _meta first: every recalc reads it before anything else (it names the kind)
+        order = sorted(self.sheetnames, key=lambda name: name != "_meta")
+        self._grids = {name: self._reader.submit(_sheet_grid, calamine, name) for name in order}
         self._sheets: dict[str, PatchSheet] = {}
         self._changed: dict[str, bytes] | None = None
         self._states = dict(re.findall(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?state="(\w+)"',
@@ -795,8 +862,12 @@ class PatchBook:
         """{zip part: new bytes} of what recalc changed (computed once; nothing may change after)."""
         if self._changed is not None:
             return self._changed
-        out = {s.part: s.to_bytes() for s in self._sheets.values()
-               if s.writes or s.cached or s.features or s.heights or s.origin != list(range(1, len(s.origin) + 1))}
+        out = {}
+        for s in self._sheets.values():
+            if s.writes or s.cached or s.features or s.heights or s.origin != list(range(1, len(s.origin) + 1)):
+                data = s.to_bytes()
+                if data != s.xml:          # a sheet rebuilt exactly as it was is not a change
+                    out[s.part] = data
         if self.styles.dirty:
             out["xl/styles.xml"] = self.styles.to_bytes()
         self._changed = out

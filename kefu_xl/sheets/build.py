@@ -172,29 +172,35 @@ def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row:
 def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
                    first_row: int, last_row: int) -> int:
     """Make every derived cell of rows first..last hold its formula; return how many were
-    overwritten by a person (a value or nothing where the formula belongs) and put back."""
-    from ..io.xlsx_book import PatchSheet
+    overwritten by a person (a value or nothing where the formula belongs) and put back.
+
+    A patched sheet (io.xlsx_book) takes each changed formula through its `put_formula`: the
+    cell's look stays the file's own, an unchanged formula is not touched at all."""
+    put = getattr(ws, "put_formula", None)
     restored = 0
-    restyle = not isinstance(ws, PatchSheet)    # patched files: kefu-xl owns the formula, not the cell's look
-    derived = [c for c in spec.columns if c.role is Role.DERIVED]
-    for column in derived:
+    for column in (c for c in spec.columns if c.role is Role.DERIVED):
         col = layout.columns[column.header]
         style = style_name(Role.DERIVED, column.type)
         template = RowFormula(column.formula, layouts, spec.name)
         for r in range(first_row, last_row + 1):
             formula = template.for_row(r)
-            if not restyle and ws.value(r, col) == formula:
-                continue                       # patched files: an unchanged formula is not touched
-            cell = ws.cell(r, col)
-            current = cell.value
-            if current != formula:
-                # a value typed over the formula; an emptied cell is refilled silently
-                if current is not None and not (isinstance(current, str) and current.startswith("=")):
-                    restored += 1
+            if put is not None:
+                current = ws.value(r, col)
+                if current == formula:
+                    continue
+                put(r, col, formula, style)
+            else:
+                cell = ws.cell(r, col)
+                current = cell.value
+                if current == formula:
+                    if _style_of(cell) != style:
+                        cell.style = style
+                    continue
                 cell.value = formula
                 cell.style = style
-            elif restyle and _style_of(cell) != style:
-                cell.style = style
+            # a value typed over the formula; an emptied cell is refilled silently
+            if current is not None and not (isinstance(current, str) and current.startswith("=")):
+                restored += 1
     return restored
 
 

@@ -123,9 +123,13 @@ def _problem_title(problems: list[Problem]) -> str:
 _FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: None}
 
 
+def _problem_values(p: Problem) -> tuple:
+    return p.sheet, p.row, p.column, p.severity.value, p.code, p.message
+
+
 def _problem_rows(ws, problems: list[Problem]) -> None:
     for r, p in enumerate(problems, 3):
-        for c, v in enumerate((p.sheet, p.row, p.column, p.severity.value, p.code, p.message), 1):
+        for c, v in enumerate(_problem_values(p), 1):
             set_cell(ws.cell(r, c), v, PROBLEM_STYLE)
         if _FILLS[p.severity]:
             ws.cell(r, 4).fill = PatternFill("solid", fgColor=_FILLS[p.severity])
@@ -140,11 +144,24 @@ def _rewrite_problem_rows(wb, problems: list[Problem]) -> None:
     ws = wb[PROBLEM_SHEET]
     if tuple(ws.value(2, c) for c in range(1, len(PROBLEM_HEADERS) + 1)) != PROBLEM_HEADERS:
         raise Unsupported("问题工作表的表头不同")
-    if ws.max_row >= 3:
-        ws.delete_rows(3, ws.max_row - 2)
     register_styles(wb)
     ws.sheet_properties.tabColor = _tab_color(problems)
     if ws.value(1, 1) != _problem_title(problems):
         ws.cell(1, 1).value = _problem_title(problems)
-    _problem_rows(ws, problems)
+    if not _rows_hold(ws, problems):            # the same problems as last time: the rows stay
+        if ws.max_row >= 3:
+            ws.delete_rows(3, ws.max_row - 2)
+        _problem_rows(ws, problems)
     ws.auto_filter.ref = f"A2:F{len(problems) + 2}" if problems else None
+
+
+def _rows_hold(ws, problems: list[Problem]) -> bool:
+    """Whether rows 3… of the sheet already are exactly these problems."""
+    if ws.max_row != len(problems) + 2:
+        return False
+    for r, p in enumerate(problems, 3):
+        for c, v in enumerate(_problem_values(p), 1):
+            have = ws.value(r, c)
+            if (have if have != "" else None) != (v if v != "" else None):
+                return False
+    return True
