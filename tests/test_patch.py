@@ -122,11 +122,15 @@ def test_a_recalc_that_changes_nothing_leaves_the_file_alone(tracker):
 
 
 def test_unescaping_formula_text_handles_named_and_numeric_references():
-    from kefu_xl.io.xlsx_book import _unescape_all
+    from kefu_xl.io.xlsx_book import _formula_texts
     texts = [b"A1&lt;&gt;&quot;x&quot;", b"COUNTIF('&#24037;&#20316;'!$K:$K,&quot;&lt;&quot;&amp;$L5)",
-             b"SUM(B2:B9)", b"&amp;lt;", b"IF($E5&lt;&gt;\"\xe5\x86\xb3\",1)"]
-    assert _unescape_all(texts) == ['A1<>"x"', "COUNTIF('工作'!$K:$K,\"<\"&$L5)", "SUM(B2:B9)", "&lt;",
-                                    'IF($E5<>"决",1)']
+             b"SUM(B2:B9)", b"&amp;lt;", b"IF($E5&lt;&gt;\"\xe5\x86\xb3\",1)", b""]
+    want = ['=A1<>"x"', "=COUNTIF('工作'!$K:$K,\"<\"&$L5)", "=SUM(B2:B9)", "=&lt;", '=IF($E5<>"决",1)', "="]
+    assert _formula_texts(texts) == want
+    assert _formula_texts([t for t in texts if b"&#" not in t]) == [w for w in want if "工作" not in w]
+    odd = "\ue000".encode()                    # the separator inside a formula: one text at a time
+    assert _formula_texts([b"A" + odd, b"&#24037;"]) == ["=A\ue000", "=工"]
+    assert _formula_texts([]) == []
 
 
 def test_formula_cells_carry_pythons_values_for_readers_that_do_not_calculate(tracker):

@@ -85,6 +85,7 @@ class Styles:
         self.named = {s.get("name"): int(s.get("xfId")) for s in self.root.iter(f"{_N}cellStyle")}
         self._name_of = {v: k for k, v in self.named.items()}
         self._index_of: dict[tuple, int] = {}
+        self._attributes: dict[str | None, str] = {}
 
     def _list(self, tag: str):
         el = self.root.find(f"{_N}{tag}")
@@ -145,6 +146,14 @@ class Styles:
 
     def _component(self, tag: str, el) -> int:
         return self._find_or_append(self._list(tag), el, exact=True)
+
+    def attribute(self, name: str | None) -> str:
+        """' s="N"' of named style `name` for a cell's XML ("" for none or the default)."""
+        attr = self._attributes.get(name)
+        if attr is None:
+            index = self.index_of(name) if name else 0
+            attr = self._attributes[name] = f' s="{index}"' if index else ""
+        return attr
 
     def _num_fmt(self, code: str) -> int:
         if code in BUILTIN_FORMATS_REVERSE:
@@ -361,26 +370,26 @@ class PatchSheet(GridSheet):
         self.last_in_file = last
         while len(grid) < last:
             grid.append([])
+        stored = [list(row) for row in grid]     # every cell's value as the file stores it
         found = _FORMULA_CELL.findall(body)
-        before: dict[tuple[int, int], object] = {}
-        col = _col
-        for (letters, number, _), text in zip(found, _unescape_all([t for _, _, t in found])):
-            r, c = int(number), col(letters)
-            if r > len(grid):            # a writer that did not keep its rows in order
-                grid.extend([] for _ in range(r - len(grid)))
-            row = grid[r - 1]
+        known, col = _COLUMNS, _col
+        number_before, row = None, None
+        for (letters, number, _), text in zip(found, _formula_texts([t for _, _, t in found])):
+            if number != number_before:          # a row's formula cells come one after another
+                number_before, r = number, int(number)
+                if r > len(grid):        # a writer that did not keep its rows in order
+                    grid.extend([] for _ in range(r - len(grid)))
+                row = grid[r - 1]
+            c = known.get(letters) or col(letters)
             n = len(row)
             if c > n:
-                before[(r, c)] = None
                 row.extend([None] * (c - n))
-            else:
-                before[(r, c)] = row[c - 1]
-            row[c - 1] = "=" + text
+            row[c - 1] = text
         super().__init__(name, grid)
         self.origin: list[int | None] = list(range(1, len(grid) + 1))
         self.writes: dict[tuple[int, int], _Write] = {}
         self.cached: dict[tuple[int, int], object] = {}
-        self.cached_before = before        # each formula cell's value as the file stores it
+        self.stored = stored               # each formula cell's value as the file stores it
         self.features: dict[str, object] = {}
         self._cells: dict[int, dict[int, bytes]] = {}
         self.auto_filter = _AutoFilter(self)
@@ -406,7 +415,7 @@ class PatchSheet(GridSheet):
         return spans
 
     _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
-                      "writes", "cached", "cached_before", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
+                      "writes", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
 
     def __getattr__(self, name):
         raise Unsupported(f"工作表操作 {name}")
@@ -522,6 +531,10 @@ class PatchSheet(GridSheet):
     # --- writing -------------------------------------------------------------------------
 
     def _cell_xml(self, ref: str, w: _Write, original: bytes | None, cached) -> bytes:
+        value = w.value
+        if original is None and w.font is None and w.fill is None and not w.text and isinstance(value, str) \
+                and value[:1] == "=":              # a new formula cell: the common case, kept short
+            return _formula_xml(ref, self.book.styles.attribute(w.style), value, cached).encode("utf-8")
         styles = self.book.styles
         old_style = None
         if original is not None:
@@ -542,7 +555,10 @@ class PatchSheet(GridSheet):
             if not s:
                 new_start = _STYLE.sub(b"", start)
             return new_start + original[len(start):]
-        return _value_xml(ref, s, w.value, w.text, cached).encode("utf-8")
+        value = w.value
+        if not w.text and isinstance(value, str) and value[:1] == "=":
+            return _formula_xml(ref, s, value, cached).encode("utf-8")
+        return _value_xml(ref, s, value, w.text, cached).encode("utf-8")
 
     def _shared_masters_safe(self) -> None:
         """Writing over a shared formula's master cell would leave its other cells without a
@@ -562,7 +578,7 @@ class PatchSheet(GridSheet):
         by_row: dict[int, dict[int, _Write]] = {}
         for (r, c), w in self.writes.items():
             by_row.setdefault(r, {})[c] = w
-        grid, origin, writes, before = self.grid, self.origin, self.writes, self.cached_before
+        grid, origin, writes, stored = self.grid, self.origin, self.writes, self.stored
         rows, n = len(grid), len(origin)
         for (r, c), value in self.cached.items():
             if (r, c) in writes or r > rows:
@@ -572,8 +588,10 @@ class PatchSheet(GridSheet):
             if not (isinstance(formula, str) and formula.startswith("=")):
                 continue
             orig = origin[r - 1] if r <= n else None
-            if orig is not None and _same(before.get((orig, c)), value):
-                continue                  # the file already shows this value
+            if orig is not None and orig <= len(stored):
+                was = stored[orig - 1]
+                if _same(was[c - 1] if c <= len(was) else None, value):
+                    continue              # the file already shows this value
             w = _Write()
             w.value = formula
             by_row.setdefault(r, {})[c] = w
@@ -615,8 +633,11 @@ class PatchSheet(GridSheet):
 
     def _row_xml(self, i: int, orig: int | None, writes: dict[int, _Write] | None) -> bytes:
         """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied."""
-        body = self.body
         span = self.spans.get(orig) if orig is not None else None
+        if span and orig == i and writes and i not in self.heights:
+            appended = self._appended_row(i, span, writes)
+            if appended is not None:
+                return appended
         cells = dict(self._row_cells(orig)) if span else {}
         if orig is not None and orig != i:
             number = str(i).encode()
@@ -627,12 +648,33 @@ class PatchSheet(GridSheet):
             return b""
         attrs = b""
         if span:
-            start = body[span[0]:span[1]].split(b">", 1)[0]
-            attrs = re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start[len(b"<row"):].rstrip(b"/"))
+            attrs = self._row_attrs(span)
         if i in self.heights:
             attrs = re.sub(rb'\s(?:ht|customHeight)="[^"]*"', b"", attrs) + \
                 b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
         return b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
+
+    def _row_attrs(self, span) -> bytes:
+        """The attributes of a row's start tag other than its number and its spans hint."""
+        start = self.body[span[0] + len(b"<row"):span[2] - 1].rstrip(b"/")
+        return re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start)
+
+    def _appended_row(self, i: int, span, writes: dict[int, _Write]) -> bytes | None:
+        """A row whose written cells all lie right of its last cell (formulas next to what a
+        person typed in a new row): its cells are kept as one piece and the new ones follow.
+        None when a written cell is among the existing ones."""
+        body = self.body
+        inner, end = span[2], span[3]
+        if inner != end:
+            at = body.rfind(b"<c ", inner, end)
+            ref = _REF.search(body, at, body.find(b">", at)) if at >= 0 else None
+            if ref is None or min(writes) <= _col(ref.group(1)) or body.find(b"<c>", at, end) >= 0 \
+                    or body.find(b"<c/>", at, end) >= 0:   # a last cell without its address: place unknown
+                return None
+        cached = self.cached
+        letter = get_column_letter
+        new = [self._cell_xml(f"{letter(c)}{i}", writes[c], None, cached.get((i, c))) for c in sorted(writes)]
+        return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + body[inner:end] + b"".join(new) + b"</row>"
 
     def _all_rows(self, by_row) -> tuple[list[bytes], int, int]:
         """Every row in its new place (rows were deleted above some)."""
@@ -739,43 +781,63 @@ def _col(letters: bytes) -> int:
 _ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
 
 
-def _unescape_all(texts: list[bytes]) -> list[str]:
-    """XML text of many formulas at once. Text with only the five named entities (what
-    kefu-xl, Excel and LibreOffice write) is unescaped with bytes.replace; text with numeric
-    character references (what openpyxl writes for Chinese) goes through one lxml parse."""
-    out: list = [None] * len(texts)
-    numeric = []
-    for i, t in enumerate(texts):
-        if b"&#" in t:
-            numeric.append(i)
-        elif b"&" in t:
-            for entity, char in _ENTITIES:
-                t = t.replace(entity, char)
-            out[i] = t.decode("utf-8")
-        else:
-            out[i] = t.decode("utf-8")
-    if numeric:
-        blob = etree.fromstring(b"<x>" + _SEP.encode().join(texts[i] for i in numeric) + b"</x>", _HUGE).text or ""
-        parsed = blob.split(_SEP)
-        if len(parsed) != len(numeric):
-            parsed = [unescape(texts[i].decode("utf-8")) for i in numeric]
-        for i, text in zip(numeric, parsed):
-            out[i] = text
-    return out
+def _formula_texts(texts: list[bytes]) -> list[str]:
+    """"=" + the XML text of each formula, many at once. Text with only the five named
+    entities (what kefu-xl, Excel and LibreOffice write) is unescaped in one piece with
+    bytes.replace; text with numeric character references (openpyxl writes Chinese so) goes
+    through one lxml parse."""
+    if not texts:
+        return []
+    numeric = [t for t in texts if b"&#" in t]
+    plain = [t for t in texts if b"&#" not in t] if numeric else texts
+    out = _split_texts(_named_unescaped(_SEP.encode().join(plain)), len(plain)) if plain else []
+    if out is None:
+        out = ["=" + unescape(t.decode("utf-8")) for t in plain]
+    if not numeric:
+        return out
+    parsed = _split_texts(etree.fromstring(b"<x>" + _SEP.encode().join(numeric) + b"</x>", _HUGE).text or "",
+                          len(numeric))
+    if parsed is None:
+        parsed = ["=" + unescape(t.decode("utf-8")) for t in numeric]
+    rest, refs = iter(out), iter(parsed)
+    return [next(refs) if b"&#" in t else next(rest) for t in texts]
+
+
+def _named_unescaped(blob: bytes) -> str:
+    if b"&" in blob:
+        for entity, char in _ENTITIES:
+            blob = blob.replace(entity, char)
+    return blob.decode("utf-8")
+
+
+def _split_texts(blob: str, n: int) -> list[str] | None:
+    """"=" + each of the n texts joined by _SEP; None when a text held the separator itself."""
+    parts = ("=" + blob.replace(_SEP, _SEP + "=")).split(_SEP)
+    return parts if len(parts) == n else None
+
+
+def _formula_xml(ref: str, s: str, value: str, cached) -> str:
+    """A formula cell ("=…") with `cached` (Python's value) as the value it shows."""
+    formula = _text(value[1:])
+    kind = type(cached)
+    if kind is str:
+        return f'<c r="{ref}"{s} t="str"><f>{formula}</f><v>{_text(cached)}</v></c>'
+    if cached is None:
+        return f'<c r="{ref}"{s} t="str"><f>{formula}</f><v></v></c>'
+    if kind is bool:
+        return f'<c r="{ref}"{s} t="b"><f>{formula}</f><v>{int(cached)}</v></c>'
+    if isinstance(cached, (datetime, date, time)):
+        cached = to_excel(cached)
+    if isinstance(cached, (int, float, Decimal)):
+        return f'<c r="{ref}"{s}><f>{formula}</f><v>{_number(cached)}</v></c>'
+    return f'<c r="{ref}"{s} t="str"><f>{formula}</f><v>{_text(str(cached or ""))}</v></c>'
 
 
 def _value_xml(ref: str, s: str, value, text: bool, cached) -> str:
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'
     if isinstance(value, str) and value.startswith("=") and not text:
-        formula = f"<f>{_text(value[1:])}</f>"
-        if isinstance(cached, bool):
-            return f'<c r="{ref}"{s} t="b">{formula}<v>{int(cached)}</v></c>'
-        if isinstance(cached, (datetime, date, time)):
-            cached = to_excel(cached)
-        if isinstance(cached, (int, float, Decimal)):
-            return f'<c r="{ref}"{s}>{formula}<v>{_number(cached)}</v></c>'
-        return f'<c r="{ref}"{s} t="str">{formula}<v>{_text(str(cached or ""))}</v></c>'
+        return _formula_xml(ref, s, value, cached)
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (datetime, date, time)):
