@@ -130,6 +130,8 @@ def test_unescaping_formula_text_handles_named_and_numeric_references():
     assert _formula_texts([t for t in texts if b"&#" not in t]) == [w for w in want if "工作" not in w]
     odd = "\ue000".encode()                    # the separator inside a formula: one text at a time
     assert _formula_texts([b"A" + odd, b"&#24037;"]) == ["=A\ue000", "=工"]
+    assert _formula_texts([b"&#x5de5;&amp;#1;"]) == ["=工&#1;"]
+    assert len(_formula_texts([b"A", b"&#55296;"])) == 2       # no such character: not a crash
     assert _formula_texts([]) == []
 
 

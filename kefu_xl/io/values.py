@@ -31,6 +31,8 @@ def normalize(text: str) -> str:
 
 def parse_text(value) -> str:
     """Text as typed, trimmed; numbers that are whole become "1001", not "1001.0"."""
+    if type(value) is str:              # nearly every cell: a recalc reads hundreds of thousands
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -454,9 +454,15 @@ class PatchSheet(GridSheet):
     def put_formula(self, r: int, c: int, formula: str, style: str) -> None:
         """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
         writes a formula into every new row of a sheet)."""
-        w = self._write(r, c)
+        w = self.writes.get((r, c))
+        if w is None:
+            w = self.writes[(r, c)] = _Write()
         w.value, w.style = formula, style
-        self._set_grid(r, c, formula)
+        grid = self.grid
+        if r <= len(grid) and c <= len(grid[r - 1]):
+            grid[r - 1][c - 1] = formula
+        else:
+            self._set_grid(r, c, formula)
 
     def cell(self, row: int, column: int, value=None) -> PatchCell:
         c = PatchCell(self, row, column)
@@ -778,36 +784,35 @@ def _col(letters: bytes) -> int:
     return c
 
 
+_NUMERIC_REF = re.compile(rb"&#(x[0-9A-Fa-f]+|[0-9]+);")
 _ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
 
 
 def _formula_texts(texts: list[bytes]) -> list[str]:
-    """"=" + the XML text of each formula, many at once. Text with only the five named
-    entities (what kefu-xl, Excel and LibreOffice write) is unescaped in one piece with
-    bytes.replace; text with numeric character references (openpyxl writes Chinese so) goes
-    through one lxml parse."""
+    """"=" + the XML text of each formula, all at once: the texts are joined, their character
+    references (openpyxl writes Chinese as &#24037;) and the five named entities replaced in
+    the one piece, then split again."""
     if not texts:
         return []
-    numeric = [t for t in texts if b"&#" in t]
-    plain = [t for t in texts if b"&#" not in t] if numeric else texts
-    out = _split_texts(_named_unescaped(_SEP.encode().join(plain)), len(plain)) if plain else []
-    if out is None:
-        out = ["=" + unescape(t.decode("utf-8")) for t in plain]
-    if not numeric:
-        return out
-    parsed = _split_texts(etree.fromstring(b"<x>" + _SEP.encode().join(numeric) + b"</x>", _HUGE).text or "",
-                          len(numeric))
-    if parsed is None:
-        parsed = ["=" + unescape(t.decode("utf-8")) for t in numeric]
-    rest, refs = iter(out), iter(parsed)
-    return [next(refs) if b"&#" in t else next(rest) for t in texts]
+    blob = _SEP.encode().join(texts)
+    try:
+        if blob.count(b"&#") > 20_000:     # a file openpyxl wrote: lxml turns every reference at C speed
+            out = _split_texts(etree.fromstring(b"<x>" + blob + b"</x>", _HUGE).text or "", len(texts))
+        else:
+            if b"&#" in blob:
+                blob = _NUMERIC_REF.sub(_referenced_char, blob)
+            if b"&" in blob:
+                for entity, char in _ENTITIES:
+                    blob = blob.replace(entity, char)
+            out = _split_texts(blob.decode("utf-8"), len(texts))
+    except (ValueError, UnicodeError, etree.XMLSyntaxError):   # a reference to no character: one by one
+        out = None
+    return out if out is not None else ["=" + unescape(t.decode("utf-8", "replace")) for t in texts]
 
 
-def _named_unescaped(blob: bytes) -> str:
-    if b"&" in blob:
-        for entity, char in _ENTITIES:
-            blob = blob.replace(entity, char)
-    return blob.decode("utf-8")
+def _referenced_char(m) -> bytes:
+    ref = m.group(1)
+    return chr(int(ref[1:], 16) if ref[:1] == b"x" else int(ref)).encode("utf-8")
 
 
 def _split_texts(blob: str, n: int) -> list[str] | None:

@@ -80,8 +80,7 @@ def monthly_files(workspace: Path, stem: str, month: Month) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def cell_text(value) -> str:
-    return parse_text(value)
+cell_text = parse_text              # a cell's text as typed, trimmed (io.values.parse_text)
 
 
 def cell_date(value) -> date | None:

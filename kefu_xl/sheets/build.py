@@ -182,10 +182,11 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         col = layout.columns[column.header]
         style = style_name(Role.DERIVED, column.type)
         template = RowFormula(column.formula, layouts, spec.name)
+        have = ws.column(col, first_row, last_row) if put is not None else None
         for r in range(first_row, last_row + 1):
             formula = template.for_row(r)
             if put is not None:
-                current = ws.value(r, col)
+                current = have[r - first_row]
                 if current == formula:
                     continue
                 put(r, col, formula, style)

@@ -27,6 +27,11 @@ class GridSheet:
             return self.grid[row - 1][col - 1]
         return None
 
+    def column(self, col: int, first: int, last: int) -> list:
+        """The values of column `col` in rows first..last (None past the grid)."""
+        out = [row[col - 1] if col <= len(row) else None for row in self.grid[first - 1:last]]
+        return out + [None] * (last - first + 1 - len(out))
+
     def iter_rows(self, min_row: int = 1, max_row: int | None = None, max_col: int | None = None,
                   values_only: bool = True):
         last = self.max_row if max_row is None else min(max_row, self.max_row)

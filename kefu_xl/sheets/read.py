@@ -58,7 +58,11 @@ def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> Sheet
     max_col = max(cols.values())
     for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, max_col=max_col, values_only=True),
                             layout.first_data_row):
-        if all(is_blank(row[c - 1]) for c in markers):
+        for c in markers:                   # a row is data when one of its markers holds a value
+            v = row[c - 1]
+            if v is not None and not is_blank(v):
+                break
+        else:
             continue
         values = {h: row[c - 1] for h, c in cols.items()}
         for header in absent:
