@@ -796,7 +796,8 @@ def _formula_texts(texts: list[bytes]) -> list[str]:
         return []
     blob = _SEP.encode().join(texts)
     try:
-        if blob.count(b"&#") > 20_000:     # a file openpyxl wrote: lxml turns every reference at C speed
+        if blob.count(b"&#") > len(blob) // 40:   # openpyxl writes Chinese as references: one lxml parse
+            # of the whole text beats a Python call per reference once they are this dense
             out = _split_texts(etree.fromstring(b"<x>" + blob + b"</x>", _HUGE).text or "", len(texts))
         else:
             if b"&#" in blob:
