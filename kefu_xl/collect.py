@@ -227,9 +227,13 @@ def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> int:
     nothing it does not change — extra records go after the last row, rows left over are
     deleted; typed rows (blank 来源) stay where they are. Returns rows removed."""
     from .sheets.build import write_rows
+    from .sheets.spec import Role
     slots = sorted(r for r, v in data.rows if not is_blank(v.get("来源")))
+    cols = [(c.header, layout.columns[c.header]) for c in sheet.columns
+            if c.role in (Role.INPUT, Role.COMPUTED) and c.header in layout.columns]
     for slot, values in zip(slots, rows):
-        write_rows(ws, layout, sheet, [values], slot)
+        if not all(_same_value(ws.value(slot, c), values.get(h)) for h, c in cols):
+            write_rows(ws, layout, sheet, [values], slot)
     if len(rows) > len(slots):
         write_rows(ws, layout, sheet, rows[len(slots):], data.last_row + 1)
     left = slots[len(rows):]
@@ -242,6 +246,13 @@ def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> int:
     for first, last in reversed(runs):
         ws.delete_rows(first, last - first + 1)
     return len(left)
+
+
+def _same_value(have, want) -> bool:
+    """Whether a cell already holds what collect would write (then the row is left as it is)."""
+    if is_blank(have) and is_blank(want):
+        return True
+    return type(have) is type(want) and have == want
 
 
 def saved_at(line: PersonLine) -> str:
