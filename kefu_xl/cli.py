@@ -247,6 +247,7 @@ def recalc(file: Path, force: bool, as_of):
 
     只改写重算负责的单元格（公式及其计算结果、汇总、问题表），人工填写的单元格、
     别人加的图表和图片原样保留；保存前旧文件备份到同目录的 .kefu-backup/。
+    重算结果与文件中的完全一致时（上次重算后没人改过），文件不改写、不备份，提示「已是最新」。
     Excel 中的 客服工具 → 重算 按钮做的是同一件事。
     """
     from .workbooks import recalc_file
