@@ -105,9 +105,10 @@ def python_values(kind, result: RecalcResult) -> dict[str, dict]:
 def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
     """Give every derived cell Python's value as its cached value (issue 17): Excel, WPS,
     previewers and pandas then show right figures before anyone recalculates. Rows are
-    found by number, or by the sheet's key column (客服 for a summary). Returns cells."""
+    found by number, or by the sheet's key column (客服 for a summary; 序号, a number itself,
+    for a plan). Returns cells."""
     from .sheets.layout import find_layout
-    from .sheets.spec import Role
+    from .sheets.spec import Role, Type
     wspec = _with_context(kind.spec, result.context)
     n = 0
     for name, by_row in python_values(kind, result).items():
@@ -121,7 +122,9 @@ def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
         derived = {c.header: layout.columns[c.header] for c in sheet.columns
                    if c.role is Role.DERIVED and c.header in layout.columns}
         rows: dict = {}
-        if any(not isinstance(k, int) for k in by_row):
+        key_type = next((c.type for c in sheet.columns if c.header == sheet.key), None)
+        by_key = any(not isinstance(k, int) for k in by_row) or key_type is Type.INT   # 今日: 序号, not rows
+        if by_key:
             key_col = layout.columns.get(sheet.key)
             for r in range(layout.first_data_row, ws.max_row + 1):
                 key = ws.value(r, key_col) if key_col else None
@@ -129,7 +132,7 @@ def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
                     rows[key] = r
         cells = {}
         for key, values in by_row.items():
-            r = key if isinstance(key, int) else rows.get(key)
+            r = rows.get(key) if by_key else key
             if r is None:
                 continue
             for header, value in values.items():

@@ -23,8 +23,12 @@ def test_maintenance_tracker_formulas_equal_python(workspace, tmp_path):
     python = maintenance.python_values(outcome.result, load_config())
     office = libreoffice_values(path, tmp_path / "lo")
     compared = assert_engines_agree(python, office)
-    # 5 accounts × 13 + 20 records × 2 + 4 staff × 12 (with 抽查数, 不属实数) + 合计 10
-    assert compared == 5 * 13 + 20 * 2 + 4 * 12 + 10
+    # 5 accounts × 13 + 20 records × 7 (有效, 无效原因 and the five hidden helpers)
+    # + 4 staff × 12 (with 抽查数, 不属实数) + 合计 10
+    assert compared == 5 * 13 + 20 * 7 + 4 * 12 + 10
+    helpers = python[maintenance.WORK]
+    assert sum(1 for v in helpers.values() if v["电话键"]) > 3 and any(v["计数键"] for v in helpers.values())
+    assert any(isinstance(v["序号"], int) for v in helpers.values())
     # spot-check figures by hand: C1 is 一级 (4,1,5,2); valid calls 4 of 5, 1 report, 2 visits capped at 1
     c1 = python[maintenance.ACCOUNTS][3]
     assert (c1["电话拜访完成"], c1["上门拜访完成"], c1["报表完成"], c1["优化完成"]) == (4, 2, 1, 1)

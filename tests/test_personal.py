@@ -106,6 +106,25 @@ def test_done_today_drops_out_and_the_daily_summary_keeps_history(office):
     assert sorted(daily) == [d(2026, 11, 2), d(2026, 11, 3)]
 
 
+def test_cached_values_sit_on_their_own_plan_lines(office):
+    """今日 is keyed by 序号 (a number, not a row): each line's cached 已完成 is its own, and a
+    previewer shows every line's figure, the last ones too."""
+    path = mine(office)
+    type_records(path, RECORDS)
+    python = personal.python_values(recalc_file(path, as_of=d(2026, 11, 9)).result)
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb[personal.TODAY]
+    layout, _ = find_layout(ws, personal.spec(C, NOV).sheet(personal.TODAY))
+    number, done = layout.columns["序号"], layout.columns["已完成"]
+    cached = {ws.cell(r, number).value: ws.cell(r, done).value
+              for r in range(layout.first_data_row, ws.max_row + 1) if ws.cell(r, number).value}
+    assert len(cached) >= 3 and cached == {k: v["已完成"] for k, v in python[personal.TODAY].items()}
+    work = wb[personal.WORK]
+    layout, _ = find_layout(work, personal.spec(C, NOV).sheet(personal.WORK))
+    keys = {r: work.cell(r, layout.columns["计数键"]).value or "" for r in python[personal.WORK]}
+    assert keys == {r: v["计数键"] for r, v in python[personal.WORK].items()} and any(keys.values())
+
+
 @pytest.mark.libreoffice
 def test_every_derived_cell_equals_python(office, tmp_path):
     path = mine(office)

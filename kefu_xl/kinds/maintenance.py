@@ -670,8 +670,16 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
             "报表完成": c.done.report, "优化完成": c.done.optimize, "目标合计": c.target_total,
             "完成合计": c.done_capped, "完成率": c.ratio,
         }
+    first = result.context.month.first
     for r, v in zip(f["records"], f["verdicts"]):
-        out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason}
+        basic = "" if v.reason == rules.REASON_OVER_PLAN else v.reason      # the hidden helpers too, so a
+        phone = r.account_id if r.work_type == rules.PHONE and not basic else ""   # previewer shows them
+        out[WORK][r.row] = {
+            "有效": "是" if v.valid else "否", "无效原因": v.reason, "基本原因": basic, "电话键": phone,
+            "序号": (r.day - first).days * 1_000_000 + r.row if phone else "",
+            "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
+            "抽查键": rules.record_label(r.account_id, r.day, r.staff) if r.account_id and r.day else "",
+        }
     yes_no = {None: None, True: "是", False: "否"}
     for s in f["staff"]:
         out[SUMMARY][s.staff] = {

@@ -641,7 +641,8 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     for row, done in zip(f["plan_rows"], f["done"]):
         out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
     for r, v in zip(f["records"], f["verdicts"]):
-        out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason}
+        out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
+                            "计数键": f"{r.account_id}|{r.work_type}" if v.valid else ""}
     own: dict[tuple[str, str], int] = {}
     for r, v in zip(f["records"], f["verdicts"]):
         if v.valid:

@@ -71,11 +71,16 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
     return verdicts  # type: ignore[return-value]
 
 
-def record_key(account_id: str, day: date | None, staff: str) -> str:
+def record_label(account_id: str, day: date | None, staff: str) -> str:
     """帐户ID|日期|客服 of a work record, as the workbook's 抽查键 formula writes it (the date
-    as its serial number; matched case-insensitively like COUNTIFS)."""
+    as its serial number)."""
     serial = "" if day is None else str((day - EXCEL_EPOCH).days)
-    return f"{account_id}|{serial}|{staff}".casefold()
+    return f"{account_id}|{serial}|{staff}"
+
+
+def record_key(account_id: str, day: date | None, staff: str) -> str:
+    """record_label as checks match it: case-insensitively, like COUNTIFS."""
+    return record_label(account_id, day, staff).casefold()
 
 
 def ratio(done: int, total: int) -> Decimal | None:
