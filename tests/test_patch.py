@@ -80,8 +80,10 @@ def test_recalc_leaves_every_part_and_typed_cell_it_does_not_own_byte_identical(
     owned = {sheet_part(tracker, n) for n in (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SUMMARY,
                                               maintenance.CALENDAR, "问题", "_meta")}
     for name in before:
-        if name not in owned and name != "xl/styles.xml":
+        if name not in owned and name not in ("xl/styles.xml", "xl/workbook.xml"):
             assert after[name] == before[name], name
+    filter_ranges = re.compile(rb'(_xlnm\._FilterDatabase"[^>]*>[^<]*!)[^<]*')      # they follow the filters
+    assert filter_ranges.sub(rb"\1", after["xl/workbook.xml"]) == filter_ranges.sub(rb"\1", before["xl/workbook.xml"])
     assert_styles_only_appended(before["xl/styles.xml"], after["xl/styles.xml"])
     for sheet in (maintenance.ACCOUNTS, maintenance.WORK):
         part = sheet_part(tracker, sheet)
@@ -119,6 +121,25 @@ def test_a_recalc_that_changes_nothing_leaves_the_file_alone(tracker):
     # a different 截至日期 is a change again
     moved = recalc_file(tracker, as_of=date(2026, 11, 27))
     assert moved.written and tracker.read_bytes() != content
+
+
+def test_the_hidden_filter_range_names_grow_with_the_filters(tracker):
+    """LibreOffice and WPS filter the rows a sheet's _xlnm._FilterDatabase name covers: after a
+    recalc that grows 工作记录's filter (new records and their buffer rows), the name says so too."""
+    recalc_file(tracker, as_of=date(2026, 11, 30))
+    with zipfile.ZipFile(tracker) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+        names = dict(re.findall(r'<definedName name="_xlnm._FilterDatabase" localSheetId="(\d+)"[^>]*>[^<]*!([^<]*)<',
+                                workbook))
+        sheets = re.findall(r'<sheet [^>]*name="([^"]+)"', workbook)
+        checked = 0
+        for i, name in enumerate(sheets):
+            found = re.search(r'<autoFilter ref="([^"]+)"', z.read(sheet_part(tracker, name)).decode())
+            if found and str(i) in names:
+                assert names[str(i)] == re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", found.group(1)), name
+                checked += 1
+    work = sheets.index(maintenance.WORK)
+    assert checked >= 4 and int(names[str(work)].rsplit("$", 1)[1]) > 1002
 
 
 def test_unescaping_formula_text_handles_named_and_numeric_references():

@@ -740,6 +740,25 @@ class PatchSheet(GridSheet):
         return tail
 
 
+_FILTER_NAME = re.compile(rb'(<definedName\b[^>]*\bname="_xlnm\._FilterDatabase"[^>]*>)([^<]*)(</definedName>)')
+_LOCAL_SHEET = re.compile(rb'\blocalSheetId="(\d+)"')
+
+
+def _filter_database(workbook: bytes, filters: dict[int, str]) -> bytes:
+    """workbook.xml with each sheet's hidden _FilterDatabase name over the sheet's filter range
+    (`filters`: sheet index -> "A2:N20002"): LibreOffice and WPS filter the rows that name
+    covers, so it must grow with the filter."""
+    def fix(m):
+        sheet = _LOCAL_SHEET.search(m.group(1))
+        ref = filters.get(int(sheet.group(1))) if sheet else None
+        text = m.group(2)
+        if not ref or b"!" not in text:
+            return m.group(0)
+        absolute = re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref).encode()
+        return m.group(1) + text[:text.rindex(b"!") + 1] + absolute + m.group(3)
+    return _FILTER_NAME.sub(fix, workbook)
+
+
 def _same(stored, value) -> bool:
     """Whether a formula cell's stored value already is `value` (as calamine reads it back)."""
     if value is None or value == "":
@@ -938,6 +957,11 @@ class PatchBook:
                     out[s.part] = data
         if self.styles.dirty:
             out["xl/styles.xml"] = self.styles.to_bytes()
+        filters = {self.sheetnames.index(s.title): s.auto_filter.ref for s in self._sheets.values()}
+        workbook = self.zip.read("xl/workbook.xml")
+        named = _filter_database(workbook, {i: ref for i, ref in filters.items() if ref})
+        if named != workbook:
+            out["xl/workbook.xml"] = named
         self._changed = out
         return out
 
