@@ -370,8 +370,8 @@ class PatchSheet(GridSheet):
         self.last_in_file = last
         while len(grid) < last:
             grid.append([])
-        stored = [list(row) for row in grid]     # every cell's value as the file stores it
         found = _FORMULA_CELL.findall(body)
+        stored = [list(row) for row in grid] if found else []      # the values the file stores
         known, col = _COLUMNS, _col
         number_before, row = None, None
         for (letters, number, _), text in zip(found, _formula_texts([t for _, _, t in found])):
@@ -561,9 +561,6 @@ class PatchSheet(GridSheet):
             if not s:
                 new_start = _STYLE.sub(b"", start)
             return new_start + original[len(start):]
-        value = w.value
-        if not w.text and isinstance(value, str) and value[:1] == "=":
-            return _formula_xml(ref, s, value, cached).encode("utf-8")
         return _value_xml(ref, s, value, w.text, cached).encode("utf-8")
 
     def _shared_masters_safe(self) -> None:
@@ -601,7 +598,6 @@ class PatchSheet(GridSheet):
             w = _Write()
             w.value = formula
             by_row.setdefault(r, {})[c] = w
-        n = len(self.origin)
         in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
         if not by_row and not self.heights and in_place:      # no cell to write: at most the filter or
             head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
