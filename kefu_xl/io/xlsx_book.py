@@ -44,7 +44,6 @@ _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?
 _CELL_COL = re.compile(rb'(<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>))', re.S)
 _SEP = "\ue000"
 _HUGE = etree.XMLParser(huge_tree=True)
-_SHARED_SI = re.compile(rb'<f\b[^>]*\bt="shared"[^>]*\bsi="(\d+)"')
 _UNCHANGED = object()
 
 
