@@ -509,6 +509,7 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     open_month(folder, october, as_of=october.last)
     from .kinds import newclient, renewal
     _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october)
+    recalc_file(folder / str(october) / renewal.file_name(october), as_of=october.last)   # October closes recalculated
     _october_complaints(rng, folder, october, WorkCalendar(load_config()))
     calls_path = _call_desk_week(rng, folder, october)
     demo_online.type_month(online_rng, folder, october, 45)

@@ -24,11 +24,11 @@ from .month import Month
 from .records import Severity
 from .rules import renewal as renewal_rules
 from .rules.completion import percent
-from .sheets.build import FONT, Formula, build_workbook, set_cell, style_name, write_total_row
+from .sheets.build import FONT, Formula, build_workbook, set_cell, style_name, total_values, write_total_row
 from .sheets.layout import resolve
 from .sheets.read import write_problem_sheet
 from .sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
-from .workbooks import recalc_file
+from .workbooks import add_keyed_values, recalc_file
 
 DATA, STATEMENT, CHARTS = "数据", "绩效提成", "图表"
 ONLINE_CONVERSION_SHEET, ONLINE_COMMISSION_SHEET = "网销转化", "网销提成"
@@ -119,6 +119,7 @@ def _online_conversion(header: str) -> str:
 
 ONLINE_CONVERSION = {"询盘": "网销询盘", "有效": "网销有效", "成交": "网销转化成交", "成交金额": "网销转化金额"}
 ONLINE_PEOPLE = {"成交数": "网销成交", "成交金额": "网销成交金额", "提成": "网销提成"}
+COMMISSION_TOTALS = {"提成": "sum"}
 
 
 def online_sheets(title: str) -> tuple[SheetSpec, SheetSpec]:
@@ -136,7 +137,7 @@ def online_sheets(title: str) -> tuple[SheetSpec, SheetSpec]:
     )
     people = SheetSpec(
         name=ONLINE_COMMISSION_SHEET, title=title.replace("客服绩效与提成表", "网销提成"), key="角色", buffer_rows=0,
-        row_markers=("姓名",),
+        row_markers=("姓名",), row_key=("角色", "姓名"),
         columns=(Column("角色", Role.COMPUTED, Type.TEXT, help="业务经理 / 网销客服。"),
                  Column("姓名", Role.COMPUTED, Type.TEXT, help="姓名。"),
                  *(Column(h, Role.DERIVED, Type.INT if h == "成交数" else Type.MONEY,
@@ -357,7 +358,7 @@ def build(workspace: Path, label: str, months: list[Month]):
         {"month": label})
     if data.online:
         sheet = wspec.sheet(ONLINE_COMMISSION_SHEET)
-        write_total_row(wb[sheet.name], layouts[sheet.name], sheet, len(online_people(data)), {"提成": "sum"})
+        write_total_row(wb[sheet.name], layouts[sheet.name], sheet, len(online_people(data)), COMMISSION_TOTALS)
     ws, layout = wb[STATEMENT], layouts[STATEMENT]
     total_row = layout.first_data_row + len(data.staff)
     set_cell(ws.cell(total_row, layout.columns["客服"]), "合计", style_name(Role.DERIVED, Type.TEXT))
@@ -381,7 +382,24 @@ def build(workspace: Path, label: str, months: list[Month]):
     ws.print_area = f"A1:{layout.letter('上线达标率')}{r + 1}"
     _charts(wb, layout, len(data.staff), trend(workspace, months[-1]) if len(months) == 1 else [])
     write_problem_sheet(wb, [], before="说明")
-    return wb, data
+    return wb, data, wspec
+
+
+def cached_values(data: ReportData) -> dict[str, dict]:
+    """Python's value of every formula of the statement, by sheet and key (what add_keyed_values
+    writes as cached values, so a previewer or a phone shows the figures)."""
+    out = {STATEMENT: figures(data)}
+    if data.online:
+        online = online_figures(data)
+        people = online[ONLINE_COMMISSION_SHEET]
+        out |= {ONLINE_CONVERSION_SHEET: online[ONLINE_CONVERSION_SHEET],
+                ONLINE_COMMISSION_SHEET: {**people, ("合计", None): total_values(people.values(), COMMISSION_TOTALS)}}
+    return out
+
+
+def chart_cells(data: ReportData) -> dict[str, dict]:
+    """The 图表 sheet's names (=绩效提成!A3 …): each staff member's, in statement order."""
+    return {CHARTS: {(3 + i, 1): name for i, name in enumerate(data.staff)}}
 
 
 def _charts(wb, layout, n_staff: int, history) -> None:
@@ -442,11 +460,15 @@ def write_report(workspace: Path, month: str | None = None, quarter: str | None 
         folder = workspace / str(months[-1])
         if not folder.exists():
             raise KefuError(f"没有 {folder}：请先开月（kefu-xl month open {months[-1]}）。")
-    wb, data = build(workspace, label, months)
+    wb, data, wspec = build(workspace, label, months)
     target = folder / f"绩效提成_{label}.xlsx"
+
+    def save(tmp):
+        wb.save(tmp)
+        add_keyed_values(Path(tmp), wspec, cached_values(data), chart_cells(data))
     # the statement is kefu-xl's own output, rebuilt whole each time: replace it (with a backup)
     check_not_open(target)
-    atomic_write(target, wb.save)
+    atomic_write(target, save)
     html_path = None
     if html:
         html_path = folder / f"绩效提成_{label}.html"

@@ -104,14 +104,19 @@ def python_values(kind, result: RecalcResult) -> dict[str, dict]:
 
 def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
     """Give every derived cell Python's value as its cached value (issue 17): Excel, WPS,
-    previewers and pandas then show right figures before anyone recalculates. Rows are
-    found by number, or by the sheet's key column (客服 for a summary; 序号, a number itself,
-    for a plan). Returns cells."""
+    previewers and pandas then show right figures before anyone recalculates. Returns cells."""
+    return cache_keyed(book, _with_context(kind.spec, result.context), python_values(kind, result))
+
+
+def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
+    """Write `values` ({sheet: {row or key: {header: value}}}, as python_values gives them)
+    as the cached values of the derived cells they name. Rows are found by number, or by
+    what the sheet declares names them (SheetSpec.key_of: 客服 for a summary, 品类 + 品牌,
+    序号 — a number itself — for a plan). Returns cells."""
     from .sheets.layout import find_layout
     from .sheets.spec import Role, Type
-    wspec = _with_context(kind.spec, result.context)
     n = 0
-    for name, by_row in python_values(kind, result).items():
+    for name, by_row in values.items():
         if name not in book.sheetnames:
             continue
         sheet = wspec.sheet(name)
@@ -123,12 +128,12 @@ def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
                    if c.role is Role.DERIVED and c.header in layout.columns}
         rows: dict = {}
         key_type = next((c.type for c in sheet.columns if c.header == sheet.key), None)
-        by_key = any(not isinstance(k, int) for k in by_row) or key_type is Type.INT   # 今日: 序号, not rows
+        by_key = bool(sheet.row_key) or key_type is Type.INT or any(not isinstance(k, int) for k in by_row)
         if by_key:
-            key_col = layout.columns.get(sheet.key)
+            key_cols = {h: layout.columns.get(h) for h in (sheet.row_key or (sheet.key,))}
             for r in range(layout.first_data_row, ws.max_row + 1):
-                key = ws.value(r, key_col) if key_col else None
-                if key is not None and key in by_row and key not in rows:
+                key = sheet.key_of({h: ws.value(r, c) if c else None for h, c in key_cols.items()})
+                if key in by_row and key not in rows:
                     rows[key] = r
         cells = {}
         for key, values in by_row.items():
@@ -183,6 +188,20 @@ def _replace_with(book: PatchBook, path: Path) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def add_keyed_values(path: Path, wspec, values: dict[str, dict], cells: dict[str, dict] | None = None) -> None:
+    """A workbook kefu-xl has just written through openpyxl that no kind recalculates (the
+    statement): `values` (as cache_keyed takes them) and `cells` ({sheet: {(row, column):
+    value}}) are patched in as its formulas' cached values."""
+    book = PatchBook(path)
+    try:
+        cache_keyed(book, wspec, values)
+        for sheet, by_cell in (cells or {}).items():
+            book.set_cached(sheet, by_cell)
+        _replace_with(book, path)
+    finally:
+        book.close()
 
 
 def add_cached_values(path: Path, result: RecalcResult | None = None, *, as_of: date | None = None) -> bool:

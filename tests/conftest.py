@@ -35,6 +35,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Path:
+    """The built-in demo workspace, built once (35 s): tests read it; test_report adds statements."""
+    from kefu_xl.demo import build_demo
+    folder = tmp_path_factory.mktemp("demo") / "office"
+    build_demo(folder)
+    return folder
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     folder = tmp_path / "office"

@@ -103,7 +103,7 @@ def libreoffice_values(path: Path, out_dir: Path) -> dict[str, dict]:
     wb = openpyxl.load_workbook(recalculated, data_only=True)
     spec = maintenance.spec(load_config(), NOV)
     out = {}
-    for name in (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SUMMARY):
+    for name in (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SPOT, maintenance.SUMMARY):
         ws = wb[name]
         layout, missing = find_layout(ws, spec.sheet(name))
         assert not missing

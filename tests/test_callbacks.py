@@ -237,13 +237,13 @@ def test_status_and_daily_statistics_equal_python(desk, tmp_path):
     wb = openpyxl.load_workbook(recalculate(path, tmp_path / "lo"), data_only=True)
     wspec = callbacks.spec(C, OCT)
     diffs, compared = [], 0
-    for name in (callbacks.QUEUE, callbacks.DAILY):
+    for name in (callbacks.QUEUE, callbacks.CALLS, callbacks.DAILY):
         ws = wb[name]
         layout, _ = find_layout(ws, wspec.sheet(name))
         office = {}
         for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, values_only=True), layout.first_data_row):
             values = {h: row[c - 1] for h, c in layout.columns.items()}
-            key = r if name == callbacks.QUEUE else (values["日期"].date() if values["日期"] else None)
+            key = (values["日期"].date() if values["日期"] else None) if name == callbacks.DAILY else r
             office[key] = values
         for key, values in python[name].items():
             for header, expected in values.items():
@@ -252,6 +252,8 @@ def test_status_and_daily_statistics_equal_python(desk, tmp_path):
                     diffs.append(f"{name}/{key}/{header}: python={expected!r} libreoffice={office[key][header]!r}")
     assert not diffs, "\n".join(diffs)
     assert compared > 250
+    assert sum(1 for v in python[callbacks.CALLS].values() if v["日期"]) > 5          # the hidden 来电 日期
+    assert all(v["触发日"] for v in python[callbacks.QUEUE].values())
 
 
 def test_ribbon_button_recalcs_the_queue_like_the_file_path(desk):

@@ -139,7 +139,7 @@ def test_ledger_formulas_equal_python(ledger_file, tmp_path):
             for header, expected in python[name].get(key, {}).items():
                 compared += 1
                 assert same(expected, values[header]), (name, key, header, expected, values[header])
-    assert compared == 7 * 5 + 5 * 6       # 7 领用 rows; 5 (场次, 商家) pairs
+    assert compared == 7 * 7 + 5 * 6       # 7 领用 rows (with the hidden 张数, 押金额); 5 (场次, 商家) pairs
 
 
 def test_book_dropdown_comes_from_the_register(workspace):

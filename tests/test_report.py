@@ -12,19 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from kefu_xl.cli import cli
-from kefu_xl.demo import build_demo
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.month import Month
 from kefu_xl.report import collect, figures, write_report
 
 from helpers import same
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo") / "office"
-    build_demo(folder)
-    return folder
 
 
 def test_report_figures_trace_back_to_the_trackers(demo):

@@ -5,7 +5,7 @@ and the daily statistics are live formulas that recalc restores and Python compu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..calendar import WorkCalendar
@@ -280,8 +280,7 @@ class QueueOutcome:
 def update_queue(workspace: Path, month: Month, *, as_of: datetime | None = None) -> QueueOutcome:
     """Create or update 回访_YYYY-MM.xlsx: new tasks and calls appended, nothing typed touched."""
     from ..config import load_config
-    from ..io.safe_write import save_workbook
-    from ..workbooks import recalc_open_workbook
+    from ..workbooks import recalc_open_workbook, save_recalculated
     config = load_config(workspace / "kefu-xl.toml")
     calendar = WorkCalendar(config)
     inputs = read_inputs(workspace, month, config, calendar)
@@ -306,7 +305,7 @@ def update_queue(workspace: Path, month: Month, *, as_of: datetime | None = None
         wb = build(config, month, [task_row(t) for t in new],
                    [{"来电时间": at, "号码": phone, "已接": "是" if ok else "否"} for at, phone, ok in new_calls])
     result, _ = recalc_open_workbook(wb, path, as_of=(as_of or datetime.now()).date())
-    backup = save_workbook(wb, path)
+    backup = save_recalculated(wb, path, result)
     return QueueOutcome(path, len(new), kept, len(new_calls), inputs, result, backup)
 
 
@@ -340,6 +339,14 @@ def read_queue(data, file: str, problems: list[Problem]) -> list[tuple[int, rule
                           cell_datetime(v["时限"]))
         out.append((row, task, rules.Attempts(tuple(times), tuple(results), tuple(filled))))
     return out
+
+
+def day_of(value) -> date | None:
+    """What the hidden 日 helpers compute, INT() of a date-time cell: its date, or blank
+    when the cell is not a number (blank, or text someone typed)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, date)):
+        return None
+    return parse_datetime(value).date()
 
 
 def check(queue, ctx: RecalcContext, problems: list[Problem]) -> None:
@@ -376,6 +383,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     queue = read_queue(datas[QUEUE], ctx.file, problems)
     calls = [(cell_datetime(v["来电时间"]), cell_text(v["已接"]) == "是") for _, v in datas[CALLS].rows]
     calls = [(at, ok) for at, ok in calls if at is not None]
+    days_of = {QUEUE: {r: {"触发日": day_of(v["触发时间"]), "时限日": day_of(v["时限"])} for r, v in datas[QUEUE].rows},
+               CALLS: {r: {"日期": day_of(v["来电时间"])} for r, v in datas[CALLS].rows}}
     check(queue, ctx, problems)
     tasks = [t for _, t, _ in queue if t.deadline is not None and t.trigger is not None]
     attempts = [a for _, t, a in queue if t.deadline is not None and t.trigger is not None]
@@ -400,17 +409,17 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                             str(statuses.count(rules.TRIED)),
                             f"{sum(called) / len(called):.0%}" if called else "—", str(len(calls)),
                             f"{missed / len(calls):.0%}" if calls else "—"]]
-    result.figures = {"queue": queue, "tasks": tasks, "attempts": attempts, "daily": daily}
+    result.figures = {"queue": queue, "tasks": tasks, "attempts": attempts, "daily": daily, "days_of": days_of}
     return result
 
 
 def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
     yes_no = {None: None, True: "是", False: "否"}
-    out: dict[str, dict] = {QUEUE: {}, DAILY: {}}
+    out: dict[str, dict] = {QUEUE: {}, CALLS: dict(f["days_of"][CALLS]), DAILY: {}}
     for row, task, a in f["queue"]:
         out[QUEUE][row] = {"状态": rules.status(a), "按时": yes_no[rules.on_time(a, task.deadline)],
-                           "尝试数": rules.tries(a)}
+                           "尝试数": rules.tries(a), **f["days_of"][QUEUE][row]}
     for d in f["daily"]:
         due = sum(1 for t in f["tasks"] if t.deadline.date() == d["日期"])
         out[DAILY][d["日期"]] = {**{k: v for k, v in d.items() if k != "日期"}, "到期任务": due}

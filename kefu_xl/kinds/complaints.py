@@ -143,6 +143,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     )
     categories = SheetSpec(
         name=CATEGORIES, title=f"{month.label} 投诉品类品牌统计", key="品类", buffer_rows=0, row_markers=("品类",),
+        row_key=("品类", "品牌"),
         columns=(
             Column("品类", Role.COMPUTED, Type.TEXT, help=f"投诉中出现的品类（空白记为{rules.UNFILLED}）。"),
             Column("品牌", Role.COMPUTED, Type.TEXT, help=f"投诉中出现的品牌（空白记为{rules.UNFILLED}）。"),
@@ -397,7 +398,8 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         figures = by_name.get(r["商家"], zero)
         out[RANKING][r["商家"]] = {h: figures[h] for h in zero}
     for r in f["categories"]:
-        out[CATEGORIES][(r["品类"], r["品牌"])] = {h: r[h] for h in ("投诉数", "重大", "处理中")}
+        out[CATEGORIES][(r["品类"], r["品牌"])] = {**{h: r[h] for h in ("投诉数", "重大", "处理中")},
+                                                  "分类键": f"{r['品类']} / {r['品牌']}"}
     for r in f["weekly"]:
         out[WEEKLY][r["周一"]] = {h: r[h] for h in ("新投诉", "已解决", "处理中重大", "回复超时", "配合度")}
     return out

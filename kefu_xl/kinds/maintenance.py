@@ -78,7 +78,7 @@ def _band_formula(config: Config) -> str:
     formula = f'"{config.other_band}"'
     for band in reversed(config.bands):
         formula = f'IF([周消耗]>={band.min_spend},"{band.band}",{formula})'
-    return f'IF(NOT(ISNUMBER([周消耗])),"{config.other_band}",{formula})'
+    return f'IF([帐户ID]="","",IF(NOT(ISNUMBER([周消耗])),"{config.other_band}",{formula}))'
 
 
 def _target_formula(config: Config, field: str) -> str:
@@ -117,7 +117,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("上月级别", Role.INPUT, Type.TEXT, dropdown=LEVELS,
                    help="开月时从上月跟踪表复制；上月不在维护中的帐户为空。"),
             Column("建议级别", Role.DERIVED, Type.TEXT,
-                   f'IFERROR(INDEX({_xl_list(band_levels)},MATCH([消耗档],{_xl_list(bands)},0)),"{config.other_level}")',
+                   f'IF([帐户ID]="","",IFERROR(INDEX({_xl_list(band_levels)},MATCH([消耗档],{_xl_list(bands)},0)),'
+                   f'"{config.other_level}"))',
                    help="消耗档对应的级别：A–C 一级，D–F 二级，G–I 三级。"),
             Column("级别", Role.INPUT, Type.TEXT, dropdown=LEVELS,
                    help="本月执行级别：开月时取上月级别与建议级别中较高者（只升不降）；客服经理可调整，"
@@ -214,7 +215,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    'IF([帐户ID]="","",[帐户ID]&"|"&[日期]&"|"&[客服]))',
                    hidden=True, help="辅助列（隐藏）：被抽查记录的 帐户ID|日期|客服。"),
             Column("被查客服", Role.DERIVED, Type.TEXT,
-                   f'IF(ISNUMBER([工作记录行]),IFERROR(INDEX([{WORK}!客服],[工作记录行])&"",""),[客服])',
+                   f'IF(ISNUMBER([工作记录行]),IFERROR(INDEX([{WORK}!客服],[工作记录行])&"",""),[客服]&"")',
                    hidden=True, help="辅助列（隐藏）：被抽查记录的客服，「客服汇总」按它统计抽查数。"),
         ),
         highlights=(Highlight(f'[结果]="{spot.FALSE}"', RED),),
@@ -660,7 +661,7 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
     """Python's value for every derived cell, keyed by sheet then row (客服 for 客服汇总): what
     tests compare with LibreOffice's recalculation of the workbook's own formulas."""
     f = result.figures
-    out: dict[str, dict] = {ACCOUNTS: {}, WORK: {}, SUMMARY: {}}
+    out: dict[str, dict] = {ACCOUNTS: {}, WORK: {}, SPOT: {}, SUMMARY: {}}
     for a, c in zip(f["accounts"], f["completions"]):
         band, suggested = band_and_level(a, config)
         out[ACCOUNTS][a.row] = {
@@ -680,6 +681,9 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
             "抽查键": rules.record_label(r.account_id, r.day, r.staff) if r.account_id and r.day else "",
         }
+    by_row = {r.row: r for r in f["records"]}
+    for c in f["checks"]:
+        out[SPOT][c.row] = dict(zip(("记录键", "被查客服"), spot.helper_cells(c, by_row)))
     yes_no = {None: None, True: "是", False: "否"}
     for s in f["staff"]:
         out[SUMMARY][s.staff] = {

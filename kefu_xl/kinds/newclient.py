@@ -15,6 +15,7 @@ from ..sheets.build import (
     build_workbook,
     set_cell,
     style_name,
+    total_values,
     write_total_row,
 )
 from ..sheets.read import write_problem_sheet
@@ -231,5 +232,6 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
 
 def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
-    out = {CLIENTS: {r.row: dict(fig) for r, fig in zip(f["rows"], f["figures"])}, SUMMARY: dict(f["staff"])}
-    return out
+    staff = dict(f["staff"])
+    return {CLIENTS: {r.row: dict(fig) for r, fig in zip(f["rows"], f["figures"])},
+            SUMMARY: {**staff, "合计": total_values(staff.values(), TOTALS)}}

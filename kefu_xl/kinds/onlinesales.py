@@ -18,7 +18,7 @@ from ..month import Month
 from ..records import Lead, LeadCall, Problem, Severity
 from ..rules import onlinesales as rules
 from ..rules.completion import percent
-from ..sheets.build import FONT, build_workbook, write_total_row
+from ..sheets.build import FONT, build_workbook, total_values, write_total_row
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
@@ -47,6 +47,10 @@ RED, ORANGE, GREEN = "FFC7CE", "FFEB9C", "C6EFCE"
 MARKERS = ("询盘编号", "日期", "客户", "联系方式", "需求")
 SIGNERS = ("制表", "总监核算", "财务核对", "老板签字")
 SHEET_ORDER = {LEADS: 0, CALLS: 1, DAILY: 2, FOLLOW: 3, COMMISSION: 4}
+# the 合计 rows under 成交一览, 跟进 and 提成 (write_total_row; total_values gives Python's)
+DEAL_TOTALS = {"成交金额": "sum"}
+FOLLOW_TOTALS = {h: "sum" for h in ("分配", "已跟进", "未跟进", "超时", "成交")}
+COMMISSION_TOTALS = {"提成": "sum"}
 DEAL_COLUMNS = {"询盘编号": "询盘编号", "成交日期": "成交日期", "客户": "客户", "渠道": "渠道", "业务经理": "业务经理",
                 "接待客服": "接待客服", "成交金额": "成交金额", "询盘日期": "日期"}
 
@@ -154,8 +158,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    hidden=True, help="辅助列（隐藏）：渠道，空白或不认识的记为其他；「转化率」按它统计。"),
             Column("计成交", Role.DERIVED, Type.INT,
                    f'IF(AND([成交]="是",ISNUMBER([成交日期])),IF(AND(N([成交日期])>={month.excel_first()},'
-                   f'N([成交日期])<={month.excel_last()}),1,0),0)',
-                   hidden=True, help="辅助列（隐藏）：1 = 本月成交（成交为是且成交日期在本月）。"),
+                   f'N([成交日期])<={month.excel_last()}),1,""),"")',
+                   hidden=True, help="辅助列（隐藏）：1 = 本月成交（成交为是且成交日期在本月），其余为空。"),
         ),
         highlights=(Highlight('[跟进超时]="是"', ORANGE, ("业务经理", "首次跟进日期", "跟进时限", "跟进超时")),
                     Highlight(f'[状态]="{rules.DEAL}"', GREEN, ("询盘编号", "成交", "状态"))),
@@ -199,7 +203,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         ),
     )
     deals = SheetSpec(
-        name=DEALS, title=f"{month.label} 网销成交一览", key="询盘编号", buffer_rows=0, row_markers=("行",),
+        name=DEALS, title=f"{month.label} 网销成交一览", key="询盘编号", buffer_rows=0, row_markers=("行",), row_key=("行",),
         help="本月成交的询盘（含遗留询盘本月成交的），按成交日期排列；每列都取自「询盘」表的那一行。",
         columns=(
             *(Column(h, Role.DERIVED, Type.DATE if h in ("成交日期", "询盘日期") else
@@ -234,7 +238,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         return (f'IF([角色]="{rules.MANAGER}",{counted}({values}{q}业务经理],[姓名],{q}计成交],1),'
                 f'{counted}({values}{q}接待客服],[姓名],{q}计成交],1))')
     commission = SheetSpec(
-        name=COMMISSION, title=f"{month.label} 网销提成表", key="角色", buffer_rows=0, row_markers=("姓名",),
+        name=COMMISSION, title=f"{month.label} 网销提成表", key="角色", buffer_rows=0, row_markers=("姓名",), row_key=("角色", "姓名"),
         help="每月由总监核算后与财务核对，核对无误后交老板签字。",
         columns=(
             Column("角色", Role.COMPUTED, Type.TEXT, help="业务经理：按他成交的询盘；网销客服：按他接待的询盘。"),
@@ -247,7 +251,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     )
     daily = SheetSpec(
         name=DAILY, title=f"{month.label} 网销回访统计（每人每天接通 ≥ {rules_.daily_connected_target}）", key="日期",
-        buffer_rows=0, row_markers=("日期",),
+        buffer_rows=0, row_markers=("日期",), row_key=("日期", "客服"),
         help="本月到截至日期为止的每个工作日（以及有回访记录的其他日子），每个网销客服一行。",
         columns=(
             Column("日期", Role.COMPUTED, Type.DATE, help="日期。"),
@@ -487,14 +491,13 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(CONVERSION), layouts,
                      [{h: r[h] for h in ("维度", "分组", "开始", "结束")} for r in f["conversion"]])
         rebuild_rows(wb, wspec.sheet(DEALS), layouts, [{"行": j.lead.row} for j in f["deals"]])
-        write_total_row(wb[DEALS], layouts[DEALS], wspec.sheet(DEALS), len(f["deals"]), {"成交金额": "sum"})
+        write_total_row(wb[DEALS], layouts[DEALS], wspec.sheet(DEALS), len(f["deals"]), DEAL_TOTALS)
         rebuild_rows(wb, wspec.sheet(FOLLOW), layouts, [{"业务经理": r["业务经理"]} for r in f["follow"]])
-        write_total_row(wb[FOLLOW], layouts[FOLLOW], wspec.sheet(FOLLOW), len(f["follow"]),
-                        {h: "sum" for h in ("分配", "已跟进", "未跟进", "超时", "成交")})
+        write_total_row(wb[FOLLOW], layouts[FOLLOW], wspec.sheet(FOLLOW), len(f["follow"]), FOLLOW_TOTALS)
         rebuild_rows(wb, wspec.sheet(COMMISSION), layouts,
                      [{"角色": r["角色"], "姓名": r["姓名"]} for r in f["commission"]])
         total = write_total_row(wb[COMMISSION], layouts[COMMISSION], wspec.sheet(COMMISSION), len(f["commission"]),
-                                {"提成": "sum"})
+                                COMMISSION_TOTALS)
         _signature_lines(wb[COMMISSION], total + 3)
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, [{"日期": r["日期"], "客服": r["客服"]} for r in f["daily"]])
         first, last = span(month, ctx.calendar, config, [lead.assigned for lead in leads])
@@ -523,7 +526,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     for j in f["judged"]:
         lead = j.lead
         out[LEADS][lead.row] = {"跟进时限": j.deadline, "跟进超时": yes_no[j.late], "状态": j.status,
-                                "渠道组": rules.channel_group(lead.channel), "计成交": int(j.deal)}
+                                "渠道组": rules.channel_group(lead.channel), "计成交": 1 if j.deal else None}
     for r in f["conversion"]:
         out[CONVERSION][r["分组"]] = {h: r[h] for h in ("询盘", "有效", "有效率", "成交", "转化率", "成交金额")}
     for j in f["deals"]:
@@ -538,4 +541,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         out[COMMISSION][(r["角色"], r["姓名"])] = {h: r[h] for h in ("成交数", "成交金额", "提成比例", "提成")}
     for r in f["daily"]:
         out[DAILY][(r["日期"], r["客服"])] = {h: r[h] for h in ("回访", "接通", "达标")}
+    out[DEALS][None] = total_values(out[DEALS].values(), DEAL_TOTALS)      # the 合计 row: no 行
+    out[FOLLOW]["合计"] = total_values(out[FOLLOW].values(), FOLLOW_TOTALS)
+    out[COMMISSION][("合计", None)] = total_values(out[COMMISSION].values(), COMMISSION_TOTALS)
     return out

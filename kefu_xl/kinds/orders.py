@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import KefuError
-from ..io.safe_write import save_workbook
 from ..io.tables import open_workbook
 from ..io.values import is_blank, parse_id, parse_text
 from ..records import BookIssue, OrderBook, Problem, Severity
@@ -87,6 +86,7 @@ def spec(config: Config) -> WorkbookSpec:
     )
     merchants = SheetSpec(
         name=MERCHANTS, title="商家领用汇总", key="商家", buffer_rows=0, row_markers=("活动场次", "商家"),
+        row_key=("活动场次", "商家"),
         columns=(
             Column("活动场次", Role.COMPUTED, Type.TEXT, help="活动场次。"),
             Column("商家", Role.COMPUTED, Type.TEXT, width=20, help="商家。"),
@@ -257,7 +257,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_headers = ["活动场次", "商家", "领用本数", "缺失", "罚款", "退押金"]
     result.summary_rows = [[e, m, str(t["领用本数"]), str(t["缺失"]), f"{t['罚款']:.2f}", f"{t['退押金']:.2f}"]
                            for (e, m), t in list(totals.items())[:30]]
-    result.figures = {"books": books, "issues": issues, "figures": figures, "totals": totals}
+    result.figures = {"books": books, "issues": issues, "figures": figures, "totals": totals, "sizes": sizes,
+                      "deposit": config.deposit}
     return result
 
 
@@ -267,7 +268,9 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     out = {ISSUES: {}, MERCHANTS: {}}
     for i, fig in zip(f["issues"], f["figures"]):
         out[ISSUES][i.row] = {"缺失": fig.missing, "未追回": fig.unrecovered, "罚款": fig.fine,
-                              "退押金": fig.deposit_back, "状态": fig.status}
+                              "退押金": fig.deposit_back, "状态": fig.status,
+                              "张数": f["sizes"].get(i.book_id.casefold()) if i.book_id else None,
+                              "押金额": ledger.deposit_of(i, f["deposit"]) if i.book_id else None}
     for key, t in f["totals"].items():
         out[MERCHANTS][key] = dict(t)
     return out
@@ -279,7 +282,7 @@ def add_books(path: Path, *, books: int, size: int, start: int | None = None, pr
               stocked: date | None = None, force: bool = False) -> list[dict]:
     """Append `books` continuous books of `size` orders to the register, after checking
     that they continue the existing numbers without a gap or an overlap."""
-    from ..workbooks import recalc_open_workbook
+    from ..workbooks import recalc_open_workbook, save_recalculated
     if books < 1 or size < 1:
         raise KefuError("本数和每本张数都必须是正整数。")
     wb = open_workbook(path, data_only=False)
@@ -313,6 +316,6 @@ def add_books(path: Path, *, books: int, size: int, start: int | None = None, pr
         rows.append({"订单本号": f"{prefix}{n:04d}", "起始号": first, "结束号": first + size - 1, "张数": size,
                      "入库日期": stocked or date.today()})
     write_rows(wb[REGISTER], data.layout, wspec.sheet(REGISTER), rows, data.last_row + 1)
-    recalc_open_workbook(wb, path, as_of=stocked or date.today())
-    save_workbook(wb, path, force=force)
+    result, _ = recalc_open_workbook(wb, path, as_of=stocked or date.today())
+    save_recalculated(wb, path, result, force=force)
     return rows

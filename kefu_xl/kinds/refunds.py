@@ -338,7 +338,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                             f"{paid:.2f}", f"{recon['期末应有']:.2f}",
                             "—" if recon["差额"] is None else f"{recon['差额']:.2f}"]]
     result.figures = {"refunds": refunds, "days": days, "statuses": statuses, "entries": entries,
-                      "balances": balances, "recon": recon, "daily": daily}
+                      "balances": balances, "recon": recon, "recon_row": layouts[RECON].first_data_row, "daily": daily}
     return result
 
 
@@ -351,7 +351,7 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
     for e, b in zip(f["entries"], f["balances"]):
         out[CASH][e.row] = {"余额": b}
     recon = {k: v for k, v in f["recon"].items() if k != "期初余额"}
-    out[RECON]["row"] = recon
+    out[RECON][f["recon_row"]] = recon          # 对账 has one row, under its header
     for d, values in f["daily"].items():
         out[DAILY][d] = values
     return out

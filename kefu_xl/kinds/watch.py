@@ -218,9 +218,8 @@ def anomaly_row(a: rules.Anomaly, owners: dict[str, tuple[str, str]]) -> dict:
 def watch_day(workspace: Path, day: date) -> WatchOutcome:
     """Judge `day`'s export and append its anomalies to 消耗监控_YYYY-MM.xlsx; nothing typed
     is touched and a day already watched adds no row twice."""
-    from ..io.safe_write import save_workbook
     from ..io.tables import find_input
-    from ..workbooks import recalc_open_workbook
+    from ..workbooks import recalc_open_workbook, save_recalculated
     config = load_config(workspace / "kefu-xl.toml")
     month = Month.of(day)
     try:
@@ -253,7 +252,7 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
         new, kept = rows, 0
         wb = build(config, month, new)
     result, _ = recalc_open_workbook(wb, target, as_of=day)
-    backup = save_workbook(wb, target)
+    backup = save_recalculated(wb, target, result)
     return WatchOutcome(target, day, found, len(new), kept, min(len(earlier), config.watch.exports), problems, result,
                         backup)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..records import WorkRecord
-from .completion import record_key
+from .completion import record_key, record_label
 
 TRUE, FALSE = "属实", "不属实"
 RESULTS = (TRUE, FALSE)
@@ -46,6 +46,18 @@ def checked_record(check: SpotCheck, by_row: dict[int, WorkRecord]) -> tuple[str
     if not check.account_id:
         return None
     return record_key(check.account_id, check.day, check.staff), check.staff
+
+
+def helper_cells(check: SpotCheck, by_row: dict[int, WorkRecord]) -> tuple[str, str]:
+    """(记录键, 被查客服) as the hidden formulas show them: with a row, that 工作记录 row's
+    抽查键 and 客服 (blank for a row without a record); else the check's own 帐户ID|日期|客服
+    and 客服."""
+    if check.work_row is not None:
+        rec = by_row.get(check.work_row)
+        if rec is None:
+            return "", ""
+        return (record_label(rec.account_id, rec.day, rec.staff) if rec.account_id and rec.day else "", rec.staff)
+    return (record_label(check.account_id, check.day, check.staff) if check.account_id else "", check.staff)
 
 
 def disproved_keys(checks: list[SpotCheck], by_row: dict[int, WorkRecord]) -> frozenset[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -398,6 +399,20 @@ def read_meta(wb) -> dict[str, object]:
         return {}
     ws = wb[META_SHEET]
     return {str(k): v for k, v in ws.iter_rows(min_row=1, max_col=2, values_only=True) if k is not None}
+
+
+def total_values(rows, totals: dict) -> dict:
+    """Python's values of the 合计 row write_total_row puts under `rows` ({header: value}
+    each, as python_values gives them): the same "sum", "ratio" and literals."""
+    rows = list(rows)
+    out = {h: sum((r.get(h) or 0 for r in rows), 0) for h, how in totals.items() if how == "sum"}
+    for h, how in totals.items():
+        if isinstance(how, tuple) and how[0] == "ratio":
+            num, den = out[how[1]], out[how[2]]
+            out[h] = Decimal(num) / Decimal(den) if den else None
+        elif how != "sum":
+            out[h] = how or None
+    return out
 
 
 def write_total_row(ws, layout: Layout, spec: SheetSpec, n_rows: int, totals: dict, label: str = "合计") -> int:

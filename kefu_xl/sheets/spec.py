@@ -14,6 +14,7 @@ Numbers and texts that come from the config are put in by the kind with f-string
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from enum import Enum
 
 
@@ -104,6 +105,9 @@ class SheetSpec:
     row_markers: tuple[str, ...] = ()
     # a sheet a later version added: recalc puts an empty one into an older workbook
     added_later: bool = False
+    # the columns whose values name a row in the kind's python_values when it is not the
+    # row number or the key alone: 品类 + 品牌, 角色 + 姓名, 行 (the 询盘 row a 成交一览 line shows)
+    row_key: tuple[str, ...] = ()
 
     def column(self, header: str) -> Column:
         for c in self.columns:
@@ -118,6 +122,15 @@ class SheetSpec:
     @property
     def markers(self) -> tuple[str, ...]:
         return self.row_markers or tuple(c.header for c in self.columns if c.role is Role.INPUT)
+
+    def key_of(self, values) -> object:
+        """The key python_values gives the row holding `values` ({header: value}, as read from a
+        file): the row_key columns' values (a tuple when several), else the key column's.
+        A date read back as a midnight datetime is a date, as Python has it."""
+        def plain(v):
+            return v.date() if isinstance(v, datetime) and v.time() == time() else v
+        keys = tuple(plain(values.get(h)) for h in (self.row_key or (self.key,)))
+        return keys[0] if len(keys) == 1 else keys
 
 
 @dataclass(frozen=True)
