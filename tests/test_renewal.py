@@ -243,8 +243,8 @@ def test_both_trackers_formulas_equal_python(filled, tmp_path):
                         got = got.date()
                     compared += 1
                     assert same(expected, got), (file.name, name, key, header, expected, got)
-    # 续费 5 rows × 3; 客服汇总 3 staff + 合计 × 8; 新客户 3 rows × 6; 新客户汇总 3 staff × 5
-    assert compared == 5 * 3 + 4 * 8 + 3 * 6 + 3 * 5
+    # 续费 5 rows × 3; 客服汇总 3 staff + 合计 × 8; 新客户 3 rows × 6; 新客户汇总 3 staff × 5 + 合计's three sums
+    assert compared == 5 * 3 + 4 * 8 + 3 * 6 + 3 * 5 + 3
 
 
 def test_remind_renders_the_template(workspace):
