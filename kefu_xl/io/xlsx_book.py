@@ -40,11 +40,29 @@ _ROW_R = re.compile(rb'\br="(\d+)"')
 _ROW_START = re.compile(rb"<row\b")
 _ROW_OPEN = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*>')
 _STYLE = re.compile(rb'\bs="(\d+)"')
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
+# formula cells that spell their formula out (a shared group's other cells are found by _find_children)
+_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*)>([^<]*)</f>')
+_CHILD_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*?)/>')
+_SI = re.compile(rb'\bsi="(\d+)"')
+_F_SI = re.compile(rb'<f\b[^>]*?\bsi="(\d+)"')
+_REF_ATTR = re.compile(rb'\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+_F_ELEMENT = re.compile(rb"<f\b[^>]*?(?:/>|>[^<]*</f>)")
 _CELL_COL = re.compile(rb'(<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>))', re.S)
 _SEP = "\ue000"
 _HUGE = etree.XMLParser(huge_tree=True)
 _UNCHANGED = object()
+
+
+class SharedChild(str):
+    """A cell of a shared formula group other than its master (`<f t="shared" si="n"/>`: the
+    formula is the master's, moved to this row). It reads as "=" — a formula whose text the
+    file does not spell out; `PatchSheet.shared_holds` tells whether the group is a template's."""
+    __slots__ = ("si",)
+
+    def __new__(cls, si: int):
+        child = super().__new__(cls, "=")
+        child.si = si
+        return child
 
 
 class Unsupported(Exception):
@@ -197,13 +215,18 @@ class Styles:
 
 
 class _Write:
-    __slots__ = ("value", "style", "text", "font", "fill")
+    # run: the formula's template when it was written for a whole column (write_formulas), so
+    # new rows of one template become a shared formula group; f: that group's <f> element.
+    # keep: only the cached value changes, the file's own <f> element stays.
+    __slots__ = ("value", "style", "text", "font", "fill", "run", "f", "keep")
 
     def __init__(self):
         self.value = _UNCHANGED
         self.style = None
         self.text = False
         self.font = self.fill = None
+        self.run = self.f = None
+        self.keep = False
 
 
 class PatchCell:
@@ -240,7 +263,8 @@ class PatchCell:
         if (self.row, self.column) not in self.sheet.writes and type(current) is type(value) and current == value \
                 and not (isinstance(value, str) and value.startswith("=")):
             return                    # the same value: the cell stays as it is in the file
-        self.sheet._write(self.row, self.column).value = value
+        w = self.sheet._write(self.row, self.column)
+        w.value, w.run = value, None
         self.sheet._set_grid(self.row, self.column, value)
 
     @property
@@ -373,7 +397,10 @@ class PatchSheet(GridSheet):
         stored = [list(row) for row in grid] if found else []      # the values the file stores
         known, col = _COLUMNS, _col
         number_before, row = None, None
-        for (letters, number, _), text in zip(found, _formula_texts([t for _, _, t in found])):
+        self.masters: dict[int, tuple[int, int, str]] = {}      # si -> (row, column, text) of the file's
+        self.children: dict[int, list] = {}                       # shared groups; si -> cells besides the master
+        refs: dict[int, re.Match | None] = {}
+        for (letters, number, attrs, _), text in zip(found, _formula_texts([t for *_, t in found])):
             if number != number_before:          # a row's formula cells come one after another
                 number_before, r = number, int(number)
                 if r > len(grid):        # a writer that did not keep its rows in order
@@ -383,7 +410,16 @@ class PatchSheet(GridSheet):
             n = len(row)
             if c > n:
                 row.extend([None] * (c - n))
+            if attrs and b't="shared"' in attrs:
+                m = _SI.search(attrs)
+                if m is None:
+                    raise Unsupported(f"「{name}」有不带编号的共享公式")
+                si = int(m.group(1))
+                self.masters[si] = (r, c, text)
+                refs[si] = _REF_ATTR.search(attrs)
             row[c - 1] = text
+        if b't="shared"' in body:
+            self._find_children(name, body, grid, refs)
         super().__init__(name, grid)
         self.origin: list[int | None] = list(range(1, len(grid) + 1))
         self.writes: dict[tuple[int, int], _Write] = {}
@@ -395,6 +431,45 @@ class PatchSheet(GridSheet):
         self.heights: dict[int, float] = {}          # row heights set since the sheet was read
         self.row_dimensions = _RowDimensions(self)
         self.sheet_properties = _SheetProperties(self)
+        self._holds: dict[tuple[int, int], bool] = {}
+
+    def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict) -> None:
+        """Mark the other cells of each shared group in the grid (SharedChild). When every cell
+        of a master's ref range belongs to its group — what kefu-xl and Excel write — the
+        range is filled without looking at the cells; otherwise each child is found in the XML."""
+        counts: dict[int, int] = {}
+        for si in _F_SI.findall(body):
+            counts[int(si)] = counts.get(int(si), 0) + 1
+        ranges = {}
+        for si, n in counts.items():
+            ref = refs.get(si)
+            if ref is None:
+                ranges = None
+                break
+            c1, r1 = _col(ref.group(1)), int(ref.group(2))
+            c2, r2 = (_col(ref.group(3)), int(ref.group(4))) if ref.group(3) else (c1, r1)
+            if (r2 - r1 + 1) * (c2 - c1 + 1) != n or (r1, c1) != self.masters[si][:2]:
+                ranges = None
+                break
+            ranges[si] = (r1, r2, c1, c2)
+        put = self._put
+        if ranges is not None:
+            for si, (r1, r2, c1, c2) in ranges.items():
+                child, cells = SharedChild(si), []
+                for c in range(c1, c2 + 1):
+                    for r in range(r1, r2 + 1):
+                        if (r, c) != (r1, c1):
+                            put(grid, r, c, child)
+                            cells.append((r, c))
+                self.children[si] = cells
+            return
+        for letters, number, attrs in _CHILD_CELL.findall(body):
+            m = _SI.search(attrs)
+            if m is None or b't="shared"' not in attrs:
+                continue
+            si, r, c = int(m.group(1)), int(number), _col(letters)
+            put(grid, r, c, SharedChild(si))
+            self.children.setdefault(si, []).append((r, c))
 
     @cached_property
     def spans(self) -> dict[int, tuple[int, int, int, int]]:
@@ -414,6 +489,7 @@ class PatchSheet(GridSheet):
         return spans
 
     _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
+                      "masters", "children", "_holds",
                       "writes", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
 
     def __getattr__(self, name):
@@ -450,18 +526,32 @@ class PatchSheet(GridSheet):
                 self._set_grid(r, c, self.value(r, c))
         return w
 
-    def put_formula(self, r: int, c: int, formula: str, style: str) -> None:
+    def put_formula(self, r: int, c: int, formula: str, style: str, run=None) -> None:
         """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
-        writes a formula into every new row of a sheet)."""
+        writes a formula into every new row of a sheet). `run` names the template the formula
+        was made from (its declared text): new cells of consecutive rows from one template are written as one
+        shared formula, as Excel writes a filled-down column."""
         w = self.writes.get((r, c))
         if w is None:
             w = self.writes[(r, c)] = _Write()
-        w.value, w.style = formula, style
+        w.value, w.style, w.run = formula, style, run
         grid = self.grid
         if r <= len(grid) and c <= len(grid[r - 1]):
             grid[r - 1][c - 1] = formula
         else:
             self._set_grid(r, c, formula)
+
+    def shared_holds(self, si: int, column: int, for_row) -> bool:
+        """Whether every cell of the file's shared group `si` holds for_row(its row): the
+        group is in `column` and its master's text is for_row(the master's row). A row
+        formula moves with its row exactly as a shared formula does (both shift the relative
+        row references and nothing else), so the master proves every child."""
+        held = self._holds.get((si, column))
+        if held is None:
+            master = self.masters.get(si)
+            held = master is not None and master[1] == column and master[2] == for_row(master[0])
+            self._holds[(si, column)] = held
+        return held
 
     def cell(self, row: int, column: int, value=None) -> PatchCell:
         c = PatchCell(self, row, column)
@@ -539,7 +629,11 @@ class PatchSheet(GridSheet):
         value = w.value
         if original is None and w.font is None and w.fill is None and not w.text and isinstance(value, str) \
                 and value[:1] == "=":              # a new formula cell: the common case, kept short
-            return _formula_xml(ref, self.book.styles.attribute(w.style), value, cached).encode("utf-8")
+            return _formula_xml(ref, self.book.styles.attribute(w.style), value, cached, w.f).encode("utf-8")
+        if w.keep and original is not None:       # a new cached value: the file's own formula stays
+            return _kept_formula_xml(original, cached)
+        if type(value) is SharedChild:
+            raise Unsupported(f"「{self.title}」的共享公式单元格 {ref}")
         styles = self.book.styles
         old_style = None
         if original is not None:
@@ -562,21 +656,61 @@ class PatchSheet(GridSheet):
             return new_start + original[len(start):]
         return _value_xml(ref, s, value, w.text, cached).encode("utf-8")
 
-    def _shared_masters_safe(self) -> None:
-        """Writing over a shared formula's master cell would leave its other cells without a
-        formula: only allowed when every cell of that group is written too."""
-        if b't="shared"' not in self.body:
+    def _shared_safe(self, moved: bool) -> None:
+        """The file's shared formula groups stay whole: rows may not move under them (their
+        ref would point elsewhere), and a master whose formula is rewritten takes every cell
+        of its group with it. A cached value alone keeps the cell's own <f> (`keep`)."""
+        if not self.masters and not self.children:
             return
-        written_rows = {self.origin[r - 1] for r, _ in self.writes if r <= len(self.origin)}
-        for orig in written_rows:
-            if orig is None:
+        if moved:
+            raise Unsupported(f"「{self.title}」有共享公式，又要删除或移动行")
+        writes = self.writes
+        for si, (r, c, _) in self.masters.items():
+            w = writes.get((r, c))
+            if w is None or w.value is _UNCHANGED or w.keep:
                 continue
-            for c, xml in self._row_cells(orig).items():
-                if b'ref="' in xml and b't="shared"' in xml:
-                    raise Unsupported(f"「{self.title}」有共享公式")
+            for cell in self.children.get(si, ()):
+                v = writes.get(cell)
+                if v is None or v.value is _UNCHANGED or v.keep:
+                    raise Unsupported(f"「{self.title}」的共享公式要改写主单元格")
+
+    def _share_runs(self) -> None:
+        """New cells of consecutive rows that write_formulas filled from one template (a new
+        record's formulas, thousands of rows when records are collected) are written as one
+        shared formula: the master spells it out, each other cell says `si` — a few bytes
+        instead of the formula's ~100, and the next read needs no text for them at all."""
+        writes, body, last_in_file, spans = self.writes, self.body, self.last_in_file, None
+        by_col: dict[int, list[int]] = {}
+        for (r, c), w in writes.items():
+            if w.run is None or w.font is not None or w.fill is not None or w.text:
+                continue
+            if r <= last_in_file:                 # a row of the file: only a cell it does not have
+                spans = spans or self.spans
+                span = spans.get(r)
+                if span is not None and body.find(b'r="%s%d"' % (get_column_letter(c).encode(), r),
+                                                  span[2], span[3]) >= 0:
+                    continue
+            by_col.setdefault(c, []).append(r)
+        si = max([*self.masters, *self.children, -1]) + 1
+        for c, rows in by_col.items():
+            rows.sort()
+            letter = get_column_letter(c)
+            start = 0
+            for k in range(1, len(rows) + 1):
+                if k < len(rows) and rows[k] == rows[k - 1] + 1 and \
+                        writes[(rows[k], c)].run == writes[(rows[start], c)].run:
+                    continue
+                if k - start >= 2:
+                    first, last = rows[start], rows[k - 1]
+                    master = writes[(first, c)]
+                    master.f = f'<f t="shared" ref="{letter}{first}:{letter}{last}" si="{si}">{_text(master.value[1:])}</f>'
+                    child = f'<f t="shared" si="{si}"/>'
+                    for r in rows[start + 1:k]:
+                        writes[(r, c)].f = child
+                    si += 1
+                start = k
 
     def to_bytes(self) -> bytes:
-        self._shared_masters_safe()
         by_row: dict[int, dict[int, _Write]] = {}
         for (r, c), w in self.writes.items():
             by_row.setdefault(r, {})[c] = w
@@ -595,7 +729,7 @@ class PatchSheet(GridSheet):
                 if _same(was[c - 1] if c <= len(was) else None, value):
                     continue              # the file already shows this value
             w = _Write()
-            w.value = formula
+            w.value, w.keep = formula, True
             by_row.setdefault(r, {})[c] = w
         in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
         if not by_row and not self.heights and in_place:      # no cell to write: at most the filter or
@@ -605,6 +739,9 @@ class PatchSheet(GridSheet):
             return head + b"<sheetData>" + self.body + b"</sheetData>" + tail
         moved = not in_place and (any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or
                                   any(r > n or self.origin[r - 1] != r for r in self.spans))  # rows moved or deleted
+        self._shared_safe(moved)
+        if not moved:
+            self._share_runs()
         todo = sorted(set(by_row) | set(self.heights))
         if moved:
             out, last_row, last_col = self._all_rows(by_row)
@@ -836,22 +973,41 @@ def _split_texts(blob: str, n: int) -> list[str] | None:
     return parts if len(parts) == n else None
 
 
-def _formula_xml(ref: str, s: str, value: str, cached) -> str:
-    """A formula cell ("=…") with `cached` (Python's value) as the value it shows."""
-    formula = _text(value[1:])
+def _formula_xml(ref: str, s: str, value: str, cached, f: str | None = None) -> str:
+    """A formula cell ("=…") with `cached` (Python's value) as the value it shows; `f`, when
+    given, is its <f> element (a shared formula's master or child)."""
+    t, v = _shown(cached)
+    return f'<c r="{ref}"{s}{t}>{f or "<f>" + _text(value[1:]) + "</f>"}{v}</c>'
+
+
+def _shown(cached) -> tuple[str, str]:
+    """The type attribute and <v> of a formula cell showing `cached`."""
     kind = type(cached)
     if kind is str:
-        return f'<c r="{ref}"{s} t="str"><f>{formula}</f><v>{_text(cached)}</v></c>'
+        return ' t="str"', f"<v>{_text(cached)}</v>"
     if cached is None:
-        return f'<c r="{ref}"{s} t="str"><f>{formula}</f><v></v></c>'
+        return ' t="str"', "<v></v>"
     if kind is bool:
-        return f'<c r="{ref}"{s} t="b"><f>{formula}</f><v>{int(cached)}</v></c>'
+        return ' t="b"', f"<v>{int(cached)}</v>"
     if isinstance(cached, (datetime, date, time)):
         cached = to_excel(cached)
     if isinstance(cached, (int, float, Decimal)):
-        return f'<c r="{ref}"{s}><f>{formula}</f><v>{_number(cached)}</v></c>'
-    return f'<c r="{ref}"{s} t="str"><f>{formula}</f><v>{_text(str(cached or ""))}</v></c>'
+        return "", f"<v>{_number(cached)}</v>"
+    return ' t="str"', f"<v>{_text(str(cached or ''))}</v>"
 
+
+_TYPE = re.compile(rb'\st="[^"]*"')
+
+
+def _kept_formula_xml(original: bytes, cached) -> bytes:
+    """A formula cell of the file showing a new cached value: its start tag (less the value's
+    type) and its own <f> element, byte for byte (a shared formula stays shared)."""
+    end = original.index(b">")
+    f = _F_ELEMENT.search(original, end)
+    if f is None:
+        raise Unsupported("公式单元格没有 <f>")
+    t, v = _shown(cached)
+    return _TYPE.sub(b"", original[:end].rstrip(b"/")) + t.encode() + b">" + f.group(0) + v.encode("utf-8") + b"</c>"
 
 def _value_xml(ref: str, s: str, value, text: bool, cached) -> str:
     if value is None or value == "":

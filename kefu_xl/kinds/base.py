@@ -207,7 +207,7 @@ def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:
         ws.delete_rows(layout.first_data_row, ws.max_row - layout.first_data_row + 1)
     write_rows(ws, layout, sheet, rows, layout.first_data_row)
     last = layout.first_data_row + len(rows) - 1
-    write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last)
+    write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last, share=False)   # its rows go next time
     apply_sheet_features(ws, layout, sheet, layouts, max(last, layout.first_data_row))
     return last
 

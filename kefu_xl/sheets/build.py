@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..io.values import looks_like_formula
+from ..io.xlsx_book import SharedChild
 from .layout import Layout, RowFormula, find_layout, quote_sheet, resolve
 from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec
 
@@ -171,12 +172,14 @@ def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row:
 
 
 def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
-                   first_row: int, last_row: int) -> int:
+                   first_row: int, last_row: int, share: bool = True) -> int:
     """Make every derived cell of rows first..last hold its formula; return how many were
     overwritten by a person (a value or nothing where the formula belongs) and put back.
 
     A patched sheet (io.xlsx_book) takes each changed formula through its `put_formula`: the
-    cell's look stays the file's own, an unchanged formula is not touched at all."""
+    cell's look stays the file's own, an unchanged formula is not touched at all, new rows of
+    a column become one shared formula (unless `share` is off: a sheet rebuilt every time), and a shared group of the file whose master is the
+    template's holds for all its cells (`shared_holds`) without spelling each one out."""
     put = getattr(ws, "put_formula", None)
     restored = 0
     for column in (c for c in spec.columns if c.role is Role.DERIVED):
@@ -185,13 +188,16 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         template = RowFormula(column.formula, layouts, spec.name)
         have = ws.column(col, first_row, last_row) if put is not None else None
         for r in range(first_row, last_row + 1):
-            formula = template.for_row(r)
             if put is not None:
                 current = have[r - first_row]
+                if type(current) is SharedChild and ws.shared_holds(current.si, col, template.for_row):
+                    continue
+                formula = template.for_row(r)
                 if current == formula:
                     continue
-                put(r, col, formula, style)
+                put(r, col, formula, style, column.formula if share else None)
             else:
+                formula = template.for_row(r)
                 cell = ws.cell(r, col)
                 current = cell.value
                 if current == formula:

@@ -1,0 +1,184 @@
+"""Issue 17: new rows of a column are written as one shared formula (a master that spells the
+formula out, children that name it by `si`), as Excel writes a filled-down column. A shared
+group whose master is the template's is proven for every child without reading the children's
+text. Both rest on one fact, checked here for every declared formula: a row formula moved to
+another row is exactly what a spreadsheet makes of a shared formula moved there."""
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date
+from types import SimpleNamespace
+
+import openpyxl
+import pytest
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
+
+from kefu_xl.config import load_config
+from kefu_xl.demo import type_work_records
+from kefu_xl.io.xlsx_patch import sheet_parts
+from kefu_xl.kinds import maintenance
+from kefu_xl.sheets.build import build_workbook
+from kefu_xl.sheets.layout import RowFormula, find_layout
+from kefu_xl.sheets.spec import Role
+from kefu_xl.workbooks import KINDS, _with_context, python_values, recalc_file
+
+from helpers import NOV, assert_engines_agree, libreoffice_values, open_november
+
+C = load_config()
+SHARED = re.compile(rb'<f t="shared" ref="([A-Z]+)(\d+):([A-Z]+)(\d+)" si="(\d+)">')
+
+
+def test_a_row_formula_moves_like_a_shared_formula():
+    """For every derived column of every kind: the template for row r equals its formula for
+    the first row translated to row r the way Excel/LibreOffice/openpyxl translate a shared
+    formula (relative row references shift, nothing else does)."""
+    checked = 0
+    for kind in KINDS.values():
+        wspec = _with_context(kind.spec, SimpleNamespace(config=C, month=NOV))
+        _, layouts = build_workbook(wspec, {s.name: s.title for s in wspec.sheets}, {}, {}, {})
+        for sheet in wspec.sheets:
+            layout = layouts[sheet.name]
+            for column in sheet.columns:
+                if column.role is not Role.DERIVED:
+                    continue
+                template = RowFormula(column.formula, layouts, sheet.name)
+                letter, first = layout.letter(column.header), layout.first_data_row
+                master = template.for_row(first)
+                for r in (first + 1, first + 37, first + 20_000):
+                    moved = Translator(master, origin=f"{letter}{first}").translate_formula(f"{letter}{r}")
+                    assert moved == template.for_row(r), (kind.KIND, sheet.name, column.header, r)
+                    checked += 1
+    assert checked > 3 * 150                   # 184 derived columns in 11 kinds
+
+
+def records(n: int) -> list[dict]:
+    """n work records over the test accounts and the month's working days."""
+    days = [date(2026, 11, d) for d in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17)]
+    who = [("张敏", "C1"), ("张敏", "C2"), ("李娜", "C3"), ("王芳", "C4")]
+    kinds = ["电话拜访", "报表发送", "上门拜访", "帐户优化"]
+    return [{"日期": days[i % len(days)], "客服": who[i % 4][0], "帐户ID": who[i % 4][1], "工作类型": kinds[i % 3],
+             "沟通对象": "决策人" if i % 5 else "其他人员"} for i in range(n)]
+
+
+def work_sheet_xml(path) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(sheet_parts(z)[maintenance.WORK])
+
+
+@pytest.fixture
+def grown(workspace):
+    """A tracker with more records than its 1,000 formula rows: recalc adds the rows after."""
+    path = open_november(workspace)
+    type_work_records(path, records(1_030))
+    return path
+
+
+@pytest.mark.libreoffice
+def test_new_rows_are_one_shared_formula_per_column_that_every_reader_understands(grown, tmp_path):
+    outcome = recalc_file(grown, as_of=date(2026, 11, 20))
+    assert outcome.patched and outcome.written
+    xml = work_sheet_xml(grown)
+    wspec = maintenance.spec(C, NOV)
+    sheet = wspec.sheet(maintenance.WORK)
+    derived = [c for c in sheet.columns if c.role is Role.DERIVED]
+    groups = {m[1].decode(): (int(m[2]), int(m[4])) for m in SHARED.finditer(xml)}
+    wb = openpyxl.load_workbook(grown)          # openpyxl (and the full-rewrite path) translates the children
+    layout, _ = find_layout(wb[maintenance.WORK], sheet)
+    layouts = {maintenance.WORK: layout, **{s.name: find_layout(wb[s.name], s)[0] for s in wspec.sheets
+                                            if s.name != maintenance.WORK}}
+    assert set(groups) == {layout.letter(c.header) for c in derived}
+    first, last = groups[layout.letter("有效")]
+    assert first == layout.first_data_row + 1_000 and last >= layout.first_data_row + 1_029
+    children = xml.count(b'<f t="shared" si="')
+    assert children == sum(b - a for a, b in groups.values())
+    ws = wb[maintenance.WORK]
+    for c in derived:
+        template = RowFormula(c.formula, layouts, maintenance.WORK)
+        for r in (first, first + 1, last):
+            assert ws.cell(r, layout.columns[c.header]).value == template.for_row(r), (c.header, r)
+    # LibreOffice computes what Python does, in the shared rows too
+    python = python_values(maintenance, outcome.result)
+    office = libreoffice_values(grown, tmp_path / "lo")
+    assert assert_engines_agree(python, office) > 1_000 * 7
+    # pandas / previewers see Python's values cached in the children
+    grid = CalamineWorkbook.from_path(str(grown)).get_sheet_by_name(maintenance.WORK).to_python()
+    valid_col = layout.columns["有效"] - 1
+    assert all(grid[r - 1][valid_col] == python[maintenance.WORK][r]["有效"] for r in range(first, first + 30))
+
+
+def test_a_shared_group_is_proven_by_its_master_and_kept_when_values_change(grown):
+    first_recalc = recalc_file(grown, as_of=date(2026, 11, 20))
+    before = work_sheet_xml(grown)
+    again = recalc_file(grown, as_of=date(2026, 11, 20))
+    assert again.unchanged                    # no child rewritten: the master proves them all
+    # a record inside the group changes (typed through the patcher, which keeps the groups):
+    # its cached 有效 / 无效原因 change, its formulas and the groups stay as they were
+    from kefu_xl.io.xlsx_book import PatchBook
+    layout = find_layout(openpyxl.load_workbook(grown, read_only=True)[maintenance.WORK],
+                         maintenance.spec(C, NOV).sheet(maintenance.WORK))[0]
+    f = first_recalc.result.figures
+    row = next(r.row for r, v in zip(f["records"], f["verdicts"])
+               if v.valid and r.row > layout.first_data_row + 1_001)        # a valid record, a child's row
+    book = PatchBook(grown)
+    book[maintenance.WORK].cell(row, layout.columns["沟通对象"]).value = "其他人员"
+    book.save(grown.with_name("typed.xlsx"))
+    book.close()
+    grown.with_name("typed.xlsx").replace(grown)
+    later = recalc_file(grown, as_of=date(2026, 11, 20))
+    assert later.patched and later.written
+    verdicts = {r.row: v for r, v in zip(later.result.figures["records"], later.result.figures["verdicts"])}
+    assert not verdicts[row].valid
+    after = work_sheet_xml(grown)
+    assert SHARED.findall(after) == SHARED.findall(before)
+    assert after.count(b'<f t="shared" si="') == before.count(b'<f t="shared" si="')
+    grid = CalamineWorkbook.from_path(str(grown)).get_sheet_by_name(maintenance.WORK).to_python()
+    assert grid[row - 1][layout.columns["有效"] - 1] == "否"       # the child's new cached value
+
+
+def test_a_master_typed_over_is_put_back_and_its_group_is_spelled_out(grown):
+    """Someone typed a value over a shared master (the file keeps its children, orphaned):
+    the master's formula comes back and every child of the group is written out in full."""
+    recalc_file(grown, as_of=date(2026, 11, 20))
+    xml = work_sheet_xml(grown)
+    m = next(SHARED.finditer(xml))
+    letter, first, si = m[1].decode(), int(m[2]), m[5]
+    cell = re.search(rb'<c r="%s%d"[^>]*>.*?</c>' % (letter.encode(), first), xml, re.S)
+    typed = xml[:cell.start()] + b'<c r="%s%d" t="inlineStr"><is><t>x</t></is></c>' % (letter.encode(), first) \
+        + xml[cell.end():]
+    with zipfile.ZipFile(grown) as z:
+        part = sheet_parts(z)[maintenance.WORK]
+        items = [(i, typed if i.filename == part else z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(grown, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            z.writestr(info, data)
+    outcome = recalc_file(grown, as_of=date(2026, 11, 20))
+    assert outcome.patched and outcome.written
+    after = work_sheet_xml(grown)
+    assert b'si="%s"' % si not in after                       # no child left without its master
+    ws = openpyxl.load_workbook(grown)[maintenance.WORK]
+    wspec = maintenance.spec(C, NOV)
+    layout, _ = find_layout(ws, wspec.sheet(maintenance.WORK))
+    header = next(h for h, c in layout.columns.items() if get_column_letter(c) == letter)
+    column = wspec.sheet(maintenance.WORK).column(header)
+    layouts = {s.name: find_layout(ws.parent[s.name], s)[0] for s in wspec.sheets}
+    template = RowFormula(column.formula, layouts, maintenance.WORK)
+    for r in (first, first + 1, first + 29):
+        assert ws[f"{letter}{r}"].value == template.for_row(r)
+
+
+def test_deleting_rows_under_a_shared_group_goes_through_openpyxl(grown):
+    """Rows that move under a shared group would leave its ref pointing elsewhere: the patcher
+    refuses and the full rewrite (which spells every formula out) takes over, nothing lost."""
+    recalc_file(grown, as_of=date(2026, 11, 20))
+    from kefu_xl.io.xlsx_book import PatchBook, Unsupported
+    book = PatchBook(grown)
+    try:
+        ws = book[maintenance.WORK]
+        ws.delete_rows(3, 1)
+        with pytest.raises(Unsupported):
+            book.changed_parts()
+    finally:
+        book.close()
