@@ -169,16 +169,36 @@ def test_a_master_typed_over_is_put_back_and_its_group_is_spelled_out(grown):
         assert ws[f"{letter}{r}"].value == template.for_row(r)
 
 
-def test_deleting_rows_under_a_shared_group_goes_through_openpyxl(grown):
-    """Rows that move under a shared group would leave its ref pointing elsewhere: the patcher
-    refuses and the full rewrite (which spells every formula out) takes over, nothing lost."""
+@pytest.mark.libreoffice
+def test_rows_deleted_above_and_inside_a_group_keep_it_whole(grown, tmp_path):
+    """Records removed (as collect removes a record deleted from a personal workbook): the
+    rows below move up, the group's master is written again for its new place and range,
+    its children follow it, and every reader still sees the template's formulas."""
+    from kefu_xl.io.xlsx_book import PatchBook
     recalc_file(grown, as_of=date(2026, 11, 20))
-    from kefu_xl.io.xlsx_book import PatchBook, Unsupported
+    before = {m[1]: (int(m[2]), int(m[4])) for m in SHARED.finditer(work_sheet_xml(grown))}
     book = PatchBook(grown)
-    try:
-        ws = book[maintenance.WORK]
-        ws.delete_rows(3, 1)
-        with pytest.raises(Unsupported):
-            book.changed_parts()
-    finally:
-        book.close()
+    ws = book[maintenance.WORK]
+    ws.delete_rows(1_010, 3)                        # three records inside the groups
+    ws.delete_rows(5, 2)                            # two above them
+    book.save(grown.with_name("cut.xlsx"))
+    book.close()
+    grown.with_name("cut.xlsx").replace(grown)
+    outcome = recalc_file(grown, as_of=date(2026, 11, 20))
+    assert outcome.patched and outcome.written
+    xml = work_sheet_xml(grown)
+    after = {m[1]: (int(m[2]), int(m[4])) for m in SHARED.finditer(xml)}
+    assert after == {k: (a - 2, b - 5) for k, (a, b) in before.items()}
+    assert xml.count(b'<f t="shared" si="') == sum(b - a for a, b in after.values())
+    wb = openpyxl.load_workbook(grown)
+    wspec = maintenance.spec(C, NOV)
+    layouts = {s.name: find_layout(wb[s.name], s)[0] for s in wspec.sheets}
+    ws = wb[maintenance.WORK]
+    for c in (c for c in wspec.sheet(maintenance.WORK).columns if c.role is Role.DERIVED):
+        template = RowFormula(c.formula, layouts, maintenance.WORK)
+        col = layouts[maintenance.WORK].columns[c.header]
+        first, last = after[get_column_letter(col).encode()]
+        for r in (5, first, first + 1, 1_009, last):
+            assert ws.cell(r, col).value == template.for_row(r), (c.header, r)
+    office = libreoffice_values(grown, tmp_path / "lo")
+    assert assert_engines_agree(python_values(maintenance, outcome.result), office) > 1_000 * 7

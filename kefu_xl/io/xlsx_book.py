@@ -543,15 +543,29 @@ class PatchSheet(GridSheet):
 
     def shared_holds(self, si: int, column: int, for_row) -> bool:
         """Whether every cell of the file's shared group `si` holds for_row(its row): the
-        group is in `column` and its master's text is for_row(the master's row). A row
+        group is in `column` and its master's text is for_row(the master's row), as it is
+        now (the master may have been rewritten or moved up; it is then written with the
+        group's new range, `_regroup`). A row
         formula moves with its row exactly as a shared formula does (both shift the relative
         row references and nothing else), so the master proves every child."""
         held = self._holds.get((si, column))
         if held is None:
-            master = self.masters.get(si)
-            held = master is not None and master[1] == column and master[2] == for_row(master[0])
+            at = self._master_at(si)
+            held = at is not None and at[1] == column and self.value(*at) == for_row(at[0])
             self._holds[(si, column)] = held
         return held
+
+    def _master_at(self, si: int) -> tuple[int, int] | None:
+        """Where the master of the file's group `si` is now (rows above it may have been
+        deleted); None when it was deleted itself. Its text is the grid's: a master written
+        since it was read (write_formulas came to it first) holds the new one."""
+        master = self.masters.get(si)
+        if master is None:
+            return None
+        r, c, _ = master
+        if r <= len(self.origin) and self.origin[r - 1] == r:
+            return r, c
+        return (self.origin.index(r) + 1, c) if r in self.origin else None
 
     def cell(self, row: int, column: int, value=None) -> PatchCell:
         c = PatchCell(self, row, column)
@@ -580,6 +594,7 @@ class PatchSheet(GridSheet):
         self.writes = moved
         self.heights = {(r if r < idx else r - amount): h for r, h in self.heights.items()
                         if not idx <= r < idx + amount}
+        self._holds = {}
 
     # --- what the file holds -------------------------------------------------------------
 
@@ -630,7 +645,7 @@ class PatchSheet(GridSheet):
         if original is None and w.font is None and w.fill is None and not w.text and isinstance(value, str) \
                 and value[:1] == "=":              # a new formula cell: the common case, kept short
             return _formula_xml(ref, self.book.styles.attribute(w.style), value, cached, w.f).encode("utf-8")
-        if w.keep and original is not None:       # a new cached value: the file's own formula stays
+        if w.keep and original is not None and w.f is None:   # a new cached value: the file's own formula stays
             return _kept_formula_xml(original, cached)
         if type(value) is SharedChild:
             raise Unsupported(f"「{self.title}」的共享公式单元格 {ref}")
@@ -654,25 +669,58 @@ class PatchSheet(GridSheet):
             if not s:
                 new_start = _STYLE.sub(b"", start)
             return new_start + original[len(start):]
-        return _value_xml(ref, s, value, w.text, cached).encode("utf-8")
+        return _value_xml(ref, s, value, w.text, cached, w.f).encode("utf-8")
 
-    def _shared_safe(self, moved: bool) -> None:
-        """The file's shared formula groups stay whole: rows may not move under them (their
-        ref would point elsewhere), and a master whose formula is rewritten takes every cell
-        of its group with it. A cached value alone keeps the cell's own <f> (`keep`)."""
+    def _regroup(self) -> None:
+        """Keep the file's shared formula groups whole (a child must never lose its master):
+        a master that was rewritten, or that moved because rows above it were deleted, is
+        written again as the master of the group's cells as they are now — its children then
+        follow its new text, which is what write_formulas checked (`shared_holds`). A group
+        whose master was deleted or typed over must have every cell written out in full, and
+        a group over several columns may not move or change; else `Unsupported` (the openpyxl
+        path spells every formula out)."""
         if not self.masters and not self.children:
             return
-        if moved:
-            raise Unsupported(f"「{self.title}」有共享公式，又要删除或移动行")
-        writes = self.writes
-        for si, (r, c, _) in self.masters.items():
-            w = writes.get((r, c))
-            if w is None or w.value is _UNCHANGED or w.keep:
+        origin, writes = self.origin, self.writes
+        moved = origin != list(range(1, len(origin) + 1))
+        now = {o: i for i, o in enumerate(origin, 1) if o is not None} if moved else None
+
+        def written(cell) -> bool:
+            w = writes.get(cell)
+            return w is not None and w.value is not _UNCHANGED and not w.keep
+
+        for si in set(self.masters) | set(self.children):
+            kids = self.children.get(si, [])
+            if moved:
+                kids = [(now[r], c) for r, c in kids if r in now]
+            live = [k for k in kids if not written(k)]
+            at = self._master_at(si)
+            w = writes.get(at) if at else None
+            if at is None or (w is not None and written(at) and not
+                              (isinstance(w.value, str) and w.value.startswith("=") and not w.text)):
+                if live:
+                    raise Unsupported(f"「{self.title}」的共享公式失去了主单元格")
                 continue
-            for cell in self.children.get(si, ()):
-                v = writes.get(cell)
-                if v is None or v.value is _UNCHANGED or v.keep:
-                    raise Unsupported(f"「{self.title}」的共享公式要改写主单元格")
+            r0, c0, text = self.masters[si]
+            if not moved and not written(at):
+                continue                        # the group stays exactly as the file has it
+            if len({c for _, c in kids} | {c0}) > 1:
+                if live:
+                    raise Unsupported(f"「{self.title}」有跨列的共享公式")
+                continue
+            letter = get_column_letter(c0)
+            last = max([r for r, _ in live], default=at[0])
+            if w is None:
+                w = writes[at] = _Write()
+                w.value, w.keep = self.value(*at), True
+                if at not in self.cached and r0 <= len(self.stored):
+                    was = self.stored[r0 - 1]
+                    self.cached[at] = was[c0 - 1] if c0 <= len(was) else None
+            text = w.value
+            if not live:
+                w.f = f"<f>{_text(text[1:])}</f>"     # every other cell spelled out: a plain formula
+            else:
+                w.f = f'<f t="shared" ref="{letter}{at[0]}:{letter}{last}" si="{si}">{_text(text[1:])}</f>'
 
     def _share_runs(self) -> None:
         """New cells of consecutive rows that write_formulas filled from one template (a new
@@ -711,6 +759,7 @@ class PatchSheet(GridSheet):
                 start = k
 
     def to_bytes(self) -> bytes:
+        self._regroup()
         by_row: dict[int, dict[int, _Write]] = {}
         for (r, c), w in self.writes.items():
             by_row.setdefault(r, {})[c] = w
@@ -739,7 +788,6 @@ class PatchSheet(GridSheet):
             return head + b"<sheetData>" + self.body + b"</sheetData>" + tail
         moved = not in_place and (any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or
                                   any(r > n or self.origin[r - 1] != r for r in self.spans))  # rows moved or deleted
-        self._shared_safe(moved)
         if not moved:
             self._share_runs()
         todo = sorted(set(by_row) | set(self.heights))
@@ -1009,11 +1057,11 @@ def _kept_formula_xml(original: bytes, cached) -> bytes:
     t, v = _shown(cached)
     return _TYPE.sub(b"", original[:end].rstrip(b"/")) + t.encode() + b">" + f.group(0) + v.encode("utf-8") + b"</c>"
 
-def _value_xml(ref: str, s: str, value, text: bool, cached) -> str:
+def _value_xml(ref: str, s: str, value, text: bool, cached, f: str | None = None) -> str:
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'
     if isinstance(value, str) and value.startswith("=") and not text:
-        return _formula_xml(ref, s, value, cached)
+        return _formula_xml(ref, s, value, cached, f)
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (datetime, date, time)):
