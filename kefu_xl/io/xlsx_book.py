@@ -53,6 +53,20 @@ _HUGE = etree.XMLParser(huge_tree=True)
 _UNCHANGED = object()
 
 
+class _Block:
+    """The cells of a shared group's ref range other than its master (top left), as (row,
+    column) pairs when iterated: a group of 100,000 rows is not kept as 100,000 tuples."""
+    __slots__ = ("r1", "r2", "c1", "c2")
+
+    def __init__(self, r1: int, r2: int, c1: int, c2: int):
+        self.r1, self.r2, self.c1, self.c2 = r1, r2, c1, c2
+
+    def __iter__(self):
+        for c in range(self.c1, self.c2 + 1):
+            for r in range(self.r1 + (c == self.c1), self.r2 + 1):
+                yield r, c
+
+
 class SharedChild(str):
     """A cell of a shared formula group other than its master (`<f t="shared" si="n"/>`: the
     formula is the master's, moved to this row). It reads as "=" — a formula whose text the
@@ -398,7 +412,7 @@ class PatchSheet(GridSheet):
         known, col = _COLUMNS, _col
         number_before, row = None, None
         self.masters: dict[int, tuple[int, int, str]] = {}      # si -> (row, column, text) of the file's
-        self.children: dict[int, list] = {}                       # shared groups; si -> cells besides the master
+        self.children: dict[int, list | _Block] = {}              # shared groups; si -> cells besides the master
         refs: dict[int, re.Match | None] = {}
         for (letters, number, attrs, _), text in zip(found, _formula_texts([t for *_, t in found])):
             if number != number_before:          # a row's formula cells come one after another
@@ -455,13 +469,13 @@ class PatchSheet(GridSheet):
         put = self._put
         if ranges is not None:
             for si, (r1, r2, c1, c2) in ranges.items():
-                child, cells = SharedChild(si), []
+                child = SharedChild(si)
                 for c in range(c1, c2 + 1):
-                    for r in range(r1, r2 + 1):
-                        if (r, c) != (r1, c1):
-                            put(grid, r, c, child)
-                            cells.append((r, c))
-                self.children[si] = cells
+                    for row in grid[r1 - 1 + (c == c1):r2]:       # (the master's cell is its own)
+                        if len(row) < c:
+                            row.extend([None] * (c - len(row)))
+                        row[c - 1] = child
+                self.children[si] = _Block(r1, r2, c1, c2)
             return
         for letters, number, attrs in _CHILD_CELL.findall(body):
             m = _SI.search(attrs)
@@ -690,11 +704,13 @@ class PatchSheet(GridSheet):
             return w is not None and w.value is not _UNCHANGED and not w.keep
 
         for si in set(self.masters) | set(self.children):
+            at = self._master_at(si)
+            if at is not None and not moved and not written(at):
+                continue                        # the group stays exactly as the file has it
             kids = self.children.get(si, [])
             if moved:
                 kids = [(now[r], c) for r, c in kids if r in now]
             live = [k for k in kids if not written(k)]
-            at = self._master_at(si)
             w = writes.get(at) if at else None
             if at is None or (w is not None and written(at) and not
                               (isinstance(w.value, str) and w.value.startswith("=") and not w.text)):
@@ -702,8 +718,6 @@ class PatchSheet(GridSheet):
                     raise Unsupported(f"「{self.title}」的共享公式失去了主单元格")
                 continue
             r0, c0, text = self.masters[si]
-            if not moved and not written(at):
-                continue                        # the group stays exactly as the file has it
             if len({c for _, c in kids} | {c0}) > 1:
                 if live:
                     raise Unsupported(f"「{self.title}」有跨列的共享公式")
@@ -941,6 +955,8 @@ def _filter_database(workbook: bytes, filters: dict[int, str]) -> bytes:
 
 def _same(stored, value) -> bool:
     """Whether a formula cell's stored value already is `value` (as calamine reads it back)."""
+    if type(value) is str and value:          # most cached values (是/否, keys, labels)
+        return stored == value
     if value is None or value == "":
         return stored is None or stored == ""
     if isinstance(value, bool) or isinstance(stored, bool):
