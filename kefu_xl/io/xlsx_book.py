@@ -543,8 +543,8 @@ class PatchSheet(GridSheet):
     def put_formula(self, r: int, c: int, formula: str, style: str, run=None) -> None:
         """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
         writes a formula into every new row of a sheet). `run` names the template the formula
-        was made from (its declared text): new cells of consecutive rows from one template are written as one
-        shared formula, as Excel writes a filled-down column."""
+        was made from (its declared text): new cells of consecutive rows from one template
+        are written as one shared formula, as Excel writes a filled-down column."""
         w = self.writes.get((r, c))
         if w is None:
             w = self.writes[(r, c)] = _Write()
@@ -559,9 +559,9 @@ class PatchSheet(GridSheet):
         """Whether every cell of the file's shared group `si` holds for_row(its row): the
         group is in `column` and its master's text is for_row(the master's row), as it is
         now (the master may have been rewritten or moved up; it is then written with the
-        group's new range, `_regroup`). A row
-        formula moves with its row exactly as a shared formula does (both shift the relative
-        row references and nothing else), so the master proves every child."""
+        group's new range, `_regroup`). A row formula moves with its row exactly as a shared
+        formula does (both shift the relative row references and nothing else), so the
+        master proves every child."""
         held = self._holds.get((si, column))
         if held is None:
             at = self._master_at(si)
@@ -717,7 +717,7 @@ class PatchSheet(GridSheet):
                 if live:
                     raise Unsupported(f"「{self.title}」的共享公式失去了主单元格")
                 continue
-            r0, c0, text = self.masters[si]
+            r0, c0, _ = self.masters[si]
             if len({c for _, c in kids} | {c0}) > 1:
                 if live:
                     raise Unsupported(f"「{self.title}」有跨列的共享公式")
@@ -730,11 +730,8 @@ class PatchSheet(GridSheet):
                 if at not in self.cached and r0 <= len(self.stored):
                     was = self.stored[r0 - 1]
                     self.cached[at] = was[c0 - 1] if c0 <= len(was) else None
-            text = w.value
-            if not live:
-                w.f = f"<f>{_text(text[1:])}</f>"     # every other cell spelled out: a plain formula
-            else:
-                w.f = f'<f t="shared" ref="{letter}{at[0]}:{letter}{last}" si="{si}">{_text(text[1:])}</f>'
+            w.f = _master_f(letter, at[0], last, si, w.value) if live else \
+                f"<f>{_text(w.value[1:])}</f>"          # every other cell spelled out: a plain formula
 
     def _share_runs(self) -> None:
         """New cells of consecutive rows that write_formulas filled from one template (a new
@@ -765,7 +762,7 @@ class PatchSheet(GridSheet):
                 if k - start >= 2:
                     first, last = rows[start], rows[k - 1]
                     master = writes[(first, c)]
-                    master.f = f'<f t="shared" ref="{letter}{first}:{letter}{last}" si="{si}">{_text(master.value[1:])}</f>'
+                    master.f = _master_f(letter, first, last, si, master.value)
                     child = f'<f t="shared" si="{si}"/>'
                     for r in rows[start + 1:k]:
                         writes[(r, c)].f = child
@@ -1042,6 +1039,11 @@ def _formula_xml(ref: str, s: str, value: str, cached, f: str | None = None) -> 
     given, is its <f> element (a shared formula's master or child)."""
     t, v = _shown(cached)
     return f'<c r="{ref}"{s}{t}>{f or "<f>" + _text(value[1:]) + "</f>"}{v}</c>'
+
+
+def _master_f(letter: str, first: int, last: int, si: int, formula: str) -> str:
+    """The <f> of a shared group's master: rows first..last of a column, group `si`."""
+    return f'<f t="shared" ref="{letter}{first}:{letter}{last}" si="{si}">{_text(formula[1:])}</f>'
 
 
 def _shown(cached) -> tuple[str, str]:
