@@ -130,7 +130,7 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
         key_type = next((c.type for c in sheet.columns if c.header == sheet.key), None)
         by_key = bool(sheet.row_key) or key_type is Type.INT or any(not isinstance(k, int) for k in by_row)
         if by_key:
-            key_cols = {h: layout.columns.get(h) for h in (sheet.row_key or (sheet.key,))}
+            key_cols = {h: layout.columns.get(h) for h in sheet.key_headers}
             for r in range(layout.first_data_row, ws.max_row + 1):
                 key = sheet.key_of({h: ws.value(r, c) if c else None for h, c in key_cols.items()})
                 if key in by_row and key not in rows:

@@ -251,7 +251,7 @@ def test_every_derived_cell_equals_python(october, workspace, tmp_path):
     python = complaints.python_values(outcome.result)
     office = office_values(october, complaints.spec(C, OCT), {
         complaints.COMPLAINTS: lambda r, v: r, complaints.RANKING: lambda r, v: v["商家"],
-        complaints.CATEGORIES: lambda r, v: (v["品类"], v["品牌"]),
+        complaints.CATEGORIES: lambda r, v: complaints.spec(C, OCT).sheet(complaints.CATEGORIES).key_of(v),
         complaints.WEEKLY: lambda r, v: day_of(v["周一"])}, tmp_path / "lo")
     assert assert_engines_agree(python, office) > 90
 

@@ -19,7 +19,7 @@ from kefu_xl.sheets.layout import find_layout
 from kefu_xl.workbooks import recalc_file
 from kefu_xl.workspace import open_month
 
-from helpers import assert_engines_agree, assert_ribbon_matches_file, day_of, office_values
+from helpers import assert_engines_agree, assert_ribbon_matches_file, office_values
 
 OCT, NOV = Month(2026, 10), Month(2026, 11)
 d = date
@@ -264,9 +264,10 @@ def test_every_derived_cell_equals_python(workspace, tmp_path, mode):
     wspec = onlinesales.spec(load_config(workspace / "kefu-xl.toml"), OCT)
     office = office_values(path, wspec, {
         onlinesales.LEADS: lambda r, v: r, onlinesales.CONVERSION: lambda r, v: v["分组"],
-        onlinesales.DEALS: lambda r, v: v["行"], onlinesales.FOLLOW: lambda r, v: v["业务经理"],
-        onlinesales.COMMISSION: lambda r, v: (v["角色"], v["姓名"]),
-        onlinesales.DAILY: lambda r, v: (day_of(v["日期"]), v["客服"])}, tmp_path / "lo")
+        onlinesales.DEALS: lambda r, v: wspec.sheet(onlinesales.DEALS).key_of(v),
+        onlinesales.FOLLOW: lambda r, v: v["业务经理"],
+        onlinesales.COMMISSION: lambda r, v: wspec.sheet(onlinesales.COMMISSION).key_of(v),
+        onlinesales.DAILY: lambda r, v: wspec.sheet(onlinesales.DAILY).key_of(v)}, tmp_path / "lo")
     assert assert_engines_agree(python, office) > 300
     # the totals under 成交一览, 跟进 and 提成
     assert office[onlinesales.DEALS][None]["成交金额"] == pytest.approx(32000.5)

@@ -383,7 +383,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     queue = read_queue(datas[QUEUE], ctx.file, problems)
     calls = [(cell_datetime(v["来电时间"]), cell_text(v["已接"]) == "是") for _, v in datas[CALLS].rows]
     calls = [(at, ok) for at, ok in calls if at is not None]
-    days_of = {QUEUE: {r: {"触发日": day_of(v["触发时间"]), "时限日": day_of(v["时限"])} for r, v in datas[QUEUE].rows},
+    days_of = {QUEUE: {r: {"触发日": day_of(v["触发时间"]), "时限日": day_of(v["时限"])}
+                       for r, v in datas[QUEUE].rows},
                CALLS: {r: {"日期": day_of(v["来电时间"])} for r, v in datas[CALLS].rows}}
     check(queue, ctx, problems)
     tasks = [t for _, t, _ in queue if t.deadline is not None and t.trigger is not None]

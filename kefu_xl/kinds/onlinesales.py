@@ -203,7 +203,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         ),
     )
     deals = SheetSpec(
-        name=DEALS, title=f"{month.label} 网销成交一览", key="询盘编号", buffer_rows=0, row_markers=("行",), row_key=("行",),
+        name=DEALS, title=f"{month.label} 网销成交一览", key="询盘编号", buffer_rows=0, row_markers=("行",),
+        row_key=("行",),
         help="本月成交的询盘（含遗留询盘本月成交的），按成交日期排列；每列都取自「询盘」表的那一行。",
         columns=(
             *(Column(h, Role.DERIVED, Type.DATE if h in ("成交日期", "询盘日期") else
@@ -238,7 +239,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         return (f'IF([角色]="{rules.MANAGER}",{counted}({values}{q}业务经理],[姓名],{q}计成交],1),'
                 f'{counted}({values}{q}接待客服],[姓名],{q}计成交],1))')
     commission = SheetSpec(
-        name=COMMISSION, title=f"{month.label} 网销提成表", key="角色", buffer_rows=0, row_markers=("姓名",), row_key=("角色", "姓名"),
+        name=COMMISSION, title=f"{month.label} 网销提成表", key="角色", buffer_rows=0, row_markers=("姓名",),
+        row_key=("角色", "姓名"),
         help="每月由总监核算后与财务核对，核对无误后交老板签字。",
         columns=(
             Column("角色", Role.COMPUTED, Type.TEXT, help="业务经理：按他成交的询盘；网销客服：按他接待的询盘。"),

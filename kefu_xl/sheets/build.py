@@ -178,8 +178,9 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
 
     A patched sheet (io.xlsx_book) takes each changed formula through its `put_formula`: the
     cell's look stays the file's own, an unchanged formula is not touched at all, new rows of
-    a column become one shared formula (unless `share` is off: a sheet rebuilt every time), and a shared group of the file whose master is the
-    template's holds for all its cells (`shared_holds`) without spelling each one out."""
+    a column become one shared formula (unless `share` is off: a sheet rebuilt every time),
+    and a shared group of the file whose master is the template's holds for all its cells
+    (`shared_holds`) without spelling each one out."""
     put = getattr(ws, "put_formula", None)
     restored = 0
     for column in (c for c in spec.columns if c.role is Role.DERIVED):

@@ -123,13 +123,18 @@ class SheetSpec:
     def markers(self) -> tuple[str, ...]:
         return self.row_markers or tuple(c.header for c in self.columns if c.role is Role.INPUT)
 
+    @property
+    def key_headers(self) -> tuple[str, ...]:
+        """The columns that name a row in python_values (row_key, else the key column)."""
+        return self.row_key or (self.key,)
+
     def key_of(self, values) -> object:
         """The key python_values gives the row holding `values` ({header: value}, as read from a
         file): the row_key columns' values (a tuple when several), else the key column's.
         A date read back as a midnight datetime is a date, as Python has it."""
         def plain(v):
             return v.date() if isinstance(v, datetime) and v.time() == time() else v
-        keys = tuple(plain(values.get(h)) for h in (self.row_key or (self.key,)))
+        keys = tuple(plain(values.get(h)) for h in self.key_headers)
         return keys[0] if len(keys) == 1 else keys
 
 
