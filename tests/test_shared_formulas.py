@@ -91,7 +91,9 @@ def test_new_rows_are_one_shared_formula_per_column_that_every_reader_understand
                                             if s.name != maintenance.WORK}}
     assert set(groups) == {layout.letter(c.header) for c in derived}
     first, last = groups[layout.letter("有效")]
-    assert first == layout.first_data_row + 1_000 and last >= layout.first_data_row + 1_029
+    # the template's 1,000 formula rows were already right: the sheet is written anyway, so they
+    # join the new rows' group (hold_formula) and the whole column is one shared formula
+    assert first == layout.first_data_row and last >= layout.first_data_row + 1_029
     children = xml.count(b'<f t="shared" si="')
     assert children == sum(b - a for a, b in groups.values())
     ws = wb[maintenance.WORK]
@@ -172,24 +174,35 @@ def test_a_master_typed_over_is_put_back_and_its_group_is_spelled_out(grown):
 @pytest.mark.libreoffice
 def test_rows_deleted_above_and_inside_a_group_keep_it_whole(grown, tmp_path):
     """Records removed (as collect removes a record deleted from a personal workbook): the
-    rows below move up, the group's master is written again for its new place and range,
-    its children follow it, and every reader still sees the template's formulas."""
+    rows below move up, a group's master is written again for its new place and range, its
+    children follow it, and every reader still sees the template's formulas. A value typed
+    over 有效 in row 10 (put back as a formula of its own) splits that column into a group
+    above it and one below, so rows are deleted both inside a group and above one."""
     from kefu_xl.io.xlsx_book import PatchBook
+    book = PatchBook(grown)
+    book[maintenance.WORK].cell(10, 7).value = "是"
+    book.save(grown.with_name("typed.xlsx"))
+    book.close()
+    grown.with_name("typed.xlsx").replace(grown)
     recalc_file(grown, as_of=date(2026, 11, 20))
-    before = {m[1]: (int(m[2]), int(m[4])) for m in SHARED.finditer(work_sheet_xml(grown))}
+    before = sorted((m[1], int(m[2]), int(m[4])) for m in SHARED.finditer(work_sheet_xml(grown)))
+    assert [(a, b) for letter, a, b in before if letter == b"G"] == [(3, 9), (11, 2032)]
     book = PatchBook(grown)
     ws = book[maintenance.WORK]
     ws.delete_rows(1_010, 3)                        # three records inside the groups
-    ws.delete_rows(5, 2)                            # two above them
+    ws.delete_rows(5, 2)                            # two above the lower group of 有效
     book.save(grown.with_name("cut.xlsx"))
     book.close()
     grown.with_name("cut.xlsx").replace(grown)
     outcome = recalc_file(grown, as_of=date(2026, 11, 20))
     assert outcome.patched and outcome.written
     xml = work_sheet_xml(grown)
-    after = {m[1]: (int(m[2]), int(m[4])) for m in SHARED.finditer(xml)}
-    assert after == {k: (a - 2, b - 5) for k, (a, b) in before.items()}
-    assert xml.count(b'<f t="shared" si="') == sum(b - a for a, b in after.values())
+    after = sorted((m[1], int(m[2]), int(m[4])) for m in SHARED.finditer(xml))
+    deleted = (5, 6, 1_010, 1_011, 1_012)
+    assert after == [(letter, a - sum(d < a for d in deleted), b - sum(d <= b for d in deleted))
+                     for letter, a, b in before]
+    assert (b"G", 9, 2027) in after                 # the lower master moved up two rows
+    assert xml.count(b'<f t="shared" si="') == sum(b - a for _, a, b in after)
     wb = openpyxl.load_workbook(grown)
     wspec = maintenance.spec(C, NOV)
     layouts = {s.name: find_layout(wb[s.name], s)[0] for s in wspec.sheets}
@@ -197,8 +210,50 @@ def test_rows_deleted_above_and_inside_a_group_keep_it_whole(grown, tmp_path):
     for c in (c for c in wspec.sheet(maintenance.WORK).columns if c.role is Role.DERIVED):
         template = RowFormula(c.formula, layouts, maintenance.WORK)
         col = layouts[maintenance.WORK].columns[c.header]
-        first, last = after[get_column_letter(col).encode()]
+        first, last = next((a, b) for letter, a, b in reversed(after) if letter == get_column_letter(col).encode())
         for r in (5, first, first + 1, 1_009, last):
             assert ws.cell(r, col).value == template.for_row(r), (c.header, r)
     office = libreoffice_values(grown, tmp_path / "lo")
     assert assert_engines_agree(python_values(maintenance, outcome.result), office) > 1_000 * 7
+
+
+@pytest.mark.libreoffice
+def test_right_formulas_join_a_group_only_when_their_sheet_is_written_anyway(workspace, tmp_path):
+    """A month opens with every formula spelled out. A recalc that changes nothing in a sheet
+    leaves it byte for byte; once a sheet is written anyway (a record typed), the formula
+    cells that were already right are written again as one shared group per column — the
+    accounts' and the buffer rows' too — so later reads parse one master per column. Every
+    reader still sees the template's formula and Python's value in every cell."""
+    path = open_november(workspace)
+
+    def parts() -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as z:
+            names = sheet_parts(z)
+            return {name: z.read(names[name]) for name in (maintenance.ACCOUNTS, maintenance.WORK)}
+
+    opened = parts()
+    assert all(b't="shared"' not in xml for xml in opened.values())
+    recalc_file(path, as_of=date(2026, 11, 20))
+    assert parts() == opened                  # nothing to write there: nothing rewritten
+    type_work_records(path, records(1))
+    outcome = recalc_file(path, as_of=date(2026, 11, 20))
+    assert outcome.written
+    wspec = maintenance.spec(C, NOV)
+    wb = openpyxl.load_workbook(path)
+    layouts = {s.name: find_layout(wb[s.name], s)[0] for s in wspec.sheets}
+    for name, xml in parts().items():
+        sheet, layout = wspec.sheet(name), layouts[name]
+        derived = [c for c in sheet.columns if c.role is Role.DERIVED]
+        groups = {m[1].decode(): (int(m[2]), int(m[4])) for m in SHARED.finditer(xml)}
+        assert set(groups) == {layout.letter(c.header) for c in derived}, name
+        assert xml.count(b"</f>") == len(derived)          # only the masters spell a formula out
+        assert len(xml) < len(opened[name]) * 0.6, name
+        for c in derived:
+            first, last = groups[layout.letter(c.header)]
+            assert first == layout.first_data_row, (name, c.header)
+            template = RowFormula(c.formula, layouts, name)
+            for r in (first, first + 1, last):
+                assert wb[name].cell(r, layout.columns[c.header]).value == template.for_row(r), (name, c.header, r)
+    assert recalc_file(path, as_of=date(2026, 11, 20)).unchanged
+    office = libreoffice_values(path, tmp_path / "lo")
+    assert assert_engines_agree(python_values(maintenance, outcome.result), office) > 20

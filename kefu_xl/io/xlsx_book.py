@@ -237,7 +237,8 @@ class _Write:
     # run: the formula's template when it was written for a whole column (write_formulas), so
     # new rows of one template become a shared formula group; f: that group's <f> element.
     # keep: only the cached value changes, the file's own <f> element stays.
-    __slots__ = ("value", "style", "text", "font", "fill", "run", "f", "keep")
+    # held: a formula cell of the file already right (hold_formula), written only as part of a run.
+    __slots__ = ("value", "style", "text", "font", "fill", "run", "f", "keep", "held")
 
     def __init__(self):
         self.value = _UNCHANGED
@@ -245,7 +246,7 @@ class _Write:
         self.text = False
         self.font = self.fill = None
         self.run = self.f = None
-        self.keep = False
+        self.keep = self.held = False
 
 
 class PatchCell:
@@ -453,6 +454,7 @@ class PatchSheet(GridSheet):
         self.row_dimensions = _RowDimensions(self)
         self.sheet_properties = _SheetProperties(self)
         self._holds: dict[tuple[int, int], bool] = {}
+        self.held: dict[tuple[int, int], str] = {}     # formula cells already right -> their template
 
     def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict) -> None:
         """Mark the other cells of each shared group in the grid (SharedChild). When every cell
@@ -508,7 +510,7 @@ class PatchSheet(GridSheet):
         return spans
 
     _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
-                      "masters", "children", "_holds",
+                      "masters", "children", "_holds", "held",
                       "writes", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
 
     def __getattr__(self, name):
@@ -559,6 +561,13 @@ class PatchSheet(GridSheet):
             grid[r - 1][c - 1] = formula
         else:
             self._set_grid(r, c, formula)
+
+    def hold_formula(self, r: int, c: int, run: str) -> None:
+        """Cell (r, c) of the file already holds its formula, made from template `run`. When the
+        sheet is written anyway, runs of such cells are written again as one shared formula (as
+        new cells are, `_share_runs`): a sheet built with every formula spelled out — a month's
+        accounts, a template's first rows — is then read through its masters only."""
+        self.held[(r, c)] = run
 
     def shared_holds(self, si: int, column: int, for_row) -> bool:
         """Whether every cell of the file's shared group `si` holds for_row(its row): the
@@ -614,6 +623,7 @@ class PatchSheet(GridSheet):
         self.heights = {(r if r < idx else r - amount): h for r, h in self.heights.items()
                         if not idx <= r < idx + amount}
         self._holds = {}
+        self.held = {}
 
     # --- what the file holds -------------------------------------------------------------
 
@@ -755,7 +765,7 @@ class PatchSheet(GridSheet):
             for c, w in cells.items():
                 if w.run is None or w.font is not None or w.fill is not None or w.text:
                     continue
-                if span is not None and (limit is None or c <= limit) and \
+                if not w.held and span is not None and (limit is None or c <= limit) and \
                         body.find(b'r="%s%d"' % (get_column_letter(c).encode(), r), span[2], span[3]) >= 0:
                     continue
                 by_col.setdefault(c, []).append((r, w))
@@ -775,6 +785,36 @@ class PatchSheet(GridSheet):
                         w.f = child
                     si += 1
                 start = k
+
+    def _add_held(self, by_row: dict[int, dict[int, _Write]]) -> list[tuple[int, int]]:
+        """The held formula cells (hold_formula) as candidates for runs, when the sheet is
+        written anyway (a sheet recalc does not change stays byte for byte as it is). A held
+        cell is written with Python's value (cache_values gives one for every derived cell of a
+        row with data) or, in a blank row, blank as the file shows it; never when it is a master
+        of the file's own groups. Returns the cells added."""
+        if not by_row:
+            return []
+        masters = {(r, c) for r, c, _ in self.masters.values()}
+        cached, grid, stored, added = self.cached, self.grid, self.stored, []
+        for cell, run in self.held.items():
+            r, c = cell
+            if cell in masters:
+                continue
+            if cell not in cached:          # rows stay in place here: the file's row r is row r
+                was = stored[r - 1] if r <= len(stored) else ()
+                if c <= len(was) and was[c - 1] not in (None, ""):
+                    continue
+            cells = by_row.get(r)
+            w = cells.get(c) if cells else None
+            if w is None:
+                w = _Write()
+                w.value = grid[r - 1][c - 1]
+                by_row.setdefault(r, {})[c] = w
+                added.append(cell)
+            elif not w.keep:
+                continue
+            w.run, w.held = run, True
+        return added
 
     def _last_column(self, span) -> int | None:
         """The column of a file row's last cell (0 for an empty row); None when that cell
@@ -823,7 +863,14 @@ class PatchSheet(GridSheet):
         moved = not in_place and (any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or
                                   any(r > n or self.origin[r - 1] != r for r in self.spans))  # rows moved or deleted
         if not moved:
+            held = self._add_held(by_row) if self.held else ()
             self._share_runs(by_row)
+            for r, c in held:                       # a held cell in no run stays as the file has it
+                w = by_row[r][c]
+                if w.f is None and not w.keep:
+                    del by_row[r][c]
+                    if not by_row[r]:
+                        del by_row[r]
         todo = sorted(set(by_row) | set(self.heights))
         if moved:
             out, last_row, last_col = self._all_rows(by_row)

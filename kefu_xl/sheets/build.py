@@ -182,6 +182,7 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
     and a shared group of the file whose master is the template's holds for all its cells
     (`shared_holds`) without spelling each one out."""
     put = getattr(ws, "put_formula", None)
+    hold = getattr(ws, "hold_formula", None) if share else None
     restored = 0
     for column in (c for c in spec.columns if c.role is Role.DERIVED):
         col = layout.columns[column.header]
@@ -195,6 +196,8 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
                     continue
                 formula = template.for_row(r)
                 if current == formula:
+                    if hold is not None:
+                        hold(r, col, column.formula)
                     continue
                 put(r, col, formula, style, column.formula if share else None)
             else:
