@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 
 from .config import load_config
 from .errors import KefuError
+from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_not_open
 from .kinds import maintenance, newclient, onlinesales, renewal
 from .month import Month
@@ -450,6 +451,7 @@ def _charts(wb, layout, n_staff: int, history) -> None:
         ws.add_chart(trend_chart, "D38")
 
 
+@without_cycle_collection()
 def write_report(workspace: Path, month: str | None = None, quarter: str | None = None, html: bool = False):
     label, months = parse_period(month, quarter)
     if quarter:

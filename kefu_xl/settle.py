@@ -3,7 +3,6 @@ rules/settle.py), write 结算_YYYY-MM.xlsx and update the settled register and 
 fines in 订单台账.xlsx. Idempotent: a re-run replaces the month's results."""
 from __future__ import annotations
 
-import gc
 import os
 import unicodedata
 import zipfile
@@ -17,6 +16,7 @@ import pandas as pd
 
 from .config import load_config
 from .errors import DataProblemsError, InputFileError, KefuError
+from .io.heap import without_cycle_collection
 from .io.parallel import beside
 from .io.safe_write import check_not_open, staged_write
 from .io.tables import Table, find_input, read_table
@@ -419,20 +419,6 @@ class SettleOutcome:
     written: bool = False
     register_added: int = 0
     register_replaced: int = 0
-
-
-@contextmanager
-def without_cycle_collection():
-    """A settlement builds millions of small objects and no reference cycles; Python's cycle
-    collector would walk the growing heap again and again (1.3 s of a 23 s settlement).
-    Reference counting still frees everything as usual; collection resumes afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def judge(workspace: Path, month: Month, output: Path, explain_order: str | None = None) -> SettleOutcome:

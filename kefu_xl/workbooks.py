@@ -9,6 +9,7 @@ from pathlib import Path
 from .calendar import WorkCalendar
 from .config import config_for, find_workspace
 from .errors import NotKefuWorkbookError
+from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_droppable, check_not_open
 from .io.tables import open_workbook, prefetch_sheets
 from .io.xlsx_book import PatchBook, Unsupported
@@ -259,6 +260,7 @@ def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = Fal
     return atomic_write(path, write)
 
 
+@without_cycle_collection()
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False).
 

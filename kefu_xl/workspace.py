@@ -10,6 +10,7 @@ from .calendar import WorkCalendar
 from .config import CONFIG_NAME, default_config_text, load_config
 from .errors import DataProblemsError, KefuError
 from .inputs import ACCOUNT_STATUS, read_account_status
+from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_not_open, save_workbook
 from .io.tables import find_input
 from .kinds import complaints, maintenance, newclient, onlinesales, orders, refunds, renewal, roster
@@ -80,6 +81,7 @@ MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclien
 NEEDS_EXPORT = ("maintenance", "renewal", "newclient")
 
 
+@without_cycle_collection()
 def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh: bool = False) -> OpenOutcome:
     """Write the month's workbooks (those kefu-xl.toml's [workbooks] monthly lists).
 

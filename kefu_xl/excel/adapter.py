@@ -17,6 +17,7 @@ import openpyxl
 
 from ..errors import KefuError
 from ..records import Severity
+from ..io.heap import without_cycle_collection
 from ..workbooks import recalc_open_workbook
 
 PROBLEM_SHEET = "问题"
@@ -104,6 +105,7 @@ def write_changes(book, diff: dict[str, list[tuple[int, int, object]]]) -> int:
     return written
 
 
+@without_cycle_collection()
 def recalc_book(book, as_of: date | None = None):
     """Run the file path's recalc on an open workbook; return (result, cells written, seconds)."""
     start = time.perf_counter()
