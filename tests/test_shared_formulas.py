@@ -257,3 +257,27 @@ def test_right_formulas_join_a_group_only_when_their_sheet_is_written_anyway(wor
     assert recalc_file(path, as_of=date(2026, 11, 20)).unchanged
     office = libreoffice_values(path, tmp_path / "lo")
     assert assert_engines_agree(python_values(maintenance, outcome.result), office) > 20
+
+
+def test_the_fast_formula_finders_find_what_the_general_one_does(grown):
+    """PatchSheet finds spelled-out formulas with a regex for the plain form, or back from each
+    </f> when most are shared children; whenever either finds fewer than the sheet's </f>
+    count, the general regex is used. Both equal the general regex on a real tracker, before
+    and after its columns became shared groups; a writer's unusual cell is left to the general one."""
+    from kefu_xl.io.xlsx_book import _FORMULA_CELL, _FORMULA_CELL_PLAIN, _formulas_by_end
+
+    def sheets():
+        with zipfile.ZipFile(grown) as z:
+            return [z.read(part) for part in sheet_parts(z).values()]
+    checked = 0
+    for _ in range(2):
+        for xml in sheets():
+            general = _FORMULA_CELL.findall(xml)
+            assert _FORMULA_CELL_PLAIN.findall(xml) == general
+            assert _formulas_by_end(xml) == general
+            checked += len(general)
+        recalc_file(grown, as_of=date(2026, 11, 20))
+    assert checked > 7_000
+    odd = b'<row r="1"><c s="1" r="A1"><f>1+1</f><v>2</v></c><c r="B1">\n<f>A1*2</f><v>4</v></c></row>'
+    assert len(_FORMULA_CELL.findall(odd)) == 2 == odd.count(b"</f>")
+    assert len(_formulas_by_end(odd)) < 2 and len(_FORMULA_CELL_PLAIN.findall(odd)) < 2

@@ -413,8 +413,9 @@ class PatchSheet(GridSheet):
         self.last_in_file = last
         while len(grid) < last:
             grid.append([])
-        found = _FORMULA_CELL_PLAIN.findall(body)
-        if len(found) != body.count(b"</f>"):
+        spelled = body.count(b"</f>")
+        found = _formulas_by_end(body) if spelled * 1000 < len(body) else _FORMULA_CELL_PLAIN.findall(body)
+        if len(found) != spelled:
             found = _FORMULA_CELL.findall(body)
         stored = [list(row) for row in grid] if found else []      # the values the file stores
         known, col = _COLUMNS, _col
@@ -849,7 +850,13 @@ class PatchSheet(GridSheet):
             if orig is not None and orig <= kept:
                 was = stored[orig - 1]
                 have = was[c - 1] if c <= len(was) else None
-                if (have == value and type(have) is type(value)) or _same(have, value):
+                if have == value:         # the common cases first: the same text, a whole number
+                    kind = type(value)    # calamine reads back as float, a blank as None
+                    if type(have) is kind or (kind is int and type(have) is float):
+                        continue
+                elif have is None and value == "":
+                    continue
+                if _same(have, value):
                     continue              # the file already shows this value
             w = _Write()
             w.value, w.keep = formula, True
@@ -1070,6 +1077,20 @@ def _col(letters: bytes) -> int:
 
 _NUMERIC_REF = re.compile(rb"&#(x[0-9A-Fa-f]+|[0-9]+);")
 _ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
+
+
+def _formulas_by_end(body: bytes) -> list[tuple[bytes, bytes, bytes, bytes]]:
+    """_FORMULA_CELL_PLAIN.findall(body) for a sheet whose formulas are mostly shared children
+    (a few masters spell theirs out): each is found back from its </f> — a formula's text has
+    no "<", so the nearest "<c " before it starts its cell — instead of trying every cell."""
+    out, find, rfind, match = [], body.find, body.rfind, _FORMULA_CELL_PLAIN.match
+    at = find(b"</f>")
+    while at >= 0:
+        m = match(body, rfind(b"<c ", 0, at))
+        if m is not None and m.end() == at + 4:
+            out.append(m.groups())
+        at = find(b"</f>", at + 4)
+    return out
 
 
 def _formula_texts(texts: list[bytes]) -> list[str]:

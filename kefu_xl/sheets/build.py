@@ -189,11 +189,16 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         style = style_name(Role.DERIVED, column.type)
         template = RowFormula(column.formula, layouts, spec.name)
         have = ws.column(col, first_row, last_row) if put is not None else None
+        held: dict[int, bool] = {}             # shared group -> whether its master proves it
         for r in range(first_row, last_row + 1):
             if put is not None:
                 current = have[r - first_row]
-                if type(current) is SharedChild and ws.shared_holds(current.si, col, template.for_row):
-                    continue
+                if type(current) is SharedChild:
+                    holds = held.get(current.si)
+                    if holds is None:
+                        holds = held[current.si] = ws.shared_holds(current.si, col, template.for_row)
+                    if holds:
+                        continue
                 formula = template.for_row(r)
                 if current == formula:
                     if hold is not None:
