@@ -317,3 +317,25 @@ def test_month_open_writes_cached_values_too(workspace):
     book = PatchBook(mine)
     assert dict(book["_meta"].iter_rows(max_col=2))["owner"] == "李娜"
     book.close()
+
+
+def test_problem_rows_written_straight_into_the_sheet_keep_formula_looking_text(tracker, tmp_path):
+    """The patched 问题 rows (put_value): each problem's six values with the problem style, and
+    a value that looks like a formula stays text — openpyxl, pandas and LibreOffice read it back
+    as written."""
+    from kefu_xl.records import Problem, Severity
+    from kefu_xl.sheets.read import write_problem_sheet
+    problems = [Problem("a.xlsx", "工作记录", 7, "日期", "BAD_DATE", "=HYPERLINK(\"x\") 不是日期"),
+                Problem("a.xlsx", "帐户", 3, "帐户ID", "UNKNOWN", "@SUM(A1) 看起来像公式", Severity.WARNING)]
+    book = PatchBook(tracker)
+    write_problem_sheet(book, problems)
+    book.save(tmp_path / "p.xlsx")
+    book.close()
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["问题"]
+    rows = [[ws.cell(r, c).value for c in range(1, 7)] for r in (3, 4)]
+    assert rows == [["工作记录", 7, "日期", "错误", "BAD_DATE", "=HYPERLINK(\"x\") 不是日期"],
+                    ["帐户", 3, "帐户ID", "警告", "UNKNOWN", "@SUM(A1) 看起来像公式"]]
+    assert ws.cell(3, 6).data_type == "s" and ws.cell(4, 1).style == ws.cell(3, 1).style
+    assert ws.max_row == 4
+    shown = pd.read_excel(tmp_path / "p.xlsx", sheet_name="问题", header=None, engine="calamine")
+    assert shown.iloc[2, 5] == "=HYPERLINK(\"x\") 不是日期"

@@ -456,6 +456,7 @@ class PatchSheet(GridSheet):
         self.sheet_properties = _SheetProperties(self)
         self._holds: dict[tuple[int, int], bool] = {}
         self.held: dict[tuple[int, int], str] = {}     # formula cells already right -> their template
+        self._last_columns: dict[int, int | None] = {}  # a file row's start -> its last cell's column
 
     def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict) -> None:
         """Mark the other cells of each shared group in the grid (SharedChild). When every cell
@@ -511,7 +512,7 @@ class PatchSheet(GridSheet):
         return spans
 
     _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
-                      "masters", "children", "_holds", "held",
+                      "masters", "children", "_holds", "held", "_last_columns",
                       "writes", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
 
     def __getattr__(self, name):
@@ -547,6 +548,20 @@ class PatchSheet(GridSheet):
             if r > len(self.grid):
                 self._set_grid(r, c, self.value(r, c))
         return w
+
+    def put_value(self, r: int, c: int, value, style: str, text: bool = False) -> None:
+        """What `set_cell(ws.cell(r, c), value, style)` does, for a cell written anew (the 问题
+        rows: thousands when many records are wrong) without a PatchCell or a look at the
+        file's own style; `text`: a value that looks like a formula stays text."""
+        w = self.writes.get((r, c))
+        if w is None:
+            w = self.writes[(r, c)] = _Write()
+        w.value, w.style, w.run, w.text = value, style, None, text
+        grid = self.grid
+        if r <= len(grid) and c <= len(grid[r - 1]):
+            grid[r - 1][c - 1] = value
+        else:
+            self._set_grid(r, c, value)
 
     def put_formula(self, r: int, c: int, formula: str, style: str, run=None) -> None:
         """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
@@ -820,14 +835,18 @@ class PatchSheet(GridSheet):
     def _last_column(self, span) -> int | None:
         """The column of a file row's last cell (0 for an empty row); None when that cell
         does not say its address (where the row's cells lie is then unknown)."""
+        known = self._last_columns.get(span[0], -1)
+        if known != -1:
+            return known
         body, inner, end = self.body, span[2], span[3]
-        if inner == end:
-            return 0
-        at = body.rfind(b"<c ", inner, end)
-        ref = _REF.search(body, at, body.find(b">", at)) if at >= 0 else None
-        if ref is None or body.find(b"<c>", at, end) >= 0 or body.find(b"<c/>", at, end) >= 0:
-            return None
-        return _col(ref.group(1))
+        last = 0
+        if inner != end:
+            at = body.rfind(b"<c ", inner, end)
+            ref = _REF.search(body, at, body.find(b">", at)) if at >= 0 else None
+            last = None if ref is None or body.find(b"<c>", at, end) >= 0 or body.find(b"<c/>", at, end) >= 0 \
+                else _col(ref.group(1))
+        self._last_columns[span[0]] = last
+        return last
 
     def to_bytes(self) -> bytes:
         self._regroup()

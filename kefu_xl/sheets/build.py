@@ -80,10 +80,15 @@ def column_width(column) -> int:
     return max(base, text_width(column.header) + 3)
 
 
+def stays_text(value) -> bool:
+    """Whether a value must be written as text: it looks like a formula and is not one."""
+    return looks_like_formula(value) and not getattr(value, "is_formula", False)
+
+
 def set_cell(cell, value, style: str | None = None) -> None:
     """Write a value; text that looks like a formula stays text."""
     cell.value = value
-    if looks_like_formula(value) and not getattr(value, "is_formula", False):
+    if stays_text(value):
         cell.data_type = "s"
     if style:
         cell.style = style

@@ -16,6 +16,7 @@ from .build import (
     PROBLEM_STYLE,
     register_styles,
     set_cell,
+    stays_text,
 )
 from .layout import Layout, find_layout
 from .spec import Role, SheetSpec
@@ -132,9 +133,13 @@ def _problem_values(p: Problem) -> tuple:
 
 
 def _problem_rows(ws, problems: list[Problem]) -> None:
+    put = getattr(ws, "put_value", None)          # a patched sheet: straight into its new rows
     for r, p in enumerate(problems, 3):
         for c, v in enumerate(_problem_values(p), 1):
-            set_cell(ws.cell(r, c), v, PROBLEM_STYLE)
+            if put is not None:
+                put(r, c, v, PROBLEM_STYLE, stays_text(v))
+            else:
+                set_cell(ws.cell(r, c), v, PROBLEM_STYLE)
         if _FILLS[p.severity]:
             ws.cell(r, 4).fill = PatternFill("solid", fgColor=_FILLS[p.severity])
 
