@@ -16,8 +16,8 @@ from pathlib import Path
 import openpyxl
 
 from ..errors import KefuError
-from ..records import Severity
 from ..io.heap import without_cycle_collection
+from ..records import Severity
 from ..workbooks import recalc_open_workbook
 
 PROBLEM_SHEET = "问题"

@@ -19,12 +19,12 @@ import re
 import zipfile
 from bisect import bisect_right
 from collections import Counter
-from operator import itemgetter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cached_property
 from html import unescape
+from operator import itemgetter
 from pathlib import Path
 
 from lxml import etree
@@ -553,30 +553,28 @@ class PatchSheet(GridSheet):
         """What `set_cell(ws.cell(r, c), value, style)` does, for a cell written anew (the 问题
         rows: thousands when many records are wrong) without a PatchCell or a look at the
         file's own style; `text`: a value that looks like a formula stays text."""
+        w = self._write_anew(r, c, value)
+        w.value, w.style, w.run, w.text = value, style, None, text
+
+    def _write_anew(self, r: int, c: int, value) -> _Write:
+        """Cell (r, c)'s write, with `value` put in the grid (put_value, put_formula)."""
         w = self.writes.get((r, c))
         if w is None:
             w = self.writes[(r, c)] = _Write()
-        w.value, w.style, w.run, w.text = value, style, None, text
         grid = self.grid
         if r <= len(grid) and c <= len(grid[r - 1]):
             grid[r - 1][c - 1] = value
         else:
             self._set_grid(r, c, value)
+        return w
 
     def put_formula(self, r: int, c: int, formula: str, style: str, run=None) -> None:
         """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
         writes a formula into every new row of a sheet). `run` names the template the formula
         was made from (its declared text): new cells of consecutive rows from one template
         are written as one shared formula, as Excel writes a filled-down column."""
-        w = self.writes.get((r, c))
-        if w is None:
-            w = self.writes[(r, c)] = _Write()
+        w = self._write_anew(r, c, formula)
         w.value, w.style, w.run = formula, style, run
-        grid = self.grid
-        if r <= len(grid) and c <= len(grid[r - 1]):
-            grid[r - 1][c - 1] = formula
-        else:
-            self._set_grid(r, c, formula)
 
     def hold_formula(self, r: int, c: int, run: str) -> None:
         """Cell (r, c) of the file already holds its formula, made from template `run`. When the

@@ -185,7 +185,8 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
     cell's look stays the file's own, an unchanged formula is not touched at all, new rows of
     a column become one shared formula (unless `share` is off: a sheet rebuilt every time),
     and a shared group of the file whose master is the template's holds for all its cells
-    (`shared_holds`) without spelling each one out."""
+    (`shared_holds`) without spelling each one out; a formula already right is named to the
+    sheet (`hold_formula`), which joins it to its column's group if the sheet is written anyway."""
     put = getattr(ws, "put_formula", None)
     hold = getattr(ws, "hold_formula", None) if share else None
     restored = 0
@@ -194,14 +195,14 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         style = style_name(Role.DERIVED, column.type)
         template = RowFormula(column.formula, layouts, spec.name)
         have = ws.column(col, first_row, last_row) if put is not None else None
-        held: dict[int, bool] = {}             # shared group -> whether its master proves it
+        proven: dict[int, bool] = {}           # shared group -> whether its master proves it
         for r in range(first_row, last_row + 1):
             if put is not None:
                 current = have[r - first_row]
                 if type(current) is SharedChild:
-                    holds = held.get(current.si)
+                    holds = proven.get(current.si)
                     if holds is None:
-                        holds = held[current.si] = ws.shared_holds(current.si, col, template.for_row)
+                        holds = proven[current.si] = ws.shared_holds(current.si, col, template.for_row)
                     if holds:
                         continue
                 formula = template.for_row(r)
