@@ -64,13 +64,15 @@ def changes(before: dict[str, list[list]], wb) -> dict[str, list[tuple[int, int,
     out: dict[str, list] = {}
     for ws in wb.worksheets:
         old = before.get(ws.title, [])
-        rows = max(ws.max_row, len(old))
-        cols = max(ws.max_column, max((len(r) for r in old), default=0))
+        grid = list(ws.iter_rows(values_only=True))     # once: openpyxl's max_column scans every cell
+        rows = max(len(grid), len(old))
+        cols = max(max((len(r) for r in grid), default=0), max((len(r) for r in old), default=0))
         diff = []
         for r in range(1, rows + 1):
-            old_row = old[r - 1] if r - 1 < len(old) else []
+            old_row = old[r - 1] if r - 1 < len(old) else ()
+            new_row = grid[r - 1] if r - 1 < len(grid) else ()
             for c in range(1, cols + 1):
-                new = ws.cell(r, c).value if r <= ws.max_row and c <= ws.max_column else None
+                new = new_row[c - 1] if c - 1 < len(new_row) else None
                 was = old_row[c - 1] if c - 1 < len(old_row) else None
                 if not _same(was, new):
                     diff.append((r, c, new))
