@@ -16,7 +16,7 @@ import pytest
 from kefu_xl.config import load_config
 from kefu_xl.demo import type_work_records
 from kefu_xl.io.libreoffice import recalculate
-from kefu_xl.io.xlsx_book import PatchBook, Unsupported
+from kefu_xl.io.xlsx_book import PatchBook, PatchSheet, Unsupported
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
@@ -289,6 +289,42 @@ def test_patch_sheet_writes_values_deletes_rows_and_keeps_text_that_looks_like_a
     assert check.cell(4, 2).value == 12.5 and check.cell(3, 3).value == "=B3*2"
     assert check.cell(8, 1).value in (46349, date(2026, 11, 23)) or check.cell(8, 1).value.date() == date(2026, 11, 23)
     assert openpyxl.load_workbook(out, data_only=True)["表"].cell(3, 3).value == 2
+
+
+def test_formula_cells_of_the_file_are_rewritten_in_place_and_the_rest_of_the_row_kept(tmp_path, monkeypatch):
+    """Rows whose written cells are all formula cells of the file (a new cached value, a new
+    shared <f>) are spliced: each such cell replaced where it stands, every other byte of the
+    row kept; a cell that is not the plain `<c r="…">` form (row 4 here) takes the general
+    path and comes out the same."""
+    path = small_book(tmp_path)
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    part = next(n for n in files if n.startswith("xl/worksheets/sheet"))
+    files[part] = files[part].replace(b'<c r="C4">', b'<c s="0" r="C4">')     # another writer's attribute order
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    before = cell_xml(files[part])
+    taken_apart = []                              # rows that went the general way
+    row_cells = PatchSheet._row_cells
+    monkeypatch.setattr(PatchSheet, "_row_cells", lambda self, orig: taken_apart.append(orig) or row_cells(self, orig))
+    book = PatchBook(path)
+    ws = book["表"]
+    for r in range(3, 8):
+        ws.hold_formula(r, 3, "B{r}*2")
+    book.set_cached("表", {(r, 3): (r - 2) * 2 for r in range(3, 8)})
+    out = tmp_path / "out.xlsx"
+    book.save(out)
+    book.close()
+    assert taken_apart == [4]
+    after = cell_xml(parts(out)[part])
+    assert {ref: after[ref] for ref in before if ref[0] in "AB"} == {ref: x for ref, x in before.items() if ref[0] in "AB"}
+    assert after["C3"].startswith(b'<c r="C3"><f t="shared" ref="C3:C7" si="0">B3*2</f><v>2</v>')
+    assert [after[f"C{r}"] for r in range(4, 8)] == \
+        [b'<c r="C%d"><f t="shared" si="0"/><v>%d</v></c>' % (r, (r - 2) * 2) for r in range(4, 8)]
+    check = openpyxl.load_workbook(out)["表"]
+    assert [check.cell(r, 3).value for r in range(3, 8)] == [f"=B{r}*2" for r in range(3, 8)]
+    assert [c.value for c in openpyxl.load_workbook(out, data_only=True)["表"]["C"][2:7]] == [2, 4, 6, 8, 10]
 
 
 def test_patch_book_refuses_what_it_cannot_do(tmp_path):

@@ -557,7 +557,7 @@ class PatchSheet(GridSheet):
         w.value, w.style, w.run, w.text = value, style, None, text
 
     def _write_anew(self, r: int, c: int, value) -> _Write:
-        """Cell (r, c)'s write, with `value` put in the grid (put_value, put_formula)."""
+        """Cell (r, c)'s write, with `value` put in the grid (put_value)."""
         w = self.writes.get((r, c))
         if w is None:
             w = self.writes[(r, c)] = _Write()
@@ -568,13 +568,23 @@ class PatchSheet(GridSheet):
             self._set_grid(r, c, value)
         return w
 
-    def put_formula(self, r: int, c: int, formula: str, style: str, run=None) -> None:
-        """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
-        writes a formula into every new row of a sheet). `run` names the template the formula
-        was made from (its declared text): new cells of consecutive rows from one template
-        are written as one shared formula, as Excel writes a filled-down column."""
-        w = self._write_anew(r, c, formula)
-        w.value, w.style, w.run = formula, style, run
+    def put_formulas(self, c: int, cells: list[tuple[int, str]], style: str, run=None) -> None:
+        """What `cell.value = formula; cell.style = style` does for each (row, formula) of
+        column c, without a PatchCell: write_formulas gives a column's changed cells at once
+        (every new row of a sheet: thousands when records are collected). `run` names the
+        template the formulas were made from (its declared text): new cells of consecutive
+        rows from one template are written as one shared formula, as Excel writes a
+        filled-down column."""
+        writes, grid = self.writes, self.grid
+        for r, formula in cells:
+            w = writes.get((r, c))
+            if w is None:
+                w = writes[(r, c)] = _Write()
+            if r <= len(grid) and c <= len(grid[r - 1]):
+                grid[r - 1][c - 1] = formula
+            else:
+                self._set_grid(r, c, formula)
+            w.value, w.style, w.run = formula, style, run
 
     def hold_formula(self, r: int, c: int, run: str) -> None:
         """Cell (r, c) of the file already holds its formula, made from template `run`. When the
@@ -926,9 +936,11 @@ class PatchSheet(GridSheet):
         """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied."""
         span = self.spans.get(orig) if orig is not None else None
         if span and orig == i and writes and i not in self.heights:
-            appended = self._appended_row(i, span, writes)
-            if appended is not None:
-                return appended
+            row = self._appended_row(i, span, writes)
+            if row is None:
+                row = self._spliced_row(i, span, writes)
+            if row is not None:
+                return row
         cells = dict(self._row_cells(orig)) if span else {}
         if orig is not None and orig != i:
             number = str(i).encode()
@@ -968,6 +980,38 @@ class PatchSheet(GridSheet):
                 new.append(self._cell_xml(f"{letter(c)}{i}", w, None, cached.get((i, c))).decode("utf-8"))
         return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
             "".join(new).encode("utf-8") + b"</row>"
+
+    def _spliced_row(self, i: int, span, writes: dict[int, _Write]) -> bytes | None:
+        """A row whose written cells are all formula cells of the file that keep their look and
+        get a new cached value or a new <f> (a group's master or child: the month's accounts,
+        rows typed into a template): each is replaced where it stands, everything else of the
+        row byte for byte, without taking the row apart. None when a written cell is anything
+        else, or is not found as one plain `<c r="…">…</c>` element."""
+        body, pos, end = self.body, span[2], span[3]
+        cached, letter = self.cached, get_column_letter
+        out = [body[span[0]:pos]]
+        for c in sorted(writes):
+            w = writes[c]
+            if not (w.keep or w.f is not None) or w.style is not None or w.font is not None or \
+                    w.fill is not None or w.text or type(w.value) is not str or w.value[:1] != "=":
+                return None
+            ref = b"%s%d" % (letter(c).encode(), i)
+            at = body.find(b'<c r="%s"' % ref, pos, end)
+            close = body.find(b"</c>", at, end) if at >= 0 else -1
+            if close < 0 or body.find(b"<c ", at + 2, close) >= 0 or body.find(b"<c>", at, close) >= 0:
+                return None                    # not there, or not one element with a content
+            original = body[at:close + 4]
+            if w.f is None:
+                new = _kept_formula_xml(original, cached.get((i, c)))
+            else:
+                m = _STYLE.search(original, 0, original.index(b">"))      # its look stays
+                t, v = _shown(cached.get((i, c)))
+                new = b'<c r="%s"%s%s>' % (ref, b" " + m.group(0) if m else b"", t.encode()) + \
+                    f"{w.f}{v}</c>".encode("utf-8")
+            out += (body[pos:at], new)
+            pos = close + 4
+        out.append(body[pos:span[1]])
+        return b"".join(out)
 
     def _all_rows(self, by_row) -> tuple[list[bytes], int, int]:
         """Every row in its new place (rows were deleted above some)."""
