@@ -557,7 +557,7 @@ class PatchSheet(GridSheet):
         w.value, w.style, w.run, w.text = value, style, None, text
 
     def _write_anew(self, r: int, c: int, value) -> _Write:
-        """Cell (r, c)'s write, with `value` put in the grid (put_value)."""
+        """Cell (r, c)'s write, with `value` put in the grid (put_value, put_formulas)."""
         w = self.writes.get((r, c))
         if w is None:
             w = self.writes[(r, c)] = _Write()
@@ -575,15 +575,8 @@ class PatchSheet(GridSheet):
         template the formulas were made from (its declared text): new cells of consecutive
         rows from one template are written as one shared formula, as Excel writes a
         filled-down column."""
-        writes, grid = self.writes, self.grid
         for r, formula in cells:
-            w = writes.get((r, c))
-            if w is None:
-                w = writes[(r, c)] = _Write()
-            if r <= len(grid) and c <= len(grid[r - 1]):
-                grid[r - 1][c - 1] = formula
-            else:
-                self._set_grid(r, c, formula)
+            w = self._write_anew(r, c, formula)
             w.value, w.style, w.run = formula, style, run
 
     def hold_formula(self, r: int, c: int, run: str) -> None:
