@@ -557,7 +557,7 @@ class PatchSheet(GridSheet):
         w.value, w.style, w.run, w.text = value, style, None, text
 
     def _write_anew(self, r: int, c: int, value) -> _Write:
-        """Cell (r, c)'s write, with `value` put in the grid (put_value, put_formulas)."""
+        """Cell (r, c)'s write, with `value` put in the grid (put_value, put_formula)."""
         w = self.writes.get((r, c))
         if w is None:
             w = self.writes[(r, c)] = _Write()
@@ -568,16 +568,13 @@ class PatchSheet(GridSheet):
             self._set_grid(r, c, value)
         return w
 
-    def put_formulas(self, c: int, cells: list[tuple[int, str]], style: str, run=None) -> None:
-        """What `cell.value = formula; cell.style = style` does for each (row, formula) of
-        column c, without a PatchCell: write_formulas gives a column's changed cells at once
-        (every new row of a sheet: thousands when records are collected). `run` names the
-        template the formulas were made from (its declared text): new cells of consecutive
-        rows from one template are written as one shared formula, as Excel writes a
-        filled-down column."""
-        for r, formula in cells:
-            w = self._write_anew(r, c, formula)
-            w.value, w.style, w.run = formula, style, run
+    def put_formula(self, r: int, c: int, formula: str, style: str, run=None) -> None:
+        """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
+        writes a formula into every new row of a sheet). `run` names the template the formula
+        was made from (its declared text): new cells of consecutive rows from one template
+        are written as one shared formula, as Excel writes a filled-down column."""
+        w = self._write_anew(r, c, formula)
+        w.value, w.style, w.run = formula, style, run
 
     def hold_formula(self, r: int, c: int, run: str) -> None:
         """Cell (r, c) of the file already holds its formula, made from template `run`. When the

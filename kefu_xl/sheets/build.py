@@ -181,13 +181,13 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
     """Make every derived cell of rows first..last hold its formula; return how many were
     overwritten by a person (a value or nothing where the formula belongs) and put back.
 
-    A patched sheet (io.xlsx_book) takes a column's changed formulas through `put_formulas`: the
+    A patched sheet (io.xlsx_book) takes each changed formula through its `put_formula`: the
     cell's look stays the file's own, an unchanged formula is not touched at all, new rows of
     a column become one shared formula (unless `share` is off: a sheet rebuilt every time),
     and a shared group of the file whose master is the template's holds for all its cells
     (`shared_holds`) without spelling each one out; a formula already right is named to the
     sheet (`hold_formula`), which joins it to its column's group if the sheet is written anyway."""
-    put = getattr(ws, "put_formulas", None)
+    put = getattr(ws, "put_formula", None)
     hold = getattr(ws, "hold_formula", None) if share else None
     restored = 0
     for column in (c for c in spec.columns if c.role is Role.DERIVED):
@@ -195,18 +195,13 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         style = style_name(Role.DERIVED, column.type)
         template = RowFormula(column.formula, layouts, spec.name)
         have = ws.column(col, first_row, last_row) if put is not None else None
-        run = column.formula if share else None
         proven: dict[int, bool] = {}           # shared group -> whether its master proves it
-        changed: list[tuple[int, str]] = []    # (row, formula) to put, in row order
         for r in range(first_row, last_row + 1):
             if put is not None:
                 current = have[r - first_row]
                 if type(current) is SharedChild:
                     holds = proven.get(current.si)
                     if holds is None:
-                        if changed:            # the group's master may be among them: put first
-                            put(col, changed, style, run)
-                            changed = []
                         holds = proven[current.si] = ws.shared_holds(current.si, col, template.for_row)
                     if holds:
                         continue
@@ -215,7 +210,7 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
                     if hold is not None:
                         hold(r, col, column.formula)
                     continue
-                changed.append((r, formula))
+                put(r, col, formula, style, column.formula if share else None)
             else:
                 formula = template.for_row(r)
                 cell = ws.cell(r, col)
@@ -229,8 +224,6 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
             # a value typed over the formula; an emptied cell is refilled silently
             if current is not None and not (isinstance(current, str) and current.startswith("=")):
                 restored += 1
-        if changed:
-            put(col, changed, style, run)
     return restored
 
 
