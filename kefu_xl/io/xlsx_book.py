@@ -990,15 +990,7 @@ class PatchSheet(GridSheet):
             close = body.find(b"</c>", at, end) if at >= 0 else -1
             if close < 0 or body.find(b"<c ", at + 2, close) >= 0 or body.find(b"<c>", at, close) >= 0:
                 return None                    # not there, or not one element with a content
-            original = body[at:close + 4]
-            if w.f is None:
-                new = _kept_formula_xml(original, cached.get((i, c)))
-            else:
-                m = _STYLE.search(original, 0, original.index(b">"))      # its look stays
-                t, v = _shown(cached.get((i, c)))
-                new = b'<c r="%s"%s%s>' % (ref, b" " + m.group(0) if m else b"", t.encode()) + \
-                    f"{w.f}{v}</c>".encode("utf-8")
-            out += (body[pos:at], new)
+            out += (body[pos:at], _kept_formula_xml(body[at:close + 4], cached.get((i, c)), w.f))
             pos = close + 4
         out.append(body[pos:span[1]])
         return b"".join(out)
@@ -1211,18 +1203,21 @@ def _shown(cached) -> tuple[str, str]:
 _TYPE = re.compile(rb'\st="[^"]*"')
 
 
-def _kept_formula_xml(original: bytes, cached) -> bytes:
+def _kept_formula_xml(original: bytes, cached, f: str | None = None) -> bytes:
     """A formula cell of the file showing a new cached value: its start tag (less the value's
-    type) and its own <f> element, byte for byte (a shared formula stays shared)."""
+    type) and its own <f> element, byte for byte (a shared formula stays shared), or `f`
+    when given (the cell joins or heads a shared group)."""
     end = original.index(b">")
-    f = _F_ELEMENT.search(original, end)
     if f is None:
-        raise Unsupported("公式单元格没有 <f>")
+        own = _F_ELEMENT.search(original, end)
+        if own is None:
+            raise Unsupported("公式单元格没有 <f>")
+        f = own.group(0).decode("utf-8")
     t, v = _shown(cached)
     start = original[:end].rstrip(b"/")
     if b" t=" in start:
         start = _TYPE.sub(b"", start)
-    return start + t.encode() + b">" + f.group(0) + v.encode("utf-8") + b"</c>"
+    return start + f"{t}>{f}{v}</c>".encode("utf-8")
 
 def _value_xml(ref: str, s: str, value, text: bool, cached, f: str | None = None) -> str:
     if value is None or value == "":
