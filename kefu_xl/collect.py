@@ -221,19 +221,22 @@ def collect_follow_ups(wb, sheet, layout, data, ctx, mine: str, headers: tuple[s
     return written
 
 
-def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> int:
+def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> bool:
     """In the team 工作记录: the rows that came from personal workbooks (with a 来源) take
     `rows` in place — an unchanged record is an unchanged row, so a second collection writes
     nothing it does not change — extra records go after the last row, rows left over are
-    deleted; typed rows (blank 来源) stay where they are. Returns rows removed."""
+    deleted; typed rows (blank 来源) stay where they are. Returns whether any row changed
+    (else `data` still reads the sheet as it is)."""
     from .sheets.build import write_rows
     from .sheets.spec import Role
     slots = sorted(r for r, v in data.rows if not is_blank(v.get("来源")))
     cols = [(c.header, layout.columns[c.header]) for c in sheet.columns
             if c.role in (Role.INPUT, Role.COMPUTED) and c.header in layout.columns]
+    changed = len(rows) != len(slots)
     for slot, values in zip(slots, rows):
         if not all(_same_value(ws.value(slot, c), values.get(h)) for h, c in cols):
             write_rows(ws, layout, sheet, [values], slot)
+            changed = True
     if len(rows) > len(slots):
         write_rows(ws, layout, sheet, rows[len(slots):], data.last_row + 1)
     left = slots[len(rows):]
@@ -245,7 +248,7 @@ def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> int:
             runs.append([r, r])
     for first, last in reversed(runs):
         ws.delete_rows(first, last - first + 1)
-    return len(left)
+    return changed
 
 
 def _same_value(have, want) -> bool:
@@ -270,5 +273,6 @@ def collect_into_team(wb, wspec, sheet_name: str, mine: str, headers: tuple[str,
         return None
     sheet = wspec.sheet(sheet_name)
     written = collect_follow_ups(wb, sheet, layouts[sheet_name], datas[sheet_name], ctx, mine, headers, problems)
-    datas[sheet_name] = read_sheet(wb[sheet_name], sheet, ctx.file, problems)
+    if written:                     # else the rows read before still are the sheet's
+        datas[sheet_name] = read_sheet(wb[sheet_name], sheet, ctx.file, problems)
     return written

@@ -343,3 +343,10 @@ def test_a_second_collection_writes_no_record_row_again(office):
     assert len(third.result.figures["records"]) == 4
     after = work_cells()
     assert all(after[ref] == cell for ref, cell in before.items() if int(re.sub(rb"[A-Z]+", b"", ref)) <= 5)
+    sheet = personal.spec(C, NOV).sheet(personal.WORK)     # a record changed in place: as many as before
+    wb = openpyxl.load_workbook(mine(office))
+    layout, _ = find_layout(wb[sheet.name], sheet)
+    wb[sheet.name].cell(layout.first_data_row + 1, layout.columns["工作类型"]).value = "上门拜访"
+    wb.save(mine(office))
+    fourth = recalc_file(team, as_of=d(2026, 11, 30))
+    assert [r.work_type for r in fourth.result.figures["records"]] == ["电话拜访", "上门拜访", "电话拜访", "报表发送"]

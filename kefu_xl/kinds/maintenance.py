@@ -599,8 +599,8 @@ def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContex
     for p in collected.problems:      # named by the personal file they are about
         problems.append(Problem(ctx.file, f"个人/{p.file}" if p.file else WORK, p.row, p.column, p.code,
                                 p.message, p.severity))
-    replace_collected_rows(wb[WORK], layouts[WORK], wspec.sheet(WORK), collected.rows, datas[WORK])
-    datas[WORK] = read_sheet(wb[WORK], wspec.sheet(WORK), ctx.file, problems)
+    if replace_collected_rows(wb[WORK], layouts[WORK], wspec.sheet(WORK), collected.rows, datas[WORK]):
+        datas[WORK] = read_sheet(wb[WORK], wspec.sheet(WORK), ctx.file, problems)   # else read as it is
     return collected
 
 
