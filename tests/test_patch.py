@@ -356,7 +356,7 @@ def test_month_open_writes_cached_values_too(workspace):
 
 
 def test_problem_rows_written_straight_into_the_sheet_keep_formula_looking_text(tracker, tmp_path):
-    """The patched 问题 rows (put_value): each problem's six values with the problem style, and
+    """The patched 问题 rows (put_row): each problem's six values with the problem style, and
     a value that looks like a formula stays text — openpyxl, pandas and LibreOffice read it back
     as written."""
     from kefu_xl.records import Problem, Severity

@@ -549,15 +549,21 @@ class PatchSheet(GridSheet):
                 self._set_grid(r, c, self.value(r, c))
         return w
 
-    def put_value(self, r: int, c: int, value, style: str, text: bool = False) -> None:
-        """What `set_cell(ws.cell(r, c), value, style)` does, for a cell written anew (the 问题
-        rows: thousands when many records are wrong) without a PatchCell or a look at the
-        file's own style; `text`: a value that looks like a formula stays text."""
-        w = self._write_anew(r, c, value)
-        w.value, w.style, w.run, w.text = value, style, None, text
+    def put_row(self, r: int, values: tuple, style: str, texts: tuple) -> None:
+        """What `set_cell(ws.cell(r, c), value, style)` does for cells 1, 2, … of row r, written
+        anew (the 问题 rows: thousands when many records are wrong) without a PatchCell or a look
+        at the file's own style; texts[i]: value i looks like a formula and stays text."""
+        self._set_grid(r, len(values), values[-1])         # the row, long enough
+        row, writes = self.grid[r - 1], self.writes
+        for c, value in enumerate(values, 1):
+            row[c - 1] = value
+            w = writes.get((r, c))
+            if w is None:
+                w = writes[(r, c)] = _Write()
+            w.value, w.style, w.run, w.text = value, style, None, texts[c - 1]
 
     def _write_anew(self, r: int, c: int, value) -> _Write:
-        """Cell (r, c)'s write, with `value` put in the grid (put_value, put_formula)."""
+        """Cell (r, c)'s write, with `value` put in the grid (put_formula)."""
         w = self.writes.get((r, c))
         if w is None:
             w = self.writes[(r, c)] = _Write()
@@ -685,9 +691,9 @@ class PatchSheet(GridSheet):
 
     def _cell_xml(self, ref: str, w: _Write, original: bytes | None, cached) -> bytes:
         value = w.value
-        if original is None and w.font is None and w.fill is None and not w.text and isinstance(value, str) \
-                and value[:1] == "=":              # a new formula cell: the common case, kept short
-            return _formula_xml(ref, self.book.styles.attribute(w.style), value, cached, w.f).encode("utf-8")
+        if original is None and w.font is None and w.fill is None and value is not _UNCHANGED \
+                and type(value) is not SharedChild:      # a new cell in a named style: the common case
+            return _value_xml(ref, self.book.styles.attribute(w.style), value, w.text, cached, w.f).encode("utf-8")
         if w.keep and original is not None and w.f is None:   # a new cached value: the file's own formula stays
             return _kept_formula_xml(original, cached)
         if type(value) is SharedChild:
@@ -787,18 +793,20 @@ class PatchSheet(GridSheet):
         for c, cells in by_col.items():
             cells.sort(key=itemgetter(0))
             letter = get_column_letter(c)
-            start = 0
-            for k in range(1, len(cells) + 1):
-                if k < len(cells) and cells[k][0] == cells[k - 1][0] + 1 and cells[k][1].run == cells[start][1].run:
+            cells.append((-1, None))            # ends the last run
+            start, (before, master) = 0, cells[0]
+            for k, (r, w) in enumerate(cells):
+                if r == before + 1 and w.run == master.run:
+                    before = r
                     continue
                 if k - start >= 2:
-                    first, master = cells[start]
-                    master.f = _master_f(letter, first, cells[k - 1][0], si, master.value)
+                    master.f = _master_f(letter, cells[start][0], before, si, master.value)
                     child = f'<f t="shared" si="{si}"/>'
-                    for _, w in cells[start + 1:k]:
-                        w.f = child
+                    for _, kid in cells[start + 1:k]:
+                        kid.f = child
                     si += 1
-                start = k
+                if w is not None:
+                    start, before, master = k, r, w
 
     def _add_held(self, by_row: dict[int, dict[int, _Write]]) -> list[tuple[int, int]]:
         """The held formula cells (hold_formula) as candidates for runs, when the sheet is
@@ -950,6 +958,8 @@ class PatchSheet(GridSheet):
     def _row_attrs(self, span) -> bytes:
         """The attributes of a row's start tag other than its number and its spans hint."""
         start = self.body[span[0] + len(b"<row"):span[2] - 1].rstrip(b"/")
+        if start.count(b'"') == 2 and start.startswith(b' r="'):
+            return b""                         # only its number: the common case
         return re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start)
 
     def _appended_row(self, i: int, span, writes: dict[int, _Write]) -> bytes | None:
@@ -964,8 +974,15 @@ class PatchSheet(GridSheet):
         for c in sorted(writes):
             w = writes[c]
             if w.f is not None and w.font is None and w.fill is None and not w.text and type(w.value) is str:
-                t, v = _shown(cached.get((i, c)))      # a cell of a new shared group: the common case
-                new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}{t}>{w.f}{v}</c>')
+                shown = cached.get((i, c))             # a cell of a new shared group: the common case
+                kind = type(shown)
+                if kind is str:                        # (as _shown, without its call)
+                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)} t="str">{w.f}<v>{_text(shown)}</v></c>')
+                elif kind is float or kind is int:
+                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}>{w.f}<v>{shown!r}</v></c>')
+                else:
+                    t, v = _shown(shown)
+                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}{t}>{w.f}{v}</c>')
             else:
                 new.append(self._cell_xml(f"{letter(c)}{i}", w, None, cached.get((i, c))).decode("utf-8"))
         return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \

@@ -133,12 +133,13 @@ def _problem_values(p: Problem) -> tuple:
 
 
 def _problem_rows(ws, problems: list[Problem]) -> None:
-    put = getattr(ws, "put_value", None)          # a patched sheet: straight into its new rows
+    put = getattr(ws, "put_row", None)          # a patched sheet: straight into its new rows
     for r, p in enumerate(problems, 3):
-        for c, v in enumerate(_problem_values(p), 1):
-            if put is not None:
-                put(r, c, v, PROBLEM_STYLE, stays_text(v))
-            else:
+        values = _problem_values(p)
+        if put is not None:
+            put(r, values, PROBLEM_STYLE, tuple(stays_text(v) for v in values))
+        else:
+            for c, v in enumerate(values, 1):
                 set_cell(ws.cell(r, c), v, PROBLEM_STYLE)
         if _FILLS[p.severity]:
             ws.cell(r, 4).fill = PatternFill("solid", fgColor=_FILLS[p.severity])
