@@ -891,7 +891,7 @@ class PatchSheet(GridSheet):
             head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
             if head == self.head and tail == self.tail:
                 return self.xml
-            return head + b"<sheetData>" + self.body + b"</sheetData>" + tail
+            return b"".join((head, b"<sheetData>", self.body, b"</sheetData>", tail))
         moved = not in_place and (any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or
                                   any(r > n or self.origin[r - 1] != r for r in self.spans))  # rows moved or deleted
         if not moved:
@@ -907,7 +907,7 @@ class PatchSheet(GridSheet):
         if moved:
             out, last_row, last_col = self._all_rows(by_row)
         else:                             # rows stay where they are: splice the changed ones in
-            body, out, pos = self.body, [], 0
+            body, out, pos = memoryview(self.body), [], 0     # (the kept stretches are not copied twice)
             numbers = sorted(self.spans)
             for i in todo:
                 span = self.spans.get(i)
@@ -920,7 +920,7 @@ class PatchSheet(GridSheet):
                     out.append(row)
             out.append(body[pos:])
             last_row = max([*numbers[-1:], *todo, 1])
-            last_col = max((c for r in todo for c in by_row.get(r, ())), default=1)
+            last_col = max((max(cells) for cells in by_row.values() if cells), default=1)
         head, tail = self.head, self.tail
         if self.writes or self.origin != list(range(1, len(self.origin) + 1)):
             width = max(last_col, self.max_column, 1)
@@ -928,7 +928,9 @@ class PatchSheet(GridSheet):
                 get_column_letter(width).encode(), max(last_row, 1)), head, count=1)
         tail = self._patched_tail(tail)
         head = self._patched_head(head)
-        return head + b"<sheetData>" + b"".join(out) + b"</sheetData>" + tail
+        out[:0] = (head, b"<sheetData>")            # one join: the part is written once, not copied
+        out += (b"</sheetData>", tail)              # again for each piece added (tens of MB)
+        return b"".join(out)
 
     def _row_xml(self, i: int, orig: int | None, writes: dict[int, _Write] | None) -> bytes:
         """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied."""
