@@ -1238,6 +1238,7 @@ def _kept_formula_xml(original: bytes, cached, f: str | None = None) -> bytes:
         start = _TYPE.sub(b"", start)
     return start + f"{t}>{f}{v}</c>".encode("utf-8")
 
+
 def _value_xml(ref: str, s: str, value, text: bool, cached, f: str | None = None) -> str:
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'
