@@ -113,8 +113,8 @@ def cells_floor(read: list[Path], before: Path, written: Path) -> tuple[float, i
     mode, and deflate the other parts — what settle's floor counts (bench_settle.py): the
     same cells written by the fastest writer. Also the number of cells written."""
     import zipfile
-
-    import xlsxwriter
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_settle import output_cells, write_cells
     with zipfile.ZipFile(before) as zin:
         was = {info.filename: zin.read(info) for info in zin.infolist()}
     with zipfile.ZipFile(written) as zin:
@@ -122,21 +122,11 @@ def cells_floor(read: list[Path], before: Path, written: Path) -> tuple[float, i
         titles = {part: name for name, part in _sheet_parts(zin).items()}
     changed = [titles[info.filename] for info, data in parts if info.filename in titles and was.get(info.filename) != data]
     others = [(info, data) for info, data in parts if info.filename not in titles or titles[info.filename] not in changed]
-    book = openpyxl.load_workbook(written, read_only=True)      # (formulas as their text, shared ones spelled out)
-    sheets = [(name, [list(r) for r in book[name].iter_rows(values_only=True)]) for name in changed]
-    book.close()
+    sheets = output_cells(written, changed)
     seconds = _read_cells(read)
     start = time.perf_counter()
     target = written.with_name("floor-cells.xlsx")
-    out, cells = xlsxwriter.Workbook(str(target), {"constant_memory": True}), 0
-    for name, rows in sheets:
-        sheet = out.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if v is not None:
-                    sheet.write(r, c, v)
-                    cells += 1
-    out.close()
+    cells = write_cells(target, sheets)
     target.unlink()
     seconds += time.perf_counter() - start
     return seconds + _deflate(others, written.with_name("floor.xlsx")), cells

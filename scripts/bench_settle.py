@@ -106,16 +106,36 @@ def make(folder: Path, n_crm: int, n_lines: int, n_refunds: int, n_books: int, n
     wb.save(ledger)
 
 
-def output_cells(out: Path) -> list[tuple[str, list]]:
-    """The settlement's cells (read before the floor is timed)."""
-    settled = openpyxl.load_workbook(out, read_only=True)
-    return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in settled.worksheets]
+def output_cells(out: Path, only: list[str] | None = None) -> list[tuple[str, list]]:
+    """The cells of a written workbook (read before a floor is timed), of every sheet or of
+    those in `only`: values, and formulas as their text (shared ones spelled out)."""
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)])
+                for ws in (book.worksheets if only is None else [book[name] for name in only])]
+    finally:
+        book.close()
+
+
+def write_cells(target: Path, sheets: list[tuple[str, list]]) -> int:
+    """Write these sheets' cells with XlsxWriter in constant-memory mode (the fastest writer
+    a floor counts); the number of cells written."""
+    import xlsxwriter
+    wb, cells = xlsxwriter.Workbook(str(target), {"constant_memory": True}), 0
+    for title, rows in sheets:
+        sheet = wb.add_worksheet(title)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    sheet.write(r, c, v)
+                    cells += 1
+    wb.close()
+    return cells
 
 
 def floor(folder: Path, sheets: list[tuple[str, list]]) -> None:
     """Read the same inputs with the fastest readers; write the same cells with XlsxWriter."""
     import pandas as pd
-    import xlsxwriter
     from python_calamine import CalamineWorkbook
     inputs = folder / str(MONTH) / "inputs"
     pd.read_csv(inputs / "CRM订单.csv", dtype=str, encoding="utf-8-sig")
@@ -125,14 +145,7 @@ def floor(folder: Path, sheets: list[tuple[str, list]]) -> None:
         wb = CalamineWorkbook.from_path(str(path))
         for name in wb.sheet_names:
             cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
-    wb = xlsxwriter.Workbook(str(folder / "floor.xlsx"), {"constant_memory": True})
-    for title, rows in sheets:
-        target = wb.add_worksheet(title)
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if v is not None:
-                    target.write(r, c, v)
-    wb.close()
+    write_cells(folder / "floor.xlsx", sheets)
 
 
 def main() -> None:
