@@ -36,6 +36,7 @@ from pathlib import Path
 import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))        # bench_settle, imported when needed
 
 from kefu_xl.calendar import WorkCalendar  # noqa: E402
 from kefu_xl.config import load_config  # noqa: E402
@@ -113,7 +114,7 @@ def cells_floor(read: list[Path], before: Path, written: Path) -> tuple[float, i
     mode, and deflate the other parts — what settle's floor counts (bench_settle.py): the
     same cells written by the fastest writer. Also the number of cells written."""
     import zipfile
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
     from bench_settle import output_cells, write_cells
     with zipfile.ZipFile(before) as zin:
         was = {info.filename: zin.read(info) for info in zin.infolist()}
@@ -374,7 +375,6 @@ def main() -> None:
     global CELLS_FLOOR
     CELLS_FLOOR = args.cells_floor
     if args.settle is not None:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         import bench_settle
         bench_settle.run(args.settle)
         return
