@@ -43,9 +43,13 @@ class Collected:
 
 
 def personal_files(workspace: Path, month: Month) -> list[Path]:
+    from .io.safe_write import clean_stale_temps, is_temp_name
     from .kinds import personal
     folder = workspace / str(month) / personal.FOLDER
-    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    clean_stale_temps(folder)                # a killed run's temp file is no one's workbook
+    return sorted(p for p in folder.glob("*.xlsx") if not is_temp_name(p.name))
 
 
 def collected_sheets() -> tuple[str, ...]:
@@ -240,8 +244,15 @@ def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> bool:
     if len(rows) > len(slots):
         write_rows(ws, layout, sheet, rows[len(slots):], data.last_row + 1)
     left = slots[len(rows):]
+    owned = set(layout.columns.values())
     runs: list[list[int]] = []
     for r in left:                               # contiguous blocks, deleted bottom-up
+        row = ws.iter_rows(min_row=r, max_row=r, values_only=True)
+        if any(v not in (None, "") for c, v in enumerate(next(row, ()), 1) if c not in owned):
+            for c in owned:                      # a person's note beside it stays: only ours goes
+                if ws.value(r, c) not in (None, ""):
+                    ws.cell(r, c).value = None
+            continue
         if runs and runs[-1][1] == r - 1:
             runs[-1][1] = r
         else:

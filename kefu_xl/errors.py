@@ -18,8 +18,16 @@ class InputFileError(KefuError):
     """An input file is missing, not a workbook, corrupted or unreadable."""
 
 
+class InputMissingError(InputFileError):
+    """An input file the command reads is not there (nor one of another format)."""
+
+
 class FileLockedError(KefuError):
     """The file is open in Excel/WPS/LibreOffice (a lock file exists beside it)."""
+
+
+class ReadOnlyFileError(KefuError):
+    """The file (or its folder) may not be written: read-only, or no permission."""
 
 
 class UnsafeToWriteError(KefuError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .io.tables import Table, read_table
-from .io.values import parse_date, parse_decimal, parse_id, parse_text
+from .io.values import parse_date, parse_decimal, parse_export_id, parse_text
 from .records import AccountStatus, Problem, Severity
 
 ACCOUNT_STATUS = "帐户状态"
@@ -31,7 +31,11 @@ def read_account_status(path: Path) -> tuple[list[AccountStatus], list[Problem]]
         return [], table.problems
     statuses, seen = [], {}
     for row, v in table.rows:
-        account_id = parse_id(v["帐户ID"])
+        try:
+            account_id = parse_export_id(v["帐户ID"])
+        except ValueError as e:
+            table.problem(row, "帐户ID", "ID_ROUNDED", f"帐户ID「{v['帐户ID']}」{e}。")
+            continue
         if not account_id:
             table.problem(row, "帐户ID", "MISSING_ID", "帐户ID 为空：每行都必须有帐户ID。")
             continue

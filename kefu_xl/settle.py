@@ -171,7 +171,7 @@ def _declared(value) -> Decimal:
 
 
 def submission_files(folder: Path) -> list[Path]:
-    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~", ".")))
     if not folder.is_dir() or not files:
         raise InputFileError(f"没有找到结算流转单：请把各类目经理的结算流转单（.xlsx）放进 {folder}")
     return files

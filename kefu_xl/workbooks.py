@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .calendar import WorkCalendar
 from .config import config_for, find_workspace
-from .errors import NotKefuWorkbookError
+from .errors import InputFileError, KefuError, NotKefuWorkbookError
 from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_droppable, check_not_open
 from .io.tables import open_workbook, prefetch_sheets
@@ -149,18 +149,27 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
     return n
 
 
-def _recalc_patched(path: Path, write: bool, as_of: date | None) -> RecalcOutcome:
-    """Recalc through PatchBook: only what recalc owns is written (issue 17)."""
-    from .io.guard import check_zip
+def _open_patched(path: Path) -> PatchBook:
+    """The file as a PatchBook; Unsupported when the patcher cannot read it (the openpyxl path
+    then decides), InputFileError when it is no workbook at all."""
     import zipfile
+
+    from .io.guard import check_zip
     if not path.exists() or path.stat().st_size == 0 or not zipfile.is_zipfile(path):
         raise Unsupported("不是 xlsx 文件")
     check_zip(path)
     try:
-        book = PatchBook(path)
+        return PatchBook(path)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise Unsupported(f"无法直接读取（{type(e).__name__}）") from e
+
+
+def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None) -> RecalcOutcome:
+    """Recalc through PatchBook: only what recalc owns (and what `edit(book)` adds) is written."""
+    book = _open_patched(path)
     try:
+        if edit is not None:
+            edit(book)
         result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
@@ -182,7 +191,9 @@ def _replace_with(book: PatchBook, path: Path) -> None:
     """Write `book` over `path` through a temp file beside it (no backup: the file was made
     moments ago by kefu-xl itself)."""
     import os
-    tmp = path.with_name(f".~kefu-{path.name}")
+
+    from .io.safe_write import temp_path
+    tmp = temp_path(path)
     try:
         book.save(tmp)
         book.close()
@@ -231,7 +242,8 @@ def new_from_blank(path: Path, blank: bytes, stamp, *, as_of: date | None = None
     """A new workbook at `path` from the bytes of a blank one built once (month open writes a
     hundred personal workbooks): `stamp(book)` writes what differs (the owner), the recalc
     fills the rest, the file is written once. None when the patcher cannot (build it whole)."""
-    tmp = path.with_name(f".~kefu-blank-{path.name}")
+    from .io.safe_write import temp_path
+    tmp = temp_path(path)
     tmp.write_bytes(blank)
     try:
         book = PatchBook(tmp)
@@ -250,37 +262,99 @@ def new_from_blank(path: Path, blank: bytes, stamp, *, as_of: date | None = None
 
 
 def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = False) -> Path | None:
-    """Save a workbook recalculated through openpyxl, with its cached values patched in."""
+    """Save a workbook recalculated through openpyxl (a file the patcher cannot read), with its
+    cached values patched in; refused when the rewrite would lose what a person added
+    (their drop-downs, conditional formats, filter criteria…), unless `force`."""
+    from .io.safe_write import check_no_loss
     check_not_open(path)
     check_droppable(path, force)
 
     def write(tmp):
         wb.save(tmp)
         add_cached_values(Path(tmp), result)
+        check_no_loss(path, Path(tmp), force)
     return atomic_write(path, write)
 
 
+def create_file(path: Path, wb, *, as_of: date | None = None) -> RecalcOutcome:
+    """A new workbook built with openpyxl, written to `path`: saved once as it was built,
+    then recalculated by the same engine that changes existing files (cached values
+    included), then put in place. A file already there is refused (callers decide first)."""
+    check_not_open(path)
+    if path.exists():
+        raise KefuError(f"{path.name} 已存在，kefu-xl 没有覆盖它。")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from .io.safe_write import temp_path
+    scratch = temp_path(path)
+    try:
+        wb.save(scratch)
+        outcome = None
+        try:
+            book = _open_patched(scratch)
+        except Unsupported:
+            book = None
+        if book is not None:
+            try:
+                result, caught = recalc_open_workbook(book, path, as_of=as_of)
+                cache_values(book, KINDS[result.kind], result)
+
+                def save(tmp):
+                    book.save(tmp)
+                    book.close()
+                atomic_write(path, save)
+                outcome = RecalcOutcome(path, result, None, True, caught, patched=True)
+            finally:
+                book.close()
+        if outcome is None:                      # our own openpyxl output: not expected
+            result, caught = recalc_open_workbook(wb, path, as_of=as_of)
+            save_recalculated(wb, path, result)
+            outcome = RecalcOutcome(path, result, None, True, caught)
+        return outcome
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def update_file(path: Path, edit, *, as_of: date | None = None, force: bool = False) -> RecalcOutcome:
+    """Change an existing kefu-xl workbook: `edit(book)` appends rows or sets cells through the
+    sheet interface, then the book's recalc, then one safe write — the same way a recalc
+    writes (only what changed), so nothing a person added is lost."""
+    return recalc_file(path, force=force, as_of=as_of, edit=edit)
+
+
 @without_cycle_collection()
-def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None) -> RecalcOutcome:
-    """Recalculate a kefu-xl workbook file in place (or only check it when write=False).
+def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None,
+                edit=None) -> RecalcOutcome:
+    """Recalculate a kefu-xl workbook file in place (or only check it when write=False);
+    `edit(book)` first changes it (update_file).
 
     The cells recalc owns are patched into the file (PatchBook) and everything else stays
-    as it was; a workbook the patcher cannot handle goes through openpyxl instead."""
+    as it was; a workbook the patcher cannot handle goes through openpyxl instead — refused
+    when that would lose anything a person added, unless `force`."""
+    import zipfile
+    import zlib
     path = Path(path)
     if write:
         check_not_open(path)
+        from .io.safe_write import check_writable
+        check_writable(path)
     try:
-        return _recalc_patched(path, write, as_of)
-    except Unsupported as e:
-        why = str(e)
-    if write:
-        check_droppable(path, force)
-    wb = open_workbook(path, data_only=False)
-    result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write)
-    structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
-    backup = None
-    written = False
-    if write and not structural:
-        backup = save_recalculated(wb, path, result, force=force)
-        written = True
-    return RecalcOutcome(path, result, backup, written, caught, why_full=why)
+        try:
+            return _recalc_patched(path, write, as_of, edit)
+        except Unsupported as e:
+            why = str(e)
+        if write:
+            check_droppable(path, force)
+        wb = open_workbook(path, data_only=False)
+        if edit is not None:
+            edit(wb)
+        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write)
+        structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
+        backup = None
+        written = False
+        if write and not structural:
+            backup = save_recalculated(wb, path, result, force=force)
+            written = True
+        return RecalcOutcome(path, result, backup, written, caught, why_full=why)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise InputFileError(f"{path.name} 已损坏，无法读取（{e}）：kefu-xl 没有修改它。"
+                             f"请从 .kefu-backup/ 中的备份恢复，或在 Excel/WPS 中打开后另存为 .xlsx。") from None

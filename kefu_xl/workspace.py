@@ -122,12 +122,12 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     staff, statuses = None, []
     if any(k in todo for k in NEEDS_EXPORT) or (refresh and any(k in existing for k in NEEDS_EXPORT)):
         statuses, staff = _read_month_inputs(folder, month, outcome)
-    refreshed = _refresh(existing, statuses, month, config, outcome, as_of) if refresh else {}
+    day = month.clamp(as_of or date.today())
+    refreshed = _refresh(existing, statuses, month, config, outcome, day) if refresh else []
     books: dict[Path, object] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         calendar = WorkCalendar(config)
-        day = month.clamp(as_of or date.today())
         if "maintenance" in todo:
             books[todo["maintenance"]] = _open_maintenance(folder, month, config, calendar, statuses, staff, outcome, day)
         if "renewal" in todo:
@@ -159,21 +159,18 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
             if kind in todo:
                 books[todo[kind]] = _open_carried(MONTHLY[kind], folder, month, config, calendar, outcome, day)
     outcome.warnings.extend(dict.fromkeys(str(w.message) for w in caught))
-    from .workbooks import add_cached_values
+    from .workbooks import create_file
     for path, wb in books.items():
-        save_workbook(wb, path)
-        add_cached_values(path, as_of=month.clamp(as_of or date.today()))
+        create_file(path, wb, as_of=day)
         outcome.created.append(path)
-    for path, wb in refreshed.items():
-        save_workbook(wb, path)
-        add_cached_values(path, as_of=month.clamp(as_of or date.today()))
+    for path in refreshed:
         outcome.refreshed.append(path)
     if statuses and "maintenance" in config.monthly:
         from .kinds import archive
-        path, added = archive.add_accounts(folder, statuses, config, month.clamp(as_of or date.today()))
+        path, added = archive.add_accounts(folder, statuses, config, day)
         outcome.notes.append(f"客户档案：新增 {added} 个帐户（{path.name}，已有的内容不变）。")
     if config.personal and "maintenance" in config.monthly and staff:
-        _open_personal(folder, month, staff, outcome, month.clamp(as_of or date.today()), refresh)
+        _open_personal(folder, month, staff, outcome, day, refresh)
     return outcome
 
 
@@ -227,63 +224,63 @@ def _new_personal_books(todo: list[tuple[Path, str]], blank: bytes, config, mont
     """Each person's workbook from the blank, stamped with the name and filled by the recalc;
     through openpyxl when the patcher cannot."""
     from .kinds import personal
-    from .workbooks import new_from_blank, recalc_open_workbook
+    from .workbooks import create_file, new_from_blank
     for path, name in todo:
         if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, name), as_of=day) is None:
-            wb = personal.build(config, month, name)
-            recalc_open_workbook(wb, path, as_of=day)
-            save_workbook(wb, path)
+            create_file(path, personal.build(config, month, name), as_of=day)
 
 
-def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome, as_of) -> dict:
+def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome, day: date) -> list[Path]:
     """Bring existing trackers up to date with a newer export: new accounts, newly due
     renewals and new clients are added; 周消耗/余额 follow the export; nothing a person typed
-    elsewhere changes. Returns {path: workbook} recalculated and ready to save."""
-    from .io.safe_write import check_droppable
-    from .io.tables import open_workbook as load
+    elsewhere changes. Each file is changed in place (update_file). Returns the files."""
     from .sheets.build import write_rows
-    from .workbooks import recalc_open_workbook
+    from .workbooks import update_file
     by_id = {id_key(s.account_id): s for s in statuses}
-    out = {}
+    out = []
     for kind, path in existing.items():
         if kind not in NEEDS_EXPORT:
             continue
-        check_droppable(path)
-        wb = load(path, data_only=False)
         wspec = MONTHLY[kind].spec(config, month)
         sheet = wspec.sheets[0]
-        problems: list[Problem] = []
-        data = read_sheet(wb[sheet.name], sheet, path.name, problems)
-        if data is None:
-            raise DataProblemsError(f"{path.name} 表头不完整，无法 --refresh。", problems)
-        present = {id_key(cell_text(v["帐户ID"])): r for r, v in data.rows}
-        ws, cols = wb[sheet.name], data.layout.columns
-        updated = 0
-        for key, r in present.items():
-            s = by_id.get(key)
-            if s is None:
-                continue
-            for header, value in (("周消耗", s.weekly_spend), ("余额", s.balance)):
-                if header in cols and ws.cell(r, cols[header]).value != value and value is not None:
-                    ws.cell(r, cols[header]).value = value
-                    updated += 1
-        new_statuses = [s for k, s in by_id.items() if k not in present]
-        if kind == "maintenance":
-            rows = maintenance.opening_rows(new_statuses, {}, month, config)
-        elif kind == "renewal":
-            rows = [renewal.row_values(r) for r in
-                    renewal.opening_rows(new_statuses, [], {}, None, month, config)[0]]
-        else:
-            rows = [newclient.row_values(r) for r in newclient.opening_rows(new_statuses, [], None, month)]
-        write_rows(ws, data.layout, sheet, rows, data.last_row + 1)
-        recalc_open_workbook(wb, path, as_of=as_of or date.today())
-        out[path] = wb
-        outcome.notes.append(f"{path.name}：新增 {len(rows)} 行，按新导出更新了 {updated} 个余额/周消耗单元格。")
+        counts: dict[str, int] = {}
+
+        def refresh(book, kind=kind, path=path, sheet=sheet) -> None:
+            problems: list[Problem] = []
+            data = read_sheet(book[sheet.name], sheet, path.name, problems) if sheet.name in book.sheetnames else None
+            if data is None:
+                raise DataProblemsError(f"{path.name} 表头不完整，无法 --refresh。", problems)
+            present = {id_key(cell_text(v["帐户ID"])): r for r, v in data.rows}
+            ws, cols = book[sheet.name], data.layout.columns
+            updated = 0
+            for key, r in present.items():
+                s = by_id.get(key)
+                if s is None:
+                    continue
+                for header, value in (("周消耗", s.weekly_spend), ("余额", s.balance)):
+                    if header in cols and value is not None and ws.cell(r, cols[header]).value != value:
+                        ws.cell(r, cols[header]).value = value
+                        updated += 1
+            new_statuses = [s for k, s in by_id.items() if k not in present]
+            if kind == "maintenance":
+                rows = maintenance.opening_rows(new_statuses, {}, month, config)
+            elif kind == "renewal":
+                rows = [renewal.row_values(r) for r in
+                        renewal.opening_rows(new_statuses, [], {}, None, month, config)[0]]
+            else:
+                rows = [newclient.row_values(r) for r in newclient.opening_rows(new_statuses, [], None, month)]
+            write_rows(ws, data.layout, sheet, rows, data.last_row + 1)
+            counts.update(rows=len(rows), updated=updated)
+        update_file(path, refresh, as_of=day)
+        out.append(path)
+        outcome.notes.append(f"{path.name}：新增 {counts['rows']} 行，按新导出更新了 {counts['updated']} 个余额/周消耗单元格。")
     return out
 
 
 def _read_month_inputs(folder: Path, month: Month, outcome: OpenOutcome):
-    status_path = find_input(folder / str(month) / "inputs", ACCOUNT_STATUS)
+    notes: list[str] = []
+    status_path = find_input(folder / str(month) / "inputs", ACCOUNT_STATUS, notes)
+    outcome.warnings.extend(notes)
     statuses, problems = read_account_status(status_path)
     outcome.problems.extend(problems)
     staff = None
@@ -302,7 +299,6 @@ def _read_month_inputs(folder: Path, month: Month, outcome: OpenOutcome):
 def _open_carried(kind, folder: Path, month: Month, config, calendar, outcome: OpenOutcome, day):
     """投诉台账 / 网销: last month's open rows (complaints 处理中, leads still followed) come over
     as 遗留, every typed cell kept; the reports are filled by the same recalc as later."""
-    from .workbooks import recalc_open_workbook
     noun, count = {"complaints": ("投诉台账：结转上月处理中的投诉 {n} 起。", "遗留投诉"),
                    "onlinesales": ("网销：结转上月仍在跟进的询盘 {n} 条。", "遗留询盘")}[kind.KIND]
     previous = month.previous()
@@ -314,10 +310,21 @@ def _open_carried(kind, folder: Path, month: Month, config, calendar, outcome: O
     outcome.counts[count] = len(rows)
     outcome.notes.append(noun.format(n=len(rows)) if previous_path.exists() else
                          f"{kind.file_name(month).split('_')[0]}：没有上月的（{previous_path.relative_to(folder)}），不结转。")
-    path = folder / str(month) / kind.file_name(month)
-    wb = kind.build(config, month, calendar, rows)
-    recalc_open_workbook(wb, path, as_of=day)
-    return wb
+    return kind.build(config, month, calendar, rows)
+
+
+def carry_over_warning(statuses, previous_levels: dict[str, str], previous: Month) -> str | None:
+    """A warning when this month's export shares under half of last month's account IDs: the
+    IDs probably changed form (GA10001 → 10001), and every 上月级别 would silently be empty."""
+    ids = {id_key(s.account_id) for s in statuses}
+    matched = sum(1 for key in previous_levels if key in ids)
+    if matched * 2 >= len(previous_levels):
+        return None
+    before = "、".join(list(previous_levels)[:3])
+    now = "、".join(s.account_id for s in statuses[:3])
+    return (f"本月帐户状态的帐户ID只有 {matched} 个与 {previous} 维护跟踪表的 {len(previous_levels)} 个相同："
+            f"这些帐户的上月级别会是空的（级别按本月消耗重新确定）。上月的 ID 如 {before}，本月的如 {now}——"
+            f"如果 ID 的写法变了，请让平台按上月的格式重新导出后再开月。")
 
 
 def _open_maintenance(folder: Path, month: Month, config, calendar, statuses, staff, outcome: OpenOutcome, day):
@@ -329,6 +336,10 @@ def _open_maintenance(folder: Path, month: Month, config, calendar, statuses, st
         outcome.notes.append(f"上月级别取自 {previous_path.relative_to(folder)}（{len(previous_levels)} 个帐户）。")
     else:
         outcome.notes.append(f"没有上月维护跟踪表（{previous_path.relative_to(folder)}）：上月级别留空，级别按本月消耗确定。")
+    if previous_levels:
+        warning = carry_over_warning(statuses, previous_levels, previous)
+        if warning:
+            outcome.warnings.append(warning)
     rows = maintenance.opening_rows(statuses, previous_levels, month, config)
     outcome.counts.update({"帐户": len(rows), "新开客户": sum(1 for r in rows if r["备注"])})
     return maintenance.build(config, month, calendar, rows, staff or [], day)

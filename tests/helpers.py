@@ -182,3 +182,22 @@ def assert_ribbon_matches_file(path: Path, sheets, as_of: date) -> None:
     for sheet in sheets:
         assert normal(book.grid(sheet)) == normal(cells_of(path, sheet)), sheet
     assert written > 0
+
+
+def prefix_namespace(path: Path, sheet: str) -> None:
+    """Rewrite one sheet's XML with a namespace prefix (<x:worksheet xmlns:x=…>, as some
+    tools write it): valid OOXML that the patch engine does not read, so the file must take
+    the whole-file openpyxl path."""
+    import re
+    import zipfile
+
+    from kefu_xl.io.xlsx_patch import MAIN, sheet_parts
+    with zipfile.ZipFile(path) as z:
+        part = sheet_parts(z)[sheet]
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            if info.filename == part:
+                data = data.replace(f'xmlns="{MAIN}"'.encode(), f'xmlns:x="{MAIN}"'.encode(), 1)
+                data = re.sub(rb"<(/?)([A-Za-z][A-Za-z0-9]*)(?=[\s>/])", rb"<\1x:\2", data)
+            z.writestr(info, data)

@@ -221,13 +221,16 @@ def test_a_chart_someone_added_survives_recalc_without_force(tracker):
     assert all(after[n] == b for n, b in charts.items())
 
 
-def test_a_workbook_the_patcher_cannot_handle_goes_through_openpyxl_with_cached_values(tracker):
+def test_a_deleted_problem_sheet_is_made_again_by_the_patcher(tracker):
     wb = openpyxl.load_workbook(tracker)
     del wb["问题"]                     # someone deleted the problem sheet
     wb.save(tracker)
     outcome = recalc_file(tracker, as_of=date(2026, 11, 30))
-    assert not outcome.patched and "问题" in outcome.why_full
-    assert "问题" in openpyxl.load_workbook(tracker).sheetnames
+    assert outcome.patched and outcome.written
+    again = openpyxl.load_workbook(tracker)
+    assert again.sheetnames.index("问题") == again.sheetnames.index("说明") - 1
+    assert [c.value for c in again["问题"][2]] == ["工作表", "行", "列", "级别", "代码", "说明"]
+    assert again["问题"].cell(3, 5).value     # the problems are listed
     accounts = pd.read_excel(tracker, sheet_name=maintenance.ACCOUNTS, header=1, engine="calamine")
     assert accounts.set_index("帐户ID").loc["C4", "消耗档"] == "I"
     assert recalc_file(tracker, as_of=date(2026, 11, 30)).patched        # and the next one is patched again

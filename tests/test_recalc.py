@@ -15,7 +15,7 @@ from kefu_xl.sheets.spec import Role
 from kefu_xl.io.xlsx_book import PatchBook
 from kefu_xl.workbooks import recalc_file
 
-from helpers import WORK, add_chart, open_november, type_cells
+from helpers import WORK, add_chart, open_november, prefix_namespace, type_cells
 
 
 def run(*args):
@@ -139,9 +139,11 @@ def test_file_open_in_excel_is_refused(tracker):
 
 
 def test_content_openpyxl_would_drop_needs_force(tracker):
-    """Only when the whole workbook must be rewritten through openpyxl (here: its 问题 sheet was
-    deleted); a normal recalc patches its cells and keeps the chart (tests/test_patch.py)."""
-    add_chart(tracker, maintenance.SUMMARY, delete=("问题",))    # openpyxl drops charts on load
+    """Only when the whole workbook must be rewritten through openpyxl (here: a sheet written
+    with a namespace prefix, which the patcher does not read); a normal recalc patches its
+    cells and keeps the chart (tests/test_patch.py)."""
+    add_chart(tracker, maintenance.SUMMARY)
+    prefix_namespace(tracker, maintenance.SUMMARY)
     before = tracker.read_bytes()
     result = run("recalc", tracker)
     assert result.exit_code == 1 and "图表" in result.output and "--force" in result.output

@@ -8,16 +8,26 @@ file beside the target, keep a timestamped backup of the previous version in
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import shutil
-import tempfile
+import socket
+import stat
+import time
 import zipfile
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import FileLockedError, UnsafeToWriteError
+from ..errors import FileLockedError, ReadOnlyFileError, UnsafeToWriteError
 
 BACKUP_DIR = ".kefu-backup"
+# Temp files are named .~kefu-<host>-<pid>-<random>-<name>: never mistaken for a workbook (a
+# leading dot), and a later run can tell a killed run's leftover from a live one's.
+TEMP_PREFIX = ".~kefu-"
+_TEMP_NAME = re.compile(r"^\.~kefu-(?P<host>[A-Za-z0-9]{1,16})-(?P<pid>\d+)-[0-9a-f]{8}-")
+STALE_SECONDS = 3600          # another machine's temp file this old is a leftover
+LEGACY_STALE_SECONDS = 600    # temp files of earlier versions carry no owner: by age only
 
 # Parts of an .xlsx that openpyxl does not carry through a load/save.
 _DROPPED_PARTS = {
@@ -79,6 +89,150 @@ def check_droppable(path: Path, force: bool = False) -> list[str]:
     return lost
 
 
+def is_temp_name(name: str) -> bool:
+    """Files kefu-xl (or Excel/WPS/LibreOffice) keep beside a workbook while writing or
+    editing it: never read as workbooks."""
+    return name.startswith((TEMP_PREFIX, "~$", ".~lock."))
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:16] or "host"
+
+
+def temp_path(path: Path) -> Path:
+    """A temp file name beside `path` that says which process on which machine made it."""
+    return path.with_name(f"{TEMP_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}-{path.name}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_stale_temps(folder: Path) -> list[Path]:
+    """Remove temp files a killed run left in `folder` (files are always old-or-new, but the
+    temp file itself stayed): this machine's when their process is gone, another machine's
+    when they are over an hour old. Returns what was removed."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for candidate in folder.glob(f"{TEMP_PREFIX}*"):
+        m = _TEMP_NAME.match(candidate.name)
+        try:
+            age = now - candidate.stat().st_mtime
+        except OSError:
+            continue
+        if m is None:
+            stale = age > LEGACY_STALE_SECONDS
+        elif m["host"] == _host():
+            stale = not _alive(int(m["pid"]))
+        else:
+            stale = age > STALE_SECONDS
+        if stale:
+            try:
+                candidate.unlink()
+                removed.append(candidate)
+            except OSError:
+                pass
+    return removed
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a file that is read-only (its own mode, or a folder we cannot write in)."""
+    if not path.exists():
+        if not os.access(path.parent, os.W_OK):
+            raise ReadOnlyFileError(f"没有权限在 {path.parent} 中写文件，kefu-xl 没有写入 {path.name}。"
+                                    f"请检查文件夹的权限（共享文件夹需要「写入」权限）。")
+        return
+    mode = path.stat().st_mode
+    if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+        raise ReadOnlyFileError(f"{path.name} 是只读文件，kefu-xl 没有修改它。如果要让 kefu-xl 更新它，"
+                                f"请先去掉只读属性（Windows：右键 → 属性 → 取消「只读」）再运行。")
+    if not os.access(path.parent, os.W_OK):
+        raise ReadOnlyFileError(f"没有权限在 {path.parent} 中写文件，kefu-xl 没有修改 {path.name}。"
+                                f"请检查文件夹的权限（共享文件夹需要「写入」权限）。")
+
+
+def _new_file_mode() -> int:
+    """The mode a file created normally gets here (0666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+# What a person may add to a sheet, counted in the sheet's XML before and after a whole-file
+# rewrite (openpyxl drops the x14 extensions: data bars, icon sets, drop-downs from other sheets).
+_FEATURES = (
+    (re.compile(rb"<(?:\w+:)?dataValidation\b"), "下拉列表/数据验证"),
+    (re.compile(rb"<(?:\w+:)?conditionalFormatting\b"), "条件格式"),
+    (re.compile(rb"<(?:\w+:)?dataBar\b"), "数据条"),
+    (re.compile(rb"<(?:\w+:)?iconSet\b"), "图标集"),
+    (re.compile(rb"<(?:\w+:)?filterColumn\b"), "筛选条件"),
+    (re.compile(rb"<(?:\w+:)?sortState\b"), "排序状态"),
+    (re.compile(rb"<(?:\w+:)?hyperlink\b"), "超链接"),
+    (re.compile(rb"<(?:\w+:)?sparklineGroup\b"), "迷你图"),
+    (re.compile(rb"<legacyDrawing\b"), "批注"),
+)
+# parts whose going is no loss: rebuilt by Excel, or rewritten in another form
+_REBUILT = ("xl/calcChain.xml", "xl/sharedStrings.xml", "docProps/", "xl/theme/", "xl/printerSettings/",
+            "customXml/", "xl/_rels/", "_rels/", "[Content_Types].xml")
+
+
+def _sheet_xml(z: zipfile.ZipFile) -> dict[str, bytes]:
+    from .xlsx_patch import sheet_parts
+    out = {}
+    for name, part in sheet_parts(z).items():
+        try:
+            out[name] = z.read(part)
+        except KeyError:
+            continue
+    return out
+
+
+def lost_in_rewrite(original: Path, rewritten: Path) -> list[str]:
+    """What a person had in `original` that `rewritten` lacks: sheets, parts (charts, images…),
+    and per sheet their drop-downs, conditional formats, filters, sort, links, comments."""
+    lost: list[str] = []
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(rewritten) as b:
+        before, after = _sheet_xml(a), _sheet_xml(b)
+        for name, xml in before.items():
+            if name not in after:
+                lost.append(f"工作表「{name}」")
+                continue
+            for pattern, label in _FEATURES:
+                n_before, n_after = len(pattern.findall(xml)), len(pattern.findall(after[name]))
+                if n_after < n_before:
+                    lost.append(f"「{name}」的{label}（{n_before - n_after} 处）")
+        kept = set(b.namelist())
+        gone = [n for n in a.namelist() if n not in kept and not n.startswith(_REBUILT)
+                and not n.startswith("xl/worksheets/")]
+        for prefix, label in _DROPPED_PARTS.items():
+            if any(n.startswith(prefix) for n in gone) and label not in lost:
+                lost.append(label)
+        if any(not n.startswith(tuple(_DROPPED_PARTS)) for n in gone):
+            lost.append("其他部件（" + "、".join(n for n in gone if not n.startswith(tuple(_DROPPED_PARTS)))[:80] + "）")
+    return lost
+
+
+def check_no_loss(original: Path, rewritten: Path, force: bool = False) -> list[str]:
+    """Refuse (UnsafeToWriteError) a whole-file rewrite that would lose what lost_in_rewrite
+    finds, unless `force`; returns what is lost."""
+    if not original.exists():
+        return []
+    lost = lost_in_rewrite(original, rewritten)
+    if lost and not force:
+        raise UnsafeToWriteError(
+            f"{original.name} 需要整本重写，而重写会丢掉：{'；'.join(lost)}。为免丢失，kefu-xl 没有修改它。"
+            f"请把这些内容移到别的文件或工作表，或确认可以丢弃后加 --force 重新运行（原文件会先备份到 {BACKUP_DIR}/）。")
+    return lost
+
+
 def backup(path: Path, now: datetime | None = None) -> Path | None:
     """Copy `path` into .kefu-backup/ beside it with a timestamp; None when there is nothing to back up."""
     if not path.exists():
@@ -104,13 +258,16 @@ def staged_write(path: Path):
     replaces it; when the block raises, the temp file is removed and `path` is untouched.
     Nesting two of them commits the inner one first."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~kefu-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    staged = Staged(Path(tmp_name))
+    check_writable(path)
+    clean_stale_temps(path.parent)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode()
+    staged = Staged(temp_path(path))
+    staged.tmp.touch()
     try:
         yield staged
         with open(staged.tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(staged.tmp, mode)            # colleagues on a shared folder keep their access
         staged.backup = backup(path)
         os.replace(staged.tmp, path)
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..errors import InputFileError
+from ..errors import InputFileError, InputMissingError
 from ..records import Problem
 from .values import is_blank, normalize
 
@@ -40,18 +40,27 @@ class Table:
         return p
 
 
-def find_input(folder: Path, stem: str) -> Path:
-    """`stem`.xlsx or `stem`.csv in `folder`; a clear error saying where it looked."""
-    for suffix in (".xlsx", ".csv"):
-        candidate = folder / f"{stem}{suffix}"
-        if candidate.exists():
-            return candidate
+def find_input(folder: Path, stem: str, notes: list[str] | None = None) -> Path:
+    """`stem`.xlsx or `stem`.csv in `folder`; a clear error saying where it looked. When both
+    are there the newer one is used and `notes` (when given) says so — a person dropped a new
+    export beside an old one, and must hear which was read."""
+    found = [folder / f"{stem}{suffix}" for suffix in (".xlsx", ".csv") if (folder / f"{stem}{suffix}").exists()]
+    if len(found) == 2:
+        newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+        if notes is not None:
+            from datetime import datetime
+            at = datetime.fromtimestamp(newer.stat().st_mtime).strftime("%m-%d %H:%M")
+            notes.append(f"{folder.name}/ 中同时有 {found[0].name} 和 {found[1].name}：读取了较新的 {newer.name}"
+                         f"（修改于 {at}），没有读 {older.name}。请删除或改名不用的那个，以免读错。")
+        return newer
+    if found:
+        return found[0]
     for suffix in (".xls", ".et", ".ods"):
         if (folder / f"{stem}{suffix}").exists():
             raise InputFileError(f"找到了 {folder / (stem + suffix)}，但 kefu-xl 只读 .xlsx 或 .csv："
                                  f"请在 Excel/WPS 中「另存为」Excel 工作簿 (.xlsx) 后再运行。")
-    raise InputFileError(f"没有找到输入文件 {stem}.xlsx 或 {stem}.csv（查找位置：{folder}）。"
-                         f"请把导出的文件放到该文件夹后再运行。")
+    raise InputMissingError(f"没有找到输入文件 {stem}.xlsx 或 {stem}.csv（查找位置：{folder}）。"
+                            f"请把导出的文件放到该文件夹后再运行。")
 
 
 def header_key(value) -> str:

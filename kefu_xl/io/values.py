@@ -52,6 +52,23 @@ def parse_id(value) -> str:
     return re.sub(r"\s+", "", normalize(parse_text(value)))
 
 
+EXCEL_DIGITS = 15          # Excel keeps 15 significant digits of a number
+_SCIENTIFIC = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?[eE][-+]?\d+\s*$")
+
+
+def parse_export_id(value) -> str:
+    """An account ID as an export holds it (parse_id), refused when it cannot be the real ID:
+    a number of more than 15 digits (Excel kept 15 significant digits and changed the rest)
+    or a number written as 1.23457E+17 (a CSV saved by Excel)."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and abs(value) >= 10 ** EXCEL_DIGITS:
+        raise ValueError(f"是超过 {EXCEL_DIGITS} 位的数字，Excel 只保留 {EXCEL_DIGITS} 位有效数字，末尾几位已经被改掉了"
+                         f"（实际是 {int(value)}）：请在导出时把 帐户ID 列设为文本，重新导出后再运行")
+    if isinstance(value, str) and _SCIENTIFIC.match(value):
+        raise ValueError("是科学计数法写的数字（文件被 Excel 另存过），帐户ID 已经丢了末尾几位："
+                         "请重新导出，并把 帐户ID 列设为文本")
+    return parse_id(value)
+
+
 def parse_decimal(value) -> Decimal | None:
     """A number: 5,000.50 / ５０００ / ¥1,200 / 1200元 / 1 200 → Decimal; blank → None."""
     if is_blank(value):

@@ -34,6 +34,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from ..sheets.grid import GridSheet
+from . import xlsx_package as package
+from . import xlsx_transplant as transplant
 from .xlsx_patch import MAIN, sheet_parts
 
 _N = f"{{{MAIN}}}"
@@ -56,6 +58,7 @@ _CELL_COL = re.compile(rb'(<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>))', r
 _SEP = "\ue000"
 _HUGE = etree.XMLParser(huge_tree=True)
 _UNCHANGED = object()
+_KEEP = object()
 
 
 class _Block:
@@ -681,11 +684,14 @@ class PatchSheet(GridSheet):
         m = _STYLE.search(xml.split(b">", 1)[0]) if xml else None
         return int(m.group(1)) if m else None
 
-    def extend_features(self, first_row: int, validation_end: int, filter_ref: str) -> None:
-        """apply_sheet_features on a sheet that has them: the filter and every per-column
-        validation / highlight range starting at the first data row reach the new last row."""
+    def extend_features(self, first_row: int, validation_end: int, filter_ref: str,
+                        own: frozenset[str] = frozenset(), own_end: int = 0) -> None:
+        """apply_sheet_features on a sheet that has them: the filter and kefu-xl's own
+        validation / highlight ranges — in a column it declares (letters `own`), from the first
+        data row down to at least `own_end` — reach the new last row. A person's own
+        drop-down or format (a spare column, or a shorter range) stays exactly as it is."""
         self.auto_filter.ref = filter_ref
-        self.features["validation"] = (first_row, validation_end)
+        self.features["validation"] = (first_row, validation_end, own, own_end)
 
     # --- writing -------------------------------------------------------------------------
 
@@ -889,6 +895,7 @@ class PatchSheet(GridSheet):
         in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
         if not by_row and not self.heights and in_place:      # no cell to write: at most the filter or
             head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
+            head = package.capped_selections(head)
             if head == self.head and tail == self.tail:
                 return self.xml
             return b"".join((head, b"<sheetData>", self.body, b"</sheetData>", tail))
@@ -927,7 +934,7 @@ class PatchSheet(GridSheet):
             head = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:%s%d"' % (
                 get_column_letter(width).encode(), max(last_row, 1)), head, count=1)
         tail = self._patched_tail(tail)
-        head = self._patched_head(head)
+        head = package.capped_selections(self._patched_head(head))
         out[:0] = (head, b"<sheetData>")            # one join: the part is written once, not copied
         out += (b"</sheetData>", tail)              # again for each piece added (tens of MB)
         return b"".join(out)
@@ -1050,21 +1057,26 @@ class PatchSheet(GridSheet):
         if "autoFilter" in self.features:
             ref = self.features["autoFilter"]
             new = b'<autoFilter ref="%s"/>' % ref.encode() if ref else b""
-            if re.search(rb"<autoFilter\b", tail):
-                tail = re.sub(rb"<autoFilter\b[^>]*?(?:/>|>.*?</autoFilter>)", new, tail, count=1, flags=re.S)
+            present = re.search(rb"<autoFilter\b[^>]*?(/?)>", tail)
+            if present and ref:            # only the range changes: a person's criteria and sort stay
+                tag = re.sub(rb'\bref="[^"]*"', b'ref="%s"' % ref.encode(), present.group(0), count=1)
+                tail = tail[:present.start()] + tag + tail[present.end():]
+            elif present:
+                tail = re.sub(rb"<autoFilter\b[^>]*?(?:/>|>.*?</autoFilter>)", b"", tail, count=1, flags=re.S)
             elif new:
                 at = min((i for i in (tail.find(t) for t in _AFTER_AUTOFILTER) if i >= 0), default=None)
                 if at is None:
                     at = tail.rfind(b"</worksheet>")
                 tail = tail[:at] + new + tail[at:]
         if "validation" in self.features:
-            first, end = self.features["validation"]
+            first, end, own, own_end = self.features["validation"]
 
-            def ranges(m):
-                parts = []
+            def ranges(m):                 # only kefu-xl's own ranges grow: a column it declares,
+                parts = []                 # from the first data row to at least where it puts them
                 for token in m.group(2).split():
                     rm = re.fullmatch(rb"([A-Z]+)(\d+):([A-Z]+)(\d+)", token)
-                    if rm and int(rm.group(2)) == first and rm.group(1) == rm.group(3):
+                    if rm and int(rm.group(2)) == first and rm.group(1) == rm.group(3) and \
+                            rm.group(1).decode() in own and int(rm.group(4)) >= own_end:
                         token = b"%s%d:%s%d" % (rm.group(1), first, rm.group(3), end)
                     parts.append(token)
                 return m.group(1) + b" ".join(parts) + b'"'
@@ -1282,6 +1294,8 @@ class PatchBook:
         self._grids = {name: self._reader.submit(_sheet_grid, calamine, name) for name in order}
         self._sheets: dict[str, PatchSheet] = {}
         self._changed: dict[str, bytes] | None = None
+        self._pending: dict[str, bytes] = {}          # package parts changed by add_sheet
+        self._new_parts: set[str] = set()             # sheet parts add_sheet made
         self._states = dict(re.findall(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?state="(\w+)"',
                                        self.zip.read("xl/workbook.xml").decode("utf-8")))
         self._states = {unescape(k): v for k, v in self._states.items()}
@@ -1312,6 +1326,37 @@ class PatchBook:
     def __delitem__(self, name):
         raise Unsupported("删除工作表")
 
+    def _part(self, name: str) -> bytes:
+        return self._pending[name] if name in self._pending else self.zip.read(name)
+
+    def add_sheet(self, name: str, index: int, build) -> PatchSheet:
+        """A sheet `build(ws, wb)` makes with openpyxl in a scratch workbook, put in at position
+        `index` — or in place of the sheet of that name (a kefu-xl sheet whose layout changed) —
+        without rewriting anything else of the file (xlsx_transplant)."""
+        xml, styles, strings, scratch_workbook, values = transplant.scratch_sheet(name, build)
+        xml = transplant.map_styles(transplant.inline_strings(xml, strings), styles, self.styles)
+        names = transplant.local_names(scratch_workbook)
+        if name in self.parts:
+            part, at = self.parts[name], self.sheetnames.index(name)
+            self._pending[package.WORKBOOK] = transplant.replace_local_names(self._part(package.WORKBOOK), at, names)
+        else:
+            used = set(self.zip.namelist()) | self._new_parts
+            n = 1
+            while f"xl/worksheets/sheet{n}.xml" in used:
+                n += 1
+            part = f"xl/worksheets/sheet{n}.xml"
+            index = min(index, len(self.sheetnames))
+            workbook, rels, types = transplant.insert_sheet(
+                self._part(package.WORKBOOK), self._part(package.WORKBOOK_RELS), self._part(package.CONTENT_TYPES),
+                name, index, part, names)
+            self._pending.update({package.WORKBOOK: workbook, package.WORKBOOK_RELS: rels,
+                                  package.CONTENT_TYPES: types})
+            self.sheetnames.insert(index, name)
+            self.parts = {n: self.parts[n] if n != name else part for n in self.sheetnames}
+        self._new_parts.add(part)
+        sheet = self._sheets[name] = PatchSheet(self, name, part, xml, values)
+        return sheet
+
     @property
     def style_names(self) -> list[str]:
         return self.styles.names
@@ -1326,23 +1371,43 @@ class PatchBook:
         """Python's values for formula cells of `sheet`, written as their cached values."""
         self[sheet].cached.update(values)
 
-    def changed_parts(self) -> dict[str, bytes]:
-        """{zip part: new bytes} of what recalc changed (computed once; nothing may change after)."""
+    def changed_parts(self) -> dict[str, bytes | None]:
+        """{zip part: new bytes, or None for a part to drop} of what recalc changed (computed
+        once; nothing may change after). Empty when the file would be written as it is; else
+        the package is made fit for Excel too (xlsx_package): calcChain dropped,
+        fullCalcOnLoad set, no sheet view with more selections than the schema allows."""
         if self._changed is not None:
             return self._changed
-        out = {}
+        out: dict[str, bytes | None] = {}
         for s in self._sheets.values():
             if s.writes or s.cached or s.features or s.heights or s.origin != list(range(1, len(s.origin) + 1)):
                 data = s.to_bytes()
-                if data != s.xml:          # a sheet rebuilt exactly as it was is not a change
-                    out[s.part] = data
+                if data != s.xml or s.part in self._new_parts:   # a sheet rebuilt exactly as it
+                    out[s.part] = data                           # was is not a change
+            elif s.part in self._new_parts:
+                out[s.part] = s.xml
+        out.update(self._pending)
         if self.styles.dirty:
             out["xl/styles.xml"] = self.styles.to_bytes()
         filters = {self.sheetnames.index(s.title): s.auto_filter.ref for s in self._sheets.values()}
-        workbook = self.zip.read("xl/workbook.xml")
+        original = self.zip.read(package.WORKBOOK)
+        workbook = self._part(package.WORKBOOK)
         named = _filter_database(workbook, {i: ref for i, ref in filters.items() if ref})
-        if named != workbook:
-            out["xl/workbook.xml"] = named
+        if named != original:
+            out[package.WORKBOOK] = named
+        if out:
+            out[package.WORKBOOK] = package.full_calc_on_load(out.get(package.WORKBOOK) or workbook)
+            names = set(self.zip.namelist())
+            if package.CALC_CHAIN in names:
+                out.update(package.without_calc_chain(
+                    {n: self._part(n) for n in (package.WORKBOOK_RELS, package.CONTENT_TYPES) if n in names}))
+            for part in self.parts.values():
+                if part in out or part not in names:
+                    continue
+                with self.zip.open(part) as fh:
+                    head = fh.read(1 << 16)
+                if b"<selection" in head and package.too_many_selections(head):
+                    out[part] = package.capped_selections(self.zip.read(part))
         self._changed = out
         return out
 
@@ -1350,10 +1415,14 @@ class PatchBook:
         changes = self.changed_parts()
         with zipfile.ZipFile(target, "w") as zout:
             for info in self.zip.infolist():
-                data = changes.get(info.filename)
+                data = changes.get(info.filename, _KEEP)
                 if data is None:
+                    continue                     # a part dropped (calcChain)
+                if data is _KEEP:
                     data = self.zip.read(info.filename)
                 zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            for name in sorted(self._new_parts):
+                zout.writestr(name, changes[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
     def close(self) -> None:
         """Release the file: on Windows it cannot be replaced while calamine or the zip holds it."""

@@ -24,7 +24,7 @@ from .base import (
     cell_date,
     cell_text,
     finish_recalc,
-    open_to_append,
+    sheets_to_append,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -139,23 +139,22 @@ def build(config: Config, rows: list[dict], meta: dict | None = None):
 
 def add_accounts(workspace: Path, statuses: list[AccountStatus], config: Config, as_of: date) -> tuple[Path, int]:
     """Month open: a row for each account new in 帐户状态 (every typed cell kept), then recalc."""
-    from ..io.safe_write import check_not_open, save_workbook
     from ..sheets.build import write_rows
-    from ..workbooks import add_cached_values, recalc_open_workbook
+    from ..workbooks import create_file, update_file
     path = path_of(workspace)
     wspec = spec(config)
+    added = {}
     if path.exists():
-        wb, datas = open_to_append(path, wspec, (FILES,), "没有添加新帐户")
-        data = datas[FILES]
-        rows = new_rows(statuses, {completion.id_key(cell_text(v["帐户ID"])) for _, v in data.rows})
-        write_rows(wb[FILES], data.layout, wspec.sheet(FILES), rows, data.last_row + 1)
+        def append(book) -> None:
+            data = sheets_to_append(book, path, wspec, (FILES,), "没有添加新帐户")[FILES]
+            rows = new_rows(statuses, {completion.id_key(cell_text(v["帐户ID"])) for _, v in data.rows})
+            write_rows(book[FILES], data.layout, wspec.sheet(FILES), rows, data.last_row + 1)
+            added["rows"] = rows
+        update_file(path, append, as_of=as_of)
+        rows = added["rows"]
     else:
-        check_not_open(path)
         rows = new_rows(statuses, set())
-        wb = build(config, rows)
-    recalc_open_workbook(wb, path, as_of=as_of)
-    save_workbook(wb, path)
-    add_cached_values(path, as_of=as_of)
+        create_file(path, build(config, rows), as_of=as_of)
     return path, len(rows)
 
 

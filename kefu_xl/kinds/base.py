@@ -168,11 +168,22 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
 def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) -> None:
     """An empty `sheet` into a workbook made before the sheet existed, after the declared
     sheet it follows (in memory; saved only by a writing recalc)."""
-    from ..sheets.build import build_sheet
+    from ..io.xlsx_book import PatchBook
+    from ..sheets.build import apply_sheet_features, build_sheet, register_styles
     names = [s.name for s in wspec.sheets]
     present = [n for n in names[:names.index(sheet.name)] if n in wb.sheetnames]
     index = wb.sheetnames.index(present[-1]) + 1 if present else 0
-    build_sheet(wb.create_sheet(sheet.name, index), sheet, sheet.title, [], {}, {})
+
+    def build(ws, book) -> None:
+        register_styles(book)
+        layouts: dict = {}
+        layout = build_sheet(ws, sheet, sheet.title, [], {}, layouts)
+        apply_sheet_features(ws, layout, sheet, layouts, layout.first_data_row)
+
+    if isinstance(wb, PatchBook):
+        wb.add_sheet(sheet.name, index, build)
+    else:
+        build(wb.create_sheet(sheet.name, index), wb)
     problems.append(Problem(ctx.file, sheet.name, None, "", "SHEET_ADDED",
                             f"这个工作簿由旧版本生成，没有「{sheet.name}」表：已补上（空表，原有内容不变）。",
                             Severity.INFO))
@@ -198,13 +209,29 @@ def restore_formulas(wb, sheet, layouts, data, result: RecalcResult, file: str) 
     return last
 
 
+def clear_rows(ws, layout, first: int, last: int, keep: int = 0) -> None:
+    """Empty rows first..last of what kefu-xl owns there (its declared columns), the first
+    `keep` of them about to be written again. When a person typed into a column kefu-xl does
+    not own, every row stays where it is (their text with it) and only kefu-xl's cells past
+    the first `keep` rows are cleared; otherwise the rows are simply deleted."""
+    owned = set(layout.columns.values())
+    rows = list(ws.iter_rows(min_row=first, max_row=last, values_only=True))
+    if not any(v not in (None, "") for row in rows for c, v in enumerate(row, 1) if c not in owned):
+        ws.delete_rows(first, last - first + 1)
+        return
+    for offset, row in enumerate(rows[keep:], keep):
+        for c in owned:
+            if c <= len(row) and row[c - 1] not in (None, ""):
+                ws.cell(first + offset, c).value = None
+
+
 def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:
     """Replace every row under the header of a sheet kefu-xl fills by itself (summaries,
     calendars) with `rows` and their formulas; returns the last row written."""
     from ..sheets.build import apply_sheet_features, write_formulas, write_rows
     ws, layout = wb[sheet.name], layouts[sheet.name]
     if ws.max_row >= layout.first_data_row:
-        ws.delete_rows(layout.first_data_row, ws.max_row - layout.first_data_row + 1)
+        clear_rows(ws, layout, layout.first_data_row, ws.max_row, keep=len(rows))
     write_rows(ws, layout, sheet, rows, layout.first_data_row)
     last = layout.first_data_row + len(rows) - 1
     write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last, share=False)   # its rows go next time
@@ -272,24 +299,20 @@ def staff_names(roster: list[StaffMember] | None, people: list[str]) -> list[str
     return names
 
 
-def open_to_append(path: Path, wspec, names: tuple[str, ...], what: str = "没有写入"):
-    """(workbook, {sheet: SheetData}) of an existing workbook a command appends rows to: refused
-    when open in Excel or holding content openpyxl would drop, and when one of the sheets
-    `names` is missing or its headers are broken (DataProblemsError: nothing written)."""
+def sheets_to_append(book, path: Path, wspec, names: tuple[str, ...], what: str = "没有写入") -> dict:
+    """{sheet: SheetData} of the sheets `names` of an existing workbook a command appends rows
+    to (inside update_file's edit); DataProblemsError (nothing written) when one is missing or
+    its headers are broken."""
     from ..errors import DataProblemsError
-    from ..io.safe_write import check_droppable, check_not_open
-    from ..io.tables import open_workbook
     from ..sheets.read import read_sheet
-    check_not_open(path)
-    check_droppable(path)
-    wb = open_workbook(path, data_only=False)
     found: list[Problem] = []
-    datas = {n: read_sheet(wb[n], wspec.sheet(n), path.name, found) if n in wb.sheetnames else None for n in names}
+    datas = {n: read_sheet(book[n], wspec.sheet(n), path.name, found) if n in book.sheetnames else None
+             for n in names}
     broken = [n for n, data in datas.items() if data is None]
     if broken:
         raise DataProblemsError(f"{path.name} 的「{'」「'.join(broken)}」表缺失或表头不完整，{what}。", found or [
             Problem(path.name, "", None, "", "MISSING_SHEET", f"缺少「{'」「'.join(broken)}」表。")])
-    return wb, datas
+    return datas
 
 
 def start_recalc(wb, ctx: RecalcContext, kind: str, wspec, rebuilt: tuple[str, ...] = ()):

@@ -26,7 +26,7 @@ from .base import (
     cell_datetime,
     cell_text,
     finish_recalc,
-    open_to_append,
+    sheets_to_append,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -280,7 +280,7 @@ class QueueOutcome:
 def update_queue(workspace: Path, month: Month, *, as_of: datetime | None = None) -> QueueOutcome:
     """Create or update 回访_YYYY-MM.xlsx: new tasks and calls appended, nothing typed touched."""
     from ..config import load_config
-    from ..workbooks import recalc_open_workbook, save_recalculated
+    from ..workbooks import create_file, update_file
     config = load_config(workspace / "kefu-xl.toml")
     calendar = WorkCalendar(config)
     inputs = read_inputs(workspace, month, config, calendar)
@@ -288,25 +288,30 @@ def update_queue(workspace: Path, month: Month, *, as_of: datetime | None = None
         raise DataProblemsError("回访任务的输入有错误，没有写任何文件。", inputs.problems)
     path = workspace / str(month) / file_name(month)
     wspec = spec(config, month)
+    counts: dict[str, int] = {}
+
+    def call_row(at, phone, ok) -> dict:
+        return {"来电时间": at, "号码": phone, "已接": "是" if ok else "否"}
+    day = (as_of or datetime.now()).date()
     if path.exists():
-        wb, datas = open_to_append(path, wspec, (QUEUE, CALLS))
-        queue, calls = datas[QUEUE], datas[CALLS]
-        present = {cell_text(v["任务编号"]).casefold() for _, v in queue.rows}
-        new = [t for t in inputs.tasks if t.task_id.casefold() not in present]
-        write_rows(wb[QUEUE], queue.layout, wspec.sheet(QUEUE), [task_row(t) for t in new], queue.last_row + 1)
-        known = {(cell_datetime(v["来电时间"]), cell_text(v["号码"])) for _, v in calls.rows}
-        new_calls = [c for c in inputs.calls if (c[0], c[1]) not in known]
-        write_rows(wb[CALLS], calls.layout, wspec.sheet(CALLS),
-                   [{"来电时间": at, "号码": phone, "已接": "是" if ok else "否"} for at, phone, ok in new_calls],
-                   calls.last_row + 1)
-        kept = len(present)
+        def append(book) -> None:
+            datas = sheets_to_append(book, path, wspec, (QUEUE, CALLS))
+            queue, calls = datas[QUEUE], datas[CALLS]
+            present = {cell_text(v["任务编号"]).casefold() for _, v in queue.rows}
+            new = [t for t in inputs.tasks if t.task_id.casefold() not in present]
+            write_rows(book[QUEUE], queue.layout, wspec.sheet(QUEUE), [task_row(t) for t in new], queue.last_row + 1)
+            known = {(cell_datetime(v["来电时间"]), cell_text(v["号码"])) for _, v in calls.rows}
+            new_calls = [c for c in inputs.calls if (c[0], c[1]) not in known]
+            write_rows(book[CALLS], calls.layout, wspec.sheet(CALLS), [call_row(*c) for c in new_calls],
+                       calls.last_row + 1)
+            counts.update(new=len(new), kept=len(present), calls=len(new_calls))
+        outcome = update_file(path, append, as_of=day)
     else:
-        new, new_calls, kept = inputs.tasks, inputs.calls, 0
-        wb = build(config, month, [task_row(t) for t in new],
-                   [{"来电时间": at, "号码": phone, "已接": "是" if ok else "否"} for at, phone, ok in new_calls])
-    result, _ = recalc_open_workbook(wb, path, as_of=(as_of or datetime.now()).date())
-    backup = save_recalculated(wb, path, result)
-    return QueueOutcome(path, len(new), kept, len(new_calls), inputs, result, backup)
+        outcome = create_file(path, build(config, month, [task_row(t) for t in inputs.tasks],
+                                          [call_row(*c) for c in inputs.calls]), as_of=day)
+        counts.update(new=len(inputs.tasks), kept=0, calls=len(inputs.calls))
+    return QueueOutcome(path, counts["new"], counts["kept"], counts["calls"], inputs, outcome.result,
+                        outcome.backup)
 
 
 def build(config: Config, month: Month, tasks: list[dict], calls: list[dict], meta: dict | None = None):

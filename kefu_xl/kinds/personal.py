@@ -54,7 +54,14 @@ def file_name(owner: str, month: Month) -> str:
 
 
 def path_of(workspace: Path, owner: str, month: Month) -> Path:
-    return workspace / str(month) / FOLDER / file_name(owner, month)
+    """Where `owner`'s workbook lives; a name that would lead out of 个人/ is refused (the
+    roster check names it first, this is the last guard)."""
+    from ..errors import KefuError
+    folder = workspace / str(month) / FOLDER
+    path = folder / file_name(owner, month)
+    if path.parent != folder or path.resolve().parent != folder.resolve():
+        raise KefuError(f"客服姓名「{owner}」不能用作文件名（会写到 {FOLDER}/ 以外）：请在名册.xlsx 中改正后再运行。")
+    return path
 
 
 def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:

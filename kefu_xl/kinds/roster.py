@@ -37,6 +37,26 @@ def blank_data() -> dict:
     return {SHEET: []}
 
 
+_NOT_IN_FILE_NAMES = '/\\:*?"<>|'
+
+
+def name_problem(raw) -> str | None:
+    """Why a 客服 name cannot become part of a file name (personal workbooks are named after
+    their owner, DOMAIN §20), or None when it can."""
+    if not isinstance(raw, str):
+        return None
+    if raw != raw.strip():
+        return "前后有空格"
+    bad = sorted({ch for ch in raw if ch in _NOT_IN_FILE_NAMES})
+    if bad:
+        return f"含有文件名不允许的字符 {' '.join(bad)}"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        return "含有控制字符（可能是复制时带进来的换行或制表符）"
+    if raw.startswith("."):
+        return "以「.」开头"
+    return None
+
+
 def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
     """Staff of 名册.xlsx; problems for duplicates, unknown stars, bad dates."""
     problems: list[Problem] = []
@@ -55,6 +75,12 @@ def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
     for row, values in data.rows:
         name = cell_text(values["客服"])
         star = cell_text(values["星级"])
+        why = name_problem(values["客服"])
+        if why:
+            problems.append(Problem(path.name, SHEET, row, "客服", "BAD_STAFF_NAME",
+                                    f"客服「{values['客服']}」{why}：姓名会成为个人工作簿的文件名，"
+                                    f"请在名册中改成只有姓名的文字（不含 / \\ : * ? \" < > | 和首尾空格）。"))
+            continue
         if name in seen:
             problems.append(Problem(path.name, SHEET, row, "客服", "DUPLICATE_STAFF",
                                     f"客服「{name}」在第 {seen[name]} 行已经出现过，姓名必须唯一。"))

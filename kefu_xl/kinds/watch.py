@@ -10,10 +10,10 @@ from datetime import date
 from pathlib import Path
 
 from ..config import Config, load_config
-from ..errors import DataProblemsError, KefuError
+from ..errors import DataProblemsError, InputMissingError, KefuError
 from ..inputs import cell_value
 from ..io.tables import read_table
-from ..io.values import is_blank, parse_decimal, parse_id
+from ..io.values import is_blank, parse_decimal, parse_export_id
 from ..month import Month
 from ..records import Problem, Severity, has_errors
 from ..rules import spendwatch as rules
@@ -27,7 +27,7 @@ from .base import (
     cell_number,
     cell_text,
     finish_recalc,
-    open_to_append,
+    sheets_to_append,
     rebuild_rows,
     restore_formulas,
     staff_names,
@@ -117,20 +117,29 @@ def export_folder(workspace: Path, month: Month) -> Path:
     return workspace / str(month) / "inputs" / FOLDER
 
 
-def export_files(workspace: Path, months: list[Month]) -> dict[date, Path]:
-    """{day: file} of the daily exports of `months` (names YYYY-MM-DD.xlsx|csv)."""
+def export_files(workspace: Path, months: list[Month], problems: list[Problem] | None = None) -> dict[date, Path]:
+    """{day: file} of the daily exports of `months` (names YYYY-MM-DD.xlsx|csv); an export
+    saved in another format is named in `problems` (it is not read)."""
     out = {}
     for month in months:
         folder = export_folder(workspace, month)
         if not folder.is_dir():
             continue
         for p in sorted(folder.iterdir()):
-            if p.suffix.lower() not in (".xlsx", ".csv") or p.name.startswith(("~$", ".~lock")):
+            if p.name.startswith(("~$", ".")):
                 continue
             try:
-                out.setdefault(date.fromisoformat(p.stem), p)
+                day = date.fromisoformat(p.stem)
             except ValueError:
                 continue
+            if p.suffix.lower() in (".xls", ".et", ".ods"):
+                if problems is not None:
+                    problems.append(Problem(p.name, "", None, "", "NOT_XLSX",
+                                            f"{p.name} 不是 .xlsx 或 .csv，没有读取（这一天不参与平均）："
+                                            f"请在 Excel/WPS 中另存为 .xlsx。", Severity.WARNING))
+                continue
+            if p.suffix.lower() in (".xlsx", ".csv"):
+                out.setdefault(day, p)
     return out
 
 
@@ -139,7 +148,11 @@ def read_export(path: Path, day: date) -> tuple[rules.Export, list[Problem]]:
     rows: dict[str, rules.SpendRow] = {}
     seen: dict[str, int] = {}
     for row, v in table.rows:
-        account_id = parse_id(v["帐户ID"])
+        try:
+            account_id = parse_export_id(v["帐户ID"])
+        except ValueError as e:
+            table.problem(row, "帐户ID", "ID_ROUNDED", f"帐户ID「{v['帐户ID']}」{e}。")
+            continue
         if not account_id:
             if not is_blank(v["消耗"]):
                 table.problem(row, "帐户ID", "MISSING_ID", "帐户ID为空。")
@@ -165,7 +178,7 @@ def read_export(path: Path, day: date) -> tuple[rules.Export, list[Problem]]:
 def earlier_exports(workspace: Path, day: date, config: Config, problems: list[Problem]) -> list[rules.Export]:
     """The exports before `day` that an average can use (this month and the one before)."""
     month = Month.of(day)
-    files = export_files(workspace, [month.previous(), month])
+    files = export_files(workspace, [month.previous(), month], problems)
     chosen = sorted(d for d in files if d < day)[-config.watch.exports * 4:]
     out = []
     for d in chosen:
@@ -219,15 +232,17 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
     """Judge `day`'s export and append its anomalies to 消耗监控_YYYY-MM.xlsx; nothing typed
     is touched and a day already watched adds no row twice."""
     from ..io.tables import find_input
-    from ..workbooks import recalc_open_workbook, save_recalculated
+    from ..workbooks import create_file, update_file
     config = load_config(workspace / "kefu-xl.toml")
     month = Month.of(day)
+    notes: list[str] = []
     try:
-        path_in = find_input(export_folder(workspace, month), day.isoformat())
-    except KefuError:
+        path_in = find_input(export_folder(workspace, month), day.isoformat(), notes)
+    except InputMissingError:
         raise KefuError(f"没有 {day} 的消耗导出：请把广告平台的导出（帐户ID · 消耗 · 余额）存为 "
                         f"{export_folder(workspace, month) / (day.isoformat() + '.xlsx')}（或 .csv）后再运行。") from None
     today, problems = read_export(path_in, day)
+    problems[:0] = [Problem(path_in.name, "", None, "", "TWO_EXPORTS", n, Severity.WARNING) for n in notes]
     if has_errors(problems):
         raise DataProblemsError(f"{path_in.name} 有错误，没有写任何文件。", problems)
     earlier = earlier_exports(workspace, day, config, problems)
@@ -241,20 +256,20 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
     rows = [anomaly_row(a, owners) for a in found]
     target = workspace / str(month) / file_name(month)
     wspec = spec(config, month)
+    added: dict[str, int] = {}
     if target.exists():
-        wb, datas = open_to_append(target, wspec, (ANOMALIES,))
-        data = datas[ANOMALIES]
-        present = {(cell_date(v["日期"]), cell_text(v["帐户ID"]).casefold()) for _, v in data.rows}
-        new = [r for r in rows if (r["日期"], r["帐户ID"].casefold()) not in present]
-        write_rows(wb[ANOMALIES], data.layout, wspec.sheet(ANOMALIES), new, data.last_row + 1)
-        kept = len(present)
+        def append(book) -> None:
+            data = sheets_to_append(book, target, wspec, (ANOMALIES,))[ANOMALIES]
+            present = {(cell_date(v["日期"]), cell_text(v["帐户ID"]).casefold()) for _, v in data.rows}
+            new = [r for r in rows if (r["日期"], r["帐户ID"].casefold()) not in present]
+            write_rows(book[ANOMALIES], data.layout, wspec.sheet(ANOMALIES), new, data.last_row + 1)
+            added.update(new=len(new), kept=len(present))
+        outcome = update_file(target, append, as_of=day)
     else:
-        new, kept = rows, 0
-        wb = build(config, month, new)
-    result, _ = recalc_open_workbook(wb, target, as_of=day)
-    backup = save_recalculated(wb, target, result)
-    return WatchOutcome(target, day, found, len(new), kept, min(len(earlier), config.watch.exports), problems, result,
-                        backup)
+        outcome = create_file(target, build(config, month, rows), as_of=day)
+        added.update(new=len(rows), kept=0)
+    return WatchOutcome(target, day, found, added["new"], added["kept"], min(len(earlier), config.watch.exports),
+                        problems, outcome.result, outcome.backup)
 
 
 def build(config: Config, month: Month, rows: list[dict], meta: dict | None = None):

@@ -85,6 +85,14 @@ def stays_text(value) -> bool:
     return looks_like_formula(value) and not getattr(value, "is_formula", False)
 
 
+def freeze(ws, cell) -> None:
+    """Freeze panes at `cell`, with one selection per pane: openpyxl adds two selections each
+    time panes are frozen again, and a sheet view may hold at most four."""
+    from openpyxl.worksheet.views import Selection
+    ws.sheet_view.selection = [Selection()]
+    ws.freeze_panes = cell
+
+
 def set_cell(cell, value, style: str | None = None) -> None:
     """Write a value; text that looks like a formula stays text."""
     cell.value = value
@@ -234,10 +242,12 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
     if isinstance(ws, PatchSheet):       # a sheet that has them: only the ranges grow with the rows
         last_col = max(layout.columns.values())
         ws.extend_features(layout.first_data_row, max(last_row, layout.first_data_row + VALIDATION_ROWS),
-                           f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}")
+                           f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}",
+                           frozenset(layout.letter(h) for h in spec.headers if h in layout.columns),
+                           layout.first_data_row + VALIDATION_ROWS)
         return
     key_col = layout.columns[spec.key]
-    ws.freeze_panes = ws.cell(layout.first_data_row, key_col + 1)
+    freeze(ws, ws.cell(layout.first_data_row, key_col + 1))
     last_col = max(layout.columns.values())
     ws.auto_filter.ref = f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -391,7 +401,7 @@ def write_help_sheet(wb, spec: WorkbookSpec) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCD", (12, 16, 26, 80)):
         ws.column_dimensions[letter].width = width
-    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    freeze(ws, ws.cell(header_row + 1, 1))
     ws.sheet_properties.tabColor = "A6A6A6"
 
 

@@ -14,6 +14,7 @@ from .build import (
     FONT,
     PROBLEM_SHEET,
     PROBLEM_STYLE,
+    freeze,
     register_styles,
     set_cell,
     stays_text,
@@ -93,14 +94,25 @@ PROBLEM_HEADERS = ("工作表", "行", "列", "级别", "代码", "说明")
 
 
 def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) -> None:
-    """(Re)write the 问题 sheet: one row per problem, or a line saying there are none."""
+    """(Re)write the 问题 sheet: one row per problem, or a line saying there are none. An
+    existing one keeps its place and look; a missing one (deleted or renamed by a person) is
+    made anew before `before`."""
     from ..io.xlsx_book import PatchBook
-    if isinstance(wb, PatchBook):
+    if isinstance(wb, PatchBook) and PROBLEM_SHEET in wb.sheetnames and _problem_headers_hold(wb[PROBLEM_SHEET]):
         return _rewrite_problem_rows(wb, problems)
+    index = wb.sheetnames.index(before) if before in wb.sheetnames else len(wb.sheetnames)
+    if isinstance(wb, PatchBook):
+        if PROBLEM_SHEET in wb.sheetnames:
+            index = wb.sheetnames.index(PROBLEM_SHEET)
+        wb.add_sheet(PROBLEM_SHEET, index, lambda ws, scratch: _build_problem_sheet(ws, scratch, problems))
+        return
     if PROBLEM_SHEET in wb.sheetnames:
         del wb[PROBLEM_SHEET]
-    index = wb.sheetnames.index(before) if before in wb.sheetnames else None
-    ws = wb.create_sheet(PROBLEM_SHEET, index)
+        index = wb.sheetnames.index(before) if before in wb.sheetnames else len(wb.sheetnames)
+    _build_problem_sheet(wb.create_sheet(PROBLEM_SHEET, index), wb, problems)
+
+
+def _build_problem_sheet(ws, wb, problems: list[Problem]) -> None:
     ws.sheet_properties.tabColor = _tab_color(problems)
     ws.cell(1, 1, _problem_title(problems)).font = Font(name=FONT, size=14, bold=True)
     for c, h in enumerate(PROBLEM_HEADERS, 1):
@@ -112,9 +124,13 @@ def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) 
     _problem_rows(ws, problems)
     for letter, width in zip("ABCDEF", (10, 6, 14, 6, 22, 90)):
         ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A3"
+    freeze(ws, "A3")
     if problems:
         ws.auto_filter.ref = f"A2:F{len(problems) + 2}"
+
+
+def _problem_headers_hold(ws) -> bool:
+    return tuple(ws.value(2, c) for c in range(1, len(PROBLEM_HEADERS) + 1)) == PROBLEM_HEADERS
 
 
 def _tab_color(problems: list[Problem]) -> str:
@@ -148,12 +164,7 @@ def _problem_rows(ws, problems: list[Problem]) -> None:
 def _rewrite_problem_rows(wb, problems: list[Problem]) -> None:
     """The patch path: the sheet stays where it is with its look; title, rows, tab colour and
     filter are rewritten."""
-    from ..io.xlsx_book import Unsupported
-    if PROBLEM_SHEET not in wb.sheetnames:
-        raise Unsupported("没有问题工作表")
     ws = wb[PROBLEM_SHEET]
-    if tuple(ws.value(2, c) for c in range(1, len(PROBLEM_HEADERS) + 1)) != PROBLEM_HEADERS:
-        raise Unsupported("问题工作表的表头不同")
     register_styles(wb)
     ws.sheet_properties.tabColor = _tab_color(problems)
     if ws.value(1, 1) != _problem_title(problems):
