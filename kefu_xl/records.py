@@ -141,6 +141,8 @@ class WorkRecord:
       staff: 客服.  account_id: 帐户ID.  work_type: 工作类型.
       contact: 沟通对象.  summary: 内容摘要.
       row: sheet row (ties in date are broken by row order).
+      typed: the six cells as typed (日期 as a date or its text, 客服 before a blank one is
+        taken as the owner), for finding duplicates as the workbook's 重复键 does.
     """
     day: date | None
     staff: str
@@ -149,6 +151,7 @@ class WorkRecord:
     contact: str
     summary: str
     row: int
+    typed: tuple = ()
 
 
 @dataclass(frozen=True)

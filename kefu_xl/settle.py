@@ -495,35 +495,56 @@ def check_register_room(path: Path, month: Month, adding: int) -> None:
 
 def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], target: Path) -> None:
     """Write to `target` the ledger `path` with this month's rows of 已结算 and this month's fine
-    marks in 领用 replaced. Only those two sheets' XML parts change (io/xlsx_patch); everything
-    else in the ledger is copied as is."""
-    from .io.tables import read_sheets_fast
-    from .io.xlsx_patch import replace_month_rows, rewrite_parts, set_cells, sheet_parts
+    marks in 领用 replaced, through the patch engine that changes every existing workbook: only
+    those cells change, everything else in the ledger — a person's own drop-downs, formats,
+    notes — is copied as it is."""
+    from .io.xlsx_book import PatchBook
+    from .sheets.build import style_name
     from .sheets.layout import find_layout
+    from .sheets.spec import Role
     config = load_config(path.parent / "kefu-xl.toml")
     spec = orders.spec(config)
-    grids = read_sheets_fast(path)
-    register, _ = find_layout(grids[orders.SETTLED], spec.sheet(orders.SETTLED))
-    issues, _ = find_layout(grids[orders.ISSUES], spec.sheet(orders.ISSUES))
-    cols = register.columns
-    drop = {r for r, values in enumerate(grids[orders.SETTLED].iter_rows(min_row=register.first_data_row),
-                                         register.first_data_row)
-            if len(values) >= cols["结算月份"] and parse_text(values[cols["结算月份"] - 1]) == str(month)}
-    new = [{cols["订单号"]: r.line.order_no, cols["商家"]: r.line.merchant, cols["结算月份"]: str(month),
-            cols["金额"]: r.amount} for r in settled]
-    mark_col = issues.columns["罚款扣除月份"]
-    marks: dict[tuple[int, int], object] = {}
-    for r, values in enumerate(grids[orders.ISSUES].iter_rows(min_row=issues.first_data_row), issues.first_data_row):
-        if len(values) >= mark_col and parse_text(values[mark_col - 1]) == str(month):
-            marks[(r, mark_col)] = None
-    for r in fine_rows:
-        marks[(r, mark_col)] = str(month)
-    with zipfile.ZipFile(path) as z:
-        parts = sheet_parts(z)
-        changes = {parts[orders.SETTLED]: replace_month_rows(z.read(parts[orders.SETTLED]), register.first_data_row,
-                                                             drop, new),
-                   parts[orders.ISSUES]: set_cells(z.read(parts[orders.ISSUES]), marks)}
-    rewrite_parts(path, target, changes)
+    book = PatchBook(path)
+    try:
+        ws, marks_ws = book[orders.SETTLED], book[orders.ISSUES]
+        register, _ = find_layout(ws, spec.sheet(orders.SETTLED))
+        issues, _ = find_layout(marks_ws, spec.sheet(orders.ISSUES))
+        cols, first = register.columns, register.first_data_row
+        month_col = cols["结算月份"]
+        drop = [r for r, values in enumerate(ws.iter_rows(min_row=first, max_col=month_col), first)
+                if parse_text(values[month_col - 1]) == str(month)]
+        runs: list[list[int]] = []
+        for r in drop:
+            if runs and runs[-1][1] == r - 1:
+                runs[-1][1] = r
+            else:
+                runs.append([r, r])
+        for start, end in reversed(runs):
+            ws.delete_rows(start, end - start + 1)
+        last = first - 1
+        for r in range(ws.max_row, first - 1, -1):
+            if any(v not in (None, "") for v in ws.grid[r - 1]):
+                last = r
+                break
+        types = {c.header: c.type for c in spec.sheet(orders.SETTLED).columns}
+        styles = {h: style_name(Role.COMPUTED, types[h]) for h in ("订单号", "商家", "结算月份", "金额")}
+        for i, r in enumerate(settled, last + 1):
+            ws.put_cells(i, [(cols["订单号"], r.line.order_no, styles["订单号"]),
+                             (cols["商家"], r.line.merchant, styles["商家"]),
+                             (month_col, str(month), styles["结算月份"]), (cols["金额"], r.amount, styles["金额"])])
+        mark_col = issues.columns["罚款扣除月份"]
+        fines = set(fine_rows)
+        for r, values in enumerate(marks_ws.iter_rows(min_row=issues.first_data_row, max_col=mark_col),
+                                   issues.first_data_row):
+            want = str(month) if r in fines else (None if parse_text(values[mark_col - 1]) == str(month)
+                                                  else values[mark_col - 1])
+            if want != values[mark_col - 1]:
+                marks_ws.cell(r, mark_col).value = want
+        for r in fines - set(range(issues.first_data_row, marks_ws.max_row + 1)):
+            marks_ws.cell(r, mark_col).value = str(month)
+        book.save(target)
+    finally:
+        book.close()
 
 
 def explain(outcome: SettleOutcome, order: str) -> list[str]:

@@ -106,7 +106,37 @@ def python_values(kind, result: RecalcResult) -> dict[str, dict]:
 def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
     """Give every derived cell Python's value as its cached value (issue 17): Excel, WPS,
     previewers and pandas then show right figures before anyone recalculates. Returns cells."""
-    return cache_keyed(book, _with_context(kind.spec, result.context), python_values(kind, result))
+    wspec = _with_context(kind.spec, result.context)
+    return cache_keyed(book, wspec, python_values(kind, result)) + cache_trimmed(book, wspec)
+
+
+def cache_trimmed(book: PatchBook, wspec) -> int:
+    """The hidden （去空格） helper columns (sheets/spec.trimmed) show the typed text trimmed,
+    as Python reads it (io.values.parse_text). Returns cells."""
+    from .io.values import parse_text
+    from .sheets.layout import find_layout
+    from .sheets.spec import HELPER_SUFFIX, is_helper
+    n = 0
+    for sheet in wspec.sheets:
+        helpers = [c.header for c in sheet.columns if is_helper(c.header)]
+        if not helpers or sheet.name not in book.sheetnames:
+            continue
+        ws = book[sheet.name]
+        layout, _ = find_layout(ws, sheet)
+        if layout is None:
+            continue
+        first, last = layout.first_data_row, ws.max_row
+        cells = {}
+        for header in helpers:
+            source, col = layout.columns.get(header[:-len(HELPER_SUFFIX)]), layout.columns.get(header)
+            if source is None or col is None:
+                continue
+            for r, raw in enumerate(ws.column(source, first, last), first):
+                if raw is not None and raw != "":
+                    cells[(r, col)] = parse_text(raw)
+        book.set_cached(sheet.name, cells)
+        n += len(cells)
+    return n
 
 
 def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:

@@ -112,7 +112,7 @@ def test_a_libreoffice_file_with_a_chart_keeps_it_through_recalc(workspace, tmp_
     with zipfile.ZipFile(target) as z:
         assert charts and all(z.read(n) == data for n, data in charts.items())
     # its 问题 sheet deleted: the patcher makes it again, the chart stays byte for byte
-    from kefu_xl.io.xlsx_patch import sheet_parts
+    from kefu_xl.io.xlsx_package import sheet_parts
     with zipfile.ZipFile(target) as z:
         problem_part = sheet_parts(z)["问题"]
     _drop_sheet(target, "问题", problem_part)

@@ -41,7 +41,7 @@ def parts(path) -> dict[str, bytes]:
 
 
 def sheet_part(path, name: str) -> str:
-    from kefu_xl.io.xlsx_patch import sheet_parts
+    from kefu_xl.io.xlsx_package import sheet_parts
     with zipfile.ZipFile(path) as z:
         return sheet_parts(z)[name]
 

@@ -18,12 +18,12 @@ from python_calamine import CalamineWorkbook
 
 from kefu_xl.config import load_config
 from kefu_xl.demo import type_work_records
-from kefu_xl.io.xlsx_patch import sheet_parts
+from kefu_xl.io.xlsx_package import sheet_parts
 from kefu_xl.kinds import maintenance
 from kefu_xl.sheets.build import build_workbook
 from kefu_xl.sheets.layout import RowFormula, find_layout
 from kefu_xl.sheets.spec import Role
-from kefu_xl.workbooks import KINDS, _with_context, python_values, recalc_file
+from kefu_xl.workbooks import KINDS, _with_context, add_cached_values, python_values, recalc_file
 
 from helpers import NOV, assert_engines_agree, libreoffice_values, open_november
 
@@ -60,7 +60,7 @@ def records(n: int) -> list[dict]:
     who = [("张敏", "C1"), ("张敏", "C2"), ("李娜", "C3"), ("王芳", "C4")]
     kinds = ["电话拜访", "报表发送", "上门拜访", "帐户优化"]
     return [{"日期": days[i % len(days)], "客服": who[i % 4][0], "帐户ID": who[i % 4][1], "工作类型": kinds[i % 3],
-             "沟通对象": "决策人" if i % 5 else "其他人员"} for i in range(n)]
+             "沟通对象": "决策人" if i % 5 else "其他人员", "内容摘要": f"第 {i + 1} 次"} for i in range(n)]
 
 
 def work_sheet_xml(path) -> bytes:
@@ -219,12 +219,15 @@ def test_rows_deleted_above_and_inside_a_group_keep_it_whole(grown, tmp_path):
 
 @pytest.mark.libreoffice
 def test_right_formulas_join_a_group_only_when_their_sheet_is_written_anyway(workspace, tmp_path):
-    """A month opens with every formula spelled out. A recalc that changes nothing in a sheet
-    leaves it byte for byte; once a sheet is written anyway (a record typed), the formula
-    cells that were already right are written again as one shared group per column — the
-    accounts' and the buffer rows' too — so later reads parse one master per column. Every
-    reader still sees the template's formula and Python's value in every cell."""
+    """A tracker with every formula spelled out (as another program, here openpyxl, saves it).
+    A recalc that changes nothing in a sheet leaves it byte for byte; once a sheet is written
+    anyway (a record typed), the formula cells that were already right are written again as
+    one shared group per column — the accounts' and the buffer rows' too — so later reads parse
+    one master per column. Every reader still sees the template's formula and Python's value
+    in every cell."""
     path = open_november(workspace)
+    openpyxl.load_workbook(path).save(path)          # every formula spelled out, no cached values:
+    add_cached_values(path, as_of=date(2026, 11, 20))   # Python's patched in (nothing else written)
 
     def parts() -> dict[str, bytes]:
         with zipfile.ZipFile(path) as z:

@@ -29,10 +29,29 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+FULL_WIDTH_SPACE = "\u3000"
+
+
+def trim_text(text: str) -> str:
+    """What a spreadsheet's TRIM(SUBSTITUTE(text, "　", " ")) gives: full-width spaces made
+    spaces, leading and trailing spaces dropped, runs of spaces inside made one. The
+    workbooks' formulas read every typed text cell so (sheets/typed.py), and so does Python:
+    " M2 " and "决策人　" mean M2 and 决策人 to both engines alike."""
+    if FULL_WIDTH_SPACE in text:
+        text = text.replace(FULL_WIDTH_SPACE, " ")
+    if "  " in text:
+        return " ".join(part for part in text.split(" ") if part)
+    return text.strip(" ")
+
+
 def parse_text(value) -> str:
-    """Text as typed, trimmed; numbers that are whole become "1001", not "1001.0"."""
+    """Text as typed, trimmed as a formula's TRIM sees it (trim_text); numbers that are whole
+    become "1001", not "1001.0"."""
     if type(value) is str:              # nearly every cell: a recalc reads hundreds of thousands
-        return value.strip()
+        if not value or (value[0] != " " and value[-1] != " " and "  " not in value
+                         and FULL_WIDTH_SPACE not in value):
+            return value
+        return trim_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -36,7 +36,7 @@ from openpyxl.utils.datetime import to_excel
 from ..sheets.grid import GridSheet
 from . import xlsx_package as package
 from . import xlsx_transplant as transplant
-from .xlsx_patch import MAIN, sheet_parts
+from .xlsx_package import MAIN, sheet_parts
 
 _N = f"{{{MAIN}}}"
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
@@ -372,6 +372,66 @@ class _RowDimensions:
         return _RowDimension(self._sheet, row)
 
 
+class _ColumnDimension:
+    """Width and hidden of one column (add_missing_columns sets them on a column it adds)."""
+    def __init__(self, sheet: PatchSheet, column: int):
+        self._sheet, self._column = sheet, column
+
+    def _set(self, what: str, value) -> None:
+        self._sheet.features.setdefault("cols", {}).setdefault(self._column, {})[what] = value
+
+    width = property(lambda self: None, lambda self, value: self._set("width", value))
+    hidden = property(lambda self: None, lambda self, value: self._set("hidden", value))
+
+
+class _ColumnDimensions:
+    def __init__(self, sheet: PatchSheet):
+        self._sheet = sheet
+
+    def __getitem__(self, letter: str) -> _ColumnDimension:
+        return _ColumnDimension(self._sheet, column_index_from_string(letter))
+
+
+_COL = re.compile(rb"<col\b[^>]*?/>")
+_COL_SPAN = re.compile(rb'\b(min|max)="(\d+)"')
+
+
+def _with_columns(head: bytes, columns: dict[int, dict]) -> bytes:
+    """A sheet's head with <col> entries giving `columns` ({column: {"width", "hidden"}}) their
+    width and visibility; a range entry covering one of them is split around it."""
+    m = re.search(rb"<cols>(.*?)</cols>", head, re.S)
+    existing = _COL.findall(m.group(1)) if m else []
+    spans = []
+    for el in existing:
+        bounds = dict((k, int(v)) for k, v in _COL_SPAN.findall(el))
+        spans.append([bounds.get(b"min", 1), bounds.get(b"max", bounds.get(b"min", 1)), el])
+    for c, attrs in sorted(columns.items()):
+        split = []
+        for lo, hi, el in spans:
+            if lo <= c <= hi:
+                if lo < c:
+                    split.append([lo, c - 1, el])
+                if c < hi:
+                    split.append([c + 1, hi, el])
+            else:
+                split.append([lo, hi, el])
+        own = b'<col min="%d" max="%d"' % (c, c)
+        if attrs.get("width"):
+            own += b' width="%s" customWidth="1"' % str(attrs["width"]).encode()
+        if attrs.get("hidden"):
+            own += b' hidden="1"'
+        split.append([c, c, own + b"/>"])
+        spans = split
+    spans.sort(key=lambda s: s[0])
+    cols = b"".join(_COL_SPAN.sub(lambda mm, lo=lo, hi=hi: b'%s="%d"' % (mm.group(1), lo if mm.group(1) == b"min" else hi),
+                                  el) for lo, hi, el in spans)
+    if m:
+        return head[:m.start()] + b"<cols>" + cols + b"</cols>" + head[m.end():]
+    at = head.find(b"<sheetFormatPr")
+    at = head.find(b">", at) + 1 if at >= 0 else head.find(b"</sheetViews>") + len(b"</sheetViews>")
+    return head[:at] + b"<cols>" + cols + b"</cols>" + head[at:]
+
+
 class _SheetProperties:
     def __init__(self, sheet: PatchSheet):
         self._sheet = sheet
@@ -457,6 +517,7 @@ class PatchSheet(GridSheet):
         self.heights: dict[int, float] = {}          # row heights set since the sheet was read
         self.row_dimensions = _RowDimensions(self)
         self.sheet_properties = _SheetProperties(self)
+        self.column_dimensions = _ColumnDimensions(self)
         self._holds: dict[tuple[int, int], bool] = {}
         self.held: dict[tuple[int, int], str] = {}     # formula cells already right -> their template
         self._last_columns: dict[int, int | None] = {}  # a file row's start -> its last cell's column
@@ -516,7 +577,8 @@ class PatchSheet(GridSheet):
 
     _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
                       "masters", "children", "_holds", "held", "_last_columns",
-                      "writes", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties"))
+                      "writes", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties",
+                      "column_dimensions"))
 
     def __getattr__(self, name):
         raise Unsupported(f"工作表操作 {name}")
@@ -564,6 +626,20 @@ class PatchSheet(GridSheet):
             if w is None:
                 w = writes[(r, c)] = _Write()
             w.value, w.style, w.run, w.text = value, style, None, texts[c - 1]
+
+    def put_cells(self, r: int, cells: list[tuple[int, object, str]]) -> None:
+        """Cells (column, value, named style) of row r written anew (settle's register lines:
+        hundreds of thousands a month) without a PatchCell each; text that looks like a
+        formula stays text."""
+        self._set_grid(r, max(c for c, _, _ in cells), None)
+        row, writes = self.grid[r - 1], self.writes
+        for c, value, style in cells:
+            row[c - 1] = value
+            w = writes.get((r, c))
+            if w is None:
+                w = writes[(r, c)] = _Write()
+            w.value, w.style, w.run = value, style, None
+            w.text = isinstance(value, str) and value[:1] in ("=", "+", "-", "@")
 
     def _write_anew(self, r: int, c: int, value) -> _Write:
         """Cell (r, c)'s write, with `value` put in the grid (put_formula)."""
@@ -1040,6 +1116,8 @@ class PatchSheet(GridSheet):
         return out, last_row, last_col
 
     def _patched_head(self, head: bytes) -> bytes:
+        if "cols" in self.features:
+            head = _with_columns(head, self.features["cols"])
         rgb = self.features.get("tabColor")
         if rgb is None:
             return head

@@ -5,7 +5,12 @@ Excel rebuilds it), fullCalcOnLoad set, at most four pane selections per sheet v
 from __future__ import annotations
 
 import re
+import zipfile
 
+from lxml import etree
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CALC_CHAIN = "xl/calcChain.xml"
 WORKBOOK = "xl/workbook.xml"
 WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
@@ -84,3 +89,15 @@ def capped_selections(sheet_head: bytes) -> bytes:
 def too_many_selections(sheet_head: bytes) -> bool:
     return any(len(_SELECTION.findall(m.group(2))) > 1 and capped_selections(m.group(0)) != m.group(0)
                for m in _SHEET_VIEW.finditer(sheet_head))
+
+
+def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet name: zip part} from workbook.xml and its relationships."""
+    workbook = etree.fromstring(z.read(WORKBOOK))
+    rels = etree.fromstring(z.read(WORKBOOK_RELS))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for sheet in workbook.iter(f"{{{MAIN}}}sheet"):
+        target = targets[sheet.get(f"{{{REL}}}id")]
+        out[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return out

@@ -86,6 +86,21 @@ def _target_formula(config: Config, field: str) -> str:
     return f'IF([帐户ID]="","",IFERROR(INDEX({_xl_list(values)},MATCH([级别],{_xl_list(LEVELS)},0)),0))'
 
 
+# 工作记录: a record identical to an earlier one in 日期 · 客服 · 帐户ID · 工作类型 · 沟通对象 ·
+# 内容摘要 is 重复 (DOMAIN §20). The cheap whole-column COUNTIF on a short key (its summary by
+# length) settles nearly every row; only a row whose key repeats compares the rows above it in
+# full — exact, free of COUNTIF's wildcards and its 255-character limit on a criterion.
+DUPLICATE = ('IF(COUNTIF([工作记录!重复键],[重复键])<2,FALSE,'
+             'SUMPRODUCT(([^重复键]=[重复键])*([^内容摘要]=[内容摘要]))>0)')
+
+
+def duplicate_key_column() -> Column:
+    return Column("重复键", Role.DERIVED, Type.TEXT,
+                  'IF(AND([日期]="",[帐户ID]="",[工作类型]=""),"",'
+                  '[日期]&"|"&[客服]&"|"&[帐户ID]&"|"&[工作类型]&"|"&[沟通对象]&"|"&LEN([内容摘要]))',
+                  hidden=True, help="辅助列（隐藏）：日期|客服|帐户ID|工作类型|沟通对象|内容摘要的长度，用于找出重复登记的记录。")
+
+
 def spec(config: Config, month: Month) -> WorkbookSpec:
     bands = [b.band for b in config.bands] + [config.other_band]
     band_levels = [b.level for b in config.bands] + [config.other_level]
@@ -171,12 +186,13 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("来源", Role.COMPUTED, Type.TEXT, width=16,
                    help="汇总来的行：来自哪本个人工作簿（每次 kefu-xl collect 替换）；空白：直接在本表填写的行（保留）。"),
             Column("基本原因", Role.DERIVED, Type.TEXT,
-                   f'IF({blank},"",IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
+                   f'IF({blank},"",IF({DUPLICATE},"{rules.REASON_DUPLICATE}",'
+                   f'IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
                    f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
                    f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
                    f'IF(COUNTIFS([{SPOT}!记录键],[抽查键],[{SPOT}!结果],"{spot.FALSE}")>0,"{rules.REASON_DISPROVED}",'
-                   f'"")))))',
-                   hidden=True, help="辅助列（隐藏）：超计划以外的无效原因（含抽查不属实）。"),
+                   f'""))))))',
+                   hidden=True, help="辅助列（隐藏）：超计划以外的无效原因（含重复、抽查不属实）。"),
             Column("电话键", Role.DERIVED, Type.TEXT,
                    'IF([工作类型]<>"电话拜访","",IF([基本原因]<>"","",[帐户ID]))',
                    hidden=True, help="辅助列（隐藏）：其余条件都有效的电话拜访，填帐户ID，用于数超计划。"),
@@ -188,6 +204,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("抽查键", Role.DERIVED, Type.TEXT,
                    'IF(OR([帐户ID]="",NOT(ISNUMBER([日期]))),"",[帐户ID]&"|"&[日期]&"|"&[客服])',
                    hidden=True, help="辅助列（隐藏）：帐户ID|日期|客服，「抽查」表按它找到被抽查的记录。"),
+            duplicate_key_column(),
         ),
         highlights=(Highlight('[有效]="否"', RED),),
     )
@@ -391,8 +408,9 @@ def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owne
             what = "没有填写" if is_blank(v["日期"]) else f"「{v['日期']}」不是日期（可能是文字）"
             problems.append(Problem(ctx.file, WORK, row, "日期", "NOT_A_DATE",
                                     f"日期{what}，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}。"))
-        records.append(WorkRecord(day, cell_text(v["客服"]) or owner, cell_text(v["帐户ID"]), cell_text(v["工作类型"]),
-                                  cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
+        typed = (day if day is not None else cell_text(v["日期"]),
+                 *(cell_text(v[h]) for h in ("客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")))
+        records.append(WorkRecord(day, typed[1] or owner, typed[2], typed[3], typed[4], typed[5], row, typed))
     return records
 
 
@@ -492,9 +510,15 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
                ctx: RecalcContext, problems: list[Problem], accounts_where: str = "「帐户」表") -> None:
     """Problems of 工作记录 rows (the team tracker's, or a personal workbook's: `accounts_where`
     says where the accounts are looked up)."""
-    for rec, verdict in zip(records, verdicts):
+    repeats = rules.duplicates(records)
+    for i, (rec, verdict) in enumerate(zip(records, verdicts)):
         def add(column, code, message, severity=Severity.WARNING):
             problems.append(Problem(ctx.file, WORK, rec.row, column, code, message, severity))
+        if i in repeats:
+            add("内容摘要", "DUPLICATE_RECORD",
+                f"与第 {records[repeats[i]].row} 行完全相同（{rules.DUPLICATE_FIELDS}都一样）：重复登记，这一条不计。"
+                f"如果确实做了两次，请在内容摘要里写明区别；否则删除这一行。")
+            continue
         if rec.work_type not in rules.WORK_TYPES:
             add("工作类型", "BAD_WORK_TYPE", f"工作类型「{rec.work_type}」不在下拉列表中，不计入任何目标。")
         if rec.contact not in rules.CONTACTS:
@@ -680,6 +704,7 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
             "序号": (r.day - first).days * 1_000_000 + r.row if phone else "",
             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
             "抽查键": rules.record_label(r.account_id, r.day, r.staff) if r.account_id and r.day else "",
+            "重复键": rules.duplicate_label(r),
         }
     by_row = {r.row: r for r in f["records"]}
     for c in f["checks"]:

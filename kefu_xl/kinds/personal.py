@@ -73,6 +73,7 @@ def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:
 
 
 def spec(config: Config, month: Month) -> WorkbookSpec:
+    from . import maintenance
     blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
     in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
     work = f"[{WORK}!"
@@ -112,14 +113,16 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
                    help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
-                   f'IF({blank},"",IF([沟通对象]<>"决策人","{completion.REASON_CONTACT}",'
+                   f'IF({blank},"",IF({maintenance.DUPLICATE},"{completion.REASON_DUPLICATE}",'
+                   f'IF([沟通对象]<>"决策人","{completion.REASON_CONTACT}",'
                    f'IF(OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
                    f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0),'
                    f'"{completion.REASON_ACCOUNT}",'
-                   f'IF(NOT({in_month}),"{completion.REASON_DATE}",""))))',
-                   width=12, help="非决策人 / 帐户不存在 / 日期不在本月。"),
+                   f'IF(NOT({in_month}),"{completion.REASON_DATE}","")))))',
+                   width=12, help="重复 / 非决策人 / 帐户不存在 / 日期不在本月。"),
             Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")', hidden=True,
                    help="辅助列（隐藏）：帐户ID|工作类型，「我的帐户」按它统计完成数。"),
+            maintenance.duplicate_key_column(),
         ),
         highlights=(Highlight('[有效]="否"', RED),),
     )
@@ -193,8 +196,8 @@ def follow_up_sheets(config: Config, month: Month) -> tuple[SheetSpec, SheetSpec
     from . import newclient, renewal
     out = []
     for team_spec, name, follow, anchors in (
-            (renewal.spec(config, month).sheet(renewal.RENEWALS), MY_RENEWALS, renewal.FOLLOW_UP, ()),
-            (newclient.spec(config, month).sheet(newclient.CLIENTS), MY_CLIENTS, newclient.FOLLOW_UP,
+            (renewal.spec(config, month).declared_sheet(renewal.RENEWALS), MY_RENEWALS, renewal.FOLLOW_UP, ()),
+            (newclient.spec(config, month).declared_sheet(newclient.CLIENTS), MY_CLIENTS, newclient.FOLLOW_UP,
              (Anchor(AS_OF, Type.DATE, "判断逾期的日期：重算时设为计划日期。"),))):
         columns = []
         for c in team_spec.columns:
@@ -649,7 +652,8 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
     for r, v in zip(f["records"], f["verdicts"]):
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
-                            "计数键": f"{r.account_id}|{r.work_type}" if v.valid else ""}
+                            "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
+                            "重复键": completion.duplicate_label(r)}
     own: dict[tuple[str, str], int] = {}
     for r, v in zip(f["records"], f["verdicts"]):
         if v.valid:

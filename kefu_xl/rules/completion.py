@@ -30,6 +30,8 @@ REASON_ACCOUNT = "帐户不存在"
 REASON_DATE = "日期不在本月"
 REASON_OVER_PLAN = "超计划"
 REASON_DISPROVED = "抽查不属实"
+REASON_DUPLICATE = "重复"
+DUPLICATE_FIELDS = "日期、客服、帐户ID、工作类型、沟通对象、内容摘要"
 
 
 def id_key(account_id: str) -> str:
@@ -37,22 +39,55 @@ def id_key(account_id: str) -> str:
     return account_id.casefold()
 
 
+def duplicate_key(rec: WorkRecord) -> tuple:
+    """What makes two records the same (DOMAIN §20): the six typed cells, compared as the
+    workbook's formulas compare text (case-insensitively, trimmed)."""
+    fields = rec.typed or (rec.day, rec.staff, rec.account_id, rec.work_type, rec.contact, rec.summary)
+    return tuple(f.casefold() if isinstance(f, str) else f for f in fields)
+
+
+def duplicate_label(rec: WorkRecord) -> str:
+    """The 重复键 helper cell's text: 日期|客服|帐户ID|工作类型|沟通对象|内容摘要的长度 (a date as
+    its serial number, as a formula joins it)."""
+    day, *texts = rec.typed or (rec.day, rec.staff, rec.account_id, rec.work_type, rec.contact, rec.summary)
+    if (day is None or day == "") and not texts[1] and not texts[2]:
+        return ""
+    shown = str((day - EXCEL_EPOCH).days) if isinstance(day, date) else (day or "")
+    return "|".join([shown, *texts[:4], str(len(texts[4]))])
+
+
+def duplicates(records: list[WorkRecord]) -> dict[int, int]:
+    """{index of a record: index of the earlier record it repeats}."""
+    first: dict[tuple, int] = {}
+    out = {}
+    for i, rec in enumerate(records):
+        key = duplicate_key(rec)
+        if key in first:
+            out[i] = first[key]
+        else:
+            first[key] = i
+    return out
+
+
 def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
                   first: date, last: date, over_plan: bool = True,
                   disproved: frozenset[str] = frozenset()) -> list[WorkVerdict]:
     """有效/无效原因 for each record, in the order given.
 
-    Checks in order: contact is the decision maker, the account exists, the date is in the
-    month, no spot check found it 不属实 (`disproved` holds spotchecks.record_key of those);
+    Checks in order: not a repeat of an earlier identical record (重复, `duplicates`), contact is
+    the decision maker, the account exists, the date is in the month, no spot check found it 不属实 (`disproved` holds spotchecks.record_key of those);
     then a 电话拜访 beyond the account's 电话拜访目标 (counting its otherwise-valid phone
     visits in date order, ties in row order) is 超计划 — unless `over_plan` is False (a
     personal workbook sees one person's calls only; the team tracker judges 超计划).
     """
     verdicts: list[WorkVerdict | None] = [None] * len(records)
     phone_calls: dict[str, list[tuple[date, int, int]]] = defaultdict(list)
+    repeats = duplicates(records)
     for i, rec in enumerate(records):
         key = id_key(rec.account_id)
-        if rec.contact != DECISION_MAKER:
+        if i in repeats:
+            verdicts[i] = WorkVerdict(False, REASON_DUPLICATE)
+        elif rec.contact != DECISION_MAKER:
             verdicts[i] = WorkVerdict(False, REASON_CONTACT)
         elif key not in targets:
             verdicts[i] = WorkVerdict(False, REASON_ACCOUNT)

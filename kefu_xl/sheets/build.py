@@ -52,11 +52,23 @@ def style_name(role: Role, type_: Type) -> str:
 PROBLEM_STYLE = "kefu-problem"
 
 
+def header_style(role: Role) -> str:
+    """The named style of a column's header cell (bold, centred, blue for typed columns)."""
+    return "kefu-head-in" if role is Role.INPUT else "kefu-head-out"
+
+
 def register_styles(wb) -> None:
     existing = set(wb.style_names)
     if PROBLEM_STYLE not in existing:
         wb.add_named_style(NamedStyle(name=PROBLEM_STYLE, font=Font(name=FONT, size=10), border=BORDER,
                                       alignment=Alignment(vertical="top", wrap_text=True)))
+    for role, fill in ((Role.INPUT, INPUT_HEADER_FILL), (Role.DERIVED, DERIVED_HEADER_FILL)):
+        if header_style(role) not in existing:
+            wb.add_named_style(NamedStyle(
+                name=header_style(role), font=Font(name=FONT, size=10, bold=True),
+                fill=PatternFill("solid", fgColor=fill), border=BORDER,
+                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+                protection=Protection(locked=True)))
     for role in (Role.INPUT, Role.DERIVED):
         for type_ in Type:
             name = style_name(role, type_)
@@ -151,22 +163,21 @@ def write_header(ws, spec: SheetSpec) -> None:
 
 def add_missing_columns(ws, spec: SheetSpec) -> list[str]:
     """A workbook made by an earlier version lacks a column kefu-xl fills itself (e.g. 工作记录's
-    来源): add its header after the last used column, styled like the others. Typed columns
-    are never invented. Returns the headers added."""
+    来源, or a hidden helper a formula reads): add its header after the last used column, styled
+    like the others. Typed columns are never invented. Returns the headers added."""
     from .layout import find_layout
+    from .spec import is_helper
     layout, missing = find_layout(ws, spec)
-    owned = [c for c in spec.columns if c.header in missing and c.role is Role.COMPUTED]
+    owned = [c for c in spec.columns if c.header in missing and (c.role is Role.COMPUTED or is_helper(c.header))]
     if layout is None or not owned or len(owned) != len(missing):
         return []
     col = max(layout.columns.values())
     while ws.cell(layout.header_row, col + 1).value not in (None, ""):
         col += 1
     for offset, column in enumerate(owned, 1):
-        cell = ws.cell(layout.header_row, col + offset, column.header)
-        cell.font = Font(name=FONT, size=10, bold=True)
-        cell.fill = PatternFill("solid", fgColor=DERIVED_HEADER_FILL)
-        cell.border = BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell = ws.cell(layout.header_row, col + offset)
+        cell.value = column.header
+        cell.style = header_style(column.role)
         ws.column_dimensions[get_column_letter(col + offset)].width = column_width(column)
         ws.column_dimensions[get_column_letter(col + offset)].hidden = column.hidden
     return [c.header for c in owned]

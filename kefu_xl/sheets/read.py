@@ -20,7 +20,7 @@ from .build import (
     stays_text,
 )
 from .layout import Layout, find_layout
-from .spec import Role, SheetSpec
+from .spec import Role, SheetSpec, is_helper
 
 
 @dataclass
@@ -37,7 +37,7 @@ class SheetData:
 
 def _layout(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> Layout | None:
     layout, missing = find_layout(ws, spec)
-    owned = {c.header for c in spec.columns if c.role is Role.COMPUTED}
+    owned = {c.header for c in spec.columns if c.role is Role.COMPUTED or is_helper(c.header)}
     if layout is not None and missing and set(missing) <= owned and not isinstance(ws, Worksheet):
         return layout                 # an older workbook read values-only: those columns read as blank
     if layout is None or missing:

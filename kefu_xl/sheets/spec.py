@@ -13,9 +13,12 @@ Numbers and texts that come from the config are put in by the kind with f-string
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from enum import Enum
+
+from ..io.values import FULL_WIDTH_SPACE
 
 
 class Role(str, Enum):
@@ -108,6 +111,7 @@ class SheetSpec:
     # the columns whose values name a row in the kind's python_values when it is not the
     # row number or the key alone: 品类 + 品牌, 角色 + 姓名, 行 (the 询盘 row a 成交一览 line shows)
     row_key: tuple[str, ...] = ()
+    trimmed: bool = False         # its formulas read typed text trimmed (trimmed() has run)
 
     def column(self, header: str) -> Column:
         for c in self.columns:
@@ -146,9 +150,101 @@ class WorkbookSpec:
     sheets: tuple[SheetSpec, ...]
     schema_version: int = 1
     notes: tuple[str, ...] = field(default_factory=tuple)   # extra lines for 说明
+    # the sheets as declared, before trimmed(): what another kind copies columns from
+    declared: tuple[SheetSpec, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self):
+        if not self.declared:
+            object.__setattr__(self, "declared", self.sheets)
+        object.__setattr__(self, "sheets", trimmed(self.sheets))
+
+    def declared_sheet(self, name: str) -> SheetSpec:
+        """A sheet as its kind declared it (formulas not yet trimmed, no helper columns)."""
+        return next(s for s in self.declared if s.name == name)
 
     def sheet(self, name: str) -> SheetSpec:
         for s in self.sheets:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- typed text
+# Typed text in formulas reads as Python reads it (DOMAIN §20): " M2 " is M2, "决策人　" is
+# 决策人. Every workbook declaration passes through `trimmed` once (WorkbookSpec does it): a
+# same-row reference to a typed text column (an input of type text or ID) becomes
+# TRIM(SUBSTITUTE(cell,"　"," ")), and a typed column that formulas look up as a range
+# (COUNTIF over 帐户!帐户ID, the rows above for duplicates…) gets a hidden helper column holding
+# that trimmed text, which the ranges then name instead. Python's side is io.values.trim_text,
+# applied by every cell reader.
+
+HELPER_SUFFIX = "（去空格）"
+_REF = re.compile(r"\[(?:([^\]!\[]+)!)?([@^~#]?)([^\]\[]+)\]")
+
+
+def typed_text(column: Column) -> bool:
+    """A column people type text into, compared by formulas."""
+    return column.role is Role.INPUT and column.type in (Type.TEXT, Type.ID)
+
+
+def helper_header(header: str) -> str:
+    return header + HELPER_SUFFIX
+
+
+def is_helper(header: str) -> bool:
+    return header.endswith(HELPER_SUFFIX)
+
+
+def trim_expression(ref: str) -> str:
+    return f'TRIM(SUBSTITUTE({ref},"{FULL_WIDTH_SPACE}"," "))'
+
+
+def _ranges_wanted(sheets: tuple[SheetSpec, ...], typed: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(sheet, header) of the typed columns some formula reads as a range."""
+    wanted = set()
+    for sheet in sheets:
+        formulas = [c.formula for c in sheet.columns if c.formula] + [h.formula for h in sheet.highlights]
+        for formula in formulas:
+            for other, mode, name in _REF.findall(formula):
+                key = (other or sheet.name, name)
+                if key in typed and ((other and mode == "") or (not other and mode in "^~" and mode)):
+                    wanted.add(key)
+    return wanted
+
+
+def _rewrite(formula: str, sheet: str, typed: set[tuple[str, str]], helpers: set[tuple[str, str]]) -> str:
+    def ref(m: re.Match) -> str:
+        other, mode, name = m.group(1), m.group(2), m.group(3)
+        key = (other or sheet, name)
+        if key not in typed or mode in ("@", "#"):
+            return m.group(0)
+        if other or mode:                                   # a range: the helper's
+            return f"[{other + '!' if other else ''}{mode}{helper_header(name)}]"
+        if key in helpers:                                  # this row: its helper cell,
+            return f"[{helper_header(name)}]"
+        return trim_expression(m.group(0))                  # or the trimmed cell itself
+    return _REF.sub(ref, formula)
+
+
+def trimmed(sheets: tuple[SheetSpec, ...]) -> tuple[SheetSpec, ...]:
+    """The sheets with every formula reading typed text trimmed, helper columns added."""
+    if all(s.trimmed for s in sheets):
+        return sheets
+    typed = {(s.name, c.header) for s in sheets for c in s.columns if typed_text(c)}
+    helpers = _ranges_wanted(sheets, typed)
+    out = []
+    for sheet in sheets:
+        if sheet.trimmed:
+            out.append(sheet)
+            continue
+        columns = [replace(c, formula=_rewrite(c.formula, sheet.name, typed, helpers)) if c.formula else c
+                   for c in sheet.columns]
+        for c in sheet.columns:
+            if (sheet.name, c.header) in helpers:
+                columns.append(Column(helper_header(c.header), Role.DERIVED, Type.TEXT, trim_expression(f"[{c.header}]"),
+                                      hidden=True, help=f"辅助列（隐藏）：「{c.header}」去掉首尾空格（含全角空格）后的文字，"
+                                                        f"公式按它查找，与 Python 的判断一致。"))
+        highlights = tuple(replace(h, formula=_rewrite(h.formula, sheet.name, typed, helpers))
+                           for h in sheet.highlights)
+        out.append(replace(sheet, columns=tuple(columns), highlights=highlights, trimmed=True))
+    return tuple(out)
