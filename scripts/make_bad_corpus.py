@@ -58,6 +58,21 @@ def with_entity_declaration(xml: bytes, declaration: bytes) -> bytes:
     return declaration + body
 
 
+def _bad_crc(path: Path, part: str) -> None:
+    """The checksum the zip's directory keeps for `part` made wrong (a bit flipped on a NAS)."""
+    import struct
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_len = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + name_len] == part.encode():
+            crc = struct.unpack_from("<I", data, at + 16)[0]
+            struct.pack_into("<I", data, at + 16, crc ^ 0xFFFF)
+            break
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+
+
 def make_corpus(folder: Path) -> list[dict]:
     """Write every case into folder/<case>/帐户状态.<ext>; return the manifest."""
     cases: list[dict] = []
@@ -94,6 +109,12 @@ def make_corpus(folder: Path) -> list[dict]:
     _xlsx(case("bad_number", "refused", "列「周消耗」"), [HEADERS, ["C1", "甲", "张敏", "建材", "很多", 1,
                                                                   date(2027, 1, 1), date(2024, 1, 1)]])
     _xlsx(case("duplicate_id", "refused", "重复"), [HEADERS, ROWS[0], ROWS[0]])
+    # an 18-digit ID stored as a number: Excel kept 15 significant digits (DOMAIN §20)
+    _xlsx(case("id_over_15_digits", "refused", "15 位"), [HEADERS, [123456789012345678, *ROWS[0][1:]],
+                                                          [123456789012345679, *ROWS[1][1:]]])
+    _csv(case("id_in_scientific_notation", "refused", "科学计数法", ext="csv"),
+         [HEADERS, ["1.23457E+17", "甲", "张敏", "建材", "2500", "100", "2027-01-01", "2024-01-01"]], "utf-8-sig")
+    _bad_crc(_xlsx(case("crc_damaged", "refused", "损坏"), [HEADERS, *ROWS]), "xl/worksheets/sheet1.xml")
     path = _xlsx(case("truncated_zip", "refused", "损坏"), [HEADERS, *ROWS])
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])

@@ -6,6 +6,7 @@ every file written."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -390,3 +391,83 @@ def test_identical_work_records_count_once_and_are_named(workspace):
     rows = [r for r in range(3, ws.max_row + 1) if ws.cell(r, headers["工作类型"]).value == "报表发送"]
     reasons = [ws.cell(r, headers["无效原因"]).value for r in rows]
     assert reasons == ["", "重复", ""] or reasons == [None, "重复", None]
+
+
+# --------------------------------------------------------------------------- killed runs
+
+def _kefu(args, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-m", "kefu_xl", *map(str, args)], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _whole_workbook(path: Path) -> bool:
+    """A complete xlsx kefu-xl made: it opens and names its kind."""
+    from python_calamine import CalamineWorkbook
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("_meta").to_python()
+    except Exception:  # noqa: BLE001
+        return False
+    return any(row and row[0] == "kind" for row in rows)
+
+
+KILLED = {
+    "recalc": lambda o: ["recalc", o / "2026-11" / "维护跟踪_2026-11.xlsx", "--as-of", "2026-11-27"],
+    "collect": lambda o: ["collect", "2026-11", "--dir", o, "--as-of", "2026-11-27"],
+    "month open --refresh": lambda o: ["month", "open", "2026-11", "--dir", o, "--refresh", "--as-of", "2026-11-27"],
+}
+
+
+@pytest.mark.parametrize("command", list(KILLED))
+def test_a_run_killed_at_any_moment_leaves_every_file_old_or_new(office, command):
+    """SIGKILL at several moments of a run: each workbook is the old file or a whole new one,
+    and the next run leaves no temp file behind."""
+    import signal
+    import time
+    recalc_team_tracker(office)                       # a change to write, whatever the command
+    collect_month(office)
+    files = sorted(p for p in office.rglob("*.xlsx") if ".kefu-backup" not in p.parts and "inputs" not in p.parts)
+    kills = 0
+    for delay in (0.4, 0.9, 1.6, 2.5, 4.0):
+        before = {p: p.read_bytes() for p in files}
+        proc = _kefu(KILLED[command](office), office)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        for p in files:
+            assert p.read_bytes() == before[p] or _whole_workbook(p), (delay, p.name)
+    assert kills >= 2
+    run(*KILLED[command](office))
+    assert [p.name for p in office.rglob(".~kefu-*")] == []
+
+
+# --------------------------------------------------------------------------- the README's day
+
+def readme_commands() -> list[str]:
+    """The commands of the README's 日常使用 table, in order."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    table = readme.split("## 日常使用", 1)[1].lstrip("\n").split("\n\n", 1)[0]
+    out = []
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        for command in re.findall(r"`(kefu-xl [^`]+)`", cells[-1] if cells else ""):
+            out.append(command)
+    return out
+
+
+def test_every_command_of_the_readme_day_runs_on_the_demo_with_its_defaults(office, monkeypatch):
+    import shlex
+    monkeypatch.chdir(office)
+    commands = readme_commands()
+    assert len(commands) >= 10
+    for command in commands:
+        args = [a.replace("工作区", ".") for a in shlex.split(command)[1:]]
+        args = ["2026-11/维护跟踪_2026-11.xlsx" if a == "文件.xlsx" else a for a in args]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code in (0, 1), (command, result.output)
+        assert "内部错误" not in result.output and "Traceback" not in result.output, (command, result.output)
+        if args[0] not in ("check", "init") and not (args[:2] == ["month", "open"] and "--refresh" not in args):
+            assert result.exit_code == 0, (command, result.output)
