@@ -116,23 +116,34 @@ def cli():
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--expo", is_flag=True,
+              help="只做家博会订单、退订与投诉的团队：开月只生成退订台账和投诉台账，不需要帐户状态表"
+                   "（kefu-xl.toml 中 monthly = [\"refunds\", \"complaints\"]）。")
 @friendly
-def init(folder: Path):
+def init(folder: Path, expo: bool):
     """建立工作区 FOLDER：写入带注释的 kefu-xl.toml（全部规则默认值）、空白的
-    名册.xlsx 和当月的 inputs/ 文件夹。已有的文件不会被覆盖。
+    名册.xlsx、订单台账.xlsx 和当月的 inputs/ 文件夹。已有的文件不会被覆盖。
 
     \b
     例：kefu-xl init D:\\客服部
     之后：在 名册.xlsx 填写客服与星级，把平台导出的 帐户状态.xlsx 放进 YYYY-MM/inputs/，
     再运行 kefu-xl month open YYYY-MM --dir D:\\客服部
+    家博会客服：kefu-xl init D:\\家博会 --expo，之后用 kefu-xl orders add-books 登记订单本，
+    再运行 kefu-xl month open YYYY-MM --dir D:\\家博会（生成退订台账、投诉台账）
     """
-    from .workspace import init_workspace
-    created = init_workspace(folder)
+    from .config import load_config
+    from .workspace import EXPO_MONTHLY, init_workspace, needs_account_status
+    created = init_workspace(folder, monthly=EXPO_MONTHLY if expo else None)
     for path in created:
         console.print(f"已创建 {path}")
     if not created:
         console.print(f"{folder} 已是 kefu-xl 工作区，没有改动。")
-    console.print("下一步：在 名册.xlsx 填写客服，把 帐户状态.xlsx 放进 YYYY-MM/inputs/，然后运行 kefu-xl month open YYYY-MM。")
+    if needs_account_status(load_config(folder / "kefu-xl.toml")):
+        console.print("下一步：在 名册.xlsx 填写客服，把 帐户状态.xlsx 放进 YYYY-MM/inputs/，然后运行 kefu-xl month open YYYY-MM。")
+    else:
+        console.print(f"下一步：kefu-xl orders add-books --dir {folder} --start 起始订单号 --books 本数 --size 每本张数 登记订单本，"
+                      f"在 订单台账.xlsx「领用」登记领用，然后运行 kefu-xl month open YYYY-MM --dir {folder}"
+                      f"（生成退订台账、投诉台账）。月末结算：kefu-xl settle YYYY-MM --dir {folder}。")
 
 
 @cli.group()

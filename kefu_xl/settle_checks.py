@@ -215,8 +215,8 @@ def unreturned_books(issues: list[BookIssue], in_settlement: set[str], deposit: 
         problems.append(Problem(
             LEDGER, orders.ISSUES, rows[0].row, "回收日期", "BOOK_NOT_RETURNED",
             f"商家「{merchant}」有 {len(rows)} 本订单本未回收（{names}，{rows_text([i.row for i in rows])}）："
-            f"缺失和罚款要填了回收日期才算得出，本次不扣，回收后的第一次结算中扣除；押金 {held:,.2f} 元在回收前不退。"
-            f"已经收回的，请先在「领用」填写回收日期和已开/未开/作废，再结算。", Severity.WARNING))
+            f"缺失和罚款回收后才算得出，在回收后的第一次结算中扣除；押金 {held:,.2f} 元在回收前不退。"
+            f"已经收回的，请先在「领用」填好回收日期和张数再结算。", Severity.WARNING))
 
 
 def later_settlements(settled: dict[str, str], month: str, problems: list[Problem]) -> None:

@@ -18,7 +18,8 @@ DETAIL_COLUMNS = ["订单号", "商家", "结果", "原因代码", "原因", "�
 CALLBACK_COLUMNS = ["订单号", "商家", "网友姓名", "手机", "申报金额"]
 ANOMALY_COLUMNS = ["订单号", "商家", "代码", "说明", "申报金额", "CRM成交金额"]
 MONEY_HEADERS = {"结算金额", "罚款扣除", "应结金额", "申报金额", "CRM成交金额"}
-WIDTHS = {"商家": 20, "原因": 56, "说明": 60, "来源文件": 22, "订单号": 12, "手机": 14, "原因代码": 22}
+WIDTHS = {"商家": 20, "原因": 56, "说明": 60, "来源文件": 22, "订单号": 12, "手机": 14, "原因代码": 25,
+          "代码": 25}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -58,9 +59,9 @@ def _write(wb, outcome) -> None:
     f = {
         "title": wb.add_format({"font_name": FONT, "bold": True, "font_size": 14}),
         "header": wb.add_format({"font_name": FONT, "bold": True, "bg_color": "#D9D9D9", "border": 1, "align": "center"}),
-        "text": wb.add_format({"font_name": FONT, "border": 1}),
-        "money": wb.add_format({"font_name": FONT, "border": 1, "num_format": "#,##0.00"}),
-        "int": wb.add_format({"font_name": FONT, "border": 1, "num_format": "0"}),
+        "text": wb.add_format({"font_name": FONT, "border": 1, "valign": "top"}),
+        "money": wb.add_format({"font_name": FONT, "border": 1, "num_format": "#,##0.00", "valign": "top"}),
+        "int": wb.add_format({"font_name": FONT, "border": 1, "num_format": "0", "valign": "top"}),
         "total": wb.add_format({"font_name": FONT, "border": 1, "bold": True, "num_format": "#,##0.00"}),
         "total_int": wb.add_format({"font_name": FONT, "border": 1, "bold": True, "num_format": "0"}),
         "wrap": wb.add_format({"font_name": FONT, "text_wrap": True, "valign": "top"}),
@@ -173,6 +174,8 @@ def _write(wb, outcome) -> None:
         r += 1
 
     # 说明
+    config = outcome.inputs.config
+    fine_per_missing = config.fine_per_missing if config else 100
     ws = wb.add_worksheet("说明")
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 12)
@@ -183,7 +186,10 @@ def _write(wb, outcome) -> None:
              "4 同一订单前面已有申报 → 不结算（重复）；5 已退订/作废/已退款 → 不结算，预约退订中 → 不结算；",
              "6 有处理中的投诉 → 暂缓（下月再结）；7 商家联、网友联齐全 → 按 CRM 成交金额结算（申报金额不同时列入「异常」）；",
              "8 联单不全：回访核实成交 → 按核实金额结算，未成交 → 不结算，尚无结果 → 暂缓并列入「待回访」。",
-             "罚款扣除：商家领用的订单本中无法追回的缺失订单按 100 元/单罚款，每笔罚款只在一次结算中扣除。",
+             f"罚款扣除：商家领用的订单本中无法追回的缺失订单按 {fine_per_missing:,.0f} 元/单罚款，每笔罚款只在一次结算中扣除；"
+             "未回收的订单本要回收后才算罚款，在回收后的第一次结算中扣除。",
+             "结算前检查：有错误（结算流转单另一张工作表上的申报、领用中没有的商家、找不到的暂缓订单、影响本月商家的订单台账错误）"
+             "时不结算；警告列在「异常」中。",
              "「汇总」中的数字是对「明细」的公式，删除或修改明细行后汇总随之变化。", ""]
     for i, text in enumerate(lines):
         ws.write(i, 0, text, f["title"] if i == 0 else f["wrap"])

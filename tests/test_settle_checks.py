@@ -279,7 +279,7 @@ def test_unreturned_books_are_warned_about_and_listed_in_the_workbook(office):
     ws = openpyxl.load_workbook(office / "2026-11" / "结算_2026-11.xlsx")["异常"]
     rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[2]]
     assert [r[2] for r in rows] == ["AMOUNT_MISMATCH", "BOOK_NOT_RETURNED", "BOOK_NOT_RETURNED"]
-    assert "押金 200.00 元在回收前不退" in rows[1][3]
+    assert "押金 200.00 元在回收前不退" in rows[1][3] and "第 3 行" in rows[1][3]
 
 
 def test_a_recovered_count_with_counts_over_the_book_says_nothing_about_none():
