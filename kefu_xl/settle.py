@@ -438,8 +438,8 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
         crm.update(earlier)
         for other in sorted(set(source.values()), reverse=True):
             n = sum(1 for m in source.values() if m == other)
-            notes.append(f"本月 CRM 导出中没有的 {n} 个申报订单取自 {other} 的 CRM 导出（{other}/inputs/）："
-                         f"以前月份暂缓、本月再申报的订单，状态和金额以那次导出为准（退订台账、投诉照常核对）。")
+            notes.append(f"本月 CRM 导出中没有的 {n} 个申报订单取自 {other} 的 CRM 导出（{other}/inputs/；多是以前暂缓、"
+                         f"本月再申报的订单）：状态和金额以那次导出为准，退订台账、投诉照常核对。")
         still = missing - earlier.keys()
         held = held_in_earlier_settlements(workspace, month, still) if still else {}
         checks.missing_from_crm([line for line in lines if line.order_no in still], settled, held, str(month),

@@ -66,6 +66,10 @@ def other_sheets(others: list, books: list[OrderBook], problems: list[Problem]) 
     per form and would silently leave them out of the settlement."""
     find = book_finder(books)
     for file, form, sheet, rows in others:
+        if rows is not None and not rows:
+            problems.append(Problem(file, sheet.title, None, "", "SHEET_NOT_READ",
+                                    f"只有表头，没有申报行，没有读取；申报只读「{form}」。", Severity.INFO))
+            continue
         if rows:
             problems.append(Problem(
                 file, sheet.title, rows[0], "", "EXTRA_FORM_SHEET",
@@ -117,13 +121,13 @@ def unknown_merchants(lines: list[SubmittedLine], issues: list[BookIssue], probl
     """A merchant named on a form that 领用 never issued a book to: every line of it would be
     不结算 NOT_ISSUED_TO_MERCHANT, which nearly always means the name is spelled another way
     (欧派 for 欧派橱柜). Refused, with the nearest names 领用 knows."""
-    known = sorted({i.merchant for i in issues if i.merchant})
+    known = {i.merchant for i in issues if i.merchant}
     where: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for line in lines:
         if line.merchant not in known:
             where[(line.file, line.sheet, line.merchant)].append(line.row)
     for (file, sheet, merchant), rows in where.items():
-        near = nearest_names(merchant, known)
+        near = nearest_names(merchant, sorted(known))
         hint = f"最接近的是「{'」「'.join(near)}」。" if near else ""
         problems.append(Problem(
             file, sheet, min(rows), "商家", "UNKNOWN_MERCHANT",
@@ -174,8 +178,14 @@ def ledger_errors(books: list[OrderBook], issues: list[BookIssue], in_settlement
     issued_to = defaultdict(set)
     for i in issues:
         issued_to[i.book_id.casefold()].add(i.merchant)
-    find = book_finder(books)
-    claimed_books = {b.book_id.casefold() for b in (find(int(o)) for o in claimed if len(o) < 19) if b}
+    claimed_books: set[str] | None = None          # worked out only when a finding needs it
+
+    def claimed_book(book: str) -> bool:
+        nonlocal claimed_books
+        if claimed_books is None:
+            find = book_finder(books)
+            claimed_books = {b.book_id.casefold() for b in (find(int(o)) for o in claimed if len(o) < 19) if b}
+        return book in claimed_books
     for p in found:
         if p.sheet == orders.ISSUES:
             issue = by_row.get(p.row)
@@ -187,7 +197,7 @@ def ledger_errors(books: list[OrderBook], issues: list[BookIssue], in_settlement
             b = book_by_row.get(p.row)
             book = b.book_id.casefold() if b else ""
             merchants = issued_to.get(book, set())
-        touches = (merchants & in_settlement) or (book and book in claimed_books)
+        touches = (merchants & in_settlement) or (book and claimed_book(book))
         if p.code in OWNERSHIP_OR_FINE and touches:
             who = "、".join(sorted(merchants & in_settlement)) or "本月申报的订单"
             problems.append(Problem(
@@ -221,7 +231,7 @@ def unreturned_books(issues: list[BookIssue], in_settlement: set[str], deposit: 
 
 def later_settlements(settled: dict[str, str], month: str, problems: list[Problem]) -> None:
     """Re-running a month after a later one was settled: said once, with what it means."""
-    later = sorted({m for m in settled.values() if m and rules._month_key(m) > rules._month_key(month)})
+    later = sorted(m for m in set(settled.values()) if m and rules.month_key(m) > rules.month_key(month))
     if later:
         problems.append(Problem(
             LEDGER, orders.SETTLED, None, "结算月份", "LATER_MONTH_SETTLED",
@@ -253,7 +263,7 @@ def missing_from_crm(lines: list[SubmittedLine], settled: dict[str, str], held: 
                 f"订单 {o} 在 {other} 结算时暂缓（待下月再结），本月的 CRM 导出（{crm_name}）中没有它，{gone}："
                 f"无法核对它现在的状态和金额，按规则会变成 不结算 NOT_IN_CRM。请把 {other} 的 CRM 导出放回 {other}/inputs/，"
                 f"或重新导出本月的 CRM 订单并包含这个订单，再运行。"))
-        elif o in settled and settled[o] and rules._month_key(settled[o]) < rules._month_key(month):
+        elif o in settled and settled[o] and rules.month_key(settled[o]) < rules.month_key(month):
             problems.append(Problem(
                 line.file, line.sheet, line.row, "订单号", "SETTLED_ORDER_NOT_IN_CRM",
                 f"订单 {o} 已在 {settled[o]} 结算，但本月和以前月份的 CRM 导出中都没有它：这一行为 不结算 NOT_IN_CRM"

@@ -2,6 +2,7 @@
 first rule that applies, in file-name then row order. Pure: no file I/O."""
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Collection
@@ -94,11 +95,11 @@ def _judge(line: SubmittedLine, ctx: SettleContext, claimed: dict[str, Submitted
     if not issued:
         return _result(line, "NOT_ISSUED_TO_MERCHANT", path)
     settled = ctx.settled.get(o)
-    later = settled if settled is not None and _month_key(settled) > _month_key(ctx.month) else None
+    later = settled if settled is not None and month_key(settled) > month_key(ctx.month) else None
     _note(path, "3 已结算登记", lambda: "没有结算过" if settled is None else
           f"{settled or '（没有月份）'} 已结算（不在本月之前，本规则只看以前的月份）" if later is not None
           else f"{settled} 已结算")
-    if settled is not None and _month_key(settled) < _month_key(ctx.month):
+    if settled is not None and month_key(settled) < month_key(ctx.month):
         return _result(line, "ALREADY_SETTLED", path, detail=f"{settled} 已结算")
     first = claimed.get(o)
     _note(path, "4 重复", lambda: f"与 {first.file} 第 {first.row} 行重复" if first else "本月第一次申报")
@@ -140,7 +141,8 @@ def _settle(line: SubmittedLine, code: str, path: list | None, amount: Decimal, 
     return _result(line, code, path, amount)
 
 
-def _month_key(text: str) -> tuple:
+@functools.lru_cache(maxsize=1024)          # a register holds a few dozen months, asked once per line
+def month_key(text: str) -> tuple:
     """A register's 结算月份 as (year, month), so 2026-9 and 2026-09 compare alike. A blank or
     unreadable month sorts after every month: not earlier (rule 3 does not reject on it), but
     never paid again either (_settle)."""
