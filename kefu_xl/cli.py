@@ -116,23 +116,34 @@ def cli():
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--expo", is_flag=True,
+              help="只做家博会订单、退订与投诉的团队：开月只生成退订台账和投诉台账，不需要帐户状态表"
+                   "（kefu-xl.toml 中 monthly = [\"refunds\", \"complaints\"]）。")
 @friendly
-def init(folder: Path):
+def init(folder: Path, expo: bool):
     """建立工作区 FOLDER：写入带注释的 kefu-xl.toml（全部规则默认值）、空白的
-    名册.xlsx 和当月的 inputs/ 文件夹。已有的文件不会被覆盖。
+    名册.xlsx、订单台账.xlsx 和当月的 inputs/ 文件夹。已有的文件不会被覆盖。
 
     \b
     例：kefu-xl init D:\\客服部
     之后：在 名册.xlsx 填写客服与星级，把平台导出的 帐户状态.xlsx 放进 YYYY-MM/inputs/，
     再运行 kefu-xl month open YYYY-MM --dir D:\\客服部
+    家博会客服：kefu-xl init D:\\家博会 --expo，之后用 kefu-xl orders add-books 登记订单本，
+    再运行 kefu-xl month open YYYY-MM --dir D:\\家博会（生成退订台账、投诉台账）
     """
-    from .workspace import init_workspace
-    created = init_workspace(folder)
+    from .config import load_config
+    from .workspace import EXPO_MONTHLY, init_workspace, needs_account_status
+    created = init_workspace(folder, monthly=EXPO_MONTHLY if expo else None)
     for path in created:
         console.print(f"已创建 {path}")
     if not created:
         console.print(f"{folder} 已是 kefu-xl 工作区，没有改动。")
-    console.print("下一步：在 名册.xlsx 填写客服，把 帐户状态.xlsx 放进 YYYY-MM/inputs/，然后运行 kefu-xl month open YYYY-MM。")
+    if needs_account_status(load_config(folder / "kefu-xl.toml")):
+        console.print("下一步：在 名册.xlsx 填写客服，把 帐户状态.xlsx 放进 YYYY-MM/inputs/，然后运行 kefu-xl month open YYYY-MM。")
+    else:
+        console.print(f"下一步：kefu-xl orders add-books --dir {folder} --start 起始订单号 --books 本数 --size 每本张数 登记订单本，"
+                      f"在 订单台账.xlsx「领用」登记领用，然后运行 kefu-xl month open YYYY-MM --dir {folder}"
+                      f"（生成退订台账、投诉台账）。月末结算：kefu-xl settle YYYY-MM --dir {folder}。")
 
 
 @cli.group()
@@ -293,11 +304,34 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
     并把结算的订单登记到订单台账的「已结算」，在「领用」中记下本次扣除的罚款。
 
     \b
+    输入文件的列（按表头文字找列，顺序不限，可以有别的列；表头上方可以有标题行）：
+      CRM订单.csv / .xlsx   订单号 · 商家 · 类目 · 活动场次 · 网友姓名 · 手机 · 成交金额 · 订单状态 · 下单日期
+                            订单状态：成交 / 预约退订 / 已退订 / 作废；CSV 可以是 UTF-8 或 GBK
+      结算流转单/*.xlsx     商家 · 订单号 · 商家联 · 网友联 · 申报金额（每个类目经理一个文件，只读一张工作表）
+                            商家联、网友联：有/无（是/否、✓/空 也可以）；商家名与订单台账「领用」一字不差
+      回访核实.xlsx（可选） 订单号 · 核实结果（成交/未成交）· 核实金额 · 核实日期
+      投诉.xlsx（可选）     投诉编号 · 订单号 · 商家 · 投诉日期 · 状态（处理中/已解决）
+
+    \b
+    结算前检查（有错误时不结算、不改任何文件，退出码 1，逐条指出文件、工作表、行和改法）：
+      - 结算流转单里第二张工作表也有申报或订单号；
+      - 商家不在订单台账「领用」中（会提示最接近的名称）；
+      - 以前月份暂缓、本月再申报的订单，本月和以前月份的 CRM 导出中都没有（会指出需要哪个月的导出）；
+      - 订单台账的错误影响本月结算的商家：同一本领用两次、已开+未开+作废超过张数、回收了却没填张数、
+        订单本号码重叠等。
+    只警告（照常结算，警告也列在结算表的「异常」中）：订单本未回收（罚款在回收后的第一次结算中扣除）、
+    以前月份结算过的订单在 CRM 导出中找不到、重新结算的月份之后已有结算。
+    本月 CRM 导出中没有的申报订单，会到以前月份的 YYYY-MM/inputs/CRM订单.* 中查找。
+    完整说明见项目的 docs/settle.md。
+
+    \b
     可以重复运行：再次结算同一个月会替换该月的结果和登记，不会重复结算订单、重复扣罚款。
     例：kefu-xl settle 2026-11 --dry-run
         kefu-xl settle 2026-11 --explain 100023
+        kefu-xl settle 2026-11 --statements
     """
     from .settle import explain, settle_month
+    from .settle_output import warnings_of
 
     def announce(outcome):
         counts = {}
@@ -308,6 +342,14 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
                       f"；扣除罚款 {len(outcome.inputs.fine_rows)} 笔。")
         for note in outcome.inputs.notes:
             console.print(note)
+        for p in outcome.inputs.problems:
+            if p.severity is Severity.INFO:
+                console.print(f"提示：{p.where()}：{p.message}")
+        warned = warnings_of(outcome)
+        if warned:
+            console.print(f"结算前检查有 {len(warned)} 条警告（不影响结算，请看一看；也列在结算表的「异常」中）：",
+                          style="bold yellow")
+            show_problems(warned, limit=100)
         if order:
             for line in explain(outcome, order):
                 console.print(line)

@@ -315,7 +315,9 @@ def _settlement_inputs(rng: random.Random, folder: Path, month: Month, issued: l
     status_of = {str(c[0]): c[7] for c in crm}
     clean = [r for r in lines["王经理"] if r[2] == r[3] == "有" and status_of[r[1]] == "成交"]
     first, second = clean[0], clean[1]
-    lines["王经理"] += [[first[0], "119999", "有", "有", "100"], ["不相干家居", second[1], "有", "有", second[4]]]
+    # the wrong merchant is one 领用 knows (a name it does not know stops the settlement)
+    other = next(i["商家"] for i in issued if i["商家"] != second[0])
+    lines["王经理"] += [[first[0], "119999", "有", "有", "100"], [other, second[1], "有", "有", second[4]]]
     lines["孙经理"].append(list(second))
     october = month.previous()
     _write_settlement_files(folder / str(october) / "inputs", [c for c in crm if str(c[0]) == first[1]],

@@ -341,6 +341,7 @@ class SubmittedLine:
     merchant_copy: bool          # 商家联 有
     customer_copy: bool          # 网友联 有
     declared: Decimal
+    sheet: str = ""              # the worksheet the line is on (for messages)
 
 
 @dataclass(frozen=True)

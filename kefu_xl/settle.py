@@ -7,13 +7,14 @@ import os
 import unicodedata
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from . import settle_checks as checks
 from .config import load_config
 from .errors import DataProblemsError, InputFileError, KefuError
 from .io.heap import without_cycle_collection
@@ -51,6 +52,7 @@ class SettleInputs:
     fine_rows: list[int]                      # 领用 rows whose fine is deducted this month
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    config: object = None                     # the workspace's rules (deposit, fine per missing order)
 
 
 # ------------------------------------------------------------------ reading
@@ -148,7 +150,7 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
         frame = pd.read_csv(path, encoding=encoding, skiprows=header_index, dtype=str, keep_default_na=False,
                             skipinitialspace=True, engine="c", sep="\t" if header.count("\t") > header.count(",") else ",")
     except pd.errors.ParserError as e:
-        raise InputFileError(f"{path.name} 无法读取（{str(e)[:160]}）：文件可能被截断或引号不配对，请重新导出。") from None
+        raise InputFileError(f"{path.name} 无法读取：{csv_trouble(str(e))}") from None
     frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
     missing = [h for h in CRM_HEADERS if h not in frame.columns]
     if missing:
@@ -156,6 +158,112 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
                                 f"缺少表头「{'」「'.join(missing)}」。请检查拼写，或重新导出完整的 CRM 订单。"))
         return None, 0
     return frame[CRM_HEADERS], header_index + 1
+
+
+def earlier_months(workspace: Path, month: Month) -> list[Month]:
+    """The months before `month` that have a folder in the workspace, newest first."""
+    found = []
+    for path in workspace.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]"):
+        try:
+            other = Month.parse(path.name)
+        except KefuError:
+            continue
+        if path.is_dir() and other < month:
+            found.append(other)
+    return sorted(found, reverse=True)
+
+
+def crm_export_of(workspace: Path, month: Month) -> Path | None:
+    """YYYY-MM/inputs/CRM订单.xlsx or .csv of a month, when it is there."""
+    try:
+        return find_input(workspace / str(month) / "inputs", CRM)
+    except InputFileError:
+        return None
+
+
+def crm_from_earlier_months(workspace: Path, month: Month, missing: set[str],
+                            problems: list[Problem]) -> tuple[dict[str, CrmOrder], dict[str, Month]]:
+    """Orders claimed this month that this month's CRM export lacks, looked up in earlier
+    months' exports, newest first: an order held (暂缓) last month comes back on this month's
+    form, while the month's export often lists only the month's own orders (解决后下月再结).
+    Returns ({order: CrmOrder}, {order: the month whose export had it})."""
+    found: dict[str, CrmOrder] = {}
+    source: dict[str, Month] = {}
+    for other in earlier_months(workspace, month):
+        wanted = missing - found.keys()
+        if not wanted:
+            break
+        path = crm_export_of(workspace, other)
+        if path is None or not _may_hold(path, wanted):
+            continue
+        own: list[Problem] = []
+        try:
+            got = crm_orders(read_crm_export(path, own), path, wanted, own)
+        except InputFileError as e:
+            raise InputFileError(f"以前月份的 CRM 导出 {other}/inputs/{path.name}：{e}") from None
+        # the same file name every month: name the month in each problem
+        problems.extend(replace(p, file=f"{other}/inputs/{p.file}") for p in own)
+        for order, crm in got.items():
+            found[order] = crm
+            source[order] = other
+    return found, source
+
+
+def _may_hold(path: Path, orders: set[str]) -> bool:
+    """Whether an export can hold any of `orders`. A CSV is searched as bytes first (order
+    numbers are ASCII digits in UTF-8 and GBK alike, UTF-16 spells them as 2 bytes each), so
+    a year of million-row exports is not parsed just to learn that a stray order is in none
+    of them; a workbook is always read."""
+    if path.suffix.lower() != ".csv" or len(orders) > 1000:
+        return True
+    data = path.read_bytes()
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    codec = ("utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be") if utf16 else "ascii"
+    return any(o.encode(codec) in data for o in orders)
+
+
+def held_in_earlier_settlements(workspace: Path, month: Month, orders: set[str]) -> dict[str, Month]:
+    """{order: the latest earlier month whose 结算_YYYY-MM.xlsx held it (暂缓)}, for the orders
+    given. Only months whose CRM export is gone are read: where the export is still there, an
+    order held that month is found in it."""
+    from .io.tables import locate_header, read_sheets_fast
+    out: dict[str, Month] = {}
+    for other in earlier_months(workspace, month):
+        path = workspace / str(other) / file_name(other)
+        if not orders - out.keys():
+            break
+        if not path.exists() or crm_export_of(workspace, other) is not None:
+            continue
+        sheet = read_sheets_fast(path, only=("明细",)).get("明细")
+        if sheet is None:
+            continue
+        index, cols = locate_header(sheet.grid, ["订单号", "结果"])
+        if len(cols) < 2:
+            continue
+        o_col, r_col = cols["订单号"] - 1, cols["结果"] - 1
+        for row in sheet.grid[index + 1:]:
+            if len(row) > max(o_col, r_col) and row[r_col] == rules.HOLD:
+                order = parse_id(row[o_col])
+                if order in orders:
+                    out.setdefault(order, other)
+    return out
+
+
+def csv_trouble(message: str) -> str:
+    """pandas' English parser error as what a person can fix, with the line of the file
+    (pandas counts lines of the whole file, 1-based in "line N", 0-based in "row N")."""
+    import re
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        expected, line, saw = map(int, fields.groups())
+        return (f"第 {line} 行有 {saw} 列，表头只有 {expected} 列。这一行可能有没加引号的逗号"
+                f"（例如金额 1,000 应导出为 \"1,000\" 或 1000），或是把两行连在了一起。请在 CRM 中重新导出（CSV 格式），"
+                f"或在 Excel 中打开这个文件检查这一行，另存为 .xlsx 后放回原处。")
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        return (f"第 {int(quote.group(1)) + 1} 行有一个引号（\"）一直没有配对，文件可能被截断了，"
+                f"或某个单元格里有多余的引号。请重新导出完整的 CRM 订单。")
+    return "文件格式不对（可能被截断，或引号、逗号不配对），请重新导出完整的 CRM 订单。"
 
 
 _YES = {"有": True, "是": True, "✓": True, "√": True, "无": False, "否": False, "": False}
@@ -177,9 +285,12 @@ def submission_files(folder: Path) -> list[Path]:
     return files
 
 
-def read_submissions(files: list[Path], problems: list[Problem]) -> list[SubmittedLine]:
+def read_submissions(files: list[Path], problems: list[Problem], others: list | None = None) -> list[SubmittedLine]:
     """Every line of every 结算流转单 (file-name order, then row order). The usual spellings
-    take a fast path; anything else goes through the careful per-value parsers."""
+    take a fast path; anything else goes through the careful per-value parsers. The form is
+    the first sheet with the five headers and lines under them (the first sheet when none
+    has); the file's other non-empty sheets go to `others` (see form_sheet) for
+    settle_checks.other_sheets to judge."""
     from .io.tables import (
         _range_name,
         _spans_row,
@@ -189,8 +300,12 @@ def read_submissions(files: list[Path], problems: list[Problem]) -> list[Submitt
     )
     lines = []
     for path in files:
-        sheet = next(iter(read_sheets_fast(path).values()))
-        index, headers = locate_header(sheet.grid, SUBMISSION_HEADERS)
+        sheets = list(read_sheets_fast(path).values())
+        if not sheets:
+            raise InputFileError(f"{path.name} 里没有工作表。")
+        sheet, index, headers, rest = form_sheet(sheets)
+        if others is not None:
+            others.extend((path.name, sheet.title, other, at) for other, at in rest)
         if len(headers) < len(SUBMISSION_HEADERS):
             problems.extend(table_from_grid(sheet.grid, path.name, sheet.title, SUBMISSION_HEADERS).problems)
             continue
@@ -202,7 +317,7 @@ def read_submissions(files: list[Path], problems: list[Problem]) -> list[Submitt
             continue
         cols = [headers[h] - 1 for h in SUBMISSION_HEADERS]
         width = max(cols) + 1
-        name = path.name
+        name, title = path.name, sheet.title
         for row, values in enumerate(sheet.grid[index + 1:], index + 2):
             if len(values) < width:
                 values = [*values, *[None] * (width - len(values))]
@@ -234,8 +349,29 @@ def read_submissions(files: list[Path], problems: list[Problem]) -> list[Submitt
             if not merchant:
                 table_problem(problems, table, row, "商家", "NO_MERCHANT", "商家为空。")
                 continue
-            lines.append(SubmittedLine(name, row, merchant, order, flags[0], flags[1], amount))
+            lines.append(SubmittedLine(name, row, merchant, order, flags[0], flags[1], amount, title))
     return lines
+
+
+def form_sheet(sheets: list) -> tuple:
+    """(the form sheet, its header row index, {header: column}, [(other non-empty sheet,
+    its rows with lines when it has all five headers, else None)]). A cover or notes sheet
+    in front of the form is passed over; a second sheet with lines is for the checks."""
+    from .io.tables import locate_header
+    located = [(s, *locate_header(s.grid, SUBMISSION_HEADERS)) for s in sheets]
+    complete = [(s, i, h) for s, i, h in located if len(h) == len(SUBMISSION_HEADERS)]
+    with_lines = [(s, i, h) for s, i, h in complete if any(True for _ in _rows_under(s.grid, i, h))]
+    sheet, index, headers = (with_lines or complete or located)[0]
+    rest = [(s, list(_rows_under(s.grid, i, h)) if len(h) == len(SUBMISSION_HEADERS) else None)
+            for s, i, h in located if s is not sheet and any(not is_blank(v) for row in s.grid for v in row)]
+    return sheet, index, headers, rest
+
+
+def _rows_under(grid: list[list], index: int, headers: dict[str, int]):
+    """The rows (1-based) under the header row that hold anything in the form's columns."""
+    cols = [c - 1 for c in headers.values()]
+    return (r for r, row in enumerate(grid[index + 1:], index + 2)
+            if any(c < len(row) and not is_blank(row[c]) for c in cols))
 
 
 def table_problem(problems: list[Problem], table: Table, row, column, code, message) -> None:
@@ -276,11 +412,13 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
     optional = {stem: optional_input(inputs, stem, notes, quiet=stem == COMPLAINTS and bool(complaint_ledgers))
                 for stem in (COMPLAINTS, CALLBACKS)}
     ahead = [crm_path, *files, ledger_path, *refund_ledgers(workspace, month), *optional.values(), *complaint_ledgers]
+    others: list = []
     with prefetch_sheets(p for p in ahead if p is not None and p.suffix.lower() == ".xlsx"):
         # in the order the background thread parses the workbooks
         export = read_crm_export(crm_path, problems)
-        lines = read_submissions(files, problems)
-        crm = crm_orders(export, crm_path, {line.order_no for line in lines}, problems)
+        lines = read_submissions(files, problems, others)
+        wanted = {line.order_no for line in lines}
+        crm = crm_orders(export, crm_path, wanted, problems)
         del export
         books, issues, settled, ledger_problems = orders.load(ledger_path)
         problems.extend(p for p in ledger_problems if p.severity is Severity.ERROR and p.code != "NEGATIVE")
@@ -294,8 +432,21 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
             notes.append(f"投诉取自 {'、'.join(p.name for p in complaint_ledgers)}"
                          f"{' 和 投诉.xlsx' if optional[COMPLAINTS] else ''}：处理中的 {len(complaints)} 个订单暂缓。")
         callbacks = read_callbacks(optional[CALLBACKS], problems)
+    missing = wanted - crm.keys()
+    if missing and not has_errors(problems):
+        earlier, source = crm_from_earlier_months(workspace, month, missing, problems)
+        crm.update(earlier)
+        for other in sorted(set(source.values()), reverse=True):
+            n = sum(1 for m in source.values() if m == other)
+            notes.append(f"本月 CRM 导出中没有的 {n} 个申报订单取自 {other} 的 CRM 导出（{other}/inputs/；多是以前暂缓、"
+                         f"本月再申报的订单）：状态和金额以那次导出为准，退订台账、投诉照常核对。")
+        still = missing - earlier.keys()
+        held = held_in_earlier_settlements(workspace, month, still) if still else {}
+        checks.missing_from_crm([line for line in lines if line.order_no in still], settled, held, str(month),
+                                crm_path.name, problems)
     ctx = rules.SettleContext(str(month), crm, books, issues, settled, refund_status, complaints, callbacks)
-    return SettleInputs(lines, ctx, fines, fine_rows, notes, problems)
+    checks.run_checks(ctx, lines, others, fines, config.deposit, config.fine_per_missing, problems)
+    return SettleInputs(lines, ctx, fines, fine_rows, notes, problems, config)
 
 
 def read_complaints(path: Path | None, problems: list[Problem]) -> dict[str, str]:

@@ -3,6 +3,8 @@ hundreds of thousands of lines). 汇总 holds live COUNTIFS/SUMIFS over 明细, 
 figures as the cached values, so a clerk who deletes a line in 明细 sees 汇总 follow."""
 from __future__ import annotations
 
+import functools
+import math
 from datetime import datetime
 
 import xlsxwriter
@@ -16,7 +18,28 @@ DETAIL_COLUMNS = ["订单号", "商家", "结果", "原因代码", "原因", "�
 CALLBACK_COLUMNS = ["订单号", "商家", "网友姓名", "手机", "申报金额"]
 ANOMALY_COLUMNS = ["订单号", "商家", "代码", "说明", "申报金额", "CRM成交金额"]
 MONEY_HEADERS = {"结算金额", "罚款扣除", "应结金额", "申报金额", "CRM成交金额"}
-WIDTHS = {"商家": 20, "原因": 44, "说明": 50, "来源文件": 22, "订单号": 12, "手机": 14, "原因代码": 22}
+WIDTHS = {"商家": 20, "原因": 56, "说明": 60, "来源文件": 22, "订单号": 12, "手机": 14, "原因代码": 25,
+          "代码": 25}
+
+
+@functools.lru_cache(maxsize=4096)
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide (CJK counts 2).
+    Row heights are set from it: LibreOffice does not grow a row for wrapped text when it
+    opens an .xlsx, so a long reason would print cut off. Reasons repeat, hence the cache."""
+    from .sheets.build import text_width
+    return max(1, math.ceil(text_width(text) / max(width - 1.5, 1)))
+
+
+def row_height(lines: int, font_size: float = 11) -> float | None:
+    """Points for a row of `lines` wrapped lines; None (the default height) for one line."""
+    return None if lines <= 1 else round(lines * font_size * 1.4 + 3, 1)
+
+
+def warnings_of(outcome) -> list:
+    """The warnings of the checks before settling (settle_checks), for 异常 and the terminal."""
+    from .records import Severity
+    return [p for p in outcome.inputs.problems if p.severity is Severity.WARNING]
 
 
 def _col(columns: list[str], header: str) -> str:
@@ -36,12 +59,13 @@ def _write(wb, outcome) -> None:
     f = {
         "title": wb.add_format({"font_name": FONT, "bold": True, "font_size": 14}),
         "header": wb.add_format({"font_name": FONT, "bold": True, "bg_color": "#D9D9D9", "border": 1, "align": "center"}),
-        "text": wb.add_format({"font_name": FONT, "border": 1}),
-        "money": wb.add_format({"font_name": FONT, "border": 1, "num_format": "#,##0.00"}),
-        "int": wb.add_format({"font_name": FONT, "border": 1, "num_format": "0"}),
+        "text": wb.add_format({"font_name": FONT, "border": 1, "valign": "top"}),
+        "money": wb.add_format({"font_name": FONT, "border": 1, "num_format": "#,##0.00", "valign": "top"}),
+        "int": wb.add_format({"font_name": FONT, "border": 1, "num_format": "0", "valign": "top"}),
         "total": wb.add_format({"font_name": FONT, "border": 1, "bold": True, "num_format": "#,##0.00"}),
         "total_int": wb.add_format({"font_name": FONT, "border": 1, "bold": True, "num_format": "0"}),
         "wrap": wb.add_format({"font_name": FONT, "text_wrap": True, "valign": "top"}),
+        "wrapped": wb.add_format({"font_name": FONT, "border": 1, "text_wrap": True, "valign": "top"}),
     }
 
     def sheet(name, title, columns):
@@ -58,7 +82,9 @@ def _write(wb, outcome) -> None:
         return ws
 
     def cell_format(header):
-        return f["money"] if header in MONEY_HEADERS else f["int"] if header in ("行",) else f["text"]
+        # 原因 and 说明 wrap: printed, a long reason must show whole, not be cut at the column's edge
+        return (f["money"] if header in MONEY_HEADERS else f["int"] if header in ("行",)
+                else f["wrapped"] if header in ("原因", "说明") else f["text"])
 
     # 汇总
     ws = sheet("汇总", f"{month.label} 商家结算汇总", SUMMARY_COLUMNS)
@@ -94,8 +120,12 @@ def _write(wb, outcome) -> None:
     # one (write method, format) per column, chosen once: 明细 holds a line per submission
     writers = [(ws.write_number if header in MONEY_HEADERS or header == "行" else ws.write_string, cell_format(header))
                for header in DETAIL_COLUMNS]
+    reason_width = WIDTHS["原因"]
     for r, res in enumerate(outcome.results, 2):
         line = res.line
+        height = row_height(wrapped_lines(res.reason, reason_width))
+        if height:
+            ws.set_row(r, height)
         values = (line.order_no, line.merchant, res.result, res.code, res.reason, float(line.declared),
                   float(res.amount) if res.result == rules.SETTLE else None, line.file, line.row)
         for c, ((write, fmt), v) in enumerate(zip(writers, values)):
@@ -118,20 +148,34 @@ def _write(wb, outcome) -> None:
             else:
                 ws.write_string(i + 2, c, str(v), f["text"])
 
-    # 异常
+    # 异常: amounts settled other than claimed, then what the checks before settling warned about
     ws = sheet("异常", f"{month.label} 结算异常", ANOMALY_COLUMNS)
-    for i, res in enumerate(outcome.mismatches):
+    r = 2
+    for res in outcome.mismatches:
         order = crm[res.line.order_no]
         values = [res.line.order_no, res.line.merchant, "AMOUNT_MISMATCH",
                   f"申报金额 {res.line.declared} 与 CRM 成交金额 {order.amount} 不同，按 CRM 金额结算", res.line.declared,
                   order.amount]
         for c, (header, v) in enumerate(zip(ANOMALY_COLUMNS, values)):
             if header in MONEY_HEADERS:
-                ws.write_number(i + 2, c, float(v), f["money"])
+                ws.write_number(r, c, float(v), f["money"])
             else:
-                ws.write_string(i + 2, c, str(v), f["text"])
+                ws.write_string(r, c, str(v), cell_format(header))
+        r += 1
+    for p in warnings_of(outcome):
+        values = ["", "", p.code, f"{p.where()}：{p.message}"]
+        height = row_height(wrapped_lines(values[3], WIDTHS["说明"]))
+        if height:
+            ws.set_row(r, height)
+        for c, v in enumerate(values):
+            ws.write_string(r, c, v, cell_format(ANOMALY_COLUMNS[c]))
+        for c in range(len(values), len(ANOMALY_COLUMNS)):
+            ws.write_blank(r, c, None, f["money"])
+        r += 1
 
     # 说明
+    config = outcome.inputs.config
+    fine_per_missing = config.fine_per_missing if config else 100
     ws = wb.add_worksheet("说明")
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 12)
@@ -142,7 +186,10 @@ def _write(wb, outcome) -> None:
              "4 同一订单前面已有申报 → 不结算（重复）；5 已退订/作废/已退款 → 不结算，预约退订中 → 不结算；",
              "6 有处理中的投诉 → 暂缓（下月再结）；7 商家联、网友联齐全 → 按 CRM 成交金额结算（申报金额不同时列入「异常」）；",
              "8 联单不全：回访核实成交 → 按核实金额结算，未成交 → 不结算，尚无结果 → 暂缓并列入「待回访」。",
-             "罚款扣除：商家领用的订单本中无法追回的缺失订单按 100 元/单罚款，每笔罚款只在一次结算中扣除。",
+             f"罚款扣除：商家领用的订单本中无法追回的缺失订单按 {fine_per_missing:,.0f} 元/单罚款，每笔罚款只在一次结算中扣除；"
+             "未回收的订单本要回收后才算罚款，在回收后的第一次结算中扣除。",
+             "结算前检查：有错误（结算流转单另一张工作表上的申报、领用中没有的商家、找不到的暂缓订单、影响本月商家的订单台账错误）"
+             "时不结算；警告列在「异常」中。",
              "「汇总」中的数字是对「明细」的公式，删除或修改明细行后汇总随之变化。", ""]
     for i, text in enumerate(lines):
         ws.write(i, 0, text, f["title"] if i == 0 else f["wrap"])

@@ -22,13 +22,22 @@ from .sheets.build import build_workbook
 from .sheets.read import read_sheet
 
 
-def init_workspace(folder: Path, staff: list[dict] | None = None) -> list[Path]:
-    """Create kefu-xl.toml, 名册.xlsx and inputs/ of the current month; never overwrite."""
+EXPO_MONTHLY = ("refunds", "complaints")      # an expo desk: orders, refunds and complaints, no account export
+
+
+def init_workspace(folder: Path, staff: list[dict] | None = None, monthly: tuple[str, ...] | None = None) -> list[Path]:
+    """Create kefu-xl.toml (with `monthly` as [workbooks] monthly when given), 名册.xlsx and
+    inputs/ of the current month; never overwrite."""
     folder.mkdir(parents=True, exist_ok=True)
     created = []
     config_path = folder / CONFIG_NAME
     if not config_path.exists():
-        atomic_write(config_path, lambda tmp: tmp.write_text(default_config_text(), "utf-8"))
+        text = default_config_text()
+        if monthly:
+            import re
+            listed = ", ".join(f'"{k}"' for k in monthly)
+            text = re.sub(r"(?m)^monthly = \[.*\]$", f"monthly = [{listed}]", text, count=1)
+        atomic_write(config_path, lambda tmp: tmp.write_text(text, "utf-8"))
         created.append(config_path)
     roster_path = folder / roster.FILE_NAME
     if not roster_path.exists():
@@ -79,6 +88,13 @@ class OpenOutcome:
 MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds,
            "complaints": complaints, "onlinesales": onlinesales}
 NEEDS_EXPORT = ("maintenance", "renewal", "newclient")
+CARRIED = {"maintenance": "上月级别", "renewal": "遗留续费", "newclient": "未完成的新客户", "refunds": "备用金期初",
+           "complaints": "遗留投诉", "onlinesales": "遗留询盘"}
+
+
+def needs_account_status(config) -> bool:
+    """Whether opening a month reads 帐户状态 (an expo-only workspace never does)."""
+    return any(k in NEEDS_EXPORT for k in config.monthly)
 
 
 @without_cycle_collection()
@@ -99,9 +115,10 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     todo = {k: v for k, v in targets.items() if not v.exists()}
     existing = {k: v for k, v in targets.items() if v.exists()}
     if not todo and not refresh:
+        refresh_hint = ("要用新的帐户状态表补充新到期、新开的帐户并更新余额/周消耗，请加 --refresh；"
+                        if needs_account_status(config) else "")
         raise KefuError(f"{month} 已经开过（{'、'.join(p.name for p in targets.values())} 已存在）。"
-                        f"要用新的帐户状态表补充新到期、新开的帐户并更新余额/周消耗，请加 --refresh；"
-                        f"要重新计算请运行 kefu-xl recalc 文件名。")
+                        f"{refresh_hint}要重新计算请运行 kefu-xl recalc 文件名。")
     for kind, path in existing.items():
         if not (refresh and kind in NEEDS_EXPORT):
             outcome.notes.append(f"{path.name} 已存在，保持不变。")
@@ -117,7 +134,8 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
         outcome.warnings.append(f"{', '.join(map(str, later))} 已经开过，现在开的 {month} 更早：结转按文件夹中已有的上月文件进行，"
                                 f"不会改动后面的月份；请确认开月顺序。")
     if not any(prev_dir.glob("*.xlsx")):
-        outcome.notes.append(f"没有 {previous} 的工作簿：本月不从上月结转（上月级别、遗留续费、未完成的新客户、备用金期初都为空）。")
+        carried = "、".join(CARRIED[k] for k in config.monthly if k in CARRIED)
+        outcome.notes.append(f"没有 {previous} 的工作簿：本月不从上月结转（{carried}都为空）。")
 
     staff, statuses = None, []
     if any(k in todo for k in NEEDS_EXPORT) or (refresh and any(k in existing for k in NEEDS_EXPORT)):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate the bad-input corpus (tests/data/bad/ by default): messy files that must simply
-work and broken or hostile ones that must be refused with a clear message. Files are made
-by code, never edited by hand; tests call make_corpus() into a temporary folder.
+work and broken or hostile ones that must be refused with a clear message, and settlement
+inputs (tests/data/bad/settle/). Files are made by code, never edited by hand; tests call
+make_corpus() and make_settlement_corpus() into a temporary folder.
 
     python scripts/make_bad_corpus.py [FOLDER]
 """
@@ -132,6 +133,56 @@ def make_corpus(folder: Path) -> list[dict]:
     return cases
 
 
+LINE_HEADERS = ["商家", "订单号", "商家联", "网友联", "申报金额"]
+
+
+def make_settlement_corpus(folder: Path) -> list[dict]:
+    """Settlement inputs that look fine one value at a time but would move money wrongly
+    (issue 33), and malformed CRM exports. Each case is one file for a `slot` of a month's
+    inputs/ (tests drop it into the settlement scenario of test_settle.py, whose 领用 knows
+    好家居 and 美家居 and whose book DB0001 holds 100001–100050); the manifest says whether
+    settle must refuse it (with `needle` in the message) or simply work."""
+    cases: list[dict] = []
+
+    def case(name, expect, slot, needle=""):
+        d = folder / name
+        d.mkdir(parents=True, exist_ok=True)
+        cases.append({"case": name, "expect": expect, "needle": needle, "slot": slot, "file": Path(slot).name})
+        return d / Path(slot).name
+
+    form = "结算流转单/C_坏文件.xlsx"
+    path = _xlsx(case("form_lines_on_a_second_sheet", "refused", form, "EXTRA_FORM_SHEET"),
+                 [LINE_HEADERS, ["好家居", "100020", "有", "有", 100]])
+    wb = openpyxl.load_workbook(path)
+    second = wb.create_sheet("第二页")
+    for r in (LINE_HEADERS, ["好家居", "100021", "有", "有", 90000], ["好家居", "100022", "有", "有", 51700]):
+        second.append(r)
+    wb.save(path)
+    path = _xlsx(case("form_order_numbers_on_a_notes_sheet", "refused", form, "EXTRA_SHEET_WITH_ORDERS"),
+                 [LINE_HEADERS, ["好家居", "100020", "有", "有", 100]])
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("补报").append(["100023", "有", "有", 800])
+    wb.save(path)
+    path = case("form_behind_a_cover_sheet", "works", form)
+    wb = openpyxl.Workbook()
+    wb.active.title = "填表说明"
+    wb.active.append(["商家联、网友联请填 有/无"])
+    sheet = wb.create_sheet("流转单")
+    for r in (LINE_HEADERS, ["好家居", "100020", "有", "有", 100]):
+        sheet.append(r)
+    wb.save(path)
+    _xlsx(case("form_merchant_spelled_otherwise", "refused", form, "最接近的是「好家居」"),
+          [LINE_HEADERS, ["好家", "100020", "有", "有", 100], ["好家", "100021", "有", "有", 100]])
+    crm_row = ["100001", "好家居", "家具", "秋季家博会", "王先生", "13812345678", "1000", "成交", "2026-10-20"]
+    _csv(case("crm_unquoted_thousands_separator", "refused", "CRM订单.csv", "第 3 行有 10 列，表头只有 9 列"),
+         [CRM_HEADERS, crm_row, [*crm_row[:6], "1", "000", *crm_row[7:]]], "utf-8-sig")
+    text = ",".join(CRM_HEADERS) + "\r\n" + ",".join(crm_row[:4]) + ',"王先生,13812345678,1000,成交,2026-10-20\r\n'
+    case("crm_unclosed_quote", "refused", "CRM订单.csv", "引号").write_bytes(text.encode("gbk"))
+    (folder / "manifest.json").write_text(json.dumps(cases, ensure_ascii=False, indent=1), "utf-8")
+    return cases
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "tests" / "data" / "bad"
     print(f"{len(make_corpus(target))} 个样例写入 {target}")
+    print(f"{len(make_settlement_corpus(target / 'settle'))} 个结算样例写入 {target / 'settle'}")

@@ -13,12 +13,13 @@ from kefu_xl.cli import cli
 from conftest import snapshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from make_bad_corpus import make_corpus  # noqa: E402
+from make_bad_corpus import make_corpus, make_settlement_corpus  # noqa: E402
 
 
 CORPUS = Path(__import__("tempfile").mkdtemp(prefix="kefu-bad-"))
 MANIFEST = {c["case"]: c for c in make_corpus(CORPUS)}
 CASES = list(MANIFEST)
+SETTLEMENT = {c["case"]: c for c in make_settlement_corpus(CORPUS / "settle")}
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +84,24 @@ def test_settlement_inputs_refuse_the_same_corpus(corpus, workspace, name, slot)
     result = CliRunner().invoke(cli, ["settle", "2026-11", "--dir", str(workspace)])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert target.name in result.output or "缺少表头" in result.output, result.output
+    assert snapshot(workspace) == before
+
+
+@pytest.mark.parametrize("name", list(SETTLEMENT))
+def test_settlement_corpus(workspace, name):
+    """Inputs that would move money wrongly are refused before anything is written (issue 33);
+    a form behind a cover sheet simply works."""
+    from test_settle import make_office
+    c = SETTLEMENT[name]
+    make_office(workspace)
+    shutil.copy(CORPUS / "settle" / name / c["file"], workspace / "2026-11" / "inputs" / c["slot"])
+    before = snapshot(workspace)
+    result = CliRunner().invoke(cli, ["settle", "2026-11", "--dir", str(workspace)])
+    assert "Traceback" not in result.output and "Error tokenizing" not in result.output, result.output
+    if c["expect"] == "works":
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 1 and c["needle"] in result.output and c["file"] in result.output, result.output
     assert snapshot(workspace) == before
 
 

@@ -148,3 +148,23 @@ def test_not_a_workspace(tmp_path):
 def test_bad_month(workspace):
     result = run("month", "open", "2026-13", "--dir", workspace)
     assert result.exit_code == 2 and "YYYY-MM" in result.output
+
+
+def test_an_expo_only_workspace_never_hears_of_account_status(tmp_path):
+    """init --expo (or [workbooks] monthly without maintenance/renewal/newclient): neither init
+    nor month open (first time, without a previous month, or again) talks about 帐户状态."""
+    folder = tmp_path / "家博会"
+    result = run("init", folder, "--expo")
+    assert result.exit_code == 0 and 'monthly = ["refunds", "complaints"]' in (folder / "kefu-xl.toml").read_text("utf-8")
+    assert "orders add-books" in result.output
+    outputs = [result.output, run("init", folder).output, run("month", "open", NOV, "--dir", folder).output]
+    again = run("month", "open", NOV, "--dir", folder)
+    assert again.exit_code == 1 and "已经开过" in again.output
+    outputs.append(again.output)
+    assert sorted(p.name for p in (folder / NOV).glob("*.xlsx")) == ["投诉台账_2026-11.xlsx", "退订台账_2026-11.xlsx"]
+    for output in outputs:
+        assert "帐户状态" not in output and "上月级别" not in output and "--refresh" not in output, output
+    assert "本月不从上月结转（备用金期初、遗留投诉都为空）" in outputs[2]
+    # a team tracking accounts still hears about it
+    other = tmp_path / "代理商"
+    assert "帐户状态.xlsx" in run("init", other).output

@@ -200,16 +200,17 @@ def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], dict[str, str], 
 
 # --------------------------------------------------------------------------- recalc
 
-def check(books: list[OrderBook], issues: list[BookIssue], figures, sizes: dict[str, int], ctx: RecalcContext,
+def check(books: list[OrderBook], issues: list[BookIssue], figures, sizes: dict[str, int], file: str,
           problems: list[Problem]) -> None:
+    """The ledger's own rules (DOMAIN §8), for recalc and, before money moves, for settle."""
     for code, involved, message in ledger.register_findings(books):
         for b in involved[-1:]:
-            problems.append(Problem(ctx.file, REGISTER, b.row, "订单本号", code,
+            problems.append(Problem(file, REGISTER, b.row, "订单本号", code,
                                     message + ("（涉及第 " + "、".join(str(x.row) for x in involved) + " 行）"
                                                if len(involved) > 1 else "")))
     for i, f in zip(issues, figures):
         def add(column, code, message, severity=Severity.ERROR):
-            problems.append(Problem(ctx.file, ISSUES, i.row, column, code, message, severity))
+            problems.append(Problem(file, ISSUES, i.row, column, code, message, severity))
         if not i.book_id:
             add("订单本号", "NO_BOOK", "没有填写订单本号。")
         elif i.book_id.casefold() not in sizes:
@@ -220,7 +221,8 @@ def check(books: list[OrderBook], issues: list[BookIssue], figures, sizes: dict[
             add("回收日期", "RETURN_BEFORE_ISSUE", f"回收日期 {i.returned} 早于领用日期 {i.issued}。")
         if f.missing is not None and f.missing < 0:
             add("已开", "COUNTS_EXCEED_BOOK", f"已开 + 未开 + 作废 超过本内张数 {sizes.get(i.book_id.casefold())}，请核对。")
-        if f.unrecovered is not None and f.unrecovered < 0:
+        if i.recovered and f.missing is not None and f.missing >= 0 and f.unrecovered < 0:
+            # (缺失 below 0 is COUNTS_EXCEED_BOOK above: no second message about it)
             add("追回", "RECOVERED_EXCEEDS_MISSING", f"追回 {i.recovered} 张，多于缺失的 {f.missing} 张。")
         if i.returned and all(x is None for x in (i.opened, i.unopened, i.voided)):
             add("已开", "RETURN_WITHOUT_COUNTS", "已填回收日期，但已开/未开/作废都没有填写：缺失按整本计算。",
@@ -228,7 +230,7 @@ def check(books: list[OrderBook], issues: list[BookIssue], figures, sizes: dict[
         if i.deposit is not None and i.deposit < 0:
             add("押金", "NEGATIVE", "押金不能为负数。")
     for earlier, later in ledger.open_issues_twice(issues):
-        problems.append(Problem(ctx.file, ISSUES, later.row, "订单本号", "BOOK_ISSUED_TWICE",
+        problems.append(Problem(file, ISSUES, later.row, "订单本号", "BOOK_ISSUED_TWICE",
                                 f"订单本「{later.book_id}」第 {earlier.row} 行领用后尚未回收，又在第 {later.row} 行领用。"))
 
 
@@ -245,7 +247,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     sizes = ledger.book_sizes(books)
     figures = [ledger.issue_figures(i, sizes.get(i.book_id.casefold()), config.deposit, config.fine_per_missing)
                for i in issues]
-    check(books, issues, figures, sizes, ctx, problems)
+    check(books, issues, figures, sizes, ctx.file, problems)
     totals = ledger.merchant_totals(issues, figures, config.deposit)
     if ctx.write:
         for name in (REGISTER, ISSUES):

@@ -2,6 +2,8 @@
 first rule that applies, in file-name then row order. Pure: no file I/O."""
 from __future__ import annotations
 
+import functools
+import re
 from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -93,8 +95,11 @@ def _judge(line: SubmittedLine, ctx: SettleContext, claimed: dict[str, Submitted
     if not issued:
         return _result(line, "NOT_ISSUED_TO_MERCHANT", path)
     settled = ctx.settled.get(o)
-    _note(path, "3 已结算登记", lambda: f"{settled} 已结算" if settled else "没有结算过")
-    if settled and settled != ctx.month:
+    later = settled if settled is not None and month_key(settled) > month_key(ctx.month) else None
+    _note(path, "3 已结算登记", lambda: "没有结算过" if settled is None else
+          f"{settled or '（没有月份）'} 已结算（不在本月之前，本规则只看以前的月份）" if later is not None
+          else f"{settled} 已结算")
+    if settled is not None and month_key(settled) < month_key(ctx.month):
         return _result(line, "ALREADY_SETTLED", path, detail=f"{settled} 已结算")
     first = claimed.get(o)
     _note(path, "4 重复", lambda: f"与 {first.file} 第 {first.row} 行重复" if first else "本月第一次申报")
@@ -113,15 +118,36 @@ def _judge(line: SubmittedLine, ctx: SettleContext, claimed: dict[str, Submitted
         return _result(line, "COMPLAINT_OPEN", path, detail=f"投诉编号 {complaint}")
     _note(path, "7 联单", lambda: f"商家联{'有' if line.merchant_copy else '无'}，网友联{'有' if line.customer_copy else '无'}")
     if line.merchant_copy and line.customer_copy:
-        return _result(line, "OK", path, crm.amount)
+        return _settle(line, "OK", path, crm.amount, later)
     callback = ctx.callbacks.get(o)
     _note(path, "8 回访核实", lambda: "没有核实结果" if callback is None else
           f"{'成交' if callback[0] else '未成交'}，核实金额 {callback[1]}")
     if callback is None:
         return _result(line, "NEEDS_CALLBACK", path)
     if callback[0]:
-        return _result(line, "OK_CALLBACK", path, callback[1] or Decimal(0))
+        return _settle(line, "OK_CALLBACK", path, callback[1] or Decimal(0), later)
     return _result(line, "CALLBACK_NO_DEAL", path)
+
+
+def _settle(line: SubmittedLine, code: str, path: list | None, amount: Decimal, later: str | None) -> SettlementLine:
+    """结算 — unless a later month's settlement (already run) paid the order: re-running an
+    earlier month must not pay it a second time. Rule 3 speaks of earlier months only, so an
+    order held then and paid later stays held on a re-run; only one that would now be paid
+    again is turned away, with the month that paid it."""
+    if later is not None:
+        when = f"{later} 已结算" if later.strip() else "「已结算」登记中有这个订单（没有结算月份）"
+        _note(path, "3 已结算登记（之后的月份）", lambda: f"本可结算，但{when}：不重复结算")
+        return _result(line, "ALREADY_SETTLED", path, detail=when)
+    return _result(line, code, path, amount)
+
+
+@functools.lru_cache(maxsize=1024)          # a register holds a few dozen months, asked once per line
+def month_key(text: str) -> tuple:
+    """A register's 结算月份 as (year, month), so 2026-9 and 2026-09 compare alike. A blank or
+    unreadable month sorts after every month: not earlier (rule 3 does not reject on it), but
+    never paid again either (_settle)."""
+    m = re.fullmatch(r"\s*(\d{4})\D{1,2}(\d{1,2})\D?\s*", str(text))
+    return (int(m[1]), int(m[2])) if m else (9999, 99, str(text))
 
 
 def amount_mismatches(results: list[SettlementLine], crm: dict[str, CrmOrder]) -> list[SettlementLine]:
