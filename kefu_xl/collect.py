@@ -45,7 +45,8 @@ class Collected:
 def personal_files(workspace: Path, month: Month) -> list[Path]:
     from .kinds import personal
     folder = workspace / str(month) / personal.FOLDER
-    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")) if folder.is_dir() else []
+    # ~$ and .~lock are lock files; .~kefu- a write in progress (safe_write), never a second workbook
+    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", "."))) if folder.is_dir() else []
 
 
 def collected_sheets() -> tuple[str, ...]:

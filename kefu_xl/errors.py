@@ -22,6 +22,11 @@ class FileLockedError(KefuError):
     """The file is open in Excel/WPS/LibreOffice (a lock file exists beside it)."""
 
 
+class ChangedOnDiskError(KefuError):
+    """The file was saved by someone else while kefu-xl was working on it: the result was
+    dropped rather than written over theirs."""
+
+
 class UnsafeToWriteError(KefuError):
     """Saving would drop content openpyxl cannot keep (images, charts, shapes…)."""
 

@@ -149,7 +149,8 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
     return n
 
 
-def _recalc_patched(path: Path, write: bool, as_of: date | None) -> RecalcOutcome:
+def _recalc_patched(path: Path, write: bool, as_of: date | None,
+                    unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
     """Recalc through PatchBook: only what recalc owns is written (issue 17)."""
     from .io.guard import check_zip
     import zipfile
@@ -172,7 +173,7 @@ def _recalc_patched(path: Path, write: bool, as_of: date | None) -> RecalcOutcom
             def save(tmp):
                 book.save(tmp)
                 book.close()
-            backup = atomic_write(path, save)
+            backup = atomic_write(path, save, unchanged_since)
         return RecalcOutcome(path, result, backup, write and not structural, caught, patched=True)
     finally:
         book.close()
@@ -249,28 +250,34 @@ def new_from_blank(path: Path, blank: bytes, stamp, *, as_of: date | None = None
     return result
 
 
-def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = False) -> Path | None:
-    """Save a workbook recalculated through openpyxl, with its cached values patched in."""
+def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = False,
+                      unchanged_since: tuple[int, int] | None = None) -> Path | None:
+    """Save a workbook recalculated through openpyxl, with its cached values patched in
+    (`unchanged_since`: see safe_write.staged_write)."""
     check_not_open(path)
     check_droppable(path, force)
 
     def write(tmp):
         wb.save(tmp)
         add_cached_values(Path(tmp), result)
-    return atomic_write(path, write)
+    return atomic_write(path, write, unchanged_since)
 
 
 @without_cycle_collection()
-def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None) -> RecalcOutcome:
+def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None,
+                unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False).
 
     The cells recalc owns are patched into the file (PatchBook) and everything else stays
-    as it was; a workbook the patcher cannot handle goes through openpyxl instead."""
+    as it was; a workbook the patcher cannot handle goes through openpyxl instead.
+    `unchanged_since` (safe_write.file_stamp of the version to recalc): when the file is
+    saved or opened while it is being recalculated, nothing is written (ChangedOnDiskError,
+    FileLockedError)."""
     path = Path(path)
     if write:
         check_not_open(path)
     try:
-        return _recalc_patched(path, write, as_of)
+        return _recalc_patched(path, write, as_of, unchanged_since)
     except Unsupported as e:
         why = str(e)
     if write:
@@ -281,6 +288,6 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
     backup = None
     written = False
     if write and not structural:
-        backup = save_recalculated(wb, path, result, force=force)
+        backup = save_recalculated(wb, path, result, force=force, unchanged_since=unchanged_since)
         written = True
     return RecalcOutcome(path, result, backup, written, caught, why_full=why)

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..config import Config, load_config
 from ..errors import DataProblemsError, KefuError
 from ..inputs import cell_value
+from ..io.safe_write import file_stamp
 from ..io.tables import read_table
 from ..io.values import is_blank, parse_decimal, parse_id
 from ..month import Month
@@ -241,6 +242,7 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
     rows = [anomaly_row(a, owners) for a in found]
     target = workspace / str(month) / file_name(month)
     wspec = spec(config, month)
+    seen = file_stamp(target)          # a save while this runs is not written over (ChangedOnDiskError)
     if target.exists():
         wb, datas = open_to_append(target, wspec, (ANOMALIES,))
         data = datas[ANOMALIES]
@@ -252,7 +254,7 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
         new, kept = rows, 0
         wb = build(config, month, new)
     result, _ = recalc_open_workbook(wb, target, as_of=day)
-    backup = save_recalculated(wb, target, result)
+    backup = save_recalculated(wb, target, result, unchanged_since=seen)
     return WatchOutcome(target, day, found, len(new), kept, min(len(earlier), config.watch.exports), problems, result,
                         backup)
 
