@@ -351,33 +351,22 @@ def collect(month_: Month, folder: Path, as_of):
     例：kefu-xl collect 2026-11 --dir D:\\客服部
     """
     from .collect import saved_at
-    from .kinds import maintenance
-    from .workbooks import recalc_file
-    path = folder / str(month_) / maintenance.file_name(month_)
-    if not path.exists():
-        raise KefuError(f"没有 {path}：请先开月（kefu-xl month open {month_}）。")
-    outcome = recalc_file(path, as_of=as_of.date() if as_of else None)
-    collected = outcome.result.figures.get("collected")
-    if collected is None:
-        console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
-    else:
-        table = Table(title=f"{month_} 个人工作簿汇总（{len(collected.rows)} 条记录）")
-        for header in ("客服", "文件", "保存于", "记录", "无效", "今日计划", "说明"):
-            table.add_column(header, justify="right" if header in ("记录", "无效") else "left")
-        for line in collected.lines:
-            plan = "—" if line.plan_total is None else f"{line.plan_done}/{line.plan_total}"
-            table.add_row(line.owner or "—", line.file, saved_at(line), str(line.records), str(line.problems), plan,
-                          ("已跳过：" if line.skipped else "") + line.note)
-        console.print(table)
-    _print_outcome(outcome)
-    _print_saved(outcome, path)
-    from .kinds import newclient, renewal
-    for kind in (renewal, newclient):          # their follow-up columns come from 我的续费 / 我的新客户
-        other = folder / str(month_) / kind.file_name(month_)
-        if other.exists():
-            done = recalc_file(other, as_of=as_of.date() if as_of else None)
-            _print_outcome(done)
-            _print_saved(done, other)
+    from .team import collect_team
+    for n, outcome in enumerate(collect_team(folder, month_, as_of=as_of.date() if as_of else None)):
+        collected = outcome.result.figures.get("collected")
+        if n == 0 and collected is None:
+            console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
+        elif n == 0:
+            table = Table(title=f"{month_} 个人工作簿汇总（{len(collected.rows)} 条记录）")
+            for header in ("客服", "文件", "保存于", "记录", "无效", "今日计划", "说明"):
+                table.add_column(header, justify="right" if header in ("记录", "无效") else "left")
+            for line in collected.lines:
+                plan = "—" if line.plan_total is None else f"{line.plan_done}/{line.plan_total}"
+                table.add_row(line.owner or "—", line.file, saved_at(line), str(line.records), str(line.problems), plan,
+                              ("已跳过：" if line.skipped else "") + line.note)
+            console.print(table)
+        _print_outcome(outcome)
+        _print_saved(outcome, outcome.path)
 
 
 @cli.command()
