@@ -398,6 +398,47 @@ def test_team_tracker_saved_by_the_manager_is_recalculated(office):
     assert sum("维护跟踪_2026-11.xlsx" in line for line in lines) == 2               # not woken by its own write
 
 
+def test_temp_files_of_a_killed_write_are_cleaned_at_start(office):
+    folder = mine(office, "张敏").parent
+    left = folder / ".~kefu-abc123.xlsx"                  # a serve or recalc killed mid-write, long ago
+    left.write_bytes(b"half a workbook")
+    old = time.time() - 2 * 3600
+    os.utime(left, (old, old))
+    busy = folder / ".~kefu-def456.xlsx"                  # a write in progress right now: not touched
+    busy.write_bytes(b"being written")
+    server, _, lines = serve_at(office, at(9, 7, 0))
+    server.start()
+    assert not left.exists() and busy.exists()
+    assert any("2026-11/个人/.~kefu-abc123.xlsx | 清理" in line for line in lines)
+
+
+def test_collect_keeps_a_tracker_the_manager_saves_meanwhile(office, monkeypatch):
+    """kefu-xl collect (and serve's collection): the team tracker saved during the recalc is
+    not written over; the command says so."""
+    from click.testing import CliRunner
+
+    from kefu_xl.cli import cli
+    import kefu_xl.workbooks as workbooks
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    real = workbooks.cache_values
+    manager = {}
+
+    def manager_saves(book, kind, result):
+        if result.context.file == team.name and not manager:
+            wb = openpyxl.load_workbook(team)
+            wb[maintenance.WORK].sheet_properties.tabColor = "FF0000"
+            wb.save(team.with_name("saved.xlsx"))
+            os.replace(team.with_name("saved.xlsx"), team)
+            manager["bytes"] = team.read_bytes()
+        return real(book, kind, result)
+
+    monkeypatch.setattr(workbooks, "cache_values", manager_saves)
+    done = CliRunner().invoke(cli, ["collect", "2026-11", "--dir", str(office), "--as-of", "2026-11-09"])
+    assert done.exit_code == 1
+    assert "维护跟踪_2026-11.xlsx 在 kefu-xl 处理期间被修改或保存过" in done.output
+    assert team.read_bytes() == manager["bytes"]
+
+
 def test_stop_after_the_current_file(office, monkeypatch):
     import kefu_xl.workbooks as workbooks
     real = workbooks.recalc_file
