@@ -722,4 +722,7 @@ def serve(workspace: Path) -> None:
         raise KefuError(f"{workspace} 不是 kefu-xl 工作区（没有 {CONFIG_NAME}）：请用 --dir 指向工作区文件夹，"
                         f"或先运行 kefu-xl init {workspace}。")
     logging.raiseExceptions = False      # a share that goes away must not fill the console with tracebacks
-    Server(workspace, logger=open_log(workspace)).run()
+    try:
+        Server(workspace, logger=open_log(workspace)).run()
+    except KeyboardInterrupt:            # a second Ctrl-C while it was already stopping: it has stopped
+        pass

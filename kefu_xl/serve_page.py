@@ -101,11 +101,11 @@ def file_rows(server, paths: list[Path]) -> list[FileRow]:
     from .io.safe_write import file_stamp
     today = server.now.date()
     rows = []
+    names = scan(paths[0].parent, (".xlsx",))[1] if paths else set()      # the trackers share one folder
     for path in paths:
         stamp = file_stamp(path)
         if stamp is None:
             continue
-        _, names = scan(path.parent, (".xlsx",))
         t = server.state.files.get(server.rel(path))
         row = FileRow(file=server.rel(path), saved_at=now_text(parse_moment(t.saved_at) if t else None, today),
                       done_at=now_text(parse_moment(t.done_at) if t else None, today))
