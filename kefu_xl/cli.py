@@ -110,6 +110,7 @@ def cli():
       kefu-xl month open 2026-11     月初：读入 2026-11/inputs/帐户状态.xlsx，生成维护跟踪表
       kefu-xl recalc 文件.xlsx       日常：检查、恢复公式、刷新汇总（Excel 中为 客服工具 → 重算）
       kefu-xl check 文件.xlsx        只检查，不修改；有问题时退出码非 0
+      kefu-xl serve --dir 工作区     常驻运行：自动做早计划、保存后重算、汇总、消耗监控（谁都不用敲命令）
       kefu-xl demo                   用内置演示数据走一遍完整流程
     """
 
@@ -393,33 +394,55 @@ def collect(month_: Month, folder: Path, as_of):
     例：kefu-xl collect 2026-11 --dir D:\\客服部
     """
     from .collect import saved_at
-    from .kinds import maintenance
-    from .workbooks import recalc_file
-    path = folder / str(month_) / maintenance.file_name(month_)
-    if not path.exists():
-        raise KefuError(f"没有 {path}：请先开月（kefu-xl month open {month_}）。")
-    outcome = recalc_file(path, as_of=as_of.date() if as_of else None)
-    collected = outcome.result.figures.get("collected")
-    if collected is None:
-        console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
-    else:
-        table = Table(title=f"{month_} 个人工作簿汇总（{len(collected.rows)} 条记录）")
-        for header in ("客服", "文件", "保存于", "记录", "无效", "今日计划", "说明"):
-            table.add_column(header, justify="right" if header in ("记录", "无效") else "left")
-        for line in collected.lines:
-            plan = "—" if line.plan_total is None else f"{line.plan_done}/{line.plan_total}"
-            table.add_row(line.owner or "—", line.file, saved_at(line), str(line.records), str(line.problems), plan,
-                          ("已跳过：" if line.skipped else "") + line.note)
-        console.print(table)
-    _print_outcome(outcome)
-    _print_saved(outcome, path)
-    from .kinds import newclient, renewal
-    for kind in (renewal, newclient):          # their follow-up columns come from 我的续费 / 我的新客户
-        other = folder / str(month_) / kind.file_name(month_)
-        if other.exists():
-            done = recalc_file(other, as_of=as_of.date() if as_of else None)
-            _print_outcome(done)
-            _print_saved(done, other)
+    from .team import collect_team
+    for n, outcome in enumerate(collect_team(folder, month_, as_of=as_of.date() if as_of else None)):
+        collected = outcome.result.figures.get("collected")
+        if n == 0 and collected is None:
+            console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
+        elif n == 0:
+            table = Table(title=f"{month_} 个人工作簿汇总（{len(collected.rows)} 条记录）")
+            for header in ("客服", "文件", "保存于", "记录", "无效", "今日计划", "说明"):
+                table.add_column(header, justify="right" if header in ("记录", "无效") else "left")
+            for line in collected.lines:
+                plan = "—" if line.plan_total is None else f"{line.plan_done}/{line.plan_total}"
+                table.add_row(line.owner or "—", line.file, saved_at(line), str(line.records), str(line.problems), plan,
+                              ("已跳过：" if line.skipped else "") + line.note)
+            console.print(table)
+        _print_outcome(outcome)
+        _print_saved(outcome, outcome.path)
+
+
+@cli.command()
+@dir_option
+@friendly
+def serve(folder: Path):
+    """常驻运行，替大家做每天要敲的命令：在一台能访问共享文件夹的电脑上运行一个就够，客服的电脑什么都不用装。
+
+    每隔 [serve] poll_seconds 秒（默认 10）看一次本月的文件：
+
+    \b
+    - 早计划：每个工作日 [serve] plan_at（默认 07:30）起，给每本关闭着的个人工作簿
+      （YYYY-MM/个人/*.xlsx）做当天的计划（晚于这个时间启动时马上做）；正开着的等关闭后再做；
+      一本一天只做一次。
+    - 保存后重算：个人工作簿保存并关闭后，几秒内重算（已完成、我的帐户、每日小结跟上）；
+      经理保存的团队表（维护跟踪、续费跟踪、新客户跟踪）同样重算。
+    - 汇总：有个人工作簿改动时，最多每 [serve] collect_minutes 分钟（默认 15；0 = 马上）
+      做一次 kefu-xl collect。
+    - 9:00 消耗监控：YYYY-MM/inputs/消耗/YYYY-MM-DD.xlsx（或 .csv）出现后，对那一天做一次 kefu-xl watch。
+
+    \b
+    不碍事：开着的文件（有 ~$ 或 .~lock 锁文件）绝不写；重算期间文件被保存，本次结果作废、稍后重做；
+    坏文件、不是个人工作簿的文件记一次日志后跳过，其余照常。
+    每个动作一行，显示在这里并写进 工作区/kefu-xl-serve.log；工作区/状态.html 每一轮重写：
+    今天每个人的文件保存时间、早计划时间、计划完成数和问题，用浏览器打开即可（每 30 秒自动刷新）。
+    停止：Ctrl-C（或 SIGTERM），做完手上的这个文件就退出；再按一次立即退出（文件保持原样）。
+
+    \b
+    例：kefu-xl serve --dir D:\\客服部
+    开机自动运行（Windows 计划任务、Linux/NAS 的 systemd）见 README「无人值守」。
+    """
+    from .serve import serve as run
+    run(folder)
 
 
 @cli.command()

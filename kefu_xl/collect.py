@@ -49,7 +49,7 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
     if not folder.is_dir():
         return []
     clean_stale_temps(folder)                # a killed run's temp file is no one's workbook
-    return sorted(p for p in folder.glob("*.xlsx") if not is_temp_name(p.name))
+    return sorted(p for p in folder.glob("*.xlsx") if not is_temp_name(p.name) and not p.name.startswith("."))
 
 
 def collected_sheets() -> tuple[str, ...]:

@@ -74,6 +74,14 @@ class Archive:
 
 
 @dataclass(frozen=True)
+class Serve:
+    """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (DOMAIN §22)."""
+    plan_at: time = time(7, 30)
+    poll_seconds: Decimal = Decimal(10)
+    collect_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class Config:
     """Every rule number kefu-xl uses; see templates/kefu-xl.toml for meanings."""
     bands: tuple[Band, ...]
@@ -103,6 +111,7 @@ class Config:
     spot_checks_per_day: int = 4
     watch: Watch = field(default_factory=lambda: Watch())
     archive: Archive = field(default_factory=lambda: Archive())
+    serve: Serve = field(default_factory=lambda: Serve())
     holiday_names: dict[date, str] = field(default_factory=dict)
     source: str = "默认配置"
 
@@ -245,6 +254,9 @@ def parse_config(data: dict, source: str) -> Config:
                         min_contacts=int(r.number("archive.min_contacts_per_month", integer=True)),
                         handover_days=int(r.number("archive.handover_working_days", integer=True)),
                         greet_days=int(r.number("archive.greet_days_ahead", integer=True))),
+        serve=Serve(plan_at=r.clock("serve.plan_at"),
+                    poll_seconds=r.number("serve.poll_seconds", minimum=Decimal(1)),
+                    collect_minutes=int(r.number("serve.collect_minutes", integer=True))),
         holiday_names=_holiday_names(r),
         source=source,
     )

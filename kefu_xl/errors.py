@@ -30,6 +30,11 @@ class ReadOnlyFileError(KefuError):
     """The file (or its folder) may not be written: read-only, or no permission."""
 
 
+class ChangedOnDiskError(KefuError):
+    """The file was saved by someone else while kefu-xl was working on it: the result was
+    dropped rather than written over theirs."""
+
+
 class UnsafeToWriteError(KefuError):
     """Saving would drop content openpyxl cannot keep (images, charts, shapes…)."""
 

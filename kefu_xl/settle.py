@@ -19,7 +19,7 @@ from .config import load_config
 from .errors import DataProblemsError, InputFileError, KefuError
 from .io.heap import without_cycle_collection
 from .io.parallel import beside
-from .io.safe_write import check_not_open, staged_write
+from .io.safe_write import check_not_open, process_alive, staged_write
 from .io.tables import Table, find_input, read_table
 from .io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
 from .kinds import complaints as complaints_kind
@@ -541,12 +541,11 @@ def settle_lock(workspace: Path):
         except FileExistsError:
             try:
                 pid = int(lock.read_text().split()[0])
-                os.kill(pid, 0)
-            except (ValueError, IndexError, ProcessLookupError, FileNotFoundError):
+            except (ValueError, IndexError, FileNotFoundError):
+                pid = None
+            if pid is None or not process_alive(pid):
                 lock.unlink(missing_ok=True)       # stale: its process is gone
                 continue
-            except PermissionError:
-                pass
             raise KefuError(f"另一个结算正在进行（进程 {lock.read_text().split()[0]}，锁文件 {lock}）：请等它结束后再运行。")
     else:
         raise KefuError(f"无法创建结算锁文件 {lock}。")

@@ -194,7 +194,8 @@ def _open_patched(path: Path) -> PatchBook:
         raise Unsupported(f"无法直接读取（{type(e).__name__}）") from e
 
 
-def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None) -> RecalcOutcome:
+def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None,
+                    unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
     """Recalc through PatchBook: only what recalc owns (and what `edit(book)` adds) is written."""
     book = _open_patched(path)
     try:
@@ -211,7 +212,7 @@ def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None) -> R
             def save(tmp):
                 book.save(tmp)
                 book.close()
-            backup = atomic_write(path, save)
+            backup = atomic_write(path, save, unchanged_since)
         return RecalcOutcome(path, result, backup, write and not structural, caught, patched=True)
     finally:
         book.close()
@@ -291,10 +292,12 @@ def new_from_blank(path: Path, blank: bytes, stamp, *, as_of: date | None = None
     return result
 
 
-def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = False) -> Path | None:
+def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = False,
+                      unchanged_since: tuple[int, int] | None = None) -> Path | None:
     """Save a workbook recalculated through openpyxl (a file the patcher cannot read), with its
     cached values patched in; refused when the rewrite would lose what a person added
-    (their drop-downs, conditional formats, filter criteria…), unless `force`."""
+    (their drop-downs, conditional formats, filter criteria…), unless `force`
+    (`unchanged_since`: see safe_write.staged_write)."""
     from .io.safe_write import check_no_loss
     check_not_open(path)
     check_droppable(path, force)
@@ -303,7 +306,7 @@ def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = Fal
         wb.save(tmp)
         add_cached_values(Path(tmp), result)
         check_no_loss(path, Path(tmp), force)
-    return atomic_write(path, write)
+    return atomic_write(path, write, unchanged_since)
 
 
 def create_file(path: Path, wb, *, as_of: date | None = None) -> RecalcOutcome:
@@ -344,22 +347,25 @@ def create_file(path: Path, wb, *, as_of: date | None = None) -> RecalcOutcome:
         scratch.unlink(missing_ok=True)
 
 
-def update_file(path: Path, edit, *, as_of: date | None = None, force: bool = False) -> RecalcOutcome:
+def update_file(path: Path, edit, *, as_of: date | None = None, force: bool = False,
+                unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
     """Change an existing kefu-xl workbook: `edit(book)` appends rows or sets cells through the
     sheet interface, then the book's recalc, then one safe write — the same way a recalc
     writes (only what changed), so nothing a person added is lost."""
-    return recalc_file(path, force=force, as_of=as_of, edit=edit)
+    return recalc_file(path, force=force, as_of=as_of, edit=edit, unchanged_since=unchanged_since)
 
 
 @without_cycle_collection()
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None,
-                edit=None) -> RecalcOutcome:
+                edit=None, unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False);
     `edit(book)` first changes it (update_file).
 
     The cells recalc owns are patched into the file (PatchBook) and everything else stays
     as it was; a workbook the patcher cannot handle goes through openpyxl instead — refused
-    when that would lose anything a person added, unless `force`."""
+    when that would lose anything a person added, unless `force`. `unchanged_since`
+    (safe_write.file_stamp of the version to recalc): when the file is saved or opened while
+    it is being recalculated, nothing is written (ChangedOnDiskError, FileLockedError)."""
     import zipfile
     import zlib
     path = Path(path)
@@ -369,7 +375,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         check_writable(path)
     try:
         try:
-            return _recalc_patched(path, write, as_of, edit)
+            return _recalc_patched(path, write, as_of, edit, unchanged_since)
         except Unsupported as e:
             why = str(e)
         if write:
@@ -382,7 +388,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         backup = None
         written = False
         if write and not structural:
-            backup = save_recalculated(wb, path, result, force=force)
+            backup = save_recalculated(wb, path, result, force=force, unchanged_since=unchanged_since)
             written = True
         return RecalcOutcome(path, result, backup, written, caught, why_full=why)
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:

@@ -21,6 +21,7 @@ def test_defaults_match_domain():
     assert c.commission_rate == Decimal("0.01") and c.deposit == 200 and c.fine_per_missing == 100
     assert c.min_working_days == 3 and c.daily_valid_target == 4
     assert c.due_balance_days == 7 and c.due_contract_days == 30
+    assert (c.serve.plan_at.isoformat(), c.serve.poll_seconds, c.serve.collect_minutes) == ("07:30:00", 10, 15)
 
 
 def test_default_file_is_commented():
@@ -43,6 +44,9 @@ def test_override_keeps_other_defaults(tmp_path):
     ('[orders]\ndeposit = -1\n', "orders.deposit"),
     ('[calendar]\nholidays = ["2027-13-01"]\n', "calendar.holidays"),
     ('[levels]\nbands = [{ band = "A", min = 10, level = "四级" }]\n', "levels.bands[1].level"),
+    ('[serve]\nplan_at = "7点半"\n', "serve.plan_at"),
+    ('[serve]\npoll_seconds = 0\n', "serve.poll_seconds"),
+    ('[serve]\ncollect_minutes = 2.5\n', "serve.collect_minutes"),
 ])
 def test_bad_value_names_key_and_file(tmp_path, text, key):
     p = tmp_path / "kefu-xl.toml"

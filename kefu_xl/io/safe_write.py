@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import FileLockedError, ReadOnlyFileError, UnsafeToWriteError
+from ..errors import ChangedOnDiskError, FileLockedError, ReadOnlyFileError, UnsafeToWriteError
 
 BACKUP_DIR = ".kefu-backup"
 # Temp files are named .~kefu-<host>-<pid>-<random>-<name>: never mistaken for a workbook (a
@@ -44,10 +44,24 @@ _DROPPED_PARTS = {
 }
 
 
+def lock_names(name: str) -> set[str]:
+    """Names of the lock files Excel/WPS (~$name) and LibreOffice (.~lock.name#) leave beside an open file."""
+    return {f"~${name}", f"~${name[2:]}", f".~lock.{name}#"}
+
+
 def lock_files(path: Path) -> list[Path]:
-    """Lock files that Excel/WPS (~$name) and LibreOffice (.~lock.name#) leave beside an open file."""
-    names = {f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#"}
-    return [path.parent / n for n in names if (path.parent / n).exists()]
+    """The lock files beside `path` (it is open somewhere when there are any)."""
+    return [path.parent / n for n in lock_names(path.name) if (path.parent / n).exists()]
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """(modification time in ns, size) of `path`, None when it is not there: what tells a
+    version of a file from the next."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def check_not_open(path: Path) -> None:
@@ -104,7 +118,21 @@ def temp_path(path: Path) -> Path:
     return path.with_name(f"{TEMP_PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(4)}-{path.name}")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` of this computer still runs. Never os.kill on Windows: there it
+    ends the process instead of asking about it."""
+    if os.name == "nt":
+        import ctypes
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)          # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return kernel32.GetLastError() == 5                     # access denied: it exists
+        try:
+            code = ctypes.c_ulong()
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259                                # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -131,7 +159,7 @@ def clean_stale_temps(folder: Path) -> list[Path]:
         if m is None:
             stale = age > LEGACY_STALE_SECONDS
         elif m["host"] == _host():
-            stale = not _alive(int(m["pid"]))
+            stale = not process_alive(int(m["pid"]))
         else:
             stale = age > STALE_SECONDS
         if stale:
@@ -252,11 +280,13 @@ class Staged:
 
 
 @contextmanager
-def staged_write(path: Path):
+def staged_write(path: Path, unchanged_since: tuple[int, int] | None = None):
     """Yield a Staged whose .tmp is a temp file beside `path`. When the block ends normally the
     temp file is flushed to disk, the old file is backed up and the temp file atomically
     replaces it; when the block raises, the temp file is removed and `path` is untouched.
-    Nesting two of them commits the inner one first."""
+    Nesting two of them commits the inner one first.
+    With `unchanged_since` (the file_stamp of the version that was read), a file saved or
+    opened meanwhile is not replaced: ChangedOnDiskError / FileLockedError, nothing written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     check_writable(path)
     clean_stale_temps(path.parent)
@@ -269,16 +299,32 @@ def staged_write(path: Path):
             os.fsync(fh.fileno())
         os.chmod(staged.tmp, mode)            # colleagues on a shared folder keep their access
         staged.backup = backup(path)
+        if unchanged_since is not None:        # checked last, so the window before the rename is a few ms
+            try:
+                check_unchanged(path, unchanged_since)
+            except (ChangedOnDiskError, FileLockedError):
+                if staged.backup is not None:      # a copy of a version nobody replaced
+                    staged.backup.unlink(missing_ok=True)
+                    staged.backup = None
+                raise
         os.replace(staged.tmp, path)
     finally:
         if staged.tmp.exists():
             staged.tmp.unlink()
 
 
-def atomic_write(path: Path, write) -> Path | None:
+def check_unchanged(path: Path, stamp: tuple[int, int]) -> None:
+    """Raise unless `path` is still the version `stamp` names and nobody has it open."""
+    check_not_open(path)
+    if file_stamp(path) != stamp:
+        raise ChangedOnDiskError(f"{path.name} 在 kefu-xl 处理期间被修改或保存过：为免覆盖别人的内容，这次的结果没有写入，"
+                                 f"文件保持为对方保存的样子。请再运行一次（kefu-xl serve 会自动重试）。")
+
+
+def atomic_write(path: Path, write, unchanged_since: tuple[int, int] | None = None) -> Path | None:
     """Call write(tmp_path), then back up the old file and atomically move tmp into place;
-    returns the backup (None for a new file)."""
-    with staged_write(path) as staged:
+    returns the backup (None for a new file). `unchanged_since`: see staged_write."""
+    with staged_write(path, unchanged_since) as staged:
         write(staged.tmp)
     return staged.backup
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..config import Config, load_config
 from ..errors import DataProblemsError, InputMissingError, KefuError
 from ..inputs import cell_value
+from ..io.safe_write import file_stamp
 from ..io.tables import read_table
 from ..io.values import is_blank, parse_decimal, parse_export_id
 from ..month import Month
@@ -257,6 +258,7 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
     target = workspace / str(month) / file_name(month)
     wspec = spec(config, month)
     added: dict[str, int] = {}
+    seen = file_stamp(target)          # a save while this runs is not written over (ChangedOnDiskError)
     if target.exists():
         def append(book) -> None:
             data = sheets_to_append(book, target, wspec, (ANOMALIES,))[ANOMALIES]
@@ -264,7 +266,7 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
             new = [r for r in rows if (r["日期"], r["帐户ID"].casefold()) not in present]
             write_rows(book[ANOMALIES], data.layout, wspec.sheet(ANOMALIES), new, data.last_row + 1)
             added.update(new=len(new), kept=len(present))
-        outcome = update_file(target, append, as_of=day)
+        outcome = update_file(target, append, as_of=day, unchanged_since=seen)
     else:
         outcome = create_file(target, build(config, month, rows), as_of=day)
         added.update(new=len(rows), kept=0)

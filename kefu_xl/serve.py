@@ -1,0 +1,721 @@
+"""`kefu-xl serve`: the daily loop of DOMAIN §22, unattended, on one machine that sees the
+shared folder. Every poll_seconds it looks at the current month's files and does what the
+README's daily table asks people to type — the morning plan of every personal workbook, a
+recalc of each workbook saved and closed, the team collection, the spend watch — never
+writing a file that is open or that changes while it is being recalculated. One line per
+action on the console and in kefu-xl-serve.log; 状态.html rewritten each cycle.
+
+Watching is plain stat polling (scan): each cycle lists the few folders involved and stats
+their files. SMB and NAS shares do not deliver file-system events reliably, so a polling
+observer (watchdog's PollingObserver) would do the same listing and stats in a thread of its
+own; the loop needs every file's (mtime, size) each cycle anyway — to tell a person's save
+from its own write, to guard the write, to see lock files come and go and to show 保存于 —
+so events would only be a second copy of what it has already read."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from .calendar import WorkCalendar
+from .config import CONFIG_NAME, Config, load_config
+from .errors import ChangedOnDiskError, DataProblemsError, FileLockedError, KefuError
+from .io.safe_write import file_stamp, lock_names, process_alive
+from .month import Month
+from .records import Severity
+from .rules import schedule
+from .rules.schedule import Action, Stamp
+
+LOG_NAME = "kefu-xl-serve.log"
+STATUS_NAME = "状态.html"
+STATE_NAME = ".kefu-xl-serve.json"       # what serve has done, so a restart carries on
+OWNER_NAME = ".kefu-xl-serve.lock"       # which serve looks after the workspace; touched every cycle
+TEMP_PREFIX = ".~kefu-"                  # safe_write's temp files; ours too
+STALE_TEMP_SECONDS = 3600                # a temp file this old is left by a process that was killed
+SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK")   # SIGBREAK: Ctrl-Break on Windows
+
+
+def now_text(moment: datetime | None, today: date | None = None) -> str:
+    """HH:MM for today, MM-DD HH:MM for another day, — for none."""
+    if moment is None:
+        return "—"
+    return f"{moment:%H:%M}" if today is None or moment.date() == today else f"{moment:%m-%d %H:%M}"
+
+
+def scan(folder: Path, suffixes: tuple[str, ...]) -> tuple[dict[str, Stamp], set[str]]:
+    """({name: stamp} of the files in `folder` ending in `suffixes`, every name there — lock
+    files included): one listing and one stat per file. Lock files (~$, .~lock) and temp files
+    (.~kefu-) are names, not files to act on."""
+    try:
+        names = set(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return {}, set()
+    files = {}
+    for name in names:
+        if name.startswith(("~$", ".")) or not name.lower().endswith(suffixes):
+            continue
+        stamp = file_stamp(folder / name)        # os.stat, as the write guard reads it
+        if stamp is not None and (folder / name).is_file():
+            files[name] = stamp
+    return files, names
+
+
+def is_locked(name: str, names: set[str]) -> str | None:
+    """The lock file beside `name` in a listing, None when it is closed."""
+    return next((n for n in sorted(lock_names(name)) if n in names), None)
+
+
+def stamp_time(stamp: Stamp | None) -> datetime | None:
+    return datetime.fromtimestamp(stamp[0] / 1e9) if stamp else None
+
+
+@dataclass
+class Tracked:
+    """What serve knows of one file (kept in .kefu-xl-serve.json across restarts)."""
+    handled: Stamp | None = None        # the version serve last recalculated, or found at start
+    failed: Stamp | None = None         # a version that cannot be recalculated: left until saved again
+    saved_at: str | None = None         # when a person last saved it (serve's own writes do not count)
+    planned: str | None = None          # the day of the last plan serve made or found (YYYY-MM-DD)
+    plan_made_at: str | None = None     # when serve made it
+    done_at: str | None = None          # serve's last recalc of it
+    note: str = ""                      # the last problem, for the status page
+    locked_by: str | None = None        # the lock file seen while something was due
+
+    @classmethod
+    def load(cls, data: dict) -> "Tracked":
+        t = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        t.handled = tuple(t.handled) if t.handled else None
+        t.failed = tuple(t.failed) if t.failed else None
+        return t
+
+
+@dataclass
+class PersonInfo:
+    """What a personal workbook says of itself (read once per version, values as saved)."""
+    owner: str = ""
+    plan_day: date | None = None        # 今日's 计划日期
+    meta_plan_day: date | None = None   # _meta plan_day: the day whose plan was frozen
+    meta_made_at: datetime | None = None
+    done: int | None = None
+    planned: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    skip: str = ""                      # why it is not a personal workbook serve can recalc
+    note: str = ""
+    unread: bool = False                # could not be read just now (a share hiccup): try next cycle
+
+
+@dataclass
+class State:
+    """Everything serve remembers."""
+    files: dict[str, Tracked] = field(default_factory=dict)
+    collected_at: str | None = None
+    collect_pending: bool = True         # nothing known of the team at the first start: collect once
+    watched: dict[str, Stamp] = field(default_factory=dict)      # export file -> version watched
+    watched_at: dict[str, str] = field(default_factory=dict)
+    month: str | None = None
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "State":
+        data = json.loads(text)
+        state = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "files"})
+        state.files = {k: Tracked.load(v) for k, v in data.get("files", {}).items()}
+        state.watched = {k: tuple(v) for k, v in state.watched.items()}
+        return state
+
+
+def parse_day(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def parse_moment(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """A small text file (the status page, the state) replaced whole: a reader sees the old
+    one or the new one. No backup: serve rewrites them every cycle."""
+    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}")
+    try:
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class Server:
+    """One workspace's loop. `cycle()` is one pass; `run()` repeats it until told to stop.
+    `clock` is injectable so the rules run on a fake clock in tests."""
+
+    def __init__(self, workspace: Path, *, clock=datetime.now, logger: logging.Logger | None = None):
+        self.workspace = Path(workspace)
+        self.clock = clock
+        self.logger = logger if logger is not None else logging.getLogger("kefu_xl.serve")
+        self.stop_signal: str | None = None     # set by the signal handler; the loop ends after the current file
+        self.config_stamp: Stamp | None = None
+        self.config: Config = load_config(self.workspace / CONFIG_NAME)
+        self.calendar = WorkCalendar(self.config)
+        self.state = self.load_state()
+        self.infos: dict[str, tuple[Stamp, PersonInfo]] = {}
+        self.exports_before: dict[date, Stamp] = {}
+        self.export_scans: set[str] = set()     # months whose export folder was scanned in this run
+        self.state_text = ""                    # the state as last saved
+        self.recent: list[str] = []             # the last lines logged, for the status page
+        self.now = self.clock()
+        self.said: set[tuple] = set()           # things logged once
+
+    # ------------------------------------------------------------------ logging and state
+
+    def say(self, where: str, what: str, result: str) -> None:
+        line = f"{self.clock():%Y-%m-%d %H:%M:%S} | {where} | {what} | {result}"
+        self.logger.info(line)
+        self.recent = [*self.recent[-29:], line]
+
+    def say_once(self, key: tuple, where: str, what: str, result: str) -> None:
+        if key not in self.said:
+            self.said.add(key)
+            self.say(where, what, result)
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.workspace).as_posix()
+        except ValueError:
+            return str(path)
+
+    def load_state(self) -> State:
+        path = self.workspace / STATE_NAME
+        if not path.exists():
+            return State()
+        try:
+            return State.from_json(path.read_text("utf-8"))
+        except (ValueError, TypeError, OSError) as e:
+            self.logger.info(f"{datetime.now():%Y-%m-%d %H:%M:%S} | {STATE_NAME} | 读取记录 | 无法读取（{e}），从头开始")
+            return State()
+
+    def save_state(self) -> None:
+        text = self.state.to_json()
+        if text == self.state_text:
+            return
+        try:
+            write_atomically(self.workspace / STATE_NAME, text)
+            self.state_text = text
+        except OSError as e:
+            self.say_once(("state", str(e)), STATE_NAME, "保存记录", f"失败：{e}")
+
+    def tracked(self, path: Path) -> Tracked:
+        return self.state.files.setdefault(self.rel(path), Tracked())
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_signal is not None
+
+    # ------------------------------------------------------------------ the cycle
+
+    def start(self) -> None:
+        s = self.config.serve
+        self.say(str(self.workspace), "启动",
+                 f"每 {s.poll_seconds} 秒检查一次；早计划 {s.plan_at:%H:%M}；汇总最多每 {s.collect_minutes} 分钟一次"
+                 f"；日志 {LOG_NAME}，状态页 {STATUS_NAME}")
+        self.remove_stale_temp_files()
+
+    def cycle(self) -> None:
+        """One pass: personal workbooks, team trackers, collection, spend watch, status page."""
+        self.now = self.clock()
+        self.reload_config()
+        month = schedule.serve_month(self.now)
+        if self.state.month != str(month):
+            if self.state.month is not None:
+                self.say(str(month), "换月", f"从 {self.state.month} 换到 {month}：开月后照看 {month}/ 的文件")
+            self.state.month = str(month)
+            self.forget_other_months(month)
+        for step in (self.personal_step, self.team_step, self.collect_step, self.watch_step):
+            if self.stopping:
+                break
+            try:
+                step(month)
+            except Exception as e:       # the share went away, a bug: said once, the next cycle tries again
+                self.say_once(("step", step.__name__, str(e)), str(month), "检查文件", f"出错，下一轮重试：{self.failure(e)}")
+        self.write_status(month)
+        self.save_state()
+        self.beat()
+
+    def forget_other_months(self, month: Month) -> None:
+        """What serve remembers of other months' files is dropped, so a service that runs for
+        a year keeps a month's worth."""
+        mine = f"{month}/"
+        self.state.files = {k: v for k, v in self.state.files.items() if k.startswith(mine)}
+        self.state.watched = {k: v for k, v in self.state.watched.items() if k.startswith(mine)}
+        self.state.watched_at = {k: v for k, v in self.state.watched_at.items() if k.startswith(mine)}
+        self.infos.clear()
+        self.said.clear()
+
+    def reload_config(self) -> None:
+        path = self.workspace / CONFIG_NAME
+        stamp = file_stamp(path)
+        if stamp == self.config_stamp:
+            return
+        first = self.config_stamp is None
+        self.config_stamp = stamp
+        try:
+            config = load_config(path)
+        except (KefuError, OSError) as e:
+            self.say_once(("config", stamp), CONFIG_NAME, "读取配置", f"有误，继续用之前的配置：{e}")
+            return
+        if not first:
+            self.say(CONFIG_NAME, "读取配置", "已按修改后的配置运行")
+        self.config, self.calendar = config, WorkCalendar(config)
+
+    # ------------------------------------------------------------------ personal workbooks
+
+    def personal_step(self, month: Month) -> None:
+        from .kinds import personal
+        folder = self.workspace / str(month) / personal.FOLDER
+        files, names = scan(folder, (".xlsx",))
+        working = self.calendar.is_workday(self.now.date())
+        for name, stamp in sorted(files.items()):
+            if self.stopping:
+                return
+            path = folder / name
+            t = self.first_sight(path, stamp)
+            info = self.person_info(path, stamp, month)
+            if info.unread:
+                continue
+            if info.skip:
+                if t.failed != stamp:
+                    t.failed, t.note = stamp, info.skip
+                    self.say(self.rel(path), "跳过", f"{info.skip}（文件再次保存后重试）")
+                continue
+            lock = is_locked(name, names)
+            if lock is None:
+                t.locked_by = None
+            # serve's own record first (it never plans a file twice a day), then the file's _meta
+            planned = self.now.date() if t.planned == self.now.date().isoformat() \
+                else info.meta_plan_day or parse_day(t.planned)
+            due = schedule.morning_plan_due(self.now, self.config.serve.plan_at, working, planned)
+            action = schedule.file_action(stamp, t.handled, t.failed, lock is not None, due)
+            self.noticed(path, stamp, t, person=True)
+            if action is Action.WAIT:
+                self.wait_for(path, t, lock, "保存后重算" if stamp != t.handled else "早计划")
+            elif action is not None:
+                t.locked_by = None
+                self.recalc(path, stamp, t, action.value)
+
+    def person_info(self, path: Path, stamp: Stamp, month: Month) -> PersonInfo:
+        """Read once per version: _meta (kind, owner, month, plan_day, plan_made_at), 今日's plan
+        and 已完成 as last saved, the 问题 sheet's counts."""
+        key = self.rel(path)
+        if key in self.infos and self.infos[key][0] == stamp:
+            return self.infos[key][1]
+        info = read_person(path, month, self.config)
+        if not info.unread:
+            self.infos[key] = (stamp, info)
+        return info
+
+    def first_sight(self, path: Path, stamp: Stamp) -> Tracked:
+        """A file serve has never seen is taken as it is (a baseline, not a save): it is
+        recalculated when it is next saved, or for the morning plan."""
+        t = self.tracked(path)
+        if t.handled is None:
+            t.handled, t.saved_at = stamp, stamp_time(stamp).isoformat(timespec="seconds")
+        return t
+
+    def noticed(self, path: Path, stamp: Stamp, t: Tracked, person: bool) -> None:
+        """A version serve did not write: someone saved. (Open files are read as last saved by
+        the collection, so a save counts even before the file is closed.)"""
+        if stamp != t.handled and stamp != t.failed and t.saved_at != stamp_time(stamp).isoformat(timespec="seconds"):
+            t.saved_at = stamp_time(stamp).isoformat(timespec="seconds")
+            if person:
+                self.state.collect_pending = True
+
+    def wait_for(self, path: Path, t: Tracked, lock: str, what: str) -> None:
+        if t.locked_by != lock:
+            t.locked_by = lock
+            t.note = f"正在被打开（{lock}），关闭后{what}"
+            self.say(self.rel(path), what, f"正在被打开（锁文件 {lock}）：不写，关闭后再做")
+
+    def recalc(self, path: Path, stamp: Stamp, t: Tracked, what: str) -> bool:
+        """Recalc one file as of today, guarded: nothing is written if it is opened or saved
+        meanwhile. True when it is now recalculated."""
+        from .workbooks import recalc_file
+        started = time.monotonic()
+        try:
+            outcome = recalc_file(path, as_of=self.now.date(), unchanged_since=stamp)
+        except FileLockedError:
+            t.locked_by = None
+            self.say(self.rel(path), what, "重算时文件被打开：本次结果作废，关闭后重做")
+            return False
+        except ChangedOnDiskError:
+            self.say(self.rel(path), what, "重算期间文件被保存：本次结果作废（文件是对方保存的样子），稍后重算")
+            return False
+        except OSError as e:             # the share, a sharing violation: not the file's fault, try again
+            self.say_once(("oserror", self.rel(path), stamp, str(e)), self.rel(path), what,
+                          f"{self.failure(e)}：下一轮再试")
+            return False
+        except Exception as e:           # broken, foreign, or a bug: logged once, the loop goes on
+            if file_stamp(path) != stamp:
+                self.say(self.rel(path), what, "重算期间文件被改动：本次作废，稍后重试")
+                return False
+            t.failed, t.note = stamp, self.failure(e)
+            self.say(self.rel(path), what, f"无法重算，已跳过（文件再次保存后重试）：{t.note}")
+            return False
+        seconds = time.monotonic() - started
+        if not outcome.written and not outcome.unchanged:
+            t.handled = t.failed = stamp
+            t.note = "结构不完整（缺少工作表或表头），没有保存：请看文件的「问题」表"
+            self.say(self.rel(path), what, f"没有保存：{t.note}")
+            return False
+        t.handled, t.note, t.done_at = file_stamp(path), "", self.clock().isoformat(timespec="seconds")
+        serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
+        plan = outcome.result.figures.get("plan")
+        if plan is not None and plan.day == self.now.date() and t.planned != plan.day.isoformat():
+            t.planned = plan.day.isoformat()
+            t.plan_made_at = self.clock().isoformat(timespec="seconds") if outcome.written else None
+        done = "已保存" if outcome.written else "已是最新，没有改写"
+        extra = f"，问题 {len(serious)} 条" if serious else ""
+        self.say(self.rel(path), what, f"{done}（{seconds:.2f} 秒{extra}）")
+        return True
+
+    @staticmethod
+    def failure(e: Exception) -> str:
+        if isinstance(e, KefuError):
+            return str(e)
+        if isinstance(e, OSError):
+            return f"无法读写文件（{e.strerror or e}）"
+        return f"kefu-xl 内部错误（{type(e).__name__}: {e}），请把文件发给维护人员"
+
+    # ------------------------------------------------------------------ team trackers and collection
+
+    def team_paths(self, month: Month) -> list[Path]:
+        from .team import tracker_paths
+        return tracker_paths(self.workspace, month)
+
+    def team_step(self, month: Month) -> None:
+        """A team tracker the manager saved (and closed) is recalculated like a personal one;
+        the maintenance tracker's recalc collects."""
+        paths = self.team_paths(month)
+        _, names = scan(paths[0].parent, (".xlsx",))
+        for n, path in enumerate(paths):
+            stamp = file_stamp(path)
+            if stamp is None or self.stopping:
+                continue
+            t = self.first_sight(path, stamp)
+            self.noticed(path, stamp, t, person=False)
+            lock = is_locked(path.name, names)
+            action = schedule.file_action(stamp, t.handled, t.failed, lock is not None, False)
+            if action is Action.WAIT:
+                self.wait_for(path, t, lock, "重算")
+            elif action is not None:
+                t.locked_by = None
+                if self.recalc(path, stamp, t, "团队表保存后重算") and n == 0:
+                    self.collected()
+
+    def collected(self) -> None:
+        self.state.collected_at = self.clock().isoformat(timespec="seconds")
+        self.state.collect_pending = False
+
+    def collect_step(self, month: Month) -> None:
+        from .team import collect_team
+        paths = self.team_paths(month)
+        last = parse_moment(self.state.collected_at)
+        if not paths[0].exists() or not schedule.collect_due(self.now, last, self.state.collect_pending,
+                                                             self.config.serve.collect_minutes):
+            return
+        _, names = scan(paths[0].parent, (".xlsx",))
+        for path in paths:
+            lock = is_locked(path.name, names)
+            if lock:
+                self.wait_for(path, self.tracked(path), lock, "汇总")
+                return
+            t = self.state.files.get(self.rel(path))
+            if t is not None and path.exists() and t.failed == file_stamp(path):
+                return                   # the broken tracker was logged; collected when it is saved again
+        started = time.monotonic()
+        try:
+            for outcome in collect_team(self.workspace, month, as_of=self.now.date()):
+                t = self.tracked(outcome.path)
+                t.handled, t.done_at, t.note, t.locked_by = (file_stamp(outcome.path), self.clock().isoformat(timespec="seconds"),
+                                                             "", None)
+                if outcome.path == paths[0]:
+                    self.collected()
+                    lines = outcome.result.figures.get("collected")
+                    people = f"，个人工作簿 {len(lines.lines)} 本、记录 {len(lines.rows)} 条" if lines else ""
+                else:
+                    people = ""
+                done = "已保存" if outcome.written else "已是最新" if outcome.unchanged else "没有保存（结构不完整）"
+                self.say(self.rel(outcome.path), "汇总", f"{done}（{time.monotonic() - started:.2f} 秒{people}）")
+                started = time.monotonic()
+                if self.stopping:
+                    return
+        except (FileLockedError, ChangedOnDiskError) as e:
+            self.say("团队表", "汇总", f"没有写入，稍后重试：{e}")
+        except Exception as e:
+            self.state.collect_pending = False            # tried; the next change tries again
+            self.say("团队表", "汇总", f"失败：{self.failure(e)}")
+
+    # ------------------------------------------------------------------ spend watch
+
+    def watch_step(self, month: Month) -> None:
+        """The day's spend export appearing in inputs/消耗/ runs that day's watch once."""
+        from .kinds import watch
+        folder = watch.export_folder(self.workspace, month)
+        files, _ = scan(folder, (".xlsx", ".csv"))
+        found: dict[date, Stamp] = {}
+        paths: dict[date, Path] = {}
+        for name, stamp in files.items():
+            day = parse_day(Path(name).stem) if len(Path(name).stem) == 10 else None
+            if day is not None and month.contains(day):
+                found[day], paths[day] = stamp, folder / name
+        first_scan = str(month) not in self.export_scans
+        self.export_scans.add(str(month))
+        watched = {}
+        for day, path in paths.items():
+            key = self.rel(path)
+            if key not in self.state.watched and first_scan and day != self.now.date():
+                self.state.watched[key] = found[day]       # earlier days' exports found at start are not news
+            if key in self.state.watched:
+                watched[day] = tuple(self.state.watched[key])
+        for day in schedule.exports_due(found, self.exports_before, watched):
+            if self.stopping:
+                break
+            self.watch_day(day, paths[day], found[day])
+        self.exports_before = found
+
+    def watch_day(self, day: date, path: Path, stamp: Stamp) -> None:
+        from .kinds import watch
+        key = self.rel(path)
+        target = self.workspace / str(Month.of(day)) / watch.file_name(Month.of(day))
+        started = time.monotonic()
+        try:
+            outcome = watch.watch_day(self.workspace, day)
+        except FileLockedError:
+            self.say_once(("watch-lock", key, stamp), key, "消耗监控", f"{target.name} 正在被打开：关闭后再做")
+            return
+        except ChangedOnDiskError:
+            self.say(key, "消耗监控", f"{target.name} 在处理期间被保存：本次作废，稍后重做")
+            return
+        except DataProblemsError as e:
+            first = "；".join(p.message for p in e.problems[:3])
+            self.say(key, "消耗监控", f"导出有错误，没有写任何文件（改好后重新保存即重做）：{first}")
+        except Exception as e:
+            self.say(key, "消耗监控", f"失败（文件再次保存后重试）：{self.failure(e)}")
+        else:
+            self.say(key, "消耗监控", f"已保存 {self.rel(outcome.path)}（{time.monotonic() - started:.2f} 秒，"
+                                    f"异常 {len(outcome.found)} 个，新增 {outcome.added} 行）")
+            self.state.watched_at[key] = self.clock().isoformat(timespec="seconds")
+            target_t = self.tracked(outcome.path)
+            target_t.handled = file_stamp(outcome.path)
+        self.state.watched[key] = stamp
+
+    # ------------------------------------------------------------------ status page
+
+    def write_status(self, month: Month) -> None:
+        from .serve_page import render_status
+        try:
+            write_atomically(self.workspace / STATUS_NAME, render_status(self, month))
+        except OSError as e:
+            self.say_once(("status", str(e)), STATUS_NAME, "状态页", f"无法写入：{e}")
+
+    def remove_stale_temp_files(self) -> None:
+        """Temp files of writes that a killed process left (a Windows task ended, power cut):
+        the file they were for is old-or-new; the temp file is litter."""
+        month = schedule.serve_month(self.clock())
+        from .kinds import personal
+        for folder in (self.workspace, self.workspace / str(month), self.workspace / str(month) / personal.FOLDER):
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                continue
+            for name in names:
+                path = folder / name
+                try:
+                    if name.startswith(TEMP_PREFIX) and time.time() - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                        path.unlink()
+                        self.say(self.rel(path), "清理", "删除了中断的写入留下的临时文件")
+                except OSError:
+                    continue
+
+    # ------------------------------------------------------------------ one serve per workspace
+
+    def claim(self) -> None:
+        """Refuse to start when another serve looks after this workspace (its lock file was
+        touched within a few cycles, by another computer or a live process here); else take it."""
+        path = self.workspace / OWNER_NAME
+        me = owner_line()
+        try:
+            other, age = path.read_text("utf-8").strip(), time.time() - path.stat().st_mtime
+        except (FileNotFoundError, UnicodeDecodeError):
+            other, age = "", 0.0
+        window = 3 * float(self.config.serve.poll_seconds) + 60
+        if other and other != me and age < window and not dead_here(other):
+            host, _, pid = other.partition(" ")
+            raise KefuError(f"另一个 kefu-xl serve 正在照看 {self.workspace}（电脑 {host}，进程 {pid}，{max(age, 0):.0f} 秒前还在运行）："
+                            f"同一个工作区只运行一个。如果它已经停了，{window:.0f} 秒后再启动，或删除 {path} 后再启动。")
+        path.write_text(me, "utf-8")
+
+    def beat(self) -> None:
+        path = self.workspace / OWNER_NAME
+        try:
+            if path.read_text("utf-8").strip() == owner_line():
+                os.utime(path)
+            else:
+                self.say_once(("owner", path.read_text("utf-8")), OWNER_NAME, "检查", "另一个 kefu-xl serve 接管了这个工作区")
+        except FileNotFoundError:
+            path.write_text(owner_line(), "utf-8")
+        except OSError:
+            pass
+
+    def release(self) -> None:
+        path = self.workspace / OWNER_NAME
+        try:
+            if path.read_text("utf-8").strip() == owner_line():
+                path.unlink()
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> None:
+        """Cycle until a signal: the current file is finished (or, at a second signal,
+        abandoned — its temp file removed, the file as it was), then the process ends."""
+        self.claim()
+        self.start()
+        sleeping = False
+
+        def on_signal(signum, frame):
+            name = signal.Signals(signum).name
+            if self.stop_signal is not None:
+                raise KeyboardInterrupt          # a second time: abandon the write in progress
+            self.stop_signal = name
+            if sleeping:
+                raise _Wake()
+
+        for name in SIGNALS:
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), on_signal)
+        try:
+            while not self.stopping:
+                try:
+                    self.cycle()
+                    sleeping = True
+                    if not self.stopping:
+                        time.sleep(float(self.config.serve.poll_seconds))
+                    sleeping = False
+                except _Wake:        # only ever raised while sleeping; a signal here is a second one
+                    sleeping = False
+        except KeyboardInterrupt:
+            self.say(str(self.workspace), "停止", "第二次收到停止信号：立即停止（正在写的文件保持原样，临时文件已删除）")
+        finally:
+            self.save_state()
+            self.release()
+            self.say(str(self.workspace), "停止", f"已停止（{self.stop_signal or '中断'}）")
+
+
+def owner_line() -> str:
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
+def dead_here(owner: str) -> bool:
+    """Whether `owner` ("host pid") is a process of this computer that is gone."""
+    host, _, pid = owner.partition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    return not process_alive(int(pid))
+
+
+class _Wake(Exception):
+    """Raised by the signal handler to end the sleep between cycles (nothing is being written then)."""
+
+
+def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
+    """What a personal workbook says of itself, as last saved; `skip` when it is not one of
+    this month's personal workbooks (collect's checks) or cannot be read."""
+    from .collect import open_personal
+    from .kinds import personal
+    from .kinds.base import cell_date, cell_text
+    from .sheets.read import PROBLEM_SHEET, read_sheet
+    try:
+        line, grid, problems = open_personal(path, month, (personal.TODAY, PROBLEM_SHEET))
+    except OSError:
+        return PersonInfo(unread=True)
+    info = PersonInfo(owner=line.owner)
+    if grid is None:
+        info.skip = problems[0].message if problems else line.note
+        return info
+    info.note = "；".join(p.message for p in problems)
+    meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
+    info.meta_plan_day = parse_day(meta.get("plan_day"))
+    info.meta_made_at = parse_moment(meta.get("plan_made_at"))
+    if personal.TODAY in grid:
+        today = read_sheet(grid[personal.TODAY], personal.spec(config, month).sheet(personal.TODAY), path.name, [])
+        if today is not None:
+            if personal.PLAN_DAY in today.layout.anchors:
+                info.plan_day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
+            items = [v for _, v in today.rows if cell_text(v["事项"])]
+            info.planned = len(items)
+            info.done = sum(1 for v in items if cell_text(v["已完成"]) == "是")
+    if PROBLEM_SHEET in grid:
+        rows = grid[PROBLEM_SHEET].grid
+        header = next((i for i, row in enumerate(rows[:5]) if "级别" in row), None)
+        if header is not None:
+            col = rows[header].index("级别")
+            levels = [row[col] for row in rows[header + 1:] if len(row) > col]
+            info.errors = levels.count(Severity.ERROR.value)
+            info.warnings = levels.count(Severity.WARNING.value)
+    return info
+
+
+def open_log(workspace: Path) -> logging.Logger:
+    """The serve logger: one line per action on the console and in 工作区/kefu-xl-serve.log
+    (kept to a few MB: older lines roll into .1 … .3)."""
+    logger = logging.getLogger("kefu_xl.serve")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    file = RotatingFileHandler(workspace / LOG_NAME, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handlers: list[logging.Handler] = [file]
+    if sys.stdout is not None:                 # pythonw (no console) has none
+        handlers.append(logging.StreamHandler(sys.stdout))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+
+def serve(workspace: Path) -> None:
+    """`kefu-xl serve --dir 工作区`: run until SIGTERM / Ctrl-C."""
+    from .config import find_workspace
+    workspace = Path(workspace)
+    if find_workspace(workspace) != workspace.resolve():
+        raise KefuError(f"{workspace} 不是 kefu-xl 工作区（没有 {CONFIG_NAME}）：请用 --dir 指向工作区文件夹，"
+                        f"或先运行 kefu-xl init {workspace}。")
+    logging.raiseExceptions = False      # a share that goes away must not fill the console with tracebacks
+    try:
+        Server(workspace, logger=open_log(workspace)).run()
+    except KeyboardInterrupt:            # a second Ctrl-C while it was already stopping: it has stopped
+        pass
