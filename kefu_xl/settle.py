@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import unicodedata
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -294,7 +293,6 @@ def read_submissions(files: list[Path], problems: list[Problem], others: list | 
     from .io.tables import (
         _range_name,
         _spans_row,
-        locate_header,
         read_sheets_fast,
         table_from_grid,
     )
