@@ -3,15 +3,15 @@ from datetime import date
 from decimal import Decimal
 
 from kefu_xl.records import Account, Targets, WorkRecord
-from kefu_xl.rules.completion import (account_completion, classify_work, completions, percent,
-                                      staff_summary)
+from kefu_xl.rules.completion import (account_completion, classify_work, completions, duplicate_label,
+                                      duplicates, percent, staff_summary)
 
 NOV1, NOV30 = date(2026, 11, 1), date(2026, 11, 30)
 TARGETS = {"c1": Targets(phone=2, visit=0, report=1, optimize=1), "c2": Targets(1, 0, 1, 1)}
 
 
-def rec(row, day, account="C1", work_type="电话拜访", contact="决策人", staff="张敏"):
-    return WorkRecord(day, staff, account, work_type, contact, "", row)
+def rec(row, day, account="C1", work_type="电话拜访", contact="决策人", staff="张敏", summary=""):
+    return WorkRecord(day, staff, account, work_type, contact, summary, row)
 
 
 def test_reasons_in_order():
@@ -37,12 +37,25 @@ def test_over_plan_counts_valid_calls_in_date_order_ties_by_row():
         rec(3, date(2026, 11, 20)),                     # 3rd by date -> over plan
         rec(4, date(2026, 11, 5)),                      # 1st
         rec(5, date(2026, 11, 5), contact="其他人员"),   # not otherwise-valid: not counted
-        rec(6, date(2026, 11, 10)),                     # 2nd (row 6 before row 7 on the same day)
-        rec(7, date(2026, 11, 10)),                     # 3rd... by tie -> over plan
+        rec(6, date(2026, 11, 10), summary="上午"),      # 2nd (row 6 before row 7 on the same day)
+        rec(7, date(2026, 11, 10), summary="下午"),      # 3rd... by tie -> over plan
         rec(8, date(2026, 10, 30)),                     # outside month: not counted
     ]
     got = [v.reason for v in classify_work(records, TARGETS, NOV1, NOV30)]
     assert got == ["超计划", "", "非决策人", "", "超计划", "日期不在本月"]
+
+
+def test_an_identical_record_is_a_duplicate_whatever_else_it_is():
+    """DOMAIN §20: the second of two records identical in 日期 · 客服 · 帐户ID · 工作类型 · 沟通对象 ·
+    内容摘要 does not count (重复), compared as the formulas compare (case-insensitive); it takes
+    no place in the phone plan either."""
+    records = [rec(3, date(2026, 11, 5), summary="月报"), rec(4, date(2026, 11, 5), summary="月报"),
+               rec(5, date(2026, 11, 6)), rec(6, date(2026, 11, 7)),
+               WorkRecord(date(2026, 11, 5), "张敏", "c1", "电话拜访", "决策人", "月报", 7)]
+    got = [v.reason for v in classify_work(records, TARGETS, NOV1, NOV30)]
+    assert got == ["", "重复", "", "超计划", "重复"]
+    assert duplicates(records) == {1: 0, 4: 0}
+    assert duplicate_label(records[0]) == "46331|张敏|C1|电话拜访|决策人|2"
 
 
 def test_completion_is_capped_per_item():

@@ -86,7 +86,7 @@ def test_an_older_tracker_gets_an_empty_check_sheet(workspace):
     del wb[maintenance.SPOT]
     wb.save(path)
     outcome = recalc_file(path, as_of=date(2026, 11, 20))
-    assert not outcome.patched and "SHEET_ADDED" in {p.code for p in outcome.result.problems}
+    assert outcome.patched and "SHEET_ADDED" in {p.code for p in outcome.result.problems}   # moved in, not rewritten
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames.index(maintenance.SPOT) == wb.sheetnames.index(maintenance.WORK) + 1
     assert recalc_file(path, as_of=date(2026, 11, 20)).patched     # from then on the fast path
