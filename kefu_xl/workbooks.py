@@ -12,7 +12,7 @@ from .errors import InputFileError, KefuError, NotKefuWorkbookError
 from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_droppable, check_not_open
 from .io.tables import open_workbook, prefetch_sheets
-from .io.xlsx_book import PatchBook, Unsupported
+from .io.xlsx import PatchBook, Unsupported
 from .kinds import (
     archive,
     callbacks,

@@ -14,7 +14,7 @@ from openpyxl.styles import PatternFill
 
 from kefu_xl.demo import type_work_records
 from kefu_xl.io.libreoffice import convert
-from kefu_xl.io.xlsx_book import PatchBook
+from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.kinds import maintenance, orders
 from kefu_xl.workbooks import recalc_file
 
@@ -112,7 +112,7 @@ def test_a_libreoffice_file_with_a_chart_keeps_it_through_recalc(workspace, tmp_
     with zipfile.ZipFile(target) as z:
         assert charts and all(z.read(n) == data for n, data in charts.items())
     # its 问题 sheet deleted: the patcher makes it again, the chart stays byte for byte
-    from kefu_xl.io.xlsx_package import sheet_parts
+    from kefu_xl.io.xlsx.package import sheet_parts
     with zipfile.ZipFile(target) as z:
         problem_part = sheet_parts(z)["问题"]
     _drop_sheet(target, "问题", problem_part)

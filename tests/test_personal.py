@@ -372,7 +372,7 @@ def test_a_second_collection_writes_no_record_row_again(office):
     import re
     import zipfile
 
-    from kefu_xl.io.xlsx_package import sheet_parts
+    from kefu_xl.io.xlsx.package import sheet_parts
     team = office / "2026-11" / maintenance.file_name(NOV)
     type_records(mine(office), RECORDS[:3])
 

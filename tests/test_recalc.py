@@ -12,7 +12,7 @@ from kefu_xl.demo import type_work_records
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.spec import Role
-from kefu_xl.io.xlsx_book import PatchBook
+from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.workbooks import recalc_file
 
 from helpers import WORK, add_chart, open_november, prefix_namespace, type_cells

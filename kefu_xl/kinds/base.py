@@ -171,7 +171,7 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
 def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) -> None:
     """An empty `sheet` into a workbook made before the sheet existed, after the declared
     sheet it follows (in memory; saved only by a writing recalc)."""
-    from ..io.xlsx_book import PatchBook
+    from ..io.xlsx import PatchBook
     from ..sheets.build import apply_sheet_features, build_sheet, register_styles
     names = [s.name for s in wspec.sheets]
     present = [n for n in names[:names.index(sheet.name)] if n in wb.sheetnames]
