@@ -65,7 +65,7 @@ def load_roster_near(path: Path, problems: list[Problem]):
 
 
 def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bool = True,
-                         ) -> tuple[RecalcResult, list[str]]:
+                         now=None) -> tuple[RecalcResult, list[str]]:
     """Recalculate an openpyxl workbook (loaded with formulas) that lives at `path`."""
     meta = read_meta(wb)
     kind = KINDS.get(str(meta.get("kind", "")))
@@ -80,7 +80,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
-                            workspace=find_workspace(path.parent), path=path)
+                            workspace=find_workspace(path.parent), path=path, now=now)
         ahead = kind.reads_ahead(ctx) if hasattr(kind, "reads_ahead") else ([], None)
         with prefetch_sheets(*ahead):          # other files it reads, parsed while it parses this one
             result = kind.recalc(wb, ctx)
@@ -195,13 +195,13 @@ def _open_patched(path: Path) -> PatchBook:
 
 
 def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None,
-                    unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
+                    unchanged_since: tuple[int, int] | None = None, now=None) -> RecalcOutcome:
     """Recalc through PatchBook: only what recalc owns (and what `edit(book)` adds) is written."""
     book = _open_patched(path)
     try:
         if edit is not None:
             edit(book)
-        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write)
+        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write, now=now)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         if write and not structural:
@@ -357,7 +357,7 @@ def update_file(path: Path, edit, *, as_of: date | None = None, force: bool = Fa
 
 @without_cycle_collection()
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None,
-                edit=None, unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
+                edit=None, unchanged_since: tuple[int, int] | None = None, now=None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False);
     `edit(book)` first changes it (update_file).
 
@@ -375,7 +375,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         check_writable(path)
     try:
         try:
-            return _recalc_patched(path, write, as_of, edit, unchanged_since)
+            return _recalc_patched(path, write, as_of, edit, unchanged_since, now)
         except Unsupported as e:
             why = str(e)
         if write:
@@ -383,7 +383,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         wb = open_workbook(path, data_only=False)
         if edit is not None:
             edit(wb)
-        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write)
+        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write, now=now)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         written = False

@@ -26,6 +26,7 @@ class RecalcContext:
     write: bool = True          # False for `check`: compute and validate, touch nothing
     workspace: Path | None = None   # the workspace the file lives in, for cross-file checks
     path: Path | None = None        # the file itself
+    now: datetime | None = None     # the moment of the recalc (a plan's made-at); None: the clock's
 
 
 @dataclass

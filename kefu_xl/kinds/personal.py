@@ -707,8 +707,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, daily)
         write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], [a["帐户ID"] for a in team.accounts])
         if made_now:
-            write_meta(wb, wspec, {"plan_day": plan.day.isoformat(),
-                                   "plan_made_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")})
+            made = (ctx.now or datetime.now()).replace(microsecond=0)
+            write_meta(wb, wspec, {"plan_day": plan.day.isoformat(), "plan_made_at": made.isoformat(sep=" ")})
         finish_recalc(wb, wspec, ctx, problems)
     lines = [r for r in plan_rows if r["事项"]]
     done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps)
