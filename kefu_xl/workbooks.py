@@ -1,4 +1,5 @@
-"""The registry of workbook kinds, and recalc/check of a workbook file by its _meta kind."""
+"""Recalc/check of a workbook file by its _meta kind (kinds/registry.py), and the writes that
+change an existing workbook or put a new one in place."""
 from __future__ import annotations
 
 import warnings
@@ -13,27 +14,14 @@ from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_droppable, check_not_open
 from .io.tables import open_workbook, prefetch_sheets
 from .io.xlsx import PatchBook, Unsupported
-from .kinds import (
-    archive,
-    callbacks,
-    complaints,
-    maintenance,
-    newclient,
-    onlinesales,
-    orders,
-    personal,
-    refunds,
-    renewal,
-    roster,
-    watch,
-)
-from .kinds.base import RecalcContext, RecalcResult
+from .kinds import roster
+from .kinds.base import Kind, RecalcContext, RecalcResult
+from .kinds.registry import REGISTRY
 from .month import Month
 from .records import Problem, Severity
 from .sheets.build import read_meta
 
-KINDS = {k.KIND: k for k in (maintenance, renewal, newclient, orders, refunds, complaints, callbacks,
-                              onlinesales, personal, watch, archive)}
+KINDS = REGISTRY
 
 
 @dataclass
@@ -76,38 +64,33 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     as_of = as_of or date.today()
     month = Month.parse(str(meta["month"])) if meta.get("month") else Month.of(as_of)
     pre_problems: list[Problem] = []
-    staff = load_roster_near(path, pre_problems) if kind in (maintenance, renewal, newclient, watch) else None
+    staff = load_roster_near(path, pre_problems) if kind.needs_roster else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
                             workspace=find_workspace(path.parent), path=path, now=now)
-        ahead = kind.reads_ahead(ctx) if hasattr(kind, "reads_ahead") else ([], None)
-        with prefetch_sheets(*ahead):          # other files it reads, parsed while it parses this one
+        with prefetch_sheets(*kind.reads(ctx)):   # other files it reads, parsed while it parses this one
             result = kind.recalc(wb, ctx)
     result.problems[:0] = pre_problems
     result.context = ctx
     return result, [str(w.message) for w in caught]
 
 
-def _with_context(fn, ctx: RecalcContext, *lead):
-    """Call a kind's function with `lead` and then the config / month it declares (orders'
-    spec takes no month; python_values take what each kind needs)."""
-    import inspect
-    extra = {"config": ctx.config, "month": ctx.month}
-    params = list(inspect.signature(fn).parameters)[len(lead):]
-    return fn(*lead, *[extra[p] for p in params])
-
-
-def python_values(kind, result: RecalcResult) -> dict[str, dict]:
+def python_values(kind: Kind, result: RecalcResult) -> dict[str, dict]:
     """The kind's Python value of every derived cell ({sheet: {row or key: {header: value}}})."""
-    return _with_context(kind.python_values, result.context, result)
+    return kind.python_values(result)
 
 
-def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
+def declaration(kind: Kind, result: RecalcResult):
+    """The kind's declaration for the month the result was computed for."""
+    return kind.declaration(result.context.config, result.context.month)
+
+
+def cache_values(book: PatchBook, kind: Kind, result: RecalcResult) -> int:
     """Give every derived cell Python's value as its cached value (issue 17): Excel, WPS,
     previewers and pandas then show right figures before anyone recalculates. Returns cells."""
-    wspec = _with_context(kind.spec, result.context)
-    return cache_keyed(book, wspec, python_values(kind, result)) + cache_trimmed(book, wspec)
+    wspec = declaration(kind, result)
+    return cache_keyed(book, wspec, kind.python_values(result)) + cache_trimmed(book, wspec)
 
 
 def cache_trimmed(book: PatchBook, wspec) -> int:

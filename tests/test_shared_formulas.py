@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import date
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -23,7 +22,7 @@ from kefu_xl.kinds import maintenance
 from kefu_xl.sheets.build import build_workbook
 from kefu_xl.sheets.layout import RowFormula, find_layout
 from kefu_xl.sheets.spec import Role
-from kefu_xl.workbooks import KINDS, _with_context, add_cached_values, python_values, recalc_file
+from kefu_xl.workbooks import KINDS, add_cached_values, python_values, recalc_file
 
 from helpers import NOV, assert_engines_agree, libreoffice_values, open_november
 
@@ -37,7 +36,7 @@ def test_a_row_formula_moves_like_a_shared_formula():
     formula (relative row references shift, nothing else does)."""
     checked = 0
     for kind in KINDS.values():
-        wspec = _with_context(kind.spec, SimpleNamespace(config=C, month=NOV))
+        wspec = kind.declaration(C, NOV)
         _, layouts = build_workbook(wspec, {s.name: s.title for s in wspec.sheets}, {}, {}, {})
         for sheet in wspec.sheets:
             layout = layouts[sheet.name]
