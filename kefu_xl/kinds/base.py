@@ -204,9 +204,16 @@ def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) ->
     present = [n for n in names[:names.index(sheet.name)] if n in wb.sheetnames]
     index = wb.sheetnames.index(present[-1]) + 1 if present else 0
 
+    from ..sheets.layout import find_layout
+    layouts: dict = {}                   # the other sheets' layouts: a drop-down may list one of them
+    for other in wspec.sheets:
+        if other.name != sheet.name and other.name in wb.sheetnames:
+            found, _ = find_layout(wb[other.name], other)
+            if found is not None:
+                layouts[other.name] = found
+
     def build(ws, book) -> None:
         register_styles(book)
-        layouts: dict = {}
         layout = build_sheet(ws, sheet, sheet.title, [], {}, layouts)
         apply_sheet_features(ws, layout, sheet, layouts, layout.first_data_row)
 
