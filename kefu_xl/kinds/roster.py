@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import STARS
+from ..io.headers import aliases_near
 from ..io.tables import open_workbook
 from ..records import Problem, Severity, StaffMember
 from ..sheets.read import read_sheet
@@ -66,7 +67,7 @@ def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
             problems.append(Problem(path.name, SHEET, None, "", "MISSING_SHEET",
                                     f"名册中没有「{SHEET}」工作表。"))
             return [], problems
-        data = read_sheet(wb[SHEET], STAFF_SHEET, path.name, problems)
+        data = read_sheet(wb[SHEET], STAFF_SHEET, path.name, problems, aliases_near(path))
     finally:
         wb.close()
     if data is None:
