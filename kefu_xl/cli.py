@@ -401,10 +401,13 @@ def collect(month_: Month, folder: Path, as_of):
             console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
         elif n == 0:
             table = Table(title=f"{month_} 个人工作簿汇总（{len(collected.rows)} 条记录）")
-            for header in ("客服", "文件", "保存于", "记录", "无效", "今日计划", "说明"):
+            for header in ("客服", "文件", "保存于", "记录", "无效", "计划（完成/计划）", "说明"):
                 table.add_column(header, justify="right" if header in ("记录", "无效") else "left")
             for line in collected.lines:
                 plan = "—" if line.plan_total is None else f"{line.plan_done}/{line.plan_total}"
+                if line.plan_total is not None and line.plan_day is not None:
+                    plan = f"{line.plan_day:%m-%d} {plan}" + ("" if line.plan_day == (as_of.date() if as_of else
+                                                                                      date.today()) else "（不是今天的计划）")
                 table.add_row(line.owner or "—", line.file, saved_at(line), str(line.records), str(line.problems), plan,
                               ("已跳过：" if line.skipped else "") + line.note)
             console.print(table)
@@ -589,6 +592,8 @@ def watch(day, folder: Path):
                       "—" if a.balance is None else f"{a.balance:,.2f}", "、".join(a.reasons))
     console.print(table)
     console.print(f"新增 {outcome.added} 行（已有 {outcome.kept} 行不变）。")
+    for note in outcome.notes:
+        console.print(note)
     _print_outcome(RecalcOutcome(outcome.path, outcome.result, outcome.backup, True, []))
 
 

@@ -9,7 +9,7 @@ written to a personal workbook."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from .errors import KefuError
@@ -31,6 +31,7 @@ class PersonLine:
     problems: int = 0
     plan_done: int | None = None
     plan_total: int | None = None
+    plan_day: date | None = None          # the day of the plan those figures are about
     note: str = ""
     skipped: bool = False
 
@@ -40,6 +41,12 @@ class Collected:
     lines: list[PersonLine] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)        # team 工作记录 rows, 来源 set
     problems: list[Problem] = field(default_factory=list)
+    origins: list[tuple[str, int]] = field(default_factory=list)   # (personal file, its row) of each row
+
+    def origin_of(self, team_rows: list[int]) -> dict[int, tuple[str, int]]:
+        """{team row: (personal file, row there)} given the team rows that hold the collected
+        records, in order (replace_collected_rows keeps them in the order of `rows`)."""
+        return dict(zip(team_rows, self.origins))
 
 
 def personal_files(workspace: Path, month: Month) -> list[Path]:
@@ -123,7 +130,8 @@ def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...]):
     return out, problems
 
 
-def read_records(line: PersonLine, grid, month: Month, wspec, known: dict) -> list[dict]:
+def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
+                 origins: list[tuple[str, int]] | None = None) -> list[dict]:
     """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts.
     `wspec`: the month's personal workbook declaration (built once for every file);
     `known`: the team's account ids (id_key) that records are checked against."""
@@ -143,6 +151,8 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict) -> li
         if is_blank(values["客服"]):
             values["客服"] = line.owner
         rows.append({**values, "来源": line.file})
+        if origins is not None:
+            origins.append((line.file, row))
         records.append(WorkRecord(cell_date(v["日期"]), cell_text(values["客服"]), cell_text(v["帐户ID"]),
                                   cell_text(v["工作类型"]), cell_text(v["沟通对象"]), "", row))
     line.records = len(rows)
@@ -155,7 +165,10 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict) -> li
 
         from .kinds import newclient, renewal
         day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
-        items = [{h: cell_text(v[h]) for h in ("优先级", "帐户ID", "事项")} for _, v in today.rows]
+        items = [{h: cell_text(v.get(h)) for h in personal.PLAN_FIELDS} for _, v in today.rows]
+        morning = [i for i in items if i["计划内"] == personal.PLANNED]
+        items = morning if morning or any(i["计划内"] for i in items) else items     # (older files: every line)
+        line.plan_day = day
         own = {}
         for name, reader in ((personal.MY_RENEWALS, renewal.read_rows), (personal.MY_CLIENTS, newclient.read_rows)):
             data = read_sheet(grid[name], wspec.sheet(name), line.file, []) if name in grid else None
@@ -177,7 +190,7 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     wspec = personal.spec(config, month)
     for line, grid in usable:
         if grid is not None:
-            out.rows.extend(read_records(line, grid, month, wspec, known))
+            out.rows.extend(read_records(line, grid, month, wspec, known, out.origins))
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:

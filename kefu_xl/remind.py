@@ -46,7 +46,7 @@ def reminders(workspace: Path, month: Month) -> tuple[list[Reminder], str]:
             continue
         days = rules.days_of_spend(r.balance, r.weekly_spend)
         context = {"客户名称": r.client, "帐户ID": r.account_id, "客服": r.staff, "余额": _money(r.balance),
-                   "可投放天数": None if days is None else days.quantize(Decimal("0.1"), ROUND_HALF_UP),
+                   "可投放天数": rules.days_shown(days),
                    "合同到期日": r.contract_end.isoformat() if r.contract_end else "", "月份": str(month),
                    "来源": r.source}
         out.append(Reminder(r.account_id, r.client, r.staff, message.render(context)))

@@ -80,7 +80,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
-                            workspace=find_workspace(path.parent))
+                            workspace=find_workspace(path.parent), path=path)
         ahead = kind.reads_ahead(ctx) if hasattr(kind, "reads_ahead") else ([], None)
         with prefetch_sheets(*ahead):          # other files it reads, parsed while it parses this one
             result = kind.recalc(wb, ctx)

@@ -465,6 +465,8 @@ def test_every_command_of_the_readme_day_runs_on_the_demo_with_its_defaults(offi
     assert len(commands) >= 10
     for command in commands:
         args = [a.replace("工作区", ".") for a in shlex.split(command)[1:]]
+        if args[0] == "serve":
+            continue                     # runs until stopped: tests/test_serve.py starts and stops it
         args = ["2026-11/维护跟踪_2026-11.xlsx" if a == "文件.xlsx" else a for a in args]
         result = CliRunner().invoke(cli, args)
         assert result.exit_code in (0, 1), (command, result.output)

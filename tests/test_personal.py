@@ -78,13 +78,15 @@ def test_recalc_writes_todays_plan_and_my_accounts(office):
     plan = f["plan"]
     assert (plan.day, plan.working_days, plan.elapsed) == (d(2026, 11, 9), 21, 6)
     rows = [(r["优先级"], r["帐户ID"], r["事项"]) for r in f["plan_rows"]]
-    # C2 is due for renewal (balance 100 at 300/week: 2 days) and never notified; C5's first onboarding
-    # step; then 一级 C1 behind the line (优化 2×6/21 = 0.57, 报表 5×6/21 = 1.43 − 1, 上门 0.29; phone done)
-    assert rows[:2] == [("1 续费", "C2", "续费提醒"), ("2 新客户", "C5", "告知帐户信息")]
-    assert ("3 维护", "C1", "电话拜访") not in rows
-    assert [r for r in rows if r[1] == "C1"] == [("3 维护", "C1", "帐户优化"), ("3 维护", "C1", "报表发送"),
-                                                ("3 维护", "C1", "上门拜访")]      # behind 0.57, 0.43, 0.29
-    assert f["done"][0] is True            # a valid record on C2 on 11-09 (续费完成) counts for the renewal line
+    # C2 is due for renewal (balance 100 at 300/week: 2.3 days) and never notified — its maintenance
+    # items ride on the same line; C5's first onboarding step; then 一级 C1's items behind the line
+    # (优化 2×6/21 = 0.57, 报表 5×6/21 = 1.43 − 1, 上门 0.29; phone done today): one line per client
+    assert rows[0][:2] == ("1 续费", "C2") and rows[0][2].startswith("续费提醒 + ")
+    assert rows[1] == ("2 新客户", "C5", "告知帐户信息")
+    assert [r for r in rows if r[1] == "C1"] == [("3 维护", "C1", "帐户优化 + 报表发送 + 上门拜访")]
+    assert len({r[1] for r in rows}) == len(rows)
+    assert f["plan_rows"][0]["原因"].startswith("可投放 2.3 天，尚未提醒续费；")
+    assert f["done"][0] is False           # 续费完成 on C2 covers the renewal, not its maintenance items
     verdicts = {r.row: v.reason for r, v in zip(f["records"], f["verdicts"])}
     assert verdicts == {3: "", 4: "", 5: "", 6: "帐户不存在", 7: "非决策人", 8: "", 9: ""}
     accounts = {r["帐户ID"]: r for r in f["mine"]}
@@ -92,18 +94,59 @@ def test_recalc_writes_todays_plan_and_my_accounts(office):
     assert accounts["C1"]["电话拜访目标"] == 4 and accounts["C1"]["上次联系"] == d(2026, 11, 9)
 
 
-def test_done_today_drops_out_and_the_daily_summary_keeps_history(office):
+def plan_sheet(path) -> list[tuple]:
+    """今日 as a person sees it: (序号, 优先级, 帐户ID, 事项, 已完成 cached) of every row, the divider too."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb[personal.TODAY]
+    layout, _ = find_layout(ws, personal.spec(C, NOV).sheet(personal.TODAY))
+    cols = [layout.columns[h] for h in ("序号", "优先级", "帐户ID", "事项", "已完成")]
+    return [tuple(ws.cell(r, c).value for c in cols) for r in range(layout.first_data_row, ws.max_row + 1)
+            if any(ws.cell(r, c).value for c in cols)]
+
+
+def test_the_morning_plan_stays_all_day_and_the_daily_summary_keeps_it(office):
+    """DOMAIN §21: the first recalc of a day makes the plan; a record typed and a recalc later the
+    same day mark its line done — nothing drops off, 每日小结 keeps the morning's count."""
     path = mine(office)
-    recalc_file(path, as_of=d(2026, 11, 2))                      # the plan of Monday 11-02 (made at open)
-    type_records(path, [{"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"}])
-    monday = recalc_file(path, as_of=d(2026, 11, 2)).result.figures
-    assert not any(r["帐户ID"] == "C1" and r["事项"] == "电话拜访" for r in monday["plan_rows"])
-    planned = len(monday["plan_rows"])
+    morning = recalc_file(path, as_of=d(2026, 11, 2)).result.figures     # the plan of 11-02 (made at open)
+    before = plan_sheet(path)
+    c1 = next(r for r in morning["plan_rows"] if r["帐户ID"] == "C1")
+    type_records(path, [{"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": t, "沟通对象": "决策人"}
+                        for t in c1["维护项"].split("+")])
+    later = recalc_file(path, as_of=d(2026, 11, 2)).result.figures
+    after = plan_sheet(path)
+    assert [r[:4] for r in after] == [r[:4] for r in before]            # the same lines, in the same order
+    done = {r[2]: r[4] for r in after if r[2]}
+    assert done["C1"] == "是" and [r[4] for r in before if r[2] == "C1"] == ["否"]
+    daily = {r["日期"]: r for r in later["daily"]}
+    assert daily[d(2026, 11, 2)]["计划项数"] == morning["planned_today"] == later["planned_today"]
+    assert not later["plan_made_now"] and morning["plan_made_now"] is False     # made at month open
     tuesday = recalc_file(path, as_of=d(2026, 11, 3)).result.figures
+    assert tuesday["plan_made_now"]
     daily = {r["日期"]: r for r in tuesday["daily"]}
-    assert daily[d(2026, 11, 2)]["计划项数"] == planned          # kept as written on Monday
-    assert daily[d(2026, 11, 3)]["计划项数"] == len(tuesday["plan_rows"])
+    assert daily[d(2026, 11, 2)]["计划项数"] == morning["planned_today"]    # kept as written on Monday
+    assert daily[d(2026, 11, 2)]["完成记录"] >= 1
+    assert daily[d(2026, 11, 3)]["计划项数"] == tuesday["planned_today"]
     assert sorted(daily) == [d(2026, 11, 2), d(2026, 11, 3)]
+
+
+def test_the_plan_is_short_one_line_a_client_with_a_divider(workspace):
+    """40 accounts early in the month: above the divider only 建议今日完成 lines (renewals may add
+    more), one line per client; the rest under 有余力再做 in the same order."""
+    rows = [[f"A{i:02d}", f"客户{i}", "张敏", "建材", 2500 if i < 3 else 50, 90000, date(2027, 6, 1),
+             date(2024, 1, 1)] for i in range(40)]                       # 3 一级, 37 三级
+    write_status(workspace, "2026-11", rows)
+    open_month(workspace, NOV, as_of=d(2026, 11, 4))
+    f = recalc_file(mine(workspace), as_of=d(2026, 11, 4)).result.figures
+    sheet = plan_sheet(mine(workspace))
+    divider = next(i for i, r in enumerate(sheet) if r[1] == personal.DIVIDER)
+    assert divider == f["planned_today"] == f["plan"].suggested == 8          # (3×12 + 37×3) / 19 → 8
+    accounts = [r[2] for r in sheet if r[2]]
+    assert len(accounts) == len(set(accounts)) == 40                      # every client once
+    assert [r[0] for r in sheet if r[0]] == list(range(1, 41))
+    assert all(" + " in r[3] for r in sheet[:3])                          # a 一级 client's items together
+    daily = {r["日期"]: r for r in f["daily"]}
+    assert daily[d(2026, 11, 4)]["计划项数"] == divider
 
 
 def test_cached_values_sit_on_their_own_plan_lines(office):
@@ -241,12 +284,16 @@ def test_done_is_live_for_renewal_and_new_client_lines(office, tmp_path):
     path = mine(office)
     type_records(path, RECORDS[:6])
     before = recalc_file(path, as_of=d(2026, 11, 9)).result.figures
-    assert [(r["序号"], r["帐户ID"], r["事项"]) for r in before["plan_rows"][:2]] == [(1, "C2", "续费提醒"),
-                                                                                 (2, "C5", "告知帐户信息")]
+    lines = before["plan_rows"]
+    assert [(r["序号"], r["帐户ID"]) for r in lines[:2]] == [(1, "C2"), (2, "C5")]
+    assert lines[0]["事项"].startswith("续费提醒 + ") and lines[1]["事项"] == "告知帐户信息"
     assert before["done"][:2] == [False, False]
-    # during the day: the renewal notice and the first onboarding step, typed in the person's own sheets
+    # during the day: the renewal notice and the first onboarding step, typed in the person's own sheets,
+    # and C2's maintenance items, which ride on its line
     type_follow_up(path, personal.MY_RENEWALS, "C2", {"提醒日期": d(2026, 11, 9), "跟进记录": "已微信通知"})
     type_follow_up(path, personal.MY_CLIENTS, "C5", {"告知帐户信息": d(2026, 11, 9)})
+    type_records(path, [{"日期": d(2026, 11, 9), "帐户ID": "C2", "工作类型": t, "沟通对象": "决策人"}
+                        for t in lines[0]["维护项"].split("+")])
     office_ = office_values(path, personal.spec(C, NOV), {personal.TODAY: lambda r, v: v["序号"]}, tmp_path / "lo")
     assert [office_[personal.TODAY][i]["已完成"] for i in (1, 2, 3)] == ["是", "是", "否"]
     # and collection carries them into the team trackers (the columns are collected there)
@@ -350,3 +397,53 @@ def test_a_second_collection_writes_no_record_row_again(office):
     wb.save(mine(office))
     fourth = recalc_file(team, as_of=d(2026, 11, 30))
     assert [r.work_type for r in fourth.result.figures["records"]] == ["电话拜访", "上门拜访", "电话拜访", "报表发送"]
+
+
+def test_a_collected_records_problem_names_the_personal_file_and_row(office):
+    """DOMAIN §21: the fix is typed in the personal workbook, so that is where a problem of a
+    collected record points — not the team file's row, which collection replaces."""
+    path = mine(office)
+    type_records(path, RECORDS)                     # row 6 of 张敏's 工作记录: C9, no such account
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    problems = recalc_file(team, as_of=d(2026, 11, 9)).result.problems
+    unknown = [p for p in problems if p.code == "UNKNOWN_ACCOUNT"]
+    assert [(p.sheet, p.row) for p in unknown] == [("个人/张敏_2026-11.xlsx「工作记录」", 6)]
+    assert "张敏_2026-11.xlsx 的「工作记录」第 6 行" in unknown[0].message
+
+
+def test_a_personal_workbook_away_from_its_workspace_says_so_once_and_keeps_its_plan(office, tmp_path):
+    """Copied to the desktop: one message naming where it looked; 今日 / 我的帐户 / 每日小结 as they
+    were; records judged against the team's accounts the workbook last knew."""
+    desktop = tmp_path / "desktop"
+    desktop.mkdir()
+    copy = desktop / mine(office).name
+    shutil.copy(mine(office), copy)
+    before = plan_sheet(copy)
+    type_records(copy, RECORDS)
+    outcome = recalc_file(copy, as_of=d(2026, 11, 9))
+    codes = [p.code for p in outcome.result.problems]
+    assert codes.count("NO_TEAM_TRACKER") == 1 and str(desktop) in next(
+        p.message for p in outcome.result.problems if p.code == "NO_TEAM_TRACKER")
+    assert codes.count("UNKNOWN_ACCOUNT") == 1              # C9 only: C1, C2, C3 are known accounts
+    assert [r[:4] for r in plan_sheet(copy)] == [r[:4] for r in before]
+    wb = openpyxl.load_workbook(copy)
+    assert wb[personal.MINE].cell(3, 1).value == openpyxl.load_workbook(mine(office))[personal.MINE].cell(3, 1).value
+
+
+@pytest.mark.libreoffice
+def test_plan_and_accounts_print_whole(office, tmp_path):
+    """Rendered by LibreOffice to PDF: every full 帐户ID and every 原因 of 今日 is in the text (no
+    column cut), and each sheet prints one page wide."""
+    import subprocess
+    from kefu_xl.io.libreoffice import convert
+    path = mine(office)
+    type_records(path, RECORDS)
+    f = recalc_file(path, as_of=d(2026, 11, 9)).result.figures
+    pdf = convert(path, tmp_path / "pdf", "pdf")
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    for line in f["plan_rows"]:
+        assert line["帐户ID"] in flat
+        assert "".join(line["原因"].split()) in flat, line["原因"]
+    for row in f["mine"]:
+        assert row["帐户ID"] in flat

@@ -138,9 +138,46 @@ def test_open_anomalies_come_first_in_the_owners_plan(watched):
     path = watch.watch_day(watched, d(12)).path
     type_into(path, {(5, "已通知客户"): "是"})              # 李娜 told C3's client; C5 (王芳) and 张敏's are open
     zhang = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(13)).result.figures["plan_rows"]
-    assert [(r["优先级"], r["帐户ID"], r["事项"]) for r in zhang[:2]] == [("1 异常", "C1", "处理消耗异常"),
-                                                                         ("1 异常", "C2", "处理消耗异常")]
-    assert zhang[0]["原因"] == "11-12 消耗降为0（消耗 0.00，前7次平均 800.00），查明原因并通知客户"
+    assert [(r["优先级"], r["帐户ID"]) for r in zhang[:2]] == [("1 异常", "C1"), ("1 异常", "C2")]
+    assert all(r["事项"].startswith("处理消耗异常") for r in zhang[:2])      # the client's other items ride along
+    assert zhang[0]["原因"].startswith("11-12 消耗降为0（消耗 0.00，前7次平均 800.00），查明原因并通知客户；")
     assert all(r["优先级"] != "1 异常" for r in zhang[2:])
     li = recalc_file(personal.path_of(watched, "李娜", NOV), as_of=d(13)).result.figures["plan_rows"]
     assert not any(r["优先级"] == "1 异常" for r in li)
+
+
+def test_a_new_anomaly_later_the_same_day_is_added_to_the_frozen_plan(watched):
+    """DOMAIN §21: the morning plan stays; an anomaly that appears later the same day (the 9:00
+    watch after the plan was made) is added under the morning's lines, marked 新增, and
+    每日小结 keeps the morning's count."""
+    path = personal.path_of(watched, "张敏", NOV)
+    morning = recalc_file(path, as_of=d(12)).result.figures          # before the watch of 11-12's export
+    assert not any(r["优先级"] == "1 异常" for r in morning["plan_rows"])
+    watch.watch_day(watched, d(12))
+    later = recalc_file(path, as_of=d(12)).result.figures
+    kept = [r for r in later["plan_rows"] if r["计划内"] == "是"]
+    assert [(r["帐户ID"], r["事项"]) for r in kept] == \
+        [(r["帐户ID"], r["事项"]) for r in morning["plan_rows"] if r["计划内"] == "是"]
+    added = [r for r in later["plan_rows"] if r["计划内"] == "新增"]
+    assert added and all(r["优先级"] == "1 异常" and r["原因"].startswith("新增：") for r in added)
+    assert {r["帐户ID"] for r in added} == {"C1", "C2"} and all(r["事项"] == "处理消耗异常" for r in added)
+    daily = {r["日期"]: r for r in later["daily"]}
+    assert daily[d(12)]["计划项数"] == morning["planned_today"]
+
+
+def test_the_days_of_spend_left_are_one_figure_everywhere(watched):
+    """The newest spend export's balance goes into 续费跟踪, so 今日, 我的续费 and the reminder
+    text show one value, to one decimal."""
+    from kefu_xl.kinds import renewal
+    from kefu_xl.remind import reminders
+    outcome = watch.watch_day(watched, d(12))
+    assert any("余额" in n for n in outcome.notes)
+    rows = renewal.read_file(watched / "2026-11" / renewal.file_name(NOV), C)[1]
+    c2 = next(r for r in rows if r.account_id == "C2")
+    assert c2.balance == Decimal(900)                      # 帐户状态 said 100; the 11-12 export says 900
+    texts = {r.account_id: r.text for r in reminders(watched, NOV)[0]}
+    shown = f"{(Decimal(900) * 7 / c2.weekly_spend).quantize(Decimal('0.1'))}"
+    assert shown in texts["C2"]
+    plan = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(12)).result.figures["plan_rows"]
+    reasons = " ".join(r["原因"] for r in plan if r["帐户ID"] == "C2")
+    assert f"可投放 {shown} 天" in reasons or "尚未提醒" not in reasons

@@ -25,6 +25,7 @@ class RecalcContext:
     roster: list[StaffMember] | None = None
     write: bool = True          # False for `check`: compute and validate, touch nothing
     workspace: Path | None = None   # the workspace the file lives in, for cross-file checks
+    path: Path | None = None        # the file itself
 
 
 @dataclass
@@ -143,6 +144,8 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
             ok = False
             continue
         if sheet.name in rebuilt:
+            from ..sheets.build import add_missing_columns
+            add_missing_columns(wb[sheet.name], sheet)      # a column a newer version fills itself
             layout, missing = find_layout(wb[sheet.name], sheet)
             if missing or layout is None:
                 problems.append(Problem(ctx.file, sheet.name, None, "、".join(missing), "MISSING_HEADER",

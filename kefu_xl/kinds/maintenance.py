@@ -63,6 +63,7 @@ NEW_CLIENT_NOTE = "新开客户：本月在新客户跟踪表服务，不计维�
 ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
 
 RED, ORANGE, YELLOW = "FFC7CE", "FFEB9C", "FFF2CC"
+NOT_AN_ACCOUNT = "（不在帐户表中）"
 SHEET_ORDER = {ACCOUNTS: 0, WORK: 1, SPOT: 2, SUMMARY: 3}
 
 
@@ -171,7 +172,12 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         columns=(
             Column("日期", Role.INPUT, Type.DATE, help="工作日期（本月内）。"),
             Column("客服", Role.INPUT, Type.TEXT, help="做这项工作的客服（代班时填代班人）。"),
-            Column("帐户ID", Role.INPUT, Type.ID, help="帐户ID，须在「帐户」表中。"),
+            Column("帐户ID", Role.INPUT, Type.ID, dropdown_source=f"{ACCOUNTS}!帐户ID",
+                   help="帐户ID，须在「帐户」表中（可从下拉列表选择）。"),
+            Column("客户名称", Role.DERIVED, Type.TEXT,
+                   f'IF([帐户ID]="","",IFERROR(INDEX([{ACCOUNTS}!客户名称],MATCH([帐户ID],[{ACCOUNTS}!帐户ID],0)),'
+                   f'"{NOT_AN_ACCOUNT}"))', width=20,
+                   help="帐户ID对应的客户（来自「帐户」表），核对没有填错帐户。"),
             Column("工作类型", Role.INPUT, Type.TEXT, dropdown=rules.WORK_TYPES,
                    help="电话拜访/上门拜访/报表发送/帐户优化 计入对应目标；其余计入有效工作数。"),
             Column("沟通对象", Role.INPUT, Type.TEXT, dropdown=rules.CONTACTS,
@@ -399,15 +405,28 @@ def _read_accounts(data: SheetData, ctx: RecalcContext, problems: list[Problem])
     return accounts
 
 
-def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owner: str = "") -> list[WorkRecord]:
+def work_problem(ctx: RecalcContext, origin: dict[int, tuple[str, int]] | None, row: int, column: str, code: str,
+                 message: str, severity: Severity = Severity.ERROR) -> Problem:
+    """A problem of a 工作记录 row, named where it is fixed: a collected record's in the personal
+    workbook it came from (the team file's row is replaced at each collection)."""
+    if origin and row in origin:
+        file, personal_row = origin[row]
+        return Problem(ctx.file, f"个人/{file}「{WORK}」", personal_row, column, code,
+                       f"{message}（请在 {file} 的「{WORK}」第 {personal_row} 行改：团队表中的这一行每次汇总都会被替换）",
+                       severity)
+    return Problem(ctx.file, WORK, row, column, code, message, severity)
+
+
+def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owner: str = "",
+              origin: dict[int, tuple[str, int]] | None = None) -> list[WorkRecord]:
     """工作记录 rows as records; a blank 客服 is `owner` (a personal workbook's rows are its owner's)."""
     records = []
     for row, v in data.rows:
         day = cell_date(v["日期"])
         if day is None:
             what = "没有填写" if is_blank(v["日期"]) else f"「{v['日期']}」不是日期（可能是文字）"
-            problems.append(Problem(ctx.file, WORK, row, "日期", "NOT_A_DATE",
-                                    f"日期{what}，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}。"))
+            problems.append(work_problem(ctx, origin, row, "日期", "NOT_A_DATE",
+                                         f"日期{what}，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}。"))
         typed = (day if day is not None else cell_text(v["日期"]),
                  *(cell_text(v[h]) for h in ("客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")))
         records.append(WorkRecord(day, typed[1] or owner, typed[2], typed[3], typed[4], typed[5], row, typed))
@@ -506,17 +525,36 @@ def check_accounts(accounts: list[Account], roster_names: set[str] | None, ctx: 
                                     "该帐户没有负责客服，不计入任何人的完成率。", Severity.WARNING))
 
 
+def unknown_id_hint(rec: WorkRecord, known_ids: list[str]) -> str:
+    """What probably went wrong with an unknown 帐户ID, and the nearest known one: a long ID typed
+    into a number cell has lost its last digits (Excel keeps 15)."""
+    import difflib
+    typed = rec.account_id
+    hint = ""
+    if typed.isdigit() and len(typed) > 15 and typed.endswith("0"):
+        hint = "Excel 只保留数字的前 15 位，这个 ID 的末尾可能被改成了 0：请把单元格设为「文本」后重新输入（或在前面加英文单引号 '）。"
+    by_key = {rules.id_key(i): i for i in known_ids}
+    near = difflib.get_close_matches(rules.id_key(typed), list(by_key), n=1, cutoff=0.75)
+    if near:
+        hint += f"是不是「{by_key[near[0]]}」？"
+    return hint
+
+
 def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], roster_names: set[str] | None,
-               ctx: RecalcContext, problems: list[Problem], accounts_where: str = "「帐户」表") -> None:
+               ctx: RecalcContext, problems: list[Problem], accounts_where: str = "「帐户」表",
+               origin: dict[int, tuple[str, int]] | None = None, known_ids: list[str] | None = None) -> None:
     """Problems of 工作记录 rows (the team tracker's, or a personal workbook's: `accounts_where`
     says where the accounts are looked up)."""
     repeats = rules.duplicates(records)
     for i, (rec, verdict) in enumerate(zip(records, verdicts)):
         def add(column, code, message, severity=Severity.WARNING):
-            problems.append(Problem(ctx.file, WORK, rec.row, column, code, message, severity))
+            problems.append(work_problem(ctx, origin, rec.row, column, code, message, severity))
         if i in repeats:
+            first = records[repeats[i]].row
+            first = origin[first][1] if origin and first in origin and rec.row in origin \
+                and origin[first][0] == origin[rec.row][0] else first
             add("内容摘要", "DUPLICATE_RECORD",
-                f"与第 {records[repeats[i]].row} 行完全相同（{rules.DUPLICATE_FIELDS}都一样）：重复登记，这一条不计。"
+                f"与第 {first} 行完全相同（{rules.DUPLICATE_FIELDS}都一样）：重复登记，这一条不计。"
                 f"如果确实做了两次，请在内容摘要里写明区别；否则删除这一行。")
             continue
         if rec.work_type not in rules.WORK_TYPES:
@@ -526,8 +564,8 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
         elif verdict.reason == rules.REASON_CONTACT:
             add("沟通对象", "NOT_DECISION_MAKER", "沟通对象不是决策人，本条不计为有效工作。", Severity.INFO)
         if verdict.reason == rules.REASON_ACCOUNT:
-            hint = "（ID 前后有空格）" if rec.account_id != rec.account_id.strip() else ""
-            add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在{accounts_where}中{hint}，本条记为无效。")
+            add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在{accounts_where}中，本条记为无效。"
+                                             f"{unknown_id_hint(rec, known_ids or [])}")
         elif verdict.reason == rules.REASON_DATE and rec.day is not None:
             add("日期", "DATE_OUTSIDE_MONTH", f"日期 {rec.day.isoformat()} 不在 {ctx.month} 内，本条记为无效。")
         elif verdict.reason == rules.REASON_DISPROVED:
@@ -556,7 +594,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     collected = _collect_personal(wb, wspec, layouts, datas, ctx, problems)
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
-    records = read_work(datas[WORK], ctx, problems)
+    origin = collected.origin_of([r for r, v in datas[WORK].rows if cell_text(v["来源"])]) if collected else {}
+    records = read_work(datas[WORK], ctx, problems, origin=origin)
     targets = account_targets(accounts, config)
     by_id: dict[str, Targets] = {}
     owners: dict[str, str] = {}
@@ -571,7 +610,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
 
     roster_names = {m.name for m in ctx.roster} if ctx.roster is not None else None
     check_accounts(accounts, roster_names, ctx, problems)
-    check_work(records, verdicts, owners, roster_names, ctx, problems)
+    check_work(records, verdicts, owners, roster_names, ctx, problems, origin=origin,
+               known_ids=[a.account_id for a in accounts])
 
     as_of = month.clamp(ctx.as_of)
     check_spot_checks(checks, by_row, ctx, problems, as_of)
@@ -696,6 +736,9 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
             "完成合计": c.done_capped, "完成率": c.ratio,
         }
     first = result.context.month.first
+    names: dict[str, str] = {}
+    for a in f["accounts"]:
+        names.setdefault(rules.id_key(a.account_id), a.client)
     for r, v in zip(f["records"], f["verdicts"]):
         basic = "" if v.reason == rules.REASON_OVER_PLAN else v.reason      # the hidden helpers too, so a
         phone = r.account_id if r.work_type == rules.PHONE and not basic else ""   # previewer shows them
@@ -705,6 +748,7 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
             "抽查键": rules.record_label(r.account_id, r.day, r.staff) if r.account_id and r.day else "",
             "重复键": rules.duplicate_label(r),
+            "客户名称": names.get(rules.id_key(r.account_id), NOT_AN_ACCOUNT) if r.account_id else "",
         }
     by_row = {r.row: r for r in f["records"]}
     for c in f["checks"]:

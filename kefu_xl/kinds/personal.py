@@ -6,7 +6,7 @@ tracker is assembled from these files by `kefu-xl collect`."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -46,6 +46,9 @@ CHUNK = 30000                      # characters per 帐户ID清单 cell (a cell 
 CHUNKS = 20                        # cells the 帐户不存在 check looks at: 600,000 characters, ~60,000 accounts
 ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
 GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
+DIVIDER, DIVIDER_FILL = "有余力再做", "DDEBF7"         # the row under today's plan
+PLANNED, ADDED = "是", "新增"                          # 计划内 of a morning line / of a line added later that day
+COLLEAGUES, NOT_TEAMS = "（同事的帐户）", "（不在团队帐户中）"   # 工作记录's 客户名称 of an ID not in 我的帐户
 SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, MY_RENEWALS: 3, MY_CLIENTS: 4, DAILY: 5}
 
 
@@ -67,9 +70,12 @@ def path_of(workspace: Path, owner: str, month: Month) -> Path:
 def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:
     """The typed columns of the team's 工作记录 (DOMAIN §5), as the person types them here."""
     from . import maintenance
-    helps = {"客服": "空白 = 本人；替别人登记时填写姓名。", "帐户ID": "帐户ID（自己的或代班同事的帐户）。"}
-    team = maintenance.spec(config, month).sheet(maintenance.WORK)
-    return tuple(replace(c, help=helps.get(c.header, c.help)) for c in team.columns if c.role is Role.INPUT)
+    helps = {"客服": "空白 = 本人；替别人登记时填写姓名。",
+             "帐户ID": "帐户ID（自己的帐户可从下拉列表选择；代班同事的帐户直接填写）。"}
+    team = maintenance.spec(config, month).declared_sheet(maintenance.WORK)
+    return tuple(replace(c, help=helps.get(c.header, c.help),
+                         dropdown_source=f"{MINE}!帐户ID" if c.header == "帐户ID" else c.dropdown_source)
+                 for c in team.columns if c.role is Role.INPUT)
 
 
 def spec(config: Config, month: Month) -> WorkbookSpec:
@@ -79,37 +85,56 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     work = f"[{WORK}!"
     today = SheetSpec(
         name=TODAY, title=f"{month.label} 今日计划（早计划）", key="序号", buffer_rows=0, row_markers=("事项",),
-        anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：重算时设为当天（非工作日为下一个工作日）。"),
+        anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：当天第一次重算时做好（非工作日为下一个工作日），"
+                                             "当天再重算只更新已完成，新出现的紧急事项以「新增」加在计划末尾。"),
                  Anchor(SUGGESTED, Type.INT, "建议今日完成的有效工作项数 = max(日均有效工作标准, 本月剩余目标 ÷ 剩余工作日)。")),
-        help="早上打开自己的工作簿，点 客服工具 → 重算，按顺序完成；做完在「工作记录」登记，已完成自动变为「是」。",
+        help="早上打开自己的工作簿，点 客服工具 → 重算，按顺序完成分隔线以上的计划；做完在「工作记录」登记，已完成自动变为「是」。",
         columns=(
-            Column("序号", Role.COMPUTED, Type.INT, help="先做序号小的。"),
-            Column("优先级", Role.COMPUTED, Type.TEXT,
+            Column("序号", Role.COMPUTED, Type.INT, width=5, help="先做序号小的。"),
+            Column("优先级", Role.COMPUTED, Type.TEXT, width=9,
                    help="1 异常（消耗监控中还没通知客户的）→ 1 续费 → 2 新客户 → 3 维护（按进度线，落后多的在前）"
                         "→ 3 回访（客户档案的回访节奏）。"),
-            Column("帐户ID", Role.COMPUTED, Type.ID, help="帐户。"),
+            Column("帐户ID", Role.COMPUTED, Type.ID, width=20, help="帐户。"),
             Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户。"),
-            Column("级别", Role.COMPUTED, Type.TEXT, help="帐户级别。"),
-            Column("事项", Role.COMPUTED, Type.TEXT, help="要做的事：工作类型，或续费提醒/续费跟进，或新客户的下一步。"),
-            Column("原因", Role.COMPUTED, Type.TEXT, width=40, help="为什么今天要做。"),
+            Column("级别", Role.COMPUTED, Type.TEXT, width=6, help="帐户级别。"),
+            Column("事项", Role.COMPUTED, Type.TEXT, width=22,
+                   help="要做的事：这个客户今天该做的各项，一次联系一起做（电话拜访 + 报表发送；续费提醒；新客户的下一步……）。"),
+            Column("原因", Role.COMPUTED, Type.TEXT, width=60, wrap=True, help="为什么今天要做。"),
             Column("已完成", Role.DERIVED, Type.TEXT,
-                   'IF([事项]="","",IF(IF(LEFT([优先级],1)="2",'
+                   'IF([事项]="","",IF(AND('
+                   'OR([新客户步骤]<>"是",('
                    + "+".join(f'COUNTIFS([{MY_CLIENTS}!帐户ID],[帐户ID],[{MY_CLIENTS}!{s}],[@{PLAN_DAY}])' for s in STEPS)
-                   + f',IF([优先级]="{planning.MAINTENANCE_LABEL}",COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],[事项],'
-                   f'{work}日期],[@{PLAN_DAY}],{work}有效],"是"),'
-                   f'COUNTIFS([{MY_RENEWALS}!帐户ID],[帐户ID],[{MY_RENEWALS}!提醒日期],[@{PLAN_DAY}])+'
-                   f'COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],{work}有效],"是")))>0,"是","否"))',
-                   help="是：计划日期这天做了——维护：「工作记录」有该帐户该工作类型的有效记录；续费、异常、回访：「我的续费」"
+                   + ')>0),'
+                   f'OR([联系]<>"是",(COUNTIFS([{MY_RENEWALS}!帐户ID],[帐户ID],[{MY_RENEWALS}!提醒日期],[@{PLAN_DAY}])+'
+                   f'COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],{work}有效],"是"))>0),'
+                   '(' + "+".join(f'ISNUMBER(SEARCH("{t}",[维护项]))*(COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],"{t}",'
+                                  f'{work}日期],[@{PLAN_DAY}],{work}有效],"是")=0)' for t in completion.ITEM_TYPES)
+                   + ')=0),"是","否"))',
+                   help="是：计划日期这天都做了——维护：「工作记录」有该帐户每个工作类型的有效记录；续费、异常、回访：「我的续费」"
                         "的提醒日期是这天，或有该帐户的有效工作记录；新客户：「我的新客户」中该客户有一个步骤的日期是这天。"),
+            Column("计划内", Role.COMPUTED, Type.TEXT, hidden=True,
+                   help="辅助列（隐藏）：是 = 早上做好的计划（分隔线以上）；新增 = 当天后来出现的紧急事项；空白 = 有余力再做。"),
+            Column("维护项", Role.COMPUTED, Type.TEXT, hidden=True, help="辅助列（隐藏）：这一行要做的维护工作类型。"),
+            Column("联系", Role.COMPUTED, Type.TEXT, hidden=True,
+                   help="辅助列（隐藏）：是 = 续费、异常或回访：当天联系过客户即算完成。"),
+            Column("新客户步骤", Role.COMPUTED, Type.TEXT, hidden=True,
+                   help="辅助列（隐藏）：是 = 新客户的下一步：「我的新客户」当天填了一个步骤日期即算完成。"),
         ),
-        highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),),
+        highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),
+                    Highlight(f'[优先级]="{DIVIDER}"', DIVIDER_FILL)),
     )
     work_sheet = SheetSpec(
         name=WORK, title=f"{month.label} 我的工作记录", key="日期", buffer_rows=300,
         row_markers=("日期", "帐户ID", "工作类型"),
         help="每做一项工作登记一行；代班（同事的帐户）也登记在这里。只有与决策人的沟通有效。",
         columns=(
-            *team_work_inputs(config, month),
+            *(c for c in team_work_inputs(config, month) if c.header in ("日期", "客服", "帐户ID")),
+            Column("客户名称", Role.DERIVED, Type.TEXT,
+                   f'IF([帐户ID]="","",IFERROR(INDEX([{MINE}!客户名称],MATCH([帐户ID],[{MINE}!帐户ID],0)),'
+                   f'IF(SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))>0,'
+                   f'"{COLLEAGUES}","{NOT_TEAMS}")))', width=20,
+                   help="帐户ID对应的客户（「我的帐户」中的）；同事的帐户显示「（同事的帐户）」，核对没有填错帐户。"),
+            *(c for c in team_work_inputs(config, month) if c.header not in ("日期", "客服", "帐户ID")),
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
                    help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
@@ -159,10 +184,11 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         help="每个工作日一行，到计划日期为止：当天计划了几项、完成了几项、有效工作几条。",
         columns=(
             Column("日期", Role.COMPUTED, Type.DATE, help="工作日。"),
-            Column("计划项数", Role.COMPUTED, Type.INT, help="这一天的计划有几项（做计划时写下，保留历史）。"),
+            Column("计划项数", Role.COMPUTED, Type.INT, help="这一天早上的计划有几项（分隔线以上，做计划时写下，当天不变，保留历史）。"),
             Column("完成计划项", Role.DERIVED, Type.INT,
-                   f'IF([日期]=[{TODAY}!@{PLAN_DAY}],COUNTIF([{TODAY}!已完成],"是"),IF([完成记录]="","",N([完成记录])))',
-                   help="计划中已完成的项数（今天的实时计算，以前的是那天最后一次重算时的数）。"),
+                   f'IF([日期]=[{TODAY}!@{PLAN_DAY}],COUNTIFS([{TODAY}!已完成],"是",[{TODAY}!计划内],"{PLANNED}"),'
+                   f'IF([完成记录]="","",N([完成记录])))',
+                   help="早上的计划（分隔线以上）中已完成的项数（今天的实时计算，以前的是那天最后一次重算时的数）。"),
             Column("有效工作", Role.DERIVED, Type.INT, f'COUNTIFS({work}日期],[日期],{work}有效],"是")',
                    help="这一天的有效工作记录条数。"),
             Column("达标", Role.DERIVED, Type.TEXT, f'IF([有效工作]>={target},"是","否")',
@@ -228,14 +254,14 @@ class Team:
         self.renewals, self.newclients = [], []
         self.anomalies: list = []                    # 消耗监控 rows not told to the client (every owner)
         self.archived: set[str] | None = None        # account keys of 客户档案 (None: no archive)
+        self.found = False                           # the team tracker was read
         if workspace is None:
             return
         self.anomalies, self.archived = desk_snapshot(workspace, month, config)
         folder = workspace / str(month)
         path = folder / maintenance.file_name(month)
+        self.looked = path
         if not path.exists():
-            problems.append(Problem(own_file, MINE, None, "", "NO_TEAM_TRACKER",
-                                    f"没有找到团队的 {month}/{path.name}：我的帐户和今日计划无法生成，请客服经理先开月。"))
             return
         snapshot = team_snapshot(folder, month, config)
         if snapshot is None:
@@ -244,6 +270,7 @@ class Team:
             return
         self.accounts, records, self.renewals, self.newclients = snapshot
         self.other_records = [r for r, source in records if source != own_file]
+        self.found = True
 
 
 _SNAPSHOTS: dict[tuple, tuple] = {}
@@ -347,8 +374,7 @@ def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day
         follow = [d for d in (r.reminded, last.get(completion.id_key(r.account_id))) if d is not None]
         run = days_of_spend(r.balance, r.weekly_spend)
         renewals.append(planning.PlanRenewal(r.account_id, r.client, r.status, r.reminded,
-                                             max(follow) if follow else None,
-                                             int(run) if run is not None else None, r.contract_end))
+                                             max(follow) if follow else None, run, r.contract_end))
     newclients = []
     for r in my_clients:
         state = onboarding(r, day)
@@ -367,7 +393,8 @@ def desk_inputs(owner: str, team: Team, accounts: list, contacts: dict[str, set[
     to the client, and their archived clients the cadence rule says to contact."""
     from ..rules.cadence import cadence
     mine = {completion.id_key(a.account_id): a for a in accounts}
-    anomalies = [planning.PlanAnomaly(r.account_id, r.client, r.day, rule_label(r, config), r.spend, r.average)
+    anomalies = [planning.PlanAnomaly(r.account_id, r.client, r.day, rule_label(r, config), r.spend, r.average,
+                                      r.exports, r.balance)
                  for r in team.anomalies
                  if r.day is not None and (r.staff == owner or (not r.staff and completion.id_key(r.account_id) in mine))]
     rows = []
@@ -404,22 +431,63 @@ def follow_up_days(my_renewals, my_clients) -> tuple[dict[str, set], dict[str, s
 
 def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None,
               reminded: dict[str, set] | None = None, steps: dict[str, set] | None = None) -> list[bool]:
-    """已完成 of each plan line, as the sheet's formula judges it: 维护 — a valid record of that
-    account and 工作类型 on the day; 续费, 异常 and 回访 — 提醒日期 is the day, or any valid
-    record of the account that day; 新客户 — one of the client's step dates is the day."""
+    """已完成 of each 今日 line, as the sheet's formula judges it: every 工作类型 of 维护项 has a
+    valid record of the account on the day; when 联系 — 提醒日期 is the day, or any valid record
+    of the account that day; when 新客户步骤 — one of the client's step dates is the day."""
     valid = [r for r, v in zip(records, verdicts) if v.valid and day is not None and r.day == day]
     out = []
     for item in items:
         key = completion.id_key(item["帐户ID"])
-        kind = str(item["优先级"])[:1]
-        if kind == "2":
-            done = day in (steps or {}).get(key, set())
-        elif item["优先级"] == planning.MAINTENANCE_LABEL:
-            done = any(completion.id_key(r.account_id) == key and r.work_type == item["事项"] for r in valid)
-        else:                                     # 续费, 异常, 回访: any contact with the client that day
-            done = day in (reminded or {}).get(key, set()) or any(completion.id_key(r.account_id) == key for r in valid)
+        mine = [r for r in valid if completion.id_key(r.account_id) == key]
+        kinds = [t for t in completion.ITEM_TYPES if t in (item.get("维护项") or "")]
+        done = all(any(r.work_type == t for r in mine) for t in kinds)
+        if item.get("联系") == "是":
+            done = done and (day in (reminded or {}).get(key, set()) or bool(mine))
+        if item.get("新客户步骤") == "是":
+            done = done and day in (steps or {}).get(key, set())
         out.append(done)
     return out
+
+
+PLAN_FIELDS = ("序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "计划内", "维护项", "联系", "新客户步骤")
+
+
+def line_row(line: planning.PlanLine, marker: str, levels: dict[str, str]) -> dict:
+    return {"优先级": line.label, "帐户ID": line.account_id, "客户名称": line.name,
+            "级别": line.level or levels.get(completion.id_key(line.account_id), ""), "事项": line.item,
+            "原因": line.reason, "计划内": marker, "维护项": "+".join(line.maintenance),
+            "联系": "是" if line.contact else "", "新客户步骤": "是" if line.step else ""}
+
+
+def divider_row(planned: int) -> dict:
+    return {"优先级": DIVIDER, "客户名称": f"以上 {planned} 项是今天的计划" if planned else "今天没有计划项",
+            "原因": "以下按同样的顺序排列：做完上面的计划，还有时间再做。"}
+
+
+def plan_sheet_rows(plan: planning.Plan, old_day: date | None, old_rows: list[dict],
+                    levels: dict[str, str]) -> tuple[list[dict], int, bool]:
+    """(今日's rows, lines of the morning plan, whether the plan was made now). The first recalc
+    of a day makes the plan: its first plan.planned lines, the divider, the rest. A later one
+    the same day keeps that plan as it is (nothing done drops off) and adds, marked 新增, the
+    priority-1 lines of clients the plan does not have yet (a new anomaly)."""
+    frozen = old_day == plan.day and any(r.get("计划内") for r in old_rows)
+    if frozen:           # (a client already in the plan gets a 新增 line only for an urgent item it lacks)
+        morning = [r for r in old_rows if r.get("计划内") == PLANNED]
+        later = [r for r in old_rows if r.get("计划内") == ADDED]
+        rest = [r for r in old_rows if r.get("计划内") not in (PLANNED, ADDED)]
+        present: dict[str, set[str]] = {}
+        for r in old_rows:
+            present.setdefault(completion.id_key(r["帐户ID"]), set()).update(r["事项"].split(" + "))
+        urgent = [i for i in plan.items if i.priority == planning.RENEWAL
+                  and i.item not in present.get(completion.id_key(i.account_id), set())]
+        new = [dict(line_row(line, ADDED, levels), 原因=f"新增：{line.reason}") for line in planning.lines_of(urgent)]
+        above, below, planned = morning + later + new, rest, len(morning)
+    else:
+        rows = [line_row(line, PLANNED if i < plan.planned else "", levels) for i, line in enumerate(plan.lines)]
+        above, below, planned = rows[:plan.planned], rows[plan.planned:], plan.planned
+    numbered = [{**r, "序号": i} for i, r in enumerate([*above, *below], 1)]
+    out = numbered[:len(above)] + ([divider_row(planned)] if below or not above else []) + numbered[len(above):]
+    return [{h: r.get(h) for h in PLAN_FIELDS} for r in out], planned, not frozen
 
 
 # --------------------------------------------------------------------------- build and recalc
@@ -448,6 +516,7 @@ def stamp_owner(wb, config: Config, month: Month, owner: str) -> None:
 
 
 def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:
+    """(计划日期, the plan's lines as written — not the divider) of 今日 as the file has it."""
     ws, layout = wb[TODAY], layouts[TODAY]
     row, col = layout.anchors[PLAN_DAY]
     day = cell_date(ws.cell(row, col).value)
@@ -455,7 +524,7 @@ def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:
     for values in ws.iter_rows(min_row=layout.first_data_row, values_only=True):
         v = {h: values[c - 1] if c - 1 < len(values) else None for h, c in layout.columns.items()}
         if cell_text(v["事项"]):
-            items.append({h: cell_text(v[h]) for h in ("优先级", "帐户ID", "事项")})
+            items.append({h: cell_text(v.get(h)) for h in PLAN_FIELDS if h != "序号"})
     return day, items
 
 
@@ -471,16 +540,17 @@ def _old_daily(wb, layouts) -> dict[date, dict]:
 
 
 def daily_rows(old: dict[date, dict], old_day: date | None, old_done: int | None, plan: planning.Plan,
-               month: Month, calendar) -> list[dict]:
+               month: Month, calendar, planned_today: int | None = None) -> list[dict]:
     """每日小结: every working day up to the plan day (and any day that had a plan), with the
-    plan sizes kept as written and the finished count of the plan being replaced."""
+    plan sizes kept as written (today's: the morning plan's lines) and the finished count of
+    the plan being replaced."""
     days = set(calendar.workdays_between(month.first, plan.day)) | {d for d in old if month.contains(d)}
     rows = []
     for day in sorted(days):
         kept = old.get(day, {})
         planned, finished = kept.get("计划项数"), kept.get("完成记录")
         if day == plan.day:
-            planned, finished = len(plan.items), None
+            planned, finished = (plan.planned if planned_today is None else planned_today), None
         elif day == old_day and old_done is not None:
             finished = old_done
         rows.append({"日期": day, "计划项数": None if planned is None else int(planned),
@@ -566,13 +636,16 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         problems.append(Problem(ctx.file, "_meta", None, "owner", "NO_OWNER", "这本个人工作簿没有记录是谁的（_meta 中没有 owner）：请用开月生成的文件。"))
         return result
     team = Team(ctx.workspace, month, config, ctx.file, problems)
+    if not team.found and not any(p.code == "TEAM_TRACKER_BROKEN" for p in problems):
+        return recalc_away(wb, ctx, wspec, layouts, datas, owner, team, result)
     from .maintenance import read_work
     records = read_work(datas[WORK], ctx, problems, owner)
     known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
     owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
     from .maintenance import check_work
-    check_work(records, verdicts, owners, None, ctx, problems, accounts_where="团队维护跟踪表")
+    check_work(records, verdicts, owners, None, ctx, problems, accounts_where="团队维护跟踪表",
+               known_ids=[a["帐户ID"] for a in team.accounts])
     day = planning.plan_day(ctx.as_of, ctx.calendar, month)
     from types import SimpleNamespace
 
@@ -593,9 +666,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                               renewal_follow_up_days=config.renewal_follow_up_days,
                               due_balance_days=config.due_balance_days, anomalies=anomalies, cadence=cadence)
     levels = {completion.id_key(a.account_id): a.level for a in accounts}
-    plan_rows = [{"序号": i, "优先级": item.priority_label, "帐户ID": item.account_id, "客户名称": item.name,
-                  "级别": item.level or levels.get(completion.id_key(item.account_id), ""), "事项": item.item,
-                  "原因": item.reason} for i, item in enumerate(plan.items, 1)]
+    old_day, old_items = _old_plan(wb, layouts)
+    plan_rows, planned_today, made_now = plan_sheet_rows(plan, old_day, old_items, levels)
     others = {}
     for r in team.other_records:
         key = (completion.id_key(r.account_id), r.work_type)
@@ -609,14 +681,18 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             row[f"{item}其他"] = others.get((key, wt), 0)
         mine_rows.append(row)
     reminded, steps = follow_up_days(my[MY_RENEWALS], my[MY_CLIENTS])
-    old_day, old_items = _old_plan(wb, layouts)
-    old_done = sum(plan_done(old_items, records, verdicts, old_day, reminded, steps)) \
+    morning_old = [r for r in old_items if r.get("计划内") == PLANNED] or old_items
+    old_done = sum(plan_done(morning_old, records, verdicts, old_day, reminded, steps)) \
         if old_day and old_day != plan.day else None
-    daily = daily_rows(_old_daily(wb, layouts), old_day, old_done, plan, month, ctx.calendar)
+    old_daily = _old_daily(wb, layouts)
+    if not made_now and old_daily.get(plan.day, {}).get("计划项数") is not None:
+        planned_today = int(old_daily[plan.day]["计划项数"])     # the morning's figure stays
+    daily = daily_rows(old_daily, old_day, old_done, plan, month, ctx.calendar, planned_today)
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
         rebuild_rows(wb, wspec.sheet(TODAY), layouts, plan_rows)
         ws, layout = wb[TODAY], layouts[TODAY]
+        set_row_heights(ws, layout, wspec.sheet(TODAY), plan_rows, "原因")
         for label, value, type_ in ((PLAN_DAY, plan.day, Type.DATE), (SUGGESTED, plan.suggested, Type.INT)):
             row, col = layout.anchors[label]
             set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
@@ -630,30 +706,109 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(MINE), layouts, mine_rows)
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, daily)
         write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], [a["帐户ID"] for a in team.accounts])
+        if made_now:
+            write_meta(wb, wspec, {"plan_day": plan.day.isoformat(),
+                                   "plan_made_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")})
         finish_recalc(wb, wspec, ctx, problems)
-    done_now = plan_done(plan_rows, records, verdicts, plan.day, reminded, steps)
-    result.summary_headers = ["客服", "计划日期", "建议今日完成", "计划项数", "已完成", "我的帐户", "有效记录"]
-    result.summary_rows = [[owner, plan.day.isoformat(), str(plan.suggested), str(len(plan.items)), str(sum(done_now)),
-                            str(len(accounts)), str(sum(1 for v in verdicts if v.valid))]]
-    result.figures = {"owner": owner, "plan": plan, "plan_rows": plan_rows, "done": done_now, "records": records,
+    lines = [r for r in plan_rows if r["事项"]]
+    done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps)
+    morning_done = sum(d for r, d in zip(lines, done_now) if r["计划内"] == PLANNED)
+    result.summary_headers = ["客服", "计划日期", "建议今日完成", "今日计划", "已完成", "有余力再做", "我的帐户", "有效记录"]
+    result.summary_rows = [[owner, plan.day.isoformat(), str(plan.suggested), str(planned_today), str(morning_done),
+                            str(sum(1 for r in lines if not r["计划内"])), str(len(accounts)),
+                            str(sum(1 for v in verdicts if v.valid))]]
+    result.figures = {"owner": owner, "plan": plan, "plan_rows": lines, "done": done_now, "records": records,
+                      "planned_today": planned_today, "plan_made_now": made_now,
                       "verdicts": verdicts, "accounts": accounts, "mine": mine_rows, "daily": daily, "team": team,
                       "daily_target": config.daily_valid_target, "my_renewals": my[MY_RENEWALS],
                       "my_clients": my[MY_CLIENTS], "month": month, "config": config}
     return result
 
 
+LINE_HEIGHT = 15                       # points per line of 10-point text
+
+
+def set_row_heights(ws, layout, sheet: SheetSpec, rows: list[dict], header: str) -> None:
+    """Rows whose `header` text wraps get the height its lines need (spreadsheets do not grow a
+    row for wrapped text a program wrote, and print would cut the rest)."""
+    from ..sheets.build import column_width, text_width
+    width = column_width(sheet.column(header)) - 1
+    for r, row in enumerate(rows, layout.first_data_row):
+        lines = -(-text_width(row.get(header) or "") // width) if width > 0 else 1
+        if lines > 1:
+            ws.row_dimensions[r].height = LINE_HEIGHT * lines + 3
+
+
+def last_account_list(wb, layouts) -> list[str]:
+    """The team's account IDs as this workbook's hidden 帐户清单 last held them."""
+    ws, layout = wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS]
+    col = layout.columns[ID_LIST]
+    texts = [cell_text(v[0]) for v in ws.iter_rows(min_row=layout.first_data_row, min_col=col, max_col=col,
+                                                   values_only=True)]
+    return [i for text in texts for i in text.split("|") if i]
+
+
+def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, owner: str, team: "Team",
+                result: RecalcResult) -> RecalcResult:
+    """A personal workbook recalculated where its team tracker cannot be found (copied to the
+    desktop, opened from an e-mail): said once, naming where it looked; 今日, 我的帐户 and 每日小结
+    stay as they were; the records are judged against the team's accounts as the workbook last
+    knew them (its 帐户清单) — as its own formulas judge them — never all as unknown."""
+    from types import SimpleNamespace
+
+    from . import newclient, renewal
+    from .maintenance import check_work, read_work
+    problems, month = result.problems, ctx.month
+    where = (f"{team.looked}" if getattr(team, "looked", None) else
+             f"{ctx.path.parent if ctx.path else '本文件所在的文件夹'} 及其上级文件夹（找 kefu-xl.toml）")
+    problems.append(Problem(ctx.file, TODAY, None, "", "NO_TEAM_TRACKER",
+                            f"没有找到团队的维护跟踪表（找过：{where}）：今日计划、我的帐户和每日小结保持上次的内容，"
+                            f"工作记录按上次的团队帐户清单检查。请在共享文件夹里的原文件上重算（客服工具 → 重算）。",
+                            Severity.WARNING))
+    ids = last_account_list(wb, layouts)
+    records = read_work(datas[WORK], ctx, problems, owner)
+    verdicts = completion.classify_work(records, {completion.id_key(i): Targets() for i in ids}, month.first,
+                                        month.last, over_plan=False)
+    check_work(records, verdicts, {}, None, ctx, problems, accounts_where="上次的团队帐户清单", known_ids=ids)
+    my = {name: reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in datas[name].rows]), ctx.file, [])
+          for name, reader in ((MY_RENEWALS, renewal.read_rows), (MY_CLIENTS, newclient.read_rows))}
+    from ..sheets.read import read_sheet
+    mine = read_sheet(wb[MINE], wspec.sheet(MINE), ctx.file, [])
+    problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
+    if ctx.write:
+        restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
+        for name in (MY_RENEWALS, MY_CLIENTS):
+            restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
+        finish_recalc(wb, wspec, ctx, problems)
+    result.summary_headers = ["客服", "团队表", "有效记录"]
+    result.summary_rows = [[owner, "没有找到（今日计划未更新）", str(sum(1 for v in verdicts if v.valid))]]
+    result.figures = {"owner": owner, "away": True, "records": records, "verdicts": verdicts, "team_ids": ids,
+                      "names": {completion.id_key(cell_text(v["帐户ID"])): cell_text(v["客户名称"])
+                                for _, v in (mine.rows if mine else [])},
+                      "my_renewals": my[MY_RENEWALS], "my_clients": my[MY_CLIENTS], "month": month,
+                      "config": ctx.config, "plan_day": ctx.as_of}
+    return result
+
+
 def python_values(result: RecalcResult) -> dict[str, dict]:
     """Python's value of every derived cell: 今日 by 序号, 工作记录 by row, 我的帐户 by 帐户ID,
-    每日小结 by 日期 — what tests compare with LibreOffice's recalculation."""
+    每日小结 by 日期 — what tests compare with LibreOffice's recalculation. Away from the
+    workspace only 工作记录 and the follow-up sheets, which that recalc judged."""
     f = result.figures
+    if f.get("away"):
+        return away_values(f)
     plan_day = f["plan"].day
     out: dict[str, dict] = {TODAY: {}, WORK: {}, MINE: {}, DAILY: {}}
+    names = {completion.id_key(row["帐户ID"]): row["客户名称"] for row in f["mine"]}
+    team_ids = {completion.id_key(a["帐户ID"]) for a in f["team"].accounts}
     for row, done in zip(f["plan_rows"], f["done"]):
         out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
     for r, v in zip(f["records"], f["verdicts"]):
+        key = completion.id_key(r.account_id)
+        name = names.get(key, COLLEAGUES if key in team_ids else NOT_TEAMS) if r.account_id else ""
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
                             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
-                            "重复键": completion.duplicate_label(r)}
+                            "重复键": completion.duplicate_label(r), "客户名称": name}
     own: dict[tuple[str, str], int] = {}
     for r, v in zip(f["records"], f["verdicts"]):
         if v.valid:
@@ -678,10 +833,28 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
                                        "提成": renewal_rules.commission(r, f["month"], f["config"])}
                         for r in f["my_renewals"]}
     out[MY_CLIENTS] = {r.account_id: renewal_rules.onboarding(r, plan_day) for r in f["my_clients"]}
+    morning_done = sum(d for r, d in zip(f["plan_rows"], f["done"]) if r["计划内"] == PLANNED)
     for row in f["daily"]:
         day = row["日期"]
-        finished = sum(f["done"]) if day == plan_day else row["完成记录"]
+        finished = morning_done if day == plan_day else row["完成记录"]
         valid = valid_by_day.get(day, 0)
         out[DAILY][day] = {"完成计划项": finished, "有效工作": valid,
                            "达标": "是" if valid >= f["daily_target"] else "否"}
+    return out
+
+
+def away_values(f: dict) -> dict[str, dict]:
+    from ..rules import renewal as renewal_rules
+    team_ids = {completion.id_key(i) for i in f["team_ids"]}
+    out: dict[str, dict] = {WORK: {}}
+    for r, v in zip(f["records"], f["verdicts"]):
+        key = completion.id_key(r.account_id)
+        name = f["names"].get(key, COLLEAGUES if key in team_ids else NOT_TEAMS) if r.account_id else ""
+        out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
+                            "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
+                            "重复键": completion.duplicate_label(r), "客户名称": name}
+    out[MY_RENEWALS] = {r.account_id: {"可投放天数": renewal_rules.days_of_spend(r.balance, r.weekly_spend),
+                                       "阶段": renewal_rules.stage(r, f["month"]),
+                                       "提成": renewal_rules.commission(r, f["month"], f["config"])}
+                        for r in f["my_renewals"]}
     return out

@@ -58,7 +58,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("首次提醒月份", Role.COMPUTED, Type.TEXT, help="第一次进入续费名单的月份（结转时保留）。"),
             Column("余额", Role.INPUT, Type.MONEY, help="帐户余额（元），开月时取自帐户状态表。"),
             Column("周消耗", Role.INPUT, Type.MONEY, help="近一周消耗（元）。"),
-            Column("可投放天数", Role.DERIVED, Type.NUMBER,
+            Column("可投放天数", Role.DERIVED, Type.DAYS,
                    'IF(OR(NOT(ISNUMBER([周消耗])),N([周消耗])<=0,NOT(ISNUMBER([余额]))),"",[余额]/([周消耗]/7))',
                    help=f"余额 ÷ (周消耗 ÷ 7)；少于 {config.due_balance_days} 天须提醒续费。"),
             Column("合同到期日", Role.INPUT, Type.DATE, help=f"合同到期日；当月 1 日起 {config.due_contract_days} 天内到期须提醒。"),

@@ -70,7 +70,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("变化", Role.DERIVED, Type.RATIO, f'IF(N({avg})<=0,"",[消耗]/{avg}-1)',
                    help="消耗 ÷ 前7次平均 − 1。"),
             Column("余额", Role.COMPUTED, Type.MONEY, help="当天余额（元）。"),
-            Column("可投放天数", Role.DERIVED, Type.NUMBER,
+            Column("可投放天数", Role.DERIVED, Type.DAYS,
                    f'IF(OR(N({avg})<=0,NOT(ISNUMBER([余额]))),"",[余额]/{avg})', help="余额 ÷ 前7次平均。"),
             Column("异常", Role.DERIVED, Type.TEXT,
                    'IF(AND([消耗判断]<>"",[余额判断]<>""),[消耗判断]&"、"&[余额判断],[消耗判断]&[余额判断])',
@@ -222,6 +222,7 @@ class WatchOutcome:
     problems: list[Problem] = field(default_factory=list)
     result: RecalcResult | None = None
     backup: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def anomaly_row(a: rules.Anomaly, owners: dict[str, tuple[str, str]]) -> dict:
@@ -270,8 +271,40 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
     else:
         outcome = create_file(target, build(config, month, rows), as_of=day)
         added.update(new=len(rows), kept=0)
+    notes = []
+    if max(export_files(workspace, [month]), default=day) <= day:         # the newest export of the month
+        notes.append(renewal_balances(workspace, month, today, day))
     return WatchOutcome(target, day, found, added["new"], added["kept"], min(len(earlier), config.watch.exports),
-                        problems, outcome.result, outcome.backup)
+                        problems, outcome.result, outcome.backup, [n for n in notes if n])
+
+
+def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: date) -> str:
+    """One figure, one value (DOMAIN §21): the newest daily export's 余额 goes into 续费跟踪 (as
+    month open --refresh does with 帐户状态), so 可投放天数 in 续费跟踪, 我的续费, 今日 and the
+    reminder text all come from the latest balance. A tracker open in Excel is left for later."""
+    from ..errors import FileLockedError
+    from . import renewal
+    from ..workbooks import update_file
+    path = workspace / str(month) / renewal.file_name(month)
+    if not path.exists():
+        return ""
+    wspec = renewal.spec(load_config(workspace / "kefu-xl.toml"), month)
+    changed: list[int] = []
+
+    def balances(book) -> None:
+        changed.clear()
+        data = sheets_to_append(book, path, wspec, (renewal.RENEWALS,), "没有更新余额")[renewal.RENEWALS]
+        ws, col = book[renewal.RENEWALS], data.layout.columns["余额"]
+        for r, v in data.rows:
+            row = export.rows.get(cell_text(v["帐户ID"]).casefold())
+            if row is not None and row.balance is not None and cell_number(v["余额"]) != row.balance:
+                ws.cell(r, col).value = row.balance
+                changed.append(r)
+    try:
+        update_file(path, balances, as_of=day, unchanged_since=file_stamp(path))
+    except (FileLockedError, KefuError) as e:
+        return f"{path.name} 的余额没有按 {day} 的导出更新（{e}）：关闭文件后再运行一次 kefu-xl watch {day}。"
+    return f"{path.name}：按 {day} 的导出更新了 {len(changed)} 个帐户的余额（可投放天数随之更新）。" if changed else ""
 
 
 def build(config: Config, month: Month, rows: list[dict], meta: dict | None = None):
@@ -296,6 +329,7 @@ class WatchRow:
     balance: object
     told: str
     cause: str
+    exports: int | None = None       # 平均次数: how many earlier exports the average is over
 
 
 def read_rows(data, file: str, problems: list[Problem]) -> list[WatchRow]:
@@ -306,7 +340,8 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[WatchRow]:
             problems.append(Problem(file, ANOMALIES, row, "已通知客户", "BAD_YES_NO", f"已通知客户「{told}」应为 是/否。"))
         out.append(WatchRow(row, cell_date(v["日期"]), cell_text(v["帐户ID"]), cell_text(v["客户名称"]),
                             cell_text(v["客服"]), cell_number(v["消耗"]), cell_number(v["前7次平均"]),
-                            cell_number(v["余额"]), told, cell_text(v["原因"])))
+                            cell_number(v["余额"]), told, cell_text(v["原因"]),
+                            int(cell_number(v["平均次数"])) if cell_number(v["平均次数"]) is not None else None))
     return out
 
 

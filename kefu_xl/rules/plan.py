@@ -1,7 +1,7 @@
 """Today's plan of one person (DOMAIN §14, 早计划): pure, deterministic, no I/O.
 
 Priority 1 — 异常 first: the owner's spend anomalies (消耗监控) the client was not told of yet,
-oldest first (DOMAIN §17). Then 续费: renewal rows still followed (跟进中 or blank) never notified, then those
+消耗降为0 → 余额不足 → 消耗骤降 → 消耗突增, each by the money at stake (DOMAIN §17, §21). Then 续费: renewal rows still followed (跟进中 or blank) never notified, then those
 whose latest follow-up is `renewal_follow_up_days` working days old or more.
 Priority 2 — 新客户: the first empty onboarding step of each 辅导中 / 逾期 client.
 Priority 3 — 维护, on the pro-rata line: with W working days in the month and E working days
@@ -11,6 +11,10 @@ from the 1st up to and including the plan day, an account's item is due when
 listed. Then 回访: the owner's archived clients the callback cadence says to contact (DOMAIN
 §18, rules/cadence.py) and no other line of the plan already reaches. Every line carries its
 原因 in Chinese.
+
+The plan a person sees (DOMAIN §21) is one line per client (`lines_of`): the client's items in
+one line, since one contact serves them; above a divider the first 建议今日完成 lines (more
+only for priority-1 lines), below it 有余力再做 in the same order.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from ..config import LEVELS
 from ..month import Month
 from ..records import Targets
 from .completion import ITEM_TYPES
+from .renewal import days_shown
 
 RENEWAL, NEWCLIENT, MAINTENANCE = 1, 2, 3
 RENEWAL_LABEL, MAINTENANCE_LABEL = "1 续费", "3 维护"
@@ -53,7 +58,7 @@ class PlanRenewal:
     status: str                    # 续费状态: "" / 跟进中 / 已续费 / 不续费 …
     notified: date | None          # 提醒日期
     last_follow_up: date | None    # the later of 提醒日期 and the latest valid record on the account
-    run_days: int | None = None    # 可投放天数 (balance ÷ daily spend)
+    run_days: Decimal | None = None    # 可投放天数 (balance ÷ daily spend)
     contract_end: date | None = None
 
 
@@ -76,6 +81,8 @@ class PlanItem:
     reason: str                    # 原因
     behind: Decimal | None = None  # 落后 (maintenance items)
     label: str = ""                # 优先级 text when not the priority's usual one (1 异常, 3 回访)
+    progress: tuple[int, int] | None = None   # (done, target) of a maintenance item
+    days_left: int | None = None   # set when the item cannot wait (剩余 ≥ working days left)
 
     @property
     def priority_label(self) -> str:
@@ -91,6 +98,8 @@ class PlanAnomaly:
     what: str                      # 异常 (消耗降为0 …)
     spend: Decimal | None
     average: Decimal | None
+    exports: int | None = None     # how many earlier exports the average is over (平均次数)
+    balance: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,29 @@ class PlanCadence:
 
 
 @dataclass(frozen=True)
+class PlanLine:
+    """One line of 今日: every due item of one client (one contact serves them), in the place
+    of the client's first item. What makes it done: `maintenance` — a valid record of each of
+    these 工作类型 on the day; `contact` — any valid record of the client that day, or its
+    提醒日期 (续费, 异常, 回访); `step` — one of its onboarding steps dated that day (新客户)."""
+    priority: int
+    label: str                     # 优先级 (1 异常, 1 续费, 2 新客户, 3 维护, 3 回访)
+    account_id: str
+    name: str
+    level: str
+    item: str                      # 事项: the items joined by " + "
+    reason: str                    # 原因: their reasons joined by "；"
+    maintenance: tuple[str, ...] = ()
+    contact: bool = False
+    step: bool = False
+
+    @property
+    def urgent(self) -> bool:
+        """A priority-1 line (异常, 续费): above the divider however long the plan gets."""
+        return self.priority == RENEWAL
+
+
+@dataclass(frozen=True)
 class Plan:
     day: date
     working_days: int              # W
@@ -110,6 +142,8 @@ class Plan:
     days_left: int                 # W − E + 1 (including the plan day)
     suggested: int                 # 建议今日完成
     items: tuple[PlanItem, ...]
+    lines: tuple[PlanLine, ...] = ()
+    planned: int = 0               # lines above the divider: today's plan; the rest 有余力再做
 
 
 def plan_day(day: date, calendar: WorkCalendar, month: Month | None = None) -> date:
@@ -129,6 +163,11 @@ def _two(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def days_text(days) -> str:
+    """可投放天数 as every sheet and message shows it: one decimal (rules.renewal.days_shown)."""
+    return f"{days_shown(days)}"
+
+
 def renewal_items(rows: list[PlanRenewal], day: date, calendar: WorkCalendar, follow_up_days: int,
                   due_balance_days: int) -> list[PlanItem]:
     """Priority 1: never notified first (by 可投放天数, then contract end), then stale follow-ups
@@ -139,7 +178,7 @@ def renewal_items(rows: list[PlanRenewal], day: date, calendar: WorkCalendar, fo
             continue
         if r.notified is None:
             if r.run_days is not None and (r.contract_end is None or r.run_days <= due_balance_days):
-                reason = f"可投放 {r.run_days} 天，尚未提醒续费"
+                reason = f"可投放 {days_text(r.run_days)} 天，尚未提醒续费"
             elif r.contract_end is not None:
                 reason = f"合同 {r.contract_end.isoformat()} 到期，尚未提醒续费"
             else:
@@ -184,22 +223,51 @@ def maintenance_items(accounts: list[PlanAccount], working_days: int, elapsed: i
                 continue
             behind = line - done
             if cannot_wait:
-                reason = f"本月仅剩 {days_left} 个工作日，还差 {remaining} 次"
+                reason = f"{kind}还差 {remaining} 次，本月仅剩 {days_left} 个工作日"
             else:
-                reason = f"目标 {target} 次，已完成 {done} 次，按进度应完成 {_two(line)} 次"
-            item = PlanItem(MAINTENANCE, a.account_id, a.name, a.level, kind, reason, _two(behind))
+                reason = f"{kind}已做 {done}/{target} 次，按进度该做第 {done + 1} 次了"
+            item = PlanItem(MAINTENANCE, a.account_id, a.name, a.level, kind, reason, _two(behind),
+                            progress=(done, target), days_left=days_left if cannot_wait else None)
             keyed.append(((not cannot_wait, rank.get(a.level, len(LEVELS)), -behind, a.account_id, order), item))
     keyed.sort(key=lambda p: p[0])
     return [item for _, item in keyed]
 
 
+ANOMALY_ORDER = ("消耗降为0", "余额不足", "消耗骤降", "消耗突增")
+
+
+def anomaly_stake(r: PlanAnomaly) -> Decimal:
+    """The money a day of the anomaly is about: the usual daily spend that stopped or would
+    stop (降为0, 余额不足), or the gap to it (骤降, 突增)."""
+    if r.average is None:
+        return Decimal(0)
+    if r.spend is None or any(w in r.what for w in ANOMALY_ORDER[:2]):
+        return r.average
+    return abs(r.spend - r.average)
+
+
+def anomaly_reason(r: PlanAnomaly) -> str:
+    """What happened, with the figures it was judged by: "前N次" is the exports really used;
+    余额不足 shows the balance and the days it lasts."""
+    n = f"前{r.exports}次" if r.exports else "之前"
+    parts = []
+    if r.average is not None and "余额不足" in r.what and r.balance is not None and r.average > 0:
+        days = (r.balance / r.average).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        parts.append(f"余额 {r.balance:,.2f} 元，按{n}平均每天 {r.average:,.2f} 元只够 {days} 天")
+    if r.spend is not None and r.average is not None and any(w in r.what for w in ("降为0", "骤降", "突增")):
+        parts.append(f"消耗 {r.spend:,.2f}，{n}平均 {r.average:,.2f}")
+    figures = f"（{'；'.join(parts)}）" if parts else ""
+    return f"{r.day:%m-%d} {r.what}{figures}，查明原因并通知客户"
+
+
 def anomaly_items(rows: list[PlanAnomaly]) -> list[PlanItem]:
-    """Priority 1, before renewals: the anomalies not told to the client, oldest first."""
+    """Priority 1, before renewals: the anomalies not told to the client — 消耗降为0, then 余额不足,
+    消耗骤降, 消耗突增 — each by the money at stake, larger first."""
+    def rank(r: PlanAnomaly) -> int:
+        return min((i for i, w in enumerate(ANOMALY_ORDER) if w in r.what), default=len(ANOMALY_ORDER))
     out = []
-    for r in sorted(rows, key=lambda r: (r.day, r.account_id)):
-        figures = f"（消耗 {r.spend:,.2f}，前7次平均 {r.average:,.2f}）" if r.spend is not None and r.average is not None else ""
-        out.append(PlanItem(RENEWAL, r.account_id, r.name, "", ANOMALY_ITEM,
-                            f"{r.day:%m-%d} {r.what}{figures}，查明原因并通知客户", label=ANOMALY_LABEL))
+    for r in sorted(rows, key=lambda r: (rank(r), -anomaly_stake(r), r.day, r.account_id)):
+        out.append(PlanItem(RENEWAL, r.account_id, r.name, "", ANOMALY_ITEM, anomaly_reason(r), label=ANOMALY_LABEL))
     return out
 
 
@@ -209,6 +277,43 @@ def cadence_items(rows: list[PlanCadence], planned: set[str]) -> list[PlanItem]:
     chosen = sorted((r for r in rows if r.account_id.casefold() not in planned), key=lambda r: (-r.gap, r.account_id))
     return [PlanItem(MAINTENANCE, r.account_id, r.name, r.level, CADENCE_ITEM, f"回访节奏：{r.reason}", label=CADENCE_LABEL)
             for r in chosen]
+
+
+def lines_of(items: list[PlanItem]) -> list[PlanLine]:
+    """One line per client, in the place of its first item: 事项 and 原因 joined."""
+    grouped: dict[str, list[PlanItem]] = {}
+    for item in items:
+        grouped.setdefault(item.account_id.casefold(), []).append(item)
+    out = []
+    for group in grouped.values():
+        first = group[0]
+        items_text = list(dict.fromkeys(i.item for i in group))
+        out.append(PlanLine(
+            first.priority, first.priority_label, first.account_id, first.name,
+            next((i.level for i in group if i.level), ""), " + ".join(items_text), line_reason(group),
+            maintenance=tuple(i.item for i in group if i.priority == MAINTENANCE and i.item in ITEM_TYPES),
+            contact=any(i.priority == RENEWAL or i.item == CADENCE_ITEM for i in group),
+            step=any(i.priority == NEWCLIENT for i in group)))
+    return out
+
+
+def line_reason(group: list[PlanItem]) -> str:
+    """The 原因 of one client's line: each item's own reason, the maintenance items in one
+    clause (已做 电话拜访 0/4、报表发送 1/5 次) — short enough to read at a glance."""
+    upkeep = [i for i in group if i.progress is not None]
+    if len(upkeep) < 2:
+        return "；".join(i.reason for i in group)
+    done = "、".join(f"{i.item} {i.progress[0]}/{i.progress[1]}" for i in upkeep)
+    left = min((i.days_left for i in upkeep if i.days_left is not None), default=None)
+    clause = f"已做 {done} 次，" + (f"本月仅剩 {left} 个工作日" if left is not None else "按进度该做了")
+    return "；".join([*(i.reason for i in group if i.progress is None), clause])
+
+
+def planned_count(lines: list[PlanLine], suggested: int) -> int:
+    """How many lines go above the divider: 建议今日完成 of them, more only for priority-1 lines
+    (异常, 续费) — they come first and cannot wait."""
+    urgent = sum(1 for line in lines if line.urgent)
+    return min(len(lines), max(suggested, urgent))
 
 
 def remaining_target(accounts: list[PlanAccount]) -> int:
@@ -229,4 +334,6 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
              + newclient_items(newclients) + maintenance_items(accounts, working, elapsed))
     items += cadence_items(list(cadence), {i.account_id.casefold() for i in items})
     suggested = max(math.ceil(daily_valid_target), math.ceil(Fraction(remaining_target(accounts), days_left)))
-    return Plan(day, working, elapsed, days_left, suggested, tuple(items))
+    lines = lines_of(items)
+    return Plan(day, working, elapsed, days_left, suggested, tuple(items), tuple(lines),
+                planned_count(lines, suggested))

@@ -15,6 +15,14 @@ STAGE_RENEWED, STAGE_REMIND, STAGE_FOLLOW, STAGE_LOST = "当月续费", "提醒�
 CENT = Decimal("0.01")
 
 
+def days_shown(days) -> Decimal | None:
+    """可投放天数 as 今日, 我的续费, 续费跟踪 and the reminder text all show it: one decimal,
+    rounded half up (one figure, one value)."""
+    if days is None:
+        return None
+    return Decimal(days).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def days_of_spend(balance: Decimal | None, weekly_spend: Decimal | None) -> Decimal | None:
     """可投放天数 = 余额 / (周消耗 / 7); blank when 周消耗 is 0 or blank."""
     if weekly_spend is None or weekly_spend <= 0 or balance is None:

@@ -45,8 +45,12 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
-def style_name(role: Role, type_: Type) -> str:
-    return f"kefu-{'in' if role is Role.INPUT else 'out'}-{type_.value}"
+def style_name(role: Role, type_: Type, wrap: bool = False) -> str:
+    return f"kefu-{'in' if role is Role.INPUT else 'out'}-{type_.value}" + ("-wrap" if wrap else "")
+
+
+def column_style(column) -> str:
+    return style_name(column.role, column.type, column.wrap)
 
 
 PROBLEM_STYLE = "kefu-problem"
@@ -70,8 +74,8 @@ def register_styles(wb) -> None:
                 alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
                 protection=Protection(locked=True)))
     for role in (Role.INPUT, Role.DERIVED):
-        for type_ in Type:
-            name = style_name(role, type_)
+        for type_, wrap in [(t, False) for t in Type] + [(Type.TEXT, True)]:
+            name = style_name(role, type_, wrap)
             if name in existing:
                 continue
             wb.add_named_style(NamedStyle(
@@ -80,7 +84,8 @@ def register_styles(wb) -> None:
                 fill=PatternFill("solid", fgColor=DERIVED_FILL) if role is not Role.INPUT else PatternFill(),
                 border=BORDER,
                 number_format=NUMBER_FORMATS[type_],
-                alignment=Alignment(vertical="center", horizontal="left" if type_ in (Type.TEXT, Type.ID) else "right"),
+                alignment=Alignment(vertical="top" if wrap else "center", wrap_text=wrap or None,
+                                    horizontal="left" if type_ in (Type.TEXT, Type.ID) else "right"),
                 protection=Protection(locked=role is not Role.INPUT),
             ))
 
@@ -88,7 +93,8 @@ def register_styles(wb) -> None:
 def column_width(column) -> int:
     if column.width:
         return column.width
-    base = {Type.DATE: 11, Type.DATETIME: 16, Type.MONEY: 11, Type.RATIO: 8, Type.INT: 6, Type.NUMBER: 8}.get(column.type, 10)
+    base = {Type.DATE: 11, Type.DATETIME: 16, Type.MONEY: 11, Type.RATIO: 8, Type.INT: 6, Type.NUMBER: 8,
+            Type.DAYS: 8, Type.ID: 20}.get(column.type, 10)
     return max(base, text_width(column.header) + 3)
 
 
@@ -192,7 +198,7 @@ def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row:
             if column.role not in roles:
                 continue
             cell = ws.cell(r, layout.columns[column.header])
-            set_cell(cell, values.get(column.header), style_name(column.role, column.type))
+            set_cell(cell, values.get(column.header), column_style(column))
 
 
 def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
@@ -286,6 +292,9 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
                                 formula1=f"{quote_sheet(src_sheet)}!${src_col}${src.first_data_row}:"
                                          f"${src_col}${src.first_data_row + VALIDATION_ROWS * 10}",
                                 error=f"请从下拉列表中选择「{src_sheet}」表中已有的{src_header}")
+            if column.type is Type.ID:       # an ID from elsewhere (a colleague's account) may be right:
+                dv.error = (f"这个{column.header}不在「{src_sheet}」表中。代班同事的帐户请点「是」继续；"
+                            f"否则请点「否」从下拉列表中选择。")
         elif column.dropdown:
             dv = DataValidation(type="list", formula1='"' + ",".join(column.dropdown) + '"', allow_blank=True,
                                 error=f"请从下拉列表中选择：{'、'.join(column.dropdown)}",
@@ -304,13 +313,16 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
                                 error="请输入不小于 0 的数字")
         if dv:
             dv.errorTitle = f"「{column.header}」输入有误"
-            dv.errorStyle = "stop"
+            dv.errorStyle = "warning" if column.dropdown_source and column.type is Type.ID else "stop"
             dv.showErrorMessage = True
             dv.showInputMessage = bool(dv.prompt)
             dv.add(cells)
             ws.add_data_validation(dv)
-        # blank input cells below the data stay unlocked for typing
+        # blank input cells below the data stay unlocked for typing (and IDs typed there stay text:
+        # Excel keeps only 15 digits of a number, a 16-digit 帐户ID would lose its last one)
         ws.column_dimensions[letter].protection = Protection(locked=False)
+        if column.type is Type.ID:
+            ws.column_dimensions[letter].number_format = "@"
 
     ws.conditional_formatting = type(ws.conditional_formatting)()
     for hl in spec.highlights:

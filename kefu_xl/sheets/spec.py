@@ -33,6 +33,7 @@ class Type(str, Enum):
     INT = "int"
     MONEY = "money"
     NUMBER = "number"
+    DAYS = "days"          # 可投放天数: one decimal on every sheet (one figure, one value)
     DATE = "date"
     DATETIME = "datetime"
     RATIO = "ratio"
@@ -44,6 +45,7 @@ NUMBER_FORMATS = {
     Type.INT: "0",
     Type.MONEY: "#,##0.00",
     Type.NUMBER: "0.00",
+    Type.DAYS: "0.0",
     Type.DATE: "yyyy-mm-dd",
     Type.DATETIME: "yyyy-mm-dd hh:mm",
     Type.RATIO: "0.0%",
@@ -73,6 +75,7 @@ class Column:
     width: int | None = None
     hidden: bool = False          # helper columns that formulas need but people need not see
     dropdown_source: str | None = None   # "sheet!header": a list taken from another sheet's column
+    wrap: bool = False            # long text (a plan line's 原因) wraps within the column's width
 
 
 @dataclass(frozen=True)
