@@ -1,4 +1,4 @@
-"""名册.xlsx (kind roster): the staff list with star ratings (DOMAIN §3)."""
+"""名册.xlsx (kind roster): the staff list with star ratings (docs/levels.md)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,7 +43,7 @@ _NOT_IN_FILE_NAMES = '/\\:*?"<>|'
 
 def name_problem(raw) -> str | None:
     """Why a 客服 name cannot become part of a file name (personal workbooks are named after
-    their owner, DOMAIN §20), or None when it can."""
+    their owner, docs/reliability.md), or None when it can."""
     if not isinstance(raw, str):
         return None
     if raw != raw.strip():
@@ -93,4 +93,10 @@ def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
             star = ""
         active = cell_text(values["在职"]) != "否"
         staff.append(StaffMember(name, star, cell_date(values["入职日期"]), active))
+    if not any(m.active for m in staff):
+        what = "没有在职的客服（都填了 在职 = 否）" if staff else "还没有填写任何客服"
+        problems.append(Problem(path.name, SHEET, None, "客服", "EMPTY_ROSTER",
+                                f"名册{what}：客服汇总没有星级和容量，开月不会生成个人工作簿。"
+                                f"请在 {path.name} 的「{SHEET}」表为每位客服填一行（客服 · 星级 · 入职日期 · 在职 = 是），"
+                                f"填好后再开一次月并加上 --refresh，就会为他们生成个人工作簿。", Severity.WARNING))
     return staff, problems
