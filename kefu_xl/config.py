@@ -1,4 +1,4 @@
-"""The rules' numbers: DOMAIN.md defaults, overridden by a workspace's kefu-xl.toml.
+"""The rules' numbers: the documented defaults (docs/config.md), overridden by a workspace's kefu-xl.toml.
 
 The commented default file (templates/kefu-xl.toml) is the single source of the
 defaults: `kefu-xl init` copies it, and `load_config()` reads it first.
@@ -45,7 +45,7 @@ class Tier:
 
 @dataclass(frozen=True)
 class OnlineSales:
-    """The online-sales desk's rules (kefu-xl.toml [onlinesales], DOMAIN §19)."""
+    """The online-sales desk's rules (kefu-xl.toml [onlinesales], docs/onlinesales.md)."""
     follow_up_working_days: int = 1
     daily_connected_target: int = 10
     managers: tuple[str, ...] = ()
@@ -57,7 +57,7 @@ class OnlineSales:
 
 @dataclass(frozen=True)
 class Watch:
-    """[watch]: the daily spend watch's anomaly rule (DOMAIN §17)."""
+    """[watch]: the daily spend watch's anomaly rule (docs/watch.md)."""
     ratio: Decimal = Decimal("0.5")
     minimum: Decimal = Decimal(100)
     exports: int = 7
@@ -66,7 +66,7 @@ class Watch:
 
 @dataclass(frozen=True)
 class Archive:
-    """[archive]: callback cadence and handover checks of the client archive (DOMAIN §18)."""
+    """[archive]: callback cadence and handover checks of the client archive (docs/archive.md)."""
     max_gap: int = 10
     min_contacts: int = 2
     handover_days: int = 5
@@ -75,7 +75,7 @@ class Archive:
 
 @dataclass(frozen=True)
 class Serve:
-    """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (DOMAIN §22)."""
+    """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (docs/daily.md)."""
     plan_at: time = time(7, 30)
     poll_seconds: Decimal = Decimal(10)
     collect_minutes: int = 15

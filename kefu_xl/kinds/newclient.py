@@ -1,5 +1,5 @@
 """新客户跟踪_YYYY-MM.xlsx (kind newclient): onboarding of accounts opened this month, and
-of last month's not yet finished (DOMAIN §7)."""
+of last month's not yet finished (docs/newclients.md)."""
 from __future__ import annotations
 
 from datetime import date

@@ -1,5 +1,5 @@
 """续费跟踪_YYYY-MM.xlsx (kind renewal): accounts due for renewal this month and those
-carried from earlier months, their follow-up, stage and commission (DOMAIN §6)."""
+carried from earlier months, their follow-up, stage and commission (docs/renewal.md)."""
 from __future__ import annotations
 
 from pathlib import Path
