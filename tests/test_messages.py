@@ -39,6 +39,13 @@ def test_the_likely_date_of_what_was_typed(typed, likely):
     assert guess == likely and shown == str(typed)
 
 
+def test_a_number_typed_into_a_date_formatted_cell_is_shown_as_typed():
+    from datetime import datetime
+    # Excel, openpyxl and calamine read the number 12.2 in a date-formatted cell as 1900-01-12 04:48
+    assert mistyped_date(datetime(1900, 1, 12, 4, 48), date(2026, 12, 15)) == ("12.2", date(2026, 12, 2))
+    assert mistyped_date(date(1900, 1, 3), date(2026, 11, 15)) == ("3", date(2026, 11, 3))
+
+
 @pytest.mark.parametrize("value", [None, "", date(2026, 12, 2), 46358, 46358.0])
 def test_real_dates_are_no_typos(value):
     assert mistyped_date(value, date(2026, 12, 15)) is None
@@ -75,6 +82,28 @@ def test_a_typed_date_in_a_ledger_suggests_the_date(workspace):
     complaints.read_complaints(data, "投诉台账_2026-11.xlsx", problems)
     assert {(p.row, p.column, p.code) for p in problems} == {(5, "登记日期", "NOT_A_DATE"), (5, "解决日期", "NOT_A_DATE")}
     assert all("像是" in p.message and "-11-0" in p.message for p in problems)
+
+
+def test_a_typed_renewal_date_suggests_the_date(workspace):
+    from kefu_xl.config import load_config
+    from kefu_xl.io.safe_write import save_workbook
+    from kefu_xl.kinds import renewal
+    from kefu_xl.sheets.layout import find_layout
+    config = workspace / "kefu-xl.toml"          # a small team typing into the team tracker itself
+    config.write_text(config.read_text("utf-8").replace("enabled = true", "enabled = false"), "utf-8")
+    open_november(workspace)
+    path = workspace / "2026-11" / renewal.file_name(NOV)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[renewal.RENEWALS]
+    layout, _ = find_layout(ws, renewal.spec(load_config(), NOV).sheet(renewal.RENEWALS))
+    row = layout.first_data_row
+    ws.cell(row, layout.columns["提醒日期"]).value = "11.3"            # typed into a text cell
+    ws.cell(row, layout.columns["到帐日期"]).value = 11.2              # typed into a General cell
+    save_workbook(wb, path)
+    outcome = recalc_file(path, as_of=d(20))
+    found = {p.column: p.message for p in outcome.result.problems if p.code == "NOT_A_DATE"}
+    assert "「11.3」不是日期，像是 2026-11-03" in found["提醒日期"]
+    assert "「11.2」不是日期，像是 2026-11-02" in found["到帐日期"]
 
 
 def test_a_record_dated_after_the_as_of_date_counts_and_is_flagged(workspace):

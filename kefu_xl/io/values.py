@@ -174,8 +174,12 @@ def mistyped_date(value, near: date) -> tuple[str, date | None] | None:
     date (12.2 typed into a General cell is the number 12.2, which a formula reads as
     1900-01-11). A month and day without a year take the year that puts them nearest `near`.
     None for a real date, a plausible date serial or a blank cell."""
-    if is_blank(value) or isinstance(value, (bool, datetime, date)):
+    if is_blank(value) or isinstance(value, bool):
         return None
+    if isinstance(value, (datetime, date)):       # a small number in a date-formatted cell reads as 1900-01-12
+        if value.year >= 1950:
+            return None
+        value = _serial(value)
     if isinstance(value, (int, float, Decimal)) and PLAUSIBLE_SERIAL <= value < 2958466:
         return None
     shown = as_typed(value)
@@ -194,6 +198,15 @@ def mistyped_date(value, near: date) -> tuple[str, date | None] | None:
     if guess is None and re.fullmatch(r"\d{1,2}", text):
         guess = _nearest_year(near.month, int(text), near)      # a day alone: of the month at hand
     return shown, guess
+
+
+def _serial(value: date | datetime) -> float | int:
+    """The number a spreadsheet holds for a date (serials below 60 count from 1899-12-31, as
+    Excel's and every reader's do), as typed: 12.2, not 12.200000001."""
+    moment = value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+    epoch = datetime(1899, 12, 31) if moment < datetime(1900, 3, 1) else datetime(1899, 12, 30)
+    number = round((moment - epoch).total_seconds() / 86400, 6)
+    return int(number) if number == int(number) else number
 
 
 def _nearest_year(month: int, day: int, near: date) -> date | None:

@@ -32,6 +32,7 @@ from .base import (
     rebuild_rows,
     restore_formulas,
     start_recalc,
+    typed_date,
 )
 from .base import staff_names as base_staff_names
 
@@ -127,7 +128,8 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[NewClientRow]:
         deposit = cell_number(v["入资金额"])
         out.append(NewClientRow(cell_text(v["帐户ID"]), cell_text(v["客户名称"]), cell_text(v["客服"]),
                                 cell_date(v["开户日期"]), cell_text(v["推广类型"]), deposit,
-                                tuple(cell_date(v[s]) for s in STEPS), None if keywords is None else int(keywords), row))
+                                tuple(typed_date(v, s, (file, CLIENTS, row), problems) for s in STEPS),
+                                None if keywords is None else int(keywords), row))
     return out
 
 
