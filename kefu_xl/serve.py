@@ -363,7 +363,7 @@ class Server:
         from .workbooks import recalc_file
         started = time.monotonic()
         try:
-            outcome = recalc_file(path, as_of=self.now.date(), unchanged_since=stamp)
+            outcome = recalc_file(path, as_of=self.now.date(), unchanged_since=stamp, now=self.clock())
         except FileLockedError:
             t.locked_by = None
             self.say(self.rel(path), what, "重算时文件被打开：本次结果作废，关闭后重做")

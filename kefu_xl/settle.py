@@ -647,7 +647,7 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], targe
     marks in 领用 replaced, through the patch engine that changes every existing workbook: only
     those cells change, everything else in the ledger — a person's own drop-downs, formats,
     notes — is copied as it is."""
-    from .io.xlsx_book import PatchBook
+    from .io.xlsx import PatchBook
     from .sheets.build import style_name
     from .sheets.layout import find_layout
     from .sheets.spec import Role

@@ -1,4 +1,5 @@
-"""The registry of workbook kinds, and recalc/check of a workbook file by its _meta kind."""
+"""Recalc/check of a workbook file by its _meta kind (kinds/registry.py), and the writes that
+change an existing workbook or put a new one in place."""
 from __future__ import annotations
 
 import warnings
@@ -12,28 +13,15 @@ from .errors import InputFileError, KefuError, NotKefuWorkbookError
 from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_droppable, check_not_open
 from .io.tables import open_workbook, prefetch_sheets
-from .io.xlsx_book import PatchBook, Unsupported
-from .kinds import (
-    archive,
-    callbacks,
-    complaints,
-    maintenance,
-    newclient,
-    onlinesales,
-    orders,
-    personal,
-    refunds,
-    renewal,
-    roster,
-    watch,
-)
-from .kinds.base import RecalcContext, RecalcResult
+from .io.xlsx import PatchBook, Unsupported
+from .kinds import roster
+from .kinds.base import Kind, RecalcContext, RecalcResult
+from .kinds.registry import REGISTRY
 from .month import Month
 from .records import Problem, Severity
 from .sheets.build import read_meta
 
-KINDS = {k.KIND: k for k in (maintenance, renewal, newclient, orders, refunds, complaints, callbacks,
-                              onlinesales, personal, watch, archive)}
+KINDS = REGISTRY
 
 
 @dataclass
@@ -65,7 +53,7 @@ def load_roster_near(path: Path, problems: list[Problem]):
 
 
 def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bool = True,
-                         ) -> tuple[RecalcResult, list[str]]:
+                         now=None) -> tuple[RecalcResult, list[str]]:
     """Recalculate an openpyxl workbook (loaded with formulas) that lives at `path`."""
     meta = read_meta(wb)
     kind = KINDS.get(str(meta.get("kind", "")))
@@ -76,38 +64,33 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     as_of = as_of or date.today()
     month = Month.parse(str(meta["month"])) if meta.get("month") else Month.of(as_of)
     pre_problems: list[Problem] = []
-    staff = load_roster_near(path, pre_problems) if kind in (maintenance, renewal, newclient, watch) else None
+    staff = load_roster_near(path, pre_problems) if kind.needs_roster else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
-                            workspace=find_workspace(path.parent), path=path)
-        ahead = kind.reads_ahead(ctx) if hasattr(kind, "reads_ahead") else ([], None)
-        with prefetch_sheets(*ahead):          # other files it reads, parsed while it parses this one
+                            workspace=find_workspace(path.parent), path=path, now=now)
+        with prefetch_sheets(*kind.reads(ctx)):   # other files it reads, parsed while it parses this one
             result = kind.recalc(wb, ctx)
     result.problems[:0] = pre_problems
     result.context = ctx
     return result, [str(w.message) for w in caught]
 
 
-def _with_context(fn, ctx: RecalcContext, *lead):
-    """Call a kind's function with `lead` and then the config / month it declares (orders'
-    spec takes no month; python_values take what each kind needs)."""
-    import inspect
-    extra = {"config": ctx.config, "month": ctx.month}
-    params = list(inspect.signature(fn).parameters)[len(lead):]
-    return fn(*lead, *[extra[p] for p in params])
-
-
-def python_values(kind, result: RecalcResult) -> dict[str, dict]:
+def python_values(kind: Kind, result: RecalcResult) -> dict[str, dict]:
     """The kind's Python value of every derived cell ({sheet: {row or key: {header: value}}})."""
-    return _with_context(kind.python_values, result.context, result)
+    return kind.python_values(result)
 
 
-def cache_values(book: PatchBook, kind, result: RecalcResult) -> int:
+def declaration(kind: Kind, result: RecalcResult):
+    """The kind's declaration for the month the result was computed for."""
+    return kind.declaration(result.context.config, result.context.month)
+
+
+def cache_values(book: PatchBook, kind: Kind, result: RecalcResult) -> int:
     """Give every derived cell Python's value as its cached value (issue 17): Excel, WPS,
     previewers and pandas then show right figures before anyone recalculates. Returns cells."""
-    wspec = _with_context(kind.spec, result.context)
-    return cache_keyed(book, wspec, python_values(kind, result)) + cache_trimmed(book, wspec)
+    wspec = declaration(kind, result)
+    return cache_keyed(book, wspec, kind.python_values(result)) + cache_trimmed(book, wspec)
 
 
 def cache_trimmed(book: PatchBook, wspec) -> int:
@@ -195,13 +178,13 @@ def _open_patched(path: Path) -> PatchBook:
 
 
 def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None,
-                    unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
+                    unchanged_since: tuple[int, int] | None = None, now=None) -> RecalcOutcome:
     """Recalc through PatchBook: only what recalc owns (and what `edit(book)` adds) is written."""
     book = _open_patched(path)
     try:
         if edit is not None:
             edit(book)
-        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write)
+        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write, now=now)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         if write and not structural:
@@ -357,7 +340,7 @@ def update_file(path: Path, edit, *, as_of: date | None = None, force: bool = Fa
 
 @without_cycle_collection()
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None,
-                edit=None, unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
+                edit=None, unchanged_since: tuple[int, int] | None = None, now=None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False);
     `edit(book)` first changes it (update_file).
 
@@ -375,7 +358,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         check_writable(path)
     try:
         try:
-            return _recalc_patched(path, write, as_of, edit, unchanged_since)
+            return _recalc_patched(path, write, as_of, edit, unchanged_since, now)
         except Unsupported as e:
             why = str(e)
         if write:
@@ -383,7 +366,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         wb = open_workbook(path, data_only=False)
         if edit is not None:
             edit(wb)
-        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write)
+        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write, now=now)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         written = False

@@ -191,7 +191,7 @@ def prefix_namespace(path: Path, sheet: str) -> None:
     import re
     import zipfile
 
-    from kefu_xl.io.xlsx_package import MAIN, sheet_parts
+    from kefu_xl.io.xlsx.package import MAIN, sheet_parts
     with zipfile.ZipFile(path) as z:
         part = sheet_parts(z)[sheet]
         items = [(i, z.read(i)) for i in z.infolist()]

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from kefu_xl.cli import cli
-from kefu_xl.io.xlsx_package import sheet_parts
+from kefu_xl.io.xlsx.package import sheet_parts
 
 from excel_saved import ExcelSaved, calc_chain_problems, excel_saved, most_selections
 
@@ -395,11 +395,41 @@ def test_identical_work_records_count_once_and_are_named(workspace):
 
 # --------------------------------------------------------------------------- killed runs
 
-def _kefu(args, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
-                                                        os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-m", "kefu_xl", *map(str, args)], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+# A kefu-xl run that kills itself (SIGKILL: no cleanup, no finally) at a chosen moment: the
+# n-th zip entry written into a temp file, or the n-th rename of a finished temp file.
+_DYING = """
+import os, signal, sys, zipfile
+what, n = os.environ["KEFU_DIE_AT"].split(":")
+n = int(n)
+count = [0]
+def tick():
+    count[0] += 1
+    if count[0] == n:
+        os.kill(os.getpid(), signal.SIGKILL)
+if what == "entry":
+    real = zipfile.ZipFile.writestr
+    def writestr(self, *a, **k):
+        tick()
+        return real(self, *a, **k)
+    zipfile.ZipFile.writestr = writestr
+else:
+    real = os.replace
+    def replace(src, dst, *a, **k):
+        if ".~kefu-" in str(src):
+            tick()
+        return real(src, dst, *a, **k)
+    os.replace = replace
+from kefu_xl.cli import cli
+sys.argv[0] = "kefu-xl"
+cli()
+"""
+
+
+def _kefu_dying(args, cwd: Path, die_at: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KEFU_DIE_AT": die_at,
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-c", _DYING, *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
 
 
 def _whole_workbook(path: Path) -> bool:
@@ -421,27 +451,28 @@ KILLED = {
 
 @pytest.mark.parametrize("command", list(KILLED))
 def test_a_run_killed_at_any_moment_leaves_every_file_old_or_new(office, command):
-    """SIGKILL at several moments of a run: each workbook is the old file or a whole new one,
-    and the next run leaves no temp file behind."""
+    """SIGKILL inside a run — while a temp file is being written, just before it replaces the
+    file, between two files: each workbook is the old file or a whole new one, and the next run
+    leaves no temp file behind."""
     import signal
-    import time
     recalc_team_tracker(office)                       # a change to write, whatever the command
     collect_month(office)
     files = sorted(p for p in office.rglob("*.xlsx") if ".kefu-backup" not in p.parts and "inputs" not in p.parts)
-    kills = 0
-    for delay in (0.4, 0.9, 1.6, 2.5, 4.0):
+    original = {p: p.read_bytes() for p in files}
+    outcomes, leftovers = [], 0
+    for die_at in ("entry:3", "entry:12", "replace:1", "replace:2"):
         before = {p: p.read_bytes() for p in files}
-        proc = _kefu(KILLED[command](office), office)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
+        done = _kefu_dying(KILLED[command](office), office, die_at)
+        outcomes.append(done.returncode)
         for p in files:
-            assert p.read_bytes() == before[p] or _whole_workbook(p), (delay, p.name)
-    assert kills >= 2
+            now = p.read_bytes()
+            assert now == before[p] or _whole_workbook(p), (die_at, p.name)
+        leftovers += len(list(office.rglob(".~kefu-*")))              # a killed run leaves its temp file…
+    assert outcomes.count(-signal.SIGKILL) >= 3, outcomes               # the runs really died where asked
+    assert any(p.read_bytes() != original[p] for p in files) or command == "recalc"
+    assert leftovers > 0
     run(*KILLED[command](office))
-    assert [p.name for p in office.rglob(".~kefu-*")] == []
+    assert [p.name for p in office.rglob(".~kefu-*")] == []            # …and the next run removes it
 
 
 # --------------------------------------------------------------------------- the README's day

@@ -33,7 +33,8 @@ def two_copies(workspace):
     type_work_records(path, WORK)
     type_cells(path, maintenance.ACCOUNTS, {(5, "级别"): "二级"})
     wb = openpyxl.load_workbook(path)
-    wb[maintenance.WORK]["G3"] = "是"                 # typed over a formula: both paths restore it
+    ws = wb[maintenance.WORK]
+    ws.cell(3, next(c.column for c in ws[2] if c.value == "有效")).value = "是"   # typed over a formula: both paths restore it
     wb.save(path)
     excel_copy = path.with_name("excel_" + path.name)
     shutil.copy(path, excel_copy)

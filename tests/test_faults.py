@@ -8,13 +8,14 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 import pytest
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from kefu_xl.demo import type_work_records
 from kefu_xl.io.libreoffice import convert
-from kefu_xl.io.xlsx_book import PatchBook
+from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.kinds import maintenance, orders
 from kefu_xl.workbooks import recalc_file
 
@@ -71,15 +72,17 @@ def test_edits_made_in_libreoffice_survive_recalc(workspace, tmp_path):
     ws["B4"].fill = PatternFill("solid", fgColor="FFFF00")
     wb.create_sheet("我的备忘")["A1"] = "下周回访名单"
     work = wb[maintenance.WORK]
-    work.insert_cols(9)                                   # a column of their own after 无效原因
-    work.cell(2, 9, "主管批注")
-    work.cell(3, 9, "已核实")
+    heads = {c.value: c.column for c in work[2] if c.value}
+    mine = heads["无效原因"] + 1
+    work.insert_cols(mine)                                # a column of their own after 无效原因
+    work.cell(2, mine, "主管批注")
+    work.cell(3, mine, "已核实")
     rows = [[c.value for c in row] for row in work.iter_rows(min_row=3, max_row=2 + len(WORK))]
     rows.sort(key=lambda r: (str(r[2]), str(r[0])))        # sorted by 帐户ID, as a person would
     for i, values in enumerate(rows):
         for j, v in enumerate(values):
             work.cell(3 + i, 1 + j).value = v
-    work.auto_filter.ref = f"A2:I{2 + len(WORK)}"
+    work.auto_filter.ref = f"A2:{get_column_letter(mine)}{2 + len(WORK)}"
     wb.save(path)
     edited = convert(path, tmp_path / "lo", "xlsx:Calc MS Excel 2007 XML")      # now a file LibreOffice wrote
     edited_path = path.parent / "edited.xlsx"
@@ -93,9 +96,9 @@ def test_edits_made_in_libreoffice_survive_recalc(workspace, tmp_path):
     assert after[maintenance.ACCOUNTS]["B4"].fill.fgColor.rgb.endswith("FFFF00")
     assert after["我的备忘"]["A1"].value == "下周回访名单"
     assert [(c.coordinate, c.value) for c in after[maintenance.WORK]["C"] if c.value] == typed
-    assert after[maintenance.WORK].cell(2, 9).value == "主管批注"
-    assert "已核实" in [after[maintenance.WORK].cell(r, 9).value for r in range(3, 3 + len(WORK))]
-    assert after[maintenance.WORK]["G3"].value.startswith("=IF(")      # formulas follow the sorted rows
+    assert after[maintenance.WORK].cell(2, mine).value == "主管批注"
+    assert "已核实" in [after[maintenance.WORK].cell(r, mine).value for r in range(3, 3 + len(WORK))]
+    assert after[maintenance.WORK].cell(3, heads["有效"]).value.startswith("=IF(")   # formulas follow the sorted rows
 
 
 @pytest.mark.libreoffice
@@ -112,7 +115,7 @@ def test_a_libreoffice_file_with_a_chart_keeps_it_through_recalc(workspace, tmp_
     with zipfile.ZipFile(target) as z:
         assert charts and all(z.read(n) == data for n, data in charts.items())
     # its 问题 sheet deleted: the patcher makes it again, the chart stays byte for byte
-    from kefu_xl.io.xlsx_package import sheet_parts
+    from kefu_xl.io.xlsx.package import sheet_parts
     with zipfile.ZipFile(target) as z:
         problem_part = sheet_parts(z)["问题"]
     _drop_sheet(target, "问题", problem_part)

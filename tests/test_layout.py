@@ -84,4 +84,6 @@ def test_headers_match_domain_exactly(wb):
     }
     for sheet, headers in domain.items():
         got = [c.value for c in wb[sheet][2]]
-        assert got[:len(headers)] == headers
+        # in this order; kefu-xl's own columns may sit between (客户名称 beside 帐户ID in 工作记录)
+        assert [h for h in got if h in headers] == headers
+        assert got[:2] == headers[:2]

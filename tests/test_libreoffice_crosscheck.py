@@ -5,7 +5,6 @@ from datetime import date
 import openpyxl
 import pytest
 
-from kefu_xl.config import load_config
 from kefu_xl.demo import type_work_records
 from kefu_xl.kinds import maintenance
 from kefu_xl.workbooks import recalc_file
@@ -20,12 +19,12 @@ def test_maintenance_tracker_formulas_equal_python(workspace, tmp_path):
     type_work_records(path, WORK)
     type_cells(path, maintenance.ACCOUNTS, {(5, "级别"): "二级"})   # the manager raises C3 by hand
     outcome = recalc_file(path, as_of=date(2026, 11, 20))
-    python = maintenance.python_values(outcome.result, load_config())
+    python = maintenance.python_values(outcome.result)
     office = libreoffice_values(path, tmp_path / "lo")
     compared = assert_engines_agree(python, office)
     # 5 accounts × 13 + 20 records × 7 (有效, 无效原因 and the five hidden helpers)
     # + 4 staff × 12 (with 抽查数, 不属实数) + 合计 10
-    assert compared == 5 * 13 + 20 * 8 + 4 * 12 + 10
+    assert compared == 5 * 13 + 20 * 9 + 4 * 12 + 10
     helpers = python[maintenance.WORK]
     assert sum(1 for v in helpers.values() if v["电话键"]) > 3 and any(v["计数键"] for v in helpers.values())
     assert any(isinstance(v["序号"], int) for v in helpers.values())
@@ -53,6 +52,6 @@ def test_user_inserted_and_overwritten_columns_still_agree(workspace, tmp_path):
     outcome = recalc_file(path, as_of=date(2026, 11, 20))
     assert outcome.result.restored_total >= 1
     office = libreoffice_values(path, tmp_path / "lo")
-    assert_engines_agree(maintenance.python_values(outcome.result, load_config()), office)
+    assert_engines_agree(maintenance.python_values(outcome.result), office)
     wb = openpyxl.load_workbook(path)
     assert wb[maintenance.ACCOUNTS].cell(3, 2).value == "重点客户"

@@ -16,7 +16,7 @@ import pytest
 from kefu_xl.config import load_config
 from kefu_xl.demo import type_work_records
 from kefu_xl.io.libreoffice import recalculate
-from kefu_xl.io.xlsx_book import PatchBook, PatchSheet, Unsupported
+from kefu_xl.io.xlsx import PatchBook, PatchSheet, Unsupported
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
@@ -41,7 +41,7 @@ def parts(path) -> dict[str, bytes]:
 
 
 def sheet_part(path, name: str) -> str:
-    from kefu_xl.io.xlsx_package import sheet_parts
+    from kefu_xl.io.xlsx.package import sheet_parts
     with zipfile.ZipFile(path) as z:
         return sheet_parts(z)[name]
 
@@ -143,7 +143,7 @@ def test_the_hidden_filter_range_names_grow_with_the_filters(tracker):
 
 
 def test_unescaping_formula_text_handles_named_and_numeric_references():
-    from kefu_xl.io.xlsx_book import _formula_texts
+    from kefu_xl.io.xlsx.cells import _formula_texts
     texts = [b"A1&lt;&gt;&quot;x&quot;", b"COUNTIF('&#24037;&#20316;'!$K:$K,&quot;&lt;&quot;&amp;$L5)",
              b"SUM(B2:B9)", b"&amp;lt;", b"IF($E5&lt;&gt;\"\xe5\x86\xb3\",1)", b""]
     want = ['=A1<>"x"', "=COUNTIF('工作'!$K:$K,\"<\"&$L5)", "=SUM(B2:B9)", "=&lt;", '=IF($E5<>"决",1)', "="]

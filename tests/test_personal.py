@@ -190,12 +190,12 @@ def test_collect_gives_the_same_team_figures_as_typing_into_the_team_file(office
     shutil.rmtree(direct / "2026-11" / "个人")
     team = direct / "2026-11" / maintenance.file_name(NOV)
     type_rows(team, maintenance.spec(C, NOV).sheet(maintenance.WORK), [{**r, "客服": "张敏"} for r in RECORDS])
-    expected = maintenance.python_values(recalc_file(team, as_of=d(2026, 11, 30)).result, C)[maintenance.SUMMARY]
+    expected = maintenance.python_values(recalc_file(team, as_of=d(2026, 11, 30)).result)[maintenance.SUMMARY]
 
     type_records(mine(office), RECORDS)
     before = hashlib.sha256(mine(office).read_bytes()).hexdigest()
     outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
-    assert maintenance.python_values(outcome.result, C)[maintenance.SUMMARY] == expected
+    assert maintenance.python_values(outcome.result)[maintenance.SUMMARY] == expected
     assert hashlib.sha256(mine(office).read_bytes()).hexdigest() == before       # never written
     lines = {line.owner: line for line in outcome.result.figures["collected"].lines}
     assert (lines["张敏"].records, lines["张敏"].problems, lines["李娜"].records) == (7, 2, 0)
@@ -372,7 +372,7 @@ def test_a_second_collection_writes_no_record_row_again(office):
     import re
     import zipfile
 
-    from kefu_xl.io.xlsx_package import sheet_parts
+    from kefu_xl.io.xlsx.package import sheet_parts
     team = office / "2026-11" / maintenance.file_name(NOV)
     type_records(mine(office), RECORDS[:3])
 

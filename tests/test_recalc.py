@@ -12,7 +12,7 @@ from kefu_xl.demo import type_work_records
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.spec import Role
-from kefu_xl.io.xlsx_book import PatchBook
+from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.workbooks import recalc_file
 
 from helpers import WORK, add_chart, open_november, prefix_namespace, type_cells
@@ -99,13 +99,14 @@ def test_manager_level_change_is_kept_and_noted(tracker):
 def test_overwritten_formulas_are_restored_and_reported(tracker):
     wb = openpyxl.load_workbook(tracker)
     ws = wb[maintenance.WORK]
-    ws["G3"] = "是"            # someone typed over 有效
-    ws["H4"] = None            # and cleared a 无效原因
+    col = {c.value: c.column for c in ws[2] if c.value}
+    ws.cell(3, col["有效"]).value = "是"            # someone typed over 有效
+    ws.cell(4, col["无效原因"]).value = None       # and cleared a 无效原因
     wb.save(tracker)
     outcome = recalc_file(tracker, as_of=date(2026, 11, 20))
     assert outcome.result.restored == {"工作记录/有效": 1}
     ws = openpyxl.load_workbook(tracker)[maintenance.WORK]
-    assert ws["G3"].value.startswith("=IF(") and ws["H4"].value.startswith("=IF(")
+    assert ws.cell(3, col["有效"]).value.startswith("=IF(") and ws.cell(4, col["无效原因"]).value.startswith("=IF(")
 
 
 def test_check_changes_nothing_and_exits_non_zero_on_problems(tracker):
@@ -164,7 +165,8 @@ def test_workbook_not_made_by_kefu(tmp_path):
 
 def test_renamed_header_is_refused_without_writing(tracker):
     wb = openpyxl.load_workbook(tracker)
-    wb[maintenance.WORK]["D2"] = "类型"
+    ws = wb[maintenance.WORK]
+    ws.cell(2, next(c.column for c in ws[2] if c.value == "工作类型")).value = "类型"
     wb.save(tracker)
     before = tracker.read_bytes()
     result = run("recalc", tracker)

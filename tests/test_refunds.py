@@ -132,7 +132,7 @@ def test_ledger_formulas_equal_python(october, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CalendarFallbackWarning)
         outcome = recalc_file(october, as_of=date(2026, 10, 31))
-    python = refunds.python_values(outcome.result, C)
+    python = refunds.python_values(outcome.result)
     wb = openpyxl.load_workbook(recalculate(october, tmp_path / "lo"), data_only=True)
     spec = refunds.spec(C, OCT)
     compared = 0

@@ -225,7 +225,7 @@ def test_validation(filled):
 def test_both_trackers_formulas_equal_python(filled, tmp_path):
     path, n_path = filled
     result = recalc_file(path, as_of=date(2026, 11, 30)).result
-    checks = [(path, renewal.spec(C, NOV), renewal.python_values(result, NOV, C))]
+    checks = [(path, renewal.spec(C, NOV), renewal.python_values(result))]
     result = recalc_file(n_path, as_of=date(2026, 11, 30)).result
     checks.append((n_path, newclient.spec(C, NOV), newclient.python_values(result)))
     compared = 0

@@ -471,11 +471,11 @@ def test_month_change_follows_the_new_month_once_opened(office):
     clock.now = datetime(2026, 12, 1, 7, 30)
     server.cycle()
     wb = openpyxl.load_workbook(mine(office, "王芳", dec), data_only=True)
-    assert any("王芳_2026-12.xlsx | 早计划" in line for line in lines)
     ws = wb[personal.TODAY]
     layout, _ = find_layout(ws, personal.spec(C, dec).sheet(personal.TODAY))
-    assert ws.cell(*layout.anchors[personal.PLAN_DAY]).value.date() == date(2026, 12, 1)
-    assert not any("2026-11/个人" in line for line in lines[-6:])
+    assert ws.cell(*layout.anchors[personal.PLAN_DAY]).value.date() == date(2026, 12, 1)   # made when opened
+    changed = next(i for i, line in enumerate(lines) if "| 换月 |" in line)
+    assert not any("2026-11/个人" in line for line in lines[changed:])         # November's files left alone
 
 
 def test_the_days_spend_export_runs_the_watch_once(office):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import date
-from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -18,12 +17,12 @@ from python_calamine import CalamineWorkbook
 
 from kefu_xl.config import load_config
 from kefu_xl.demo import type_work_records
-from kefu_xl.io.xlsx_package import sheet_parts
+from kefu_xl.io.xlsx.package import sheet_parts
 from kefu_xl.kinds import maintenance
 from kefu_xl.sheets.build import build_workbook
 from kefu_xl.sheets.layout import RowFormula, find_layout
 from kefu_xl.sheets.spec import Role
-from kefu_xl.workbooks import KINDS, _with_context, add_cached_values, python_values, recalc_file
+from kefu_xl.workbooks import KINDS, add_cached_values, python_values, recalc_file
 
 from helpers import NOV, assert_engines_agree, libreoffice_values, open_november
 
@@ -37,7 +36,7 @@ def test_a_row_formula_moves_like_a_shared_formula():
     formula (relative row references shift, nothing else does)."""
     checked = 0
     for kind in KINDS.values():
-        wspec = _with_context(kind.spec, SimpleNamespace(config=C, month=NOV))
+        wspec = kind.declaration(C, NOV)
         _, layouts = build_workbook(wspec, {s.name: s.title for s in wspec.sheets}, {}, {}, {})
         for sheet in wspec.sheets:
             layout = layouts[sheet.name]
@@ -118,7 +117,7 @@ def test_a_shared_group_is_proven_by_its_master_and_kept_when_values_change(grow
     assert again.unchanged                    # no child rewritten: the master proves them all
     # a record inside the group changes (typed through the patcher, which keeps the groups):
     # its cached 有效 / 无效原因 change, its formulas and the groups stay as they were
-    from kefu_xl.io.xlsx_book import PatchBook
+    from kefu_xl.io.xlsx import PatchBook
     layout = find_layout(openpyxl.load_workbook(grown, read_only=True)[maintenance.WORK],
                          maintenance.spec(C, NOV).sheet(maintenance.WORK))[0]
     f = first_recalc.result.figures
@@ -178,15 +177,19 @@ def test_rows_deleted_above_and_inside_a_group_keep_it_whole(grown, tmp_path):
     children follow it, and every reader still sees the template's formulas. A value typed
     over 有效 in row 10 (put back as a formula of its own) splits that column into a group
     above it and one below, so rows are deleted both inside a group and above one."""
-    from kefu_xl.io.xlsx_book import PatchBook
+    from openpyxl.utils import get_column_letter
+
+    from kefu_xl.io.xlsx import PatchBook
     book = PatchBook(grown)
-    book[maintenance.WORK].cell(10, 7).value = "是"
+    valid = find_layout(book[maintenance.WORK], maintenance.spec(C, NOV).sheet(maintenance.WORK))[0].columns["有效"]
+    letter = get_column_letter(valid).encode()
+    book[maintenance.WORK].cell(10, valid).value = "是"
     book.save(grown.with_name("typed.xlsx"))
     book.close()
     grown.with_name("typed.xlsx").replace(grown)
     recalc_file(grown, as_of=date(2026, 11, 20))
     before = sorted((m[1], int(m[2]), int(m[4])) for m in SHARED.finditer(work_sheet_xml(grown)))
-    assert [(a, b) for letter, a, b in before if letter == b"G"] == [(3, 9), (11, 2032)]
+    assert [(a, b) for col, a, b in before if col == letter] == [(3, 9), (11, 2032)]
     book = PatchBook(grown)
     ws = book[maintenance.WORK]
     ws.delete_rows(1_010, 3)                        # three records inside the groups
@@ -201,7 +204,7 @@ def test_rows_deleted_above_and_inside_a_group_keep_it_whole(grown, tmp_path):
     deleted = (5, 6, 1_010, 1_011, 1_012)
     assert after == [(letter, a - sum(d < a for d in deleted), b - sum(d <= b for d in deleted))
                      for letter, a, b in before]
-    assert (b"G", 9, 2027) in after                 # the lower master moved up two rows
+    assert (letter, 9, 2027) in after               # the lower master moved up two rows
     assert xml.count(b'<f t="shared" si="') == sum(b - a for _, a, b in after)
     wb = openpyxl.load_workbook(grown)
     wspec = maintenance.spec(C, NOV)
@@ -267,7 +270,8 @@ def test_the_fast_formula_finders_find_what_the_general_one_does(grown):
     </f> when most are shared children; whenever either finds fewer than the sheet's </f>
     count, the general regex is used. Both equal the general regex on a real tracker, before
     and after its columns became shared groups; a writer's unusual cell is left to the general one."""
-    from kefu_xl.io.xlsx_book import _FORMULA_CELL, _FORMULA_CELL_PLAIN, _formulas_by_end
+    from kefu_xl.io.xlsx.cells import _formulas_by_end
+    from kefu_xl.io.xlsx.common import _FORMULA_CELL, _FORMULA_CELL_PLAIN
 
     def sheets():
         with zipfile.ZipFile(grown) as z:

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kefu_xl.config import load_config
 from kefu_xl.demo import type_work_records
 from kefu_xl.io.values import parse_text, trim_text
 from kefu_xl.kinds import maintenance
@@ -55,7 +54,7 @@ def test_random_spaces_in_ids_and_drop_downs_give_the_same_figures(tmp_path_fact
                                         (3, "帐户ID"): f"C1{check_pad}", (3, "客服"): f"{check_pad}张敏",
                                         (3, "结果"): f"不属实{check_pad}"})
     outcome = recalc_file(path, as_of=date(2026, 11, 20))
-    python = maintenance.python_values(outcome.result, load_config())
+    python = maintenance.python_values(outcome.result)
     office = libreoffice_values(path, tmp_path_factory.mktemp("lo"))
     assert_engines_agree(python, office) > 200
     reasons = [python[maintenance.WORK][r.row]["无效原因"] for r in outcome.result.figures["records"]]

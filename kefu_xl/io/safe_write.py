@@ -213,7 +213,7 @@ _REBUILT = ("xl/calcChain.xml", "xl/sharedStrings.xml", "docProps/", "xl/theme/"
 
 
 def _sheet_xml(z: zipfile.ZipFile) -> dict[str, bytes]:
-    from .xlsx_package import sheet_parts
+    from .xlsx.package import sheet_parts
     out = {}
     for name, part in sheet_parts(z).items():
         try:

@@ -223,7 +223,7 @@ def prefetch_sheets(paths, only: tuple[str, ...] | None = None):
 
 @functools.lru_cache(maxsize=8)
 def _read_sheets_cached(path: str, mtime_ns: int, size: int, only: tuple[str, ...] | None = None):
-    from ..sheets.grid import calamine_sheets
+    from .grid import calamine_sheets
     try:
         return calamine_sheets(path, only)
     except Exception as e:  # calamine raises its own error types for broken parts

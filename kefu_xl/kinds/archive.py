@@ -19,14 +19,15 @@ from ..sheets.build import build_workbook, set_cell, style_name
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_date,
     cell_text,
     finish_recalc,
-    sheets_to_append,
     rebuild_rows,
     restore_formulas,
+    sheets_to_append,
     start_recalc,
 )
 
@@ -286,3 +287,6 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     for account_id, _, c in f["cadence"]:
         out[CADENCE][account_id] = {"间隔工作日": c.gap, "应联系": YES if c.due else NO}
     return out
+
+
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values)

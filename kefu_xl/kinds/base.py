@@ -2,6 +2,7 @@
 mirror how a spreadsheet formula sees a value (a date typed as text is not a date)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ class RecalcContext:
     write: bool = True          # False for `check`: compute and validate, touch nothing
     workspace: Path | None = None   # the workspace the file lives in, for cross-file checks
     path: Path | None = None        # the file itself
+    now: datetime | None = None     # the moment of the recalc (a plan's made-at); None: the clock's
 
 
 @dataclass
@@ -49,6 +51,31 @@ class RecalcResult:
             self.problems.append(Problem(file, sheet, None, column, "FORMULA_RESTORED",
                                          f"有 {count} 个公式单元格被改成了数值或被清空，已恢复为公式"
                                          f"（这一列是自动计算的，请不要手工填写）。", Severity.INFO))
+
+
+def reads_nothing(ctx: RecalcContext) -> tuple[list[Path], tuple[str, ...]]:
+    return [], ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of workbook, declared once (the registry lists them: kinds/registry.py).
+
+    Attributes:
+      name: the kind as _meta names it.  title: what people call the workbook.
+      declaration(config, month): its sheets and columns (sheets/spec).
+      recalc(book, ctx): validate, compute and write back; a RecalcResult.
+      python_values(result): Python's value of every derived cell ({sheet: {row or key: {header: value}}}).
+      reads(ctx): (files, sheets) the recalc reads besides the workbook, read ahead while it parses.
+      needs_roster: the recalc checks names against 名册.xlsx.
+    """
+    name: str
+    title: str
+    declaration: Callable[[Config, Month], object]
+    recalc: Callable[[object, RecalcContext], RecalcResult]
+    python_values: Callable[[RecalcResult], dict]
+    reads: Callable[[RecalcContext], tuple[list[Path], tuple[str, ...]]] = reads_nothing
+    needs_roster: bool = False
 
 
 def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date, date]:
@@ -194,7 +221,7 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
 def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) -> None:
     """An empty `sheet` into a workbook made before the sheet existed, after the declared
     sheet it follows (in memory; saved only by a writing recalc)."""
-    from ..io.xlsx_book import PatchBook
+    from ..io.xlsx import PatchBook
     from ..sheets.build import apply_sheet_features, build_sheet, register_styles
     names = [s.name for s in wspec.sheets]
     present = [n for n in names[:names.index(sheet.name)] if n in wb.sheetnames]

@@ -22,14 +22,15 @@ from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_datetime,
     cell_text,
     finish_recalc,
-    sheets_to_append,
     rebuild_rows,
     restore_formulas,
+    sheets_to_append,
     start_recalc,
 )
 
@@ -438,3 +439,6 @@ def open_tasks(result: RecalcResult, now: datetime) -> list[tuple[rules.Task, ru
     rows = [(t, a) for t, a in zip(result.figures["tasks"], result.figures["attempts"])
             if rules.status(a) == rules.OPEN and t.trigger <= now]
     return sorted(rows, key=lambda ta: ta[0].sort_key())
+
+
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values)

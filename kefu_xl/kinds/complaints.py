@@ -19,6 +19,7 @@ from ..sheets.build import build_workbook
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     calendar_span,
@@ -433,3 +434,6 @@ def open_complaints(ledgers: list[Path], config: Config, problems: list[Problem]
         if rules.status(complaint) == rules.OPEN and complaint.order_no:
             out.setdefault(complaint.order_no, f"{complaint.complaint_id or '（无编号）'}（{where}）")
     return out
+
+
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values)

@@ -43,6 +43,7 @@ from ..sheets.layout import resolve
 from ..sheets.read import SheetData, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_date,
@@ -727,9 +728,10 @@ def team_total(summaries: list[StaffSummary]) -> dict:
             "日均有效工作": None if not days or not summaries else Decimal(valid) / days / len(summaries)}
 
 
-def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
+def python_values(result: RecalcResult) -> dict[str, dict]:
     """Python's value for every derived cell, keyed by sheet then row (客服 for 客服汇总): what
     tests compare with LibreOffice's recalculation of the workbook's own formulas."""
+    config = result.context.config
     f = result.figures
     out: dict[str, dict] = {ACCOUNTS: {}, WORK: {}, SPOT: {}, SUMMARY: {}}
     for a, c in zip(f["accounts"], f["completions"]):
@@ -780,3 +782,4 @@ def band_and_level(account: Account, config: Config) -> tuple[str, str]:
     return spend_band(account.weekly_spend, config), suggested_level(account.weekly_spend, config)
 
 
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, reads=reads_ahead, needs_roster=True)

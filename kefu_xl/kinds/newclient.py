@@ -21,6 +21,7 @@ from ..sheets.build import (
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_date,
@@ -237,3 +238,6 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     staff = dict(f["staff"])
     return {CLIENTS: {r.row: dict(fig) for r, fig in zip(f["rows"], f["figures"])},
             SUMMARY: {**staff, "合计": total_values(staff.values(), TOTALS)}}
+
+
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True)

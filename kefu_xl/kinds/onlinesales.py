@@ -22,6 +22,7 @@ from ..sheets.build import FONT, build_workbook, total_values, write_total_row
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     calendar_span,
@@ -547,3 +548,6 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     out[FOLLOW]["合计"] = total_values(out[FOLLOW].values(), FOLLOW_TOTALS)
     out[COMMISSION][("合计", None)] = total_values(out[COMMISSION].values(), COMMISSION_TOTALS)
     return out
+
+
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values)

@@ -14,6 +14,7 @@ from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_date,
@@ -325,3 +326,4 @@ def add_books(path: Path, *, books: int, size: int, start: int | None = None, pr
     return added
 
 
+KIND_DEF = Kind(KIND, TITLE, lambda config, month: spec(config), recalc, python_values)

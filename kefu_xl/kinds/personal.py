@@ -23,6 +23,7 @@ from ..sheets.build import build_workbook, read_meta, set_cell, style_name, writ
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_date,
@@ -97,7 +98,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("帐户ID", Role.COMPUTED, Type.ID, width=20, help="帐户。"),
             Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户。"),
             Column("级别", Role.COMPUTED, Type.TEXT, width=6, help="帐户级别。"),
-            Column("事项", Role.COMPUTED, Type.TEXT, width=22,
+            Column("事项", Role.COMPUTED, Type.TEXT, width=22, wrap=True,
                    help="要做的事：这个客户今天该做的各项，一次联系一起做（电话拜访 + 报表发送；续费提醒；新客户的下一步……）。"),
             Column("原因", Role.COMPUTED, Type.TEXT, width=60, wrap=True, help="为什么今天要做。"),
             Column("已完成", Role.DERIVED, Type.TEXT,
@@ -692,7 +693,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if ctx.write:
         rebuild_rows(wb, wspec.sheet(TODAY), layouts, plan_rows)
         ws, layout = wb[TODAY], layouts[TODAY]
-        set_row_heights(ws, layout, wspec.sheet(TODAY), plan_rows, "原因")
+        set_row_heights(ws, layout, wspec.sheet(TODAY), plan_rows, ("事项", "原因"))
         for label, value, type_ in ((PLAN_DAY, plan.day, Type.DATE), (SUGGESTED, plan.suggested, Type.INT)):
             row, col = layout.anchors[label]
             set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
@@ -707,8 +708,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, daily)
         write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], [a["帐户ID"] for a in team.accounts])
         if made_now:
-            write_meta(wb, wspec, {"plan_day": plan.day.isoformat(),
-                                   "plan_made_at": datetime.now().replace(microsecond=0).isoformat(sep=" ")})
+            made = (ctx.now or datetime.now()).replace(microsecond=0)
+            write_meta(wb, wspec, {"plan_day": plan.day.isoformat(), "plan_made_at": made.isoformat(sep=" ")})
         finish_recalc(wb, wspec, ctx, problems)
     lines = [r for r in plan_rows if r["事项"]]
     done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps)
@@ -728,13 +729,13 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
 LINE_HEIGHT = 15                       # points per line of 10-point text
 
 
-def set_row_heights(ws, layout, sheet: SheetSpec, rows: list[dict], header: str) -> None:
-    """Rows whose `header` text wraps get the height its lines need (spreadsheets do not grow a
-    row for wrapped text a program wrote, and print would cut the rest)."""
+def set_row_heights(ws, layout, sheet: SheetSpec, rows: list[dict], headers: tuple[str, ...]) -> None:
+    """Rows whose text in `headers` wraps get the height their lines need (spreadsheets do not
+    grow a row for wrapped text a program wrote, and print would cut the rest)."""
     from ..sheets.build import column_width, text_width
-    width = column_width(sheet.column(header)) - 1
+    widths = {h: column_width(sheet.column(h)) - 1 for h in headers}
     for r, row in enumerate(rows, layout.first_data_row):
-        lines = -(-text_width(row.get(header) or "") // width) if width > 0 else 1
+        lines = max(-(-text_width(row.get(h) or "") // w) for h, w in widths.items())
         if lines > 1:
             ws.row_dimensions[r].height = LINE_HEIGHT * lines + 3
 
@@ -858,3 +859,6 @@ def away_values(f: dict) -> dict[str, dict]:
                                        "提成": renewal_rules.commission(r, f["month"], f["config"])}
                         for r in f["my_renewals"]}
     return out
+
+
+KIND_DEF = Kind(KIND, "个人工作簿", spec, recalc, python_values)

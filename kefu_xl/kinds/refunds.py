@@ -17,6 +17,7 @@ from ..sheets.build import build_workbook
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     calendar_span,
@@ -342,7 +343,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     return result
 
 
-def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
+def python_values(result: RecalcResult) -> dict[str, dict]:
+    config = result.context.config
     f = result.figures
     out = {REFUNDS: {}, CASH: {}, RECON: {}, DAILY: {}}
     for r, d, s in zip(f["refunds"], f["days"], f["statuses"]):
@@ -355,3 +357,6 @@ def python_values(result: RecalcResult, config: Config) -> dict[str, dict]:
     for d, values in f["daily"].items():
         out[DAILY][d] = values
     return out
+
+
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values)

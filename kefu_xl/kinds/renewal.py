@@ -14,6 +14,7 @@ from ..sheets.build import build_workbook, write_total_row
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_date,
@@ -272,7 +273,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     return result
 
 
-def python_values(result: RecalcResult, month: Month, config: Config) -> dict[str, dict]:
+def python_values(result: RecalcResult) -> dict[str, dict]:
+    month, config = result.context.month, result.context.config
     f = result.figures
     out = {RENEWALS: {}, SUMMARY: {}}
     for r in f["rows"]:
@@ -282,3 +284,4 @@ def python_values(result: RecalcResult, month: Month, config: Config) -> dict[st
     return out
 
 
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True)

@@ -23,15 +23,16 @@ from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Kind,
     RecalcContext,
     RecalcResult,
     cell_date,
     cell_number,
     cell_text,
     finish_recalc,
-    sheets_to_append,
     rebuild_rows,
     restore_formulas,
+    sheets_to_append,
     staff_names,
     start_recalc,
 )
@@ -399,3 +400,6 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     for s, (n, t) in f["counts"].items():
         out[SUMMARY][s] = {"异常数": n, "已通知": t, "未通知": n - t}
     return out
+
+
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True)

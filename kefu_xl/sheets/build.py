@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..io.values import looks_like_formula
-from ..io.xlsx_book import SharedChild
+from ..io.xlsx import SharedChild
 from .layout import Layout, RowFormula, find_layout, quote_sheet, resolve
 from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec
 
@@ -206,7 +206,7 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
     """Make every derived cell of rows first..last hold its formula; return how many were
     overwritten by a person (a value or nothing where the formula belongs) and put back.
 
-    A patched sheet (io.xlsx_book) takes each changed formula through its `put_formula`: the
+    A patched sheet (io.xlsx) takes each changed formula through its `put_formula`: the
     cell's look stays the file's own, an unchanged formula is not touched at all, new rows of
     a column become one shared formula (unless `share` is off: a sheet rebuilt every time),
     and a shared group of the file whose master is the template's holds for all its cells
@@ -255,7 +255,7 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
 def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
                          last_row: int) -> None:
     """Freeze panes, filter, validation, conditional formats, protection, print set-up."""
-    from ..io.xlsx_book import PatchSheet
+    from ..io.xlsx import PatchSheet
     if isinstance(ws, PatchSheet):       # a sheet that has them: only the ranges grow with the rows
         last_col = max(layout.columns.values())
         ws.extend_features(layout.first_data_row, max(last_row, layout.first_data_row + VALIDATION_ROWS),

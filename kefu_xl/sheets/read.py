@@ -117,7 +117,7 @@ def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) 
     """(Re)write the 问题 sheet: one row per problem, or a line saying there are none. An
     existing one keeps its place and look; a missing one (deleted or renamed by a person) is
     made anew before `before`."""
-    from ..io.xlsx_book import PatchBook
+    from ..io.xlsx import PatchBook
     if isinstance(wb, PatchBook) and PROBLEM_SHEET in wb.sheetnames and _problem_headers_hold(wb[PROBLEM_SHEET]):
         return _rewrite_problem_rows(wb, problems)
     index = wb.sheetnames.index(before) if before in wb.sheetnames else len(wb.sheetnames)

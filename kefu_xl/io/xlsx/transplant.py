@@ -14,7 +14,7 @@ from html import escape
 
 from lxml import etree
 
-from .xlsx_package import MAIN
+from .package import MAIN
 
 _N = f"{{{MAIN}}}"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -1,0 +1,138 @@
+"""Reading a sheet's XML once: the formulas spelled out, the shared groups and their cells,
+where each row lies, and what a file row holds (its cells, their styles)."""
+from __future__ import annotations
+
+from collections import Counter
+from functools import cached_property
+
+from openpyxl.utils import get_column_letter
+
+from .common import (
+    _CELL_COL,
+    _CHILD_CELL,
+    _F_SI,
+    _REF,
+    _ROW_OPEN,
+    _ROW_START,
+    _SI,
+    _STYLE,
+    SharedChild,
+    Unsupported,
+    _Block,
+    _col,
+)
+
+
+class ScanMixin:
+    """PatchSheet's view of the file it was read from."""
+
+    def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict) -> None:
+        """Mark the other cells of each shared group in the grid (SharedChild). When every cell
+        of a master's ref range belongs to its group — what kefu-xl and Excel write — the
+        range is filled without looking at the cells; otherwise each child is found in the XML."""
+        counts = {int(si): n for si, n in Counter(_F_SI.findall(body)).items()}
+        ranges = {}
+        for si, n in counts.items():
+            ref = refs.get(si)
+            if ref is None:
+                ranges = None
+                break
+            c1, r1 = _col(ref.group(1)), int(ref.group(2))
+            c2, r2 = (_col(ref.group(3)), int(ref.group(4))) if ref.group(3) else (c1, r1)
+            if (r2 - r1 + 1) * (c2 - c1 + 1) != n or (r1, c1) != self.masters[si][:2]:
+                ranges = None
+                break
+            ranges[si] = (r1, r2, c1, c2)
+        put = self._put
+        if ranges is not None:
+            for si, (r1, r2, c1, c2) in ranges.items():
+                child = SharedChild(si)
+                for c in range(c1, c2 + 1):
+                    for row in grid[r1 - 1 + (c == c1):r2]:       # (the master's cell is its own)
+                        if len(row) < c:
+                            row.extend([None] * (c - len(row)))
+                        row[c - 1] = child
+                self.children[si] = _Block(r1, r2, c1, c2)
+            return
+        for letters, number, attrs in _CHILD_CELL.findall(body):
+            m = _SI.search(attrs)
+            if m is None or b't="shared"' not in attrs:
+                continue
+            si, r, c = int(m.group(1)), int(number), _col(letters)
+            put(grid, r, c, SharedChild(si))
+            self.children.setdefault(si, []).append((r, c))
+
+    @cached_property
+    def spans(self) -> dict[int, tuple[int, int, int, int]]:
+        """row -> (start, end, inner start, inner end) of its XML in the body (found when
+        first needed: a sheet recalc reads but does not change is never scanned for them)."""
+        body, spans = self.body, {}
+        find = body.find
+        for m in _ROW_OPEN.finditer(body):
+            start, open_end = m.span()
+            if body[open_end - 2:open_end - 1] == b"/":
+                spans[int(m.group(1))] = (start, open_end, open_end, open_end)
+            else:
+                close = find(b"</row>", open_end)
+                spans[int(m.group(1))] = (start, close + 6, open_end, close)
+        if len(spans) != len(_ROW_START.findall(body)):
+            raise Unsupported(f"「{self.title}」有不带行号的行")
+        return spans
+
+    _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
+                      "masters", "children", "_holds", "held", "_last_columns",
+                      "writes", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties",
+                      "column_dimensions"))
+
+
+    def _row_cells(self, orig: int) -> dict[int, bytes]:
+        cells = self._cells.get(orig)
+        if cells is None:
+            span = self.spans.get(orig)
+            col = _col
+            cells = {col(letters): xml for xml, letters in _CELL_COL.findall(self.body, span[2], span[3])} \
+                if span else {}
+            if span and len(cells) != self.body.count(b"<c", span[2], span[3]) - self.body.count(b"<col", span[2], span[3]):
+                raise Unsupported(f"「{self.title}」有不带地址的单元格")
+            self._cells[orig] = cells
+        return cells
+
+    def original_style(self, r: int, c: int) -> int | None:
+        orig = self.origin[r - 1] if r <= len(self.origin) else None
+        span = self.spans.get(orig) if orig is not None else None
+        if span is None:
+            return None
+        cells = self._cells.get(orig)
+        if cells is not None:
+            xml = cells.get(c)
+            m = _STYLE.search(xml.split(b">", 1)[0]) if xml else None
+            return int(m.group(1)) if m else None
+        at = self.body.find(b'<c r="%s%d"' % (get_column_letter(c).encode(), orig), span[2], span[3])
+        if at < 0:                   # no such cell, unless this writer puts r= later in the tag
+            return None if span[2] == span[3] or self.body.startswith(b'<c r="', span[2]) \
+                else self._style_in(orig, c)
+        m = _STYLE.search(self.body, at, self.body.index(b">", at))
+        return int(m.group(1)) if m else None
+
+    def _style_in(self, orig: int, c: int) -> int | None:
+        xml = self._row_cells(orig).get(c)
+        m = _STYLE.search(xml.split(b">", 1)[0]) if xml else None
+        return int(m.group(1)) if m else None
+
+
+    def _last_column(self, span) -> int | None:
+        """The column of a file row's last cell (0 for an empty row); None when that cell
+        does not say its address (where the row's cells lie is then unknown)."""
+        known = self._last_columns.get(span[0], -1)
+        if known != -1:
+            return known
+        body, inner, end = self.body, span[2], span[3]
+        last = 0
+        if inner != end:
+            at = body.rfind(b"<c ", inner, end)
+            ref = _REF.search(body, at, body.find(b">", at)) if at >= 0 else None
+            last = None if ref is None or body.find(b"<c>", at, end) >= 0 or body.find(b"<c/>", at, end) >= 0 \
+                else _col(ref.group(1))
+        self._last_columns[span[0]] = last
+        return last
+

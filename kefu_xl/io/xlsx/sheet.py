@@ -1,0 +1,316 @@
+"""One sheet of a patched workbook: its values as a grid (formulas as "=…" text, as openpyxl
+shows them), the few Worksheet/Cell operations the declaration engine uses, and the cells
+written since it was read."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from openpyxl.utils import get_column_letter
+
+from ..grid import GridSheet
+from .cells import _formula_texts, _formulas_by_end
+from .common import (
+    _COLUMNS,
+    _FORMULA_CELL,
+    _FORMULA_CELL_PLAIN,
+    _REF_ATTR,
+    _ROW_R,
+    _SI,
+    Unsupported,
+    _Block,
+    _col,
+    _Write,
+)
+from .features import (
+    FeaturesMixin,
+    _AutoFilter,
+    _ColumnDimensions,
+    _RowDimensions,
+    _SheetProperties,
+)
+from .scan import ScanMixin
+from .shared import SharedMixin
+from .write import WriteMixin
+
+if TYPE_CHECKING:
+    from .book import PatchBook
+
+class PatchCell:
+    """The Cell attributes the declaration engine reads and sets."""
+    __slots__ = ("sheet", "row", "column")
+
+    _SETTABLE = frozenset(("value", "data_type", "style", "font", "fill"))
+
+    def __init__(self, sheet: PatchSheet, row: int, column: int):
+        set_ = object.__setattr__
+        set_(self, "sheet", sheet)
+        set_(self, "row", row)
+        set_(self, "column", column)
+
+    def __getattr__(self, name):
+        raise Unsupported(f"单元格属性 {name}")
+
+    def __setattr__(self, name, value):
+        if name not in PatchCell._SETTABLE:
+            raise Unsupported(f"单元格设置 {name}")
+        object.__setattr__(self, name, value)
+
+    @property
+    def coordinate(self) -> str:
+        return f"{get_column_letter(self.column)}{self.row}"
+
+    @property
+    def value(self):
+        return self.sheet.value(self.row, self.column)
+
+    @value.setter
+    def value(self, value) -> None:
+        current = self.sheet.value(self.row, self.column)
+        if (self.row, self.column) not in self.sheet.writes and type(current) is type(value) and current == value \
+                and not (isinstance(value, str) and value.startswith("=")):
+            return                    # the same value: the cell stays as it is in the file
+        w = self.sheet._write(self.row, self.column)
+        w.value, w.run = value, None
+        self.sheet._set_grid(self.row, self.column, value)
+
+    @property
+    def data_type(self) -> str:
+        w = self.sheet.writes.get((self.row, self.column))
+        return "s" if w is not None and w.text else "n"
+
+    @data_type.setter
+    def data_type(self, value: str) -> None:
+        if value == "s":
+            self.sheet._write(self.row, self.column).text = True
+
+    @property
+    def style(self) -> str:
+        w = self.sheet.writes.get((self.row, self.column))
+        if w is not None and w.style:
+            return w.style
+        return self.sheet.book.styles.name_of(self.sheet.original_style(self.row, self.column))
+
+    @style.setter
+    def style(self, name: str) -> None:
+        if (self.row, self.column) not in self.sheet.writes and self.style == name:
+            return
+        self.sheet._write(self.row, self.column).style = name
+
+    @property
+    def font(self):
+        raise Unsupported("读取单元格字体")
+
+    @font.setter
+    def font(self, font) -> None:
+        self.sheet._write(self.row, self.column).font = font
+
+    @property
+    def fill(self):
+        raise Unsupported("读取单元格填充")
+
+    @fill.setter
+    def fill(self, fill) -> None:
+        self.sheet._write(self.row, self.column).fill = fill
+
+
+
+class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
+    """One sheet: values as a grid (formulas as "=…" text, as openpyxl shows them) and the
+    cells written since it was read."""
+
+    def __init__(self, book: PatchBook, name: str, part: str, xml: bytes, grid: list[list]):
+        m = re.search(rb"<sheetData\s*/>|<sheetData>", xml)
+        if m is None:
+            raise Unsupported(f"「{name}」的 XML 用了命名空间前缀")
+        end = xml.find(b"</sheetData>", m.end()) if not m.group(0).endswith(b"/>") else m.end()
+        self.head = xml[:m.start()]
+        self.body = xml[m.end():end] if not m.group(0).endswith(b"/>") else b""
+        self.tail = xml[end + len(b"</sheetData>"):] if not m.group(0).endswith(b"/>") else xml[m.end():]
+        self.book, self.part, self.xml = book, part, xml
+        body = self.body
+        at = body.rfind(b"<row")
+        last_tag = _ROW_R.search(body, at, body.find(b">", at)) if at >= 0 else None
+        if at >= 0 and last_tag is None:
+            raise Unsupported(f"「{name}」有不带行号的行")
+        last = int(last_tag.group(1)) if last_tag else 0      # rows are in ascending order (OOXML)
+        self.last_in_file = last
+        while len(grid) < last:
+            grid.append([])
+        spelled = body.count(b"</f>")
+        found = _formulas_by_end(body) if spelled * 1000 < len(body) else _FORMULA_CELL_PLAIN.findall(body)
+        if len(found) != spelled:
+            found = _FORMULA_CELL.findall(body)
+        stored = [list(row) for row in grid] if found else []      # the values the file stores
+        known, col = _COLUMNS, _col
+        number_before, row = None, None
+        self.masters: dict[int, tuple[int, int, str]] = {}      # si -> (row, column, text) of the file's
+        self.children: dict[int, list | _Block] = {}              # shared groups; si -> cells besides the master
+        refs: dict[int, re.Match | None] = {}
+        for (letters, number, attrs, _), text in zip(found, _formula_texts([t for *_, t in found])):
+            if number != number_before:          # a row's formula cells come one after another
+                number_before, r = number, int(number)
+                if r > len(grid):        # a writer that did not keep its rows in order
+                    grid.extend([] for _ in range(r - len(grid)))
+                row = grid[r - 1]
+            c = known.get(letters) or col(letters)
+            n = len(row)
+            if c > n:
+                row.extend([None] * (c - n))
+            if attrs and b't="shared"' in attrs:
+                m = _SI.search(attrs)
+                if m is None:
+                    raise Unsupported(f"「{name}」有不带编号的共享公式")
+                si = int(m.group(1))
+                self.masters[si] = (r, c, text)
+                refs[si] = _REF_ATTR.search(attrs)
+            row[c - 1] = text
+        if b't="shared"' in body:
+            self._find_children(name, body, grid, refs)
+        super().__init__(name, grid)
+        self.origin: list[int | None] = list(range(1, len(grid) + 1))
+        self.writes: dict[tuple[int, int], _Write] = {}
+        self.cached: dict[tuple[int, int], object] = {}
+        self.stored = stored               # each formula cell's value as the file stores it
+        self.features: dict[str, object] = {}
+        self._cells: dict[int, dict[int, bytes]] = {}
+        self.auto_filter = _AutoFilter(self)
+        self.heights: dict[int, float] = {}          # row heights set since the sheet was read
+        self.row_dimensions = _RowDimensions(self)
+        self.sheet_properties = _SheetProperties(self)
+        self.column_dimensions = _ColumnDimensions(self)
+        self._holds: dict[tuple[int, int], bool] = {}
+        self.held: dict[tuple[int, int], str] = {}     # formula cells already right -> their template
+        self._last_columns: dict[int, int | None] = {}  # a file row's start -> its last cell's column
+
+    def __getattr__(self, name):
+        raise Unsupported(f"工作表操作 {name}")
+
+    def __setattr__(self, name, value):
+        if name == "sheet_state":
+            if value != self.book.sheet_state(self.title):
+                raise Unsupported("改变工作表的显示状态")
+            return
+        if name not in self._OWN:
+            raise Unsupported(f"工作表设置 {name}")
+        object.__setattr__(self, name, value)
+
+    @staticmethod
+    def _put(grid, r: int, c: int, value) -> None:
+        while len(grid) < r:
+            grid.append([])
+        row = grid[r - 1]
+        if len(row) < c:
+            row.extend([None] * (c - len(row)))
+        row[c - 1] = value
+
+    def _set_grid(self, r: int, c: int, value) -> None:
+        self._put(self.grid, r, c, value)
+        while len(self.origin) < len(self.grid):
+            self.origin.append(None)
+
+    def _write(self, r: int, c: int) -> _Write:
+        w = self.writes.get((r, c))
+        if w is None:
+            w = self.writes[(r, c)] = _Write()
+            if r > len(self.grid):
+                self._set_grid(r, c, self.value(r, c))
+        return w
+
+    def put_row(self, r: int, values: tuple, style: str, texts: tuple) -> None:
+        """What `set_cell(ws.cell(r, c), value, style)` does for cells 1, 2, … of row r, written
+        anew (the 问题 rows: thousands when many records are wrong) without a PatchCell or a look
+        at the file's own style; texts[i]: value i looks like a formula and stays text."""
+        self._set_grid(r, len(values), values[-1])         # the row, long enough
+        row, writes = self.grid[r - 1], self.writes
+        for c, value in enumerate(values, 1):
+            row[c - 1] = value
+            w = writes.get((r, c))
+            if w is None:
+                w = writes[(r, c)] = _Write()
+            w.value, w.style, w.run, w.text = value, style, None, texts[c - 1]
+
+    def put_cells(self, r: int, cells: list[tuple[int, object, str]]) -> None:
+        """Cells (column, value, named style) of row r written anew (settle's register lines:
+        hundreds of thousands a month) without a PatchCell each; text that looks like a
+        formula stays text."""
+        self._set_grid(r, max(c for c, _, _ in cells), None)
+        row, writes = self.grid[r - 1], self.writes
+        for c, value, style in cells:
+            row[c - 1] = value
+            w = writes.get((r, c))
+            if w is None:
+                w = writes[(r, c)] = _Write()
+            w.value, w.style, w.run = value, style, None
+            w.text = isinstance(value, str) and value[:1] in ("=", "+", "-", "@")
+
+    def _write_anew(self, r: int, c: int, value) -> _Write:
+        """Cell (r, c)'s write, with `value` put in the grid (put_formula)."""
+        w = self.writes.get((r, c))
+        if w is None:
+            w = self.writes[(r, c)] = _Write()
+        grid = self.grid
+        if r <= len(grid) and c <= len(grid[r - 1]):
+            grid[r - 1][c - 1] = value
+        else:
+            self._set_grid(r, c, value)
+        return w
+
+    def put_formula(self, r: int, c: int, formula: str, style: str, run=None) -> None:
+        """What `cell.value = formula; cell.style = style` does, without a PatchCell (recalc
+        writes a formula into every new row of a sheet). `run` names the template the formula
+        was made from (its declared text): new cells of consecutive rows from one template
+        are written as one shared formula, as Excel writes a filled-down column."""
+        w = self._write_anew(r, c, formula)
+        w.value, w.style, w.run = formula, style, run
+
+    def hold_formula(self, r: int, c: int, run: str) -> None:
+        """Cell (r, c) of the file already holds its formula, made from template `run`. When the
+        sheet is written anyway, runs of such cells are written again as one shared formula (as
+        new cells are, `_share_runs`): a sheet built with every formula spelled out — a month's
+        accounts, a template's first rows — is then read through its masters only."""
+        self.held[(r, c)] = run
+
+    def cell(self, row: int, column: int, value=None) -> PatchCell:
+        c = PatchCell(self, row, column)
+        if value is not None:
+            c.value = value
+        return c
+
+    def iter_rows(self, min_row: int = 1, max_row: int | None = None, min_col: int = 1,
+                  max_col: int | None = None, values_only: bool = True):
+        if not values_only:
+            raise Unsupported("按单元格遍历")
+        for row in super().iter_rows(min_row, max_row, max_col, values_only=True):
+            yield row[min_col - 1:] if min_col > 1 else row
+
+    def delete_rows(self, idx: int, amount: int = 1) -> None:
+        """Remove rows and move the ones below up, as openpyxl does (formulas are not rewritten)."""
+        lo, hi = idx - 1, idx - 1 + amount
+        del self.origin[lo:hi]
+        del self.grid[lo:hi]
+        moved = {}
+        for (r, c), w in self.writes.items():
+            if r < idx:
+                moved[(r, c)] = w
+            elif r >= idx + amount:
+                moved[(r - amount, c)] = w
+        self.writes = moved
+        self.heights = {(r if r < idx else r - amount): h for r, h in self.heights.items()
+                        if not idx <= r < idx + amount}
+        self._holds = {}
+        self.held = {}
+
+    # --- what the file holds -------------------------------------------------------------
+
+    def extend_features(self, first_row: int, validation_end: int, filter_ref: str,
+                        own: frozenset[str] = frozenset(), own_end: int = 0) -> None:
+        """apply_sheet_features on a sheet that has them: the filter and kefu-xl's own
+        validation / highlight ranges — in a column it declares (letters `own`), from the first
+        data row down to at least `own_end` — reach the new last row. A person's own
+        drop-down or format (a spare column, or a shorter range) stays exactly as it is."""
+        self.auto_filter.ref = filter_ref
+        self.features["validation"] = (first_row, validation_end, own, own_end)
+
+    # --- writing -------------------------------------------------------------------------
+

@@ -1,0 +1,228 @@
+"""Writing a patched sheet back: the rows nobody touched byte for byte, changed rows spliced or
+rebuilt, new rows appended — the sheet part built in one join."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from openpyxl.utils import get_column_letter
+
+from . import package
+from .cells import _kept_formula_xml, _same, _shown, _text, _value_xml
+from .common import _REF, _STYLE, _UNCHANGED, SharedChild, Unsupported, _Write
+
+
+class WriteMixin:
+    """PatchSheet's XML as recalc left it."""
+
+    def _cell_xml(self, ref: str, w: _Write, original: bytes | None, cached) -> bytes:
+        value = w.value
+        if original is None and w.font is None and w.fill is None and value is not _UNCHANGED \
+                and type(value) is not SharedChild:      # a new cell in a named style: the common case
+            return _value_xml(ref, self.book.styles.attribute(w.style), value, w.text, cached, w.f).encode("utf-8")
+        if w.keep and original is not None and w.f is None:   # a new cached value: the file's own formula stays
+            return _kept_formula_xml(original, cached)
+        if type(value) is SharedChild:
+            raise Unsupported(f"「{self.title}」的共享公式单元格 {ref}")
+        styles = self.book.styles
+        old_style = None
+        if original is not None:
+            m = _STYLE.search(original, 0, original.index(b">"))
+            old_style = int(m.group(1)) if m else None
+        if w.style or w.font or w.fill:
+            base = None if w.style else (old_style or 0)
+            style = styles.index_of(w.style or "", base, w.font, w.fill)
+        else:
+            style = old_style
+        s = f' s="{style}"' if style else ""
+        if w.value is _UNCHANGED:
+            if original is None:
+                return f'<c r="{ref}"{s}/>'.encode()
+            start = original.split(b">", 1)[0]
+            new_start = _STYLE.sub(s.strip().encode(), start) if old_style is not None else \
+                start.rstrip(b"/") + s.encode() + (b"/" if start.endswith(b"/") else b"")
+            if not s:
+                new_start = _STYLE.sub(b"", start)
+            return new_start + original[len(start):]
+        return _value_xml(ref, s, value, w.text, cached, w.f).encode("utf-8")
+
+
+    def to_bytes(self) -> bytes:
+        self._regroup()
+        by_row: dict[int, dict[int, _Write]] = {}
+        for (r, c), w in self.writes.items():
+            by_row.setdefault(r, {})[c] = w
+        grid, origin, writes, stored = self.grid, self.origin, self.writes, self.stored
+        rows, n, kept = len(grid), len(origin), len(stored)
+        for cell, value in self.cached.items():
+            r, c = cell
+            if r > rows or cell in writes:
+                continue
+            row = grid[r - 1]
+            if c > len(row):
+                continue
+            formula = row[c - 1]
+            if not (isinstance(formula, str) and formula[:1] == "="):
+                continue
+            orig = origin[r - 1] if r <= n else None
+            if orig is not None and orig <= kept:
+                was = stored[orig - 1]
+                have = was[c - 1] if c <= len(was) else None
+                if have == value:         # the common cases first: the same text, a whole number
+                    kind = type(value)    # calamine reads back as float, a blank as None
+                    if type(have) is kind or (kind is int and type(have) is float):
+                        continue
+                elif have is None and value == "":
+                    continue
+                if _same(have, value):
+                    continue              # the file already shows this value
+            w = _Write()
+            w.value, w.keep = formula, True
+            by_row.setdefault(r, {})[c] = w
+        in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
+        if not by_row and not self.heights and in_place:      # no cell to write: at most the filter or
+            head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
+            head = package.capped_selections(head)
+            if head == self.head and tail == self.tail:
+                return self.xml
+            return b"".join((head, b"<sheetData>", self.body, b"</sheetData>", tail))
+        moved = not in_place and (any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or
+                                  any(r > n or self.origin[r - 1] != r for r in self.spans))  # rows moved or deleted
+        if not moved:
+            held = self._add_held(by_row) if self.held else ()
+            self._share_runs(by_row)
+            for r, c in held:                       # a held cell in no run stays as the file has it
+                w = by_row[r][c]
+                if w.f is None and not w.keep:
+                    del by_row[r][c]
+                    if not by_row[r]:
+                        del by_row[r]
+        todo = sorted(set(by_row) | set(self.heights))
+        if moved:
+            out, last_row, last_col = self._all_rows(by_row)
+        else:                             # rows stay where they are: splice the changed ones in
+            body, out, pos = memoryview(self.body), [], 0     # (the kept stretches are not copied twice)
+            numbers = sorted(self.spans)
+            for i in todo:
+                span = self.spans.get(i)
+                at = span[0] if span else (self.spans[numbers[k]][0] if (k := bisect_right(numbers, i)) < len(numbers)
+                                           else len(body))
+                out.append(body[pos:at])
+                pos = span[1] if span else at
+                row = self._row_xml(i, i if span else None, by_row.get(i))
+                if row:
+                    out.append(row)
+            out.append(body[pos:])
+            last_row = max([*numbers[-1:], *todo, 1])
+            last_col = max((max(cells) for cells in by_row.values() if cells), default=1)
+        head, tail = self.head, self.tail
+        if self.writes or self.origin != list(range(1, len(self.origin) + 1)):
+            width = max(last_col, self.max_column, 1)
+            head = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:%s%d"' % (
+                get_column_letter(width).encode(), max(last_row, 1)), head, count=1)
+        tail = self._patched_tail(tail)
+        head = package.capped_selections(self._patched_head(head))
+        out[:0] = (head, b"<sheetData>")            # one join: the part is written once, not copied
+        out += (b"</sheetData>", tail)              # again for each piece added (tens of MB)
+        return b"".join(out)
+
+    def _row_xml(self, i: int, orig: int | None, writes: dict[int, _Write] | None) -> bytes:
+        """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied."""
+        span = self.spans.get(orig) if orig is not None else None
+        if span and orig == i and writes and i not in self.heights:
+            row = self._appended_row(i, span, writes)
+            if row is None:
+                row = self._spliced_row(i, span, writes)
+            if row is not None:
+                return row
+        cells = dict(self._row_cells(orig)) if span else {}
+        if orig is not None and orig != i:
+            number = str(i).encode()
+            cells = {c: _REF.sub(lambda m: b'r="' + m.group(1) + number + b'"', x, count=1) for c, x in cells.items()}
+        for c, w in (writes or {}).items():
+            cells[c] = self._cell_xml(f"{get_column_letter(c)}{i}", w, cells.get(c), self.cached.get((i, c)))
+        if not cells and not span and i not in self.heights:
+            return b""
+        attrs = b""
+        if span:
+            attrs = self._row_attrs(span)
+        if i in self.heights:
+            attrs = re.sub(rb'\s(?:ht|customHeight)="[^"]*"', b"", attrs) + \
+                b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
+        return b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
+
+    def _row_attrs(self, span) -> bytes:
+        """The attributes of a row's start tag other than its number and its spans hint."""
+        start = self.body[span[0] + len(b"<row"):span[2] - 1].rstrip(b"/")
+        if start.count(b'"') == 2 and start.startswith(b' r="'):
+            return b""                         # only its number: the common case
+        return re.sub(rb'\s(?:r|spans)="[^"]*"', b"", start)
+
+    def _appended_row(self, i: int, span, writes: dict[int, _Write]) -> bytes | None:
+        """A row whose written cells all lie right of its last cell (formulas next to what a
+        person typed in a new row): its cells are kept as one piece and the new ones follow.
+        None when a written cell is among the existing ones."""
+        last = self._last_column(span)
+        if last is None or min(writes) <= last:
+            return None
+        cached, letter, attribute = self.cached, get_column_letter, self.book.styles.attribute
+        new = []
+        for c in sorted(writes):
+            w = writes[c]
+            if w.f is not None and w.font is None and w.fill is None and not w.text and type(w.value) is str:
+                shown = cached.get((i, c))             # a cell of a new shared group: the common case
+                kind = type(shown)
+                if kind is str:                        # (as _shown, without its call)
+                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)} t="str">{w.f}<v>{_text(shown)}</v></c>')
+                elif kind is float or kind is int:
+                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}>{w.f}<v>{shown!r}</v></c>')
+                else:
+                    t, v = _shown(shown)
+                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}{t}>{w.f}{v}</c>')
+            else:
+                new.append(self._cell_xml(f"{letter(c)}{i}", w, None, cached.get((i, c))).decode("utf-8"))
+        return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
+            "".join(new).encode("utf-8") + b"</row>"
+
+    def _spliced_row(self, i: int, span, writes: dict[int, _Write]) -> bytes | None:
+        """A row whose written cells are all formula cells of the file that keep their look and
+        get a new cached value or a new <f> (a group's master or child: the month's accounts,
+        rows typed into a template): each is replaced where it stands, everything else of the
+        row byte for byte, without taking the row apart. None when a written cell is anything
+        else, or is not found as one plain `<c r="…">…</c>` element."""
+        body, pos, end = self.body, span[2], span[3]
+        cached, letter = self.cached, get_column_letter
+        out = [body[span[0]:pos]]
+        for c in sorted(writes):
+            w = writes[c]
+            if not (w.keep or w.f is not None) or w.style is not None or w.font is not None or \
+                    w.fill is not None or w.text or type(w.value) is not str or w.value[:1] != "=":
+                return None
+            ref = b"%s%d" % (letter(c).encode(), i)
+            at = body.find(b'<c r="%s"' % ref, pos, end)
+            close = body.find(b"</c>", at, end) if at >= 0 else -1
+            if close < 0 or body.find(b"<c ", at + 2, close) >= 0 or body.find(b"<c>", at, close) >= 0:
+                return None                    # not there, or not one element with a content
+            out += (body[pos:at], _kept_formula_xml(body[at:close + 4], cached.get((i, c)), w.f))
+            pos = close + 4
+        out.append(body[pos:span[1]])
+        return b"".join(out)
+
+    def _all_rows(self, by_row) -> tuple[list[bytes], int, int]:
+        """Every row in its new place (rows were deleted above some)."""
+        out, last_row, last_col = [], 0, 1
+        for i, orig in enumerate(self.origin, 1):
+            writes = by_row.get(i)
+            span = self.spans.get(orig) if orig is not None else None
+            if not writes and orig == i and i not in self.heights:
+                if span:
+                    out.append(self.body[span[0]:span[1]])
+                    last_row = i
+                continue
+            row = self._row_xml(i, orig, writes)
+            if row:
+                out.append(row)
+                last_row = i
+                last_col = max(last_col, *(writes or {1: None}))
+        return out, last_row, last_col
+
