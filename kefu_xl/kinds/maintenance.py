@@ -232,7 +232,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("工作记录行", Role.INPUT, Type.INT,
                    help="被抽查的是「工作记录」表第几行（左边的行号）。不填行号时，填 帐户ID 和 客服（抽查当天的记录）。"
                         "汇总来的记录在重新汇总后可能换行，按 帐户ID + 客服 指明更稳。"),
-            Column("帐户ID", Role.INPUT, Type.ID, help="不填工作记录行时：被抽查记录的帐户ID。"),
+            Column("帐户ID", Role.INPUT, Type.ID, dropdown_source=f"{ACCOUNTS}!帐户ID",
+                   help="不填工作记录行时：被抽查记录的帐户ID（可从下拉列表选择）。"),
             Column("客服", Role.INPUT, Type.TEXT, help="不填工作记录行时：被抽查记录的客服。"),
             Column("结果", Role.INPUT, Type.TEXT, dropdown=spot.RESULTS, help="属实 / 不属实（不属实的记录记为无效）。"),
             Column("说明", Role.INPUT, Type.TEXT, width=30, help="核实情况。"),
