@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import DataProblemsError, KefuError
+from .hints import command, here
 from .month import Month
 from .records import Problem, Severity
 
@@ -95,8 +96,16 @@ def as_of_option(func):
 
 
 def dir_option(func):
+    """--dir: the workspace. Run from the folder above a workspace (or from inside one), the
+    command finds it; the command itself gets the workspace's folder."""
+    @functools.wraps(func)
+    def in_workspace(*args, folder: Path, **kwargs):
+        from .workspace import locate_workspace
+        return func(*args, folder=locate_workspace(folder), **kwargs)
     return click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=".",
-                        show_default=True, help="工作区文件夹（含 kefu-xl.toml）。")(func)
+                        show_default=True,
+                        help="工作区文件夹（含 kefu-xl.toml）。在工作区里、或在它的上一层文件夹运行时可以不写。"
+                        )(friendly(in_workspace))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,12 +148,15 @@ def init(folder: Path, expo: bool):
         console.print(f"已创建 {path}")
     if not created:
         console.print(f"{folder} 已是 kefu-xl 工作区，没有改动。")
+    month_now = Month.of(date.today())
     if needs_account_status(load_config(folder / "kefu-xl.toml")):
-        console.print("下一步：在 名册.xlsx 填写客服，把 帐户状态.xlsx 放进 YYYY-MM/inputs/，然后运行 kefu-xl month open YYYY-MM。")
+        console.print(f"下一步：在 {here(folder / '名册.xlsx')} 填写客服，把平台导出的 帐户状态.xlsx 放进 "
+                      f"{here(folder / str(month_now) / 'inputs')}，然后运行 {command(f'month open {month_now}', folder)}")
     else:
-        console.print(f"下一步：kefu-xl orders add-books --dir {folder} --start 起始订单号 --books 本数 --size 每本张数 登记订单本，"
-                      f"在 订单台账.xlsx「领用」登记领用，然后运行 kefu-xl month open YYYY-MM --dir {folder}"
-                      f"（生成退订台账、投诉台账）。月末结算：kefu-xl settle YYYY-MM --dir {folder}。")
+        console.print(f"下一步：登记订单本，例如 {command('orders add-books --start 100001 --books 20 --size 50', folder)}"
+                      f"（起始号、本数、每本张数换成你的），在 {here(folder / '订单台账.xlsx')}「领用」登记领用，然后运行 "
+                      f"{command(f'month open {month_now}', folder)}（生成退订台账、投诉台账）。"
+                      f"月末结算：{command(f'settle {month_now}', folder)}")
 
 
 @cli.group()
@@ -537,7 +549,7 @@ def calls(month_: Month, folder: Path, today: bool, at, full: bool):
     if today:
         path = folder / str(month_) / callbacks.file_name(month_)
         if not path.exists():
-            raise KefuError(f"还没有 {path}：请先运行 kefu-xl calls {month_}。")
+            raise KefuError(f"还没有 {path}：请先运行 {command(f'calls {month_}', folder)}。")
         outcome = recalc_file(path, write=False, as_of=now.date())
         rows = callbacks.open_tasks(outcome.result, now)
         table = Table(title=f"{now:%Y-%m-%d %H:%M} 待拨打的回访任务（{len(rows)} 个）")
@@ -602,8 +614,11 @@ def watch(day, folder: Path):
 @click.option("--quarter", default=None, metavar="2026Q4", help="汇总一个季度的三个月（季报）。")
 @click.option("--html", is_flag=True, help="另外生成一个可直接发邮件的 HTML 页面（内嵌样式和图形）。")
 @dir_option
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="统计截至这一天（工作日数、截至日期都按这一天，与各跟踪表「客服汇总」一致），默认今天；"
+                   "超过月末按月末，早于月初按月初。印在表上。")
 @friendly
-def report(month_, quarter, html: bool, folder: Path):
+def report(month_, quarter, html: bool, folder: Path, as_of):
     """月度（或季度）绩效提成表：每位客服的维护完成率、有效工作数、日均有效工作、当月续费率、
     丢失客户数、续费到帐金额、续费提成、新客户数、上线达标率，团队合计和签字栏，
     写入 YYYY-MM/绩效提成_YYYY-MM.xlsx（含图表：完成率与 100% 线、续费率、近六个月趋势）。
@@ -612,19 +627,25 @@ def report(month_, quarter, html: bool, folder: Path):
     \b
     表中每个数字都是对「数据」表的公式，「数据」表是从各跟踪表复制的原始行，文件可单独交给财务核对。
     缺少的跟踪表、有问题的跟踪表会在表上注明。
+    月中出表时，日均有效工作按月初到「统计截至」日的工作日数计算（与维护跟踪「客服汇总」相同）。
+
+    \b
     例：kefu-xl report 2026-11
+        kefu-xl report 2026-12 --as-of 2026-12-15   （月中：统计到 12 月 15 日）
         kefu-xl report --quarter 2026Q4 --html
     """
     from .report import summary_rows, write_report
     from .rich_tables import report_table
-    target, html_path, data = write_report(folder, month_, quarter, html)
-    console.print(report_table(f"{data.label} 绩效提成", summary_rows(data)))
+    target, html_path, data = write_report(folder, month_, quarter, html, as_of.date() if as_of else None)
+    console.print(report_table(f"{data.label} 绩效提成（统计截至 {data.as_of}）", summary_rows(data)))
     if data.online:
         from .report import online_summary
         console.print(online_summary(data))
     for w in data.warnings:
         console.print(f"注意：{w}", style="yellow")
-    console.print(f"已生成 {target}" + (f" 和 {html_path}" if html_path else ""))
+    for hint in data.hints:
+        console.print(f"检查：{hint}")
+    console.print(f"已生成 {here(target)}" + (f" 和 {here(html_path)}" if html_path else ""))
 
 
 @cli.group()

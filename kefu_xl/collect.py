@@ -1,4 +1,4 @@
-"""Assembling the team's 工作记录 from the personal workbooks (DOMAIN §14, single writer).
+"""Assembling the team's 工作记录 from the personal workbooks (docs/plan.md, single writer).
 
 Every personal workbook of YYYY-MM/个人/ is read — read only, values as last saved (an open
 one is read as last saved, and the line says so) — and its records replace the team
@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .errors import KefuError
+from .hints import command
 from .io.values import is_blank
 from .month import Month
 from .records import Problem, Severity
@@ -197,7 +198,7 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
         if name not in present:
             out.problems.append(Problem("", "", None, "", "NO_PERSONAL_FILE",
                                         f"{name} 没有个人工作簿（{month}/个人/{name}_{month}.xlsx）：本次没有汇总到{name}的记录。"
-                                        f"开月时会自动生成；可运行 kefu-xl month open {month} --refresh 补上。", Severity.WARNING))
+                                        f"开月时会自动生成；可运行 {command(f'month open {month} --refresh', workspace)} 补上。", Severity.WARNING))
     return out
 
 

@@ -1,4 +1,4 @@
-"""The rules' numbers: DOMAIN.md defaults, overridden by a workspace's kefu-xl.toml.
+"""The rules' numbers: the documented defaults (docs/config.md), overridden by a workspace's kefu-xl.toml.
 
 The commented default file (templates/kefu-xl.toml) is the single source of the
 defaults: `kefu-xl init` copies it, and `load_config()` reads it first.
@@ -45,7 +45,7 @@ class Tier:
 
 @dataclass(frozen=True)
 class OnlineSales:
-    """The online-sales desk's rules (kefu-xl.toml [onlinesales], DOMAIN §19)."""
+    """The online-sales desk's rules (kefu-xl.toml [onlinesales], docs/onlinesales.md)."""
     follow_up_working_days: int = 1
     daily_connected_target: int = 10
     managers: tuple[str, ...] = ()
@@ -57,7 +57,7 @@ class OnlineSales:
 
 @dataclass(frozen=True)
 class Watch:
-    """[watch]: the daily spend watch's anomaly rule (DOMAIN §17)."""
+    """[watch]: the daily spend watch's anomaly rule (docs/watch.md)."""
     ratio: Decimal = Decimal("0.5")
     minimum: Decimal = Decimal(100)
     exports: int = 7
@@ -66,7 +66,7 @@ class Watch:
 
 @dataclass(frozen=True)
 class Archive:
-    """[archive]: callback cadence and handover checks of the client archive (DOMAIN §18)."""
+    """[archive]: callback cadence and handover checks of the client archive (docs/archive.md)."""
     max_gap: int = 10
     min_contacts: int = 2
     handover_days: int = 5
@@ -75,7 +75,7 @@ class Archive:
 
 @dataclass(frozen=True)
 class Serve:
-    """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (DOMAIN §22)."""
+    """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (docs/daily.md)."""
     plan_at: time = time(7, 30)
     poll_seconds: Decimal = Decimal(10)
     collect_minutes: int = 15
@@ -113,6 +113,7 @@ class Config:
     archive: Archive = field(default_factory=lambda: Archive())
     serve: Serve = field(default_factory=lambda: Serve())
     holiday_names: dict[date, str] = field(default_factory=dict)
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict)   # [headers]: more names of a header
     source: str = "默认配置"
 
 
@@ -258,6 +259,7 @@ def parse_config(data: dict, source: str) -> Config:
                     poll_seconds=r.number("serve.poll_seconds", minimum=Decimal(1)),
                     collect_minutes=int(r.number("serve.collect_minutes", integer=True))),
         holiday_names=_holiday_names(r),
+        headers=_header_aliases(r),
         source=source,
     )
 
@@ -272,6 +274,20 @@ def _holiday_names(r: _Reader) -> dict[date, str]:
             out[date.fromisoformat(str(key))] = str(name)
         except ValueError:
             raise r.fail("calendar.names", f"中的「{key}」不是日期（应写成 2027-02-06）") from None
+    return out
+
+
+def _header_aliases(r: _Reader) -> dict[str, tuple[str, ...]]:
+    """[headers]: kefu-xl's header = the other names an export uses for it (a name or a list)."""
+    table = r.data.get("headers", {})                      # optional: older workspaces have none
+    if not isinstance(table, dict):
+        raise r.fail("headers", "应写成一节 [headers]，每行 \"表头\" = [\"别名\", …]")
+    out = {}
+    for header, names in table.items():
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not names or any(not isinstance(n, str) or not n.strip() for n in names):
+            raise r.fail(f"headers.{header}", f"应为别名列表，例如 \"{header}\" = [\"账号\", \"广告账户\"]，现在是 {table[header]!r}")
+        out[str(header).strip()] = tuple(n.strip() for n in names)
     return out
 
 

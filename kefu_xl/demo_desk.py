@@ -1,4 +1,4 @@
-"""The agency's daily routine in the demo (DOMAIN §17–18): the manager's spot checks, the
+"""The agency's daily routine in the demo (docs/watch.md, docs/archive.md): the manager's spot checks, the
 client archive's contacts and contracts, two weeks of daily spend exports with a few
 anomalies watched at 9:00, and holiday greetings. Its own random stream, so the other demo
 books stay as they were."""
@@ -101,7 +101,7 @@ def spend_exports(rng: random.Random, folder: Path, month: Month, calendar: Work
 
 
 def daily_routine(folder: Path, month: Month, accounts: list[list], records: list[dict], seed: int) -> dict:
-    """Everything of §17–18 the demo shows; returns the outcomes."""
+    """Everything of docs/watch.md, docs/spotchecks.md and docs/archive.md the demo shows; returns the outcomes."""
     rng = random.Random(seed + 23)
     calendar = WorkCalendar(load_config(folder / "kefu-xl.toml"))
     tracker = folder / str(month) / maintenance.file_name(month)

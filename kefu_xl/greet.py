@@ -1,4 +1,4 @@
-"""Holiday greetings for every archived client (kefu-xl greet; DOMAIN §18, seed 004: 每逢节日
+"""Holiday greetings for every archived client (kefu-xl greet; docs/archive.md: 每逢节日
 都要问候客户): for each statutory holiday starting in the next days, one text per client
 from a jinja2 template (the workspace's own file wins), with whom to send it to."""
 from __future__ import annotations
@@ -13,6 +13,7 @@ import chinese_calendar
 from .calendar import WorkCalendar
 from .config import Config, load_config
 from .errors import KefuError
+from .hints import command
 from .io.safe_write import atomic_write, check_not_open
 from .io.values import mask_phone
 from .messages import Message, packaged
@@ -99,7 +100,7 @@ def clients(workspace: Path, month: Month, config: Config, problems: list[Proble
     from .kinds.personal import team_snapshot
     path = archive.path_of(workspace)
     if not path.exists():
-        raise KefuError(f"没有 {path}：客户档案在开月时生成（kefu-xl month open {month}），联系人填好后再生成问候。")
+        raise KefuError(f"没有 {path}：客户档案在开月时生成（{command(f'month open {month}', workspace)}），联系人填好后再生成问候。")
     _, datas = read_tracker(path, lambda m: archive.spec(config), (archive.FILES,), month=month)
     if datas[archive.FILES] is None:
         raise KefuError(f"{path.name} 的「{archive.FILES}」表头不完整，无法读取：请把表头改回原样。")

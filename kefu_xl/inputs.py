@@ -1,4 +1,4 @@
-"""Month input files people drop into YYYY-MM/inputs/ (DOMAIN §9), read into records.
+"""Month input files people drop into YYYY-MM/inputs/ (docs/inputs.md), read into records.
 
 Messy values are accepted (numbers as text, full-width digits, thousands separators,
 dates as text or serials, trailing spaces); what cannot be read becomes a Problem naming

@@ -89,7 +89,7 @@ class Targets:
 
 @dataclass(frozen=True)
 class AccountStatus:
-    """A row of the ad platform's 帐户状态 export (DOMAIN §9).
+    """A row of the ad platform's 帐户状态 export (docs/inputs.md).
 
     Attributes:
       account_id: 帐户ID (text, stripped, full-width digits normalised).

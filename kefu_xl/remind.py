@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import load_config
 from .errors import KefuError
+from .hints import command
 from .io.safe_write import atomic_write, check_not_open
 from .kinds import renewal
 from .messages import Message, packaged
@@ -36,7 +37,7 @@ class Reminder:
 def reminders(workspace: Path, month: Month) -> tuple[list[Reminder], str]:
     path = workspace / str(month) / renewal.file_name(month)
     if not path.exists():
-        raise KefuError(f"没有找到 {path}：请先运行 kefu-xl month open {month}。")
+        raise KefuError(f"没有找到 {path}：请先运行 {command(f'month open {month}', workspace)}。")
     config = load_config(workspace / "kefu-xl.toml")
     _, rows, _ = renewal.read_file(path, config)
     message = Message(workspace, TEMPLATE_NAME, "提醒")

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 
 from .config import load_config
 from .errors import KefuError
+from .hints import command, here
 from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_not_open
 from .kinds import maintenance, newclient, onlinesales, renewal
@@ -156,12 +157,17 @@ class ReportData:
     staff: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     online: bool = False            # a 网销台账 was found: the statement gets its two sheets
+    hints: list[str] = field(default_factory=list)     # commands for the terminal, never on the statement
+    as_of: date | None = None       # the last month's figures count up to this day (工作日数 too)
 
 
-def collect(workspace: Path, months: list[Month]) -> ReportData:
-    """数据 rows of the given months, from each tracker's inputs (recalc without writing)."""
+def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> ReportData:
+    """数据 rows of the given months, from each tracker's inputs (recalc without writing), each
+    month as of `as_of` (default today) clamped to it — so a mid-month statement divides by the
+    working days up to that day, as the tracker's 客服汇总 does."""
     config = load_config(workspace / "kefu-xl.toml")
-    out = ReportData("", months)
+    as_of = as_of or date.today()
+    out = ReportData("", months, as_of=months[-1].clamp(as_of))
     staff: list[str] = []
 
     def add(source, row, month, person, item, value, group=""):
@@ -182,12 +188,12 @@ def collect(workspace: Path, months: list[Month]) -> ReportData:
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                outcome = recalc_file(path, write=False, as_of=month.last)
+                outcome = recalc_file(path, write=False, as_of=month.clamp(as_of))
             serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
             if serious:
                 out.warnings.append(f"{path.name} 有 {len(serious)} 条问题（错误 "
-                                    f"{sum(p.severity is Severity.ERROR for p in serious)} 条），数字可能不准："
-                                    f"请先运行 kefu-xl check {path.name} 并改正。")
+                                    f"{sum(p.severity is Severity.ERROR for p in serious)} 条），数字可能不准。")
+                out.hints.append(f"{path.name} 的问题：kefu-xl check {here(path)}（改正后重新出表）")
             f = outcome.result.figures
             if kind == "onlinesales":
                 out.online = True
@@ -345,11 +351,11 @@ def trend(workspace: Path, last: Month, n: int = 6) -> list[tuple[str, Decimal |
     return out
 
 
-def build(workspace: Path, label: str, months: list[Month]):
-    data = collect(workspace, months)
+def build(workspace: Path, label: str, months: list[Month], as_of: date | None = None):
+    data = collect(workspace, months, as_of)
     data.label = label
     period = months[0].label if len(months) == 1 else f"{months[0].year}年第{(months[0].month + 2) // 3}季度"
-    wspec = spec(f"{period} 客服绩效与提成表", data.online)
+    wspec = spec(f"{period} 客服绩效与提成表（统计截至 {data.as_of.isoformat()}）", data.online)
     titles = {s.name: s.title for s in wspec.sheets}
     from .config import ONLINE_CHANNELS
     wb, layouts = build_workbook(wspec, titles, {
@@ -452,7 +458,8 @@ def _charts(wb, layout, n_staff: int, history) -> None:
 
 
 @without_cycle_collection()
-def write_report(workspace: Path, month: str | None = None, quarter: str | None = None, html: bool = False):
+def write_report(workspace: Path, month: str | None = None, quarter: str | None = None, html: bool = False,
+                 as_of: date | None = None):
     label, months = parse_period(month, quarter)
     if quarter:
         folder = workspace                       # a quarter's statement lives beside its months
@@ -461,8 +468,8 @@ def write_report(workspace: Path, month: str | None = None, quarter: str | None 
     else:
         folder = workspace / str(months[-1])
         if not folder.exists():
-            raise KefuError(f"没有 {folder}：请先开月（kefu-xl month open {months[-1]}）。")
-    wb, data, wspec = build(workspace, label, months)
+            raise KefuError(f"没有 {folder}：请先开月（{command(f'month open {months[-1]}', workspace)}）。")
+    wb, data, wspec = build(workspace, label, months, as_of)
     target = folder / f"绩效提成_{label}.xlsx"
 
     def save(tmp):

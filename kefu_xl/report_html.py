@@ -34,7 +34,8 @@ def render_html(label: str, data, figures: dict[str, dict]) -> str:
         items = [(who, percent(v[key]), int(min(v[key] or Decimal(0), Decimal("1.2")) * BAR))
                  for who, v in figures.items() if who != "合计"]
         charts.append({"title": title, "bars": items})
-    return template.render(title=f"{label} 客服绩效与提成表", generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+    return template.render(title=f"{label} 客服绩效与提成表（统计截至 {data.as_of}）" if data.as_of else f"{label} 客服绩效与提成表",
+                           generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
                            warnings=data.warnings, headers=HEADERS, rows=rows, charts=charts,
                            online=_online_tables(data))
 

@@ -1,4 +1,4 @@
-"""`kefu-xl serve`: the daily loop of DOMAIN §22, unattended, on one machine that sees the
+"""`kefu-xl serve`: the daily loop of docs/daily.md, unattended, on one machine that sees the
 shared folder. Every poll_seconds it looks at the current month's files and does what the
 README's daily table asks people to type — the morning plan of every personal workbook, a
 recalc of each workbook saved and closed, the team collection, the spend watch — never
@@ -709,11 +709,8 @@ def open_log(workspace: Path) -> logging.Logger:
 
 def serve(workspace: Path) -> None:
     """`kefu-xl serve --dir 工作区`: run until SIGTERM / Ctrl-C."""
-    from .config import find_workspace
-    workspace = Path(workspace)
-    if find_workspace(workspace) != workspace.resolve():
-        raise KefuError(f"{workspace} 不是 kefu-xl 工作区（没有 {CONFIG_NAME}）：请用 --dir 指向工作区文件夹，"
-                        f"或先运行 kefu-xl init {workspace}。")
+    from .workspace import locate_workspace
+    workspace = locate_workspace(Path(workspace))
     logging.raiseExceptions = False      # a share that goes away must not fill the console with tracebacks
     try:
         Server(workspace, logger=open_log(workspace)).run()

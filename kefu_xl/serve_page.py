@@ -1,4 +1,4 @@
-"""状态.html: the manager's one look at what `kefu-xl serve` sees today (DOMAIN §22) — each
+"""状态.html: the manager's one look at what `kefu-xl serve` sees today (docs/daily.md) — each
 person's file saved at, plan made at, plan done / planned and problems; the team trackers,
 the collection, the spend watch and the last actions. Self-contained HTML (inline style, no
 script, no outside file), rendered from templates/status.html.j2."""

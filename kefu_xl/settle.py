@@ -4,7 +4,6 @@ fines in 订单台账.xlsx. Idempotent: a re-run replaces the month's results.""
 from __future__ import annotations
 
 import os
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -132,30 +131,29 @@ def _fast_amounts(column: pd.Series) -> list:
 
 def _crm_frame_from_csv(path: Path, problems: list[Problem]):
     """The CRM export as text columns. pandas reads the file itself in the detected encoding
-    (handing it decoded text instead is six times slower at a million rows)."""
-    from .io.tables import csv_encoding
+    (handing it decoded text instead is six times slower at a million rows); the header row
+    is found and named as every other input's (io.headers: variants and [headers] aliases)."""
+    import csv
+
+    from .io.headers import aliases_near
+    from .io.tables import csv_encoding, locate_header, table_from_grid
     data = path.read_bytes()
     encoding = csv_encoding(data, path.name)
     head = data[:65536].decode(encoding, errors="ignore").splitlines()[:10]
-    header_index = next((i for i, line in enumerate(head) if "订单号" in line and "成交金额" in line), None)
-    if header_index is None:
-        import csv
-
-        from .io.tables import table_from_grid
-        problems.extend(table_from_grid(list(csv.reader(head)), path.name, "", CRM_HEADERS).problems)
+    tabs = sum(line.count("\t") for line in head) > sum(line.count(",") for line in head)
+    grid = [list(r) for r in csv.reader(head, csv.excel_tab if tabs else csv.excel)]
+    aliases = aliases_near(path)
+    header_index, columns = locate_header(grid, CRM_HEADERS, aliases)
+    if header_index < 0 or len(columns) < len(CRM_HEADERS):
+        problems.extend(table_from_grid(grid, path.name, "", CRM_HEADERS, aliases=aliases).problems)
         return None, 0
-    header = head[header_index]
     try:
         frame = pd.read_csv(path, encoding=encoding, skiprows=header_index, dtype=str, keep_default_na=False,
-                            skipinitialspace=True, engine="c", sep="\t" if header.count("\t") > header.count(",") else ",")
+                            skipinitialspace=True, engine="c", sep="\t" if tabs else ",")
     except pd.errors.ParserError as e:
         raise InputFileError(f"{path.name} 无法读取：{csv_trouble(str(e))}") from None
-    frame.columns = [unicodedata.normalize("NFKC", str(c)).strip() for c in frame.columns]
-    missing = [h for h in CRM_HEADERS if h not in frame.columns]
-    if missing:
-        problems.append(Problem(path.name, "", header_index + 1, "、".join(missing), "MISSING_HEADER",
-                                f"缺少表头「{'」「'.join(missing)}」。请检查拼写，或重新导出完整的 CRM 订单。"))
-        return None, 0
+    frame = frame.iloc[:, [columns[h] - 1 for h in CRM_HEADERS]]
+    frame.columns = CRM_HEADERS
     return frame[CRM_HEADERS], header_index + 1
 
 
@@ -290,6 +288,7 @@ def read_submissions(files: list[Path], problems: list[Problem], others: list | 
     the first sheet with the five headers and lines under them (the first sheet when none
     has); the file's other non-empty sheets go to `others` (see form_sheet) for
     settle_checks.other_sheets to judge."""
+    from .io.headers import aliases_near
     from .io.tables import (
         _range_name,
         _spans_row,
@@ -301,11 +300,13 @@ def read_submissions(files: list[Path], problems: list[Problem], others: list | 
         sheets = list(read_sheets_fast(path).values())
         if not sheets:
             raise InputFileError(f"{path.name} 里没有工作表。")
-        sheet, index, headers, rest = form_sheet(sheets)
+        aliases = aliases_near(path)
+        sheet, index, headers, rest = form_sheet(sheets, aliases)
         if others is not None:
             others.extend((path.name, sheet.title, other, at) for other, at in rest)
         if len(headers) < len(SUBMISSION_HEADERS):
-            problems.extend(table_from_grid(sheet.grid, path.name, sheet.title, SUBMISSION_HEADERS).problems)
+            problems.extend(table_from_grid(sheet.grid, path.name, sheet.title, SUBMISSION_HEADERS,
+                                            aliases=aliases).problems)
             continue
         table = Table(path.name, sheet.title, headers, index + 1)
         merged = [_range_name(m) for m in sheet.merged if _spans_row(m, index + 1)]
@@ -351,12 +352,12 @@ def read_submissions(files: list[Path], problems: list[Problem], others: list | 
     return lines
 
 
-def form_sheet(sheets: list) -> tuple:
+def form_sheet(sheets: list, aliases=None) -> tuple:
     """(the form sheet, its header row index, {header: column}, [(other non-empty sheet,
     its rows with lines when it has all five headers, else None)]). A cover or notes sheet
     in front of the form is passed over; a second sheet with lines is for the checks."""
     from .io.tables import locate_header
-    located = [(s, *locate_header(s.grid, SUBMISSION_HEADERS)) for s in sheets]
+    located = [(s, *locate_header(s.grid, SUBMISSION_HEADERS, aliases)) for s in sheets]
     complete = [(s, i, h) for s, i, h in located if len(h) == len(SUBMISSION_HEADERS)]
     with_lines = [(s, i, h) for s, i, h in complete if any(True for _ in _rows_under(s.grid, i, h))]
     sheet, index, headers = (with_lines or complete or located)[0]

@@ -10,8 +10,8 @@ Decisions (docs/settle.md explains them to users):
   naming the export needed (settle.py reads earlier exports first); one settled earlier → warning;
 - 订单台账 errors that change who owns an order or what a merchant is fined → error when
   they touch a merchant in this settlement (or a claimed order), otherwise a warning;
-- books not yet returned → warning: DOMAIN §8 works out 缺失 and 罚款 only from the return,
-  and §11 deducts them in the first settlement after it; the deposit stays withheld;
+- books not yet returned → warning: docs/orders.md works out 缺失 and 罚款 only from the return,
+  and docs/settle.md deducts them in the first settlement after it; the deposit stays withheld;
 - an earlier month re-run after a later one was settled → warning (rules/settle.py never
   pays an order twice).
 """
@@ -30,7 +30,7 @@ from .rules import settle as rules
 
 FORM_HEADERS = "商家 · 订单号 · 商家联 · 网友联 · 申报金额"
 LEDGER = orders.FILE_NAME
-RECALC_HINT = "改好后可用 kefu-xl recalc 订单台账.xlsx 检查"
+RECALC_HINT = "改好后重算订单台账（Excel 中点 客服工具 → 重算）检查"
 
 
 def run_checks(ctx: rules.SettleContext, lines: list[SubmittedLine], others: list, fines: dict[str, Decimal],
@@ -213,8 +213,8 @@ def ledger_errors(books: list[OrderBook], issues: list[BookIssue], in_settlement
 def unreturned_books(issues: list[BookIssue], in_settlement: set[str], deposit: Decimal,
                      problems: list[Problem]) -> None:
     """Books of merchants being settled that are not back yet: their 缺失 and 罚款 are only
-    known once 回收日期 is filled (DOMAIN §8), and are deducted in the first settlement after
-    that (§11). Settling now is what the rules say; the warning makes sure it is seen."""
+    known once 回收日期 is filled (docs/orders.md), and are deducted in the first settlement after
+    that (docs/settle.md). Settling now is what the rules say; the warning makes sure it is seen."""
     open_rows: dict[str, list[BookIssue]] = defaultdict(list)
     for i in issues:
         if i.book_id and i.merchant in in_settlement and i.returned is None:

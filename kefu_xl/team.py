@@ -1,4 +1,4 @@
-"""Collecting a month's team trackers from the personal workbooks (DOMAIN §14): the one use
+"""Collecting a month's team trackers from the personal workbooks (docs/plan.md): the one use
 case behind `kefu-xl collect` and `kefu-xl serve`. The maintenance tracker's recalc collects
 every person's 工作记录; then the renewal and new-client trackers take the follow-up columns
 of 我的续费 / 我的新客户. A tracker someone saves or opens while it is being recalculated is
@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import KefuError
+from .hints import command
 from .io.safe_write import file_stamp
 from .kinds import maintenance, newclient, renewal
 from .month import Month
@@ -17,7 +18,7 @@ from .workbooks import RecalcOutcome, recalc_file
 
 
 def tracker_paths(workspace: Path, month: Month) -> list[Path]:
-    """The team trackers a collection recalcs (DOMAIN §5–7), maintenance first; some may not exist."""
+    """The team trackers a collection recalcs (docs/work.md, docs/renewal.md, docs/newclients.md), maintenance first; some may not exist."""
     return [workspace / str(month) / kind.file_name(month) for kind in (maintenance, renewal, newclient)]
 
 
@@ -27,7 +28,7 @@ def collect_team(workspace: Path, month: Month, as_of: date | None = None) -> It
     line per personal workbook). A caller may stop between two files."""
     first, *others = tracker_paths(workspace, month)
     if not first.exists():
-        raise KefuError(f"没有 {first}：请先开月（kefu-xl month open {month}）。")
+        raise KefuError(f"没有 {first}：请先开月（{command(f'month open {month}', workspace)}）。")
     yield recalc_file(first, as_of=as_of, unchanged_since=file_stamp(first))
     for path in others:             # their follow-up columns come from 我的续费 / 我的新客户
         if path.exists():

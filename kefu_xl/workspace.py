@@ -1,4 +1,4 @@
-"""A kefu-xl workspace (DOMAIN §2): `init` and opening a month."""
+"""A kefu-xl workspace (docs/workbooks.md): `init` and opening a month."""
 from __future__ import annotations
 
 import warnings
@@ -9,6 +9,7 @@ from pathlib import Path
 from .calendar import WorkCalendar
 from .config import CONFIG_NAME, default_config_text, load_config
 from .errors import DataProblemsError, KefuError
+from .hints import command, here
 from .inputs import ACCOUNT_STATUS, read_account_status
 from .io.heap import without_cycle_collection
 from .io.safe_write import atomic_write, check_not_open, save_workbook
@@ -58,9 +59,33 @@ def init_workspace(folder: Path, staff: list[dict] | None = None, monthly: tuple
 
 def _require_workspace(folder: Path) -> Path:
     if not (folder / CONFIG_NAME).exists():
-        raise KefuError(f"{folder} 不是 kefu-xl 工作区（没有 {CONFIG_NAME}）。请先运行 kefu-xl init {folder}，"
-                        f"或用 --dir 指定工作区。")
+        return locate_workspace(folder)
     return folder
+
+
+def locate_workspace(folder: Path) -> Path:
+    """The workspace a command given `--dir folder` means: `folder` itself; the workspace it lies
+    in (run from a month folder); or, run from the folder above, its one subfolder that is a
+    workspace. Several such subfolders, or none anywhere, is an error that says what to type."""
+    from .config import find_workspace
+    from .hints import here
+    folder = Path(folder)
+    if (folder / CONFIG_NAME).exists():
+        return folder
+    if folder.is_dir():
+        above = find_workspace(folder)
+        if above is not None:
+            return Path(here(above).strip('"'))
+        inside = sorted(p for p in folder.iterdir() if p.is_dir() and (p / CONFIG_NAME).exists())
+        if len(inside) == 1:
+            return inside[0]
+        if inside:
+            names = "、".join(p.name for p in inside)
+            raise KefuError(f"{here(folder)} 下有 {len(inside)} 个工作区（{names}）：请加上 --dir 工作区名 指明用哪一个，"
+                            f"例如 --dir {here(inside[0])}。")
+    raise KefuError(f"{here(folder)} 不是 kefu-xl 工作区（没有 {CONFIG_NAME}），它的下一层也没有工作区。"
+                    f"请到工作区文件夹里运行，或加上 --dir 工作区文件夹（例如 --dir D:\\客服部）；"
+                    f"还没有工作区时，先用 kefu-xl init 工作区文件夹 建一个。")
 
 
 def read_previous_levels(path: Path, month: Month) -> dict[str, str]:
@@ -118,7 +143,7 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
         refresh_hint = ("要用新的帐户状态表补充新到期、新开的帐户并更新余额/周消耗，请加 --refresh；"
                         if needs_account_status(config) else "")
         raise KefuError(f"{month} 已经开过（{'、'.join(p.name for p in targets.values())} 已存在）。"
-                        f"{refresh_hint}要重新计算请运行 kefu-xl recalc 文件名。")
+                        f"{refresh_hint}要重新计算请运行 kefu-xl recalc {here(next(iter(targets.values())))}。")
     for kind, path in existing.items():
         if not (refresh and kind in NEEDS_EXPORT):
             outcome.notes.append(f"{path.name} 已存在，保持不变。")
@@ -200,7 +225,7 @@ def workbook_bytes(wb) -> bytes:
 
 
 def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day: date, refresh: bool) -> None:
-    """One personal workbook per active roster member (DOMAIN §14), filled by the same recalc
+    """One personal workbook per active roster member (docs/plan.md), filled by the same recalc
     a person runs in the morning; with --refresh, existing ones are recalculated (new
     accounts appear in 我的帐户; typed cells are never touched). A big team's new workbooks are
     written half in a second process (the second core)."""
@@ -232,7 +257,7 @@ def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day:
     outcome.counts["个人工作簿"] = len(new)
     outcome.notes.append(f"个人工作簿：新建 {len(new)} 本" + (f"，重算 {renewed} 本" if renewed else "") +
                          f"（{month}/{personal.FOLDER}/），每人在自己的工作簿里填工作记录、看今日计划；"
-                         f"汇总到维护跟踪表：kefu-xl collect {month}。")
+                         f"汇总到维护跟踪表：{command(f'collect {month}', folder)}。")
 
 
 PARALLEL_PERSONAL = 20          # from this many new personal workbooks on, two processes write them

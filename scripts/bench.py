@@ -219,7 +219,7 @@ def run(n_accounts: int, n_records: int, libre: bool, results: list) -> None:
 
 
 def run_personal(n_accounts: int, n_records: int, results: list) -> None:
-    """DOMAIN §14 at scale: month open writing 100 personal workbooks, each person typing
+    """docs/plan.md at scale: month open writing 100 personal workbooks, each person typing
     their share of n records into their own file (setup), collect, one personal recalc."""
     from kefu_xl.kinds import personal
     rng = random.Random(7)

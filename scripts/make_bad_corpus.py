@@ -110,7 +110,7 @@ def make_corpus(folder: Path) -> list[dict]:
     _xlsx(case("bad_number", "refused", "列「周消耗」"), [HEADERS, ["C1", "甲", "张敏", "建材", "很多", 1,
                                                                   date(2027, 1, 1), date(2024, 1, 1)]])
     _xlsx(case("duplicate_id", "refused", "重复"), [HEADERS, ROWS[0], ROWS[0]])
-    # an 18-digit ID stored as a number: Excel kept 15 significant digits (DOMAIN §20)
+    # an 18-digit ID stored as a number: Excel kept 15 significant digits (docs/reliability.md)
     _xlsx(case("id_over_15_digits", "refused", "15 位"), [HEADERS, [123456789012345678, *ROWS[0][1:]],
                                                           [123456789012345679, *ROWS[1][1:]]])
     _csv(case("id_in_scientific_notation", "refused", "科学计数法", ext="csv"),

@@ -19,7 +19,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import InputFileError, InputMissingError
 from ..records import Problem
-from .values import is_blank, normalize
+from .headers import aliases_near, header_key, header_lookup, header_texts, missing_message
+from .values import is_blank
 
 HEADER_SCAN_ROWS = 10
 
@@ -61,10 +62,6 @@ def find_input(folder: Path, stem: str, notes: list[str] | None = None) -> Path:
                                  f"请在 Excel/WPS 中「另存为」Excel 工作簿 (.xlsx) 后再运行。")
     raise InputMissingError(f"没有找到输入文件 {stem}.xlsx 或 {stem}.csv（查找位置：{folder}）。"
                             f"请把导出的文件放到该文件夹后再运行。")
-
-
-def header_key(value) -> str:
-    return normalize(str(value)).replace(" ", "") if not is_blank(value) else ""
 
 
 def csv_encoding(data: bytes, name: str) -> str:
@@ -120,9 +117,11 @@ def open_workbook(path: Path, *, data_only: bool = True, read_only: bool = False
                              f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None
 
 
-def locate_header(grid: list[list[object]], wanted: list[str]) -> tuple[int, dict[str, int]]:
-    """(0-based row index, {header: 1-based column}) of the row matching most of `wanted`."""
-    wanted_keys = {header_key(w): w for w in wanted}
+def locate_header(grid: list[list[object]], wanted: list[str],
+                  aliases=None) -> tuple[int, dict[str, int]]:
+    """(0-based row index, {header: 1-based column}) of the row matching most of `wanted`
+    (headers compared as io.headers decides, with the workspace's `aliases`)."""
+    wanted_keys = header_lookup(wanted, aliases)
     best = (-1, 0, {})
     for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         found = {}
@@ -136,16 +135,14 @@ def locate_header(grid: list[list[object]], wanted: list[str]) -> tuple[int, dic
 
 
 def table_from_grid(grid: list[list[object]], file: str, sheet: str, required: list[str],
-                    optional: list[str] = (), first_row: int = 1) -> Table:
-    index, headers = locate_header(grid, [*required, *optional])
+                    optional: list[str] = (), first_row: int = 1, aliases=None) -> Table:
+    index, headers = locate_header(grid, [*required, *optional], aliases)
     table = Table(file, sheet, headers, first_row + index if index >= 0 else None)
     missing = [h for h in required if h not in headers]
     if missing:
-        found = [str(v).strip() for v in (grid[index] if index >= 0 else []) if not is_blank(v)]
+        found = header_texts(grid[index] if index >= 0 else [])
         table.problem(first_row + max(index, 0) if index >= 0 else None, "、".join(missing),
-                      "MISSING_HEADER",
-                      f"缺少表头「{'」「'.join(missing)}」。找到的表头是：{'、'.join(found) or '（没有）'}。"
-                      f"请检查拼写，或重新导出完整的表格。")
+                      "MISSING_HEADER", missing_message(missing, found))
         return table
     for i in range(index + 1, len(grid)):
         raw = grid[i]
@@ -236,15 +233,17 @@ def _read_sheets_cached(path: str, mtime_ns: int, size: int, only: tuple[str, ..
 
 def read_table(path: Path, required: list[str], optional: list[str] = (),
                sheet: str | None = None) -> Table:
-    """Read the table of `path` (first sheet unless `sheet`), headers by text."""
+    """Read the table of `path` (first sheet unless `sheet`), headers by text (with the
+    [headers] aliases of the workspace the file is in)."""
+    aliases = aliases_near(path)
     if path.suffix.lower() == ".csv":
-        return table_from_grid(_grid_from_csv(path), path.name, "", required, optional)
+        return table_from_grid(_grid_from_csv(path), path.name, "", required, optional, aliases=aliases)
     sheets = read_sheets_fast(path)
     if not sheets:
         raise InputFileError(f"{path.name} 里没有工作表。")
     ws = sheets.get(sheet) if sheet else None
     ws = ws or next(iter(sheets.values()))
-    table = table_from_grid(ws.grid, path.name, ws.title, required, optional)
+    table = table_from_grid(ws.grid, path.name, ws.title, required, optional, aliases=aliases)
     if table.header_row:
         merged = [_range_name(m) for m in ws.merged if _spans_row(m, table.header_row)]
         if merged:

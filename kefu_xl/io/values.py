@@ -154,6 +154,71 @@ def parse_date(value) -> date | None:
     raise ValueError("不是日期（请写成 2026-11-03）")
 
 
+PLAUSIBLE_SERIAL = 18264          # 1950-01-01: a smaller number in a date cell was typed as a number (12.2)
+_MONTH_DAY = (re.compile(r"^(\d{1,2})[./\-](\d{1,2})$"), re.compile(r"^(\d{1,2})月(\d{1,2})日?$"))
+
+
+def as_typed(value) -> str:
+    """A cell's value as the person typed it: 12.2, not 12.199999 or 1900-01-11."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return _as_date(value).isoformat()
+    return str(value).strip()
+
+
+def mistyped_date(value, near: date) -> tuple[str, date | None] | None:
+    """(the value as typed, the date it most likely means or None) when a date cell holds what a
+    person typed for a date but a spreadsheet does not take as one: text (12.2, 12/2, 2026.12.2,
+    20261202, 12月2日 — kept as text by a text-formatted cell) or a number too small to be a
+    date (12.2 typed into a General cell is the number 12.2, which a formula reads as
+    1900-01-11). A month and day without a year take the year that puts them nearest `near`.
+    None for a real date, a plausible date serial or a blank cell."""
+    if is_blank(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, (datetime, date)):       # a small number in a date-formatted cell reads as 1900-01-12
+        if value.year >= 1950:
+            return None
+        value = _serial(value)
+    if isinstance(value, (int, float, Decimal)) and PLAUSIBLE_SERIAL <= value < 2958466:
+        return None
+    shown = as_typed(value)
+    text = normalize(shown)
+    guess = None
+    try:
+        guess = parse_date(text) if not isinstance(value, (int, float, Decimal)) or value >= 2958466 else None
+    except ValueError:
+        pass
+    if guess is not None and guess.year < 1950:
+        guess = None                     # 12345 as a serial is no date anyone meant
+    for pattern in _MONTH_DAY:
+        m = pattern.match(text)
+        if m and guess is None:
+            guess = _nearest_year(int(m[1]), int(m[2]), near)
+    if guess is None and re.fullmatch(r"\d{1,2}", text):
+        guess = _nearest_year(near.month, int(text), near)      # a day alone: of the month at hand
+    return shown, guess
+
+
+def _serial(value: date | datetime) -> float | int:
+    """The number a spreadsheet holds for a date (serials below 60 count from 1899-12-31, as
+    Excel's and every reader's do), as typed: 12.2, not 12.200000001."""
+    moment = value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+    epoch = datetime(1899, 12, 31) if moment < datetime(1900, 3, 1) else datetime(1899, 12, 30)
+    number = round((moment - epoch).total_seconds() / 86400, 6)
+    return int(number) if number == int(number) else number
+
+
+def _nearest_year(month: int, day: int, near: date) -> date | None:
+    candidates = []
+    for year in (near.year - 1, near.year, near.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            return None
+    return min(candidates, key=lambda d: abs((d - near).days))
+
+
 def parse_datetime(value) -> datetime | None:
     """A date with a time of day: real date-times, Excel serials with a fraction, and text
     such as 2026-11-03 10:15 or 2026年11月3日 10:15:30 (a date alone is midnight)."""

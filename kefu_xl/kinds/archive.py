@@ -1,5 +1,5 @@
 """客户档案.xlsx (kind archive, one per workspace): every client's little file and the
-callback cadence (DOMAIN §18; seed 004 客户档案资料的建立 / 商务交接 / 老客户回访, seed 000
+callback cadence (docs/archive.md: 客户档案资料的建立 / 商务交接 / 老客户回访
 跟踪记录). People type 档案 (one row per contact person; month open adds a row for each new
 account); recalc checks the handover and the decision-maker contact and rebuilds 回访节奏
 from the month's 工作记录 (rules/cadence.py), which also feeds the personal plan."""
@@ -110,7 +110,7 @@ def spec(config: Config, month: Month | None = None) -> WorkbookSpec:
         "「档案」每个联系人一行，蓝色表头的列手工填写；开月时新帐户自动加一行（帐户ID、客户名称、合同到期）。",
         f"商务交接：合同开始后 {a.handover_days} 个工作日内填写交接日期并由商务确认，否则重算时列为问题；"
         "每个客户至少要有一位决策人联系人。",
-        f"回访节奏：每 {a.max_gap} 个工作日内至少联系一次、每月至少 {a.min_contacts} 次（seed：每 10–15 天回访，"
+        f"回访节奏：每 {a.max_gap} 个工作日内至少联系一次、每月至少 {a.min_contacts} 次（每 10–15 天回访一次，"
         "每月至少两次）；应联系的客户列入负责客服的「今日」计划。kefu-xl greet YYYY-MM 生成节日问候。",
     )
     return WorkbookSpec(kind=KIND, title=TITLE, sheets=(files, cadence, calendar), notes=notes)

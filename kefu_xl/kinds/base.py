@@ -123,16 +123,39 @@ def cell_date(value) -> date | None:
     return None
 
 
+def date_typo(header: str, raw, near: date) -> str | None:
+    """What to tell a person whose date cell holds something typed for a date that is not one
+    (12.2, 12/2, 2026.12.2 …): the value as typed and the date it most likely means; None when
+    the cell is blank or a real date."""
+    from ..io.values import mistyped_date
+    typo = mistyped_date(raw, near)
+    if typo is None:
+        return None
+    shown, likely = typo
+    if likely is None:
+        return f"{header}「{shown}」不是日期（可能是文字），请输入日期，例如 {near.isoformat()}"
+    return (f"{header}「{shown}」不是日期，像是 {likely.isoformat()}：请输入日期 {likely.isoformat()}"
+            f"（Excel/WPS 中右对齐、显示为日期即为输入正确）")
+
+
+def typed_as_number(day: date) -> bool:
+    """Whether a formula made this date of a small number (12.2 → 1900-01-11): a typing slip
+    date_typo has already reported as typed."""
+    from ..io.values import PLAUSIBLE_SERIAL
+    return (day - EXCEL_EPOCH).days < PLAUSIBLE_SERIAL
+
+
 def typed_date(values: dict, header: str, where: tuple[str, str, int | None],
-               problems: list[Problem] | None) -> date | None:
-    """cell_date of a typed cell; text that is not a date is a warning naming (file, sheet, row)."""
-    from ..io.values import is_blank
+               problems: list[Problem] | None, near: date | None = None) -> date | None:
+    """cell_date of a typed cell (as a formula sees it); text that is not a date, or a number
+    too small to be one (12.2), is a warning naming (file, sheet, row) with the likely date
+    (its year nearest `near`, default today)."""
     d = cell_date(values[header])
-    if d is None and not is_blank(values[header]) and problems is not None:
-        file, sheet, row = where
-        problems.append(Problem(file, sheet, row, header, "NOT_A_DATE",
-                                f"{header}「{values[header]}」不是日期（可能是文字），请输入日期，例如 2026-11-03。",
-                                Severity.WARNING))
+    if problems is not None:
+        message = date_typo(header, values[header], near or date.today())
+        if message:
+            file, sheet, row = where
+            problems.append(Problem(file, sheet, row, header, "NOT_A_DATE", message + "。", Severity.WARNING))
     return d
 
 
@@ -295,7 +318,7 @@ def read_tracker(path: Path, spec_of, sheets: tuple[str, ...], *, month=None,
 
 
 def collected(config: Config) -> bool:
-    """Personal workbooks are on (DOMAIN §14): the staff-owned columns of the team trackers
+    """Personal workbooks are on (docs/plan.md): the staff-owned columns of the team trackers
     are collected from them — locked in the team file, written only by recalc."""
     return config.personal and "maintenance" in config.monthly
 

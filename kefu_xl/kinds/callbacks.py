@@ -1,4 +1,4 @@
-"""回访_YYYY-MM.xlsx (kind callbacks): the expo call desk's callback queue (DOMAIN §16).
+"""回访_YYYY-MM.xlsx (kind callbacks): the expo call desk's callback queue (docs/callbacks.md).
 `kefu-xl calls` turns the month's sign-ups, missed calls and check-ins into tasks with a
 priority and a deadline and appends the new ones; people type their attempts; 状态, 按时
 and the daily statistics are live formulas that recalc restores and Python computes too."""
@@ -11,6 +11,7 @@ from pathlib import Path
 from ..calendar import WorkCalendar
 from ..config import Config
 from ..errors import DataProblemsError, InputFileError
+from ..hints import command
 from ..inputs import cell_value
 from ..io.tables import find_input, read_table
 from ..io.values import is_blank, parse_date, parse_datetime, parse_id, parse_text, parse_yes_no
@@ -375,7 +376,7 @@ def check(queue, ctx: RecalcContext, problems: list[Problem]) -> None:
                     f"第{i}次拨打 {moment:%Y-%m-%d %H:%M} 早于第{i - 1}次 {previous:%Y-%m-%d %H:%M}：请核对顺序。")
             previous = moment or previous
         if task.deadline is None or task.priority not in rules.PRIORITY_ORDER:
-            add("时限", "TASK_DAMAGED", "任务的优先级或时限被改动了：请从 .kefu-backup/ 恢复，或删除这行后重新运行 kefu-xl calls。")
+            add("时限", "TASK_DAMAGED", f"任务的优先级或时限被改动了：请从 .kefu-backup/ 恢复，或删除这行后重新运行 {command(f'calls {ctx.month}', ctx.workspace)}。")
 
 
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:

@@ -1,7 +1,7 @@
 """投诉台账_YYYY-MM.xlsx (kind complaints): every complaint with the merchant's reply
 deadline in statutory working days, lateness, status and handling time; the merchant
 ranking with 黑榜/红榜 nominations, the category/brand table and the weekly report
-(DOMAIN §15). The declaration is the single source of layout and formulas; `recalc`
+(docs/complaints.md). The declaration is the single source of layout and formulas; `recalc`
 computes the same figures in Python."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """维护跟踪_YYYY-MM.xlsx (kind maintenance): accounts, levels, targets, daily work and
-completion ratios (DOMAIN §4–5). The declaration below is the single source for the
+completion ratios (docs/levels.md, docs/work.md). The declaration below is the single source for the
 workbook's layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
@@ -49,10 +49,12 @@ from .base import (
     cell_date,
     cell_number,
     cell_text,
+    date_typo,
     finish_recalc,
     rebuild_rows,
     restore_formulas,
     start_recalc,
+    typed_as_number,
 )
 
 KIND = "maintenance"
@@ -89,7 +91,7 @@ def _target_formula(config: Config, field: str) -> str:
 
 
 # 工作记录: a record identical to an earlier one in 日期 · 客服 · 帐户ID · 工作类型 · 沟通对象 ·
-# 内容摘要 is 重复 (DOMAIN §20). The cheap whole-column COUNTIF on a short key (its summary by
+# 内容摘要 is 重复 (docs/reliability.md). The cheap whole-column COUNTIF on a short key (its summary by
 # length) settles nearly every row; only a row whose key repeats compares the rows above it in
 # full — exact, free of COUNTIF's wildcards and its 255-character limit on a criterion.
 DUPLICATE = ('IF(COUNTIF([工作记录!重复键],[重复键])<2,FALSE,'
@@ -425,10 +427,11 @@ def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owne
     records = []
     for row, v in data.rows:
         day = cell_date(v["日期"])
-        if day is None:
-            what = "没有填写" if is_blank(v["日期"]) else f"「{v['日期']}」不是日期（可能是文字）"
-            problems.append(work_problem(ctx, origin, row, "日期", "NOT_A_DATE",
-                                         f"日期{what}，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}。"))
+        typo = date_typo("日期", v["日期"], ctx.month.clamp(ctx.as_of))     # 12.2, 12/2 …: shown as typed
+        if typo or day is None:
+            what = f"{typo}。本条记为无效" if typo else \
+                f"日期没有填写，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}"
+            problems.append(work_problem(ctx, origin, row, "日期", "NOT_A_DATE", what + "。"))
         typed = (day if day is not None else cell_text(v["日期"]),
                  *(cell_text(v[h]) for h in ("客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")))
         records.append(WorkRecord(day, typed[1] or owner, typed[2], typed[3], typed[4], typed[5], row, typed))
@@ -568,12 +571,15 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
         if verdict.reason == rules.REASON_ACCOUNT:
             add("帐户ID", "UNKNOWN_ACCOUNT", f"帐户ID「{rec.account_id}」不在{accounts_where}中，本条记为无效。"
                                              f"{unknown_id_hint(rec, known_ids or [])}")
-        elif verdict.reason == rules.REASON_DATE and rec.day is not None:
+        elif verdict.reason == rules.REASON_DATE and rec.day is not None and not typed_as_number(rec.day):
             add("日期", "DATE_OUTSIDE_MONTH", f"日期 {rec.day.isoformat()} 不在 {ctx.month} 内，本条记为无效。")
         elif verdict.reason == rules.REASON_DISPROVED:
             add("有效", "CHECKED_FALSE", "客服经理抽查结果为不属实：本条记为无效。")
         elif verdict.reason == rules.REASON_OVER_PLAN:
             add("工作类型", "OVER_PLAN", "本月电话拜访已达计划次数，超出部分记为无效（超计划）。", Severity.INFO)
+        if rec.day is not None and ctx.month.contains(rec.day) and rec.day > ctx.as_of:
+            add("日期", "FUTURE_DATE", f"日期 {rec.day.isoformat()} 还没到（本次重算按 {ctx.as_of.isoformat()}）："
+                                     f"是不是打错了？本条照常计入；日期打错了请改正。")
         if roster_names is not None and rec.staff and rec.staff not in roster_names:
             add("客服", "STAFF_NOT_IN_ROSTER", f"客服「{rec.staff}」不在名册中：请检查姓名。")
         elif not rec.staff:
@@ -653,7 +659,7 @@ def reads_ahead(ctx: RecalcContext):
 
 
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):
-    """With personal workbooks (DOMAIN §14), their records replace the collected rows of
+    """With personal workbooks (docs/plan.md), their records replace the collected rows of
     工作记录 before anything is computed; None when the month has none."""
     from ..collect import collect, personal_files, replace_collected_rows
     from ..sheets.read import read_sheet

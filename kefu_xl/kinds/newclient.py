@@ -1,5 +1,5 @@
 """新客户跟踪_YYYY-MM.xlsx (kind newclient): onboarding of accounts opened this month, and
-of last month's not yet finished (DOMAIN §7)."""
+of last month's not yet finished (docs/newclients.md)."""
 from __future__ import annotations
 
 from datetime import date
@@ -33,6 +33,7 @@ from .base import (
     rebuild_rows,
     restore_formulas,
     start_recalc,
+    typed_date,
 )
 from .base import staff_names as base_staff_names
 
@@ -128,7 +129,8 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[NewClientRow]:
         deposit = cell_number(v["入资金额"])
         out.append(NewClientRow(cell_text(v["帐户ID"]), cell_text(v["客户名称"]), cell_text(v["客服"]),
                                 cell_date(v["开户日期"]), cell_text(v["推广类型"]), deposit,
-                                tuple(cell_date(v[s]) for s in STEPS), None if keywords is None else int(keywords), row))
+                                tuple(typed_date(v, s, (file, CLIENTS, row), problems) for s in STEPS),
+                                None if keywords is None else int(keywords), row))
     return out
 
 

@@ -1,7 +1,7 @@
 """网销_YYYY-MM.xlsx (kind onlinesales): the online-sales desk's inquiries with their
 follow-up deadline in statutory working days, the desk's callbacks, and the reports —
 转化率 per channel and per week, 成交一览, 跟进 per sales manager, 提成 with its
-signature lines, 回访统计 per person per day (DOMAIN §19). The declaration is the single
+signature lines, 回访统计 per person per day (docs/onlinesales.md). The declaration is the single
 source of layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """订单台账.xlsx (kind orders): the rolling register of blank order books, their issue to
-merchants and return, per-merchant totals and the settled register (DOMAIN §8)."""
+merchants and return, per-merchant totals and the settled register (docs/orders.md)."""
 from __future__ import annotations
 
 from datetime import date
@@ -203,7 +203,7 @@ def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], dict[str, str], 
 
 def check(books: list[OrderBook], issues: list[BookIssue], figures, sizes: dict[str, int], file: str,
           problems: list[Problem]) -> None:
-    """The ledger's own rules (DOMAIN §8), for recalc and, before money moves, for settle."""
+    """The ledger's own rules (docs/orders.md), for recalc and, before money moves, for settle."""
     for code, involved, message in ledger.register_findings(books):
         for b in involved[-1:]:
             problems.append(Problem(file, REGISTER, b.row, "订单本号", code,

@@ -1,5 +1,5 @@
-"""个人/客服名_YYYY-MM.xlsx (kind personal): one person's workbook with today's plan (DOMAIN
-§14). The person types their 工作记录 here — nobody else writes this file — and recalc
+"""个人/客服名_YYYY-MM.xlsx (kind personal): one person's workbook with today's plan
+(docs/plan.md). The person types their 工作记录 here — nobody else writes this file — and recalc
 pulls levels, targets and the other sources' records from the team trackers (read only),
 refreshes 我的帐户 and 每日小结 and writes the plan for the day (rules/plan.py). The team
 tracker is assembled from these files by `kefu-xl collect`."""
@@ -69,7 +69,7 @@ def path_of(workspace: Path, owner: str, month: Month) -> Path:
 
 
 def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:
-    """The typed columns of the team's 工作记录 (DOMAIN §5), as the person types them here."""
+    """The typed columns of the team's 工作记录 (docs/work.md), as the person types them here."""
     from . import maintenance
     helps = {"客服": "空白 = 本人；替别人登记时填写姓名。",
              "帐户ID": "帐户ID（自己的帐户可从下拉列表选择；代班同事的帐户直接填写）。"}

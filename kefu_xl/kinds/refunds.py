@@ -1,6 +1,6 @@
 """退订台账_YYYY-MM.xlsx (kind refunds): booked cancellations with statutory-working-day
 notice, merchant confirmation and refund; petty cash with a running balance; the
-reconciliation with finance and a daily report (DOMAIN §10)."""
+reconciliation with finance and a daily report (docs/orders.md)."""
 from __future__ import annotations
 
 from datetime import timedelta

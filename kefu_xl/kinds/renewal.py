@@ -1,5 +1,5 @@
 """续费跟踪_YYYY-MM.xlsx (kind renewal): accounts due for renewal this month and those
-carried from earlier months, their follow-up, stage and commission (DOMAIN §6)."""
+carried from earlier months, their follow-up, stage and commission (docs/renewal.md)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,6 +26,7 @@ from .base import (
     rebuild_rows,
     restore_formulas,
     start_recalc,
+    typed_date,
 )
 from .base import staff_names as base_staff_names
 
@@ -132,6 +133,8 @@ def row_values(r: RenewalRow) -> dict:
 def read_rows(data, file: str, problems: list[Problem]) -> list[RenewalRow]:
     out = []
     for row, v in data.rows:
+        def day(header):         # a typed date: 12.5 typed for 12-05 is named with the date it looks like
+            return typed_date(v, header, (file, RENEWALS, row), problems)
         money = {}
         for h in ("余额", "周消耗", "续费金额"):
             money[h] = cell_number(v[h])
@@ -139,8 +142,8 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[RenewalRow]:
                 problems.append(Problem(file, RENEWALS, row, h, "NOT_A_NUMBER", f"{h}「{v[h]}」不是数字。"))
         out.append(RenewalRow(cell_text(v["帐户ID"]), cell_text(v["客户名称"]), cell_text(v["客服"]), cell_text(v["来源"]),
                               cell_text(v["首次提醒月份"]), money["余额"], money["周消耗"], cell_date(v["合同到期日"]),
-                              cell_date(v["提醒日期"]), cell_text(v["跟进记录"]), cell_text(v["续费状态"]), money["续费金额"],
-                              cell_date(v["到帐日期"]), row))
+                              day("提醒日期"), cell_text(v["跟进记录"]), cell_text(v["续费状态"]), money["续费金额"],
+                              day("到帐日期"), row))
     return out
 
 

@@ -1,9 +1,10 @@
-"""名册.xlsx (kind roster): the staff list with star ratings (DOMAIN §3)."""
+"""名册.xlsx (kind roster): the staff list with star ratings (docs/levels.md)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..config import STARS
+from ..io.headers import aliases_near
 from ..io.tables import open_workbook
 from ..records import Problem, Severity, StaffMember
 from ..sheets.read import read_sheet
@@ -42,7 +43,7 @@ _NOT_IN_FILE_NAMES = '/\\:*?"<>|'
 
 def name_problem(raw) -> str | None:
     """Why a 客服 name cannot become part of a file name (personal workbooks are named after
-    their owner, DOMAIN §20), or None when it can."""
+    their owner, docs/reliability.md), or None when it can."""
     if not isinstance(raw, str):
         return None
     if raw != raw.strip():
@@ -66,7 +67,7 @@ def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
             problems.append(Problem(path.name, SHEET, None, "", "MISSING_SHEET",
                                     f"名册中没有「{SHEET}」工作表。"))
             return [], problems
-        data = read_sheet(wb[SHEET], STAFF_SHEET, path.name, problems)
+        data = read_sheet(wb[SHEET], STAFF_SHEET, path.name, problems, aliases_near(path))
     finally:
         wb.close()
     if data is None:
@@ -92,4 +93,10 @@ def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
             star = ""
         active = cell_text(values["在职"]) != "否"
         staff.append(StaffMember(name, star, cell_date(values["入职日期"]), active))
+    if not any(m.active for m in staff):
+        what = "没有在职的客服（都填了 在职 = 否）" if staff else "还没有填写任何客服"
+        problems.append(Problem(path.name, SHEET, None, "客服", "EMPTY_ROSTER",
+                                f"名册{what}：客服汇总没有星级和容量，开月不会生成个人工作簿。"
+                                f"请在 {path.name} 的「{SHEET}」表为每位客服填一行（客服 · 星级 · 入职日期 · 在职 = 是），"
+                                f"填好后再开一次月并加上 --refresh，就会为他们生成个人工作簿。", Severity.WARNING))
     return staff, problems

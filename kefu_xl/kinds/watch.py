@@ -1,4 +1,4 @@
-"""消耗监控_YYYY-MM.xlsx (kind watch): the agency's 9:00 routine (DOMAIN §17, seed 000) —
+"""消耗监控_YYYY-MM.xlsx (kind watch): the agency's 9:00 routine (docs/watch.md) —
 yesterday's spend of every client against its recent average; `kefu-xl watch YYYY-MM-DD`
 appends the day's anomalies (rows of earlier days and everything typed stay), the owner
 types the cause and whether the client was told. 变化, 可投放天数 and 异常 are live formulas
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..config import Config, load_config
 from ..errors import DataProblemsError, InputMissingError, KefuError
+from ..hints import command
 from ..inputs import cell_value
 from ..io.safe_write import file_stamp
 from ..io.tables import read_table
@@ -280,7 +281,7 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
 
 
 def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: date) -> str:
-    """One figure, one value (DOMAIN §21): the newest daily export's 余额 goes into 续费跟踪 (as
+    """One figure, one value (docs/plan.md): the newest daily export's 余额 goes into 续费跟踪 (as
     month open --refresh does with 帐户状态), so 可投放天数 in 续费跟踪, 我的续费, 今日 and the
     reminder text all come from the latest balance. A tracker open in Excel is left for later."""
     from ..errors import FileLockedError
@@ -304,7 +305,7 @@ def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: d
     try:
         update_file(path, balances, as_of=day, unchanged_since=file_stamp(path))
     except (FileLockedError, KefuError) as e:
-        return f"{path.name} 的余额没有按 {day} 的导出更新（{e}）：关闭文件后再运行一次 kefu-xl watch {day}。"
+        return f"{path.name} 的余额没有按 {day} 的导出更新（{e}）：关闭文件后再运行一次 {command(f'watch {day}', workspace)}。"
     return f"{path.name}：按 {day} 的导出更新了 {len(changed)} 个帐户的余额（可投放天数随之更新）。" if changed else ""
 
 

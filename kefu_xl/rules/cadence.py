@@ -1,4 +1,4 @@
-"""Callback cadence of the client archive (DOMAIN §18, seed 004: 至少每月两次回访; seed 000:
+"""Callback cadence of the client archive (docs/archive.md: 至少每月两次回访; 
 每 10–15 天回访一次). Pure: from the dates of an account's valid contacts this month.
 
 间隔工作日 = working days after the last contact up to and including the day (from the 1st

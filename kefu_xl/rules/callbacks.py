@@ -1,4 +1,4 @@
-"""Callback queue rules of the expo call desk (DOMAIN §16): which task each sign-up, missed
+"""Callback queue rules of the expo call desk (docs/callbacks.md): which task each sign-up, missed
 call and check-in makes, its priority and its deadline in working hours of the statutory
 calendar; a task's status and punctuality; the daily statistics. Pure functions, no I/O;
 each figure mirrors a formula of kinds/callbacks.py."""

@@ -1,4 +1,4 @@
-"""Complaint ledger rules (DOMAIN §15): the merchant's reply deadline in statutory working
+"""Complaint ledger rules (docs/complaints.md): the merchant's reply deadline in statutory working
 days, lateness, status, handling time, the merchant ranking with its 黑榜/红榜 nominations,
 the category/brand table and the Monday–Sunday weekly report. Pure functions, no I/O;
 each mirrors a formula of kinds/complaints.py."""

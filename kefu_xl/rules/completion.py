@@ -1,4 +1,4 @@
-"""Valid work and completion ratios of the maintenance tracker (DOMAIN §5).
+"""Valid work and completion ratios of the maintenance tracker (docs/work.md).
 
 The workbook computes the same with COUNTIFS formulas; tests check that both agree.
 """
@@ -40,7 +40,7 @@ def id_key(account_id: str) -> str:
 
 
 def duplicate_key(rec: WorkRecord) -> tuple:
-    """What makes two records the same (DOMAIN §20): the six typed cells, compared as the
+    """What makes two records the same (docs/reliability.md): the six typed cells, compared as the
     workbook's formulas compare text (case-insensitively, trimmed)."""
     fields = rec.typed or (rec.day, rec.staff, rec.account_id, rec.work_type, rec.contact, rec.summary)
     return tuple(f.casefold() if isinstance(f, str) else f for f in fields)

@@ -1,4 +1,4 @@
-"""Order books (DOMAIN §8): register continuity and exclusivity, issue/return figures."""
+"""Order books (docs/orders.md): register continuity and exclusivity, issue/return figures."""
 from __future__ import annotations
 
 from collections import defaultdict

@@ -1,4 +1,4 @@
-"""Client levels from weekly spend (DOMAIN §4): band, suggested level, level only goes up."""
+"""Client levels from weekly spend (docs/levels.md): band, suggested level, level only goes up."""
 from __future__ import annotations
 
 from decimal import Decimal

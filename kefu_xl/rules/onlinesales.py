@@ -1,4 +1,4 @@
-"""Online-sales desk rules (DOMAIN §19): a lead's status and follow-up deadline in statutory
+"""Online-sales desk rules (docs/onlinesales.md): a lead's status and follow-up deadline in statutory
 working days, the conversion table per channel and per week, the per-manager follow-up
 table, the daily callback target and the commission tiers. Pure functions, no I/O; each
 mirrors a formula of kinds/onlinesales.py."""

@@ -1,18 +1,18 @@
-"""Today's plan of one person (DOMAIN §14, 早计划): pure, deterministic, no I/O.
+"""Today's plan of one person (docs/plan.md, 早计划): pure, deterministic, no I/O.
 
 Priority 1 — 异常 first: the owner's spend anomalies (消耗监控) the client was not told of yet,
-消耗降为0 → 余额不足 → 消耗骤降 → 消耗突增, each by the money at stake (DOMAIN §17, §21). Then 续费: renewal rows still followed (跟进中 or blank) never notified, then those
+消耗降为0 → 余额不足 → 消耗骤降 → 消耗突增, each by the money at stake (docs/watch.md, docs/plan.md). Then 续费: renewal rows still followed (跟进中 or blank) never notified, then those
 whose latest follow-up is `renewal_follow_up_days` working days old or more.
 Priority 2 — 新客户: the first empty onboarding step of each 辅导中 / 逾期 client.
 Priority 3 — 维护, on the pro-rata line: with W working days in the month and E working days
 from the 1st up to and including the plan day, an account's item is due when
 完成 < 目标 × E ÷ W (落后 = 目标 × E ÷ W − 完成), or when it cannot wait any more
 (剩余 ≥ working days left including today). Items already done on the plan day are not
-listed. Then 回访: the owner's archived clients the callback cadence says to contact (DOMAIN
-§18, rules/cadence.py) and no other line of the plan already reaches. Every line carries its
+listed. Then 回访: the owner's archived clients the callback cadence says to contact (docs/archive.md,
+rules/cadence.py) and no other line of the plan already reaches. Every line carries its
 原因 in Chinese.
 
-The plan a person sees (DOMAIN §21) is one line per client (`lines_of`): the client's items in
+The plan a person sees (docs/plan.md) is one line per client (`lines_of`): the client's items in
 one line, since one contact serves them; above a divider the first 建议今日完成 lines (more
 only for priority-1 lines), below it 有余力再做 in the same order.
 """
@@ -208,7 +208,7 @@ def newclient_items(rows: list[PlanNewClient]) -> list[PlanItem]:
 
 
 def maintenance_items(accounts: list[PlanAccount], working_days: int, elapsed: int) -> list[PlanItem]:
-    """Priority 3: items behind the pro-rata line or that cannot wait, in the order of §14."""
+    """Priority 3: items behind the pro-rata line or that cannot wait, in the order of docs/plan.md."""
     days_left = working_days - elapsed + 1
     rank = {level: i for i, level in enumerate(LEVELS)}
     keyed = []

@@ -1,4 +1,4 @@
-"""Refund ledger rules (DOMAIN §10): notice in statutory working days, status, petty cash
+"""Refund ledger rules (docs/orders.md): notice in statutory working days, status, petty cash
 running balance, matching refunds to cash, reconciliation and the daily report."""
 from __future__ import annotations
 

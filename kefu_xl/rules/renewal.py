@@ -1,4 +1,4 @@
-"""Renewals (DOMAIN §6): who is due, stages, commission, carry-over; and new clients (§7)."""
+"""Renewals (docs/renewal.md): who is due, stages, commission, carry-over; and new clients (docs/newclients.md)."""
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""When `kefu-xl serve` acts (DOMAIN §22): pure functions of the clock and of what it has
+"""When `kefu-xl serve` acts (docs/daily.md): pure functions of the clock and of what it has
 already done, so the rules are tested on a fake clock and the loop only asks them."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Month-end settlement (DOMAIN §11): every submitted line gets exactly one result, by the
+"""Month-end settlement (docs/settle.md): every submitted line gets exactly one result, by the
 first rule that applies, in file-name then row order. Pure: no file I/O."""
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def _note(path: list | None, step: str, finding) -> None:
 
 
 def settle_lines(lines: list[SubmittedLine], ctx: SettleContext, trace: Collection[str] = ()) -> list[SettlementLine]:
-    """Rules 1–8 of DOMAIN §11, in order; the earlier of two lines for one order wins. The rule
+    """Rules 1–8 of docs/settle.md, in order; the earlier of two lines for one order wins. The rule
     path (for --explain) is kept for the orders in `trace` only: spelling it out for all of a
     month's 200,000 lines took 40% of the rules' time."""
     claimed: dict[str, SubmittedLine] = {}

@@ -1,4 +1,4 @@
-"""The daily spend watch (DOMAIN §17, seed 000: 每天 9:00 查看前一天所有客户的消耗，发现异常
+"""The daily spend watch (docs/watch.md: 每天 9:00 查看前一天所有客户的消耗，发现异常
 查找原因并电话通知客户). Pure functions over the daily exports, no I/O.
 
 An account's baseline is its average spend over the previous `exports` exports in which it

@@ -1,4 +1,4 @@
-"""The manager's spot checks of 工作记录 (DOMAIN §17, seed 001: 客服经理每天至少抽查4个电话).
+"""The manager's spot checks of 工作记录 (docs/spotchecks.md: 客服经理每天至少抽查4个电话).
 
 A check names the record it checked by its 工作记录 row, or by 帐户ID + 日期 + 客服; a record
 checked 不属实 is invalid (completion.REASON_DISPROVED). Pure functions, no I/O.

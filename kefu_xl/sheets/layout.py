@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from ..io.tables import HEADER_SCAN_ROWS, header_key
+from ..io.headers import header_key, header_lookup
+from ..io.tables import HEADER_SCAN_ROWS
 from .spec import SheetSpec
 
 _REF = re.compile(r"\[(?:([^\]!\[]+)!)?([@^~#]?)([^\]\[]+)\]")
@@ -91,9 +92,10 @@ class RowFormula:
         return str(row).join(above.join(p) for p in self.parts)
 
 
-def find_layout(ws, spec: SheetSpec) -> tuple[Layout | None, list[str]]:
-    """Locate the declared headers (first 10 rows) and anchors; (layout, missing headers)."""
-    wanted = {header_key(h): h for h in spec.headers}
+def find_layout(ws, spec: SheetSpec, aliases=None) -> tuple[Layout | None, list[str]]:
+    """Locate the declared headers (first 10 rows; header text compared as io.headers decides,
+    with the workspace's `aliases`) and anchors; (layout, missing headers)."""
+    wanted = header_lookup(spec.headers, aliases)
     best_row, best = 0, {}
     for r, row in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True), 1):
         found = {}

@@ -35,22 +35,42 @@ class SheetData:
         return self.rows[-1][0] if self.rows else self.layout.header_row
 
 
-def _layout(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> Layout | None:
-    layout, missing = find_layout(ws, spec)
+def _layout(ws, spec: SheetSpec, file: str, problems: list[Problem], aliases=None) -> Layout | None:
+    layout, missing = find_layout(ws, spec, aliases)
     owned = {c.header for c in spec.columns if c.role is Role.COMPUTED or is_helper(c.header)}
     if layout is not None and missing and set(missing) <= owned and not isinstance(ws, Worksheet):
         return layout                 # an older workbook read values-only: those columns read as blank
     if layout is None or missing:
-        problems.append(Problem(file, spec.name, None, "、".join(missing), "MISSING_HEADER",
-                                f"找不到表头「{'」「'.join(missing)}」。kefu-xl 按表头文字找列：请把表头改回原样"
-                                f"（可以调整列的顺序，也可以插入自己的列）。"))
+        problems.append(Problem(file, spec.name, layout.header_row if layout else None, "、".join(missing),
+                                "MISSING_HEADER", _missing_headers(ws, layout, missing, aliases is not None)))
         return None
     return layout
 
 
-def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem]) -> SheetData | None:
-    """Rows of a declared sheet; a missing header is an error problem and returns None."""
-    layout = _layout(ws, spec, file, problems)
+def _missing_headers(ws, layout: Layout | None, missing: list[str], input_sheet: bool) -> str:
+    """The message for a declared sheet whose headers are not all there: what was found in the
+    header row and which found header each missing one is most like. A sheet people make
+    themselves (`input_sheet`, 名册) is told as an export is: its headers may have aliases."""
+    from ..io.headers import header_key, header_texts, missing_message, nearest
+    found: list[str] = []
+    if layout is not None:
+        row = next(iter(ws.iter_rows(min_row=layout.header_row, max_row=layout.header_row, values_only=True)), ())
+        found = header_texts(row)
+    if input_sheet:
+        return missing_message(missing, found)
+    text = f"找不到表头「{'」「'.join(missing)}」。"
+    if found:
+        text += f"这张表的表头行是：{'、'.join(found)}。"
+        matched = {header_key(h) for h in layout.columns}
+        for m, f in nearest(missing, [f for f in found if header_key(f) not in matched]).items():
+            text += f"「{f}」是不是「{m}」？"
+    return text + "kefu-xl 按表头文字找列：请把表头改回原样（可以调整列的顺序，也可以插入自己的列）。"
+
+
+def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem], aliases=None) -> SheetData | None:
+    """Rows of a declared sheet; a missing header is an error problem and returns None.
+    `aliases`: a workspace's [headers] names, for a sheet people may have made themselves (名册)."""
+    layout = _layout(ws, spec, file, problems, aliases)
     if layout is None:
         return None
     data = SheetData(spec, layout)

@@ -57,7 +57,7 @@ class Column:
     """One column: its header (the contract), role, type and, for derived ones, the formula.
 
     Attributes:
-      header: header text, exactly as in DOMAIN.md.
+      header: header text, exactly as the docs name it (docs/).
       role: input / derived / computed.
       type: value type; decides number format and data validation.
       formula: template for derived columns (see module docstring), without "=".
@@ -173,7 +173,7 @@ class WorkbookSpec:
 
 
 # --------------------------------------------------------------------------- typed text
-# Typed text in formulas reads as Python reads it (DOMAIN §20): " M2 " is M2, "决策人　" is
+# Typed text in formulas reads as Python reads it (docs/reliability.md): " M2 " is M2, "决策人　" is
 # 决策人. Every workbook declaration passes through `trimmed` once (WorkbookSpec does it): a
 # same-row reference to a typed text column (an input of type text or ID) becomes
 # TRIM(SUBSTITUTE(cell,"　"," ")), and a typed column that formulas look up as a range

@@ -1,6 +1,6 @@
 """The package around the sheets of an .xlsx: workbook.xml, its relationships, the content
 types and calcChain. What a patched file must look like for Excel to open it without a
-repair (DOMAIN §20): no calcChain entry on a cell without a formula (so calcChain goes,
+repair (docs/reliability.md): no calcChain entry on a cell without a formula (so calcChain goes,
 Excel rebuilds it), fullCalcOnLoad set, at most four pane selections per sheet view."""
 from __future__ import annotations
 
