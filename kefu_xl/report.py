@@ -25,7 +25,16 @@ from .month import Month
 from .records import Severity
 from .rules import renewal as renewal_rules
 from .rules.completion import percent
-from .sheets.build import FONT, Formula, build_workbook, set_cell, style_name, total_values, write_total_row
+from .sheets.build import (
+    FONT,
+    Formula,
+    build_workbook,
+    print_one_page_wide,
+    set_cell,
+    style_name,
+    total_values,
+    write_total_row,
+)
 from .sheets.layout import resolve
 from .sheets.read import write_problem_sheet
 from .sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
@@ -423,8 +432,7 @@ def _charts(wb, layout, n_staff: int, history) -> None:
     line = LineChart()
     line.add_data(Reference(ws, min_col=2, min_row=2, max_row=2 + max(n_staff, 1)), titles_from_data=True)
     bar += line
-    bar.height, bar.width = 8, 18
-    ws.add_chart(bar, "D2")
+    _place(ws, bar, 0)
 
     rate = BarChart()
     rate.title = "当月续费率"
@@ -432,8 +440,7 @@ def _charts(wb, layout, n_staff: int, history) -> None:
     rate.add_data(Reference(statement, min_col=layout.columns["当月续费率"], min_row=first - 1, max_row=last),
                   titles_from_data=True)
     rate.set_categories(names)
-    rate.height, rate.width = 8, 18
-    ws.add_chart(rate, "D20")
+    _place(ws, rate, 1)
 
     if len(history) > 1:
         top = 4 + max(n_staff, 1)
@@ -447,8 +454,21 @@ def _charts(wb, layout, n_staff: int, history) -> None:
         trend_chart.y_axis.number_format = "0%"
         trend_chart.add_data(Reference(ws, min_col=2, min_row=top, max_row=top + len(history)), titles_from_data=True)
         trend_chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + len(history)))
-        trend_chart.height, trend_chart.width = 8, 18
-        ws.add_chart(trend_chart, "D38")
+        _place(ws, trend_chart, 2)
+    print_one_page_wide(ws)
+
+
+# Each chart prints on a page of its own (A4 landscape): 22 × 12 cm at column D, in a block of
+# CHART_ROWS rows of 15 points (13.8 cm, within the 17 cm a page holds) after a page break.
+CHART_ROWS = 26
+
+
+def _place(ws, chart, n: int) -> None:
+    from openpyxl.worksheet.pagebreak import Break
+    chart.width, chart.height = 22, 12
+    ws.add_chart(chart, f"D{2 + n * CHART_ROWS}")
+    if n:
+        ws.row_breaks.append(Break(id=n * CHART_ROWS))
 
 
 @without_cycle_collection()

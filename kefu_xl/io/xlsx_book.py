@@ -588,6 +588,9 @@ class PatchSheet(GridSheet):
             if value != self.book.sheet_state(self.title):
                 raise Unsupported("改变工作表的显示状态")
             return
+        if name == "print_area":            # a defined name in workbook.xml: PatchBook writes it
+            self.features["printArea"] = value
+            return
         if name not in self._OWN:
             raise Unsupported(f"工作表设置 {name}")
         object.__setattr__(self, name, value)
@@ -1181,6 +1184,41 @@ def _filter_database(workbook: bytes, filters: dict[int, str]) -> bytes:
     return _FILTER_NAME.sub(fix, workbook)
 
 
+_PRINT_AREA = re.compile(rb'(<definedName\b[^>]*\bname="_xlnm\.Print_Area"[^>]*>)([^<]*)(</definedName>)')
+_OWN_AREA = re.compile(rb"\$A\$1:\$[A-Z]+\$\d+")
+
+
+def _absolute(ref: str) -> bytes:
+    return re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref).encode()
+
+
+def _print_areas(workbook: bytes, areas: dict[int, tuple[str, str]]) -> bytes:
+    """workbook.xml with each sheet's print area (`areas`: sheet index -> (name, "A1:N20")) — the
+    rows kefu-xl fills, not the empty formula rows kept below them for typing, which would
+    print as pages of empty bordered cells. A sheet without one gets one; one a person set
+    (other than a single range from A1) stays."""
+    seen = set()
+
+    def fix(m):
+        sheet = _LOCAL_SHEET.search(m.group(1))
+        index = int(sheet.group(1)) if sheet else None
+        if index not in areas:
+            return m.group(0)
+        seen.add(index)
+        text = m.group(2)
+        at = text.rfind(b"!") + 1
+        if not at or not _OWN_AREA.fullmatch(text[at:]):
+            return m.group(0)
+        return m.group(1) + text[:at] + _absolute(areas[index][1]) + m.group(3)
+    workbook = _PRINT_AREA.sub(fix, workbook)
+    for index, (name, ref) in sorted(areas.items()):
+        if index not in seen:
+            quoted = "'" + name.replace("'", "''") + "'!"
+            workbook = transplant.add_local_names(workbook, index,
+                                                  [("_xlnm.Print_Area", quoted + _absolute(ref).decode())])
+    return workbook
+
+
 def _same(stored, value) -> bool:
     """Whether a formula cell's stored value already is `value` (as calamine reads it back)."""
     if type(value) is str and value:          # most cached values (是/否, keys, labels)
@@ -1471,6 +1509,8 @@ class PatchBook:
         original = self.zip.read(package.WORKBOOK)
         workbook = self._part(package.WORKBOOK)
         named = _filter_database(workbook, {i: ref for i, ref in filters.items() if ref})
+        named = _print_areas(named, {self.sheetnames.index(s.title): (s.title, s.features["printArea"])
+                                     for s in self._sheets.values() if s.features.get("printArea")})
         if named != original:
             out[package.WORKBOOK] = named
         if out:
