@@ -590,25 +590,32 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
         recalc = recalc_file(path, as_of=november.last)      # collects every personal workbook first
         step("重算每人的个人工作簿（今日计划、我的帐户、每日小结）")
         plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}
-    step(f"商家结算：{october} 的一单，再结 {november} 的结算流转单（CRM 订单、回访核实、投诉、退订）")
-    from .settle import settle_month
-    settle_month(folder, october)
-    settlement = settle_month(folder, november)
-    step(f"{november} 绩效提成报表（xlsx 和 html）")
-    from .report import write_report
-    statement = write_report(folder, str(november), html=True)
-    step("重算其余工作簿：续费、新客户、订单、退订、投诉、回访、网销、客户档案")
+    step(f"商家结算：{october} 的一单，再结 {november} 的结算流转单（CRM 订单、回访核实、投诉、退订）；"
+         f"同时重算续费、新客户、退订、回访、网销和客户档案")
     from .kinds import complaints, orders, refunds
+    from .settle import settle_month
+    last = {"renewal": (renewal_path, november.last), "newclient": (newclient_path, november.last),
+            "refunds": (folder / str(november) / refunds.file_name(november), november.last),
+            "callbacks": (calls_path, date(2026, 10, 12)),
+            "onlinesales": (folder / str(november) / demo_online.onlinesales.file_name(november), november.last),
+            "archive": (archive.path_of(folder), november.last)}
+    # none of these reads the settlement or the statement, nor do they read what these write
+    with beside(_recalc_all, last) as recalculated:
+        settle_month(folder, october)
+        settlement = settle_month(folder, november)
+        step(f"{november} 绩效提成报表（xlsx 和 html）")
+        from .report import write_report
+        statement = write_report(folder, str(november), html=True)
+    step("重算订单台账（结算写入了「已结算」）和投诉台账（红榜看结算）")
     return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement, "report": statement,
-            "renewal": recalc_file(renewal_path, as_of=november.last),
-            "newclient": recalc_file(newclient_path, as_of=november.last),
-            "orders": recalc_file(folder / orders.FILE_NAME, as_of=november.last),
-            "refunds": recalc_file(folder / str(november) / refunds.file_name(november), as_of=november.last),
+            **recalculated.result, "orders": recalc_file(folder / orders.FILE_NAME, as_of=november.last),
             "complaints": recalc_file(folder / str(november) / complaints.file_name(november), as_of=november.last),
-            "callbacks": recalc_file(calls_path, as_of=date(2026, 10, 12)),
-            "onlinesales": recalc_file(folder / str(november) / demo_online.onlinesales.file_name(november),
-                                       as_of=november.last), "plans": plans,
-            "archive": recalc_file(archive.path_of(folder), as_of=november.last), "desk": desk}
+            "plans": plans, "desk": desk}
+
+
+def _recalc_all(books: dict[str, tuple[Path, date]]) -> dict:
+    """{key: recalc outcome} of each (workbook, as-of date)."""
+    return {key: recalc_file(path, as_of=as_of) for key, (path, as_of) in books.items()}
 
 
 def _ledgers(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar, online: tuple) -> None:
