@@ -526,7 +526,7 @@ def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list
 
 
 # what build_demo announces, in order: the progress display counts them
-DEMO_STEPS = 11
+DEMO_STEPS = 10
 
 
 def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
@@ -591,26 +591,26 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
         step("重算每人的个人工作簿（今日计划、我的帐户、每日小结）")
         plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}
     step(f"商家结算：{october} 的一单，再结 {november} 的结算流转单（CRM 订单、回访核实、投诉、退订）；"
-         f"同时重算续费、新客户、退订、回访、网销和客户档案")
+         f"同时做 {november} 的绩效提成报表（xlsx 和 html）")
     from .kinds import complaints, orders, refunds
+    from .report import write_report
     from .settle import settle_month
-    last = {"renewal": (renewal_path, november.last), "newclient": (newclient_path, november.last),
-            "refunds": (folder / str(november) / refunds.file_name(november), november.last),
-            "callbacks": (calls_path, date(2026, 10, 12)),
-            "onlinesales": (folder / str(november) / demo_online.onlinesales.file_name(november), november.last),
-            "archive": (archive.path_of(folder), november.last)}
-    # none of these reads the settlement or the statement, nor do they read what these write
-    with beside(_recalc_all, last) as recalculated:
+    # the statement reads the trackers only; settling reads and writes neither them nor the statement
+    with beside(write_report, folder, str(november), None, True) as report:
         settle_month(folder, october)
         settlement = settle_month(folder, november)
-        step(f"{november} 绩效提成报表（xlsx 和 html）")
-        from .report import write_report
-        statement = write_report(folder, str(november), html=True)
-    step("重算订单台账（结算写入了「已结算」）和投诉台账（红榜看结算）")
-    return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement, "report": statement,
-            **recalculated.result, "orders": recalc_file(folder / orders.FILE_NAME, as_of=november.last),
-            "complaints": recalc_file(folder / str(november) / complaints.file_name(november), as_of=november.last),
-            "plans": plans, "desk": desk}
+        step("重算其余工作簿：续费、新客户、订单（结算写入了「已结算」）、退订、投诉（红榜看结算）、回访、网销、客户档案")
+        last = {"renewal": (renewal_path, november.last), "newclient": (newclient_path, november.last),
+                "orders": (folder / orders.FILE_NAME, november.last),
+                "refunds": (folder / str(november) / refunds.file_name(november), november.last),
+                "complaints": (folder / str(november) / complaints.file_name(november), november.last),
+                "callbacks": (calls_path, date(2026, 10, 12)),
+                "onlinesales": (folder / str(november) / demo_online.onlinesales.file_name(november),
+                                november.last),
+                "archive": (archive.path_of(folder), november.last)}
+        recalculated = _recalc_all(last)
+    return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement, "report": report.result,
+            **recalculated, "plans": plans, "desk": desk}
 
 
 def _recalc_all(books: dict[str, tuple[Path, date]]) -> dict:
