@@ -555,7 +555,8 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
     open_month(folder, october, as_of=october.last)
     from .kinds import newclient, renewal
     step(f"{october} 的工作：续费跟进、25 起投诉、话务台国庆那一周、45 条网销询盘")
-    online = {month: demo_online.month_rows(online_rng, folder, month, n) for month, n in ((october, 45), (november, 300))}
+    online = {month: demo_online.month_rows(online_rng, folder, month, n)
+              for month, n in ((october, 45), (november, 300))}
     with beside(demo_online.type_month, folder, october, *online[october]):
         with Typist() as typist:
             _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october, typist)

@@ -338,8 +338,10 @@ def parse_period(month: str | None, quarter: str | None) -> tuple[str, list[Mont
     return str(parsed), [parsed]
 
 
-def trend(workspace: Path, last: Month, n: int = 6) -> list[tuple[str, Decimal | None]]:
-    """Team completion ratio of up to six months ending at `last`, where trackers exist."""
+def trend(workspace: Path, last: Month, n: int = 6,
+          known: ReportData | None = None) -> list[tuple[str, Decimal | None]]:
+    """Team completion ratio of up to six months ending at `last`, where trackers exist;
+    `known`: `last`'s data, already collected."""
     months, m = [], last
     for _ in range(n):
         months.append(m)
@@ -347,7 +349,7 @@ def trend(workspace: Path, last: Month, n: int = 6) -> list[tuple[str, Decimal |
     out = []
     for month in reversed(months):
         if (workspace / str(month) / maintenance.file_name(month)).exists():
-            data = collect(workspace, [month])
+            data = known if month == last and known is not None else collect(workspace, [month])
             done = sum(Decimal(r["数值"]) for r in data.rows if r["项目"] == "完成合计")
             target = sum(Decimal(r["数值"]) for r in data.rows if r["项目"] == "目标合计")
             out.append((str(month), None if not target else done / target))
@@ -390,7 +392,7 @@ def build(workspace: Path, label: str, months: list[Month]):
     ws.cell(r + 1, 1, f"日期：{date.today().isoformat()}").font = Font(name=FONT, size=10)
     ws.row_dimensions[r].height = 36
     ws.print_area = f"A1:{layout.letter('上线达标率')}{r + 1}"
-    _charts(wb, layout, len(data.staff), trend(workspace, months[-1]) if len(months) == 1 else [])
+    _charts(wb, layout, len(data.staff), trend(workspace, months[-1], known=data) if len(months) == 1 else [])
     write_problem_sheet(wb, [], before="说明")
     return wb, data, wspec
 
