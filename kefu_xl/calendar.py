@@ -25,6 +25,7 @@ class WorkCalendar:
         self.config_years = {d.year for d in self.holidays | self.workdays}
         self.source = config.source
         self.fallback_years: set[int] = set()
+        self._known: dict[date, bool] = {}     # chinesecalendar's answer per day: cadence asks per account
 
     def library_knows(self, year: int) -> bool:
         try:
@@ -42,8 +43,12 @@ class WorkCalendar:
             return True
         if day in self.holidays:
             return False
+        known = self._known.get(day)
+        if known is not None:
+            return known
         try:
-            return chinese_calendar.is_workday(day)
+            known = self._known[day] = chinese_calendar.is_workday(day)
+            return known
         except NotImplementedError:
             if day.year not in self.config_years and day.year not in self.fallback_years:
                 self.fallback_years.add(day.year)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -59,35 +60,64 @@ def write_status(path: Path, rows: list[list]) -> None:
     wb.save(path)
 
 
+class Typist:
+    """The demo's hands: the workbooks it types into, each loaded once and saved (safely) once
+    when the batch ends, as a person saves after typing rather than after every row. Steps
+    that type into the same file share one load: an openpyxl load and save of a tracker costs
+    0.2–0.6 s, and the demo types into 20 files."""
+
+    def __init__(self):
+        self.books: dict[Path, openpyxl.Workbook] = {}
+
+    def book(self, path: Path) -> openpyxl.Workbook:
+        path = Path(path)
+        if path not in self.books:
+            self.books[path] = openpyxl.load_workbook(path)
+        return self.books[path]
+
+    def rows(self, path: Path, sheet, rows: list[dict]) -> None:
+        """Type rows into the first empty rows of a declared sheet, input columns only, as a
+        person would in Excel."""
+        ws = self.book(path)[sheet.name]
+        layout, _ = find_layout(ws, sheet)
+        markers = [layout.columns[h] for h in sheet.markers]
+        r = layout.first_data_row
+        while any(ws.cell(r, c).value not in (None, "") for c in markers):
+            r += 1
+        for values in rows:
+            for header, value in values.items():
+                ws.cell(r, layout.columns[header]).value = value
+            r += 1
+
+    def save(self) -> None:
+        for path, wb in self.books.items():
+            save_workbook(wb, path)
+        self.books.clear()
+
+    def __enter__(self) -> Typist:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is None:
+            self.save()
+
+
 def type_rows(path: Path, sheet, rows: list[dict]) -> None:
     """Type rows into the first empty rows of a declared sheet, input columns only, as a
     person would in Excel; then save safely."""
-    wb = openpyxl.load_workbook(path)
-    ws = wb[sheet.name]
-    layout, _ = find_layout(ws, sheet)
-    markers = [layout.columns[h] for h in sheet.markers]
-    r = layout.first_data_row
-    while any(ws.cell(r, c).value not in (None, "") for c in markers):
-        r += 1
-    for values in rows:
-        for header, value in values.items():
-            ws.cell(r, layout.columns[header]).value = value
-        r += 1
-    save_workbook(wb, path)
+    with Typist() as typist:
+        typist.rows(path, sheet, rows)
 
 
-def _typed_in_personal_workbooks(folder: Path, month: Month) -> None:
+def _typed_in_personal_workbooks(folder: Path, month: Month, typist: Typist) -> None:
     """With personal workbooks each person types renewal follow-ups and onboarding steps in
     their own 我的续费 / 我的新客户: move what the demo typed into the team trackers there (the
     team cells are emptied), so the next collection brings it back the way it happens at work."""
     from .kinds import newclient, personal, renewal
     config = load_config(folder / "kefu-xl.toml")
-    books: dict[str, openpyxl.Workbook] = {}
     for kind, sheet, mine, headers in ((renewal, renewal.RENEWALS, personal.MY_RENEWALS, renewal.FOLLOW_UP),
                                        (newclient, newclient.CLIENTS, personal.MY_CLIENTS, newclient.FOLLOW_UP)):
-        team_path = folder / str(month) / kind.file_name(month)
-        team_wb = openpyxl.load_workbook(team_path)
-        ws = team_wb[sheet]
+        ws = typist.book(folder / str(month) / kind.file_name(month))[sheet]
         layout, _ = find_layout(ws, kind.spec(config, month).sheet(sheet))
         mine_spec = personal.spec(config, month).sheet(mine)
         for r in range(layout.first_data_row, ws.max_row + 1):
@@ -95,8 +125,7 @@ def _typed_in_personal_workbooks(folder: Path, month: Month) -> None:
             path = personal.path_of(folder, str(owner), month)
             if not account or not path.exists():
                 continue
-            book = books.setdefault(owner, openpyxl.load_workbook(path))
-            own = book[mine]
+            own = typist.book(path)[mine]
             own_layout, _ = find_layout(own, mine_spec)
             row = next((x for x in range(own_layout.first_data_row, own.max_row + 1)
                         if own.cell(x, own_layout.columns["帐户ID"]).value == account), None)
@@ -107,12 +136,9 @@ def _typed_in_personal_workbooks(folder: Path, month: Month) -> None:
                 if cell.value is not None:
                     own.cell(row, own_layout.columns[header]).value = cell.value
                     cell.value = None
-        save_workbook(team_wb, team_path)
-    for owner, book in books.items():
-        save_workbook(book, personal.path_of(folder, owner, month))
 
 
-def _type_personal_records(folder: Path, month: Month, records: list[dict]) -> dict[str, Path]:
+def _type_personal_records(folder: Path, month: Month, records: list[dict], typist: Typist) -> dict[str, Path]:
     """Each person types their own records into their own workbook (客服 left blank: the
     owner); {name: personal workbook}."""
     from .kinds import personal
@@ -123,7 +149,7 @@ def _type_personal_records(folder: Path, month: Month, records: list[dict]) -> d
     paths = {}
     for name, rows in mine.items():
         path = personal.path_of(folder, name, month)
-        type_rows(path, sheet, rows)
+        typist.rows(path, sheet, rows)
         paths[name] = path
     return paths
 
@@ -229,18 +255,18 @@ def _refunds(rng: random.Random, folder: Path, month: Month, calendar: WorkCalen
     cash.append({"日期": days[-1], "类型": "交回财务", "金额": 5000, "经手人": "小周"})
     cash.sort(key=lambda e: (e["日期"], e["类型"] != "财务拨入"))
     spec = refunds.spec(load_config(), month)
-    type_rows(path, spec.sheet(refunds.REFUNDS), bookings)
-    type_rows(path, spec.sheet(refunds.CASH), cash)
+    with Typist() as typist:
+        typist.rows(path, spec.sheet(refunds.REFUNDS), bookings)
+        typist.rows(path, spec.sheet(refunds.CASH), cash)
     return path
 
 
-def _follow_up_renewals(rng: random.Random, path: Path, month: Month) -> None:
+def _follow_up_renewals(rng: random.Random, path: Path, month: Month, typist: Typist) -> None:
     """Staff follow up every renewal: some renew (money now or next month), some are lost
     (with a reason), the rest are still being followed."""
     from .kinds import renewal
     sheet = renewal.spec(load_config(), month).sheet(renewal.RENEWALS)
-    wb = openpyxl.load_workbook(path)
-    ws = wb[sheet.name]
+    ws = typist.book(path)[sheet.name]
     layout, _ = find_layout(ws, sheet)
     col = layout.columns
     days = WorkCalendar(load_config()).workdays_between(month.first, month.last)
@@ -261,16 +287,14 @@ def _follow_up_renewals(rng: random.Random, path: Path, month: Month) -> None:
             values = {"续费状态": "跟进中", "跟进记录": rng.choice(["客户考虑中", "等老板签字", "下周再联系"])}
         for h, v in values.items():
             ws.cell(r, col[h]).value = v
-    save_workbook(wb, path)
 
 
-def _onboard_new_clients(rng: random.Random, path: Path, month: Month) -> None:
+def _onboard_new_clients(rng: random.Random, path: Path, month: Month, typist: Typist) -> None:
     """New clients at every stage of onboarding; a few launched with too few keywords."""
     from .kinds import newclient
     from .rules.renewal import ONBOARDING_STEPS
     sheet = newclient.spec(load_config(), month).sheet(newclient.CLIENTS)
-    wb = openpyxl.load_workbook(path)
-    ws = wb[sheet.name]
+    ws = typist.book(path)[sheet.name]
     layout, _ = find_layout(ws, sheet)
     col = layout.columns
     for r in range(layout.first_data_row, ws.max_row + 1):
@@ -286,7 +310,6 @@ def _onboard_new_clients(rng: random.Random, path: Path, month: Month) -> None:
             if day <= month.last:
                 ws.cell(r, col[step]).value = day
         ws.cell(r, col["关键词数"]).value = rng.choice([35, 60, 80, 120])
-    save_workbook(wb, path)
 
 
 def _settlement_inputs(rng: random.Random, folder: Path, month: Month, issued: list[dict]) -> None:
@@ -319,11 +342,9 @@ def _settlement_inputs(rng: random.Random, folder: Path, month: Month, issued: l
     other = next(i["商家"] for i in issued if i["商家"] != second[0])
     lines["王经理"] += [[first[0], "119999", "有", "有", "100"], [other, second[1], "有", "有", second[4]]]
     lines["孙经理"].append(list(second))
-    october = month.previous()
+    october = month.previous()          # settled by build_demo before November
     _write_settlement_files(folder / str(october) / "inputs", [c for c in crm if str(c[0]) == first[1]],
                             {"王经理": [list(first)]})
-    from .settle import settle_month
-    settle_month(folder, october)
     _write_settlement_files(inputs, crm, lines)
     partial = [r for rows in lines.values() for r in rows if r[2] == "无" or r[3] == "无"]
     wb = openpyxl.Workbook()
@@ -394,16 +415,26 @@ def _november_complaints(rng: random.Random, folder: Path, month: Month, calenda
     from .kinds import complaints
     path = folder / str(month) / complaints.file_name(month)
     sheet = complaints.spec(load_config(), month).sheet(complaints.COMPLAINTS)
-    wb = openpyxl.load_workbook(path)
-    layout, _ = find_layout(wb[sheet.name], sheet)
-    ws, col = wb[sheet.name], layout.columns
+    with Typist() as typist:
+        _resolve_some(rng, typist.book(path)[sheet.name], sheet)
+        typist.rows(path, sheet, _new_complaints(rng, month, calendar, crm, lines))
+    return path
+
+
+def _resolve_some(rng: random.Random, ws, sheet) -> None:
+    """Half the complaints carried from October get resolved in the first days of November."""
+    layout, _ = find_layout(ws, sheet)
+    col = layout.columns
     row = layout.first_data_row
     while ws.cell(row, col["投诉编号"]).value:
         if rng.random() < 0.5:
             ws.cell(row, col["解决日期"]).value = date(2026, 11, rng.randint(2, 12))
             ws.cell(row, col["处理结果"]).value = "已退换"
         row += 1
-    save_workbook(wb, path)
+
+
+def _new_complaints(rng: random.Random, month: Month, calendar: WorkCalendar, crm: list[list],
+                    lines: dict[str, list]) -> list[dict]:
     orders = [(str(c[0]), c[1]) for c in crm if c[7] == "成交"]
     submitted = [r for rows in lines.values() for r in rows if r[2] == r[3] == "有"]
     rows = _complaint_rows(rng, month, calendar, 35, 1, orders, majors_open=2)
@@ -411,8 +442,7 @@ def _november_complaints(rng: random.Random, folder: Path, month: Month, calenda
         rows.append({"投诉编号": f"TS11{36 + i:03d}", "登记日期": date(2026, 11, 20), "渠道": "电话", "订单号": r[1],
                      "商家": r[0], "品类": "地板", "品牌": "大自然", "投诉内容": "安装后开裂", "重大": "否",
                      "商家回复日期": date(2026, 11, 20), "解决日期": None if i < 4 else date(2026, 11, 25)})
-    type_rows(path, sheet, rows)
-    return path
+    return rows
 
 
 def _call_desk_week(rng: random.Random, folder: Path, month: Month) -> Path:
@@ -495,11 +525,24 @@ def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list
         wb.save(inputs / "结算流转单" / f"{manager}.xlsx")
 
 
-def build_demo(folder: Path, seed: int = 2026) -> dict:
-    """Create the demo workspace and return the paths and outcomes (used by tests too)."""
+# what build_demo announces, in order: the progress display counts them
+DEMO_STEPS = 10
+
+
+def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
+    """Create the demo workspace and return the paths and outcomes (used by tests too).
+    `step(text)` is called as each of the DEMO_STEPS steps begins (the progress display).
+
+    Work on files nothing else reads at the time runs on the second core (io.parallel.beside:
+    a forked process, or first in this one where there is no fork). Everything random is drawn
+    in the same order either way: what runs beside draws last from its stream, or from one of
+    its own, so the workbooks are the same with or without the second core."""
+    from .io.parallel import beside
+    step = step or (lambda text: None)
     if folder.exists():
         shutil.rmtree(folder)
     rng = random.Random(seed)
+    step("建立工作区：名册（8 位客服）、配置、订单台账和客户档案")
     init_workspace(folder, staff=[{"客服": n, "星级": s, "入职日期": date(2023, 3, 1), "在职": "是"} for n, s in STAFF])
     from . import demo_online
     demo_online.configure(folder)
@@ -507,52 +550,85 @@ def build_demo(folder: Path, seed: int = 2026) -> dict:
     accounts = _accounts(rng)
     october, november = MONTHS
     # October: the first month kefu-xl is used; November: levels carry over, spend changed
+    step(f"{october} 开月：280 个帐户定级，生成各跟踪表和每人的个人工作簿")
     write_status(folder / str(october) / "inputs" / "帐户状态.xlsx", accounts[:280])
     open_month(folder, october, as_of=october.last)
     from .kinds import newclient, renewal
-    _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october)
-    recalc_file(folder / str(october) / renewal.file_name(october), as_of=october.last)   # October closes recalculated
-    _october_complaints(rng, folder, october, WorkCalendar(load_config()))
-    calls_path = _call_desk_week(rng, folder, october)
-    demo_online.type_month(online_rng, folder, october, 45)
+    step(f"{october} 的工作：续费跟进、25 起投诉、话务台国庆那一周、45 条网销询盘")
+    online = {month: demo_online.month_rows(online_rng, folder, month, n)
+              for month, n in ((october, 45), (november, 300))}
+    with beside(demo_online.type_month, folder, october, *online[october]):
+        with Typist() as typist:
+            _follow_up_renewals(rng, folder / str(october) / renewal.file_name(october), october, typist)
+        recalc_file(folder / str(october) / renewal.file_name(october), as_of=october.last)   # October closes recalculated
+        _october_complaints(rng, folder, october, WorkCalendar(load_config()))
+        calls_path = _call_desk_week(rng, folder, october)
     for a in accounts:
         if rng.random() < 0.3:
             a[4] = (a[4] * Decimal("0.6")).quantize(Decimal("0.01"))   # spend dropped: level must not
     for a in accounts[280:]:
         a[7] = date(2026, 11, rng.randint(2, 20))                       # opened in November
+    step(f"{november} 开月：300 个帐户（级别从 10 月结转），结转未完的续费、投诉和询盘")
     write_status(folder / str(november) / "inputs" / "帐户状态.xlsx", accounts)
     outcome = open_month(folder, november, as_of=november.last)
-    online_path = demo_online.type_month(online_rng, folder, november, 300)
     path = folder / str(november) / maintenance.file_name(november)
     calendar = WorkCalendar(load_config())
     renewal_path = folder / str(november) / renewal.file_name(november)
-    _follow_up_renewals(rng, renewal_path, november)
     newclient_path = folder / str(november) / newclient.file_name(november)
-    _onboard_new_clients(rng, newclient_path, november)
-    _typed_in_personal_workbooks(folder, november)
-    records = _work_records(rng, november, path, calendar)
-    plans = _type_personal_records(folder, november, records)
+    step("每人在自己的个人工作簿里填写一个月的工作记录、续费跟进和新客户上线")
+    with Typist() as typist:
+        _follow_up_renewals(rng, renewal_path, november, typist)
+        _onboard_new_clients(rng, newclient_path, november, typist)
+        _typed_in_personal_workbooks(folder, november, typist)
+        records = _work_records(rng, november, path, calendar)
+        plans = _type_personal_records(folder, november, records, typist)
+    step("日常：经理抽查、客户档案、每天的消耗导出和 9:00 消耗监控、节日问候；"
+         "同时：300 条网销询盘、订单台账、退订台账、结算流转单和投诉")
     from . import demo_desk
-    desk = demo_desk.daily_routine(folder, november, accounts, records, seed)
-    recalc = recalc_file(path, as_of=november.last)      # collects every personal workbook first
-    plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}
-    ledger, issued = _order_books(rng, folder, november)
-    refunds_path = _refunds(rng, folder, november, calendar)
-    from .settle import settle_month
-    crm, lines = _settlement_inputs(rng, folder, november, issued)
-    complaints_path = _november_complaints(rng, folder, november, calendar, crm, lines)
-    settlement = settle_month(folder, november)
+    with beside(_ledgers, rng, folder, november, calendar, online[november]):
+        desk = demo_desk.daily_routine(folder, november, accounts, records, seed)
+        step("汇总个人工作簿到维护跟踪表并重算（完成率、有效工作、问题）")
+        recalc = recalc_file(path, as_of=november.last)      # collects every personal workbook first
+        step("重算每人的个人工作簿（今日计划、我的帐户、每日小结）")
+        plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}
+    step(f"商家结算：{october} 的一单，再结 {november} 的结算流转单（CRM 订单、回访核实、投诉、退订）；"
+         f"同时做 {november} 的绩效提成报表（xlsx 和 html）")
+    from .kinds import complaints, orders, refunds
     from .report import write_report
-    statement = write_report(folder, str(november), html=True)
-    return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement, "report": statement,
-            "renewal": recalc_file(renewal_path, as_of=november.last),
-            "newclient": recalc_file(newclient_path, as_of=november.last),
-            "orders": recalc_file(ledger, as_of=november.last),
-            "refunds": recalc_file(refunds_path, as_of=november.last),
-            "complaints": recalc_file(complaints_path, as_of=november.last),
-            "callbacks": recalc_file(calls_path, as_of=date(2026, 10, 12)),
-            "onlinesales": recalc_file(online_path, as_of=november.last), "plans": plans,
-            "archive": recalc_file(archive.path_of(folder), as_of=november.last), "desk": desk}
+    from .settle import settle_month
+    # the statement reads the trackers only; settling reads and writes neither them nor the statement
+    with beside(write_report, folder, str(november), None, True) as report:
+        settle_month(folder, october)
+        settlement = settle_month(folder, november)
+        step("重算其余工作簿：续费、新客户、订单（结算写入了「已结算」）、退订、投诉（红榜看结算）、回访、网销、客户档案")
+        last = {"renewal": (renewal_path, november.last), "newclient": (newclient_path, november.last),
+                "orders": (folder / orders.FILE_NAME, november.last),
+                "refunds": (folder / str(november) / refunds.file_name(november), november.last),
+                "complaints": (folder / str(november) / complaints.file_name(november), november.last),
+                "callbacks": (calls_path, date(2026, 10, 12)),
+                "onlinesales": (folder / str(november) / demo_online.onlinesales.file_name(november),
+                                november.last),
+                "archive": (archive.path_of(folder), november.last)}
+        recalculated = _recalc_all(last)
+    return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement, "report": report.result,
+            **recalculated, "plans": plans, "desk": desk}
+
+
+def _recalc_all(books: dict[str, tuple[Path, date]]) -> dict:
+    """{key: recalc outcome} of each (workbook, as-of date)."""
+    return {key: recalc_file(path, as_of=as_of) for key, (path, as_of) in books.items()}
+
+
+def _ledgers(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar, online: tuple) -> None:
+    """The order specialist's and the online desk's month, beside the maintenance team's (they
+    share no file): 网销, the order books, refunds, the settlement's inputs (October settled
+    on the way) and the complaints. `rng` is not drawn from after this."""
+    from . import demo_online
+    demo_online.type_month(folder, month, *online)
+    _, issued = _order_books(rng, folder, month)
+    _refunds(rng, folder, month, calendar)
+    crm, lines = _settlement_inputs(rng, folder, month, issued)
+    _november_complaints(rng, folder, month, calendar, crm, lines)
 
 
 def _print_plan(console, outcome, limit: int = 12) -> None:
@@ -572,9 +648,55 @@ def _print_plan(console, outcome, limit: int = 12) -> None:
     console.print(table)
 
 
+class _Progress:
+    """What a newcomer sees while the demo builds: a line per finished step with its seconds
+    and, on a terminal, a live bar with the step under way beneath them."""
+
+    def __init__(self, console, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, \
+            TimeElapsedColumn
+        self.console, self.total, self.done = console, total, 0
+        self.current: tuple[str, float] | None = None
+        self.started = time.perf_counter()
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+        self.task = self.bar.add_task("", total=total)
+
+    def __enter__(self) -> _Progress:
+        if self.console.is_terminal:         # a live bar only where it can redraw itself
+            self.bar.start()
+        return self
+
+    def __call__(self, text: str) -> None:
+        self._finish()
+        self.current = (text, time.perf_counter())
+        self.bar.update(self.task, description=text)
+
+    def _finish(self) -> None:
+        if self.current is None:
+            return
+        text, began = self.current
+        self.done += 1
+        self.bar.update(self.task, completed=self.done)
+        self.console.print(f"[{self.done:>2}/{self.total}] {text} …… {time.perf_counter() - began:.1f} 秒")
+        self.current = None
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is None:
+            self._finish()
+        if self.bar.live.is_started:
+            self.bar.stop()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+
 def run_demo(folder: Path, console) -> None:
-    console.print(f"正在建立演示工作区 {folder} …")
-    done = build_demo(folder)
+    console.print(f"正在建立演示工作区 {folder}：{len(STAFF)} 位客服两个月的工作，共 {DEMO_STEPS} 步 …")
+    with _Progress(console, DEMO_STEPS) as progress:
+        done = build_demo(folder, step=progress)
+    console.print(f"演示工作区已建好，用时 {progress.seconds:.0f} 秒。各表的汇总和问题：")
     from .cli import _print_outcome
     for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks", "onlinesales",
                 "archive"):

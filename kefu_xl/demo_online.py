@@ -104,15 +104,21 @@ def callbacks(rng: random.Random, month: Month, calendar: WorkCalendar, rows: li
     return out
 
 
-def type_month(rng: random.Random, folder: Path, month: Month, n: int) -> Path:
-    from .demo import type_rows
-    from .workbooks import recalc_file
-    config = load_config(folder / "kefu-xl.toml")
-    calendar = WorkCalendar(config)
-    path = folder / str(month) / onlinesales.file_name(month)
-    wspec = onlinesales.spec(config, month)
+def month_rows(rng: random.Random, folder: Path, month: Month, n: int) -> tuple[list[dict], list[dict]]:
+    """A month of n inquiries and the desk's callbacks on them, drawn from `rng`."""
+    calendar = WorkCalendar(load_config(folder / "kefu-xl.toml"))
     rows = leads(rng, month, calendar, n)
-    type_rows(path, wspec.sheet(onlinesales.LEADS), rows)
-    type_rows(path, wspec.sheet(onlinesales.CALLS), callbacks(rng, month, calendar, rows))
+    return rows, callbacks(rng, month, calendar, rows)
+
+
+def type_month(folder: Path, month: Month, inquiries: list[dict], calls: list[dict]) -> Path:
+    """The desk types a month's inquiries and callbacks (month_rows) into 网销, then recalc."""
+    from .demo import Typist
+    from .workbooks import recalc_file
+    path = folder / str(month) / onlinesales.file_name(month)
+    wspec = onlinesales.spec(load_config(folder / "kefu-xl.toml"), month)
+    with Typist() as typist:
+        typist.rows(path, wspec.sheet(onlinesales.LEADS), inquiries)
+        typist.rows(path, wspec.sheet(onlinesales.CALLS), calls)
     recalc_file(path, as_of=month.last)
     return path

@@ -26,7 +26,16 @@ from .month import Month
 from .records import Severity
 from .rules import renewal as renewal_rules
 from .rules.completion import percent
-from .sheets.build import FONT, Formula, build_workbook, set_cell, style_name, total_values, write_total_row
+from .sheets.build import (
+    FONT,
+    Formula,
+    build_workbook,
+    print_one_page_wide,
+    set_cell,
+    style_name,
+    total_values,
+    write_total_row,
+)
 from .sheets.layout import resolve
 from .sheets.read import write_problem_sheet
 from .sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
@@ -335,8 +344,10 @@ def parse_period(month: str | None, quarter: str | None) -> tuple[str, list[Mont
     return str(parsed), [parsed]
 
 
-def trend(workspace: Path, last: Month, n: int = 6) -> list[tuple[str, Decimal | None]]:
-    """Team completion ratio of up to six months ending at `last`, where trackers exist."""
+def trend(workspace: Path, last: Month, n: int = 6,
+          known: ReportData | None = None) -> list[tuple[str, Decimal | None]]:
+    """Team completion ratio of up to six months ending at `last`, where trackers exist;
+    `known`: `last`'s data, already collected."""
     months, m = [], last
     for _ in range(n):
         months.append(m)
@@ -344,7 +355,7 @@ def trend(workspace: Path, last: Month, n: int = 6) -> list[tuple[str, Decimal |
     out = []
     for month in reversed(months):
         if (workspace / str(month) / maintenance.file_name(month)).exists():
-            data = collect(workspace, [month])
+            data = known if month == last and known is not None else collect(workspace, [month])
             done = sum(Decimal(r["数值"]) for r in data.rows if r["项目"] == "完成合计")
             target = sum(Decimal(r["数值"]) for r in data.rows if r["项目"] == "目标合计")
             out.append((str(month), None if not target else done / target))
@@ -387,7 +398,7 @@ def build(workspace: Path, label: str, months: list[Month], as_of: date | None =
     ws.cell(r + 1, 1, f"日期：{date.today().isoformat()}").font = Font(name=FONT, size=10)
     ws.row_dimensions[r].height = 36
     ws.print_area = f"A1:{layout.letter('上线达标率')}{r + 1}"
-    _charts(wb, layout, len(data.staff), trend(workspace, months[-1]) if len(months) == 1 else [])
+    _charts(wb, layout, len(data.staff), trend(workspace, months[-1], known=data) if len(months) == 1 else [])
     write_problem_sheet(wb, [], before="说明")
     return wb, data, wspec
 
@@ -429,8 +440,7 @@ def _charts(wb, layout, n_staff: int, history) -> None:
     line = LineChart()
     line.add_data(Reference(ws, min_col=2, min_row=2, max_row=2 + max(n_staff, 1)), titles_from_data=True)
     bar += line
-    bar.height, bar.width = 8, 18
-    ws.add_chart(bar, "D2")
+    _place(ws, bar, 0)
 
     rate = BarChart()
     rate.title = "当月续费率"
@@ -438,8 +448,7 @@ def _charts(wb, layout, n_staff: int, history) -> None:
     rate.add_data(Reference(statement, min_col=layout.columns["当月续费率"], min_row=first - 1, max_row=last),
                   titles_from_data=True)
     rate.set_categories(names)
-    rate.height, rate.width = 8, 18
-    ws.add_chart(rate, "D20")
+    _place(ws, rate, 1)
 
     if len(history) > 1:
         top = 4 + max(n_staff, 1)
@@ -453,8 +462,21 @@ def _charts(wb, layout, n_staff: int, history) -> None:
         trend_chart.y_axis.number_format = "0%"
         trend_chart.add_data(Reference(ws, min_col=2, min_row=top, max_row=top + len(history)), titles_from_data=True)
         trend_chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + len(history)))
-        trend_chart.height, trend_chart.width = 8, 18
-        ws.add_chart(trend_chart, "D38")
+        _place(ws, trend_chart, 2)
+    print_one_page_wide(ws)
+
+
+# Each chart prints on a page of its own (A4 landscape): 22 × 12 cm at column D, in a block of
+# CHART_ROWS rows of 15 points (13.8 cm, within the 17 cm a page holds) after a page break.
+CHART_ROWS = 26
+
+
+def _place(ws, chart, n: int) -> None:
+    from openpyxl.worksheet.pagebreak import Break
+    chart.width, chart.height = 22, 12
+    ws.add_chart(chart, f"D{2 + n * CHART_ROWS}")
+    if n:
+        ws.row_breaks.append(Break(id=n * CHART_ROWS))
 
 
 @without_cycle_collection()

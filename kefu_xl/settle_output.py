@@ -177,9 +177,12 @@ def _write(wb, outcome) -> None:
     config = outcome.inputs.config
     fine_per_missing = config.fine_per_missing if config else 100
     ws = wb.add_worksheet("说明")
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 12)
-    ws.set_column(2, 2, 70)
+    widths = (26, 12, 70)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    ws.set_landscape()                # one page wide, like every other sheet: the lines span A:C
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     lines = [f"{month.label} 商家结算（kefu-xl settle {month}）",
              "每条结算流转单申报按以下顺序判断，第一条适用的规则决定结果：",
              "1 CRM 中没有 → 不结算；2 订单号不在领用给该商家的订单本中 → 不结算；3 以前月份已结算 → 不结算；",
@@ -192,13 +195,19 @@ def _write(wb, outcome) -> None:
              "时不结算；警告列在「异常」中。",
              "「汇总」中的数字是对「明细」的公式，删除或修改明细行后汇总随之变化。", ""]
     for i, text in enumerate(lines):
-        ws.write(i, 0, text, f["title"] if i == 0 else f["wrap"])
+        if i == 0 or not text:
+            ws.write(i, 0, text, f["title"] if i == 0 else f["wrap"])
+            continue
+        ws.set_row(i, row_height(wrapped_lines(text, sum(widths))))
+        ws.merge_range(i, 0, i, len(widths) - 1, text, f["wrap"])
     r = len(lines)
     for c, h in enumerate(("原因代码", "结果", "说明")):
         ws.write(r, c, h, f["header"])
     for code, (result, reason) in rules.REASONS.items():
         r += 1
-        ws.write_row(r, 0, [code, result, reason], f["text"])
+        ws.set_row(r, row_height(wrapped_lines(reason, widths[2])))
+        ws.write_row(r, 0, [code, result], f["text"])
+        ws.write(r, 2, reason, f["wrapped"])
     meta = wb.add_worksheet("_meta")
     for i, (k, v) in enumerate((("kind", "settlement"), ("month", str(month)), ("schema_version", 1),
                                 ("generated_at", datetime.now().replace(microsecond=0).isoformat(sep=" ")),

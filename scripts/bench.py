@@ -8,6 +8,7 @@
     python scripts/bench.py --personal 20000      # 100 personal workbooks: month open, collect, one recalc
     python scripts/bench.py --button 20000        # the ribbon button's own work (Excel faked), 20,000 records
     python scripts/bench.py --records 20000 --cells-floor   # also the XlsxWriter floor (slow; reference)
+    python scripts/bench.py --demo 3              # kefu-xl demo three times: each step, total, spread
 
 Prints wall-clock seconds and peak memory of each step, and each recalc beside its floor:
 reading every cell it reads with python-calamine plus writing the file it writes as bytes
@@ -20,6 +21,7 @@ never the one held against. Targets (issue 17, 2 cores): recalc of 5,000 account
 20,000 records ≤ 3 s and with 100,000 ≤ 10 s, each ≤ 1.5 × its floor; collect of 100
 personal workbooks ≤ 15 s.
 LibreOffice recalculation of the 20,000-record workbook ≤ 60 s (issue 2).
+The demo (`kefu-xl demo`, its own progress steps) ≤ 20 s on 2 cores (issue 30).
 """
 from __future__ import annotations
 
@@ -355,6 +357,36 @@ def run_watch(n_accounts: int, results: list) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_demo(runs: int) -> None:
+    """build_demo `runs` times: seconds of each progress step, then each run's wall clock and
+    CPU (this process and its forked helper), and the spread over the runs."""
+    from statistics import median
+
+    from kefu_xl.demo import build_demo
+    totals = []
+    for n in range(1, runs + 1):
+        folder = Path(tempfile.mkdtemp(prefix="kefu-bench-demo-"))
+        steps: list[tuple[str, float]] = []
+
+        def step(text):
+            steps.append((text, time.perf_counter()))
+        before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        try:
+            build_demo(folder / "demo", step=step)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        end = time.perf_counter()
+        after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        own, beside = (a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+        for (text, began), (_, ended) in zip(steps, [*steps[1:], ("", end)]):
+            print(f"  {ended - began:6.2f} s  {text}")
+        # on an idle machine the wall clock is about this process's CPU: the forked work runs beside it
+        print(f"run {n}: {end - start:.2f} s wall, CPU {own:.2f} s in this process + {beside:.2f} s beside it")
+        totals.append(end - start)
+    print(f"demo: min {min(totals):.2f} s, median {median(totals):.2f} s, max {max(totals):.2f} s over {runs} runs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=5000)
@@ -369,6 +401,7 @@ def main() -> None:
                         help="run the spend-watch / client-archive benchmark (--accounts accounts)")
     parser.add_argument("--cells-floor", action="store_true",
                         help="also print the cells floor (XlsxWriter writes the changed sheets' cells; slow)")
+    parser.add_argument("--demo", type=int, metavar="RUNS", help="time the built-in demo RUNS times")
     parser.add_argument("--settle", type=float, metavar="SCALE",
                         help="run the settlement benchmark instead (1 = 1,000,000 CRM orders; see bench_settle.py)")
     args = parser.parse_args()
@@ -377,6 +410,9 @@ def main() -> None:
     if args.settle is not None:
         import bench_settle
         bench_settle.run(args.settle)
+        return
+    if args.demo:
+        run_demo(args.demo)
         return
     results: list = []
     if args.button:

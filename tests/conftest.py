@@ -36,12 +36,20 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory) -> Path:
-    """The built-in demo workspace, built once (35 s): tests read it; test_report adds statements."""
+def demo_built(tmp_path_factory) -> tuple[Path, dict, list[str]]:
+    """The built-in demo workspace, built once (~20 s): its folder, what build_demo returned
+    and the steps it announced."""
     from kefu_xl.demo import build_demo
     folder = tmp_path_factory.mktemp("demo") / "office"
-    build_demo(folder)
-    return folder
+    steps: list[str] = []
+    done = build_demo(folder, step=steps.append)
+    return folder, done, steps
+
+
+@pytest.fixture(scope="session")
+def demo(demo_built) -> Path:
+    """The built-in demo workspace: tests read it; test_report adds statements."""
+    return demo_built[0]
 
 
 @pytest.fixture

@@ -153,6 +153,9 @@ def test_beside_reports_the_jobs_failure_and_waits_for_it(tmp_path, fork):
     assert done.read_text() == "ok"                      # the job finished before the block was left
     with pytest.raises(OSError, match="No space left"), beside(_fail_with_disk_full, fork=fork):
         pass
+    with beside(divmod, 47, 5, fork=fork) as job:       # what the job returns comes back after the block
+        assert job.result is None or not fork
+    assert job.result == (9, 2)
 
 
 def test_a_settlement_whose_writer_fails_changes_no_file(workspace, monkeypatch):

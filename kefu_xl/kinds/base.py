@@ -265,7 +265,7 @@ def restore_formulas(wb, sheet, layouts, data, result: RecalcResult, file: str) 
         restored = write_formulas(ws, layout, single, layouts, layout.first_data_row, data_last)
         write_formulas(ws, layout, single, layouts, data_last + 1, last)
         result.note_restored(file, sheet.name, column.header, restored)
-    apply_sheet_features(ws, layout, sheet, layouts, last)
+    apply_sheet_features(ws, layout, sheet, layouts, last, data_last)
     return last
 
 

@@ -252,10 +252,40 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
     return restored
 
 
+def print_one_page_wide(ws, title_rows: str | None = None) -> None:
+    """A4 landscape, as many pages down as it takes but one page wide, centred, the header
+    row (`title_rows`, "2:2") repeated on every page: a printout of every column, readable."""
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
+def print_through(ws, layout: Layout, last_row: int) -> None:
+    """Print the title, header and rows down to `last_row`, from column A to the last declared
+    column (or a person's own column with a header right of it) — not the empty formula rows
+    kept below the data for typing, which would print as pages of empty bordered cells."""
+    last_col = max(layout.columns.values())
+    while ws.cell(layout.header_row, last_col + 1).value not in (None, ""):
+        last_col += 1
+    ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, layout.header_row)}"
+
+
 def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],
-                         last_row: int) -> None:
-    """Freeze panes, filter, validation, conditional formats, protection, print set-up."""
+                         last_row: int, data_last: int | None = None) -> None:
+    """Freeze panes, filter, validation, conditional formats, protection, print set-up; the
+    print area ends at `data_last` (the last row of data; `last_row` includes the formula
+    rows kept below it for typing)."""
     from ..io.xlsx import PatchSheet
+    # a sheet with formula rows kept below its data prints down to the data only (a sheet
+    # without them prints what it holds; LibreOffice prints a hidden sheet that has a print area)
+    if spec.buffer_rows and not spec.hidden:
+        print_through(ws, layout, last_row if data_last is None else data_last)
     if isinstance(ws, PatchSheet):       # a sheet that has them: only the ranges grow with the rows
         last_col = max(layout.columns.values())
         ws.extend_features(layout.first_data_row, max(last_row, layout.first_data_row + VALIDATION_ROWS),
@@ -267,14 +297,7 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
     freeze(ws, ws.cell(layout.first_data_row, key_col + 1))
     last_col = max(layout.columns.values())
     ws.auto_filter.ref = f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{layout.header_row}:{layout.header_row}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    print_one_page_wide(ws, f"{layout.header_row}:{layout.header_row}")
 
     ws.data_validations.dataValidation = []
     validation_end = max(last_row, layout.first_data_row + VALIDATION_ROWS)
@@ -376,7 +399,7 @@ def build_workbook(spec: WorkbookSpec, titles: dict[str, str], data: dict[str, l
         n = len(data.get(sheet.name, []))
         last = data_last_row(layout, n) + sheet.buffer_rows
         write_formulas(ws, layout, sheet, layouts, layout.first_data_row, last)
-        apply_sheet_features(ws, layout, sheet, layouts, last)
+        apply_sheet_features(ws, layout, sheet, layouts, last, data_last_row(layout, n))
     write_help_sheet(wb, spec)
     write_meta(wb, spec, meta)
     wb.calculation.fullCalcOnLoad = True
@@ -391,8 +414,12 @@ def write_help_sheet(wb, spec: WorkbookSpec) -> None:
     ws.merge_cells("A1:D1")
     r = 2
     for line in spec.notes:
-        ws.cell(r, 1, line).font = Font(name=FONT, size=10)
+        cell = ws.cell(r, 1, line)
+        cell.font = Font(name=FONT, size=10)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+        # a merged cell's height is never fitted to its text (Excel, LibreOffice): set it
+        ws.row_dimensions[r].height = wrapped_height(line, HELP_NOTE_WIDTH)
         r += 1
     r += 1
     for c, h in enumerate(("工作表", "列", "填写方式", "说明"), 1):
@@ -415,6 +442,7 @@ def write_help_sheet(wb, spec: WorkbookSpec) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if column.role is not Role.INPUT:
                     cell.fill = PatternFill("solid", fgColor=DERIVED_FILL)
+            _fit_help_row(ws, r, (sheet.name, column.header, how, column.help))
         for anchor in sheet.anchors:
             r += 1
             for c, v in enumerate((sheet.name, anchor.label, "重算时填写（可手改）", anchor.help), 1):
@@ -422,10 +450,30 @@ def write_help_sheet(wb, spec: WorkbookSpec) -> None:
                 cell.font = Font(name=FONT, size=10)
                 cell.border = BORDER
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in zip("ABCD", (12, 16, 26, 80)):
+            _fit_help_row(ws, r, (sheet.name, anchor.label, "重算时填写（可手改）", anchor.help))
+    for letter, width in zip("ABCD", HELP_WIDTHS):
         ws.column_dimensions[letter].width = width
     freeze(ws, ws.cell(header_row + 1, 1))
     ws.sheet_properties.tabColor = "A6A6A6"
+    print_one_page_wide(ws, f"{header_row}:{header_row}")
+
+
+def _fit_help_row(ws, r: int, values: tuple) -> None:
+    height = max(wrapped_height(str(v or ""), w) for v, w in zip(values, HELP_WIDTHS))
+    if height > LINE_HEIGHT + 3:                 # more than one line
+        ws.row_dimensions[r].height = height
+
+
+HELP_WIDTHS = (12, 16, 26, 80)
+HELP_NOTE_WIDTH = sum(HELP_WIDTHS)          # a note spans A:D
+LINE_HEIGHT = 14                            # points per line of 10-point 微软雅黑 (as settle_output)
+
+
+def wrapped_height(text: str, width: int) -> float:
+    """The height (points) of a row whose `text` wraps in a cell `width` characters wide.
+    Set where it matters: LibreOffice keeps a row's stored height when it opens a file, and
+    nobody fits a merged cell's height, so wrapped text would print cut off."""
+    return LINE_HEIGHT * max(1, -(-text_width(text) // max(1, width - 4))) + 3
 
 
 def write_meta(wb, spec: WorkbookSpec, meta: dict[str, object]) -> None:

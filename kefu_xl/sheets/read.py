@@ -1,6 +1,7 @@
 """Reading a kefu-xl sheet back by header text, and writing the 问题 sheet."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from openpyxl.styles import Font, PatternFill
@@ -15,9 +16,12 @@ from .build import (
     PROBLEM_SHEET,
     PROBLEM_STYLE,
     freeze,
+    print_one_page_wide,
     register_styles,
     set_cell,
     stays_text,
+    text_width,
+    wrapped_height,
 )
 from .layout import Layout, find_layout
 from .spec import Role, SheetSpec, is_helper
@@ -118,7 +122,8 @@ def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) 
     existing one keeps its place and look; a missing one (deleted or renamed by a person) is
     made anew before `before`."""
     from ..io.xlsx import PatchBook
-    if isinstance(wb, PatchBook) and PROBLEM_SHEET in wb.sheetnames and _problem_headers_hold(wb[PROBLEM_SHEET]):
+    if isinstance(wb, PatchBook) and PROBLEM_SHEET in wb.sheetnames and _problem_headers_hold(wb[PROBLEM_SHEET]) \
+            and _prints_one_page_wide(wb[PROBLEM_SHEET]):
         return _rewrite_problem_rows(wb, problems)
     index = wb.sheetnames.index(before) if before in wb.sheetnames else len(wb.sheetnames)
     if isinstance(wb, PatchBook):
@@ -142,15 +147,26 @@ def _build_problem_sheet(ws, wb, problems: list[Problem]) -> None:
         cell.border = BORDER
     register_styles(wb)
     _problem_rows(ws, problems)
-    for letter, width in zip("ABCDEF", (10, 6, 14, 6, 22, 90)):
+    for letter, width in zip("ABCDEF", PROBLEM_WIDTHS):
         ws.column_dimensions[letter].width = width
     freeze(ws, "A3")
     if problems:
         ws.auto_filter.ref = f"A2:F{len(problems) + 2}"
+    print_one_page_wide(ws, "2:2")
+
+
+# 说明 wraps within its width: the six columns print on one landscape page at about 90%
+PROBLEM_WIDTHS = (10, 6, 14, 6, 22, 76)
 
 
 def _problem_headers_hold(ws) -> bool:
     return tuple(ws.value(2, c) for c in range(1, len(PROBLEM_HEADERS) + 1)) == PROBLEM_HEADERS
+
+
+def _prints_one_page_wide(ws) -> bool:
+    """Whether a patched 问题 sheet has the print set-up of print_one_page_wide; one an older
+    version made (portrait, 说明 on a second page) is made anew once."""
+    return re.search(rb'fitToPage="(?:1|true)"', ws.head) is not None and b'orientation="landscape"' in ws.tail
 
 
 def _tab_color(problems: list[Problem]) -> str:
@@ -179,6 +195,8 @@ def _problem_rows(ws, problems: list[Problem]) -> None:
                 set_cell(ws.cell(r, c), v, PROBLEM_STYLE)
         if _FILLS[p.severity]:
             ws.cell(r, 4).fill = PatternFill("solid", fgColor=_FILLS[p.severity])
+        if text_width(p.message or "") > PROBLEM_WIDTHS[-1] - 4:      # 说明 wraps: the row shows every line
+            ws.row_dimensions[r].height = wrapped_height(p.message, PROBLEM_WIDTHS[-1])
 
 
 def _rewrite_problem_rows(wb, problems: list[Problem]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..grid import _CELL_ERROR
 from . import package, transplant
 from .common import _KEEP, Unsupported, _col
-from .features import _filter_database
+from .features import _filter_database, _print_areas
 from .package import sheet_parts
 from .sheet import PatchSheet
 from .styles import Styles
@@ -150,6 +150,8 @@ class PatchBook:
         original = self.zip.read(package.WORKBOOK)
         workbook = self._part(package.WORKBOOK)
         named = _filter_database(workbook, {i: ref for i, ref in filters.items() if ref})
+        named = _print_areas(named, {self.sheetnames.index(s.title): (s.title, s.features["printArea"])
+                                     for s in self._sheets.values() if s.features.get("printArea")})
         if named != original:
             out[package.WORKBOOK] = named
         if out:

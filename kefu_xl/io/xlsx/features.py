@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from openpyxl.utils import column_index_from_string
 
 from .common import Unsupported
+from .transplant import add_local_names
 
 if TYPE_CHECKING:
     from .sheet import PatchSheet
@@ -209,3 +210,35 @@ def _filter_database(workbook: bytes, filters: dict[int, str]) -> bytes:
     return _FILTER_NAME.sub(fix, workbook)
 
 
+_PRINT_AREA = re.compile(rb'(<definedName\b[^>]*\bname="_xlnm\.Print_Area"[^>]*>)([^<]*)(</definedName>)')
+_OWN_AREA = re.compile(rb"\$A\$1:\$[A-Z]+\$\d+")
+
+
+def _absolute(ref: str) -> bytes:
+    return re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref).encode()
+
+
+def _print_areas(workbook: bytes, areas: dict[int, tuple[str, str]]) -> bytes:
+    """workbook.xml with each sheet's print area (`areas`: sheet index -> (name, "A1:N20")) — the
+    rows kefu-xl fills, not the empty formula rows kept below them for typing, which would
+    print as pages of empty bordered cells. A sheet without one gets one; one a person set
+    (other than a single range from A1) stays."""
+    seen = set()
+
+    def fix(m):
+        sheet = _LOCAL_SHEET.search(m.group(1))
+        index = int(sheet.group(1)) if sheet else None
+        if index not in areas:
+            return m.group(0)
+        seen.add(index)
+        text = m.group(2)
+        at = text.rfind(b"!") + 1
+        if not at or not _OWN_AREA.fullmatch(text[at:]):
+            return m.group(0)
+        return m.group(1) + text[:at] + _absolute(areas[index][1]) + m.group(3)
+    workbook = _PRINT_AREA.sub(fix, workbook)
+    for index, (name, ref) in sorted(areas.items()):
+        if index not in seen:
+            quoted = "'" + name.replace("'", "''") + "'!"
+            workbook = add_local_names(workbook, index, [("_xlnm.Print_Area", quoted + _absolute(ref).decode())])
+    return workbook

@@ -191,6 +191,9 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
             if value != self.book.sheet_state(self.title):
                 raise Unsupported("改变工作表的显示状态")
             return
+        if name == "print_area":            # a defined name in workbook.xml: PatchBook writes it
+            self.features["printArea"] = value
+            return
         if name not in self._OWN:
             raise Unsupported(f"工作表设置 {name}")
         object.__setattr__(self, name, value)

@@ -1,0 +1,79 @@
+"""The demo: the figures a newcomer sees stay what they were, and it shows its progress.
+
+The demo types its books in batches (one load and save per workbook) and builds the order
+desk's books on the second core; these figures, printed by `kefu-xl demo`, were taken from
+the demo as it was before, when every step loaded and saved its workbook on its own."""
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+from rich.console import Console
+
+from kefu_xl.demo import DEMO_STEPS, _Progress
+from kefu_xl.report import online_summary, summary_rows
+
+
+def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
+    _, done, _ = demo_built
+    assert done["recalc"].result.summary_rows == [
+        ["张敏", "三星", "14", "85.7%", "149", "7.10", "是"], ["李娜", "三星", "14", "83.3%", "145", "6.90", "是"],
+        ["王芳", "二星", "42", "86.1%", "251", "11.95", "是"], ["刘洋", "二星", "42", "83.8%", "254", "12.10", "是"],
+        ["陈静", "二星", "42", "86.8%", "257", "12.24", "是"], ["杨帆", "一星", "49", "82.0%", "243", "11.57", "是"],
+        ["赵磊", "一星", "49", "81.6%", "244", "11.62", "是"], ["周婷", "一星", "48", "84.2%", "251", "11.95", "是"]]
+    renewal = done["renewal"].result.summary_rows
+    assert [r[0] for r in renewal] == ["张敏", "李娜", "王芳", "刘洋", "陈静", "杨帆", "赵磊", "周婷"]
+    assert [r[6] for r in renewal] == ["20000.00", "0.00", "8000.00", "10000.00", "20000.00", "20000.00",
+                                       "40000.00", "11000.00"]
+    assert [r[1:4] for r in done["newclient"].result.summary_rows[5:]] == [
+        ["7", "3", "14.3%"], ["7", "2", "14.3%"], ["6", "6", "83.3%"]]
+    orders = done["orders"].result.summary_rows
+    assert len(orders) == 30 and orders[0] == ["2026秋季家博会", "欧派家居", "5", "3", "200.00", "800.00"]
+    assert done["refunds"].result.summary_rows == [["60", "38", "9", "4", "9", "140100.00", "4900.00", "—"]]
+    assert done["complaints"].result.summary_rows[0][:4] == ["51", "20", "3", "9"]
+    assert done["callbacks"].result.summary_rows == [["119", "36", "71", "12", "86%", "126", "27%"]]
+    assert done["onlinesales"].result.summary_rows == [
+        ["300", "215", "71.7%", "33", "15.3%", "1,013,900.00", "180", "28", "35,486.50"]]
+    assert done["archive"].result.summary_rows == [["300", "300", "11", "15", "300", "34"]]
+    assert sorted(Counter(r.code for r in done["settle"].results).items()) == [
+        ("ALREADY_SETTLED", 1), ("CALLBACK_NO_DEAL", 28), ("COMPLAINT_OPEN", 19), ("DUPLICATE", 1),
+        ("NEEDS_CALLBACK", 47), ("NOT_IN_CRM", 1), ("NOT_ISSUED_TO_MERCHANT", 1), ("OK", 826), ("OK_CALLBACK", 68),
+        ("REFUNDED", 22), ("REFUND_PENDING", 11)]
+    _, _, data = done["report"]
+    assert summary_rows(data)[-1] == ["合计", "84.2%", "1794", "10.68", "51.3%", "2", "129,000.00", "1,290.00",
+                                      "20", "35.0%"]
+    assert "成交金额 1,013,900.00" in online_summary(data)
+    desk = done["desk"]
+    assert (desk["checks"], len(desk["watch"].found), str(desk["watch"].day)) == (80, 8, "2026-11-27")
+
+
+def test_the_demo_announces_every_step_it_counts(demo_built):
+    _, _, steps = demo_built
+    assert len(steps) == DEMO_STEPS
+    assert len(set(steps)) == len(steps) and all(steps)
+
+
+def test_progress_prints_a_line_per_finished_step():
+    out = io.StringIO()
+    console = Console(file=out, width=200, highlight=False, markup=False)
+    with _Progress(console, 3) as progress:
+        progress("建立工作区")
+        progress("开月")
+        progress("重算")
+    lines = out.getvalue().splitlines()
+    assert [line.split(" …… ")[0] for line in lines] == ["[ 1/3] 建立工作区", "[ 2/3] 开月", "[ 3/3] 重算"]
+    assert all(line.endswith(" 秒") for line in lines)
+
+
+def test_progress_leaves_the_last_step_open_when_the_build_fails():
+    out = io.StringIO()
+    console = Console(file=out, width=200, highlight=False, markup=False)
+    try:
+        with _Progress(console, 2) as progress:
+            progress("建立工作区")
+            progress("开月")
+            raise RuntimeError("坏了")
+    except RuntimeError:
+        pass
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("[ 1/2] 建立工作区 …… ")      # 开月 never finished
