@@ -119,7 +119,8 @@ def test_no_page_of_empty_formula_rows(printed):
     anomalies = sheet_pages(watched, watched_pdf)[watch.ANOMALIES]
     assert len(anomalies) == 1 and "C1" in anomalies[0]          # 100 formula rows below it do not print
     wb = openpyxl.load_workbook(tracker)
-    assert wb["工作记录"].print_area == "'工作记录'!$A$1:$Q$22"     # title, header, 20 records
+    last = get_column_letter(wb["工作记录"].max_column)              # every column, hidden helpers included
+    assert wb["工作记录"].print_area == f"'工作记录'!$A$1:${last}$22"   # title, header, 20 records
 
 
 @pytest.mark.libreoffice
@@ -159,7 +160,8 @@ def test_a_recalc_keeps_the_print_area_on_the_data(printed, tmp_path):
     type_work_records(copy, [{"日期": d(23), "客服": "王芳", "帐户ID": "C5", "工作类型": "电话拜访",
                               "沟通对象": "决策人"}])
     recalc_file(copy, as_of=date(2026, 11, 30))
-    assert openpyxl.load_workbook(copy)["工作记录"].print_area == "'工作记录'!$A$1:$Q$23"
+    ws = openpyxl.load_workbook(copy)["工作记录"]
+    assert ws.print_area == f"'工作记录'!$A$1:${get_column_letter(ws.max_column)}$23"
 
 
 WORKBOOK = ('<workbook><sheets><sheet name="帐户" sheetId="1"/><sheet name="工作记录" sheetId="2"/>'
