@@ -570,7 +570,7 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
         a[7] = date(2026, 11, rng.randint(2, 20))                       # opened in November
     step(f"{november} 开月：300 个帐户（级别从 10 月结转），结转未完的续费、投诉和询盘")
     write_status(folder / str(november) / "inputs" / "帐户状态.xlsx", accounts)
-    outcome = open_month(folder, november, as_of=november.last)
+    outcome = open_month(folder, november, as_of=november.first)     # opened on the 1st; each later recalc plans its own day
     path = folder / str(november) / maintenance.file_name(november)
     calendar = WorkCalendar(load_config())
     renewal_path = folder / str(november) / renewal.file_name(november)
@@ -638,11 +638,18 @@ def _print_plan(console, outcome, limit: int = 12) -> None:
     from rich.table import Table
     f = outcome.result.figures
     plan = f["plan"]
-    table = Table(title=f"{f['owner']} 的今日计划（{plan.day.isoformat()}，建议今日完成 {plan.suggested} 项；"
-                        f"共 {len(plan.items)} 项，前 {min(limit, len(plan.items))} 项）")
+    lines = list(zip(f["plan_rows"], f["done"]))
+    today = sum(1 for row, _ in lines if row["计划内"] in ("是", "新增"))     # above the divider
+    shown = min(limit, len(lines))
+    table = Table(title=f"{f['owner']} 的今日计划（{plan.day.isoformat()}）：今日 {today} 行（建议今日完成 "
+                        f"{plan.suggested} 项），有余力再做 {len(lines) - today} 行"
+                        + (f"；这里列出前 {shown} 行" if shown < len(lines) else ""))
     for header in ("序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "已完成"):
         table.add_column(header)
-    for row, done in list(zip(f["plan_rows"], f["done"]))[:limit]:
+    for n, (row, done) in enumerate(lines[:limit]):
+        if n == today:
+            table.add_section()
+            table.add_row("", "", "", "", "", "有余力再做", "", "")
         table.add_row(str(row["序号"]), row["优先级"], row["帐户ID"], row["客户名称"], row["级别"], row["事项"],
                       row["原因"], "是" if done else "否")
     console.print(table)
