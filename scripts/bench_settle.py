@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openpyxl  # noqa: E402
 
+from kefu_xl.app.workspace import init_workspace, open_month  # noqa: E402
 from kefu_xl.config import load_config  # noqa: E402
 from kefu_xl.kinds import orders, refunds  # noqa: E402
 from kefu_xl.month import Month  # noqa: E402
-from kefu_xl.workspace import init_workspace, open_month  # noqa: E402
 
 MONTH = Month(2026, 11)
 BOOK = 50
@@ -162,7 +162,7 @@ def run(s: float) -> None:
         t = time.perf_counter()
         make(folder, **n)
         print(f"set-up {n}: {time.perf_counter() - t:.1f} s", flush=True)
-        code = ("import resource, sys, time; from pathlib import Path; from kefu_xl.settle import settle_month; "
+        code = ("import resource, sys, time; from pathlib import Path; from kefu_xl.app.settle import settle_month; "
                 "from kefu_xl.month import Month; t = time.perf_counter(); "
                 f"o = settle_month(Path(r'{folder}'), Month(2026, 11)); "
                 "print(f'{time.perf_counter() - t:.2f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} '"

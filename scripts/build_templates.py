@@ -5,7 +5,7 @@
 """
 from pathlib import Path
 
-from kefu_xl.templates_build import write_templates
+from kefu_xl.app.templates_build import write_templates
 
 if __name__ == "__main__":
     folder = Path(__file__).resolve().parent.parent / "workbooks" / "templates"

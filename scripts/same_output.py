@@ -85,7 +85,7 @@ def main() -> int:
                    capture_output=True)
     try:
         demo = work / "demo"
-        subprocess.run([sys.executable, "-c", f"from kefu_xl.demo import build_demo; build_demo(__import__('pathlib')"
+        subprocess.run([sys.executable, "-c", f"from kefu_xl.demo.run import build_demo; build_demo(__import__('pathlib')"
                         f".Path({str(demo)!r}))"], env={**os.environ, "PYTHONPATH": str(base)}, check=True,
                        capture_output=True)
         runs = {}

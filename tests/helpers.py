@@ -6,15 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from conftest import write_status
 
+from kefu_xl.app.workspace import open_month
 from kefu_xl.config import load_config
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workspace import open_month
-
-from conftest import write_status
 
 NOV = Month(2026, 11)
 
@@ -171,8 +170,8 @@ def assert_ribbon_matches_file(path: Path, sheets, as_of: date) -> None:
     from fake_xlwings import FakeBook
     from test_excel_addin import cells_of, normal
 
+    from kefu_xl.app.workbooks import recalc_file
     from kefu_xl.excel import adapter
-    from kefu_xl.workbooks import recalc_file
     excel_copy = path.with_name("excel_" + path.name)
     shutil.copy(path, excel_copy)
     outcome = recalc_file(path, as_of=as_of)

@@ -5,20 +5,27 @@ from datetime import date
 
 import openpyxl
 import pytest
+from conftest import write_status
+from helpers import (
+    NOV,
+    WORK,
+    assert_engines_agree,
+    assert_ribbon_matches_file,
+    d,
+    office_values,
+    open_november,
+)
+from kefu_xl.demo.run.run import type_work_records
 
+from kefu_xl.app.workbooks import python_values, recalc_file
+from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_work_records
 from kefu_xl.kinds import archive, personal
 from kefu_xl.month import Month
 from kefu_xl.rules import cadence as rules
 from kefu_xl.rules import plan as planning
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import python_values, recalc_file
-from kefu_xl.workspace import open_month
-
-from conftest import write_status
-from helpers import NOV, WORK, assert_engines_agree, assert_ribbon_matches_file, d, office_values, open_november
 
 C = load_config()
 CAL = WorkCalendar(C)

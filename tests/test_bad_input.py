@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import snapshot
 
 from kefu_xl.cli import cli
 
-from conftest import snapshot
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from make_bad_corpus import make_corpus, make_settlement_corpus  # noqa: E402
-
 
 CORPUS = Path(__import__("tempfile").mkdtemp(prefix="kefu-bad-"))
 MANIFEST = {c["case"]: c for c in make_corpus(CORPUS)}
@@ -168,10 +166,10 @@ def test_files_read_ahead_give_the_same_sheets_and_the_same_errors(tmp_path):
     it would have read itself: the current contents, and the same refusal for a broken file."""
     import os
 
+    from conftest import write_xlsx
+
     from kefu_xl.errors import InputFileError
     from kefu_xl.io import tables
-
-    from conftest import write_xlsx
     good = write_xlsx(tmp_path / "good.xlsx", [["订单号"], ["100001"]])
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(good.read_bytes()[:300])

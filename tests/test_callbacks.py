@@ -7,7 +7,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import snapshot, write_xlsx
+from helpers import assert_ribbon_matches_file, same
 
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
@@ -18,10 +21,6 @@ from kefu_xl.month import Month
 from kefu_xl.records import Hours
 from kefu_xl.rules import callbacks as rules
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-
-from conftest import snapshot, write_xlsx
-from helpers import assert_ribbon_matches_file, same
 
 C = load_config()
 CAL = WorkCalendar(C)

@@ -6,19 +6,23 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from helpers import (
+    assert_engines_agree,
+    assert_ribbon_matches_file,
+    day_of,
+    office_values,
+)
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config, parse_config
-from kefu_xl.demo import type_rows
 from kefu_xl.kinds import complaints
 from kefu_xl.month import Month
 from kefu_xl.records import Complaint
 from kefu_xl.rules import complaints as rules
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-from kefu_xl.workspace import open_month
-
-from helpers import assert_engines_agree, assert_ribbon_matches_file, day_of, office_values
 
 C = load_config()
 CAL = WorkCalendar(C)
@@ -218,8 +222,9 @@ def test_red_list_from_the_months_settlement(october, workspace):
 
 
 def test_settlement_holds_orders_of_open_complaints_by_the_latest_ledger(october, workspace):
-    from kefu_xl.settle import settle_month
     from test_settle import make_office
+
+    from kefu_xl.app.settle import settle_month
     recalc_file(october, as_of=d(2026, 10, 31))
     make_office(workspace)         # opens November (ledger carried) and writes November's settlement inputs
     (workspace / "kefu-xl.toml").write_text('[workbooks]\nmonthly = ["refunds", "complaints"]\n', "utf-8")

@@ -3,8 +3,15 @@ from datetime import date
 from decimal import Decimal
 
 from kefu_xl.records import Account, Targets, WorkRecord
-from kefu_xl.rules.completion import (account_completion, classify_work, completions, duplicate_label,
-                                      duplicates, percent, staff_summary)
+from kefu_xl.rules.completion import (
+    account_completion,
+    classify_work,
+    completions,
+    duplicate_label,
+    duplicates,
+    percent,
+    staff_summary,
+)
 
 NOV1, NOV30 = date(2026, 11, 1), date(2026, 11, 30)
 TARGETS = {"c1": Targets(phone=2, visit=0, report=1, optimize=1), "c2": Targets(1, 0, 1, 1)}

@@ -17,11 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from excel_saved import ExcelSaved, calc_chain_problems, excel_saved, most_selections
 
 from kefu_xl.cli import cli
 from kefu_xl.io.xlsx.package import sheet_parts
-
-from excel_saved import ExcelSaved, calc_chain_problems, excel_saved, most_selections
 
 VALIDATOR = Path(__file__).resolve().parent.parent / "scripts" / "ooxml_validate.py"
 
@@ -362,7 +361,8 @@ def test_a_watch_with_only_an_xls_export_names_the_file(office):
 
 def test_an_export_whose_ids_changed_form_warns_before_the_levels_empty(workspace):
     from conftest import write_status
-    from kefu_xl.workspace import open_month
+
+    from kefu_xl.app.workspace import open_month
     from kefu_xl.month import Month
     write_status(workspace, "2026-10", [[f"GA1000{i}", f"客户{i}", "张敏", "建材", 2500, 100, date(2027, 1, 1),
                                           date(2024, 1, 1)] for i in range(4)])

@@ -3,24 +3,23 @@ LibreOffice (comment, colours, filter, extra sheet) that must survive recalc —
 refused with a reason when it holds what openpyxl would drop."""
 import subprocess
 import sys
-from datetime import date
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 import pytest
+from conftest import snapshot
+from helpers import WORK, add_chart, open_november
+from kefu_xl.demo.run.run import type_work_records
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
 
-from kefu_xl.demo import type_work_records
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.io.libreoffice import convert
 from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.kinds import maintenance, orders
-from kefu_xl.workbooks import recalc_file
-
-from conftest import snapshot
-from helpers import WORK, add_chart, open_november
 
 
 def test_a_save_killed_half_way_leaves_the_original_and_a_usable_backup(workspace, monkeypatch):
@@ -45,8 +44,9 @@ def test_a_save_killed_half_way_leaves_the_original_and_a_usable_backup(workspac
 
 def test_two_settlements_at_once_do_not_corrupt_the_register(tmp_path):
     from conftest import ROSTER
-    from kefu_xl.workspace import init_workspace
-    from test_settle import make_office          # the same scenario as the settle tests
+    from test_settle import make_office  # the same scenario as the settle tests
+
+    from kefu_xl.app.workspace import init_workspace
     folder = tmp_path / "office"
     init_workspace(folder, staff=ROSTER)
     make_office(folder)
@@ -163,12 +163,12 @@ def test_a_settlement_whose_writer_fails_changes_no_file(workspace, monkeypatch)
     neither it nor the register is replaced and no temp file is left behind."""
     from test_settle import make_office
 
-    import kefu_xl.settle_output
+    import kefu_xl.app.settle_output
+    from kefu_xl.app.settle import settle_month
     from kefu_xl.month import Month
-    from kefu_xl.settle import settle_month
     folder = make_office(workspace)
     before = snapshot(folder)
-    monkeypatch.setattr(kefu_xl.settle_output, "write_settlement", _fail_with_disk_full)
+    monkeypatch.setattr(kefu_xl.app.settle_output, "write_settlement", _fail_with_disk_full)
     with pytest.raises(OSError, match="No space left"):
         settle_month(folder, Month(2026, 11))
     assert snapshot(folder) == before
@@ -180,12 +180,12 @@ def test_a_settlement_whose_register_update_fails_writes_no_settlement(workspace
     written, so the settlement is not put in place either (finance pays from it)."""
     from test_settle import make_office
 
-    import kefu_xl.settle
+    import kefu_xl.app.settle
     from kefu_xl.month import Month
     folder = make_office(workspace)
     before = snapshot(folder)
-    monkeypatch.setattr(kefu_xl.settle, "update_ledger", _fail_with_disk_full)
+    monkeypatch.setattr(kefu_xl.app.settle, "update_ledger", _fail_with_disk_full)
     with pytest.raises(OSError, match="No space left"):
-        kefu_xl.settle.settle_month(folder, Month(2026, 11))
+        kefu_xl.app.settle.settle_month(folder, Month(2026, 11))
     assert snapshot(folder) == before
     assert not (folder / "2026-11" / "结算_2026-11.xlsx").exists()

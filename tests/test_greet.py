@@ -7,17 +7,16 @@ from datetime import date
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import open_november
 
+from kefu_xl.app.greet import Holiday, greetings, holidays_starting
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.cli import cli
 from kefu_xl.config import default_config_text, load_config
 from kefu_xl.errors import KefuError
-from kefu_xl.greet import Holiday, greetings, holidays_starting
 from kefu_xl.kinds import archive
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
-
-from helpers import open_november
 
 C = load_config()
 SPRING_2027 = ["2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11", "2027-02-12"]

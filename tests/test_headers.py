@@ -7,17 +7,28 @@ from datetime import date
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import write_xlsx
 
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
 from kefu_xl.errors import ConfigError
 from kefu_xl.io.headers import header_key, header_lookup, missing_message, nearest
-from kefu_xl.kinds import archive, callbacks, complaints, maintenance, newclient, onlinesales, orders, personal
-from kefu_xl.kinds import refunds, renewal, roster, watch
+from kefu_xl.kinds import (
+    archive,
+    callbacks,
+    complaints,
+    maintenance,
+    newclient,
+    onlinesales,
+    orders,
+    personal,
+    refunds,
+    renewal,
+    roster,
+    watch,
+)
 from kefu_xl.month import Month
-from kefu_xl.workbooks import recalc_file
-
-from conftest import write_xlsx
 
 NOV = Month(2026, 11)
 
@@ -153,7 +164,7 @@ def test_roster_headers_with_variants_and_an_alias(workspace):
 
 
 def test_crm_csv_in_gbk_with_variant_headers(tmp_path):
-    from kefu_xl.settle import read_crm_export
+    from kefu_xl.app.settle import read_crm_export
     path = tmp_path / "CRM订单.csv"
     path.write_bytes(("CRM 导出\n订单号,商家,类目,活动场次,网友姓名,手机,成交金额（元）,订单状态,下单日\n"
                       "100001,甲家居,家具,2026秋季,王五,13800001111,\"1,200.50\",成交,2026-11-02\n").encode("gbk"))

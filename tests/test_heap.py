@@ -6,8 +6,8 @@ import gc
 
 import pytest
 
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.io.heap import without_cycle_collection
-from kefu_xl.workbooks import recalc_file
 
 
 def test_paused_inside_resumed_after_even_on_error():

@@ -8,11 +8,10 @@ from datetime import date
 
 import openpyxl
 from click.testing import CliRunner
+from conftest import ROSTER, STATUS_HEADERS, write_xlsx
 
 from kefu_xl.cli import cli
 from kefu_xl.month import Month
-
-from conftest import ROSTER, STATUS_HEADERS, write_xlsx
 
 # a command as printed: words up to Chinese punctuation or the end of the line; "quoted words" too
 HINT = re.compile(r'kefu-xl(?: (?:"[^"\n]*"|[^\s"，。；：、（）「」]+))+')

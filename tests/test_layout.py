@@ -3,10 +3,9 @@ title, frozen header and ID column, filter, dropdowns with Chinese errors, prote
 conditional formats, print set-up, 说明 and a hidden _meta."""
 import openpyxl
 import pytest
+from helpers import open_november
 
 from kefu_xl.kinds import maintenance
-
-from helpers import open_november
 
 
 @pytest.fixture

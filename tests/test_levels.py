@@ -5,7 +5,13 @@ import pytest
 
 from kefu_xl.config import load_config
 from kefu_xl.records import Targets
-from kefu_xl.rules.levels import is_downgrade, opening_level, spend_band, suggested_level, targets_for
+from kefu_xl.rules.levels import (
+    is_downgrade,
+    opening_level,
+    spend_band,
+    suggested_level,
+    targets_for,
+)
 
 C = load_config()
 

@@ -4,12 +4,17 @@ from datetime import date
 
 import openpyxl
 import pytest
+from helpers import (
+    WORK,
+    assert_engines_agree,
+    libreoffice_values,
+    open_november,
+    type_cells,
+)
+from kefu_xl.demo.run.run import type_work_records
 
-from kefu_xl.demo import type_work_records
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.kinds import maintenance
-from kefu_xl.workbooks import recalc_file
-
-from helpers import WORK, assert_engines_agree, libreoffice_values, open_november, type_cells
 
 pytestmark = pytest.mark.libreoffice
 

@@ -8,19 +8,18 @@ from datetime import date
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import ROSTER, write_status
+from helpers import NOV, WORK, d, open_november
+from kefu_xl.demo.run.run import type_work_records
+from test_docs import all_commands
 
+from kefu_xl.app.report import collect, figures
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import init_workspace
 from kefu_xl.cli import cli
-from kefu_xl.demo import type_work_records
 from kefu_xl.io.values import mistyped_date
 from kefu_xl.kinds import complaints
 from kefu_xl.month import Month
-from kefu_xl.report import collect, figures
-from kefu_xl.workbooks import recalc_file
-from kefu_xl.workspace import init_workspace
-
-from conftest import ROSTER, write_status
-from helpers import NOV, WORK, d, open_november
-from test_docs import all_commands
 
 
 def run(*args):
@@ -180,7 +179,7 @@ def test_a_command_run_from_the_folder_above_finds_the_workspace(tmp_path, monke
 def test_the_workspace_is_found_from_above_and_from_inside(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from kefu_xl.workspace import locate_workspace
+    from kefu_xl.app.workspace import locate_workspace
     folder = tmp_path / "office"
     init_workspace(folder, staff=ROSTER)
     monkeypatch.chdir(tmp_path)

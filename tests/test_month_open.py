@@ -3,13 +3,12 @@
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import STATUS_HEADERS, snapshot, write_status, write_xlsx
+from helpers import open_november
 
 from kefu_xl.cli import cli
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
-
-from conftest import STATUS_HEADERS, snapshot, write_status, write_xlsx
-from helpers import open_november
 
 NOV = "2026-11"
 

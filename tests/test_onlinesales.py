@@ -7,19 +7,18 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from helpers import assert_engines_agree, assert_ribbon_matches_file, office_values
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import Tier, load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.kinds import onlinesales
 from kefu_xl.month import Month
 from kefu_xl.records import Lead
 from kefu_xl.rules import onlinesales as rules
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-from kefu_xl.workspace import open_month
-
-from helpers import assert_engines_agree, assert_ribbon_matches_file, office_values
 
 OCT, NOV = Month(2026, 10), Month(2026, 11)
 d = date
@@ -284,7 +283,12 @@ def test_ribbon_button_recalcs_like_the_file_path(october):
 
 @pytest.mark.libreoffice
 def test_report_carries_the_desks_figures(october, workspace, tmp_path):
-    from kefu_xl.report import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, online_figures, write_report
+    from kefu_xl.app.report import (
+        ONLINE_COMMISSION_SHEET,
+        ONLINE_CONVERSION_SHEET,
+        online_figures,
+        write_report,
+    )
     target, html, data = write_report(workspace, "2026-10", html=True)
     assert data.online and not any("维护跟踪" in w for w in data.warnings)     # an online-only desk
     assert any("网销_2026-10.xlsx 有" in w for w in data.warnings)             # the ledger's own problems
@@ -293,7 +297,7 @@ def test_report_carries_the_desks_figures(october, workspace, tmp_path):
     assert (total["询盘"], total["有效"], total["成交"], total["成交金额"]) == (13, 10, 4, Decimal("32000.5"))
     people = expected[ONLINE_COMMISSION_SHEET]
     assert people[("业务经理", "周强")]["提成"] == Decimal("720.02") and people[("网销客服", "小陈")]["提成"] == Decimal("85.00")
-    from kefu_xl.report import spec
+    from kefu_xl.app.report import spec
     office = office_values(target, spec("x", online=True), {ONLINE_CONVERSION_SHEET: lambda r, v: v["渠道"],
                                                             ONLINE_COMMISSION_SHEET: lambda r, v: (v["角色"], v["姓名"])},
                            tmp_path / "lo")

@@ -6,18 +6,17 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import same
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import orders
 from kefu_xl.records import BookIssue, OrderBook
 from kefu_xl.rules import ledger
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-
-from helpers import same
 
 C = load_config()
 SPEC = orders.spec(C)

@@ -12,18 +12,17 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 import pytest
+from helpers import WORK, add_chart, open_november, same
+from kefu_xl.demo.run.run import type_work_records
 
+from kefu_xl.app.workbooks import python_values, recalc_file
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_work_records
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.io.xlsx import PatchBook, PatchSheet, Unsupported
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
 from kefu_xl.sheets.spec import Role
-from kefu_xl.workbooks import python_values, recalc_file
-
-from helpers import WORK, add_chart, open_november, same
 
 NOV = Month(2026, 11)
 
@@ -107,6 +106,7 @@ def test_a_recalc_that_changes_nothing_leaves_the_file_alone(tracker):
     """Recalc twice with nothing typed between: the second finds every formula, cached value,
     filter range and 问题 row already right, and neither rewrites the file nor backs it up."""
     from click.testing import CliRunner
+
     from kefu_xl.cli import cli
     first = recalc_file(tracker, as_of=date(2026, 11, 30))
     assert first.written and first.backup is not None

@@ -7,17 +7,21 @@ from datetime import date
 
 import openpyxl
 import pytest
+from conftest import write_status
+from helpers import (
+    assert_engines_agree,
+    assert_ribbon_matches_file,
+    day_of,
+    office_values,
+)
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import open_month
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.kinds import maintenance, personal
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-from kefu_xl.workspace import open_month
-
-from conftest import write_status
-from helpers import assert_engines_agree, assert_ribbon_matches_file, day_of, office_values
 
 NOV = Month(2026, 11)
 d = date
@@ -435,6 +439,7 @@ def test_plan_and_accounts_print_whole(office, tmp_path):
     """Rendered by LibreOffice to PDF: every full 帐户ID and every 原因 of 今日 is in the text (no
     column cut), and each sheet prints one page wide."""
     import subprocess
+
     from kefu_xl.io.libreoffice import convert
     path = mine(office)
     type_records(path, RECORDS)

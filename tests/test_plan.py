@@ -7,7 +7,14 @@ from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config
 from kefu_xl.month import Month
 from kefu_xl.records import Targets
-from kefu_xl.rules.plan import PlanAccount, PlanAnomaly, PlanCadence, PlanNewClient, PlanRenewal, make_plan
+from kefu_xl.rules.plan import (
+    PlanAccount,
+    PlanAnomaly,
+    PlanCadence,
+    PlanNewClient,
+    PlanRenewal,
+    make_plan,
+)
 
 NOV = Month(2026, 11)
 CAL = WorkCalendar(load_config())

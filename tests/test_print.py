@@ -11,17 +11,15 @@ from datetime import date
 
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
-
-from kefu_xl.io.libreoffice import convert_all
-from kefu_xl.kinds import watch
-from kefu_xl.report import write_report
-from kefu_xl.workbooks import recalc_file
-
 from conftest import write_xlsx
 from helpers import WORK, d, open_november
-from kefu_xl.demo import type_work_records
+from kefu_xl.demo.run.run import type_work_records
+from openpyxl.utils import get_column_letter
 
+from kefu_xl.app.report import write_report
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.io.libreoffice import convert_all
+from kefu_xl.kinds import watch
 
 
 def squash(text) -> str:
@@ -72,9 +70,9 @@ def sheet_pages(xlsx, pdf) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
     """A November with records, a watched day and the statement, printed to PDF."""
-    from kefu_xl.workspace import init_workspace
-
     from conftest import ROSTER
+
+    from kefu_xl.app.workspace import init_workspace
     workspace = tmp_path_factory.mktemp("print") / "office"
     init_workspace(workspace, staff=ROSTER)
     tracker = open_november(workspace)

@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import LEVELS, load_config
-from kefu_xl.records import BookIssue, CrmOrder, OrderBook, SubmittedLine, Targets, WorkRecord
+from kefu_xl.records import (
+    BookIssue,
+    CrmOrder,
+    OrderBook,
+    SubmittedLine,
+    Targets,
+    WorkRecord,
+)
 from kefu_xl.rules import settle as rules
 from kefu_xl.rules.completion import account_completion, classify_work
 from kefu_xl.rules.levels import opening_level, suggested_level

@@ -5,17 +5,16 @@ from datetime import date
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import WORK, add_chart, open_november, prefix_namespace, type_cells
+from kefu_xl.demo.run.run import type_work_records
 
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_work_records
+from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month
 from kefu_xl.sheets.spec import Role
-from kefu_xl.io.xlsx import PatchBook
-from kefu_xl.workbooks import recalc_file
-
-from helpers import WORK, add_chart, open_november, prefix_namespace, type_cells
 
 
 def run(*args):
@@ -180,7 +179,7 @@ def test_missing_file(tmp_path):
 
 
 def test_unexpected_errors_are_a_chinese_message_not_a_traceback(tracker, monkeypatch):
-    import kefu_xl.workbooks as workbooks
+    import kefu_xl.app.workbooks as workbooks
     monkeypatch.delenv("KEFU_DEBUG", raising=False)
 
     def boom(*args, **kwargs):
@@ -194,6 +193,7 @@ def test_unexpected_errors_are_a_chinese_message_not_a_traceback(tracker, monkey
 
 def test_disk_full_fails_cleanly(tracker, monkeypatch):
     import errno
+
     import kefu_xl.io.safe_write as safe_write
     before = tracker.read_bytes()
 

@@ -7,21 +7,20 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from conftest import write_status
+from helpers import same
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import CalendarFallbackWarning, WorkCalendar
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import orders, refunds
 from kefu_xl.month import Month
 from kefu_xl.records import Refund
 from kefu_xl.rules import refunds as rules
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-from kefu_xl.workspace import open_month
-
-from conftest import write_status
-from helpers import same
 
 C = load_config()
 OCT = Month(2026, 10)
@@ -67,6 +66,7 @@ def october(workspace):
         open_month(workspace, OCT, as_of=date(2026, 10, 31))
     (workspace / "2026-10" / "维护跟踪_2026-10.xlsx").unlink()
     from click.testing import CliRunner
+
     from kefu_xl.cli import cli
     CliRunner().invoke(cli, ["orders", "add-books", "--dir", str(workspace), "--start", "100001", "--books", "2",
                              "--size", "50", "--date", "2026-09-01"])

@@ -5,20 +5,19 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from conftest import write_status
+from helpers import same
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import open_month
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import newclient, renewal
 from kefu_xl.month import Month
 from kefu_xl.records import AccountStatus, NewClientRow, RenewalRow
 from kefu_xl.rules import renewal as rules
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-from kefu_xl.workspace import open_month
-
-from conftest import write_status
-from helpers import same
 
 C = load_config()
 NOV, DEC, JAN = Month(2026, 11), Month(2026, 12), Month(2027, 1)
@@ -249,6 +248,7 @@ def test_both_trackers_formulas_equal_python(filled, tmp_path):
 
 def test_remind_renders_the_template(workspace):
     from click.testing import CliRunner
+
     from kefu_xl.cli import cli
     export(workspace, NOV)
     open_month(workspace, NOV, as_of=date(2026, 11, 2))
@@ -268,6 +268,7 @@ def test_remind_renders_the_template(workspace):
 
 def test_refresh_adds_and_updates_but_keeps_typed_values(workspace):
     from click.testing import CliRunner
+
     from kefu_xl.cli import cli
     export(workspace, NOV)
     open_month(workspace, NOV, as_of=date(2026, 11, 2))
@@ -295,6 +296,7 @@ def test_refresh_adds_and_updates_but_keeps_typed_values(workspace):
 
 def test_opening_out_of_order_warns(workspace):
     from click.testing import CliRunner
+
     from kefu_xl.cli import cli
     export(workspace, DEC)
     open_month(workspace, DEC, as_of=date(2026, 12, 1))

@@ -10,20 +10,19 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import same
 
+from kefu_xl.app.report import collect, figures, write_report
 from kefu_xl.cli import cli
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.month import Month
-from kefu_xl.report import collect, figures, write_report
-
-from helpers import same
 
 
 def test_report_figures_trace_back_to_the_trackers(demo):
     data = collect(demo, [Month(2026, 11)])
     f = figures(data)
     maintenance_staff = {s.staff: s for s in
-                         __import__("kefu_xl.workbooks", fromlist=["x"]).recalc_file(
+                         __import__("kefu_xl.app.workbooks", fromlist=["x"]).recalc_file(
                              demo / "2026-11" / "维护跟踪_2026-11.xlsx", write=False,
                              as_of=Month(2026, 11).last).result.figures["staff"]}
     for name, s in maintenance_staff.items():
@@ -116,7 +115,7 @@ def test_trackers_with_problems_are_flagged_on_the_statement(demo):
 
 
 def test_missing_month(tmp_path):
-    from kefu_xl.workspace import init_workspace
+    from kefu_xl.app.workspace import init_workspace
     init_workspace(tmp_path / "w")
     result = CliRunner().invoke(cli, ["report", "2030-01", "--dir", str(tmp_path / "w")])
     assert result.exit_code == 1 and "请先开月" in result.output

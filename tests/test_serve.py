@@ -12,28 +12,28 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, time as clock_time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import ROSTER, write_status, write_xlsx
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.serve import LOG_NAME, STATUS_NAME, Server
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import init_workspace, open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.errors import ChangedOnDiskError
 from kefu_xl.io.safe_write import atomic_write, file_stamp
 from kefu_xl.kinds import maintenance, personal, watch
 from kefu_xl.month import Month
 from kefu_xl.rules import schedule
 from kefu_xl.rules.schedule import Action
-from kefu_xl.serve import LOG_NAME, STATUS_NAME, Server
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import recalc_file
-from kefu_xl.workspace import init_workspace, open_month
-
-from conftest import ROSTER, write_status, write_xlsx
 
 NOV = Month(2026, 11)
 C = load_config()
@@ -230,8 +230,9 @@ def test_a_plan_the_file_says_it_has_today_is_not_made_again(office):
 
 def test_one_serve_per_workspace(office):
     import socket
+
+    from kefu_xl.app.serve import OWNER_NAME
     from kefu_xl.errors import KefuError
-    from kefu_xl.serve import OWNER_NAME
     lock = office / OWNER_NAME
     lock.write_text("另一台电脑 4242", "utf-8")                       # touched just now by another computer
     server, _, _ = serve_at(office, at(9, 9, 0))
@@ -316,7 +317,7 @@ def test_broken_and_foreign_files_are_logged_once_and_skipped(office):
 def test_a_save_during_the_recalc_is_not_overwritten(office, monkeypatch):
     """The person saves while serve is recalculating their file: serve's result is dropped,
     the file is theirs, and the next cycle recalcs their version."""
-    import kefu_xl.workbooks as workbooks
+    import kefu_xl.app.workbooks as workbooks
     real = workbooks.cache_values
     path = mine(office, "张敏")
     theirs = {}
@@ -417,8 +418,8 @@ def test_collect_keeps_a_tracker_the_manager_saves_meanwhile(office, monkeypatch
     not written over; the command says so."""
     from click.testing import CliRunner
 
+    import kefu_xl.app.workbooks as workbooks
     from kefu_xl.cli import cli
-    import kefu_xl.workbooks as workbooks
     team = office / "2026-11" / maintenance.file_name(NOV)
     real = workbooks.cache_values
     manager = {}
@@ -440,7 +441,7 @@ def test_collect_keeps_a_tracker_the_manager_saves_meanwhile(office, monkeypatch
 
 
 def test_stop_after_the_current_file(office, monkeypatch):
-    import kefu_xl.workbooks as workbooks
+    import kefu_xl.app.workbooks as workbooks
     real = workbooks.recalc_file
     server, clock, lines = serve_at(office, at(9, 7, 31))
 
@@ -701,7 +702,7 @@ def test_serve_runs_the_day(this_month, tmp_path):
 SLOW_WRITE = """
 import os, time
 from pathlib import Path
-import kefu_xl.workbooks as workbooks
+import kefu_xl.app.workbooks as workbooks
 real = workbooks.atomic_write
 def slow(path, write, unchanged_since=None):
     def write_then_wait(tmp):

@@ -9,18 +9,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import snapshot, write_xlsx
+from helpers import same
+from kefu_xl.demo.run.run import type_rows
 
+from kefu_xl.app.settle import LOCK_NAME, settle_month
+from kefu_xl.app.workspace import open_month
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import orders, refunds
 from kefu_xl.month import Month
-from kefu_xl.settle import LOCK_NAME, settle_month
-from kefu_xl.workspace import open_month
-
-from conftest import snapshot, write_xlsx
-from helpers import same
 
 C = load_config()
 NOV, DEC = Month(2026, 11), Month(2026, 12)
@@ -335,13 +334,13 @@ def test_a_register_moved_aside_still_counts_as_settled(office):
 
 
 def test_a_register_that_would_outgrow_an_excel_sheet_is_refused(office, monkeypatch):
-    import kefu_xl.settle
-    monkeypatch.setattr(kefu_xl.settle, "EXCEL_MAX_ROWS", 7)     # header rows 1–2, one old row, five new ones
+    import kefu_xl.app.settle
+    monkeypatch.setattr(kefu_xl.app.settle, "EXCEL_MAX_ROWS", 7)     # header rows 1–2, one old row, five new ones
     before = snapshot(office)
     result = run("settle", "2026-11", "--dir", office)
     assert result.exit_code == 1 and "已用到第 3 行，再登记本月 5 行将超过" in result.output, result.output
     assert "已结算_归档1" in result.output
     assert snapshot(office) == before
-    monkeypatch.setattr(kefu_xl.settle, "EXCEL_MAX_ROWS", 8)
+    monkeypatch.setattr(kefu_xl.app.settle, "EXCEL_MAX_ROWS", 8)
     assert run("settle", "2026-11", "--dir", office).exit_code == 0
     assert run("settle", "2026-11", "--dir", office).exit_code == 0   # a re-run replaces its own rows: still fits

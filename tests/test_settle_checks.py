@@ -10,17 +10,16 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import snapshot, write_xlsx
+from kefu_xl.demo.run.run import type_rows
+from test_settle import LINE_HEADERS, NOV, crm_row, make_office, write_crm, write_lines
 
+from kefu_xl.app.settle import settle_month
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows
 from kefu_xl.errors import DataProblemsError
 from kefu_xl.kinds import orders
 from kefu_xl.month import Month
-from kefu_xl.settle import settle_month
-
-from conftest import snapshot, write_xlsx
-from test_settle import LINE_HEADERS, NOV, crm_row, make_office, write_crm, write_lines
 
 C = load_config()
 DEC, JAN = Month(2026, 12), Month(2027, 1)
@@ -133,7 +132,7 @@ def test_a_merchant_unknown_to_the_ledger_is_refused_with_the_nearest_name(offic
 
 
 def test_nearest_names():
-    from kefu_xl.settle_checks import nearest_names
+    from kefu_xl.app.settle_checks import nearest_names
     known = ["欧派橱柜", "索菲亚家居", "科勒卫浴", "美家居"]
     assert nearest_names("欧派", known) == ["欧派橱柜"]
     assert nearest_names("科勒 卫浴", known)[0] == "科勒卫浴"
@@ -359,8 +358,12 @@ def test_a_merchant_who_only_owes_a_fine_gets_a_statement_that_says_so(office):
 def test_the_printed_statement_shows_every_reason_whole(office, tmp_path):
     """Rendered to PDF by LibreOffice: every reason of the statement is in the text of the
     page, whole (wrapped over lines, not cut at the column's edge)."""
-    from kefu_xl.settle import settle_month
-    from kefu_xl.statements import merchant_reason, statements_to_pdf, write_statements
+    from kefu_xl.app.settle import settle_month
+    from kefu_xl.app.statements import (
+        merchant_reason,
+        statements_to_pdf,
+        write_statements,
+    )
     outcome = settle_month(office, NOV, dry_run=True)
     files = write_statements(outcome, tmp_path / "st")
     pdfs = statements_to_pdf([p for p in files if p.stem == "好家居"], tmp_path / "st")

@@ -5,16 +5,23 @@ from datetime import date
 
 import openpyxl
 import pytest
+from helpers import (
+    NOV,
+    WORK,
+    assert_engines_agree,
+    assert_ribbon_matches_file,
+    d,
+    libreoffice_values,
+    open_november,
+)
+from kefu_xl.demo.run.run import type_rows, type_work_records
 
+from kefu_xl.app.workbooks import python_values, recalc_file
 from kefu_xl.config import load_config
-from kefu_xl.demo import type_rows, type_work_records
 from kefu_xl.kinds import maintenance
 from kefu_xl.records import WorkRecord
 from kefu_xl.rules import completion, spotchecks
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import python_values, recalc_file
-
-from helpers import NOV, WORK, assert_engines_agree, assert_ribbon_matches_file, d, libreoffice_values, open_november
 
 C = load_config()
 SPOT = maintenance.spec(C, NOV).sheet(maintenance.SPOT)

@@ -1,7 +1,12 @@
 """The blank templates in workbooks/templates/ are what the code generates today."""
 from pathlib import Path
 
-from kefu_xl.templates_build import templates, text_templates, write_templates, xml_parts
+from kefu_xl.app.templates_build import (
+    templates,
+    text_templates,
+    write_templates,
+    xml_parts,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = REPO / "workbooks" / "templates"

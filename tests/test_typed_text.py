@@ -6,15 +6,20 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers import (
+    WORK,
+    assert_engines_agree,
+    libreoffice_values,
+    open_november,
+    type_cells,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kefu_xl.demo.run.run import type_work_records
 
-from kefu_xl.demo import type_work_records
+from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.io.values import parse_text, trim_text
 from kefu_xl.kinds import maintenance
-from kefu_xl.workbooks import recalc_file
-
-from helpers import WORK, assert_engines_agree, libreoffice_values, open_november, type_cells
 
 SPACES = st.sampled_from(["", " ", "  ", "\u3000", " \u3000", "\u3000\u3000"])
 
@@ -37,7 +42,8 @@ def test_trim_text_is_what_trim_substitute_gives():
        account_pads=st.tuples(SPACES, SPACES), check_pad=SPACES)
 def test_random_spaces_in_ids_and_drop_downs_give_the_same_figures(tmp_path_factory, pads, account_pads, check_pad):
     from conftest import ROSTER
-    from kefu_xl.workspace import init_workspace
+
+    from kefu_xl.app.workspace import init_workspace
     workspace = tmp_path_factory.mktemp("typed") / "office"
     init_workspace(workspace, staff=ROSTER)
     path = open_november(workspace)

@@ -4,7 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from kefu_xl.io.values import looks_like_formula, parse_date, parse_decimal, parse_id, parse_int, parse_yes_no
+from kefu_xl.io.values import (
+    looks_like_formula,
+    parse_date,
+    parse_decimal,
+    parse_id,
+    parse_int,
+    parse_yes_no,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -7,16 +7,22 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import write_xlsx
+from helpers import (
+    NOV,
+    assert_engines_agree,
+    assert_ribbon_matches_file,
+    d,
+    office_values,
+    open_november,
+)
 
+from kefu_xl.app.workbooks import python_values, recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
 from kefu_xl.kinds import personal, watch
 from kefu_xl.rules import spendwatch as rules
 from kefu_xl.sheets.layout import find_layout
-from kefu_xl.workbooks import python_values, recalc_file
-
-from conftest import write_xlsx
-from helpers import NOV, assert_engines_agree, assert_ribbon_matches_file, d, office_values, open_november
 
 C = load_config()
 HEADERS = ["帐户ID", "消耗", "余额"]
@@ -168,8 +174,8 @@ def test_a_new_anomaly_later_the_same_day_is_added_to_the_frozen_plan(watched):
 def test_the_days_of_spend_left_are_one_figure_everywhere(watched):
     """The newest spend export's balance goes into 续费跟踪, so 今日, 我的续费 and the reminder
     text show one value, to one decimal."""
+    from kefu_xl.app.remind import reminders
     from kefu_xl.kinds import renewal
-    from kefu_xl.remind import reminders
     outcome = watch.watch_day(watched, d(12))
     assert any("余额" in n for n in outcome.notes)
     rows = renewal.read_file(watched / "2026-11" / renewal.file_name(NOV), C)[1]

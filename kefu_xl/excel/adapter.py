@@ -15,10 +15,10 @@ from pathlib import Path
 
 import openpyxl
 
+from ..app.workbooks import recalc_open_workbook
 from ..errors import KefuError
 from ..io.heap import without_cycle_collection
 from ..records import Severity
-from ..workbooks import recalc_open_workbook
 
 PROBLEM_SHEET = "问题"
 

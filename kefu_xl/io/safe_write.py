@@ -19,7 +19,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import ChangedOnDiskError, FileLockedError, ReadOnlyFileError, UnsafeToWriteError
+from ..errors import (
+    ChangedOnDiskError,
+    FileLockedError,
+    ReadOnlyFileError,
+    UnsafeToWriteError,
+)
 
 BACKUP_DIR = ".kefu-backup"
 # Temp files are named .~kefu-<host>-<pid>-<random>-<name>: never mistaken for a workbook (a

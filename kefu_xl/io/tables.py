@@ -19,7 +19,13 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import InputFileError, InputMissingError
 from ..records import Problem
-from .headers import aliases_near, header_key, header_lookup, header_texts, missing_message
+from .headers import (
+    aliases_near,
+    header_key,
+    header_lookup,
+    header_texts,
+    missing_message,
+)
 from .values import is_blank
 
 HEADER_SCAN_ROWS = 10

@@ -140,8 +140,8 @@ def build(config: Config, rows: list[dict], meta: dict | None = None):
 
 def add_accounts(workspace: Path, statuses: list[AccountStatus], config: Config, as_of: date) -> tuple[Path, int]:
     """Month open: a row for each account new in 帐户状态 (every typed cell kept), then recalc."""
+    from ..app.workbooks import create_file, update_file
     from ..sheets.build import write_rows
-    from ..workbooks import create_file, update_file
     path = path_of(workspace)
     wspec = spec(config)
     added = {}

@@ -14,7 +14,14 @@ from ..errors import DataProblemsError, InputFileError
 from ..hints import command
 from ..inputs import cell_value
 from ..io.tables import find_input, read_table
-from ..io.values import is_blank, parse_date, parse_datetime, parse_id, parse_text, parse_yes_no
+from ..io.values import (
+    is_blank,
+    parse_date,
+    parse_datetime,
+    parse_id,
+    parse_text,
+    parse_yes_no,
+)
 from ..month import Month
 from ..records import Problem, Severity, has_errors
 from ..rules import callbacks as rules
@@ -281,8 +288,8 @@ class QueueOutcome:
 
 def update_queue(workspace: Path, month: Month, *, as_of: datetime | None = None) -> QueueOutcome:
     """Create or update 回访_YYYY-MM.xlsx: new tasks and calls appended, nothing typed touched."""
+    from ..app.workbooks import create_file, update_file
     from ..config import load_config
-    from ..workbooks import create_file, update_file
     config = load_config(workspace / "kefu-xl.toml")
     calendar = WorkCalendar(config)
     inputs = read_inputs(workspace, month, config, calendar)

@@ -654,14 +654,14 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
 
 
 def reads_ahead(ctx: RecalcContext):
-    from ..collect import reads_ahead
+    from ..app.collect import reads_ahead
     return reads_ahead(ctx)
 
 
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):
     """With personal workbooks (docs/plan.md), their records replace the collected rows of
     工作记录 before anything is computed; None when the month has none."""
-    from ..collect import collect, personal_files, replace_collected_rows
+    from ..app.collect import collect, personal_files, replace_collected_rows
     from ..sheets.read import read_sheet
     if not ctx.config.personal or ctx.workspace is None or not personal_files(ctx.workspace, ctx.month):
         return None

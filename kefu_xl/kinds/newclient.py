@@ -203,7 +203,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if found is None:
         return result
     layouts, datas = found
-    from ..collect import collect_into_team
+    from ..app.collect import collect_into_team
     from .personal import MY_CLIENTS
     collect_into_team(wb, wspec, CLIENTS, MY_CLIENTS, FOLLOW_UP, layouts, datas, ctx, problems)
     rows = read_rows(datas[CLIENTS], ctx.file, problems)

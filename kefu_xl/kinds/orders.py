@@ -284,9 +284,9 @@ def add_books(path: Path, *, books: int, size: int, start: int | None = None, pr
               stocked: date | None = None, force: bool = False) -> list[dict]:
     """Append `books` continuous books of `size` orders to the register, after checking
     that they continue the existing numbers without a gap or an overlap."""
+    from ..app.workbooks import update_file
     from ..config import config_for
     from ..sheets.read import read_sheet
-    from ..workbooks import update_file
     if books < 1 or size < 1:
         raise KefuError("本数和每本张数都必须是正整数。")
     config = config_for(path)

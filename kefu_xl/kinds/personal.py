@@ -14,9 +14,8 @@ from ..config import Config
 from ..errors import KefuError
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
-from ..rules import completion
+from ..rules import completion, spotchecks
 from ..rules import plan as planning
-from ..rules import spotchecks
 from ..rules.levels import targets_for
 from ..rules.renewal import ONBOARDING_STEPS as STEPS
 from ..sheets.build import build_workbook, read_meta, set_cell, style_name, write_meta
@@ -412,8 +411,8 @@ def desk_inputs(owner: str, team: Team, accounts: list, contacts: dict[str, set[
 
 def rule_label(row, config: Config) -> str:
     """异常 of a 消耗监控 row, by the same rule as its formula."""
-    from . import watch
     from ..rules import spendwatch
+    from . import watch
     return spendwatch.label(watch.judged(row, config.watch)) or "消耗异常"
 
 

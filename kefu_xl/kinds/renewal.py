@@ -252,7 +252,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if found is None:
         return result
     layouts, datas = found
-    from ..collect import collect_into_team
+    from ..app.collect import collect_into_team
     from .personal import MY_RENEWALS
     collect_into_team(wb, wspec, RENEWALS, MY_RENEWALS, FOLLOW_UP, layouts, datas, ctx, problems)
     rows = read_rows(datas[RENEWALS], ctx.file, problems)

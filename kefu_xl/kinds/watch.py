@@ -235,8 +235,8 @@ def anomaly_row(a: rules.Anomaly, owners: dict[str, tuple[str, str]]) -> dict:
 def watch_day(workspace: Path, day: date) -> WatchOutcome:
     """Judge `day`'s export and append its anomalies to 消耗监控_YYYY-MM.xlsx; nothing typed
     is touched and a day already watched adds no row twice."""
+    from ..app.workbooks import create_file, update_file
     from ..io.tables import find_input
-    from ..workbooks import create_file, update_file
     config = load_config(workspace / "kefu-xl.toml")
     month = Month.of(day)
     notes: list[str] = []
@@ -284,9 +284,9 @@ def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: d
     """One figure, one value (docs/plan.md): the newest daily export's 余额 goes into 续费跟踪 (as
     month open --refresh does with 帐户状态), so 可投放天数 in 续费跟踪, 我的续费, 今日 and the
     reminder text all come from the latest balance. A tracker open in Excel is left for later."""
+    from ..app.workbooks import update_file
     from ..errors import FileLockedError
     from . import renewal
-    from ..workbooks import update_file
     path = workspace / str(month) / renewal.file_name(month)
     if not path.exists():
         return ""

@@ -12,8 +12,8 @@ from ..calendar import WorkCalendar
 from ..config import ONLINE_CHANNELS, Tier
 from ..month import Month
 from ..records import Lead, LeadCall
-from .deadlines import late, nth_workday_after, weeks_touching
 from .completion import ratio
+from .deadlines import late, nth_workday_after, weeks_touching
 
 YES, NO = "是", "否"
 CURRENT, CARRIED = "当月", "遗留"

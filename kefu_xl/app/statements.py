@@ -13,10 +13,10 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .io.libreoffice import soffice
-from .io.values import mask_phone
-from .rules import ledger
-from .rules import settle as rules
+from ..io.libreoffice import soffice
+from ..io.values import mask_phone
+from ..rules import ledger
+from ..rules import settle as rules
 from .settle_output import row_height, wrapped_lines
 
 FONT = "微软雅黑"
@@ -205,7 +205,7 @@ def statements_to_pdf(paths: list[Path], folder: Path) -> list[Path]:
     import shutil
     import subprocess
 
-    from .io.libreoffice import _profile
+    from ..io.libreoffice import _profile
     profile = _profile()
     try:
         subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",

@@ -6,22 +6,30 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .calendar import WorkCalendar
-from .config import CONFIG_NAME, default_config_text, load_config
-from .errors import DataProblemsError, KefuError
-from .hints import command, here
-from .inputs import ACCOUNT_STATUS, read_account_status
-from .io.heap import without_cycle_collection
-from .io.safe_write import atomic_write, check_not_open, save_workbook
-from .io.tables import find_input
-from .kinds import complaints, maintenance, newclient, onlinesales, orders, refunds, renewal, roster
-from .kinds.base import cell_text, read_tracker
-from .month import Month
-from .records import Problem, Severity, has_errors
-from .rules.completion import id_key
-from .sheets.build import build_workbook
-from .sheets.read import read_sheet
-
+from ..calendar import WorkCalendar
+from ..config import CONFIG_NAME, default_config_text, load_config
+from ..errors import DataProblemsError, KefuError
+from ..hints import command, here
+from ..inputs import ACCOUNT_STATUS, read_account_status
+from ..io.heap import without_cycle_collection
+from ..io.safe_write import atomic_write, check_not_open, save_workbook
+from ..io.tables import find_input
+from ..kinds import (
+    complaints,
+    maintenance,
+    newclient,
+    onlinesales,
+    orders,
+    refunds,
+    renewal,
+    roster,
+)
+from ..kinds.base import cell_text, read_tracker
+from ..month import Month
+from ..records import Problem, Severity, has_errors
+from ..rules.completion import id_key
+from ..sheets.build import build_workbook
+from ..sheets.read import read_sheet
 
 EXPO_MONTHLY = ("refunds", "complaints")      # an expo desk: orders, refunds and complaints, no account export
 
@@ -67,8 +75,8 @@ def locate_workspace(folder: Path) -> Path:
     """The workspace a command given `--dir folder` means: `folder` itself; the workspace it lies
     in (run from a month folder); or, run from the folder above, its one subfolder that is a
     workspace. Several such subfolders, or none anywhere, is an error that says what to type."""
-    from .config import find_workspace
-    from .hints import here
+    from ..config import find_workspace
+    from ..hints import here
     folder = Path(folder)
     if (folder / CONFIG_NAME).exists():
         return folder
@@ -209,7 +217,7 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     for path in refreshed:
         outcome.refreshed.append(path)
     if statuses and "maintenance" in config.monthly:
-        from .kinds import archive
+        from ..kinds import archive
         path, added = archive.add_accounts(folder, statuses, config, day)
         outcome.notes.append(f"客户档案：新增 {added} 个帐户（{path.name}，已有的内容不变）。")
     if config.personal and "maintenance" in config.monthly and staff:
@@ -229,8 +237,8 @@ def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day:
     a person runs in the morning; with --refresh, existing ones are recalculated (new
     accounts appear in 我的帐户; typed cells are never touched). A big team's new workbooks are
     written half in a second process (the second core)."""
-    from .io.parallel import beside
-    from .kinds import personal
+    from ..io.parallel import beside
+    from ..kinds import personal
     from .workbooks import recalc_file
     renewed = 0
     config = load_config(folder / CONFIG_NAME)
@@ -266,7 +274,7 @@ PARALLEL_PERSONAL = 20          # from this many new personal workbooks on, two 
 def _new_personal_books(todo: list[tuple[Path, str]], blank: bytes, config, month: Month, day: date) -> None:
     """Each person's workbook from the blank, stamped with the name and filled by the recalc;
     through openpyxl when the patcher cannot."""
-    from .kinds import personal
+    from ..kinds import personal
     from .workbooks import create_file, new_from_blank
     for path, name in todo:
         if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, name), as_of=day) is None:
@@ -277,7 +285,7 @@ def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome:
     """Bring existing trackers up to date with a newer export: new accounts, newly due
     renewals and new clients are added; 周消耗/余额 follow the export; nothing a person typed
     elsewhere changes. Each file is changed in place (update_file). Returns the files."""
-    from .sheets.build import write_rows
+    from ..sheets.build import write_rows
     from .workbooks import update_file
     by_id = {id_key(s.account_id): s for s in statuses}
     out = []

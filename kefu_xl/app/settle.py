@@ -12,22 +12,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import load_config
+from ..errors import DataProblemsError, InputFileError, KefuError
+from ..io.heap import without_cycle_collection
+from ..io.parallel import beside
+from ..io.safe_write import check_not_open, process_alive, staged_write
+from ..io.tables import Table, find_input, read_table
+from ..io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
+from ..kinds import complaints as complaints_kind
+from ..kinds import orders, refunds
+from ..kinds.base import monthly_files
+from ..month import Month
+from ..records import CrmOrder, Problem, Severity, SubmittedLine, has_errors
+from ..rules import refunds as refund_rules
+from ..rules import settle as rules
+from ..rules.ledger import book_sizes, issue_figures
 from . import settle_checks as checks
-from .config import load_config
-from .errors import DataProblemsError, InputFileError, KefuError
-from .io.heap import without_cycle_collection
-from .io.parallel import beside
-from .io.safe_write import check_not_open, process_alive, staged_write
-from .io.tables import Table, find_input, read_table
-from .io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
-from .kinds import complaints as complaints_kind
-from .kinds import orders, refunds
-from .kinds.base import monthly_files
-from .month import Month
-from .records import CrmOrder, Problem, Severity, SubmittedLine, has_errors
-from .rules import refunds as refund_rules
-from .rules import settle as rules
-from .rules.ledger import book_sizes, issue_figures
 
 CRM = "CRM订单"
 CRM_HEADERS = ["订单号", "商家", "类目", "活动场次", "网友姓名", "手机", "成交金额", "订单状态", "下单日期"]
@@ -135,8 +135,8 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
     is found and named as every other input's (io.headers: variants and [headers] aliases)."""
     import csv
 
-    from .io.headers import aliases_near
-    from .io.tables import csv_encoding, locate_header, table_from_grid
+    from ..io.headers import aliases_near
+    from ..io.tables import csv_encoding, locate_header, table_from_grid
     data = path.read_bytes()
     encoding = csv_encoding(data, path.name)
     head = data[:65536].decode(encoding, errors="ignore").splitlines()[:10]
@@ -223,7 +223,7 @@ def held_in_earlier_settlements(workspace: Path, month: Month, orders: set[str])
     """{order: the latest earlier month whose 结算_YYYY-MM.xlsx held it (暂缓)}, for the orders
     given. Only months whose CRM export is gone are read: where the export is still there, an
     order held that month is found in it."""
-    from .io.tables import locate_header, read_sheets_fast
+    from ..io.tables import locate_header, read_sheets_fast
     out: dict[str, Month] = {}
     for other in earlier_months(workspace, month):
         path = workspace / str(other) / file_name(other)
@@ -288,13 +288,8 @@ def read_submissions(files: list[Path], problems: list[Problem], others: list | 
     the first sheet with the five headers and lines under them (the first sheet when none
     has); the file's other non-empty sheets go to `others` (see form_sheet) for
     settle_checks.other_sheets to judge."""
-    from .io.headers import aliases_near
-    from .io.tables import (
-        _range_name,
-        _spans_row,
-        read_sheets_fast,
-        table_from_grid,
-    )
+    from ..io.headers import aliases_near
+    from ..io.tables import _range_name, _spans_row, read_sheets_fast, table_from_grid
     lines = []
     for path in files:
         sheets = list(read_sheets_fast(path).values())
@@ -356,7 +351,7 @@ def form_sheet(sheets: list, aliases=None) -> tuple:
     """(the form sheet, its header row index, {header: column}, [(other non-empty sheet,
     its rows with lines when it has all five headers, else None)]). A cover or notes sheet
     in front of the form is passed over; a second sheet with lines is for the checks."""
-    from .io.tables import locate_header
+    from ..io.tables import locate_header
     located = [(s, *locate_header(s.grid, SUBMISSION_HEADERS, aliases)) for s in sheets]
     complete = [(s, i, h) for s, i, h in located if len(h) == len(SUBMISSION_HEADERS)]
     with_lines = [(s, i, h) for s, i, h in complete if any(True for _ in _rows_under(s.grid, i, h))]
@@ -398,7 +393,7 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
     """Read and check every input before anything is computed; all problems together.
     The workbooks are parsed ahead in a background thread while the CRM export and the
     submissions are checked here (calamine parses without holding the GIL)."""
-    from .io.tables import prefetch_sheets
+    from ..io.tables import prefetch_sheets
     inputs = workspace / str(month) / "inputs"
     problems: list[Problem] = []
     notes: list[str] = []
@@ -486,7 +481,7 @@ def refund_ledgers(workspace: Path, month: Month) -> list[Path]:
 
 def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -> dict[str, tuple[str, str]]:
     """{order: (REFUNDED | REFUND_PENDING, where)} from every 退订台账 up to this month; 不可退 ignored."""
-    from .kinds.base import read_tracker
+    from ..kinds.base import read_tracker
     out: dict[str, tuple[str, str]] = {}
     config = load_config(workspace / "kefu-xl.toml")
     for path in refund_ledgers(workspace, month):
@@ -507,7 +502,7 @@ def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -
 
 def fines_to_deduct(ledger_path: Path, books, issues, month: Month, config) -> tuple[dict[str, Decimal], list[int]]:
     """Fines of 领用 rows not deducted in another month (re-runs of this month deduct again)."""
-    from .io.tables import read_sheets_fast
+    from ..io.tables import read_sheets_fast
     sheet = read_sheets_fast(ledger_path)[orders.ISSUES]
     header = next(i for i, r in enumerate(sheet.grid[:10]) if "罚款扣除月份" in r)
     col = sheet.grid[header].index("罚款扣除月份")
@@ -622,8 +617,8 @@ EXCEL_MAX_ROWS = 1_048_576
 def check_register_room(path: Path, month: Month, adding: int) -> None:
     """Refuse before writing when 已结算 would grow past the rows an Excel sheet can hold
     (Excel would open the file without the rows beyond, and lose them when it is saved)."""
-    from .io.tables import read_sheets_fast
-    from .sheets.layout import find_layout
+    from ..io.tables import read_sheets_fast
+    from ..sheets.layout import find_layout
     sheet = read_sheets_fast(path)[orders.SETTLED]
     layout, _ = find_layout(sheet, orders.spec(load_config(path.parent / "kefu-xl.toml")).sheet(orders.SETTLED))
     month_col = layout.columns["结算月份"] - 1
@@ -647,10 +642,10 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], targe
     marks in 领用 replaced, through the patch engine that changes every existing workbook: only
     those cells change, everything else in the ledger — a person's own drop-downs, formats,
     notes — is copied as it is."""
-    from .io.xlsx import PatchBook
-    from .sheets.build import style_name
-    from .sheets.layout import find_layout
-    from .sheets.spec import Role
+    from ..io.xlsx import PatchBook
+    from ..sheets.build import style_name
+    from ..sheets.layout import find_layout
+    from ..sheets.spec import Role
     config = load_config(path.parent / "kefu-xl.toml")
     spec = orders.spec(config)
     book = PatchBook(path)

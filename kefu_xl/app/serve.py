@@ -25,14 +25,14 @@ from datetime import date, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from .calendar import WorkCalendar
-from .config import CONFIG_NAME, Config, load_config
-from .errors import ChangedOnDiskError, DataProblemsError, FileLockedError, KefuError
-from .io.safe_write import file_stamp, lock_names, process_alive
-from .month import Month
-from .records import Severity
-from .rules import schedule
-from .rules.schedule import Action, Stamp
+from ..calendar import WorkCalendar
+from ..config import CONFIG_NAME, Config, load_config
+from ..errors import ChangedOnDiskError, DataProblemsError, FileLockedError, KefuError
+from ..io.safe_write import file_stamp, lock_names, process_alive
+from ..month import Month
+from ..records import Severity
+from ..rules import schedule
+from ..rules.schedule import Action, Stamp
 
 LOG_NAME = "kefu-xl-serve.log"
 STATUS_NAME = "状态.html"
@@ -292,7 +292,7 @@ class Server:
     # ------------------------------------------------------------------ personal workbooks
 
     def personal_step(self, month: Month) -> None:
-        from .kinds import personal
+        from ..kinds import personal
         folder = self.workspace / str(month) / personal.FOLDER
         files, names = scan(folder, (".xlsx",))
         working = self.calendar.is_workday(self.now.date())
@@ -480,7 +480,7 @@ class Server:
 
     def watch_step(self, month: Month) -> None:
         """The day's spend export appearing in inputs/消耗/ runs that day's watch once."""
-        from .kinds import watch
+        from ..kinds import watch
         folder = watch.export_folder(self.workspace, month)
         files, _ = scan(folder, (".xlsx", ".csv"))
         found: dict[date, Stamp] = {}
@@ -505,7 +505,7 @@ class Server:
         self.exports_before = found
 
     def watch_day(self, day: date, path: Path, stamp: Stamp) -> None:
-        from .kinds import watch
+        from ..kinds import watch
         key = self.rel(path)
         target = self.workspace / str(Month.of(day)) / watch.file_name(Month.of(day))
         started = time.monotonic()
@@ -543,7 +543,7 @@ class Server:
         """Temp files of writes that a killed process left (a Windows task ended, power cut):
         the file they were for is old-or-new; the temp file is litter."""
         month = schedule.serve_month(self.clock())
-        from .kinds import personal
+        from ..kinds import personal
         for folder in (self.workspace, self.workspace / str(month), self.workspace / str(month) / personal.FOLDER):
             try:
                 names = os.listdir(folder)
@@ -653,10 +653,10 @@ class _Wake(Exception):
 def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
     """What a personal workbook says of itself, as last saved; `skip` when it is not one of
     this month's personal workbooks (collect's checks) or cannot be read."""
+    from ..kinds import personal
+    from ..kinds.base import cell_date, cell_text
+    from ..sheets.read import PROBLEM_SHEET, read_sheet
     from .collect import open_personal
-    from .kinds import personal
-    from .kinds.base import cell_date, cell_text
-    from .sheets.read import PROBLEM_SHEET, read_sheet
     try:
         line, grid, problems = open_personal(path, month, (personal.TODAY, PROBLEM_SHEET))
     except OSError:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .errors import KefuError
-from .hints import command
-from .io.values import is_blank
-from .month import Month
-from .records import Problem, Severity
-from .rules import completion
+from ..errors import KefuError
+from ..hints import command
+from ..io.values import is_blank
+from ..month import Month
+from ..records import Problem, Severity
+from ..rules import completion
 
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")
 
@@ -51,8 +51,8 @@ class Collected:
 
 
 def personal_files(workspace: Path, month: Month) -> list[Path]:
-    from .io.safe_write import clean_stale_temps, is_temp_name
-    from .kinds import personal
+    from ..io.safe_write import clean_stale_temps, is_temp_name
+    from ..kinds import personal
     folder = workspace / str(month) / personal.FOLDER
     if not folder.is_dir():
         return []
@@ -62,7 +62,7 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
 
 def collected_sheets() -> tuple[str, ...]:
     """The sheets of a personal workbook that collection reads."""
-    from .kinds import personal
+    from ..kinds import personal
     return personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS
 
 
@@ -77,8 +77,8 @@ def reads_ahead(ctx) -> tuple[list[Path], tuple[str, ...]]:
 def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
     """(its line, {sheet: GridSheet} or None when skipped, problems) of one personal workbook,
     read only: is it a workbook, a personal one, of this month, still under its own name."""
-    from .io.tables import read_sheets_fast
-    from .kinds import personal
+    from ..io.tables import read_sheets_fast
+    from ..kinds import personal
     line = PersonLine(owner="", file=path.name, saved_at=datetime.fromtimestamp(path.stat().st_mtime))
     problems: list[Problem] = []
     try:
@@ -136,10 +136,10 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
     """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts.
     `wspec`: the month's personal workbook declaration (built once for every file);
     `known`: the team's account ids (id_key) that records are checked against."""
-    from .kinds import personal
-    from .kinds.base import cell_date, cell_text, plain_value
-    from .records import WorkRecord
-    from .sheets.read import read_sheet
+    from ..kinds import personal
+    from ..kinds.base import cell_date, cell_text, plain_value
+    from ..records import WorkRecord
+    from ..sheets.read import read_sheet
     found: list[Problem] = []
     data = read_sheet(grid[personal.WORK], wspec.sheet(personal.WORK), line.file, found) \
         if personal.WORK in grid else None
@@ -164,7 +164,7 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
     if today is not None and personal.PLAN_DAY in today.layout.anchors:
         from types import SimpleNamespace
 
-        from .kinds import newclient, renewal
+        from ..kinds import newclient, renewal
         day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
         items = [{h: cell_text(v.get(h)) for h in personal.PLAN_FIELDS} for _, v in today.rows]
         morning = [i for i in items if i["计划内"] == personal.PLANNED]
@@ -183,8 +183,8 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
 
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None) -> Collected:
     """Every personal workbook's 工作记录; a roster member without a file is named."""
-    from .kinds import personal
-    from .records import Targets
+    from ..kinds import personal
+    from ..records import Targets
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
     usable, out.problems = usable_personal(workspace, month, collected_sheets())
@@ -207,11 +207,11 @@ def collect_follow_ups(wb, sheet, layout, data, ctx, mine: str, headers: tuple[s
     """Copy the staff-owned columns (`headers`) of each person's `mine` sheet (我的续费 /
     我的新客户) into their rows of the team sheet, matched by 客服 and 帐户ID. A blank in the
     personal workbook never erases a value already in the team file. Returns cells written."""
-    from .kinds import personal
-    from .kinds.base import cell_text, plain_value
-    from .sheets.build import set_cell, style_name
-    from .sheets.read import read_sheet
-    from .sheets.spec import Role
+    from ..kinds import personal
+    from ..kinds.base import cell_text, plain_value
+    from ..sheets.build import set_cell, style_name
+    from ..sheets.read import read_sheet
+    from ..sheets.spec import Role
     usable, _ = usable_personal(ctx.workspace, ctx.month, (mine,))
     team_rows = {(cell_text(v["客服"]), completion.id_key(cell_text(v["帐户ID"]))): (r, v) for r, v in data.rows}
     mine_spec = personal.spec(ctx.config, ctx.month).sheet(mine)
@@ -245,8 +245,8 @@ def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> bool:
     nothing it does not change — extra records go after the last row, rows left over are
     deleted; typed rows (blank 来源) stay where they are. Returns whether any row changed
     (else `data` still reads the sheet as it is)."""
-    from .sheets.build import write_rows
-    from .sheets.spec import Role
+    from ..sheets.build import write_rows
+    from ..sheets.spec import Role
     slots = sorted(r for r, v in data.rows if not is_blank(v.get("来源")))
     cols = [(c.header, layout.columns[c.header]) for c in sheet.columns
             if c.role in (Role.INPUT, Role.COMPUTED) and c.header in layout.columns]
@@ -292,8 +292,8 @@ def collect_into_team(wb, wspec, sheet_name: str, mine: str, headers: tuple[str,
                       problems: list[Problem]) -> int | None:
     """The renewal / new-client recalc's first step when personal workbooks are on: their
     follow-up columns come from each person's own sheet. None when there is nothing to collect."""
-    from .kinds.base import collected
-    from .sheets.read import read_sheet
+    from ..kinds.base import collected
+    from ..sheets.read import read_sheet
     if not collected(ctx.config) or ctx.workspace is None or not personal_files(ctx.workspace, ctx.month):
         return None
     sheet = wspec.sheet(sheet_name)

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import openpyxl
 
-from .calendar import WorkCalendar
-from .config import load_config
-from .io.safe_write import save_workbook
-from .kinds import archive, maintenance, watch
-from .month import Month
-from .sheets.layout import find_layout
+from ..calendar import WorkCalendar
+from ..config import load_config
+from ..io.safe_write import save_workbook
+from ..kinds import archive, maintenance, watch
+from ..month import Month
+from ..sheets.layout import find_layout
 
 MANAGER = "周经理"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高"
@@ -27,7 +27,7 @@ def spot_checks(rng: random.Random, tracker: Path, month: Month, calendar: WorkC
                 until: date) -> int:
     """The manager checks four records of the day on most working days (three on a few), by
     帐户ID + 客服; two of them turn out 不属实."""
-    from .demo import type_rows
+    from .run import type_rows
     by_day: dict[date, list[dict]] = {}
     for r in records:
         if r["沟通对象"] == "决策人" and month.contains(r["日期"]):
@@ -110,6 +110,6 @@ def daily_routine(folder: Path, month: Month, accounts: list[list], records: lis
     days = calendar.workdays_between(month.first + timedelta(days=14), month.last - timedelta(days=3))
     spend_exports(rng, folder, month, calendar, accounts, days)
     watched = watch.watch_day(folder, days[-1])
-    from .greet import write_greetings
+    from ..app.greet import write_greetings
     greeted = write_greetings(folder, Month(2026, 9), date(2026, 9, 20))
     return {"checks": checks, "watch": watched, "greet": greeted}

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from .errors import KefuError
-from .hints import command
-from .io.safe_write import file_stamp
-from .kinds import maintenance, newclient, renewal
-from .month import Month
+from ..errors import KefuError
+from ..hints import command
+from ..io.safe_write import file_stamp
+from ..kinds import maintenance, newclient, renewal
+from ..month import Month
 from .workbooks import RecalcOutcome, recalc_file
 
 

@@ -22,11 +22,11 @@ from bisect import bisect_right
 from collections import defaultdict
 from decimal import Decimal
 
-from .io.values import is_blank, parse_id
-from .kinds import orders
-from .records import BookIssue, OrderBook, Problem, Severity, SubmittedLine
-from .rules import ledger
-from .rules import settle as rules
+from ..io.values import is_blank, parse_id
+from ..kinds import orders
+from ..records import BookIssue, OrderBook, Problem, Severity, SubmittedLine
+from ..rules import ledger
+from ..rules import settle as rules
 
 FORM_HEADERS = "商家 · 订单号 · 商家联 · 网友联 · 申报金额"
 LEDGER = orders.FILE_NAME

@@ -7,7 +7,7 @@ from importlib import resources
 
 import jinja2
 
-from .rules.completion import percent
+from ..rules.completion import percent
 
 HEADERS = ["维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成", "新客户数", "上线达标率"]
 BAR = 400   # pixels for 100%

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from .config import load_config
-from .errors import KefuError
-from .hints import command
-from .io.safe_write import atomic_write, check_not_open
-from .kinds import renewal
-from .messages import Message, packaged
-from .month import Month
-from .rules import renewal as rules
+from ..config import load_config
+from ..errors import KefuError
+from ..hints import command
+from ..io.safe_write import atomic_write, check_not_open
+from ..kinds import renewal
+from ..messages import Message, packaged
+from ..month import Month
+from ..rules import renewal as rules
 
 TEMPLATE_NAME = "续费提醒.txt.j2"
 

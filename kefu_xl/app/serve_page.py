@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from .month import Month
+from ..month import Month
 
 WEEKDAYS = "一二三四五六日"
 
@@ -52,7 +52,7 @@ def render_status(server, month: Month) -> str:
 
 
 def person_rows(server, month: Month) -> list[PersonRow]:
-    from .kinds import personal
+    from ..kinds import personal
     from .serve import is_locked, now_text, parse_moment, scan
     today = server.now.date()
     folder = server.workspace / str(month) / personal.FOLDER
@@ -97,8 +97,8 @@ def person_rows(server, month: Month) -> list[PersonRow]:
 
 
 def file_rows(server, paths: list[Path]) -> list[FileRow]:
+    from ..io.safe_write import file_stamp
     from .serve import is_locked, now_text, parse_moment, scan
-    from .io.safe_write import file_stamp
     today = server.now.date()
     rows = []
     names = scan(paths[0].parent, (".xlsx",))[1] if paths else set()      # the trackers share one folder
@@ -121,7 +121,7 @@ def file_rows(server, paths: list[Path]) -> list[FileRow]:
 
 
 def status_model(server, month: Month) -> dict:
-    from .kinds import watch
+    from ..kinds import watch
     from .serve import now_text, parse_moment
     from .team import tracker_paths
     now = server.now
@@ -139,7 +139,7 @@ def status_model(server, month: Month) -> dict:
         if path.exists():
             at = parse_moment(server.state.watched_at.get(server.rel(path)))
             exports.append(f"{server.rel(path)}：" + (f"{now_text(at, today)} 已处理" if at else "等待处理"))
-    from .kinds import personal
+    from ..kinds import personal
     month_open = (server.workspace / str(month) / personal.FOLDER).is_dir() or \
         any(p.exists() for p in tracker_paths(server.workspace, month))     # inputs/ alone is not an opened month
     return {

@@ -9,9 +9,9 @@ import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import canonicalize
 
-from .calendar import WorkCalendar
-from .config import load_config
-from .kinds import (
+from ..calendar import WorkCalendar
+from ..config import load_config
+from ..kinds import (
     archive,
     callbacks,
     complaints,
@@ -25,8 +25,8 @@ from .kinds import (
     roster,
     watch,
 )
-from .month import Month
-from .sheets.build import build_workbook
+from ..month import Month
+from ..sheets.build import build_workbook
 
 TEMPLATE_MONTH = Month(2026, 1)        # formulas need a month; the template shows January 2026
 TEMPLATE_STAMP = "template"
