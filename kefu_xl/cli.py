@@ -8,46 +8,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from .errors import DataProblemsError, KefuError
 from .hints import command, here
 from .month import Month
-from .records import Problem, Severity
-
-# Piped or captured output gets wide lines, so paths and messages are not broken mid-word.
-_WIDTH = None if sys.stdout.isatty() else 200
-console = Console(highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
-# markup is off: messages carry [calendar], paths and user text that must print as they are
-err_console = Console(stderr=True, highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
-MAX_SHOWN = 40
-
-
-def show_problems(problems: list[Problem], *, stderr: bool = False, limit: int = MAX_SHOWN) -> None:
-    out = err_console if stderr else console
-    if not problems:
-        return
-    counts = {s: sum(1 for p in problems if p.severity is s) for s in Severity}
-    out.print(f"发现 {len(problems)} 条问题：错误 {counts[Severity.ERROR]}，警告 {counts[Severity.WARNING]}，"
-              f"提示 {counts[Severity.INFO]}")
-    serious = [p for p in problems if p.severity is not Severity.INFO]
-    serious.sort(key=lambda p: list(Severity).index(p.severity))
-    if serious:
-        table = Table(show_lines=False)
-        for h in ("级别", "位置", "代码", "说明"):
-            table.add_column(h, overflow="fold")
-        for p in serious[:limit]:
-            table.add_row(p.severity.value, p.where(), p.code, p.message)
-        out.print(table)
-        if len(serious) > limit:
-            out.print(f"……另有 {len(serious) - limit} 条错误/警告未显示，完整清单见工作簿的「问题」表。")
-    infos: dict[str, list[Problem]] = {}
-    for p in problems:
-        if p.severity is Severity.INFO:
-            infos.setdefault(p.code, []).append(p)
-    for code, items in infos.items():
-        out.print(f"提示 {code} × {len(items)}：{items[0].message}")
+from .present.outcomes import console, err_console, print_outcome, show_problems
+from .records import Severity
 
 
 def friendly(func):
@@ -200,22 +167,6 @@ def month_open(month_: Month, folder: Path, as_of, refresh: bool):
         console.print(f"已更新 {path}（原文件备份在 .kefu-backup/）")
 
 
-def _print_outcome(outcome) -> None:
-    result = outcome.result
-    for w in outcome.warnings:
-        console.print(f"注意：{w}", style="yellow")
-    if result.summary_rows:
-        table = Table(title=f"{outcome.path.name} 汇总")
-        for h in result.summary_headers:
-            table.add_column(h, justify="left" if h in ("客服", "星级") else "right")
-        for row in result.summary_rows:
-            table.add_row(*row)
-        console.print(table)
-    show_problems(result.problems)
-    if result.restored_total:
-        console.print(f"恢复了 {result.restored_total} 个被改动的公式单元格。")
-
-
 @cli.group()
 def orders():
     """订单台账：空白订单本登记、领用与回收。"""
@@ -276,7 +227,7 @@ def recalc(file: Path, force: bool, as_of):
     """
     from .app.workbooks import recalc_file
     outcome = recalc_file(file, force=force, as_of=as_of.date() if as_of else None)
-    _print_outcome(outcome)
+    print_outcome(outcome)
     if not _print_saved(outcome, file):
         sys.exit(1)
 
@@ -294,7 +245,7 @@ def check(file: Path, as_of):
     """
     from .app.workbooks import recalc_file
     outcome = recalc_file(file, write=False, as_of=as_of.date() if as_of else None)
-    _print_outcome(outcome)
+    print_outcome(outcome)
     serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
     if serious:
         sys.exit(1)
@@ -423,7 +374,7 @@ def collect(month_: Month, folder: Path, as_of):
                 table.add_row(line.owner or "—", line.file, saved_at(line), str(line.records), str(line.problems), plan,
                               ("已跳过：" if line.skipped else "") + line.note)
             console.print(table)
-        _print_outcome(outcome)
+        print_outcome(outcome)
         _print_saved(outcome, outcome.path)
 
 
@@ -567,7 +518,7 @@ def calls(month_: Month, folder: Path, today: bool, at, full: bool):
         console.print(note)
     show_problems(outcome.inputs.problems)
     console.print(f"新增任务 {outcome.added} 个（已有 {outcome.kept} 个不变），新增来电记录 {outcome.calls_added} 条。")
-    _print_outcome(RecalcOutcome(outcome.path, outcome.result, outcome.backup, True, []))
+    print_outcome(RecalcOutcome(outcome.path, outcome.result, outcome.backup, True, []))
 
 
 @cli.command()
@@ -580,7 +531,7 @@ def watch(day, folder: Path):
     YYYY-MM/消耗监控_YYYY-MM.xlsx 的「异常」表（之前的行和填写的 原因/已通知客户/处理记录 不变，
     同一天再运行不会重复）。
 
-    
+    \b
     异常（数字可在 kefu-xl.toml [watch] 修改）：
     - 消耗降为0：平均大于 0，当天消耗为 0
     - 消耗突增 / 消耗骤降：与平均相差超过 ±50%，且至少 100 元
@@ -606,7 +557,7 @@ def watch(day, folder: Path):
     console.print(f"新增 {outcome.added} 行（已有 {outcome.kept} 行不变）。")
     for note in outcome.notes:
         console.print(note)
-    _print_outcome(RecalcOutcome(outcome.path, outcome.result, outcome.backup, True, []))
+    print_outcome(RecalcOutcome(outcome.path, outcome.result, outcome.backup, True, []))
 
 
 @cli.command()

@@ -40,12 +40,11 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent))        # bench_settle, imported when needed
 
-from kefu_xl.demo.run.run import write_status  # noqa: E402
-
 from kefu_xl.app.workbooks import recalc_file  # noqa: E402
 from kefu_xl.app.workspace import init_workspace, open_month  # noqa: E402
 from kefu_xl.calendar import WorkCalendar  # noqa: E402
 from kefu_xl.config import load_config  # noqa: E402
+from kefu_xl.demo.run import write_status  # noqa: E402
 from kefu_xl.io.libreoffice import recalculate, soffice  # noqa: E402
 from kefu_xl.kinds import maintenance  # noqa: E402
 from kefu_xl.month import Month  # noqa: E402
@@ -297,9 +296,8 @@ def run_button(n_accounts: int, n_records: int, results: list) -> None:
 
 def run_desk(n_leads: int, results: list) -> None:
     """网销台账: open a month, type n inquiries and the desk's callbacks, recalc."""
-    from kefu_xl.demo.run.run import type_rows
-
-    from kefu_xl.demo.run import online as demo_online
+    from kefu_xl.demo import online as demo_online
+    from kefu_xl.demo.typist import type_rows
     from kefu_xl.kinds import onlinesales
     rng = random.Random(7)
     folder = Path(tempfile.mkdtemp(prefix="kefu-bench-desk-"))
@@ -365,7 +363,7 @@ def run_demo(runs: int) -> None:
     CPU (this process and its forked helper), and the spread over the runs."""
     from statistics import median
 
-    from kefu_xl.demo.run.run import build_demo
+    from kefu_xl.demo.run import build_demo
     totals = []
     for n in range(1, runs + 1):
         folder = Path(tempfile.mkdtemp(prefix="kefu-bench-demo-"))

@@ -33,12 +33,11 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kefu_xl.demo.run.run import write_status  # noqa: E402
-
-from kefu_xl.app.serve import LOG_NAME  # noqa: E402
+from kefu_xl.app.serve_state import LOG_NAME  # noqa: E402
 from kefu_xl.app.workspace import init_workspace, open_month  # noqa: E402
 from kefu_xl.calendar import WorkCalendar  # noqa: E402
 from kefu_xl.config import load_config  # noqa: E402
+from kefu_xl.demo.run import write_status  # noqa: E402
 from kefu_xl.io.safe_write import file_stamp, save_workbook  # noqa: E402
 from kefu_xl.kinds import maintenance, personal  # noqa: E402
 from kefu_xl.month import Month  # noqa: E402

@@ -12,8 +12,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openpyxl  # noqa: E402
-from kefu_xl.demo.run.run import build_demo  # noqa: E402
 
+from kefu_xl.demo.run import build_demo  # noqa: E402
 from kefu_xl.io.libreoffice import convert  # noqa: E402
 
 if __name__ == "__main__":

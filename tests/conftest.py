@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
 def demo_built(tmp_path_factory) -> tuple[Path, dict, list[str]]:
     """The built-in demo workspace, built once (~20 s): its folder, what build_demo returned
     and the steps it announced."""
-    from kefu_xl.demo.run.run import build_demo
+    from kefu_xl.demo.run import build_demo
     folder = tmp_path_factory.mktemp("demo") / "office"
     steps: list[str] = []
     done = build_demo(folder, step=steps.append)

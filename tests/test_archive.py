@@ -15,12 +15,12 @@ from helpers import (
     office_values,
     open_november,
 )
-from kefu_xl.demo.run.run import type_work_records
 
 from kefu_xl.app.workbooks import python_values, recalc_file
 from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.kinds import archive, personal
 from kefu_xl.month import Month
 from kefu_xl.rules import cadence as rules

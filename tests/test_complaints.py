@@ -12,12 +12,12 @@ from helpers import (
     day_of,
     office_values,
 )
-from kefu_xl.demo.run.run import type_rows
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config, parse_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.kinds import complaints
 from kefu_xl.month import Month
 from kefu_xl.records import Complaint

@@ -8,10 +8,10 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from kefu_xl.demo.run.run import DEMO_STEPS, _Progress
 from rich.console import Console
 
 from kefu_xl.app.report import online_summary, summary_rows
+from kefu_xl.demo.run import DEMO_STEPS, _Progress
 
 
 def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):

@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from fake_xlwings import FakeBook
 from helpers import NOV, WORK, open_november, type_cells
-from kefu_xl.demo.run.run import type_work_records
 
 from kefu_xl import addin
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.excel import adapter
 from kefu_xl.io.libreoffice import convert
 from kefu_xl.kinds import maintenance

@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from conftest import snapshot
 from helpers import WORK, add_chart, open_november
-from kefu_xl.demo.run.run import type_work_records
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.libreoffice import convert
 from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.kinds import maintenance, orders

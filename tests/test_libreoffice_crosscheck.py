@@ -11,9 +11,9 @@ from helpers import (
     open_november,
     type_cells,
 )
-from kefu_xl.demo.run.run import type_work_records
 
 from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.kinds import maintenance
 
 pytestmark = pytest.mark.libreoffice

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROSTER, write_status
 from helpers import NOV, WORK, d, open_november
-from kefu_xl.demo.run.run import type_work_records
 from test_docs import all_commands
 
 from kefu_xl.app.report import collect, figures
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import init_workspace
 from kefu_xl.cli import cli
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.values import mistyped_date
 from kefu_xl.kinds import complaints
 from kefu_xl.month import Month

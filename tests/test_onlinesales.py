@@ -8,12 +8,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from helpers import assert_engines_agree, assert_ribbon_matches_file, office_values
-from kefu_xl.demo.run.run import type_rows
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import Tier, load_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.kinds import onlinesales
 from kefu_xl.month import Month
 from kefu_xl.records import Lead

@@ -7,11 +7,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from helpers import same
-from kefu_xl.demo.run.run import type_rows
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import orders
 from kefu_xl.records import BookIssue, OrderBook

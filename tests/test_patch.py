@@ -13,10 +13,10 @@ import openpyxl
 import pandas as pd
 import pytest
 from helpers import WORK, add_chart, open_november, same
-from kefu_xl.demo.run.run import type_work_records
 
 from kefu_xl.app.workbooks import python_values, recalc_file
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.io.xlsx import PatchBook, PatchSheet, Unsupported
 from kefu_xl.kinds import maintenance

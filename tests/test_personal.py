@@ -14,11 +14,11 @@ from helpers import (
     day_of,
     office_values,
 )
-from kefu_xl.demo.run.run import type_rows
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.kinds import maintenance, personal
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout

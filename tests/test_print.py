@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 from conftest import write_xlsx
 from helpers import WORK, d, open_november
-from kefu_xl.demo.run.run import type_work_records
 from openpyxl.utils import get_column_letter
 
 from kefu_xl.app.report import write_report
 from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.libreoffice import convert_all
 from kefu_xl.kinds import watch
 

@@ -6,11 +6,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from helpers import WORK, add_chart, open_november, prefix_namespace, type_cells
-from kefu_xl.demo.run.run import type_work_records
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.kinds import maintenance
 from kefu_xl.month import Month

@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 from conftest import write_status
 from helpers import same
-from kefu_xl.demo.run.run import type_rows
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
 from kefu_xl.calendar import CalendarFallbackWarning, WorkCalendar
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import orders, refunds
 from kefu_xl.month import Month

@@ -20,13 +20,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import ROSTER, write_status, write_xlsx
-from kefu_xl.demo.run.run import type_rows
 
-from kefu_xl.app.serve import LOG_NAME, STATUS_NAME, Server
+from kefu_xl.app.serve import Server
+from kefu_xl.app.serve_state import LOG_NAME, STATUS_NAME
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import init_workspace, open_month
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.errors import ChangedOnDiskError
 from kefu_xl.io.safe_write import atomic_write, file_stamp
 from kefu_xl.kinds import maintenance, personal, watch
@@ -231,7 +232,7 @@ def test_a_plan_the_file_says_it_has_today_is_not_made_again(office):
 def test_one_serve_per_workspace(office):
     import socket
 
-    from kefu_xl.app.serve import OWNER_NAME
+    from kefu_xl.app.serve_state import OWNER_NAME
     from kefu_xl.errors import KefuError
     lock = office / OWNER_NAME
     lock.write_text("另一台电脑 4242", "utf-8")                       # touched just now by another computer

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import snapshot, write_xlsx
 from helpers import same
-from kefu_xl.demo.run.run import type_rows
 
 from kefu_xl.app.settle import LOCK_NAME, settle_month
 from kefu_xl.app.workspace import open_month
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.io.libreoffice import recalculate
 from kefu_xl.kinds import orders, refunds
 from kefu_xl.month import Month

@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import snapshot, write_xlsx
-from kefu_xl.demo.run.run import type_rows
 from test_settle import LINE_HEADERS, NOV, crm_row, make_office, write_crm, write_lines
 
 from kefu_xl.app.settle import settle_month
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows
 from kefu_xl.errors import DataProblemsError
 from kefu_xl.kinds import orders
 from kefu_xl.month import Month

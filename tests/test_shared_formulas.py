@@ -12,13 +12,13 @@ from datetime import date
 import openpyxl
 import pytest
 from helpers import NOV, assert_engines_agree, libreoffice_values, open_november
-from kefu_xl.demo.run.run import type_work_records
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from kefu_xl.app.workbooks import KINDS, add_cached_values, python_values, recalc_file
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.xlsx.package import sheet_parts
 from kefu_xl.kinds import maintenance
 from kefu_xl.sheets.build import build_workbook

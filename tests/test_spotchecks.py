@@ -14,10 +14,10 @@ from helpers import (
     libreoffice_values,
     open_november,
 )
-from kefu_xl.demo.run.run import type_rows, type_work_records
 
 from kefu_xl.app.workbooks import python_values, recalc_file
 from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows, type_work_records
 from kefu_xl.kinds import maintenance
 from kefu_xl.records import WorkRecord
 from kefu_xl.rules import completion, spotchecks

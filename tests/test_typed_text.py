@@ -15,9 +15,9 @@ from helpers import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kefu_xl.demo.run.run import type_work_records
 
 from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.values import parse_text, trim_text
 from kefu_xl.kinds import maintenance
 

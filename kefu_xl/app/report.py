@@ -39,10 +39,10 @@ from ..sheets.build import (
 from ..sheets.layout import resolve
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
+from .report_html import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, render_html
 from .workbooks import add_keyed_values, recalc_file
 
 DATA, STATEMENT, CHARTS = "数据", "绩效提成", "图表"
-ONLINE_CONVERSION_SHEET, ONLINE_COMMISSION_SHEET = "网销转化", "网销提成"
 SIGNERS = ("制表", "客服经理", "财务", "总经理")
 STAFF_ITEMS = ("目标合计", "完成合计", "有效工作", "当月应续", "当月已续", "丢失客户", "续费到帐金额", "续费提成",
                "新客户", "上线达标")
@@ -503,8 +503,7 @@ def write_report(workspace: Path, month: str | None = None, quarter: str | None 
     html_path = None
     if html:
         html_path = folder / f"绩效提成_{label}.html"
-        from .report_html import render_html
-        text = render_html(label, data, figures(data))
+        text = render_html(label, data, figures(data), online_figures(data) if data.online else None)
         atomic_write(html_path, lambda tmp: tmp.write_text(text, "utf-8"))
     return target, html_path, data
 

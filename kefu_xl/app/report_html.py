@@ -9,6 +9,8 @@ import jinja2
 
 from ..rules.completion import percent
 
+ONLINE_CONVERSION_SHEET, ONLINE_COMMISSION_SHEET = "网销转化", "网销提成"
+
 HEADERS = ["维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成", "新客户数", "上线达标率"]
 BAR = 400   # pixels for 100%
 
@@ -25,7 +27,9 @@ def _cell(header: str, value) -> str:
     return f"{value}"
 
 
-def render_html(label: str, data, figures: dict[str, dict]) -> str:
+def render_html(label: str, data, figures: dict[str, dict], online: dict[str, dict] | None = None) -> str:
+    """The statement as one HTML page; `online`: the 网销 figures by sheet (网销转化, 网销提成)
+    when a month had a 网销台账."""
     template = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
         resources.files("kefu_xl").joinpath("templates", "report.html.j2").read_text("utf-8"))
     rows = [[who, *(_cell(h, v[h]) for h in HEADERS)] for who, v in figures.items()]
@@ -37,15 +41,11 @@ def render_html(label: str, data, figures: dict[str, dict]) -> str:
     return template.render(title=f"{label} 客服绩效与提成表（统计截至 {data.as_of}）" if data.as_of else f"{label} 客服绩效与提成表",
                            generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
                            warnings=data.warnings, headers=HEADERS, rows=rows, charts=charts,
-                           online=_online_tables(data))
+                           online=_online_tables(online) if data.online and online else [])
 
 
-def _online_tables(data) -> list[dict]:
-    """The 网销 tables (conversion per channel, commission per person) when a month had a 网销台账."""
-    from .report import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, online_figures
-    if not data.online:
-        return []
-    f = online_figures(data)
+def _online_tables(f: dict[str, dict]) -> list[dict]:
+    """The 网销 tables (conversion per channel, commission per person)."""
     conversion = [[channel, str(v["询盘"]), str(v["有效"]), percent(v["有效率"]), str(v["成交"]), percent(v["转化率"]),
                    f"{v['成交金额']:,.2f}"] for channel, v in f[ONLINE_CONVERSION_SHEET].items()]
     people = [[role, name, str(v["成交数"]), f"{v['成交金额']:,.2f}", f"{v['提成']:,.2f}"]

@@ -53,7 +53,7 @@ def render_status(server, month: Month) -> str:
 
 def person_rows(server, month: Month) -> list[PersonRow]:
     from ..kinds import personal
-    from .serve import is_locked, now_text, parse_moment, scan
+    from .serve_state import is_locked, now_text, parse_moment, scan
     today = server.now.date()
     folder = server.workspace / str(month) / personal.FOLDER
     files, names = scan(folder, (".xlsx",))
@@ -98,7 +98,7 @@ def person_rows(server, month: Month) -> list[PersonRow]:
 
 def file_rows(server, paths: list[Path]) -> list[FileRow]:
     from ..io.safe_write import file_stamp
-    from .serve import is_locked, now_text, parse_moment, scan
+    from .serve_state import is_locked, now_text, parse_moment, scan
     today = server.now.date()
     rows = []
     names = scan(paths[0].parent, (".xlsx",))[1] if paths else set()      # the trackers share one folder
@@ -122,7 +122,7 @@ def file_rows(server, paths: list[Path]) -> list[FileRow]:
 
 def status_model(server, month: Month) -> dict:
     from ..kinds import watch
-    from .serve import now_text, parse_moment
+    from .serve_state import now_text, parse_moment
     from .team import tracker_paths
     now = server.now
     today = now.date()

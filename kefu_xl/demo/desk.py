@@ -17,6 +17,7 @@ from ..io.safe_write import save_workbook
 from ..kinds import archive, maintenance, watch
 from ..month import Month
 from ..sheets.layout import find_layout
+from .typist import type_rows
 
 MANAGER = "周经理"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高"
@@ -27,7 +28,6 @@ def spot_checks(rng: random.Random, tracker: Path, month: Month, calendar: WorkC
                 until: date) -> int:
     """The manager checks four records of the day on most working days (three on a few), by
     帐户ID + 客服; two of them turn out 不属实."""
-    from .run import type_rows
     by_day: dict[date, list[dict]] = {}
     for r in records:
         if r["沟通对象"] == "决策人" and month.contains(r["日期"]):

@@ -13,6 +13,7 @@ from ..config import load_config
 from ..kinds import onlinesales
 from ..month import Month
 from ..rules.deadlines import nth_workday_after
+from .typist import Typist
 
 DESK = ("小林", "小陈", "小吴")
 MANAGERS = ("周强", "吴磊", "郑洁", "冯涛")
@@ -114,7 +115,6 @@ def month_rows(rng: random.Random, folder: Path, month: Month, n: int) -> tuple[
 def type_month(folder: Path, month: Month, inquiries: list[dict], calls: list[dict]) -> Path:
     """The desk types a month's inquiries and callbacks (month_rows) into 网销, then recalc."""
     from ..app.workbooks import recalc_file
-    from .run import Typist
     path = folder / str(month) / onlinesales.file_name(month)
     wspec = onlinesales.spec(load_config(folder / "kefu-xl.toml"), month)
     with Typist() as typist:

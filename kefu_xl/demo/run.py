@@ -18,6 +18,7 @@ from ..io.safe_write import save_workbook
 from ..kinds import archive, maintenance
 from ..month import Month
 from ..sheets.layout import find_layout
+from .typist import Typist, type_rows
 
 STAFF = [("张敏", "三星"), ("李娜", "三星"), ("王芳", "二星"), ("刘洋", "二星"),
          ("陈静", "二星"), ("杨帆", "一星"), ("赵磊", "一星"), ("周婷", "一星")]
@@ -58,55 +59,6 @@ def write_status(path: Path, rows: list[list]) -> None:
     for r in rows:
         ws.append(r)
     wb.save(path)
-
-
-class Typist:
-    """The demo's hands: the workbooks it types into, each loaded once and saved (safely) once
-    when the batch ends, as a person saves after typing rather than after every row. Steps
-    that type into the same file share one load: an openpyxl load and save of a tracker costs
-    0.2–0.6 s, and the demo types into 20 files."""
-
-    def __init__(self):
-        self.books: dict[Path, openpyxl.Workbook] = {}
-
-    def book(self, path: Path) -> openpyxl.Workbook:
-        path = Path(path)
-        if path not in self.books:
-            self.books[path] = openpyxl.load_workbook(path)
-        return self.books[path]
-
-    def rows(self, path: Path, sheet, rows: list[dict]) -> None:
-        """Type rows into the first empty rows of a declared sheet, input columns only, as a
-        person would in Excel."""
-        ws = self.book(path)[sheet.name]
-        layout, _ = find_layout(ws, sheet)
-        markers = [layout.columns[h] for h in sheet.markers]
-        r = layout.first_data_row
-        while any(ws.cell(r, c).value not in (None, "") for c in markers):
-            r += 1
-        for values in rows:
-            for header, value in values.items():
-                ws.cell(r, layout.columns[header]).value = value
-            r += 1
-
-    def save(self) -> None:
-        for path, wb in self.books.items():
-            save_workbook(wb, path)
-        self.books.clear()
-
-    def __enter__(self) -> Typist:
-        return self
-
-    def __exit__(self, kind, *_) -> None:
-        if kind is None:
-            self.save()
-
-
-def type_rows(path: Path, sheet, rows: list[dict]) -> None:
-    """Type rows into the first empty rows of a declared sheet, input columns only, as a
-    person would in Excel; then save safely."""
-    with Typist() as typist:
-        typist.rows(path, sheet, rows)
 
 
 def _typed_in_personal_workbooks(folder: Path, month: Month, typist: Typist) -> None:
@@ -152,10 +104,6 @@ def _type_personal_records(folder: Path, month: Month, records: list[dict], typi
         typist.rows(path, sheet, rows)
         paths[name] = path
     return paths
-
-
-def type_work_records(path: Path, records: list[dict]) -> None:
-    type_rows(path, maintenance.spec(load_config(), Month(2000, 1)).sheet(maintenance.WORK), records)
 
 
 def _work_records(rng: random.Random, month: Month, tracker: Path, calendar: WorkCalendar) -> list[dict]:
@@ -710,10 +658,10 @@ def run_demo(folder: Path, console) -> None:
     with _Progress(console, DEMO_STEPS) as progress:
         done = build_demo(folder, step=progress)
     console.print(f"演示工作区已建好，用时 {progress.seconds:.0f} 秒。各表的汇总和问题：")
-    from ..cli import _print_outcome
+    from ..present.outcomes import print_outcome
     for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks", "onlinesales",
                 "archive"):
-        _print_outcome(done[key])
+        print_outcome(done[key])
     desk = done["desk"]
     watched = desk["watch"]
     console.print(f"每日消耗监控 {watched.day}：{len(watched.found)} 个异常帐户 → {watched.path.name}；"

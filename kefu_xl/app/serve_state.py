@@ -1,0 +1,222 @@
+"""What `kefu-xl serve` knows between cycles and across restarts: file stamps (scan), lock
+files, its state file, who runs it, what a personal workbook says of itself, its log."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from ..config import Config
+from ..io.safe_write import file_stamp, lock_names, process_alive
+from ..month import Month
+from ..records import Severity
+from ..rules.schedule import Stamp
+
+LOG_NAME = "kefu-xl-serve.log"
+STATUS_NAME = "状态.html"
+STATE_NAME = ".kefu-xl-serve.json"       # what serve has done, so a restart carries on
+OWNER_NAME = ".kefu-xl-serve.lock"       # which serve looks after the workspace; touched every cycle
+TEMP_PREFIX = ".~kefu-"                  # safe_write's temp files; ours too
+STALE_TEMP_SECONDS = 3600                # a temp file this old is left by a process that was killed
+SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK")   # SIGBREAK: Ctrl-Break on Windows
+
+
+def now_text(moment: datetime | None, today: date | None = None) -> str:
+    """HH:MM for today, MM-DD HH:MM for another day, — for none."""
+    if moment is None:
+        return "—"
+    return f"{moment:%H:%M}" if today is None or moment.date() == today else f"{moment:%m-%d %H:%M}"
+
+
+def scan(folder: Path, suffixes: tuple[str, ...]) -> tuple[dict[str, Stamp], set[str]]:
+    """({name: stamp} of the files in `folder` ending in `suffixes`, every name there — lock
+    files included): one listing and one stat per file. Lock files (~$, .~lock) and temp files
+    (.~kefu-) are names, not files to act on."""
+    try:
+        names = set(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return {}, set()
+    files = {}
+    for name in names:
+        if name.startswith(("~$", ".")) or not name.lower().endswith(suffixes):
+            continue
+        stamp = file_stamp(folder / name)        # os.stat, as the write guard reads it
+        if stamp is not None and (folder / name).is_file():
+            files[name] = stamp
+    return files, names
+
+
+def is_locked(name: str, names: set[str]) -> str | None:
+    """The lock file beside `name` in a listing, None when it is closed."""
+    return next((n for n in sorted(lock_names(name)) if n in names), None)
+
+
+def stamp_time(stamp: Stamp | None) -> datetime | None:
+    return datetime.fromtimestamp(stamp[0] / 1e9) if stamp else None
+
+
+@dataclass
+class Tracked:
+    """What serve knows of one file (kept in .kefu-xl-serve.json across restarts)."""
+    handled: Stamp | None = None        # the version serve last recalculated, or found at start
+    failed: Stamp | None = None         # a version that cannot be recalculated: left until saved again
+    saved_at: str | None = None         # when a person last saved it (serve's own writes do not count)
+    planned: str | None = None          # the day of the last plan serve made or found (YYYY-MM-DD)
+    plan_made_at: str | None = None     # when serve made it
+    done_at: str | None = None          # serve's last recalc of it
+    note: str = ""                      # the last problem, for the status page
+    locked_by: str | None = None        # the lock file seen while something was due
+
+    @classmethod
+    def load(cls, data: dict) -> Tracked:
+        t = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        t.handled = tuple(t.handled) if t.handled else None
+        t.failed = tuple(t.failed) if t.failed else None
+        return t
+
+
+@dataclass
+class PersonInfo:
+    """What a personal workbook says of itself (read once per version, values as saved)."""
+    owner: str = ""
+    plan_day: date | None = None        # 今日's 计划日期
+    meta_plan_day: date | None = None   # _meta plan_day: the day whose plan was frozen
+    meta_made_at: datetime | None = None
+    done: int | None = None
+    planned: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    skip: str = ""                      # why it is not a personal workbook serve can recalc
+    note: str = ""
+    unread: bool = False                # could not be read just now (a share hiccup): try next cycle
+
+
+@dataclass
+class State:
+    """Everything serve remembers."""
+    files: dict[str, Tracked] = field(default_factory=dict)
+    collected_at: str | None = None
+    collect_pending: bool = True         # nothing known of the team at the first start: collect once
+    watched: dict[str, Stamp] = field(default_factory=dict)      # export file -> version watched
+    watched_at: dict[str, str] = field(default_factory=dict)
+    month: str | None = None
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> State:
+        data = json.loads(text)
+        state = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "files"})
+        state.files = {k: Tracked.load(v) for k, v in data.get("files", {}).items()}
+        state.watched = {k: tuple(v) for k, v in state.watched.items()}
+        return state
+
+
+def parse_day(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def parse_moment(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """A small text file (the status page, the state) replaced whole: a reader sees the old
+    one or the new one. No backup: serve rewrites them every cycle."""
+    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}")
+    try:
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def owner_line() -> str:
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
+def dead_here(owner: str) -> bool:
+    """Whether `owner` ("host pid") is a process of this computer that is gone."""
+    host, _, pid = owner.partition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    return not process_alive(int(pid))
+
+
+def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
+    """What a personal workbook says of itself, as last saved; `skip` when it is not one of
+    this month's personal workbooks (collect's checks) or cannot be read."""
+    from ..kinds import personal
+    from ..kinds.base import cell_date, cell_text
+    from ..sheets.read import PROBLEM_SHEET, read_sheet
+    from .collect import open_personal
+    try:
+        line, grid, problems = open_personal(path, month, (personal.TODAY, PROBLEM_SHEET))
+    except OSError:
+        return PersonInfo(unread=True)
+    info = PersonInfo(owner=line.owner)
+    if grid is None:
+        info.skip = problems[0].message if problems else line.note
+        return info
+    info.note = "；".join(p.message for p in problems)
+    meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
+    info.meta_plan_day = parse_day(meta.get("plan_day"))
+    info.meta_made_at = parse_moment(meta.get("plan_made_at"))
+    if personal.TODAY in grid:
+        today = read_sheet(grid[personal.TODAY], personal.spec(config, month).sheet(personal.TODAY), path.name, [])
+        if today is not None:
+            if personal.PLAN_DAY in today.layout.anchors:
+                info.plan_day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
+            items = [v for _, v in today.rows if cell_text(v["事项"])]
+            info.planned = len(items)
+            info.done = sum(1 for v in items if cell_text(v["已完成"]) == "是")
+    if PROBLEM_SHEET in grid:
+        rows = grid[PROBLEM_SHEET].grid
+        header = next((i for i, row in enumerate(rows[:5]) if "级别" in row), None)
+        if header is not None:
+            col = rows[header].index("级别")
+            levels = [row[col] for row in rows[header + 1:] if len(row) > col]
+            info.errors = levels.count(Severity.ERROR.value)
+            info.warnings = levels.count(Severity.WARNING.value)
+    return info
+
+
+def open_log(workspace: Path) -> logging.Logger:
+    """The serve logger: one line per action on the console and in 工作区/kefu-xl-serve.log
+    (kept to a few MB: older lines roll into .1 … .3)."""
+    logger = logging.getLogger("kefu_xl.serve")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    file = RotatingFileHandler(workspace / LOG_NAME, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handlers: list[logging.Handler] = [file]
+    if sys.stdout is not None:                 # pythonw (no console) has none
+        handlers.append(logging.StreamHandler(sys.stdout))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+

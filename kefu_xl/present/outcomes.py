@@ -1,0 +1,58 @@
+"""What a command prints: the consoles, the problem list, a recalc's summary table."""
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from ..records import Problem, Severity
+
+# Piped or captured output gets wide lines, so paths and messages are not broken mid-word.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
+# markup is off: messages carry [calendar], paths and user text that must print as they are
+err_console = Console(stderr=True, highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
+MAX_SHOWN = 40
+
+
+def show_problems(problems: list[Problem], *, stderr: bool = False, limit: int = MAX_SHOWN) -> None:
+    out = err_console if stderr else console
+    if not problems:
+        return
+    counts = {s: sum(1 for p in problems if p.severity is s) for s in Severity}
+    out.print(f"发现 {len(problems)} 条问题：错误 {counts[Severity.ERROR]}，警告 {counts[Severity.WARNING]}，"
+              f"提示 {counts[Severity.INFO]}")
+    serious = [p for p in problems if p.severity is not Severity.INFO]
+    serious.sort(key=lambda p: list(Severity).index(p.severity))
+    if serious:
+        table = Table(show_lines=False)
+        for h in ("级别", "位置", "代码", "说明"):
+            table.add_column(h, overflow="fold")
+        for p in serious[:limit]:
+            table.add_row(p.severity.value, p.where(), p.code, p.message)
+        out.print(table)
+        if len(serious) > limit:
+            out.print(f"……另有 {len(serious) - limit} 条错误/警告未显示，完整清单见工作簿的「问题」表。")
+    infos: dict[str, list[Problem]] = {}
+    for p in problems:
+        if p.severity is Severity.INFO:
+            infos.setdefault(p.code, []).append(p)
+    for code, items in infos.items():
+        out.print(f"提示 {code} × {len(items)}：{items[0].message}")
+
+
+def print_outcome(outcome) -> None:
+    result = outcome.result
+    for w in outcome.warnings:
+        console.print(f"注意：{w}", style="yellow")
+    if result.summary_rows:
+        table = Table(title=f"{outcome.path.name} 汇总")
+        for h in result.summary_headers:
+            table.add_column(h, justify="left" if h in ("客服", "星级") else "right")
+        for row in result.summary_rows:
+            table.add_row(*row)
+        console.print(table)
+    show_problems(result.problems)
+    if result.restored_total:
+        console.print(f"恢复了 {result.restored_total} 个被改动的公式单元格。")
