@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from .app.calls import update_queue
 from .errors import DataProblemsError, KefuError
 from .hints import command, here
 from .month import Month
@@ -189,7 +190,8 @@ def orders_add_books(books: int, size: int, start, prefix: str, stocked, folder:
     例：kefu-xl orders add-books --start 100001 --books 20 --size 50
         之后再追加：kefu-xl orders add-books --books 10 --size 50
     """
-    from .kinds.orders import FILE_NAME, add_books
+    from .app.orderbooks import add_books
+    from .kinds.orders import FILE_NAME
     path = folder / FILE_NAME
     rows = add_books(path, books=books, size=size, start=start, prefix=prefix,
                      stocked=stocked.date() if stocked else None)
@@ -513,7 +515,7 @@ def calls(month_: Month, folder: Path, today: bool, at, full: bool):
                           str(sum(1 for r in attempts.results if r)), task.task_id)
         console.print(table)
         return
-    outcome = callbacks.update_queue(folder, month_, as_of=now)
+    outcome = update_queue(folder, month_, as_of=now)
     for note in outcome.inputs.notes:
         console.print(note)
     show_problems(outcome.inputs.problems)

@@ -40,6 +40,7 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent))        # bench_settle, imported when needed
 
+from kefu_xl.app import spend_watch
 from kefu_xl.app.workbooks import recalc_file  # noqa: E402
 from kefu_xl.app.workspace import init_workspace, open_month  # noqa: E402
 from kefu_xl.calendar import WorkCalendar  # noqa: E402
@@ -344,13 +345,13 @@ def run_watch(n_accounts: int, results: list) -> None:
             for a in accounts:
                 daily = a[4] / 7 * rng.uniform(0.85, 1.15) if rng.random() > 0.01 else 0
                 wb.active.append([a[0], round(daily * (3 if rng.random() < 0.01 else 1), 2), a[5]])
-            path = watch.export_folder(ws, MONTH) / f"{day.isoformat()}.xlsx"
+            path = spend_watch.export_folder(ws, MONTH) / f"{day.isoformat()}.xlsx"
             path.parent.mkdir(parents=True, exist_ok=True)
             wb.save(path)
         first = timed(f"watch day 8 ({n_accounts:,} accounts, 7 earlier exports, new file)",
-                      lambda: watch.watch_day(ws, days[7]), results)
+                      lambda: spend_watch.watch_day(ws, days[7]), results)
         print(f"    {len(first.found):,} anomalies")
-        second = timed("watch day 9 (append to the file)", lambda: watch.watch_day(ws, days[8]), results)
+        second = timed("watch day 9 (append to the file)", lambda: spend_watch.watch_day(ws, days[8]), results)
         print(f"    {len(second.found):,} anomalies, {second.kept:,} rows kept")
         timed(f"recalc 客户档案 ({n_accounts:,} clients, 回访节奏)",
               lambda: recalc_file(archive.path_of(ws), as_of=MONTH.last), results)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from conftest import snapshot, write_xlsx
 from helpers import assert_ribbon_matches_file, same
 
+from kefu_xl.app import calls
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.calendar import WorkCalendar
 from kefu_xl.cli import cli
@@ -103,7 +104,7 @@ def run(*args):
 
 
 def test_tasks_with_priorities_and_deadlines(desk):
-    outcome = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12, 10, 30))
+    outcome = calls.update_queue(desk, OCT, as_of=t(2026, 10, 12, 10, 30))
     tasks = {task.task_id: (task.priority, task.trigger, task.deadline) for task in outcome.result.figures["tasks"]}
     assert tasks == {
         "XB-R1": ("最高", t(2026, 10, 9, 18, 30), t(2026, 10, 10, 12, 0)),
@@ -130,7 +131,7 @@ def test_tasks_with_priorities_and_deadlines(desk):
 
 
 def test_today_lists_open_tasks_by_priority_then_deadline(desk):
-    callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12, 10, 30))
+    calls.update_queue(desk, OCT, as_of=t(2026, 10, 12, 10, 30))
     result = run("calls", "2026-10", "--dir", desk, "--today", "--at", "2026-10-12 10:30")
     assert result.exit_code == 0, result.output
     ids = [line.split("│")[-2].strip() for line in result.output.splitlines() if line.startswith("│")]
@@ -166,7 +167,7 @@ def type_attempts(path, attempts=ATTEMPTS, summary=None):
 
 
 def test_status_on_time_and_daily_statistics_by_hand(desk):
-    path = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
+    path = calls.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
     type_attempts(path)
     result = recalc_file(path, as_of=date(2026, 10, 31)).result
     by_id = {task.task_id: (rules.status(a), rules.on_time(a, task.deadline))
@@ -188,13 +189,13 @@ def test_status_on_time_and_daily_statistics_by_hand(desk):
 
 
 def test_running_again_adds_only_new_tasks_and_keeps_typed_cells(desk):
-    path = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
+    path = calls.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
     type_attempts(path, summary="网友要求周末回电")
     write_xlsx(desk / "2026-10" / "inputs" / "报名.xlsx",
                [*SIGNUPS, ["R6", "2026-10-14 09:10", "郑女士", "13800000016", "2026秋季家博会", "新网友", "主场"]])
     before = openpyxl.load_workbook(path)[callbacks.QUEUE]
     typed_before = [[c.value for c in row] for row in before.iter_rows(min_row=3, max_row=14, min_col=9, max_col=15)]
-    outcome = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 14, 9, 30))
+    outcome = calls.update_queue(desk, OCT, as_of=t(2026, 10, 14, 9, 30))
     assert (outcome.added, outcome.kept, outcome.calls_added) == (1, 12, 0)
     after = openpyxl.load_workbook(path)[callbacks.QUEUE]
     assert [[c.value for c in row] for row in after.iter_rows(min_row=3, max_row=14, min_col=9, max_col=15)] == \
@@ -204,7 +205,7 @@ def test_running_again_adds_only_new_tasks_and_keeps_typed_cells(desk):
 
 
 def test_attempt_problems_are_listed(desk):
-    path = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
+    path = calls.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
     type_attempts(path, {"LB-R2": [(t(2026, 10, 12, 10, 0), "未接通"), (t(2026, 10, 12, 9, 0), "占线")],
                          "XB-R1": [(None, "接通")]})
     problems = recalc_file(path, as_of=date(2026, 10, 31)).result.problems
@@ -218,7 +219,7 @@ def test_bad_inputs_are_all_listed_and_nothing_is_written(desk):
                [*SIGNUPS, ["R1", "昨天", "某", "", "2026秋季家博会", "VIP", "展会"]])
     before = snapshot(desk)
     with pytest.raises(DataProblemsError) as caught:
-        callbacks.update_queue(desk, OCT)
+        calls.update_queue(desk, OCT)
     codes = {(p.row, p.column, p.code) for p in caught.value.problems}
     assert {(7, "报名编号", "DUPLICATE_ID"), (7, "报名时间", "BAD_VALUE"), (7, "手机", "NO_PHONE"),
             (7, "网友类型", "BAD_USER_TYPE"), (7, "活动类型", "BAD_EVENT_TYPE")} <= codes
@@ -229,7 +230,7 @@ def test_bad_inputs_are_all_listed_and_nothing_is_written(desk):
 
 @pytest.mark.libreoffice
 def test_status_and_daily_statistics_equal_python(desk, tmp_path):
-    path = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
+    path = calls.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
     type_attempts(path)
     outcome = recalc_file(path, as_of=date(2026, 10, 31))
     python = callbacks.python_values(outcome.result)
@@ -256,6 +257,6 @@ def test_status_and_daily_statistics_equal_python(desk, tmp_path):
 
 
 def test_ribbon_button_recalcs_the_queue_like_the_file_path(desk):
-    path = callbacks.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
+    path = calls.update_queue(desk, OCT, as_of=t(2026, 10, 12)).path
     type_attempts(path)
     assert_ribbon_matches_file(path, (callbacks.QUEUE, callbacks.CALLS, callbacks.DAILY), date(2026, 10, 31))

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import write_xlsx
 
+from kefu_xl.app import spend_watch
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
@@ -112,7 +113,7 @@ def test_a_real_export_is_accepted_by_month_open_and_watch(workspace):
                                              ["1712002734349670", 0, 9000], ["1712002734349671", 50, 50]])
     result = run("watch", "2026-11-10", "--dir", workspace)
     assert result.exit_code == 0, result.output
-    found = {a.account_id: a.reasons for a in watch.watch_day(workspace, date(2026, 11, 10)).found}
+    found = {a.account_id: a.reasons for a in spend_watch.watch_day(workspace, date(2026, 11, 10)).found}
     assert found == {"1712002734349670": ("消耗降为0",), "1712002734349671": ("余额不足",)}
 
 
@@ -164,7 +165,7 @@ def test_roster_headers_with_variants_and_an_alias(workspace):
 
 
 def test_crm_csv_in_gbk_with_variant_headers(tmp_path):
-    from kefu_xl.app.settle import read_crm_export
+    from kefu_xl.io.crm import read_crm_export
     path = tmp_path / "CRM订单.csv"
     path.write_bytes(("CRM 导出\n订单号,商家,类目,活动场次,网友姓名,手机,成交金额（元）,订单状态,下单日\n"
                       "100001,甲家居,家具,2026秋季,王五,13800001111,\"1,200.50\",成交,2026-11-02\n").encode("gbk"))

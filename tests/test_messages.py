@@ -19,7 +19,6 @@ from kefu_xl.cli import cli
 from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.values import mistyped_date
 from kefu_xl.kinds import complaints
-from kefu_xl.month import Month
 
 
 def run(*args):

@@ -15,6 +15,7 @@ from conftest import write_xlsx
 from helpers import WORK, d, open_november
 from openpyxl.utils import get_column_letter
 
+from kefu_xl.app import spend_watch
 from kefu_xl.app.report import write_report
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.demo.typist import type_work_records
@@ -83,7 +84,7 @@ def printed(tmp_path_factory):
                    [["帐户ID", "消耗", "余额"], ["C1", 800, 10000], ["C2", 200, 900], ["C4", 200, 5000]])
     write_xlsx(workspace / "2026-11" / "inputs" / "消耗" / "2026-11-12.xlsx",
                [["帐户ID", "消耗", "余额"], ["C1", 0, 10000], ["C2", 260, 900], ["C4", 700, 5000]])
-    watched = watch.watch_day(workspace, d(12)).path
+    watched = spend_watch.watch_day(workspace, d(12)).path
     statement, _, data = write_report(workspace, "2026-11")
     books = [tracker, watched, statement]
     pdfs = convert_all(books, tmp_path_factory.mktemp("pdf"), "pdf")

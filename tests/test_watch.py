@@ -17,6 +17,7 @@ from helpers import (
     open_november,
 )
 
+from kefu_xl.app import spend_watch
 from kefu_xl.app.workbooks import python_values, recalc_file
 from kefu_xl.cli import cli
 from kefu_xl.config import load_config
@@ -54,7 +55,7 @@ def watched(workspace):
 
 
 def test_anomaly_rule_by_hand(watched):
-    outcome = watch.watch_day(watched, d(12))
+    outcome = spend_watch.watch_day(watched, d(12))
     found = {a.account_id: a for a in outcome.found}
     # C1: 800 on each of the last 7 exports (October's 5000 is the eighth, left out): dropped to 0
     assert (found["C1"].average, found["C1"].exports, found["C1"].reasons) == (Decimal("800.00"), 7, ("消耗降为0",))
@@ -98,14 +99,14 @@ def type_into(path, rows: dict[tuple[int, str], object]):
 
 
 def test_typed_cells_stay_and_days_are_not_repeated(watched):
-    path = watch.watch_day(watched, d(12)).path
+    path = spend_watch.watch_day(watched, d(12)).path
     type_into(path, {(3, "原因"): "预算用完", (3, "已通知客户"): "是", (3, "处理记录"): "客户周一充值"})
     write_export(watched, d(13), [["C1", 0, 10000], ["C2", 200, 900]])
-    second = watch.watch_day(watched, d(13))
+    second = spend_watch.watch_day(watched, d(13))
     assert (second.added, second.kept) == (2, 4)
     c1 = next(a for a in second.found if a.account_id == "C1")
     assert c1.average == Decimal("685.71")                    # (800 × 6 + 0) / 7: 11-03 … 11-12
-    again = watch.watch_day(watched, d(13))
+    again = spend_watch.watch_day(watched, d(13))
     assert (again.added, again.kept) == (0, 6)
     ws = openpyxl.load_workbook(path)[watch.ANOMALIES]
     assert [ws.cell(3, c).value for c in (12, 13, 14)] == ["预算用完", "是", "客户周一充值"]
@@ -125,7 +126,7 @@ def test_the_command_reports_a_missing_export_in_chinese(watched):
 
 @pytest.mark.libreoffice
 def test_libreoffice_agrees_with_python(watched, tmp_path):
-    path = watch.watch_day(watched, d(12)).path
+    path = spend_watch.watch_day(watched, d(12)).path
     type_into(path, {(3, "已通知客户"): "是"})
     outcome = recalc_file(path, as_of=d(13))
     wspec = watch.spec(C, NOV)
@@ -136,12 +137,12 @@ def test_libreoffice_agrees_with_python(watched, tmp_path):
 
 
 def test_the_ribbon_button_recalcs_like_the_file_path(watched):
-    path = watch.watch_day(watched, d(12)).path
+    path = spend_watch.watch_day(watched, d(12)).path
     assert_ribbon_matches_file(path, (watch.ANOMALIES, watch.SUMMARY), d(13))
 
 
 def test_open_anomalies_come_first_in_the_owners_plan(watched):
-    path = watch.watch_day(watched, d(12)).path
+    path = spend_watch.watch_day(watched, d(12)).path
     type_into(path, {(5, "已通知客户"): "是"})              # 李娜 told C3's client; C5 (王芳) and 张敏's are open
     zhang = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(13)).result.figures["plan_rows"]
     assert [(r["优先级"], r["帐户ID"]) for r in zhang[:2]] == [("1 异常", "C1"), ("1 异常", "C2")]
@@ -159,7 +160,7 @@ def test_a_new_anomaly_later_the_same_day_is_added_to_the_frozen_plan(watched):
     path = personal.path_of(watched, "张敏", NOV)
     morning = recalc_file(path, as_of=d(12)).result.figures          # before the watch of 11-12's export
     assert not any(r["优先级"] == "1 异常" for r in morning["plan_rows"])
-    watch.watch_day(watched, d(12))
+    spend_watch.watch_day(watched, d(12))
     later = recalc_file(path, as_of=d(12)).result.figures
     kept = [r for r in later["plan_rows"] if r["计划内"] == "是"]
     assert [(r["帐户ID"], r["事项"]) for r in kept] == \
@@ -176,7 +177,7 @@ def test_the_days_of_spend_left_are_one_figure_everywhere(watched):
     text show one value, to one decimal."""
     from kefu_xl.app.remind import reminders
     from kefu_xl.kinds import renewal
-    outcome = watch.watch_day(watched, d(12))
+    outcome = spend_watch.watch_day(watched, d(12))
     assert any("余额" in n for n in outcome.notes)
     rows = renewal.read_file(watched / "2026-11" / renewal.file_name(NOV), C)[1]
     c2 = next(r for r in rows if r.account_id == "C2")

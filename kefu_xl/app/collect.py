@@ -8,51 +8,33 @@ tracker's collected rows (those with a 来源); rows typed straight into the tea
 written to a personal workbook."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..errors import KefuError
 from ..hints import command
+from ..io.safe_write import clean_stale_temps, is_temp_name
+from ..io.tables import read_sheets_fast
 from ..io.values import is_blank
+from ..kinds import newclient, personal, renewal
+from ..kinds.base import (
+    Collected,
+    FollowUps,
+    PersonLine,
+    cell_date,
+    cell_text,
+    plain_value,
+)
 from ..month import Month
-from ..records import Problem, Severity
+from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion
+from ..sheets.read import read_sheet
 
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")
 
 
-@dataclass
-class PersonLine:
-    """One person's collection: what was read, from where, and how their day looks."""
-    owner: str
-    file: str
-    saved_at: datetime | None = None
-    records: int = 0
-    problems: int = 0
-    plan_done: int | None = None
-    plan_total: int | None = None
-    plan_day: date | None = None          # the day of the plan those figures are about
-    note: str = ""
-    skipped: bool = False
-
-
-@dataclass
-class Collected:
-    lines: list[PersonLine] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)        # team 工作记录 rows, 来源 set
-    problems: list[Problem] = field(default_factory=list)
-    origins: list[tuple[str, int]] = field(default_factory=list)   # (personal file, its row) of each row
-
-    def origin_of(self, team_rows: list[int]) -> dict[int, tuple[str, int]]:
-        """{team row: (personal file, row there)} given the team rows that hold the collected
-        records, in order (replace_collected_rows keeps them in the order of `rows`)."""
-        return dict(zip(team_rows, self.origins))
-
-
 def personal_files(workspace: Path, month: Month) -> list[Path]:
-    from ..io.safe_write import clean_stale_temps, is_temp_name
-    from ..kinds import personal
     folder = workspace / str(month) / personal.FOLDER
     if not folder.is_dir():
         return []
@@ -62,23 +44,12 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
 
 def collected_sheets() -> tuple[str, ...]:
     """The sheets of a personal workbook that collection reads."""
-    from ..kinds import personal
     return personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS
-
-
-def reads_ahead(ctx) -> tuple[list[Path], tuple[str, ...]]:
-    """The personal workbooks a team recalc will collect (and the sheets it reads), to be read
-    in the background while the team file is parsed."""
-    if not ctx.config.personal or ctx.workspace is None:
-        return [], ()
-    return personal_files(ctx.workspace, ctx.month), ("_meta", *collected_sheets())
 
 
 def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
     """(its line, {sheet: GridSheet} or None when skipped, problems) of one personal workbook,
     read only: is it a workbook, a personal one, of this month, still under its own name."""
-    from ..io.tables import read_sheets_fast
-    from ..kinds import personal
     line = PersonLine(owner="", file=path.name, saved_at=datetime.fromtimestamp(path.stat().st_mtime))
     problems: list[Problem] = []
     try:
@@ -136,10 +107,6 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
     """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts.
     `wspec`: the month's personal workbook declaration (built once for every file);
     `known`: the team's account ids (id_key) that records are checked against."""
-    from ..kinds import personal
-    from ..kinds.base import cell_date, cell_text, plain_value
-    from ..records import WorkRecord
-    from ..sheets.read import read_sheet
     found: list[Problem] = []
     data = read_sheet(grid[personal.WORK], wspec.sheet(personal.WORK), line.file, found) \
         if personal.WORK in grid else None
@@ -162,9 +129,7 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
     today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), line.file, []) \
         if personal.TODAY in grid else None
     if today is not None and personal.PLAN_DAY in today.layout.anchors:
-        from types import SimpleNamespace
 
-        from ..kinds import newclient, renewal
         day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
         items = [{h: cell_text(v.get(h)) for h in personal.PLAN_FIELDS} for _, v in today.rows]
         morning = [i for i in items if i["计划内"] == personal.PLANNED]
@@ -183,8 +148,6 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
 
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None) -> Collected:
     """Every personal workbook's 工作记录; a roster member without a file is named."""
-    from ..kinds import personal
-    from ..records import Targets
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
     usable, out.problems = usable_personal(workspace, month, collected_sheets())
@@ -202,102 +165,41 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     return out
 
 
-def collect_follow_ups(wb, sheet, layout, data, ctx, mine: str, headers: tuple[str, ...],
-                       problems: list[Problem]) -> int:
-    """Copy the staff-owned columns (`headers`) of each person's `mine` sheet (我的续费 /
-    我的新客户) into their rows of the team sheet, matched by 客服 and 帐户ID. A blank in the
-    personal workbook never erases a value already in the team file. Returns cells written."""
-    from ..kinds import personal
-    from ..kinds.base import cell_text, plain_value
-    from ..sheets.build import set_cell, style_name
-    from ..sheets.read import read_sheet
-    from ..sheets.spec import Role
-    usable, _ = usable_personal(ctx.workspace, ctx.month, (mine,))
-    team_rows = {(cell_text(v["客服"]), completion.id_key(cell_text(v["帐户ID"]))): (r, v) for r, v in data.rows}
-    mine_spec = personal.spec(ctx.config, ctx.month).sheet(mine)
-    ws = wb[sheet.name]
-    written = 0
-    for line, grid in usable:
-        if grid is None or mine not in grid:
-            continue
-        rows = read_sheet(grid[mine], mine_spec, line.file, [])
-        for row, v in (rows.rows if rows else []):
-            key = (line.owner, completion.id_key(cell_text(v["帐户ID"])))
-            if key not in team_rows:
-                problems.append(Problem(ctx.file, f"个人/{line.file}", row, "帐户ID", "NOT_IN_TEAM_TRACKER",
-                                        f"{line.file}「{mine}」第 {row} 行的帐户「{cell_text(v['帐户ID'])}」不在本表{line.owner}"
-                                        f"的行中：没有汇总，请核对帐户ID或联系客服经理。", Severity.WARNING))
-                continue
-            team_row, team_values = team_rows[key]
-            for header in headers:
-                value = plain_value(v[header])
-                if is_blank(value) or value == plain_value(team_values[header]):
-                    continue
-                column = sheet.column(header)
-                set_cell(ws.cell(team_row, layout.columns[header]), value, style_name(Role.COMPUTED, column.type))
-                written += 1
-    return written
-
-
-def replace_collected_rows(ws, layout, sheet, rows: list[dict], data) -> bool:
-    """In the team 工作记录: the rows that came from personal workbooks (with a 来源) take
-    `rows` in place — an unchanged record is an unchanged row, so a second collection writes
-    nothing it does not change — extra records go after the last row, rows left over are
-    deleted; typed rows (blank 来源) stay where they are. Returns whether any row changed
-    (else `data` still reads the sheet as it is)."""
-    from ..sheets.build import write_rows
-    from ..sheets.spec import Role
-    slots = sorted(r for r, v in data.rows if not is_blank(v.get("来源")))
-    cols = [(c.header, layout.columns[c.header]) for c in sheet.columns
-            if c.role in (Role.INPUT, Role.COMPUTED) and c.header in layout.columns]
-    changed = len(rows) != len(slots)
-    for slot, values in zip(slots, rows):
-        if not all(_same_value(ws.value(slot, c), values.get(h)) for h, c in cols):
-            write_rows(ws, layout, sheet, [values], slot)
-            changed = True
-    if len(rows) > len(slots):
-        write_rows(ws, layout, sheet, rows[len(slots):], data.last_row + 1)
-    left = slots[len(rows):]
-    owned = set(layout.columns.values())
-    runs: list[list[int]] = []
-    for r in left:                               # contiguous blocks, deleted bottom-up
-        row = ws.iter_rows(min_row=r, max_row=r, values_only=True)
-        if any(v not in (None, "") for c, v in enumerate(next(row, ()), 1) if c not in owned):
-            for c in owned:                      # a person's note beside it stays: only ours goes
-                if ws.value(r, c) not in (None, ""):
-                    ws.cell(r, c).value = None
-            continue
-        if runs and runs[-1][1] == r - 1:
-            runs[-1][1] = r
-        else:
-            runs.append([r, r])
-    for first, last in reversed(runs):
-        ws.delete_rows(first, last - first + 1)
-    return changed
-
-
-def _same_value(have, want) -> bool:
-    """Whether a cell already holds what collect would write (then the row is left as it is)."""
-    if is_blank(have) and is_blank(want):
-        return True
-    return type(have) is type(want) and have == want
-
-
 def saved_at(line: PersonLine) -> str:
     return line.saved_at.strftime("%m-%d %H:%M") if line.saved_at else "—"
 
 
+class PersonalWorkbooks:
+    """The month's personal workbooks as a team recalc takes from them (kinds/base.PersonalSource)."""
 
-def collect_into_team(wb, wspec, sheet_name: str, mine: str, headers: tuple[str, ...], layouts, datas, ctx,
-                      problems: list[Problem]) -> int | None:
-    """The renewal / new-client recalc's first step when personal workbooks are on: their
-    follow-up columns come from each person's own sheet. None when there is nothing to collect."""
-    from ..kinds.base import collected
-    from ..sheets.read import read_sheet
-    if not collected(ctx.config) or ctx.workspace is None or not personal_files(ctx.workspace, ctx.month):
+    def __init__(self, workspace: Path, month: Month, config, files: list[Path]):
+        self.workspace, self.month, self.config, self.files = workspace, month, config, files
+
+    def ahead(self) -> tuple[list[Path], tuple[str, ...]]:
+        """The files and sheets work_records reads, to be parsed in the background while the
+        team file is parsed."""
+        return self.files, ("_meta", *collected_sheets())
+
+    def work_records(self, team_ids: set[str], roster_names: list[str] | None) -> Collected:
+        return collect(self.workspace, self.month, self.config, team_ids, roster_names)
+
+    def follow_ups(self, kind: str) -> FollowUps:
+        mine = {"renewal": personal.MY_RENEWALS, "newclient": personal.MY_CLIENTS}[kind]
+        usable, _ = usable_personal(self.workspace, self.month, (mine,))
+        mine_spec = personal.spec(self.config, self.month).sheet(mine)
+        out = FollowUps(mine)
+        for line, grid in usable:
+            if grid is None or mine not in grid:
+                continue
+            rows = read_sheet(grid[mine], mine_spec, line.file, [])
+            out.people.append((line.owner, line.file, rows.rows if rows else []))
+        return out
+
+
+def personal_source(workspace: Path | None, month: Month, config) -> PersonalWorkbooks | None:
+    """The month's personal workbooks for a team recalc; None when personal workbooks are off
+    or the month has none."""
+    if not config.personal or workspace is None:
         return None
-    sheet = wspec.sheet(sheet_name)
-    written = collect_follow_ups(wb, sheet, layouts[sheet_name], datas[sheet_name], ctx, mine, headers, problems)
-    if written:                     # else the rows read before still are the sheet's
-        datas[sheet_name] = read_sheet(wb[sheet_name], sheet, ctx.file, problems)
-    return written
+    files = personal_files(workspace, month)
+    return PersonalWorkbooks(workspace, month, config, files) if files else None

@@ -28,6 +28,7 @@ from ..month import Month
 from ..records import Severity
 from ..rules import schedule
 from ..rules.schedule import Action, Stamp
+from . import spend_watch
 from .serve_state import (
     LOG_NAME,
     OWNER_NAME,
@@ -365,8 +366,7 @@ class Server:
 
     def watch_step(self, month: Month) -> None:
         """The day's spend export appearing in inputs/消耗/ runs that day's watch once."""
-        from ..kinds import watch
-        folder = watch.export_folder(self.workspace, month)
+        folder = spend_watch.export_folder(self.workspace, month)
         files, _ = scan(folder, (".xlsx", ".csv"))
         found: dict[date, Stamp] = {}
         paths: dict[date, Path] = {}
@@ -395,7 +395,7 @@ class Server:
         target = self.workspace / str(Month.of(day)) / watch.file_name(Month.of(day))
         started = time.monotonic()
         try:
-            outcome = watch.watch_day(self.workspace, day)
+            outcome = spend_watch.watch_day(self.workspace, day)
         except FileLockedError:
             self.say_once(("watch-lock", key, stamp), key, "消耗监控", f"{target.name} 正在被打开：关闭后再做")
             return

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from ..month import Month
+from . import spend_watch
 
 WEEKDAYS = "一二三四五六日"
 
@@ -121,7 +122,6 @@ def file_rows(server, paths: list[Path]) -> list[FileRow]:
 
 
 def status_model(server, month: Month) -> dict:
-    from ..kinds import watch
     from .serve_state import now_text, parse_moment
     from .team import tracker_paths
     now = server.now
@@ -133,7 +133,7 @@ def status_model(server, month: Month) -> dict:
     else:
         next_collect = "有个人工作簿改动时" if not server.state.collect_pending else "马上"
     exports = []
-    folder = watch.export_folder(server.workspace, month)
+    folder = spend_watch.export_folder(server.workspace, month)
     for suffix in (".xlsx", ".csv"):
         path = folder / f"{today.isoformat()}{suffix}"
         if path.exists():

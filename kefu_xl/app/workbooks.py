@@ -20,6 +20,7 @@ from ..kinds.registry import REGISTRY
 from ..month import Month
 from ..records import Problem, Severity
 from ..sheets.build import read_meta
+from .collect import personal_source
 
 KINDS = REGISTRY
 
@@ -67,9 +68,12 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     staff = load_roster_near(path, pre_problems) if kind.needs_roster else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        workspace = find_workspace(path.parent)
+        personal = personal_source(workspace, month, config) if kind.collects else None
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
-                            workspace=find_workspace(path.parent), path=path, now=now)
-        with prefetch_sheets(*kind.reads(ctx)):   # other files it reads, parsed while it parses this one
+                            workspace=workspace, path=path, now=now, personal=personal)
+        ahead = personal.ahead() if personal is not None and kind.collects == "records" else ([], ())
+        with prefetch_sheets(*ahead):   # the personal workbooks it collects, parsed while it parses this one
             result = kind.recalc(wb, ctx)
     result.problems[:0] = pre_problems
     result.context = ctx

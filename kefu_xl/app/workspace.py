@@ -30,6 +30,7 @@ from ..records import Problem, Severity, has_errors
 from ..rules.completion import id_key
 from ..sheets.build import build_workbook
 from ..sheets.read import read_sheet
+from . import archive as archive_open
 
 EXPO_MONTHLY = ("refunds", "complaints")      # an expo desk: orders, refunds and complaints, no account export
 
@@ -217,8 +218,7 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     for path in refreshed:
         outcome.refreshed.append(path)
     if statuses and "maintenance" in config.monthly:
-        from ..kinds import archive
-        path, added = archive.add_accounts(folder, statuses, config, day)
+        path, added = archive_open.add_accounts(folder, statuses, config, day)
         outcome.notes.append(f"客户档案：新增 {added} 个帐户（{path.name}，已有的内容不变）。")
     if config.personal and "maintenance" in config.monthly and staff:
         _open_personal(folder, month, staff, outcome, day, refresh)

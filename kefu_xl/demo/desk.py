@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 
+from ..app import spend_watch
 from ..calendar import WorkCalendar
 from ..config import load_config
 from ..io.safe_write import save_workbook
@@ -91,7 +92,7 @@ def spend_exports(rng: random.Random, folder: Path, month: Month, calendar: Work
             if day == last and a in low:
                 balance = (daily * 3).quantize(Decimal("0.01"))
             rows.append([a[0], daily, balance])
-        path = watch.export_folder(folder, month) / f"{day.isoformat()}.xlsx"
+        path = spend_watch.export_folder(folder, month) / f"{day.isoformat()}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         wb = openpyxl.Workbook()
         wb.active.append(watch.EXPORT_HEADERS)
@@ -109,7 +110,7 @@ def daily_routine(folder: Path, month: Month, accounts: list[list], records: lis
     archive_contacts(rng, folder, month)
     days = calendar.workdays_between(month.first + timedelta(days=14), month.last - timedelta(days=3))
     spend_exports(rng, folder, month, calendar, accounts, days)
-    watched = watch.watch_day(folder, days[-1])
+    watched = spend_watch.watch_day(folder, days[-1])
     from ..app.greet import write_greetings
     greeted = write_greetings(folder, Month(2026, 9), date(2026, 9, 20))
     return {"checks": checks, "watch": watched, "greet": greeted}

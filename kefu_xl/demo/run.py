@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
+from ..app import orderbooks
 from ..app.workbooks import recalc_file
 from ..app.workspace import init_workspace, open_month
 from ..calendar import WorkCalendar
@@ -151,7 +152,7 @@ def _order_books(rng: random.Random, folder: Path, november: Month) -> Path:
     """400 books issued to 40 merchants over two events, returned with some orders missing."""
     from ..kinds import orders
     path = folder / orders.FILE_NAME
-    orders.add_books(path, books=400, size=50, start=100001, stocked=date(2026, 9, 20))
+    orderbooks.add_books(path, books=400, size=50, start=100001, stocked=date(2026, 9, 20))
     merchants = merchant_names()
     rows, book = [], 1
     for event, issued, returned in ((EVENTS[0], date(2026, 10, 10), date(2026, 10, 25)),
@@ -421,7 +422,7 @@ def _call_desk_week(rng: random.Random, folder: Path, month: Month) -> Path:
     _write_table(inputs / "签到" / "国庆卖场.xlsx", ["手机", "活动场次", "签到", "下订"],
                  [[r[3], "国庆卖场", rng.choice(["是", "是", "否"]), rng.choice(["是", "否"])]
                   for r in signups if r[4] == "国庆卖场"])
-    outcome = callbacks.update_queue(folder, month, as_of=datetime(2026, 10, 12, 9, 0))
+    outcome = calls.update_queue(folder, month, as_of=datetime(2026, 10, 12, 9, 0))
     wb = openpyxl.load_workbook(outcome.path)
     sheet = callbacks.spec(load_config(), month).sheet(callbacks.QUEUE)
     ws = wb[sheet.name]

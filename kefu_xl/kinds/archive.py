@@ -27,7 +27,6 @@ from .base import (
     finish_recalc,
     rebuild_rows,
     restore_formulas,
-    sheets_to_append,
     start_recalc,
 )
 
@@ -138,27 +137,6 @@ def build(config: Config, rows: list[dict], meta: dict | None = None):
     return wb
 
 
-def add_accounts(workspace: Path, statuses: list[AccountStatus], config: Config, as_of: date) -> tuple[Path, int]:
-    """Month open: a row for each account new in 帐户状态 (every typed cell kept), then recalc."""
-    from ..app.workbooks import create_file, update_file
-    from ..sheets.build import write_rows
-    path = path_of(workspace)
-    wspec = spec(config)
-    added = {}
-    if path.exists():
-        def append(book) -> None:
-            data = sheets_to_append(book, path, wspec, (FILES,), "没有添加新帐户")[FILES]
-            rows = new_rows(statuses, {completion.id_key(cell_text(v["帐户ID"])) for _, v in data.rows})
-            write_rows(book[FILES], data.layout, wspec.sheet(FILES), rows, data.last_row + 1)
-            added["rows"] = rows
-        update_file(path, append, as_of=as_of)
-        rows = added["rows"]
-    else:
-        rows = new_rows(statuses, set())
-        create_file(path, build(config, rows), as_of=as_of)
-    return path, len(rows)
-
-
 # --------------------------------------------------------------------------- recalc
 
 @dataclass(frozen=True)
@@ -204,7 +182,7 @@ def decision_makers(rows: list[FileRow]) -> set[str]:
 def month_contacts(workspace: Path | None, month: Month, config: Config):
     """({account key: 客服}, {account key: set of contact days}) of the month's team tracker,
     or None when the month has none."""
-    from .personal import team_snapshot
+    from .team_view import team_snapshot
     if workspace is None:
         return None
     snapshot = team_snapshot(workspace / str(month), month, config)

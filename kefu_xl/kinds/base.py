@@ -7,12 +7,61 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from ..calendar import WorkCalendar
 from ..config import Config
 from ..io.values import EXCEL_EPOCH, parse_text
 from ..month import Month
 from ..records import Problem, Severity, StaffMember
+
+
+@dataclass
+class PersonLine:
+    """One person's collection: what was read, from where, and how their day looks."""
+    owner: str
+    file: str
+    saved_at: datetime | None = None
+    records: int = 0
+    problems: int = 0
+    plan_done: int | None = None
+    plan_total: int | None = None
+    plan_day: date | None = None          # the day of the plan those figures are about
+    note: str = ""
+    skipped: bool = False
+
+
+@dataclass
+class Collected:
+    """The month's personal workbooks' 工作记录 as the team tracker takes them."""
+    lines: list[PersonLine] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)        # team 工作记录 rows, 来源 set
+    problems: list[Problem] = field(default_factory=list)
+    origins: list[tuple[str, int]] = field(default_factory=list)   # (personal file, its row) of each row
+
+    def origin_of(self, team_rows: list[int]) -> dict[int, tuple[str, int]]:
+        """{team row: (personal file, row there)} given the team rows that hold the collected
+        records, in order (replace_collected_rows keeps them in the order of `rows`)."""
+        return dict(zip(team_rows, self.origins))
+
+
+@dataclass
+class FollowUps:
+    """What people typed in their own copy of a team sheet (我的续费, 我的新客户): the personal
+    sheet's name and, per usable personal workbook, (owner, file, [(row, values)])."""
+    sheet: str
+    people: list[tuple[str, str, list[tuple[int, dict]]]] = field(default_factory=list)
+
+
+class PersonalSource(Protocol):
+    """The month's personal workbooks as a team tracker's recalc takes from them. The use-case
+    layer (app/collect.py) reads them and hands this to the recalc in RecalcContext.personal."""
+
+    def work_records(self, team_ids: set[str], roster_names: list[str] | None) -> Collected:
+        """Every personal workbook's 工作记录, checked against the team's account ids."""
+
+    def follow_ups(self, kind: str) -> FollowUps:
+        """The personal sheet that holds `kind`'s staff-owned columns, as each person typed it."""
 
 
 @dataclass
@@ -28,6 +77,7 @@ class RecalcContext:
     workspace: Path | None = None   # the workspace the file lives in, for cross-file checks
     path: Path | None = None        # the file itself
     now: datetime | None = None     # the moment of the recalc (a plan's made-at); None: the clock's
+    personal: PersonalSource | None = None   # the month's personal workbooks (a kind that collects them)
 
 
 @dataclass
@@ -53,10 +103,6 @@ class RecalcResult:
                                          f"（这一列是自动计算的，请不要手工填写）。", Severity.INFO))
 
 
-def reads_nothing(ctx: RecalcContext) -> tuple[list[Path], tuple[str, ...]]:
-    return [], ()
-
-
 @dataclass(frozen=True)
 class Kind:
     """One kind of workbook, declared once (the registry lists them: kinds/registry.py).
@@ -66,16 +112,17 @@ class Kind:
       declaration(config, month): its sheets and columns (sheets/spec).
       recalc(book, ctx): validate, compute and write back; a RecalcResult.
       python_values(result): Python's value of every derived cell ({sheet: {row or key: {header: value}}}).
-      reads(ctx): (files, sheets) the recalc reads besides the workbook, read ahead while it parses.
       needs_roster: the recalc checks names against 名册.xlsx.
+      collects: what its recalc takes from the month's personal workbooks (RecalcContext.personal):
+        "records" their 工作记录, "follow_ups" their own columns of its rows, "" nothing.
     """
     name: str
     title: str
     declaration: Callable[[Config, Month], object]
     recalc: Callable[[object, RecalcContext], RecalcResult]
     python_values: Callable[[RecalcResult], dict]
-    reads: Callable[[RecalcContext], tuple[list[Path], tuple[str, ...]]] = reads_nothing
     needs_roster: bool = False
+    collects: str = ""
 
 
 def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date, date]:

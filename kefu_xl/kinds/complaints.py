@@ -258,8 +258,8 @@ def settled_counts(workspace: Path | None, month: Month) -> dict[str, int] | Non
 
 def crm_order_numbers(workspace: Path | None, month: Month) -> tuple[set[str] | None, str]:
     """Order numbers of the month's CRM export (None when there is none or it cannot be read)."""
-    from ..app.settle import CRM, read_crm_export
     from ..errors import InputFileError
+    from ..io.crm import CRM, read_crm_export
     from ..io.tables import find_input
     if workspace is None:
         return None, ""

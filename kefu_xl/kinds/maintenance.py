@@ -56,6 +56,7 @@ from .base import (
     start_recalc,
     typed_as_number,
 )
+from .team_rows import replace_collected_rows
 
 KIND = "maintenance"
 TITLE = "月度维护跟踪表"
@@ -653,21 +654,15 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     return result
 
 
-def reads_ahead(ctx: RecalcContext):
-    from ..app.collect import reads_ahead
-    return reads_ahead(ctx)
-
-
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):
     """With personal workbooks (docs/plan.md), their records replace the collected rows of
     工作记录 before anything is computed; None when the month has none."""
-    from ..app.collect import collect, personal_files, replace_collected_rows
     from ..sheets.read import read_sheet
-    if not ctx.config.personal or ctx.workspace is None or not personal_files(ctx.workspace, ctx.month):
+    if ctx.personal is None:
         return None
     team_ids = {rules.id_key(cell_text(v["帐户ID"])) for _, v in datas[ACCOUNTS].rows if cell_text(v["帐户ID"])}
     names = [m.name for m in ctx.roster or [] if m.active] if ctx.roster is not None else None
-    collected = collect(ctx.workspace, ctx.month, ctx.config, team_ids, names)
+    collected = ctx.personal.work_records(team_ids, names)
     for p in collected.problems:      # named by the personal file they are about
         problems.append(Problem(ctx.file, f"个人/{p.file}" if p.file else WORK, p.row, p.column, p.code,
                                 p.message, p.severity))
@@ -783,4 +778,4 @@ def band_and_level(account: Account, config: Config) -> tuple[str, str]:
     return spend_band(account.weekly_spend, config), suggested_level(account.weekly_spend, config)
 
 
-KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, reads=reads_ahead, needs_roster=True)
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True, collects="records")

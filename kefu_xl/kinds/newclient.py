@@ -36,6 +36,7 @@ from .base import (
     typed_date,
 )
 from .base import staff_names as base_staff_names
+from .team_rows import collect_into_team
 
 KIND = "newclient"
 TITLE = "新客户跟踪表"
@@ -203,9 +204,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if found is None:
         return result
     layouts, datas = found
-    from ..app.collect import collect_into_team
-    from .personal import MY_CLIENTS
-    collect_into_team(wb, wspec, CLIENTS, MY_CLIENTS, FOLLOW_UP, layouts, datas, ctx, problems)
+    collect_into_team(wb, wspec, KIND, CLIENTS, FOLLOW_UP, layouts, datas, ctx, problems)
     rows = read_rows(datas[CLIENTS], ctx.file, problems)
     as_of = month.clamp(ctx.as_of)
     figures = [rules.onboarding(r, as_of) for r in rows]
@@ -240,4 +239,4 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
             SUMMARY: {**staff, "合计": total_values(staff.values(), TOTALS)}}
 
 
-KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True)
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True, collects="follow_ups")

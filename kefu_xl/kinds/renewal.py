@@ -29,6 +29,7 @@ from .base import (
     typed_date,
 )
 from .base import staff_names as base_staff_names
+from .team_rows import collect_into_team
 
 KIND = "renewal"
 TITLE = "续费跟踪表"
@@ -252,9 +253,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if found is None:
         return result
     layouts, datas = found
-    from ..app.collect import collect_into_team
-    from .personal import MY_RENEWALS
-    collect_into_team(wb, wspec, RENEWALS, MY_RENEWALS, FOLLOW_UP, layouts, datas, ctx, problems)
+    collect_into_team(wb, wspec, KIND, RENEWALS, FOLLOW_UP, layouts, datas, ctx, problems)
     rows = read_rows(datas[RENEWALS], ctx.file, problems)
     check(rows, known_accounts(ctx), ctx, problems)
     staff = staff_names(ctx.roster, rows) if ctx.roster is not None else staff_names(None, rows)
@@ -284,4 +283,4 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     return out
 
 
-KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True)
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True, collects="follow_ups")

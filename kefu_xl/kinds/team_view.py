@@ -1,0 +1,54 @@
+"""The month's team trackers as a personal recalc and the archive see them: accounts, valid records with their source, renewal and new-client rows — read only, parsed once per version of the files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from ..month import Month
+from ..records import WorkRecord
+from ..rules import completion, spotchecks
+from ..rules.levels import targets_for
+from . import maintenance, newclient, renewal
+from .base import cell_date, cell_text, read_tracker
+
+_SNAPSHOTS: dict[tuple, tuple] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    return (str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else (str(path),)
+
+
+def team_snapshot(folder: Path, month: Month, config: Config):
+    """(accounts, [(valid record, 来源)], renewal rows, new-client rows) of the month's team
+    trackers — parsed once per version of the files, however many personal workbooks ask
+    (month open writes one per person)."""
+    paths = [folder / k.file_name(month) for k in (maintenance, renewal, newclient)]
+    key = (*(_stamp(p) for p in paths), config.source, str(month))
+    if key in _SNAPSHOTS:
+        return _SNAPSHOTS[key]
+    _, datas = read_tracker(paths[0], lambda m: maintenance.spec(config, m),
+                            (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SPOT), month=month)
+    if datas[maintenance.ACCOUNTS] is None or datas[maintenance.WORK] is None:
+        return None
+    accounts, targets = [], {}
+    for _, v in datas[maintenance.ACCOUNTS].rows:
+        account_id = cell_text(v["帐户ID"])
+        if not account_id:
+            continue
+        accounts.append({"帐户ID": account_id, "客户名称": cell_text(v["客户名称"]), "客服": cell_text(v["客服"]),
+                         "级别": cell_text(v["级别"])})
+        targets.setdefault(completion.id_key(account_id), targets_for(cell_text(v["级别"]), config))
+    records, sources = [], []
+    for row, v in datas[maintenance.WORK].rows:
+        records.append(WorkRecord(cell_date(v["日期"]), cell_text(v["客服"]), cell_text(v["帐户ID"]),
+                                  cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
+        sources.append(cell_text(v["来源"]))
+    checks = maintenance.read_checks(datas[maintenance.SPOT], paths[0].name, []) if datas[maintenance.SPOT] else []
+    disproved = spotchecks.disproved_keys(checks, {r.row: r for r in records})
+    verdicts = completion.classify_work(records, targets, month.first, month.last, disproved=disproved)
+    valid = [(r, s) for r, v, s in zip(records, verdicts, sources) if v.valid]
+    renewals = renewal.read_file(paths[1], config)[1] if paths[1].exists() else []
+    newclients = newclient.read_file(paths[2], config)[1] if paths[2].exists() else []
+    _SNAPSHOTS.clear()                     # one month's snapshot at a time
+    _SNAPSHOTS[key] = (accounts, valid, renewals, newclients)
+    return _SNAPSHOTS[key]
