@@ -3,11 +3,12 @@
 `main()` is what the Excel ribbon button 客服工具 → 重算 runs (through the add-in's
 RibbonMyAddin.RunMain, which imports this package by the add-in's file name).
 """
+from .excel.adapter import run_button
+
 __version__ = "0.1.0"
 
 
 def main() -> None:
     import xlwings as xw
 
-    from .excel.adapter import run_button
     run_button(xw.Book.caller())

@@ -10,11 +10,37 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from .addin import build_addin, install, status, uninstall
 from .app.calls import update_queue
+from .app.collect import saved_at
+from .app.greet import write_greetings
+from .app.orderbooks import add_books
+from .app.remind import write_reminders
+from .app.report import online_summary, summary_rows, write_report
+from .app.serve import serve as run
+from .app.settle import explain, settle_month
+from .app.settle_output import warnings_of
+from .app.statements import statements_to_pdf, write_statements
+from .app.team import collect_team
+from .app.workbooks import RecalcOutcome, recalc_file
+from .app.workspace import (
+    EXPO_MONTHLY,
+    init_workspace,
+    locate_workspace,
+    needs_account_status,
+    open_month,
+)
+from .config import load_config
+from .demo.run import run_demo
 from .errors import DataProblemsError, KefuError
 from .hints import command, here
+from .io.values import mask_phone
+from .kinds import callbacks
+from .kinds import watch as watching
+from .kinds.orders import FILE_NAME
 from .month import Month
 from .present.outcomes import console, err_console, print_outcome, show_problems
+from .present.tables import report_table, settlement_table
 from .records import Severity
 
 
@@ -68,7 +94,6 @@ def dir_option(func):
     command finds it; the command itself gets the workspace's folder."""
     @functools.wraps(func)
     def in_workspace(*args, folder: Path, **kwargs):
-        from .app.workspace import locate_workspace
         return func(*args, folder=locate_workspace(folder), **kwargs)
     return click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=".",
                         show_default=True,
@@ -109,8 +134,6 @@ def init(folder: Path, expo: bool):
     家博会客服：kefu-xl init D:\\家博会 --expo，之后用 kefu-xl orders add-books 登记订单本，
     再运行 kefu-xl month open YYYY-MM --dir D:\\家博会（生成退订台账、投诉台账）
     """
-    from .app.workspace import EXPO_MONTHLY, init_workspace, needs_account_status
-    from .config import load_config
     created = init_workspace(folder, monthly=EXPO_MONTHLY if expo else None)
     for path in created:
         console.print(f"已创建 {path}")
@@ -153,7 +176,6 @@ def month_open(month_: Month, folder: Path, as_of, refresh: bool):
     - 本月开户的帐户为新开客户，不计维护目标；
     - 输入有错误时列出全部问题（文件、行、列、值），不生成任何文件。
     """
-    from .app.workspace import open_month
     outcome = open_month(folder, month_, as_of=as_of.date() if as_of else None, refresh=refresh)
     for note in outcome.notes:
         console.print(note)
@@ -190,8 +212,6 @@ def orders_add_books(books: int, size: int, start, prefix: str, stocked, folder:
     例：kefu-xl orders add-books --start 100001 --books 20 --size 50
         之后再追加：kefu-xl orders add-books --books 10 --size 50
     """
-    from .app.orderbooks import add_books
-    from .kinds.orders import FILE_NAME
     path = folder / FILE_NAME
     rows = add_books(path, books=books, size=size, start=start, prefix=prefix,
                      stocked=stocked.date() if stocked else None)
@@ -227,7 +247,6 @@ def recalc(file: Path, force: bool, as_of):
     重算结果与文件中的完全一致时（上次重算后没人改过），文件不改写、不备份，提示「已是最新」。
     Excel 中的 客服工具 → 重算 按钮做的是同一件事。
     """
-    from .app.workbooks import recalc_file
     outcome = recalc_file(file, force=force, as_of=as_of.date() if as_of else None)
     print_outcome(outcome)
     if not _print_saved(outcome, file):
@@ -245,7 +264,6 @@ def check(file: Path, as_of):
     \b
     例：kefu-xl check 2026-11/维护跟踪_2026-11.xlsx --as-of 2026-11-20
     """
-    from .app.workbooks import recalc_file
     outcome = recalc_file(file, write=False, as_of=as_of.date() if as_of else None)
     print_outcome(outcome)
     serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
@@ -296,8 +314,6 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
         kefu-xl settle 2026-11 --explain 100023
         kefu-xl settle 2026-11 --statements
     """
-    from .app.settle import explain, settle_month
-    from .app.settle_output import warnings_of
 
     def announce(outcome):
         counts = {}
@@ -326,7 +342,6 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
     outcome = settle_month(folder, month_, dry_run=dry_run or bool(order), announce=announce, explain_order=order)
     if order:
         return
-    from .present.tables import settlement_table
     table = settlement_table(outcome, limit=30)
     console.print(table)
     if dry_run:
@@ -334,7 +349,6 @@ def settle(month_: Month, folder: Path, dry_run: bool, order, statements: bool):
         return
     console.print(f"已生成 {outcome.output}，已更新 {folder / '订单台账.xlsx'}")
     if statements:
-        from .app.statements import statements_to_pdf, write_statements
         target = folder / str(month_) / f"商家对帐单_{month_}"
         files = write_statements(outcome, target)
         pdfs = statements_to_pdf(files, target)
@@ -358,8 +372,6 @@ def collect(month_: Month, folder: Path, as_of):
     改过名、放错月份、两本属于同一个人、不是工作簿的文件：指出问题，其他人照常汇总。
     例：kefu-xl collect 2026-11 --dir D:\\客服部
     """
-    from .app.collect import saved_at
-    from .app.team import collect_team
     for n, outcome in enumerate(collect_team(folder, month_, as_of=as_of.date() if as_of else None)):
         collected = outcome.result.figures.get("collected")
         if n == 0 and collected is None:
@@ -409,7 +421,6 @@ def serve(folder: Path):
     例：kefu-xl serve --dir D:\\客服部
     开机自动运行（Windows 计划任务、Linux/NAS 的 systemd）见 README「无人值守」。
     """
-    from .app.serve import serve as run
     run(folder)
 
 
@@ -427,7 +438,6 @@ def remind(month_: Month, folder: Path):
     可用变量：客户名称 帐户ID 客服 余额 可投放天数 合同到期日 月份 来源
     例：kefu-xl remind 2026-11 --dir D:\\客服部
     """
-    from .app.remind import write_reminders
     target, items, source = write_reminders(folder, month_)
     console.print(f"已生成 {len(items)} 条续费提醒（模板：{source}）：{target}")
     if items:
@@ -453,8 +463,6 @@ def greet(month_: Month, folder: Path, as_of, mask: bool):
     可用变量：节日 放假日期 年份 称呼 联系人 客户名称 帐户ID 手机 客服
     例：kefu-xl greet 2026-09 --dir D:\\客服部 --as-of 2026-09-20
     """
-    from .app.greet import write_greetings
-    from .io.values import mask_phone
     today = date.today()
     start = as_of.date() if as_of else (today if month_.contains(today) else month_.first)
     target, found, items, notes, problems, source = write_greetings(folder, month_, start, mask=mask)
@@ -495,9 +503,6 @@ def calls(month_: Month, folder: Path, today: bool, at, full: bool):
     例：kefu-xl calls 2026-11 --dir D:\\客服部
         kefu-xl calls 2026-11 --today          （接电话的人看：现在该拨打哪些）
     """
-    from .app.workbooks import RecalcOutcome, recalc_file
-    from .io.values import mask_phone
-    from .kinds import callbacks
     now = at or datetime.now()
     if today:
         path = folder / str(month_) / callbacks.file_name(month_)
@@ -542,8 +547,6 @@ def watch(day, folder: Path):
     负责的客服查原因、打电话通知客户；没通知的异常排在自己「今日」计划的最前面。
     例：kefu-xl watch 2026-11-20 --dir D:\\客服部
     """
-    from .app.workbooks import RecalcOutcome
-    from .kinds import watch as watching
     outcome = watching.watch_day(folder, day.date())
     show_problems(outcome.problems)
     if outcome.exports_used == 0:
@@ -587,12 +590,9 @@ def report(month_, quarter, html: bool, folder: Path, as_of):
         kefu-xl report 2026-12 --as-of 2026-12-15   （月中：统计到 12 月 15 日）
         kefu-xl report --quarter 2026Q4 --html
     """
-    from .app.report import summary_rows, write_report
-    from .present.tables import report_table
     target, html_path, data = write_report(folder, month_, quarter, html, as_of.date() if as_of else None)
     console.print(report_table(f"{data.label} 绩效提成（统计截至 {data.as_of}）", summary_rows(data)))
     if data.online:
-        from .app.report import online_summary
         console.print(online_summary(data))
     for w in data.warnings:
         console.print(f"注意：{w}", style="yellow")
@@ -617,7 +617,6 @@ def addin_build(out_dir: Path):
     \b
     例：kefu-xl addin build --out dist
     """
-    from .addin import build_addin
     console.print(f"已生成 {build_addin(out_dir)}")
 
 
@@ -632,7 +631,6 @@ def addin_install(out_dir: Path):
     \b
     例：kefu-xl addin install   （安装后重新打开 Excel，功能区出现「客服工具」）
     """
-    from .addin import install
     addin_path, conf = install(out_dir)
     console.print(f"已安装 {addin_path}；解释器设置写入 {conf}。请重新打开 Excel。")
 
@@ -645,7 +643,6 @@ def addin_uninstall():
     \b
     例：kefu-xl addin uninstall
     """
-    from .addin import uninstall
     uninstall()
     console.print("已卸载 kefu_xl.xlam。")
 
@@ -658,7 +655,6 @@ def addin_status():
     \b
     例：kefu-xl addin status
     """
-    from .addin import status
     for line in status():
         console.print(line)
 
@@ -670,7 +666,6 @@ def demo(folder: Path):
     """用内置演示数据建立工作区 FOLDER（默认 ./kefu-demo）：8 位客服、约 300 个帐户、
     一个月的工作记录（含无效记录），依次运行开月和重算，并打印客服汇总。
     已存在的演示文件夹会先清空重建。"""
-    from .demo.run import run_demo
     run_demo(folder, console)
 
 

@@ -16,6 +16,9 @@ from ..errors import KefuError
 from ..hints import command
 from ..io.safe_write import atomic_write, check_not_open
 from ..io.values import mask_phone
+from ..kinds import archive
+from ..kinds.base import read_tracker
+from ..kinds.personal import team_snapshot
 from ..messages import Message, packaged
 from ..month import Month
 from ..records import Problem, Severity
@@ -95,9 +98,6 @@ def default_template() -> str:
 def clients(workspace: Path, month: Month, config: Config, problems: list[Problem]) -> list[dict]:
     """One entry per archived client: the decision maker's row (else the first with a 联系人),
     its 客服 from the month's 维护跟踪."""
-    from ..kinds import archive
-    from ..kinds.base import read_tracker
-    from ..kinds.personal import team_snapshot
     path = archive.path_of(workspace)
     if not path.exists():
         raise KefuError(f"没有 {path}：客户档案在开月时生成（{command(f'month open {month}', workspace)}），联系人填好后再生成问候。")

@@ -16,14 +16,16 @@ from pathlib import Path
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
 
-from ..config import load_config
+from ..config import ONLINE_CHANNELS, load_config
 from ..errors import KefuError
 from ..hints import command, here
 from ..io.heap import without_cycle_collection
 from ..io.safe_write import atomic_write, check_not_open
 from ..kinds import maintenance, newclient, onlinesales, renewal
+from ..kinds.roster import read_roster
 from ..month import Month
 from ..records import Severity
+from ..rules import onlinesales as online
 from ..rules import renewal as renewal_rules
 from ..rules.completion import percent
 from ..sheets.build import (
@@ -236,7 +238,6 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> 
                         add(path.name, r.row, month, r.staff, "上线达标", 1)
     roster = workspace / "名册.xlsx"
     if roster.exists():
-        from ..kinds.roster import read_roster
         names = [m.name for m in read_roster(roster)[0] if m.active]
         staff = names + [s for s in staff if s not in names]
     out.staff = staff
@@ -246,7 +247,6 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> 
 def _online_rows(f: dict, source: str, month: Month, add) -> None:
     """数据 rows of a month's 网销台账: per inquiry for 转化率 (the workbook's own rule: the
     month's inquiries, deals closed in the month), per deal and per person for 提成."""
-    from ..rules import onlinesales as online
     for j in f["judged"]:
         lead = j.lead
         if (lead.source or online.CURRENT) != online.CURRENT or not month.contains(lead.day):
@@ -269,14 +269,12 @@ def _online_rows(f: dict, source: str, month: Month, add) -> None:
 
 def online_people(data: ReportData) -> list[tuple[str, str]]:
     """(角色, 姓名) of the 网销提成 sheet, in the order met (managers first)."""
-    from ..rules import onlinesales as online
     seen = dict.fromkeys((r["分组"], r["客服"]) for r in data.rows if r["项目"] == "网销提成")
     return sorted(seen, key=lambda k: k[0] != online.MANAGER)
 
 
 def online_figures(data: ReportData) -> dict[str, dict]:
     """Python's value of every 网销转化 and 网销提成 cell."""
-    from ..config import ONLINE_CHANNELS
 
     def total(item, group=None, person=None):
         return sum((Decimal(str(r["数值"])) for r in data.rows if r["项目"] == item
@@ -368,7 +366,6 @@ def build(workspace: Path, label: str, months: list[Month], as_of: date | None =
     period = months[0].label if len(months) == 1 else f"{months[0].year}年第{(months[0].month + 2) // 3}季度"
     wspec = spec(f"{period} 客服绩效与提成表（统计截至 {data.as_of.isoformat()}）", data.online)
     titles = {s.name: s.title for s in wspec.sheets}
-    from ..config import ONLINE_CHANNELS
     wb, layouts = build_workbook(wspec, titles, {
         STATEMENT: [{"客服": s} for s in data.staff], DATA: data.rows,
         ONLINE_CONVERSION_SHEET: [{"渠道": c} for c in (*ONLINE_CHANNELS, "合计")],

@@ -24,11 +24,13 @@ from ..calendar import WorkCalendar
 from ..config import CONFIG_NAME, Config, load_config
 from ..errors import ChangedOnDiskError, DataProblemsError, FileLockedError, KefuError
 from ..io.safe_write import file_stamp
+from ..kinds import personal, watch
 from ..month import Month
 from ..records import Severity
 from ..rules import schedule
 from ..rules.schedule import Action, Stamp
 from . import spend_watch
+from .serve_page import render_status
 from .serve_state import (
     LOG_NAME,
     OWNER_NAME,
@@ -51,6 +53,9 @@ from .serve_state import (
     stamp_time,
     write_atomically,
 )
+from .team import collect_team, tracker_paths
+from .workbooks import recalc_file
+from .workspace import locate_workspace
 
 
 class Server:
@@ -178,7 +183,6 @@ class Server:
     # ------------------------------------------------------------------ personal workbooks
 
     def personal_step(self, month: Month) -> None:
-        from ..kinds import personal
         folder = self.workspace / str(month) / personal.FOLDER
         files, names = scan(folder, (".xlsx",))
         working = self.calendar.is_workday(self.now.date())
@@ -246,7 +250,6 @@ class Server:
     def recalc(self, path: Path, stamp: Stamp, t: Tracked, what: str) -> bool:
         """Recalc one file as of today, guarded: nothing is written if it is opened or saved
         meanwhile. True when it is now recalculated."""
-        from .workbooks import recalc_file
         started = time.monotonic()
         try:
             outcome = recalc_file(path, as_of=self.now.date(), unchanged_since=stamp, now=self.clock())
@@ -296,7 +299,6 @@ class Server:
     # ------------------------------------------------------------------ team trackers and collection
 
     def team_paths(self, month: Month) -> list[Path]:
-        from .team import tracker_paths
         return tracker_paths(self.workspace, month)
 
     def team_step(self, month: Month) -> None:
@@ -324,7 +326,6 @@ class Server:
         self.state.collect_pending = False
 
     def collect_step(self, month: Month) -> None:
-        from .team import collect_team
         paths = self.team_paths(month)
         last = parse_moment(self.state.collected_at)
         if not paths[0].exists() or not schedule.collect_due(self.now, last, self.state.collect_pending,
@@ -390,7 +391,6 @@ class Server:
         self.exports_before = found
 
     def watch_day(self, day: date, path: Path, stamp: Stamp) -> None:
-        from ..kinds import watch
         key = self.rel(path)
         target = self.workspace / str(Month.of(day)) / watch.file_name(Month.of(day))
         started = time.monotonic()
@@ -418,7 +418,6 @@ class Server:
     # ------------------------------------------------------------------ status page
 
     def write_status(self, month: Month) -> None:
-        from .serve_page import render_status
         try:
             write_atomically(self.workspace / STATUS_NAME, render_status(self, month))
         except OSError as e:
@@ -428,7 +427,6 @@ class Server:
         """Temp files of writes that a killed process left (a Windows task ended, power cut):
         the file they were for is old-or-new; the temp file is litter."""
         month = schedule.serve_month(self.clock())
-        from ..kinds import personal
         for folder in (self.workspace, self.workspace / str(month), self.workspace / str(month) / personal.FOLDER):
             try:
                 names = os.listdir(folder)
@@ -525,7 +523,6 @@ class _Wake(Exception):
 
 def serve(workspace: Path) -> None:
     """`kefu-xl serve --dir 工作区`: run until SIGTERM / Ctrl-C."""
-    from .workspace import locate_workspace
     workspace = locate_workspace(Path(workspace))
     logging.raiseExceptions = False      # a share that goes away must not fill the console with tracebacks
     try:

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import jinja2
 
+from ..io.safe_write import file_stamp
+from ..kinds import personal
 from ..month import Month
 from . import spend_watch
+from .serve_state import is_locked, now_text, parse_moment, scan
+from .team import tracker_paths
 
 WEEKDAYS = "一二三四五六日"
 
@@ -53,8 +57,6 @@ def render_status(server, month: Month) -> str:
 
 
 def person_rows(server, month: Month) -> list[PersonRow]:
-    from ..kinds import personal
-    from .serve_state import is_locked, now_text, parse_moment, scan
     today = server.now.date()
     folder = server.workspace / str(month) / personal.FOLDER
     files, names = scan(folder, (".xlsx",))
@@ -98,8 +100,6 @@ def person_rows(server, month: Month) -> list[PersonRow]:
 
 
 def file_rows(server, paths: list[Path]) -> list[FileRow]:
-    from ..io.safe_write import file_stamp
-    from .serve_state import is_locked, now_text, parse_moment, scan
     today = server.now.date()
     rows = []
     names = scan(paths[0].parent, (".xlsx",))[1] if paths else set()      # the trackers share one folder
@@ -122,8 +122,6 @@ def file_rows(server, paths: list[Path]) -> list[FileRow]:
 
 
 def status_model(server, month: Month) -> dict:
-    from .serve_state import now_text, parse_moment
-    from .team import tracker_paths
     now = server.now
     today = now.date()
     s = server.config.serve
@@ -139,7 +137,6 @@ def status_model(server, month: Month) -> dict:
         if path.exists():
             at = parse_moment(server.state.watched_at.get(server.rel(path)))
             exports.append(f"{server.rel(path)}：" + (f"{now_text(at, today)} 已处理" if at else "等待处理"))
-    from ..kinds import personal
     month_open = (server.workspace / str(month) / personal.FOLDER).is_dir() or \
         any(p.exists() for p in tracker_paths(server.workspace, month))     # inputs/ alone is not an opened month
     return {

@@ -14,9 +14,13 @@ from pathlib import Path
 
 from ..config import Config
 from ..io.safe_write import file_stamp, lock_names, process_alive
+from ..kinds import personal
+from ..kinds.base import cell_date, cell_text
 from ..month import Month
 from ..records import Severity
 from ..rules.schedule import Stamp
+from ..sheets.read import PROBLEM_SHEET, read_sheet
+from .collect import open_personal
 
 LOG_NAME = "kefu-xl-serve.log"
 STATUS_NAME = "状态.html"
@@ -166,10 +170,6 @@ def dead_here(owner: str) -> bool:
 def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
     """What a personal workbook says of itself, as last saved; `skip` when it is not one of
     this month's personal workbooks (collect's checks) or cannot be read."""
-    from ..kinds import personal
-    from ..kinds.base import cell_date, cell_text
-    from ..sheets.read import PROBLEM_SHEET, read_sheet
-    from .collect import open_personal
     try:
         line, grid, problems = open_personal(path, month, (personal.TODAY, PROBLEM_SHEET))
     except OSError:

@@ -9,26 +9,44 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..config import load_config
 from ..errors import DataProblemsError, InputFileError, KefuError
 from ..io.crm import CRM, read_crm_export
+from ..io.headers import aliases_near
 from ..io.heap import without_cycle_collection
 from ..io.parallel import beside
 from ..io.safe_write import check_not_open, process_alive, staged_write
-from ..io.tables import Table, find_input, read_table
+from ..io.tables import (
+    Table,
+    _range_name,
+    _spans_row,
+    find_input,
+    locate_header,
+    prefetch_sheets,
+    read_sheets_fast,
+    read_table,
+    table_from_grid,
+)
 from ..io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
+from ..io.xlsx import PatchBook
 from ..kinds import complaints as complaints_kind
 from ..kinds import orders, refunds
-from ..kinds.base import monthly_files
+from ..kinds.base import monthly_files, read_tracker
 from ..month import Month
 from ..records import CrmOrder, Problem, Severity, SubmittedLine, has_errors
 from ..rules import refunds as refund_rules
 from ..rules import settle as rules
 from ..rules.ledger import book_sizes, issue_figures
+from ..sheets.build import style_name
+from ..sheets.layout import find_layout
+from ..sheets.spec import Role
 from . import settle_checks as checks
+
+if TYPE_CHECKING:
+    import pandas as pd
+from .settle_output import write_settlement
 
 SUBMISSIONS = "结算流转单"
 SUBMISSION_HEADERS = ["商家", "订单号", "商家联", "网友联", "申报金额"]
@@ -165,7 +183,6 @@ def held_in_earlier_settlements(workspace: Path, month: Month, orders: set[str])
     """{order: the latest earlier month whose 结算_YYYY-MM.xlsx held it (暂缓)}, for the orders
     given. Only months whose CRM export is gone are read: where the export is still there, an
     order held that month is found in it."""
-    from ..io.tables import locate_header, read_sheets_fast
     out: dict[str, Month] = {}
     for other in earlier_months(workspace, month):
         path = workspace / str(other) / file_name(other)
@@ -213,8 +230,6 @@ def read_submissions(files: list[Path], problems: list[Problem], others: list | 
     the first sheet with the five headers and lines under them (the first sheet when none
     has); the file's other non-empty sheets go to `others` (see form_sheet) for
     settle_checks.other_sheets to judge."""
-    from ..io.headers import aliases_near
-    from ..io.tables import _range_name, _spans_row, read_sheets_fast, table_from_grid
     lines = []
     for path in files:
         sheets = list(read_sheets_fast(path).values())
@@ -276,7 +291,6 @@ def form_sheet(sheets: list, aliases=None) -> tuple:
     """(the form sheet, its header row index, {header: column}, [(other non-empty sheet,
     its rows with lines when it has all five headers, else None)]). A cover or notes sheet
     in front of the form is passed over; a second sheet with lines is for the checks."""
-    from ..io.tables import locate_header
     located = [(s, *locate_header(s.grid, SUBMISSION_HEADERS, aliases)) for s in sheets]
     complete = [(s, i, h) for s, i, h in located if len(h) == len(SUBMISSION_HEADERS)]
     with_lines = [(s, i, h) for s, i, h in complete if any(True for _ in _rows_under(s.grid, i, h))]
@@ -318,7 +332,6 @@ def read_inputs(workspace: Path, month: Month) -> SettleInputs:
     """Read and check every input before anything is computed; all problems together.
     The workbooks are parsed ahead in a background thread while the CRM export and the
     submissions are checked here (calamine parses without holding the GIL)."""
-    from ..io.tables import prefetch_sheets
     inputs = workspace / str(month) / "inputs"
     problems: list[Problem] = []
     notes: list[str] = []
@@ -406,7 +419,6 @@ def refund_ledgers(workspace: Path, month: Month) -> list[Path]:
 
 def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -> dict[str, tuple[str, str]]:
     """{order: (REFUNDED | REFUND_PENDING, where)} from every 退订台账 up to this month; 不可退 ignored."""
-    from ..kinds.base import read_tracker
     out: dict[str, tuple[str, str]] = {}
     config = load_config(workspace / "kefu-xl.toml")
     for path in refund_ledgers(workspace, month):
@@ -427,7 +439,6 @@ def read_refund_status(workspace: Path, month: Month, problems: list[Problem]) -
 
 def fines_to_deduct(ledger_path: Path, books, issues, month: Month, config) -> tuple[dict[str, Decimal], list[int]]:
     """Fines of 领用 rows not deducted in another month (re-runs of this month deduct again)."""
-    from ..io.tables import read_sheets_fast
     sheet = read_sheets_fast(ledger_path)[orders.ISSUES]
     header = next(i for i, r in enumerate(sheet.grid[:10]) if "罚款扣除月份" in r)
     col = sheet.grid[header].index("罚款扣除月份")
@@ -509,7 +520,6 @@ def settle_month(workspace: Path, month: Month, *, dry_run: bool = False, announ
                  explain_order: str | None = None) -> SettleOutcome:
     """Read, check, judge and (unless dry_run) write. `explain_order`: keep that order's rule
     path for explain()."""
-    from .settle_output import write_settlement
     ledger_path = workspace / orders.FILE_NAME
     output = workspace / str(month) / file_name(month)
     with settle_lock(workspace), without_cycle_collection():
@@ -542,8 +552,6 @@ EXCEL_MAX_ROWS = 1_048_576
 def check_register_room(path: Path, month: Month, adding: int) -> None:
     """Refuse before writing when 已结算 would grow past the rows an Excel sheet can hold
     (Excel would open the file without the rows beyond, and lose them when it is saved)."""
-    from ..io.tables import read_sheets_fast
-    from ..sheets.layout import find_layout
     sheet = read_sheets_fast(path)[orders.SETTLED]
     layout, _ = find_layout(sheet, orders.spec(load_config(path.parent / "kefu-xl.toml")).sheet(orders.SETTLED))
     month_col = layout.columns["结算月份"] - 1
@@ -567,10 +575,6 @@ def update_ledger(path: Path, month: Month, settled, fine_rows: list[int], targe
     marks in 领用 replaced, through the patch engine that changes every existing workbook: only
     those cells change, everything else in the ledger — a person's own drop-downs, formats,
     notes — is copied as it is."""
-    from ..io.xlsx import PatchBook
-    from ..sheets.build import style_name
-    from ..sheets.layout import find_layout
-    from ..sheets.spec import Role
     config = load_config(path.parent / "kefu-xl.toml")
     spec = orders.spec(config)
     book = PatchBook(path)

@@ -10,7 +10,9 @@ from datetime import datetime
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from ..records import Severity
 from ..rules import settle as rules
+from ..sheets.build import text_width
 
 FONT = "微软雅黑"
 SUMMARY_COLUMNS = ["商家", "申报单数", "结算单数", "结算金额", "暂缓单数", "不结算单数", "罚款扣除", "应结金额"]
@@ -27,7 +29,6 @@ def wrapped_lines(text: str, width: float) -> int:
     """How many lines `text` takes wrapped in a column `width` characters wide (CJK counts 2).
     Row heights are set from it: LibreOffice does not grow a row for wrapped text when it
     opens an .xlsx, so a long reason would print cut off. Reasons repeat, hence the cache."""
-    from ..sheets.build import text_width
     return max(1, math.ceil(text_width(text) / max(width - 1.5, 1)))
 
 
@@ -38,7 +39,6 @@ def row_height(lines: int, font_size: float = 11) -> float | None:
 
 def warnings_of(outcome) -> list:
     """The warnings of the checks before settling (settle_checks), for 异常 and the terminal."""
-    from ..records import Severity
     return [p for p in outcome.inputs.problems if p.severity is Severity.WARNING]
 
 

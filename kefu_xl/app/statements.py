@@ -8,12 +8,14 @@ no one)."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
 
-from ..io.libreoffice import soffice
+from ..io.libreoffice import _profile, soffice
 from ..io.values import mask_phone
 from ..rules import ledger
 from ..rules import settle as rules
@@ -202,10 +204,7 @@ def statements_to_pdf(paths: list[Path], folder: Path) -> list[Path]:
     exe = soffice()
     if not exe or not paths:
         return []
-    import shutil
-    import subprocess
 
-    from ..io.libreoffice import _profile
     profile = _profile()
     try:
         subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",

@@ -27,6 +27,7 @@ from ..kinds import (
 )
 from ..month import Month
 from ..sheets.build import build_workbook
+from . import greet, remind
 
 TEMPLATE_MONTH = Month(2026, 1)        # formulas need a month; the template shows January 2026
 TEMPLATE_STAMP = "template"
@@ -55,7 +56,6 @@ def templates() -> dict[str, object]:
 
 def text_templates() -> dict[str, str]:
     """Message templates (jinja2) shipped with the package, copied next to the workbooks."""
-    from . import greet, remind
     return {remind.TEMPLATE_NAME: remind.default_template(), greet.TEMPLATE_NAME: greet.default_template()}
 
 

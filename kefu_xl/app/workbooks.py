@@ -2,7 +2,10 @@
 change an existing workbook or put a new one in place."""
 from __future__ import annotations
 
+import os
 import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -10,9 +13,18 @@ from pathlib import Path
 from ..calendar import WorkCalendar
 from ..config import config_for, find_workspace
 from ..errors import InputFileError, KefuError, NotKefuWorkbookError
+from ..io.guard import check_zip
 from ..io.heap import without_cycle_collection
-from ..io.safe_write import atomic_write, check_droppable, check_not_open
+from ..io.safe_write import (
+    atomic_write,
+    check_droppable,
+    check_no_loss,
+    check_not_open,
+    check_writable,
+    temp_path,
+)
 from ..io.tables import open_workbook, prefetch_sheets
+from ..io.values import parse_text
 from ..io.xlsx import PatchBook, Unsupported
 from ..kinds import roster
 from ..kinds.base import Kind, RecalcContext, RecalcResult
@@ -20,6 +32,8 @@ from ..kinds.registry import REGISTRY
 from ..month import Month
 from ..records import Problem, Severity
 from ..sheets.build import read_meta
+from ..sheets.layout import find_layout
+from ..sheets.spec import HELPER_SUFFIX, Role, Type, is_helper
 from .collect import personal_source
 
 KINDS = REGISTRY
@@ -100,9 +114,6 @@ def cache_values(book: PatchBook, kind: Kind, result: RecalcResult) -> int:
 def cache_trimmed(book: PatchBook, wspec) -> int:
     """The hidden （去空格） helper columns (sheets/spec.trimmed) show the typed text trimmed,
     as Python reads it (io.values.parse_text). Returns cells."""
-    from ..io.values import parse_text
-    from ..sheets.layout import find_layout
-    from ..sheets.spec import HELPER_SUFFIX, is_helper
     n = 0
     for sheet in wspec.sheets:
         helpers = [c.header for c in sheet.columns if is_helper(c.header)]
@@ -131,8 +142,6 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
     as the cached values of the derived cells they name. Rows are found by number, or by
     what the sheet declares names them (SheetSpec.key_of: 客服 for a summary, 品类 + 品牌,
     序号 — a number itself — for a plan). Returns cells."""
-    from ..sheets.layout import find_layout
-    from ..sheets.spec import Role, Type
     n = 0
     for name, by_row in values.items():
         if name not in book.sheetnames:
@@ -169,9 +178,7 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
 def _open_patched(path: Path) -> PatchBook:
     """The file as a PatchBook; Unsupported when the patcher cannot read it (the openpyxl path
     then decides), InputFileError when it is no workbook at all."""
-    import zipfile
 
-    from ..io.guard import check_zip
     if not path.exists() or path.stat().st_size == 0 or not zipfile.is_zipfile(path):
         raise Unsupported("不是 xlsx 文件")
     check_zip(path)
@@ -208,9 +215,7 @@ def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None,
 def _replace_with(book: PatchBook, path: Path) -> None:
     """Write `book` over `path` through a temp file beside it (no backup: the file was made
     moments ago by kefu-xl itself)."""
-    import os
 
-    from ..io.safe_write import temp_path
     tmp = temp_path(path)
     try:
         book.save(tmp)
@@ -260,7 +265,6 @@ def new_from_blank(path: Path, blank: bytes, stamp, *, as_of: date | None = None
     """A new workbook at `path` from the bytes of a blank one built once (month open writes a
     hundred personal workbooks): `stamp(book)` writes what differs (the owner), the recalc
     fills the rest, the file is written once. None when the patcher cannot (build it whole)."""
-    from ..io.safe_write import temp_path
     tmp = temp_path(path)
     tmp.write_bytes(blank)
     try:
@@ -285,7 +289,6 @@ def save_recalculated(wb, path: Path, result: RecalcResult, *, force: bool = Fal
     cached values patched in; refused when the rewrite would lose what a person added
     (their drop-downs, conditional formats, filter criteria…), unless `force`
     (`unchanged_since`: see safe_write.staged_write)."""
-    from ..io.safe_write import check_no_loss
     check_not_open(path)
     check_droppable(path, force)
 
@@ -304,7 +307,6 @@ def create_file(path: Path, wb, *, as_of: date | None = None) -> RecalcOutcome:
     if path.exists():
         raise KefuError(f"{path.name} 已存在，kefu-xl 没有覆盖它。")
     path.parent.mkdir(parents=True, exist_ok=True)
-    from ..io.safe_write import temp_path
     scratch = temp_path(path)
     try:
         wb.save(scratch)
@@ -353,12 +355,9 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
     when that would lose anything a person added, unless `force`. `unchanged_since`
     (safe_write.file_stamp of the version to recalc): when the file is saved or opened while
     it is being recalculated, nothing is written (ChangedOnDiskError, FileLockedError)."""
-    import zipfile
-    import zlib
     path = Path(path)
     if write:
         check_not_open(path)
-        from ..io.safe_write import check_writable
         check_writable(path)
     try:
         try:

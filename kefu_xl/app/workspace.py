@@ -1,17 +1,20 @@
 """A kefu-xl workspace (docs/workbooks.md): `init` and opening a month."""
 from __future__ import annotations
 
+import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from ..calendar import WorkCalendar
-from ..config import CONFIG_NAME, default_config_text, load_config
+from ..config import CONFIG_NAME, default_config_text, find_workspace, load_config
 from ..errors import DataProblemsError, KefuError
 from ..hints import command, here
 from ..inputs import ACCOUNT_STATUS, read_account_status
 from ..io.heap import without_cycle_collection
+from ..io.parallel import beside
 from ..io.safe_write import atomic_write, check_not_open, save_workbook
 from ..io.tables import find_input
 from ..kinds import (
@@ -20,6 +23,7 @@ from ..kinds import (
     newclient,
     onlinesales,
     orders,
+    personal,
     refunds,
     renewal,
     roster,
@@ -28,9 +32,10 @@ from ..kinds.base import cell_text, read_tracker
 from ..month import Month
 from ..records import Problem, Severity, has_errors
 from ..rules.completion import id_key
-from ..sheets.build import build_workbook
+from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import read_sheet
 from . import archive as archive_open
+from .workbooks import create_file, new_from_blank, recalc_file, update_file
 
 EXPO_MONTHLY = ("refunds", "complaints")      # an expo desk: orders, refunds and complaints, no account export
 
@@ -44,7 +49,6 @@ def init_workspace(folder: Path, staff: list[dict] | None = None, monthly: tuple
     if not config_path.exists():
         text = default_config_text()
         if monthly:
-            import re
             listed = ", ".join(f'"{k}"' for k in monthly)
             text = re.sub(r"(?m)^monthly = \[.*\]$", f"monthly = [{listed}]", text, count=1)
         atomic_write(config_path, lambda tmp: tmp.write_text(text, "utf-8"))
@@ -76,8 +80,6 @@ def locate_workspace(folder: Path) -> Path:
     """The workspace a command given `--dir folder` means: `folder` itself; the workspace it lies
     in (run from a month folder); or, run from the folder above, its one subfolder that is a
     workspace. Several such subfolders, or none anywhere, is an error that says what to type."""
-    from ..config import find_workspace
-    from ..hints import here
     folder = Path(folder)
     if (folder / CONFIG_NAME).exists():
         return folder
@@ -211,7 +213,6 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
             if kind in todo:
                 books[todo[kind]] = _open_carried(MONTHLY[kind], folder, month, config, calendar, outcome, day)
     outcome.warnings.extend(dict.fromkeys(str(w.message) for w in caught))
-    from .workbooks import create_file
     for path, wb in books.items():
         create_file(path, wb, as_of=day)
         outcome.created.append(path)
@@ -226,7 +227,6 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
 
 
 def workbook_bytes(wb) -> bytes:
-    import io
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -237,9 +237,6 @@ def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day:
     a person runs in the morning; with --refresh, existing ones are recalculated (new
     accounts appear in 我的帐户; typed cells are never touched). A big team's new workbooks are
     written half in a second process (the second core)."""
-    from ..io.parallel import beside
-    from ..kinds import personal
-    from .workbooks import recalc_file
     renewed = 0
     config = load_config(folder / CONFIG_NAME)
     new: list[tuple[Path, str]] = []
@@ -274,8 +271,6 @@ PARALLEL_PERSONAL = 20          # from this many new personal workbooks on, two 
 def _new_personal_books(todo: list[tuple[Path, str]], blank: bytes, config, month: Month, day: date) -> None:
     """Each person's workbook from the blank, stamped with the name and filled by the recalc;
     through openpyxl when the patcher cannot."""
-    from ..kinds import personal
-    from .workbooks import create_file, new_from_blank
     for path, name in todo:
         if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, name), as_of=day) is None:
             create_file(path, personal.build(config, month, name), as_of=day)
@@ -285,8 +280,6 @@ def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome:
     """Bring existing trackers up to date with a newer export: new accounts, newly due
     renewals and new clients are added; 周消耗/余额 follow the export; nothing a person typed
     elsewhere changes. Each file is changed in place (update_file). Returns the files."""
-    from ..sheets.build import write_rows
-    from .workbooks import update_file
     by_id = {id_key(s.account_id): s for s in statuses}
     out = []
     for kind, path in existing.items():

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 
 from ..app import spend_watch
+from ..app.greet import write_greetings
 from ..calendar import WorkCalendar
 from ..config import load_config
 from ..io.safe_write import save_workbook
@@ -111,6 +112,5 @@ def daily_routine(folder: Path, month: Month, accounts: list[list], records: lis
     days = calendar.workdays_between(month.first + timedelta(days=14), month.last - timedelta(days=3))
     spend_exports(rng, folder, month, calendar, accounts, days)
     watched = spend_watch.watch_day(folder, days[-1])
-    from ..app.greet import write_greetings
     greeted = write_greetings(folder, Month(2026, 9), date(2026, 9, 20))
     return {"checks": checks, "watch": watched, "greet": greeted}

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from ..app.workbooks import recalc_file
 from ..calendar import WorkCalendar
 from ..config import load_config
 from ..kinds import onlinesales
@@ -114,7 +115,6 @@ def month_rows(rng: random.Random, folder: Path, month: Month, n: int) -> tuple[
 
 def type_month(folder: Path, month: Month, inquiries: list[dict], calls: list[dict]) -> Path:
     """The desk types a month's inquiries and callbacks (month_rows) into 网销, then recalc."""
-    from ..app.workbooks import recalc_file
     path = folder / str(month) / onlinesales.file_name(month)
     wspec = onlinesales.spec(load_config(folder / "kefu-xl.toml"), month)
     with Typist() as typist:

@@ -1,6 +1,7 @@
 """The built-in demo workspace: a realistic department's month, end to end."""
 from __future__ import annotations
 
+import csv
 import random
 import shutil
 import time
@@ -11,14 +12,34 @@ from pathlib import Path
 import openpyxl
 
 from ..app import orderbooks
+from ..app.report import online_summary, summary_rows, write_report
+from ..app.settle import settle_month
 from ..app.workbooks import recalc_file
 from ..app.workspace import init_workspace, open_month
 from ..calendar import WorkCalendar
 from ..config import load_config
+from ..io.parallel import beside
 from ..io.safe_write import save_workbook
-from ..kinds import archive, maintenance
+from ..kinds import (
+    archive,
+    callbacks,
+    complaints,
+    maintenance,
+    newclient,
+    orders,
+    personal,
+    refunds,
+    renewal,
+)
 from ..month import Month
+from ..present.outcomes import print_outcome
+from ..present.tables import report_table, settlement_table
+from ..rules.callbacks import RESULTS
+from ..rules.deadlines import nth_workday_after
+from ..rules.renewal import ONBOARDING_STEPS
 from ..sheets.layout import find_layout
+from . import desk as demo_desk
+from . import online as demo_online
 from .typist import Typist, type_rows
 
 STAFF = [("张敏", "三星"), ("李娜", "三星"), ("王芳", "二星"), ("刘洋", "二星"),
@@ -66,7 +87,6 @@ def _typed_in_personal_workbooks(folder: Path, month: Month, typist: Typist) -> 
     """With personal workbooks each person types renewal follow-ups and onboarding steps in
     their own 我的续费 / 我的新客户: move what the demo typed into the team trackers there (the
     team cells are emptied), so the next collection brings it back the way it happens at work."""
-    from ..kinds import newclient, personal, renewal
     config = load_config(folder / "kefu-xl.toml")
     for kind, sheet, mine, headers in ((renewal, renewal.RENEWALS, personal.MY_RENEWALS, renewal.FOLLOW_UP),
                                        (newclient, newclient.CLIENTS, personal.MY_CLIENTS, newclient.FOLLOW_UP)):
@@ -94,7 +114,6 @@ def _typed_in_personal_workbooks(folder: Path, month: Month, typist: Typist) -> 
 def _type_personal_records(folder: Path, month: Month, records: list[dict], typist: Typist) -> dict[str, Path]:
     """Each person types their own records into their own workbook (客服 left blank: the
     owner); {name: personal workbook}."""
-    from ..kinds import personal
     sheet = personal.spec(load_config(), month).sheet(personal.WORK)
     mine: dict[str, list[dict]] = {}
     for r in records:
@@ -150,7 +169,6 @@ EVENTS = ("2026秋季家博会", "2026冬季家博会")
 
 def _order_books(rng: random.Random, folder: Path, november: Month) -> Path:
     """400 books issued to 40 merchants over two events, returned with some orders missing."""
-    from ..kinds import orders
     path = folder / orders.FILE_NAME
     orderbooks.add_books(path, books=400, size=50, start=100001, stocked=date(2026, 9, 20))
     merchants = merchant_names()
@@ -176,7 +194,6 @@ def _order_books(rng: random.Random, folder: Path, november: Month) -> Path:
 
 def _refunds(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar) -> Path:
     """A month of refund bookings, confirmations, refunds and the petty cash that paid them."""
-    from ..kinds import refunds
     path = folder / str(month) / refunds.file_name(month)
     days = calendar.workdays_between(month.first, month.last)
     bookings = []
@@ -213,7 +230,6 @@ def _refunds(rng: random.Random, folder: Path, month: Month, calendar: WorkCalen
 def _follow_up_renewals(rng: random.Random, path: Path, month: Month, typist: Typist) -> None:
     """Staff follow up every renewal: some renew (money now or next month), some are lost
     (with a reason), the rest are still being followed."""
-    from ..kinds import renewal
     sheet = renewal.spec(load_config(), month).sheet(renewal.RENEWALS)
     ws = typist.book(path)[sheet.name]
     layout, _ = find_layout(ws, sheet)
@@ -240,8 +256,6 @@ def _follow_up_renewals(rng: random.Random, path: Path, month: Month, typist: Ty
 
 def _onboard_new_clients(rng: random.Random, path: Path, month: Month, typist: Typist) -> None:
     """New clients at every stage of onboarding; a few launched with too few keywords."""
-    from ..kinds import newclient
-    from ..rules.renewal import ONBOARDING_STEPS
     sheet = newclient.spec(load_config(), month).sheet(newclient.CLIENTS)
     ws = typist.book(path)[sheet.name]
     layout, _ = find_layout(ws, sheet)
@@ -319,7 +333,6 @@ def _complaint_rows(rng: random.Random, month: Month, calendar: WorkCalendar, n:
                     orders: list[tuple[str, str]], majors_open: int) -> list[dict]:
     """n complaints of a month across channels: most replied within the working day, some
     late or not at all, most resolved; `majors_open` major ones left open."""
-    from ..rules.deadlines import nth_workday_after
     days = calendar.workdays_between(month.first, month.last)
     rows = []
     for i in range(n):
@@ -346,7 +359,6 @@ def _complaint_rows(rng: random.Random, month: Month, calendar: WorkCalendar, n:
 
 def _october_complaints(rng: random.Random, folder: Path, month: Month, calendar: WorkCalendar) -> Path:
     """October's ledger: 25 complaints on the October event's orders (across National Day)."""
-    from ..kinds import complaints
     merchants = merchant_names()
     orders = [(str(100001 + (m * 5 + b) * 50 + k), merchant) for m, merchant in enumerate(merchants)
               for b in range(5) for k in range(3)]
@@ -361,7 +373,6 @@ def _november_complaints(rng: random.Random, folder: Path, month: Month, calenda
                          crm: list[list], lines: dict[str, list]) -> Path:
     """November's ledger: half the carried complaints resolved, 35 new ones on CRM orders (two
     major ones open), and open complaints on four submitted orders, which settlement holds."""
-    from ..kinds import complaints
     path = folder / str(month) / complaints.file_name(month)
     sheet = complaints.spec(load_config(), month).sheet(complaints.COMPLAINTS)
     with Typist() as typist:
@@ -398,8 +409,6 @@ def _call_desk_week(rng: random.Random, folder: Path, month: Month) -> Path:
     """A week of the call desk around National Day 2026 (09-28 … 10-11: the holiday, the
     make-up Saturday 10-10): sign-ups and incoming calls at all hours, check-ins of the
     autumn fair, then `kefu-xl calls` and a few days of typed attempts."""
-    from ..kinds import callbacks
-    from ..rules.callbacks import RESULTS
     inputs = folder / str(month) / "inputs"
     events = [["2026秋季家博会", date(2026, 10, 17), date(2026, 10, 18), "主场"],
               ["地板专场", date(2026, 10, 24), date(2026, 10, 25), "专场"],
@@ -458,7 +467,6 @@ def _write_table(path: Path, headers: list[str], rows: list[list]) -> None:
 
 
 def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list]) -> None:
-    import csv
     (inputs / "结算流转单").mkdir(parents=True, exist_ok=True)
     with open(inputs / "CRM订单.csv", "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
@@ -486,14 +494,12 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
     a forked process, or first in this one where there is no fork). Everything random is drawn
     in the same order either way: what runs beside draws last from its stream, or from one of
     its own, so the workbooks are the same with or without the second core."""
-    from ..io.parallel import beside
     step = step or (lambda text: None)
     if folder.exists():
         shutil.rmtree(folder)
     rng = random.Random(seed)
     step("建立工作区：名册（8 位客服）、配置、订单台账和客户档案")
     init_workspace(folder, staff=[{"客服": n, "星级": s, "入职日期": date(2023, 3, 1), "在职": "是"} for n, s in STAFF])
-    from . import online as demo_online
     demo_online.configure(folder)
     online_rng = random.Random(seed + 19)      # its own stream: the other books stay as they were
     accounts = _accounts(rng)
@@ -502,7 +508,6 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
     step(f"{october} 开月：280 个帐户定级，生成各跟踪表和每人的个人工作簿")
     write_status(folder / str(october) / "inputs" / "帐户状态.xlsx", accounts[:280])
     open_month(folder, october, as_of=october.last)
-    from ..kinds import newclient, renewal
     step(f"{october} 的工作：续费跟进、25 起投诉、话务台国庆那一周、45 条网销询盘")
     online = {month: demo_online.month_rows(online_rng, folder, month, n)
               for month, n in ((october, 45), (november, 300))}
@@ -533,7 +538,6 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
         plans = _type_personal_records(folder, november, records, typist)
     step("日常：经理抽查、客户档案、每天的消耗导出和 9:00 消耗监控、节日问候；"
          "同时：300 条网销询盘、订单台账、退订台账、结算流转单和投诉")
-    from . import desk as demo_desk
     with beside(_ledgers, rng, folder, november, calendar, online[november]):
         desk = demo_desk.daily_routine(folder, november, accounts, records, seed)
         step("汇总个人工作簿到维护跟踪表并重算（完成率、有效工作、问题）")
@@ -542,9 +546,6 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
         plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}
     step(f"商家结算：{october} 的一单，再结 {november} 的结算流转单（CRM 订单、回访核实、投诉、退订）；"
          f"同时做 {november} 的绩效提成报表（xlsx 和 html）")
-    from ..app.report import write_report
-    from ..app.settle import settle_month
-    from ..kinds import complaints, orders, refunds
     # the statement reads the trackers only; settling reads and writes neither them nor the statement
     with beside(write_report, folder, str(november), None, True) as report:
         settle_month(folder, october)
@@ -572,7 +573,6 @@ def _ledgers(rng: random.Random, folder: Path, month: Month, calendar: WorkCalen
     """The order specialist's and the online desk's month, beside the maintenance team's (they
     share no file): 网销, the order books, refunds, the settlement's inputs (October settled
     on the way) and the complaints. `rng` is not drawn from after this."""
-    from . import online as demo_online
     demo_online.type_month(folder, month, *online)
     _, issued = _order_books(rng, folder, month)
     _refunds(rng, folder, month, calendar)
@@ -659,7 +659,6 @@ def run_demo(folder: Path, console) -> None:
     with _Progress(console, DEMO_STEPS) as progress:
         done = build_demo(folder, step=progress)
     console.print(f"演示工作区已建好，用时 {progress.seconds:.0f} 秒。各表的汇总和问题：")
-    from ..present.outcomes import print_outcome
     for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks", "onlinesales",
                 "archive"):
         print_outcome(done[key])
@@ -668,7 +667,6 @@ def run_demo(folder: Path, console) -> None:
     console.print(f"每日消耗监控 {watched.day}：{len(watched.found)} 个异常帐户 → {watched.path.name}；"
                   f"客服经理抽查 {desk['checks']} 条（2 条不属实，见维护跟踪「抽查」表）；"
                   f"节日问候示例：{desk['greet'][0].name if desk['greet'][0] else '—'}")
-    from ..present.tables import settlement_table
     settle = done["settle"]
     codes: dict[str, int] = {}
     for r in settle.results:
@@ -677,12 +675,9 @@ def run_demo(folder: Path, console) -> None:
                   "，".join(f"{k} {v}" for k, v in sorted(codes.items())))
     console.print(settlement_table(settle, limit=15))
     _print_plan(console, done["plans"].get("张敏"))
-    from ..app.report import summary_rows
-    from ..present.tables import report_table
     target, _, data = done["report"]
     console.print(report_table(f"{data.label} 绩效提成（{target.name}）", summary_rows(data)))
     if data.online:
-        from ..app.report import online_summary
         console.print(online_summary(data))
     console.print(f"演示完成。每人的个人工作簿在 {folder}/2026-11/个人/（今日计划、工作记录、我的帐户、我的续费、我的新客户、每日小结），"
                   f"汇总到团队表：kefu-xl collect 2026-11 --dir {folder}。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账、投诉台账和网销台账"

@@ -4,14 +4,16 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import InputFileError
 from ..records import Problem
 from .headers import aliases_near
 from .tables import csv_encoding, locate_header, read_table, table_from_grid
 from .values import parse_id
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CRM = "CRM订单"
 
@@ -33,6 +35,7 @@ def clean_orders(column: pd.Series) -> pd.Series:
 def read_crm_export(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     """Every row of the CRM export (csv in UTF-8/GBK, or xlsx) as text, indexed by its row in
     the file, order numbers cleaned; None when its headers are wrong (the problems say why)."""
+    import pandas as pd  # heavy: loaded when a CRM export is read, not with the CLI
     if path.suffix.lower() == ".csv":
         frame, header_row = _crm_frame_from_csv(path, problems)
         if frame is None:
@@ -52,6 +55,7 @@ def _crm_frame_from_csv(path: Path, problems: list[Problem]):
     """The CRM export as text columns. pandas reads the file itself in the detected encoding
     (handing it decoded text instead is six times slower at a million rows); the header row
     is found and named as every other input's (io.headers: variants and [headers] aliases)."""
+    import pandas as pd
     data = path.read_bytes()
     encoding = csv_encoding(data, path.name)
     head = data[:65536].decode(encoding, errors="ignore").splitlines()[:10]

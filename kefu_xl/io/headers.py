@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..config import CONFIG_NAME, find_workspace, load_config
 from .values import is_blank
 
 _UNIT = re.compile(r"[(\[【<《]\s*(?:单位\s*[:：]?\s*)?"
@@ -93,13 +94,11 @@ def header_texts(row: Iterable) -> list[str]:
 
 @functools.lru_cache(maxsize=16)
 def _aliases_of(config_path: str, mtime_ns: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from ..config import load_config
     return tuple(load_config(Path(config_path)).headers.items())
 
 
 def aliases_near(path: Path) -> dict[str, tuple[str, ...]]:
     """The [headers] aliases of the workspace `path` (a file or folder) lies in; none outside one."""
-    from ..config import CONFIG_NAME, find_workspace
     path = Path(path)
     workspace = find_workspace(path if path.is_dir() else path.parent)
     if workspace is None:

@@ -7,6 +7,7 @@ file beside the target, keep a timestamped backup of the previous version in
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import secrets
@@ -25,6 +26,7 @@ from ..errors import (
     ReadOnlyFileError,
     UnsafeToWriteError,
 )
+from .xlsx.package import sheet_parts
 
 BACKUP_DIR = ".kefu-backup"
 # Temp files are named .~kefu-<host>-<pid>-<random>-<name>: never mistaken for a workbook (a
@@ -127,7 +129,6 @@ def process_alive(pid: int) -> bool:
     """Whether process `pid` of this computer still runs. Never os.kill on Windows: there it
     ends the process instead of asking about it."""
     if os.name == "nt":
-        import ctypes
         kernel32 = ctypes.windll.kernel32
         handle = kernel32.OpenProcess(0x1000, False, pid)          # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
@@ -218,7 +219,6 @@ _REBUILT = ("xl/calcChain.xml", "xl/sharedStrings.xml", "docProps/", "xl/theme/"
 
 
 def _sheet_xml(z: zipfile.ZipFile) -> dict[str, bytes]:
-    from .xlsx.package import sheet_parts
     out = {}
     for name, part in sheet_parts(z).items():
         try:

@@ -12,6 +12,7 @@ import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +20,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import InputFileError, InputMissingError
 from ..records import Problem
+from .grid import calamine_sheets
+from .guard import check_zip
 from .headers import (
     aliases_near,
     header_key,
@@ -55,7 +58,6 @@ def find_input(folder: Path, stem: str, notes: list[str] | None = None) -> Path:
     if len(found) == 2:
         newer, older = sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
         if notes is not None:
-            from datetime import datetime
             at = datetime.fromtimestamp(newer.stat().st_mtime).strftime("%m-%d %H:%M")
             notes.append(f"{folder.name}/ 中同时有 {found[0].name} 和 {found[1].name}：读取了较新的 {newer.name}"
                          f"（修改于 {at}），没有读 {older.name}。请删除或改名不用的那个，以免读错。")
@@ -113,7 +115,6 @@ def open_workbook(path: Path, *, data_only: bool = True, read_only: bool = False
             raise InputFileError(f"{path.name} 不是 .xlsx 文件（可能是加密的工作簿或旧版 .xls）："
                                  f"请取消密码保护，或另存为 .xlsx 后再运行。")
         if zipfile.is_zipfile(path):
-            from .guard import check_zip
             check_zip(path)
         return openpyxl.load_workbook(path, data_only=data_only, read_only=read_only)
     except InputFileError:
@@ -174,7 +175,6 @@ def check_workbook_file(path: Path) -> None:
                              f"请取消密码保护，或另存为 .xlsx 后再运行。")
     if not zipfile.is_zipfile(path):
         raise InputFileError(f"{path.name} 不是有效的 Excel 工作簿，或文件已损坏：请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。")
-    from .guard import check_zip
     check_zip(path)
 
 
@@ -229,7 +229,6 @@ def prefetch_sheets(paths, only: tuple[str, ...] | None = None):
 
 @functools.lru_cache(maxsize=8)
 def _read_sheets_cached(path: str, mtime_ns: int, size: int, only: tuple[str, ...] | None = None):
-    from .grid import calamine_sheets
     try:
         return calamine_sheets(path, only)
     except Exception as e:  # calamine raises its own error types for broken parts

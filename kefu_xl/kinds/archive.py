@@ -29,6 +29,7 @@ from .base import (
     restore_formulas,
     start_recalc,
 )
+from .team_view import team_snapshot
 
 KIND = "archive"
 FILE_NAME = "客户档案.xlsx"
@@ -182,7 +183,6 @@ def decision_makers(rows: list[FileRow]) -> set[str]:
 def month_contacts(workspace: Path | None, month: Month, config: Config):
     """({account key: 客服}, {account key: set of contact days}) of the month's team tracker,
     or None when the month has none."""
-    from .team_view import team_snapshot
     if workspace is None:
         return None
     snapshot = team_snapshot(workspace / str(month), month, config)

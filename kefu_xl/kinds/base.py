@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
 from ..calendar import WorkCalendar
 from ..config import Config
-from ..io.values import EXCEL_EPOCH, parse_text
+from ..errors import DataProblemsError, KefuError
+from ..io.tables import read_sheets_fast
+from ..io.values import (
+    EXCEL_EPOCH,
+    PLAUSIBLE_SERIAL,
+    mistyped_date,
+    parse_datetime,
+    parse_text,
+)
+from ..io.xlsx import PatchBook
 from ..month import Month
 from ..records import Problem, Severity, StaffMember
+from ..sheets.build import (
+    add_missing_columns,
+    apply_sheet_features,
+    build_sheet,
+    register_styles,
+    set_cell,
+    style_name,
+    write_formulas,
+    write_meta,
+    write_rows,
+)
+from ..sheets.layout import find_layout
+from ..sheets.read import read_sheet, write_problem_sheet
+from ..sheets.spec import Role, SheetSpec, Type
 
 
 @dataclass
@@ -129,7 +152,6 @@ def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date,
     """Days a hidden 工作日历 sheet must cover: the month with margins (kept inside years whose
     statutory calendar is known, so a margin alone never triggers the fallback warning),
     and every date in use (None ignored)."""
-    from datetime import timedelta
     first, last = month.first - timedelta(days=62), month.last + timedelta(days=92)
     if not calendar.knows(first.year):
         first = date(month.year, 1, 1)
@@ -143,7 +165,6 @@ def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date,
 
 def monthly_files(workspace: Path, stem: str, month: Month) -> list[Path]:
     """Every month's `stem`_YYYY-MM.xlsx in the workspace up to `month`, oldest first."""
-    from ..errors import KefuError
     found = []
     for path in workspace.glob(f"*/{stem}_*.xlsx"):
         try:
@@ -165,7 +186,6 @@ def cell_date(value) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
-        from datetime import timedelta
         return EXCEL_EPOCH + timedelta(days=int(value))
     return None
 
@@ -174,7 +194,6 @@ def date_typo(header: str, raw, near: date) -> str | None:
     """What to tell a person whose date cell holds something typed for a date that is not one
     (12.2, 12/2, 2026.12.2 …): the value as typed and the date it most likely means; None when
     the cell is blank or a real date."""
-    from ..io.values import mistyped_date
     typo = mistyped_date(raw, near)
     if typo is None:
         return None
@@ -188,7 +207,6 @@ def date_typo(header: str, raw, near: date) -> str | None:
 def typed_as_number(day: date) -> bool:
     """Whether a formula made this date of a small number (12.2 → 1900-01-11): a typing slip
     date_typo has already reported as typed."""
-    from ..io.values import PLAUSIBLE_SERIAL
     return (day - EXCEL_EPOCH).days < PLAUSIBLE_SERIAL
 
 
@@ -208,7 +226,6 @@ def typed_date(values: dict, header: str, where: tuple[str, str, int | None],
 
 def cell_datetime(value) -> datetime | None:
     """A date-time as a formula sees it: real date-times, dates (midnight) and serial numbers."""
-    from ..io.values import parse_datetime
     if isinstance(value, (datetime, date)) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         try:
             return parse_datetime(value)
@@ -229,8 +246,6 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
 
     Returns (layouts, datas) or None when a sheet or header is missing (a structural
     problem: nothing is computed and nothing written)."""
-    from ..sheets.layout import find_layout
-    from ..sheets.read import read_sheet
     layouts, datas, ok = {}, {}, True
     for sheet in wspec.sheets:
         if sheet.name not in wb.sheetnames and sheet.added_later:
@@ -241,7 +256,6 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
             ok = False
             continue
         if sheet.name in rebuilt:
-            from ..sheets.build import add_missing_columns
             add_missing_columns(wb[sheet.name], sheet)      # a column a newer version fills itself
             layout, missing = find_layout(wb[sheet.name], sheet)
             if missing or layout is None:
@@ -251,7 +265,6 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
                 continue
             layouts[sheet.name] = layout
             continue
-        from ..sheets.build import add_missing_columns
         added = add_missing_columns(wb[sheet.name], sheet)     # in memory; saved only by a writing recalc
         if added:
             problems.append(Problem(ctx.file, sheet.name, None, "、".join(added), "COLUMN_ADDED",
@@ -268,13 +281,10 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
 def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) -> None:
     """An empty `sheet` into a workbook made before the sheet existed, after the declared
     sheet it follows (in memory; saved only by a writing recalc)."""
-    from ..io.xlsx import PatchBook
-    from ..sheets.build import apply_sheet_features, build_sheet, register_styles
     names = [s.name for s in wspec.sheets]
     present = [n for n in names[:names.index(sheet.name)] if n in wb.sheetnames]
     index = wb.sheetnames.index(present[-1]) + 1 if present else 0
 
-    from ..sheets.layout import find_layout
     layouts: dict = {}                   # the other sheets' layouts: a drop-down may list one of them
     for other in wspec.sheets:
         if other.name != sheet.name and other.name in wb.sheetnames:
@@ -299,8 +309,6 @@ def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) ->
 def restore_formulas(wb, sheet, layouts, data, result: RecalcResult, file: str) -> int:
     """Put every derived formula of `sheet` back on its data rows and buffer rows; report
     cells a person had typed over. Returns the last row that carries formulas."""
-    from ..sheets.build import apply_sheet_features, write_formulas
-    from ..sheets.spec import Role, SheetSpec
     layout = layouts[sheet.name]
     ws = wb[sheet.name]
     data_last = data.last_row
@@ -335,7 +343,6 @@ def clear_rows(ws, layout, first: int, last: int, keep: int = 0) -> None:
 def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:
     """Replace every row under the header of a sheet kefu-xl fills by itself (summaries,
     calendars) with `rows` and their formulas; returns the last row written."""
-    from ..sheets.build import apply_sheet_features, write_formulas, write_rows
     ws, layout = wb[sheet.name], layouts[sheet.name]
     if ws.max_row >= layout.first_data_row:
         clear_rows(ws, layout, layout.first_data_row, ws.max_row, keep=len(rows))
@@ -351,9 +358,6 @@ def read_tracker(path: Path, spec_of, sheets: tuple[str, ...], *, month=None,
     """(month, {sheet: SheetData or None}) of a monthly workbook, read fast (values only).
     `spec_of(month)` gives its declaration; the month comes from _meta unless given; header
     problems go to `problems` when the caller wants them."""
-    from ..io.tables import read_sheets_fast
-    from ..month import Month
-    from ..sheets.read import read_sheet
     grid = read_sheets_fast(path)
     if month is None:
         meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
@@ -380,7 +384,6 @@ def plain_value(value):
 def read_ledger_rows(path: Path, spec_of, sheet: str, reader) -> tuple[Month, list[tuple[object, dict]]]:
     """(month, [(record, its typed cells)]) of one sheet of a monthly workbook, read fast;
     `reader(data, file)` turns the sheet's rows into records."""
-    from ..errors import KefuError
     month, datas = read_tracker(path, spec_of, (sheet,))
     data = datas[sheet]
     if data is None:
@@ -391,7 +394,6 @@ def read_ledger_rows(path: Path, spec_of, sheet: str, reader) -> tuple[Month, li
 def carried_rows(previous: list[tuple[object, dict]], sheet, keep, label: str = "遗留") -> list[dict]:
     """Next month's rows for the records `keep` accepts: every typed (input) cell of the
     declared `sheet` kept, 来源 set to 遗留."""
-    from ..sheets.spec import Role
     inputs = [c.header for c in sheet.columns if c.role is Role.INPUT]
     return [{**{h: plain_value(values.get(h)) for h in inputs}, "来源": label}
             for record, values in previous if keep(record)]
@@ -410,8 +412,6 @@ def sheets_to_append(book, path: Path, wspec, names: tuple[str, ...], what: str 
     """{sheet: SheetData} of the sheets `names` of an existing workbook a command appends rows
     to (inside update_file's edit); DataProblemsError (nothing written) when one is missing or
     its headers are broken."""
-    from ..errors import DataProblemsError
-    from ..sheets.read import read_sheet
     found: list[Problem] = []
     datas = {n: read_sheet(book[n], wspec.sheet(n), path.name, found) if n in book.sheetnames else None
              for n in names}
@@ -425,7 +425,6 @@ def sheets_to_append(book, path: Path, wspec, names: tuple[str, ...], what: str 
 def start_recalc(wb, ctx: RecalcContext, kind: str, wspec, rebuilt: tuple[str, ...] = ()):
     """The first steps every kind's recalc shares: a result, our named styles in the workbook,
     and the sheets read back by header (None when the structure is broken)."""
-    from ..sheets.build import register_styles
     result = RecalcResult(kind)
     register_styles(wb)
     return result, read_sheets(wb, wspec, ctx, result.problems, rebuilt)
@@ -434,8 +433,6 @@ def start_recalc(wb, ctx: RecalcContext, kind: str, wspec, rebuilt: tuple[str, .
 def mark_ledger_rows(wb, sheet: str, layout, rows: list[tuple[int, str]], current: str, as_of: date) -> None:
     """A ledger's write-back first step: 来源 of each row (blank means this month's) and the
     截至日期 anchor its lateness formulas compare with."""
-    from ..sheets.build import set_cell, style_name
-    from ..sheets.spec import Role, Type
     ws = wb[sheet]
     source_col = layout.columns["来源"]
     for row, source in rows:
@@ -446,7 +443,5 @@ def mark_ledger_rows(wb, sheet: str, layout, rows: list[tuple[int, str]], curren
 
 def finish_recalc(wb, wspec, ctx: RecalcContext, problems: list[Problem]) -> None:
     """The last steps every kind's write-back shares: _meta stamp and the 问题 sheet."""
-    from ..sheets.build import write_meta
-    from ..sheets.read import write_problem_sheet
     write_meta(wb, wspec, {"recalculated_at": ctx.as_of.isoformat()})
     write_problem_sheet(wb, problems, before="说明")

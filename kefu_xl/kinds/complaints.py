@@ -10,6 +10,9 @@ from pathlib import Path
 
 from ..calendar import WorkCalendar
 from ..config import COMPLAINT_CHANNELS, Config
+from ..errors import InputFileError
+from ..io.crm import CRM, read_crm_export
+from ..io.tables import find_input, read_table
 from ..io.values import EXCEL_EPOCH, is_blank, parse_id
 from ..month import Month
 from ..records import Complaint, Problem, Severity
@@ -241,7 +244,6 @@ def ledger_span(month: Month, calendar: WorkCalendar, config: Config, registered
 def settled_counts(workspace: Path | None, month: Month) -> dict[str, int] | None:
     """{商家: 结算单数} of the month's 结算_YYYY-MM.xlsx (明细 rows with 结果 结算), or None
     when the month has not been settled yet."""
-    from ..io.tables import read_table
     if workspace is None:
         return None
     path = workspace / str(month) / f"结算_{month}.xlsx"
@@ -258,9 +260,6 @@ def settled_counts(workspace: Path | None, month: Month) -> dict[str, int] | Non
 
 def crm_order_numbers(workspace: Path | None, month: Month) -> tuple[set[str] | None, str]:
     """Order numbers of the month's CRM export (None when there is none or it cannot be read)."""
-    from ..errors import InputFileError
-    from ..io.crm import CRM, read_crm_export
-    from ..io.tables import find_input
     if workspace is None:
         return None, ""
     try:

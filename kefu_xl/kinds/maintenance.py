@@ -3,6 +3,7 @@ completion ratios (docs/levels.md, docs/work.md). The declaration below is the s
 workbook's layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
+import difflib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -40,7 +41,7 @@ from ..sheets.build import (
     style_name,
 )
 from ..sheets.layout import resolve
-from ..sheets.read import SheetData, write_problem_sheet
+from ..sheets.read import SheetData, read_sheet, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
     Kind,
@@ -534,7 +535,6 @@ def check_accounts(accounts: list[Account], roster_names: set[str] | None, ctx: 
 def unknown_id_hint(rec: WorkRecord, known_ids: list[str]) -> str:
     """What probably went wrong with an unknown 帐户ID, and the nearest known one: a long ID typed
     into a number cell has lost its last digits (Excel keeps 15)."""
-    import difflib
     typed = rec.account_id
     hint = ""
     if typed.isdigit() and len(typed) > 15 and typed.endswith("0"):
@@ -657,7 +657,6 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):
     """With personal workbooks (docs/plan.md), their records replace the collected rows of
     工作记录 before anything is computed; None when the month has none."""
-    from ..sheets.read import read_sheet
     if ctx.personal is None:
         return None
     team_ids = {rules.id_key(cell_text(v["帐户ID"])) for _, v in datas[ACCOUNTS].rows if cell_text(v["帐户ID"])}

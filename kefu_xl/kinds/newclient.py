@@ -6,11 +6,12 @@ from datetime import date
 from pathlib import Path
 
 from ..config import Config
+from ..io.tables import read_sheets_fast
 from ..io.values import is_blank
 from ..month import Month
 from ..records import AccountStatus, NewClientRow, Problem, Severity, StaffMember
 from ..rules import renewal as rules
-from ..rules.completion import id_key
+from ..rules.completion import id_key, percent
 from ..sheets.build import (
     build_workbook,
     set_cell,
@@ -137,7 +138,6 @@ def read_rows(data, file: str, problems: list[Problem]) -> list[NewClientRow]:
 
 def read_file(path: Path, config: Config) -> tuple[Month, list[NewClientRow], date | None]:
     """(month, rows, the 截至日期 it was last judged on) of a new-client tracker."""
-    from ..io.tables import read_sheets_fast
     month, datas = read_tracker(path, lambda m: spec(config, m), (CLIENTS,))
     data = datas[CLIENTS]
     as_of = None
@@ -223,7 +223,6 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(SUMMARY), layouts, [{"客服": n} for n in staff])
         write_total_row(wb[SUMMARY], layouts[SUMMARY], wspec.sheet(SUMMARY), len(staff), TOTALS)
         finish_recalc(wb, wspec, ctx, problems)
-    from ..rules.completion import percent
     result.summary_headers = ["客服", "新客户数", "已上线", "上线达标率", "平均上线天数", "逾期数"]
     result.summary_rows = [[n, str(s["新客户数"]), str(s["已上线"]), percent(s["上线达标率"]),
                             "—" if s["平均上线天数"] is None else f"{s['平均上线天数']:.1f}", str(s["逾期数"])]

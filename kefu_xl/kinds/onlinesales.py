@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 from ..calendar import WorkCalendar
 from ..config import ONLINE_CHANNELS, Config, Tier
 from ..io.values import is_blank, parse_id
+from ..kinds.base import cell_date
 from ..month import Month
 from ..records import Lead, LeadCall, Problem, Severity
 from ..rules import onlinesales as rules
@@ -324,7 +325,6 @@ def span(month: Month, calendar: WorkCalendar, config: Config, assigned) -> tupl
 
 def build(config: Config, month: Month, calendar: WorkCalendar, rows: list[dict], meta: dict | None = None):
     """A new workbook with the given 询盘 rows (carried ones); the reports are filled by recalc."""
-    from ..kinds.base import cell_date
     wspec = spec(config, month)
     titles = {s.name: s.title for s in wspec.sheets}
     first, last = span(month, calendar, config, [cell_date(r.get("分配日期")) for r in rows])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import Config
+from ..config import Config, config_for
 from ..errors import KefuError
+from ..io.tables import read_sheets_fast
 from ..io.values import is_blank, parse_id, parse_text
 from ..records import BookIssue, OrderBook, Problem, Severity
 from ..rules import ledger
 from ..sheets.build import build_workbook
-from ..sheets.read import write_problem_sheet
+from ..sheets.read import read_columns, read_sheet, write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
     Kind,
@@ -172,9 +173,6 @@ def archive_sheets(sheets) -> list[str]:
 def load(path: Path) -> tuple[list[OrderBook], list[BookIssue], dict[str, str], list[Problem]]:
     """Books, issues and the settled register {订单号: 结算月份 (the first, if listed twice)}
     of 订单台账.xlsx, for other commands."""
-    from ..config import config_for
-    from ..io.tables import read_sheets_fast
-    from ..sheets.read import read_columns, read_sheet
     problems: list[Problem] = []
     sheets = read_sheets_fast(path)          # values only, fast: the ledger can hold years of settlements
     wspec = spec(config_for(path))

@@ -9,18 +9,32 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..config import Config
 from ..errors import KefuError
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
-from ..rules import completion
+from ..rules import completion, spendwatch
 from ..rules import plan as planning
+from ..rules import renewal as renewal_rules
+from ..rules.cadence import cadence
 from ..rules.levels import targets_for
+from ..rules.renewal import ONBOARDING_STEPS, days_of_spend, onboarding
 from ..rules.renewal import ONBOARDING_STEPS as STEPS
-from ..sheets.build import build_workbook, read_meta, set_cell, style_name, write_meta
-from ..sheets.read import write_problem_sheet
+from ..sheets.build import (
+    build_workbook,
+    column_width,
+    read_meta,
+    set_cell,
+    style_name,
+    text_width,
+    write_meta,
+    write_rows,
+)
+from ..sheets.read import read_sheet, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
+from . import archive, maintenance, newclient, renewal, watch
 from .base import (
     Kind,
     RecalcContext,
@@ -34,6 +48,7 @@ from .base import (
     restore_formulas,
     start_recalc,
 )
+from .maintenance import check_work, read_work
 from .team_view import _stamp, team_snapshot
 
 KIND = "personal"
@@ -60,7 +75,6 @@ def file_name(owner: str, month: Month) -> str:
 def path_of(workspace: Path, owner: str, month: Month) -> Path:
     """Where `owner`'s workbook lives; a name that would lead out of 个人/ is refused (the
     roster check names it first, this is the last guard)."""
-    from ..errors import KefuError
     folder = workspace / str(month) / FOLDER
     path = folder / file_name(owner, month)
     if path.parent != folder or path.resolve().parent != folder.resolve():
@@ -70,7 +84,6 @@ def path_of(workspace: Path, owner: str, month: Month) -> Path:
 
 def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:
     """The typed columns of the team's 工作记录 (docs/work.md), as the person types them here."""
-    from . import maintenance
     helps = {"客服": "空白 = 本人；替别人登记时填写姓名。",
              "帐户ID": "帐户ID（自己的帐户可从下拉列表选择；代班同事的帐户直接填写）。"}
     team = maintenance.spec(config, month).declared_sheet(maintenance.WORK)
@@ -80,7 +93,6 @@ def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:
 
 
 def spec(config: Config, month: Month) -> WorkbookSpec:
-    from . import maintenance
     blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
     in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
     work = f"[{WORK}!"
@@ -220,7 +232,6 @@ def follow_up_sheets(config: Config, month: Month) -> tuple[SheetSpec, SheetSpec
     """我的续费 and 我的新客户: the owner's rows of the team's 续费 / 新客户 sheets, with the same
     columns and formulas; the follow-up columns are typed here (this file is their only
     writer), the identifying ones are values kefu-xl keeps up to date."""
-    from . import newclient, renewal
     out = []
     for team_spec, name, follow, anchors in (
             (renewal.spec(config, month).declared_sheet(renewal.RENEWALS), MY_RENEWALS, renewal.FOLLOW_UP, ()),
@@ -249,7 +260,6 @@ class Team:
     """What a personal recalc needs from the team trackers, read fast and read only."""
 
     def __init__(self, workspace: Path | None, month: Month, config: Config, own_file: str, problems: list[Problem]):
-        from . import maintenance
         self.accounts: list[dict] = []               # every account: 帐户ID, 客户名称, 客服, 级别
         self.other_records: list[WorkRecord] = []    # valid team records not from this file
         self.renewals, self.newclients = [], []
@@ -280,7 +290,6 @@ _DESK: dict[tuple, tuple] = {}
 def desk_snapshot(workspace: Path, month: Month, config: Config) -> tuple[list, set[str] | None]:
     """(open anomalies of the month's 消耗监控, account keys of 客户档案 or None), read once per
     version of the two files."""
-    from . import archive, watch
     paths = [workspace / str(month) / watch.file_name(month), archive.path_of(workspace)]
     key = (*(_stamp(p) for p in paths), config.source, str(month))
     if key not in _DESK:
@@ -306,7 +315,6 @@ def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day
                 config: Config, my_renewals, my_clients):
     """(PlanAccount list, PlanRenewal list, PlanNewClient list, {account key: days of a valid
     contact}); renewals and new clients as the person's own sheets have them."""
-    from ..rules.renewal import ONBOARDING_STEPS, days_of_spend, onboarding
     valid = [r for r, v in zip(records, verdicts) if v.valid] + team.other_records
     done: dict[tuple[str, str], int] = {}
     contacts: dict[str, set[date]] = {}
@@ -348,7 +356,6 @@ def desk_inputs(owner: str, team: Team, accounts: list, contacts: dict[str, set[
                 month: Month, config: Config, calendar) -> tuple[list, list]:
     """(PlanAnomaly list, PlanCadence list) of the owner: anomalies of their accounts not told
     to the client, and their archived clients the cadence rule says to contact."""
-    from ..rules.cadence import cadence
     mine = {completion.id_key(a.account_id): a for a in accounts}
     anomalies = [planning.PlanAnomaly(r.account_id, r.client, r.day, rule_label(r, config), r.spend, r.average,
                                       r.exports, r.balance)
@@ -368,8 +375,6 @@ def desk_inputs(owner: str, team: Team, accounts: list, contacts: dict[str, set[
 
 def rule_label(row, config: Config) -> str:
     """异常 of a 消耗监控 row, by the same rule as its formula."""
-    from ..rules import spendwatch
-    from . import watch
     return spendwatch.label(watch.judged(row, config.watch)) or "消耗异常"
 
 
@@ -554,7 +559,6 @@ def sync_follow_ups(wb, sheet: SheetSpec, layouts, data, team_rows: list[dict], 
     """The owner's rows of a team sheet into 我的续费 / 我的新客户: identifying values kept up to
     date, rows new in the team file appended (their follow-up values copied once), typed
     cells never touched. Returns [(row, values)] of the rows that are the owner's."""
-    from ..sheets.build import write_rows
     ws, layout = wb[sheet.name], layouts[sheet.name]
     existing = {completion.id_key(cell_text(v["帐户ID"])): (r, v) for r, v in data.rows}
     identifying = [c for c in sheet.columns if c.role is Role.COMPUTED]
@@ -595,18 +599,14 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     team = Team(ctx.workspace, month, config, ctx.file, problems)
     if not team.found and not any(p.code == "TEAM_TRACKER_BROKEN" for p in problems):
         return recalc_away(wb, ctx, wspec, layouts, datas, owner, team, result)
-    from .maintenance import read_work
     records = read_work(datas[WORK], ctx, problems, owner)
     known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
     owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
-    from .maintenance import check_work
     check_work(records, verdicts, owners, None, ctx, problems, accounts_where="团队维护跟踪表",
                known_ids=[a["帐户ID"] for a in team.accounts])
     day = planning.plan_day(ctx.as_of, ctx.calendar, month)
-    from types import SimpleNamespace
 
-    from . import newclient, renewal
     my = {}
     for name, team_rows, to_values, reader in (
             (MY_RENEWALS, team.renewals, renewal.row_values, renewal.read_rows),
@@ -654,7 +654,6 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             row, col = layout.anchors[label]
             set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
-        from ..sheets.read import read_sheet
         for name in (MY_RENEWALS, MY_CLIENTS):
             fresh = read_sheet(wb[name], wspec.sheet(name), ctx.file, [])
             restore_formulas(wb, wspec.sheet(name), layouts, fresh, result, ctx.file)
@@ -688,7 +687,6 @@ LINE_HEIGHT = 15                       # points per line of 10-point text
 def set_row_heights(ws, layout, sheet: SheetSpec, rows: list[dict], headers: tuple[str, ...]) -> None:
     """Rows whose text in `headers` wraps get the height their lines need (spreadsheets do not
     grow a row for wrapped text a program wrote, and print would cut the rest)."""
-    from ..sheets.build import column_width, text_width
     widths = {h: column_width(sheet.column(h)) - 1 for h in headers}
     for r, row in enumerate(rows, layout.first_data_row):
         lines = max(-(-text_width(row.get(h) or "") // w) for h, w in widths.items())
@@ -711,10 +709,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     desktop, opened from an e-mail): said once, naming where it looked; 今日, 我的帐户 and 每日小结
     stay as they were; the records are judged against the team's accounts as the workbook last
     knew them (its 帐户清单) — as its own formulas judge them — never all as unknown."""
-    from types import SimpleNamespace
 
-    from . import newclient, renewal
-    from .maintenance import check_work, read_work
     problems, month = result.problems, ctx.month
     where = (f"{team.looked}" if getattr(team, "looked", None) else
              f"{ctx.path.parent if ctx.path else '本文件所在的文件夹'} 及其上级文件夹（找 kefu-xl.toml）")
@@ -729,7 +724,6 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     check_work(records, verdicts, {}, None, ctx, problems, accounts_where="上次的团队帐户清单", known_ids=ids)
     my = {name: reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in datas[name].rows]), ctx.file, [])
           for name, reader in ((MY_RENEWALS, renewal.read_rows), (MY_CLIENTS, newclient.read_rows))}
-    from ..sheets.read import read_sheet
     mine = read_sheet(wb[MINE], wspec.sheet(MINE), ctx.file, [])
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
@@ -784,7 +778,6 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     for r, v in zip(f["records"], f["verdicts"]):
         if v.valid and r.day is not None:
             valid_by_day[r.day] = valid_by_day.get(r.day, 0) + 1
-    from ..rules import renewal as renewal_rules
     out[MY_RENEWALS] = {r.account_id: {"可投放天数": renewal_rules.days_of_spend(r.balance, r.weekly_spend),
                                        "阶段": renewal_rules.stage(r, f["month"]),
                                        "提成": renewal_rules.commission(r, f["month"], f["config"])}
@@ -801,7 +794,6 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
 
 
 def away_values(f: dict) -> dict[str, dict]:
-    from ..rules import renewal as renewal_rules
     team_ids = {completion.id_key(i) for i in f["team_ids"]}
     out: dict[str, dict] = {WORK: {}}
     for r, v in zip(f["records"], f["verdicts"]):

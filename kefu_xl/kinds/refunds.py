@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..calendar import WorkCalendar
-from ..config import Config
+from ..config import Config, load_config
 from ..io.values import is_blank
 from ..month import Month
 from ..records import CashEntry, Problem, Refund, Severity
@@ -16,6 +16,7 @@ from ..rules import refunds as rules
 from ..sheets.build import build_workbook
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
+from . import orders
 from .base import (
     Kind,
     RecalcContext,
@@ -204,7 +205,6 @@ def closing_balance(path: Path, config: Config) -> Decimal:
 
 def refunded_orders_before(folder: Path, month: Month) -> dict[str, str]:
     """{订单号: 月份} of orders already refunded in earlier months' ledgers of the workspace."""
-    from ..config import load_config
     config = load_config(folder / "kefu-xl.toml")
     out: dict[str, str] = {}
     for path in sorted(folder.glob("*/退订台账_*.xlsx")):
@@ -223,7 +223,6 @@ def refunded_orders_before(folder: Path, month: Month) -> dict[str, str]:
 def issued_numbers(workspace: Path | None):
     """A predicate telling whether an order number lies in a book issued to someone, or None
     when there is no 订单台账 to ask."""
-    from . import orders
     if workspace is None or not (workspace / orders.FILE_NAME).exists():
         return None
     books, issues, _, _ = orders.load(workspace / orders.FILE_NAME)

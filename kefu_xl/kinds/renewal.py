@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Config
+from ..inputs import ACCOUNT_STATUS, read_account_status
+from ..io.tables import find_input
 from ..io.values import is_blank
 from ..month import Month
 from ..records import AccountStatus, Problem, RenewalRow, Severity, StaffMember
 from ..rules import renewal as rules
-from ..rules.completion import id_key
+from ..rules.completion import id_key, percent
 from ..sheets.build import build_workbook, write_total_row
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
@@ -234,8 +236,6 @@ def check(rows: list[RenewalRow], known: set[str] | None, ctx: RecalcContext, pr
 
 def known_accounts(ctx: RecalcContext) -> set[str] | None:
     """Account IDs of the month's 帐户状态 export, when the workspace has it."""
-    from ..inputs import ACCOUNT_STATUS, read_account_status
-    from ..io.tables import find_input
     if ctx.workspace is None:
         return None
     try:
@@ -264,7 +264,6 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         write_total_row(wb[SUMMARY], layouts[SUMMARY], wspec.sheet(SUMMARY), len(staff), TOTALS)
         finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["客服", "当月应续数", "当月已续数", "当月续费率", "遗留数", "丢失客户数", "续费到帐金额", "续费提成"]
-    from ..rules.completion import percent
     result.summary_rows = [[n, str(s["当月应续数"]), str(s["当月已续数"]), percent(s["当月续费率"]), str(s["遗留数"]),
                             str(s["丢失客户数"]), f"{s['续费到帐金额']:.2f}", f"{s['续费提成']:.2f}"]
                            for n, s in zip(staff, per_staff)]

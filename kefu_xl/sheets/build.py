@@ -25,9 +25,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..io.values import looks_like_formula
-from ..io.xlsx import SharedChild
+from ..io.xlsx import PatchSheet, SharedChild
 from .layout import Layout, RowFormula, find_layout, quote_sheet, resolve
-from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec
+from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec, is_helper
 
 FONT = "微软雅黑"
 TITLE_ROW, HEADER_ROW = 1, 2
@@ -171,8 +171,6 @@ def add_missing_columns(ws, spec: SheetSpec) -> list[str]:
     """A workbook made by an earlier version lacks a column kefu-xl fills itself (e.g. 工作记录's
     来源, or a hidden helper a formula reads): add its header after the last used column, styled
     like the others. Typed columns are never invented. Returns the headers added."""
-    from .layout import find_layout
-    from .spec import is_helper
     layout, missing = find_layout(ws, spec)
     owned = [c for c in spec.columns if c.header in missing and (c.role is Role.COMPUTED or is_helper(c.header))]
     if layout is None or not owned or len(owned) != len(missing):
@@ -281,7 +279,6 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
     """Freeze panes, filter, validation, conditional formats, protection, print set-up; the
     print area ends at `data_last` (the last row of data; `last_row` includes the formula
     rows kept below it for typing)."""
-    from ..io.xlsx import PatchSheet
     # a sheet with formula rows kept below its data prints down to the data only (a sheet
     # without them prints what it holds; LibreOffice prints a hidden sheet that has a print area)
     if spec.buffer_rows and not spec.hidden:

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..io.headers import header_key, header_texts, missing_message, nearest
 from ..io.values import is_blank
+from ..io.xlsx import PatchBook
 from ..records import Problem, Severity
 from .build import (
     BORDER,
@@ -55,7 +57,6 @@ def _missing_headers(ws, layout: Layout | None, missing: list[str], input_sheet:
     """The message for a declared sheet whose headers are not all there: what was found in the
     header row and which found header each missing one is most like. A sheet people make
     themselves (`input_sheet`, 名册) is told as an export is: its headers may have aliases."""
-    from ..io.headers import header_key, header_texts, missing_message, nearest
     found: list[str] = []
     if layout is not None:
         row = next(iter(ws.iter_rows(min_row=layout.header_row, max_row=layout.header_row, values_only=True)), ())
@@ -121,7 +122,6 @@ def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) 
     """(Re)write the 问题 sheet: one row per problem, or a line saying there are none. An
     existing one keeps its place and look; a missing one (deleted or renamed by a person) is
     made anew before `before`."""
-    from ..io.xlsx import PatchBook
     if isinstance(wb, PatchBook) and PROBLEM_SHEET in wb.sheetnames and _problem_headers_hold(wb[PROBLEM_SHEET]) \
             and _prints_one_page_wide(wb[PROBLEM_SHEET]):
         return _rewrite_problem_rows(wb, problems)
