@@ -11,6 +11,7 @@ import click
 from rich.table import Table
 
 from .addin import build_addin, install, status, uninstall
+from .app import spend_watch
 from .app.calls import update_queue
 from .app.collect import saved_at
 from .app.greet import write_greetings
@@ -36,7 +37,6 @@ from .errors import DataProblemsError, KefuError
 from .hints import command, here
 from .io.values import mask_phone
 from .kinds import callbacks
-from .kinds import watch as watching
 from .kinds.orders import FILE_NAME
 from .month import Month
 from .present.outcomes import console, err_console, print_outcome, show_problems
@@ -547,7 +547,7 @@ def watch(day, folder: Path):
     负责的客服查原因、打电话通知客户；没通知的异常排在自己「今日」计划的最前面。
     例：kefu-xl watch 2026-11-20 --dir D:\\客服部
     """
-    outcome = watching.watch_day(folder, day.date())
+    outcome = spend_watch.watch_day(folder, day.date())
     show_problems(outcome.problems)
     if outcome.exports_used == 0:
         console.print(f"{outcome.day} 之前没有导出：第一天只记下消耗，从下一次起开始比较。")
