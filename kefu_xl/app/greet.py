@@ -18,7 +18,7 @@ from ..io.safe_write import atomic_write, check_not_open
 from ..io.values import mask_phone
 from ..kinds import archive
 from ..kinds.base import read_tracker
-from ..kinds.personal import team_snapshot
+from ..kinds.team_view import team_snapshot
 from ..messages import Message, packaged
 from ..month import Month
 from ..records import Problem, Severity
