@@ -85,9 +85,13 @@ def main() -> int:
                    capture_output=True)
     try:
         demo = work / "demo"
-        subprocess.run([sys.executable, "-c", f"from kefu_xl.demo.run import build_demo; build_demo(__import__('pathlib')"
-                        f".Path({str(demo)!r}))"], env={**os.environ, "PYTHONPATH": str(base)}, check=True,
-                       capture_output=True)
+        build = ("try:\n    from kefu_xl.demo.run import build_demo\n"
+                 "except ImportError:\n    from kefu_xl.demo import build_demo\n"      # before the demo was a package
+                 f"build_demo(__import__('pathlib').Path({str(demo)!r}))")
+        done = subprocess.run([sys.executable, "-c", build], env={**os.environ, "PYTHONPATH": str(base)},
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"the demo did not build with {args.base}:\n{done.stdout}\n{done.stderr}")
         runs = {}
         for name, code in (("base", base), ("tree", ROOT)):
             runs[name] = work / name / "office" if name == "tree" else work / "base-office"

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 
 from ..app import orderbooks
+from ..app.calls import update_queue
 from ..app.report import online_summary, summary_rows, write_report
 from ..app.settle import settle_month
 from ..app.workbooks import recalc_file
@@ -431,7 +432,7 @@ def _call_desk_week(rng: random.Random, folder: Path, month: Month) -> Path:
     _write_table(inputs / "签到" / "国庆卖场.xlsx", ["手机", "活动场次", "签到", "下订"],
                  [[r[3], "国庆卖场", rng.choice(["是", "是", "否"]), rng.choice(["是", "否"])]
                   for r in signups if r[4] == "国庆卖场"])
-    outcome = calls.update_queue(folder, month, as_of=datetime(2026, 10, 12, 9, 0))
+    outcome = update_queue(folder, month, as_of=datetime(2026, 10, 12, 9, 0))
     wb = openpyxl.load_workbook(outcome.path)
     sheet = callbacks.spec(load_config(), month).sheet(callbacks.QUEUE)
     ws = wb[sheet.name]
