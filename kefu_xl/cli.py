@@ -37,7 +37,9 @@ from .errors import DataProblemsError, KefuError
 from .hints import command, here
 from .io.values import mask_phone
 from .kinds import callbacks
+from .kinds.maintenance import MaintenanceFigures
 from .kinds.orders import FILE_NAME
+from .kinds.watch import WatchFigures
 from .month import Month
 from .present.outcomes import console, err_console, print_outcome, show_problems
 from .present.tables import report_table, settlement_table
@@ -373,7 +375,8 @@ def collect(month_: Month, folder: Path, as_of):
     例：kefu-xl collect 2026-11 --dir D:\\客服部
     """
     for n, outcome in enumerate(collect_team(folder, month_, as_of=as_of.date() if as_of else None)):
-        collected = outcome.result.figures.get("collected")
+        figures = outcome.result.figures
+        collected = figures.collected if isinstance(figures, MaintenanceFigures) else None
         if n == 0 and collected is None:
             console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
         elif n == 0:
@@ -554,7 +557,9 @@ def watch(day, folder: Path):
     table = Table(title=f"{outcome.day} 消耗异常（{len(outcome.found)} 个帐户，平均用了之前 {outcome.exports_used} 次导出）")
     for header in ("客服", "帐户ID", "消耗", "前7次平均", "余额", "异常"):
         table.add_column(header, justify="right" if header in ("消耗", "前7次平均", "余额") else "left")
-    staff = {(r.day, r.account_id.casefold()): r.staff for r in outcome.result.figures.get("rows", [])}
+    figures = outcome.result.figures if outcome.result is not None else None
+    rows = figures.rows if isinstance(figures, WatchFigures) else []
+    staff = {(r.day, r.account_id.casefold()): r.staff for r in rows}
     for a in sorted(outcome.found, key=lambda a: (staff.get((a.day, a.account_id.casefold()), ""), a.account_id)):
         table.add_row(staff.get((a.day, a.account_id.casefold())) or "—", a.account_id, f"{a.spend:,.2f}", f"{a.average:,.2f}",
                       "—" if a.balance is None else f"{a.balance:,.2f}", "、".join(a.reasons))

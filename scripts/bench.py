@@ -204,7 +204,7 @@ def run(n_accounts: int, n_records: int, libre: bool, results: list) -> None:
         outcome = with_floor(f"recalc ({n_accounts:,} accounts, {n_records:,} records)",
                              lambda: recalc_file(path, as_of=MONTH.last), reads, path, results)
         print(f"    {len(outcome.result.problems):,} problems, "
-              f"{sum(1 for v in outcome.result.figures['verdicts'] if v.valid):,} valid records "
+              f"{sum(1 for v in outcome.result.figures.verdicts if v.valid):,} valid records "
               f"(first recalc after typing: formulas added to every new row)")
         shutil.copy(path, before)
         with_floor("recalc again (nothing typed since)", lambda: recalc_file(path, as_of=MONTH.last),
@@ -256,7 +256,7 @@ def run_personal(n_accounts: int, n_records: int, results: list) -> None:
         shutil.copy(team, before)
         outcome = with_floor(f"collect (100 personal workbooks, {n_records:,} records)",
                              lambda: recalc_file(team, as_of=MONTH.last), [before, *personal_files(ws)], team, results)
-        print(f"    {len(outcome.result.figures['collected'].rows):,} records collected")
+        print(f"    {len(outcome.result.figures.collected.rows):,} records collected")
         shutil.copy(team, before)
         with_floor("collect again (nothing typed since)", lambda: recalc_file(team, as_of=MONTH.last),
                    [before, *personal_files(ws)], team, results)

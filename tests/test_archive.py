@@ -74,7 +74,7 @@ def test_month_open_adds_new_accounts_and_keeps_what_was_typed(office):
 
 def test_handover_and_decision_maker_checks(office):
     result = recalc_file(archive.path_of(office), as_of=d(20)).result
-    states = dict(zip((r.row for r in result.figures["rows"]), result.figures["states"]))
+    states = dict(zip((r.row for r in result.figures.rows), result.figures.states))
     # C1 started 11-02: 14 working days to 11-20 (> 5) without 交接日期 → late; C2 started 11-16:
     # 4 working days → still waiting; C3 handed over and confirmed
     assert (states[3], states[4], states[5], states[6]) == ("逾期未交接", "待交接", "已交接", "")
@@ -99,7 +99,7 @@ def test_cadence_rule_by_hand():
 
 def test_cadence_sheet_by_hand(office):
     result = recalc_file(archive.path_of(office), as_of=d(25)).result
-    rows = {i: (s, c.contacts, c.last, c.gap, c.due) for i, s, c in result.figures["cadence"]}
+    rows = {i: (s, c.contacts, c.last, c.gap, c.due) for i, s, c in result.figures.cadence}
     # valid contact days from WORK: C1 2,3,4,5,6,10,19 (11-11 超计划, 11-12 非决策人); C2 9;
     # C3 16 (11-17 超计划, 11-18 is text); C4 20 and Saturday 21; C5 20
     assert rows == {"C1": ("张敏", 7, d(19), 4, False), "C2": ("张敏", 1, d(9), 12, True),
@@ -127,11 +127,11 @@ def test_cadence_calls_go_into_the_owners_plan(office):
     type_work_records(office / "2026-11" / "维护跟踪_2026-11.xlsx",
                       [{"日期": d(16), "客服": "李娜", "帐户ID": "C3", "工作类型": t, "沟通对象": "决策人"}
                        for t in ("报表发送", "帐户优化")])
-    plan = recalc_file(personal.path_of(office, "李娜", NOV), as_of=d(30)).result.figures["plan_rows"]
+    plan = recalc_file(personal.path_of(office, "李娜", NOV), as_of=d(30)).result.figures.plan_rows
     assert [(r["优先级"], r["事项"], r["原因"]) for r in plan if r["帐户ID"] == "C3"] == [
         ("3 回访", "回访", "回访节奏：本月联系 1 次，至少 2 次，仅剩 1 个工作日")]
     # C5 is due too, but 王芳's plan already reaches it (续费提醒 and its 新客户 step, one line): no 回访 item
-    wang = recalc_file(personal.path_of(office, "王芳", NOV), as_of=d(30)).result.figures["plan_rows"]
+    wang = recalc_file(personal.path_of(office, "王芳", NOV), as_of=d(30)).result.figures.plan_rows
     c5 = [r for r in wang if r["帐户ID"] == "C5"]
     assert [r["优先级"] for r in c5] == ["1 续费"] and "回访" not in c5[0]["事项"] and "续费提醒" in c5[0]["事项"]
 

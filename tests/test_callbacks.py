@@ -105,7 +105,7 @@ def run(*args):
 
 def test_tasks_with_priorities_and_deadlines(desk):
     outcome = calls.update_queue(desk, OCT, as_of=t(2026, 10, 12, 10, 30))
-    tasks = {task.task_id: (task.priority, task.trigger, task.deadline) for task in outcome.result.figures["tasks"]}
+    tasks = {task.task_id: (task.priority, task.trigger, task.deadline) for task in outcome.result.figures.tasks}
     assert tasks == {
         "XB-R1": ("最高", t(2026, 10, 9, 18, 30), t(2026, 10, 10, 12, 0)),
         "LB-R2": ("高", t(2026, 10, 12, 10, 20), t(2026, 10, 12, 11, 20)),
@@ -121,7 +121,7 @@ def test_tasks_with_priorities_and_deadlines(desk):
         "WQ-2026秋季家博会-13800000022": ("中", t(2026, 10, 18, 18, 0), t(2026, 10, 19, 18, 0)),
     }
     assert outcome.added == 12 and outcome.calls_added == 6
-    names = {task.task_id: task.customer for task in outcome.result.figures["tasks"]}
+    names = {task.task_id: task.customer for task in outcome.result.figures.tasks}
     assert names["QW-2026秋季家博会-13800000011"] == "刘女士"     # looked up from the sign-ups
     wb = openpyxl.load_workbook(outcome.path)
     ws = wb[callbacks.QUEUE]
@@ -171,12 +171,12 @@ def test_status_on_time_and_daily_statistics_by_hand(desk):
     type_attempts(path)
     result = recalc_file(path, as_of=date(2026, 10, 31)).result
     by_id = {task.task_id: (rules.status(a), rules.on_time(a, task.deadline))
-             for task, a in zip(result.figures["tasks"], result.figures["attempts"])}
+             for task, a in zip(result.figures.tasks, result.figures.attempts)}
     assert by_id["XB-R1"] == ("已接通", True) and by_id["LB-R2"] == ("已尽力", False)
     assert by_id["HS-13900000002-202610121000"] == ("待回拨", True)
     assert by_id["HS-13900000005-202610121300"] == ("待回拨", None)
     assert by_id["XB-R4"] == ("已接通", True) and by_id["XB-R5"] == ("已接通", False)
-    daily = {d["日期"]: d for d in result.figures["daily"]}
+    daily = {d["日期"]: d for d in result.figures.daily}
     third = Decimal(1) / 3
     assert daily[date(2026, 10, 12)] == {"日期": date(2026, 10, 12), "来电": 4, "呼损": 2, "呼损率": Decimal("0.5"),
                                          "新任务": 3, "按时率": third, "接通率": 0, "两次拨打合规": third}

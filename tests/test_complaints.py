@@ -133,25 +133,25 @@ def october(workspace):
 def test_ledger_figures_by_hand(october):
     outcome = recalc_file(october, as_of=d(2026, 10, 31))
     f = outcome.result.figures
-    by_row = {j.complaint.row: j for j in f["judged"]}
+    by_row = {j.complaint.row: j for j in f.judged}
     assert [(by_row[r].deadline, by_row[r].late, by_row[r].status, by_row[r].days) for r in (3, 4, 5, 6, 8, 9, 10)] == [
         (d(2026, 10, 8), False, "已解决", 2), (d(2026, 10, 10), True, "处理中", 16),
         (d(2026, 10, 19), True, "已解决", 2), (d(2026, 11, 2), False, "处理中", 0),
         (d(2026, 10, 22), False, "处理中", 7), (None, None, "处理中", None), (d(2026, 10, 27), False, "已解决", 0)]
-    ranking = {r["商家"]: r for r in f["ranking"]}
-    assert [r["商家"] for r in f["ranking"]] == ["好家居", "美居", "星辉", "新锐"]
+    ranking = {r["商家"]: r for r in f.ranking}
+    assert [r["商家"] for r in f.ranking] == ["好家居", "美居", "星辉", "新锐"]
     assert ranking["好家居"] == {"商家": "好家居", "投诉数": 2, "重大": 1, "已解决": 1, "回复超时": 1,
                                "平均处理工作日": Decimal(9), "配合度": Decimal("0.5"), "排名": 1}
     assert ranking["美居"]["平均处理工作日"] == 1 and ranking["星辉"]["平均处理工作日"] == 7
     assert ranking["星辉"]["配合度"] == 1
     # 黑榜: ≥ 2 complaints or a major one, the first three; 新锐 has one minor complaint
-    assert [(r["商家"], r["提名"]) for r in f["named"]] == [("好家居", "黑榜"), ("美居", "黑榜"), ("星辉", "黑榜"),
+    assert [(r["商家"], r["提名"]) for r in f.named] == [("好家居", "黑榜"), ("美居", "黑榜"), ("星辉", "黑榜"),
                                                           ("新锐", "")]
-    assert f["settled"] is None
-    assert [(r["品类"], r["品牌"], r["投诉数"], r["重大"], r["处理中"]) for r in f["categories"]] == [
+    assert f.settled is None
+    assert [(r["品类"], r["品牌"], r["投诉数"], r["重大"], r["处理中"]) for r in f.categories] == [
         ("卫浴", "九牧", 2, 0, 2), ("地板", "大自然", 2, 1, 1), ("橱柜", "欧派", 1, 0, 0), ("橱柜", "（未填）", 1, 0, 1),
         ("灯具", "欧普", 1, 0, 0), ("（未填）", "（未填）", 1, 0, 1)]
-    assert [(w["周一"], w["新投诉"], w["已解决"], w["处理中重大"], w["回复超时"], w["配合度"]) for w in f["weekly"]] == [
+    assert [(w["周一"], w["新投诉"], w["已解决"], w["处理中重大"], w["回复超时"], w["配合度"]) for w in f.weekly] == [
         (d(2026, 9, 28), 1, 0, 0, 0, 1), (d(2026, 10, 5), 1, 1, 1, 1, 0), (d(2026, 10, 12), 1, 0, 1, 1, 0),
         (d(2026, 10, 19), 2, 1, 1, 0, 1), (d(2026, 10, 26), 2, 1, 1, 0, 1)]
 
@@ -199,8 +199,8 @@ def test_next_month_carries_open_complaints_with_every_typed_cell(october, works
     assert ws.cell(8, layout.columns["投诉编号"]).value is None
     november = recalc_file(path, as_of=d(2026, 11, 30)).result.figures
     # TS02 is still open at the end of every November week; TS04 (10-30) is late since 11-02
-    assert [w["处理中重大"] for w in november["weekly"]] == [1, 1, 1, 1, 1, 1]
-    assert next(j for j in november["judged"] if j.complaint.complaint_id == "TS04").late is True
+    assert [w["处理中重大"] for w in november.weekly] == [1, 1, 1, 1, 1, 1]
+    assert next(j for j in november.judged if j.complaint.complaint_id == "TS04").late is True
 
 
 def test_red_list_from_the_months_settlement(october, workspace):
@@ -216,7 +216,7 @@ def test_red_list_from_the_months_settlement(october, workspace):
     save_workbook(wb, workspace / "2026-10" / "结算_2026-10.xlsx")
     f = recalc_file(october, as_of=d(2026, 10, 31)).result.figures
     # 新锐 and 好家居 settled most but have complaints; 安居 and 佳美 tie at 3 (by name), then 乐家
-    assert [(r["商家"], r["提名"], r["说明"]) for r in f["named"] if r["提名"] == "红榜"] == [
+    assert [(r["商家"], r["提名"], r["说明"]) for r in f.named if r["提名"] == "红榜"] == [
         ("佳美", "红榜", "本月结算 3 单，没有投诉"), ("安居", "红榜", "本月结算 3 单，没有投诉"),
         ("乐家", "红榜", "本月结算 2 单，没有投诉")]
 

@@ -102,7 +102,7 @@ def test_a_real_export_is_accepted_by_month_open_and_watch(workspace):
     assert ids == ["1712002734349670", "1712002734349671"]
     # 合同到期日期 was read: 乙家居's contract ends within 30 days, so it is due for renewal
     outcome = recalc_file(workspace / "2026-11" / renewal.file_name(NOV), write=False, as_of=date(2026, 11, 10))
-    due = {r.account_id: r for r in outcome.result.figures["rows"]}
+    due = {r.account_id: r for r in outcome.result.figures.rows}
     assert set(due) == {"1712002734349671"} and due["1712002734349671"].contract_end == date(2026, 11, 20)
     assert due["1712002734349671"].balance == 100
 
@@ -130,7 +130,7 @@ def test_aliases_from_the_workspace_config(workspace):
     result = run("month", "open", "2026-11", "--dir", workspace, "--as-of", "2026-11-10")
     assert result.exit_code == 0, result.output
     outcome = recalc_file(workspace / "2026-11" / maintenance.file_name(NOV), write=False, as_of=date(2026, 11, 10))
-    (account,) = outcome.result.figures["accounts"]
+    (account,) = outcome.result.figures.accounts
     assert (account.account_id, account.client, account.weekly_spend) == ("GA1", "甲建材", 2500)
 
 

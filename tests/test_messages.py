@@ -68,7 +68,7 @@ def test_a_date_typed_as_a_number_or_text_is_shown_as_typed(workspace):
     assert 6 not in messages
     assert not any("1900" in p.message for p in outcome.result.problems)
     assert [p.code for p in work_problems(outcome, 3)] == ["NOT_A_DATE"]        # not also 「不在 2026-11 内」
-    verdicts = [v.valid for v in outcome.result.figures["verdicts"]]
+    verdicts = [v.valid for v in outcome.result.figures.verdicts]
     assert verdicts == [False, False, False, True]                             # as the workbook's formula says
 
 
@@ -112,7 +112,7 @@ def test_a_record_dated_after_the_as_of_date_counts_and_is_flagged(workspace):
     (flag,) = work_problems(outcome, 3)
     assert flag.code == "FUTURE_DATE" and "2026-11-23" in flag.message and "2026-11-04" in flag.message
     assert flag.severity.value == "警告"
-    assert outcome.result.figures["verdicts"][0].valid                          # it still counts
+    assert outcome.result.figures.verdicts[0].valid                          # it still counts
     assert not work_problems(recalc_file(tracker, write=False, as_of=d(23)), 3)   # on the day itself: fine
 
 
@@ -191,7 +191,7 @@ def test_a_mid_month_report_divides_by_the_working_days_so_far(workspace):
     tracker = open_november(workspace)
     type_work_records(tracker, WORK)
     as_of = d(16)
-    staff = {s.staff: s for s in recalc_file(tracker, write=False, as_of=as_of).result.figures["staff"]}
+    staff = {s.staff: s for s in recalc_file(tracker, write=False, as_of=as_of).result.figures.staff}
     result = run("report", "2026-11", "--dir", workspace, "--as-of", "2026-11-16")
     assert result.exit_code == 0, result.output
     f = figures(collect(workspace, [NOV], as_of))

@@ -168,7 +168,7 @@ def october(workspace):
 
 def test_reports_by_hand(october):
     f = recalc_file(october, as_of=d(2026, 10, 31)).result.figures
-    by_row = {j.lead.row: j for j in f["judged"]}
+    by_row = {j.lead.row: j for j in f.judged}
     assert [(by_row[r].deadline, by_row[r].late, by_row[r].status) for r in (3, 4, 5, 9, 14, 15)] == [
         (d(2026, 10, 10), False, "成交"),       # followed on the make-up Saturday: in time
         (d(2026, 10, 10), True, "成交"),        # followed Monday 10-12: late
@@ -177,27 +177,27 @@ def test_reports_by_hand(october):
         (d(2026, 11, 2), False, "跟进中"),      # assigned Friday 10-30: due Monday 11-02
         (d(2026, 11, 2), False, "跟进中")]      # text in 首次跟进日期
     assert [by_row[r].status for r in (6, 7, 10, 11, 12)] == ["无效", "无效", "待分配", "待核实", "成交"]
-    conversion = {r["分组"]: r for r in f["conversion"]}
+    conversion = {r["分组"]: r for r in f.conversion}
     assert [(g, conversion[g]["询盘"], conversion[g]["有效"], conversion[g]["成交"], conversion[g]["成交金额"])
             for g in ("在线", "400电话", "微信", "官网留言", "其他", "本月")] == [
         ("在线", 5, 4, 2, Decimal(18000)), ("400电话", 2, 1, 1, Decimal(8000)), ("微信", 3, 3, 0, 0),
         ("官网留言", 2, 1, 0, 0), ("其他", 1, 1, 1, Decimal("6000.5")), ("本月", 13, 10, 4, Decimal("32000.5"))]
     assert conversion["本月"]["有效率"] == Decimal(10) / 13 and conversion["本月"]["转化率"] == Decimal("0.4")
     assert conversion["微信"]["转化率"] == 0 and conversion["在线"]["有效率"] == Decimal("0.8")
-    weeks = [(r["分组"], r["询盘"], r["有效"], r["成交"], r["成交金额"]) for r in f["conversion"] if r["维度"] == "周"]
+    weeks = [(r["分组"], r["询盘"], r["有效"], r["成交"], r["成交金额"]) for r in f.conversion if r["维度"] == "周"]
     assert weeks == [("10-01 至 10-04", 0, 0, 0, 0), ("10-05 至 10-11", 3, 3, 2, Decimal(23000)),
                      ("10-12 至 10-18", 3, 1, 1, Decimal("6000.5")), ("10-19 至 10-25", 4, 3, 0, 0),
                      ("10-26 至 10-31", 3, 3, 1, Decimal(3000))]
-    assert [j.lead.lead_id for j in f["deals"]] == ["L01", "L11", "L02", "L06"]      # by 成交日期
-    assert [(r["业务经理"], r["分配"], r["已跟进"], r["未跟进"], r["超时"], r["成交"]) for r in f["follow"]] == [
+    assert [j.lead.lead_id for j in f.deals] == ["L01", "L11", "L02", "L06"]      # by 成交日期
+    assert [(r["业务经理"], r["分配"], r["已跟进"], r["未跟进"], r["超时"], r["成交"]) for r in f.follow] == [
         ("周强", 4, 3, 1, 1, 3), ("吴磊", 4, 2, 2, 1, 1), ("张三", 1, 1, 0, 0, 0)]
-    assert [(r["角色"], r["姓名"], r["成交数"], r["成交金额"], r["提成比例"], r["提成"]) for r in f["commission"]] == [
+    assert [(r["角色"], r["姓名"], r["成交数"], r["成交金额"], r["提成比例"], r["提成"]) for r in f.commission] == [
         ("业务经理", "周强", 3, Decimal("24000.5"), Decimal("0.03"), Decimal("720.02")),
         ("业务经理", "吴磊", 1, Decimal(8000), Decimal("0.02"), Decimal("160.00")),
         ("业务经理", "张三", 0, Decimal(0), Decimal("0.02"), Decimal("0.00")),
         ("网销客服", "小林", 1, Decimal(15000), Decimal("0.005"), Decimal("75.00")),
         ("网销客服", "小陈", 3, Decimal("17000.5"), Decimal("0.005"), Decimal("85.00"))]
-    daily = {(r["日期"], r["客服"]): (r["回访"], r["接通"], r["达标"]) for r in f["daily"]}
+    daily = {(r["日期"], r["客服"]): (r["回访"], r["接通"], r["达标"]) for r in f.daily}
     assert daily[(d(2026, 10, 12), "小林")] == (2, 2, "是")
     assert daily[(d(2026, 10, 12), "小陈")] == (1, 0, "否")
     assert daily[(d(2026, 10, 13), "小陈")] == (2, 2, "是")
@@ -250,8 +250,8 @@ def test_next_month_carries_open_leads_with_every_typed_cell(october, workspace)
     assert ws.cell(8, layout.columns["询盘编号"]).value is None
     f = recalc_file(path, as_of=d(2026, 11, 3)).result.figures
     # carried leads are not counted again in November's conversion; L01 (dup) is now late (due 11-02)
-    assert next(r for r in f["conversion"] if r["分组"] == "本月")["询盘"] == 0
-    assert next(j for j in f["judged"] if j.lead.customer == "丑").late is True
+    assert next(r for r in f.conversion if r["分组"] == "本月")["询盘"] == 0
+    assert next(j for j in f.judged if j.lead.customer == "丑").late is True
 
 
 @pytest.mark.libreoffice
@@ -271,7 +271,7 @@ def test_every_derived_cell_equals_python(workspace, tmp_path, mode):
     # the totals under 成交一览, 跟进 and 提成
     assert office[onlinesales.DEALS][None]["成交金额"] == pytest.approx(32000.5)
     assert office[onlinesales.FOLLOW]["合计"]["分配"] == 9
-    fees = sum(r["提成"] for r in outcome.result.figures["commission"])
+    fees = sum(r["提成"] for r in outcome.result.figures.commission)
     assert office[onlinesales.COMMISSION][("合计", None)]["提成"] == pytest.approx(float(fees))
 
 

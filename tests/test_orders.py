@@ -102,7 +102,7 @@ def test_recalc_lists_problems_and_totals(ledger_file):
     outcome = recalc_file(ledger_file, as_of=date(2026, 11, 26))
     codes = {(p.row, p.code) for p in outcome.result.problems}
     assert {(7, "BOOK_ISSUED_TWICE"), (8, "BOOK_NOT_IN_REGISTER"), (9, "RECOVERED_EXCEEDS_MISSING")} <= codes
-    totals = outcome.result.figures["totals"]
+    totals = outcome.result.figures.totals
     assert totals[("秋季家博会", "好家居")] == {"领用本数": 2, "押金合计": Decimal(500), "已开": 70, "缺失": 6,
                                           "罚款": Decimal(400), "退押金": Decimal(300)}
     wb = openpyxl.load_workbook(ledger_file)

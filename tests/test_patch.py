@@ -164,7 +164,7 @@ def test_formula_cells_carry_pythons_values_for_readers_that_do_not_calculate(tr
     want = python_values(maintenance, outcome.result)
     accounts = pd.read_excel(tracker, sheet_name=maintenance.ACCOUNTS, header=1, engine="calamine")
     by_id = accounts.set_index("帐户ID")
-    rows = {a.account_id: a.row for a in outcome.result.figures["accounts"]}
+    rows = {a.account_id: a.row for a in outcome.result.figures.accounts}
     assert by_id.loc["C2", "消耗档"] == want[maintenance.ACCOUNTS][rows["C2"]]["消耗档"] == "B"      # 900 ≥ 775
     assert by_id.loc["C4", "消耗档"] == "I"
     assert by_id.loc["C1", "电话拜访目标"] == want[maintenance.ACCOUNTS][rows["C1"]]["电话拜访目标"] == 4
@@ -243,7 +243,7 @@ def test_a_workbook_saved_by_libreoffice_is_patched_too(tracker, tmp_path):
         pytest.skip("LibreOffice (soffice) not installed")
     direct = tracker.with_name("direct.xlsx")
     shutil.copy(tracker, direct)
-    expected = recalc_file(direct, as_of=date(2026, 11, 30)).result.figures["staff"]
+    expected = recalc_file(direct, as_of=date(2026, 11, 30)).result.figures.staff
     resaved = recalculate(tracker, tmp_path / "lo")
     shutil.copy(resaved, tracker)
     before = parts(tracker)
@@ -254,7 +254,7 @@ def test_a_workbook_saved_by_libreoffice_is_patched_too(tracker, tmp_path):
     letters = input_columns(tracker, maintenance.WORK)
     typed = [ref for ref in old if re.match(r"[A-Z]+", ref).group(0) in letters and int(re.sub(r"[A-Z]+", "", ref)) > 2]
     assert typed and all(new[ref] == old[ref] for ref in typed)
-    assert outcome.result.figures["staff"] == expected
+    assert outcome.result.figures.staff == expected
 
 
 # --- the patch engine itself -----------------------------------------------------------------

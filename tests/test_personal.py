@@ -79,9 +79,9 @@ def test_month_open_writes_one_workbook_per_active_person(office):
 def test_recalc_writes_todays_plan_and_my_accounts(office):
     type_records(mine(office), RECORDS)
     f = recalc_file(mine(office), as_of=d(2026, 11, 9)).result.figures
-    plan = f["plan"]
+    plan = f.plan
     assert (plan.day, plan.working_days, plan.elapsed) == (d(2026, 11, 9), 21, 6)
-    rows = [(r["优先级"], r["帐户ID"], r["事项"]) for r in f["plan_rows"]]
+    rows = [(r["优先级"], r["帐户ID"], r["事项"]) for r in f.plan_rows]
     # C2 is due for renewal (balance 100 at 300/week: 2.3 days) and never notified — its maintenance
     # items ride on the same line; C5's first onboarding step; then 一级 C1's items behind the line
     # (优化 2×6/21 = 0.57, 报表 5×6/21 = 1.43 − 1, 上门 0.29; phone done today): one line per client
@@ -89,11 +89,11 @@ def test_recalc_writes_todays_plan_and_my_accounts(office):
     assert rows[1] == ("2 新客户", "C5", "告知帐户信息")
     assert [r for r in rows if r[1] == "C1"] == [("3 维护", "C1", "帐户优化 + 报表发送 + 上门拜访")]
     assert len({r[1] for r in rows}) == len(rows)
-    assert f["plan_rows"][0]["原因"].startswith("可投放 2.3 天，尚未提醒续费；")
-    assert f["done"][0] is False           # 续费完成 on C2 covers the renewal, not its maintenance items
-    verdicts = {r.row: v.reason for r, v in zip(f["records"], f["verdicts"])}
+    assert f.plan_rows[0]["原因"].startswith("可投放 2.3 天，尚未提醒续费；")
+    assert f.done[0] is False           # 续费完成 on C2 covers the renewal, not its maintenance items
+    verdicts = {r.row: v.reason for r, v in zip(f.records, f.verdicts)}
     assert verdicts == {3: "", 4: "", 5: "", 6: "帐户不存在", 7: "非决策人", 8: "", 9: ""}
-    accounts = {r["帐户ID"]: r for r in f["mine"]}
+    accounts = {r["帐户ID"]: r for r in f.mine}
     assert sorted(accounts) == ["C1", "C2", "C5"]
     assert accounts["C1"]["电话拜访目标"] == 4 and accounts["C1"]["上次联系"] == d(2026, 11, 9)
 
@@ -114,7 +114,7 @@ def test_the_morning_plan_stays_all_day_and_the_daily_summary_keeps_it(office):
     path = mine(office)
     morning = recalc_file(path, as_of=d(2026, 11, 2)).result.figures     # the plan of 11-02 (made at open)
     before = plan_sheet(path)
-    c1 = next(r for r in morning["plan_rows"] if r["帐户ID"] == "C1")
+    c1 = next(r for r in morning.plan_rows if r["帐户ID"] == "C1")
     type_records(path, [{"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": t, "沟通对象": "决策人"}
                         for t in c1["维护项"].split("+")])
     later = recalc_file(path, as_of=d(2026, 11, 2)).result.figures
@@ -122,15 +122,15 @@ def test_the_morning_plan_stays_all_day_and_the_daily_summary_keeps_it(office):
     assert [r[:4] for r in after] == [r[:4] for r in before]            # the same lines, in the same order
     done = {r[2]: r[4] for r in after if r[2]}
     assert done["C1"] == "是" and [r[4] for r in before if r[2] == "C1"] == ["否"]
-    daily = {r["日期"]: r for r in later["daily"]}
-    assert daily[d(2026, 11, 2)]["计划项数"] == morning["planned_today"] == later["planned_today"]
-    assert not later["plan_made_now"] and morning["plan_made_now"] is False     # made at month open
+    daily = {r["日期"]: r for r in later.daily}
+    assert daily[d(2026, 11, 2)]["计划项数"] == morning.planned_today == later.planned_today
+    assert not later.plan_made_now and morning.plan_made_now is False     # made at month open
     tuesday = recalc_file(path, as_of=d(2026, 11, 3)).result.figures
-    assert tuesday["plan_made_now"]
-    daily = {r["日期"]: r for r in tuesday["daily"]}
-    assert daily[d(2026, 11, 2)]["计划项数"] == morning["planned_today"]    # kept as written on Monday
+    assert tuesday.plan_made_now
+    daily = {r["日期"]: r for r in tuesday.daily}
+    assert daily[d(2026, 11, 2)]["计划项数"] == morning.planned_today    # kept as written on Monday
     assert daily[d(2026, 11, 2)]["完成记录"] >= 1
-    assert daily[d(2026, 11, 3)]["计划项数"] == tuesday["planned_today"]
+    assert daily[d(2026, 11, 3)]["计划项数"] == tuesday.planned_today
     assert sorted(daily) == [d(2026, 11, 2), d(2026, 11, 3)]
 
 
@@ -144,12 +144,12 @@ def test_the_plan_is_short_one_line_a_client_with_a_divider(workspace):
     f = recalc_file(mine(workspace), as_of=d(2026, 11, 4)).result.figures
     sheet = plan_sheet(mine(workspace))
     divider = next(i for i, r in enumerate(sheet) if r[1] == personal.DIVIDER)
-    assert divider == f["planned_today"] == f["plan"].suggested == 8          # (3×12 + 37×3) / 19 → 8
+    assert divider == f.planned_today == f.plan.suggested == 8          # (3×12 + 37×3) / 19 → 8
     accounts = [r[2] for r in sheet if r[2]]
     assert len(accounts) == len(set(accounts)) == 40                      # every client once
     assert [r[0] for r in sheet if r[0]] == list(range(1, 41))
     assert all(" + " in r[3] for r in sheet[:3])                          # a 一级 client's items together
-    daily = {r["日期"]: r for r in f["daily"]}
+    daily = {r["日期"]: r for r in f.daily}
     assert daily[d(2026, 11, 4)]["计划项数"] == divider
 
 
@@ -201,7 +201,7 @@ def test_collect_gives_the_same_team_figures_as_typing_into_the_team_file(office
     outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
     assert maintenance.python_values(outcome.result)[maintenance.SUMMARY] == expected
     assert hashlib.sha256(mine(office).read_bytes()).hexdigest() == before       # never written
-    lines = {line.owner: line for line in outcome.result.figures["collected"].lines}
+    lines = {line.owner: line for line in outcome.result.figures.collected.lines}
     assert (lines["张敏"].records, lines["张敏"].problems, lines["李娜"].records) == (7, 2, 0)
     wb = openpyxl.load_workbook(office / "2026-11" / maintenance.file_name(NOV))
     ws = wb[maintenance.WORK]
@@ -219,7 +219,7 @@ def test_collecting_again_replaces_and_keeps_rows_typed_in_the_team_file(office)
     type_records(mine(office), RECORDS[2:3])
     recalc_file(team, as_of=d(2026, 11, 30))
     outcome = recalc_file(team, as_of=d(2026, 11, 30))
-    records = outcome.result.figures["records"]
+    records = outcome.result.figures.records
     assert [(r.staff, r.account_id, r.work_type) for r in records] == [
         ("王芳", "C3", "帐户优化"), ("张敏", "C1", "电话拜访"), ("张敏", "C1", "报表发送"), ("张敏", "C3", "电话拜访")]
     wb = openpyxl.load_workbook(team)
@@ -240,10 +240,10 @@ def test_bad_personal_files_are_named_and_skipped(office):
     assert {"TWO_FILES_ONE_PERSON", "RENAMED", "NO_PERSONAL_FILE", "NOT_A_WORKBOOK"} <= set(codes)
     assert "王芳" in codes["NO_PERSONAL_FILE"].message
     assert any("娜娜.xlsx" in p.message and "李娜" in p.message for p in outcome.result.problems if p.code == "RENAMED")
-    lines = {line.file: line for line in outcome.result.figures["collected"].lines}
+    lines = {line.file: line for line in outcome.result.figures.collected.lines}
     assert lines["张敏_2026-11.xlsx"].skipped and lines["张敏 副本.xlsx"].skipped
     assert not lines["娜娜.xlsx"].skipped and lines["坏文件.xlsx"].skipped
-    assert outcome.result.figures["records"] == []                        # 张敏's record counted nowhere twice
+    assert outcome.result.figures.records == []                        # 张敏's record counted nowhere twice
 
 
 def test_a_workbook_of_another_month_is_skipped(office, workspace):
@@ -261,8 +261,8 @@ def test_refresh_adds_new_accounts_and_keeps_typed_records(office, workspace):
                                                   date(2024, 1, 1)]])
     open_month(workspace, NOV, as_of=d(2026, 11, 9), refresh=True)
     f = recalc_file(mine(office), write=False, as_of=d(2026, 11, 9)).result.figures
-    assert "C7" in {r["帐户ID"] for r in f["mine"]}
-    assert [(r.account_id, r.work_type) for r in f["records"]] == [("C1", "电话拜访"), ("C1", "报表发送")]
+    assert "C7" in {r["帐户ID"] for r in f.mine}
+    assert [(r.account_id, r.work_type) for r in f.records] == [("C1", "电话拜访"), ("C1", "报表发送")]
 
 
 def test_ribbon_button_recalcs_a_personal_workbook_like_the_file_path(office):
@@ -288,10 +288,10 @@ def test_done_is_live_for_renewal_and_new_client_lines(office, tmp_path):
     path = mine(office)
     type_records(path, RECORDS[:6])
     before = recalc_file(path, as_of=d(2026, 11, 9)).result.figures
-    lines = before["plan_rows"]
+    lines = before.plan_rows
     assert [(r["序号"], r["帐户ID"]) for r in lines[:2]] == [(1, "C2"), (2, "C5")]
     assert lines[0]["事项"].startswith("续费提醒 + ") and lines[1]["事项"] == "告知帐户信息"
-    assert before["done"][:2] == [False, False]
+    assert before.done[:2] == [False, False]
     # during the day: the renewal notice and the first onboarding step, typed in the person's own sheets,
     # and C2's maintenance items, which ride on its line
     type_follow_up(path, personal.MY_RENEWALS, "C2", {"提醒日期": d(2026, 11, 9), "跟进记录": "已微信通知"})
@@ -303,13 +303,13 @@ def test_done_is_live_for_renewal_and_new_client_lines(office, tmp_path):
     # and collection carries them into the team trackers (the columns are collected there)
     from kefu_xl.kinds import newclient, renewal
     renewal_outcome = recalc_file(office / "2026-11" / renewal.file_name(NOV), as_of=d(2026, 11, 9))
-    row = next(r for r in renewal_outcome.result.figures["rows"] if r.account_id == "C2")
+    row = next(r for r in renewal_outcome.result.figures.rows if r.account_id == "C2")
     assert (row.reminded, row.notes) == (d(2026, 11, 9), "已微信通知")
     client_outcome = recalc_file(office / "2026-11" / newclient.file_name(NOV), as_of=d(2026, 11, 9))
-    assert next(r for r in client_outcome.result.figures["rows"] if r.account_id == "C5").steps[0] == d(2026, 11, 9)
+    assert next(r for r in client_outcome.result.figures.rows if r.account_id == "C5").steps[0] == d(2026, 11, 9)
     # the next plan knows C2 was notified
     after = recalc_file(path, as_of=d(2026, 11, 10)).result.figures
-    assert not any(r["帐户ID"] == "C2" and r["事项"] == "续费提醒" for r in after["plan_rows"])
+    assert not any(r["帐户ID"] == "C2" and r["事项"] == "续费提醒" for r in after.plan_rows)
 
 
 def test_a_blank_in_the_personal_sheet_never_erases_the_team_value(office):
@@ -322,7 +322,7 @@ def test_a_blank_in_the_personal_sheet_never_erases_the_team_value(office):
     ws.cell(row, layout.columns["跟进记录"]).value = "经理电话沟通过"          # typed in the team file
     wb.save(team)
     type_follow_up(mine(office), personal.MY_RENEWALS, "C2", {"续费状态": "跟进中"})
-    rows = recalc_file(team, as_of=d(2026, 11, 9)).result.figures["rows"]
+    rows = recalc_file(team, as_of=d(2026, 11, 9)).result.figures.rows
     c2 = next(r for r in rows if r.account_id == "C2")
     assert (c2.notes, c2.status) == ("经理电话沟通过", "跟进中")
 
@@ -346,9 +346,9 @@ def test_an_open_personal_workbook_is_read_as_last_saved_and_said_so(office):
     type_records(mine(office), RECORDS[:2])
     (office / "2026-11" / "个人" / "~$张敏_2026-11.xlsx").write_bytes(b"lock")    # Excel has it open
     outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
-    line = next(x for x in outcome.result.figures["collected"].lines if x.owner == "张敏")
+    line = next(x for x in outcome.result.figures.collected.lines if x.owner == "张敏")
     assert line.records == 2 and "正在被打开" in line.note and not line.skipped
-    assert len(outcome.result.figures["collected"].lines) == 3                     # the lock file is not a workbook
+    assert len(outcome.result.figures.collected.lines) == 3                     # the lock file is not a workbook
 
 
 def test_a_team_tracker_from_before_personal_workbooks_gets_its_source_column(office):
@@ -363,7 +363,7 @@ def test_a_team_tracker_from_before_personal_workbooks_gets_its_source_column(of
     assert not any(p.code == "TEAM_TRACKER_BROKEN" for p in own.result.problems)
     outcome = recalc_file(team, as_of=d(2026, 11, 30))
     assert any(p.code == "COLUMN_ADDED" and p.column == "来源" for p in outcome.result.problems)
-    assert len(outcome.result.figures["records"]) == 2
+    assert len(outcome.result.figures.records) == 2
     ws = openpyxl.load_workbook(team)[maintenance.WORK]
     layout, missing = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))
     assert not missing and ws.cell(3, layout.columns["来源"]).value == "张敏_2026-11.xlsx"
@@ -385,13 +385,13 @@ def test_a_second_collection_writes_no_record_row_again(office):
             xml = z.read(sheet_parts(z)[maintenance.WORK])
         return {m.group(1): m.group(0) for m in re.finditer(rb'<c r="([A-Z]+\d+)"[^>]*?(?:/>|>.*?</c>)', xml, re.S)}
     first = recalc_file(team, as_of=d(2026, 11, 30))
-    assert first.patched and len(first.result.figures["records"]) == 3
+    assert first.patched and len(first.result.figures.records) == 3
     before = work_cells()
     recalc_file(team, as_of=d(2026, 11, 30))
     assert work_cells() == before
     type_records(mine(office), RECORDS[3:4])
     third = recalc_file(team, as_of=d(2026, 11, 30))
-    assert len(third.result.figures["records"]) == 4
+    assert len(third.result.figures.records) == 4
     after = work_cells()
     assert all(after[ref] == cell for ref, cell in before.items() if int(re.sub(rb"[A-Z]+", b"", ref)) <= 5)
     sheet = personal.spec(C, NOV).sheet(personal.WORK)     # a record changed in place: as many as before
@@ -400,7 +400,7 @@ def test_a_second_collection_writes_no_record_row_again(office):
     wb[sheet.name].cell(layout.first_data_row + 1, layout.columns["工作类型"]).value = "上门拜访"
     wb.save(mine(office))
     fourth = recalc_file(team, as_of=d(2026, 11, 30))
-    assert [r.work_type for r in fourth.result.figures["records"]] == ["电话拜访", "上门拜访", "电话拜访", "报表发送"]
+    assert [r.work_type for r in fourth.result.figures.records] == ["电话拜访", "上门拜访", "电话拜访", "报表发送"]
 
 
 def test_a_collected_records_problem_names_the_personal_file_and_row(office):
@@ -447,8 +447,8 @@ def test_plan_and_accounts_print_whole(office, tmp_path):
     pdf = convert(path, tmp_path / "pdf", "pdf")
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout
     flat = "".join(text.split())
-    for line in f["plan_rows"]:
+    for line in f.plan_rows:
         assert line["帐户ID"] in flat
         assert "".join(line["原因"].split()) in flat, line["原因"]
-    for row in f["mine"]:
+    for row in f.mine:
         assert row["帐户ID"] in flat

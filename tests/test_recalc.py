@@ -75,11 +75,11 @@ def test_recalc_marks_invalid_rows_and_lists_every_problem(tracker):
 
 def test_python_verdicts_for_typed_rows(tracker):
     outcome = recalc_file(tracker, as_of=date(2026, 11, 20))
-    verdicts = {r.row: v.reason for r, v in zip(outcome.result.figures["records"], outcome.result.figures["verdicts"])}
+    verdicts = {r.row: v.reason for r, v in zip(outcome.result.figures.records, outcome.result.figures.verdicts)}
     assert verdicts[3] == "" and verdicts[4] == "" and verdicts[7] == "超计划"   # 5th valid call of C1
     assert verdicts[13] == ""                                                   # c2 matches C2
     assert verdicts[17] == "日期不在本月"                                         # date typed as text
-    staff = {s.staff: s for s in outcome.result.figures["staff"]}
+    staff = {s.staff: s for s in outcome.result.figures.staff}
     assert staff["王芳"].valid_work == 2 and staff["孙某"].star == ""
 
 

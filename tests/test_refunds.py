@@ -112,10 +112,10 @@ def test_recalc_finds_every_problem(october):
     assert expected <= codes, expected - codes
     f = outcome.result.figures
     # 10-21..10-31: 8, Nov: 21, Dec: 23, 2027-01-01..05 by the weekday fallback: 3
-    assert f["days"][:3] == [3, 2, 3] and f["days"][4] == 55
-    assert f["balances"] == [Decimal(6000), Decimal(1000), Decimal(-500), Decimal(-600)]
-    assert f["recon"]["期末应有"] == Decimal(-600)
-    assert f["daily"][date(2026, 10, 12)] == {"新预约": 2, "可退订": 1, "不可退": 0, "已退款": 0, "退款金额": Decimal(0)}
+    assert f.days[:3] == [3, 2, 3] and f.days[4] == 55
+    assert f.balances == [Decimal(6000), Decimal(1000), Decimal(-500), Decimal(-600)]
+    assert f.recon["期末应有"] == Decimal(-600)
+    assert f.daily[date(2026, 10, 12)] == {"新预约": 2, "可退订": 1, "不可退": 0, "已退款": 0, "退款金额": Decimal(0)}
     assert "2027" in " ".join(outcome.warnings)
 
 

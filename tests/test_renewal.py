@@ -125,7 +125,7 @@ def test_three_months_of_renewals(workspace):
             ws.cell(by_id[account], layout.columns[h]).value = v
     wb.save(nov)
     result = recalc_file(nov, as_of=date(2026, 11, 30)).result
-    z = result.figures["staff"]["张敏"]
+    z = result.figures.staff["张敏"]
     assert (z["当月应续数"], z["当月已续数"], z["丢失客户数"], z["续费到帐金额"], z["续费提成"]) == \
         (4, 2, 1, Decimal(10000), Decimal(100))
     assert z["当月续费率"] == Decimal("0.5")
@@ -147,10 +147,10 @@ def test_three_months_of_renewals(workspace):
     ws.cell(r3, layout.columns["到帐日期"]).value = date(2026, 12, 5)
     wb.save(dec)
     result = recalc_file(dec, as_of=date(2026, 12, 31)).result
-    z = result.figures["staff"]["张敏"]
+    z = result.figures.staff["张敏"]
     assert (z["当月应续数"], z["遗留数"], z["遗留续费数"], z["续费到帐金额"], z["续费提成"], z["丢失客户数"]) == \
         (1, 2, 1, Decimal(8000), Decimal(80), 0)
-    assert {r.row: rules.stage(r, DEC) for r in result.figures["rows"]}  # stages computed
+    assert {r.row: rules.stage(r, DEC) for r in result.figures.rows}  # stages computed
 
     # January: R1 still 跟进中 (first reminded 2026-11: 2 months, 遗留跟踪); R4 dormant with no spend is not due
     export(workspace, JAN, {"R2": (700, 20000, date(2028, 1, 1), date(2024, 1, 1)),

@@ -24,7 +24,7 @@ def test_report_figures_trace_back_to_the_trackers(demo):
     maintenance_staff = {s.staff: s for s in
                          __import__("kefu_xl.app.workbooks", fromlist=["x"]).recalc_file(
                              demo / "2026-11" / "维护跟踪_2026-11.xlsx", write=False,
-                             as_of=Month(2026, 11).last).result.figures["staff"]}
+                             as_of=Month(2026, 11).last).result.figures.staff}
     for name, s in maintenance_staff.items():
         assert f[name]["维护完成率"] == s.ratio and f[name]["有效工作数"] == s.valid_work
         assert f[name]["日均有效工作"] == s.daily_valid

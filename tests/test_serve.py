@@ -553,7 +553,7 @@ def test_status_page_shows_each_person_today(office):
     assert page.tables["people"][0] == ["客服", "文件保存于", "早计划做于", "今日计划 完成 / 计划", "问题"]
     zhang = page.row("people", "张敏")
     figures = recalc_file(mine(office, "张敏"), write=False, as_of=date(2026, 11, 9)).result.figures
-    assert zhang[2] == "07:40" and zhang[3] == f"{sum(figures['done'])} / {len(figures['plan_rows'])}"
+    assert zhang[2] == "07:40" and zhang[3] == f"{sum(figures.done)} / {len(figures.plan_rows)}"
     bad = page.row("people", "坏文件")
     assert "不是可读取的工作簿" in bad[4]
     assert [r[0] for r in page.tables["team"][1:]] == [f"2026-11/{maintenance.file_name(NOV)}", "2026-11/续费跟踪_2026-11.xlsx",

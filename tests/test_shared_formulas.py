@@ -120,7 +120,7 @@ def test_a_shared_group_is_proven_by_its_master_and_kept_when_values_change(grow
     layout = find_layout(openpyxl.load_workbook(grown, read_only=True)[maintenance.WORK],
                          maintenance.spec(C, NOV).sheet(maintenance.WORK))[0]
     f = first_recalc.result.figures
-    row = next(r.row for r, v in zip(f["records"], f["verdicts"])
+    row = next(r.row for r, v in zip(f.records, f.verdicts)
                if v.valid and r.row > layout.first_data_row + 1_001)        # a valid record, a child's row
     book = PatchBook(grown)
     book[maintenance.WORK].cell(row, layout.columns["沟通对象"]).value = "其他人员"
@@ -129,7 +129,7 @@ def test_a_shared_group_is_proven_by_its_master_and_kept_when_values_change(grow
     grown.with_name("typed.xlsx").replace(grown)
     later = recalc_file(grown, as_of=date(2026, 11, 20))
     assert later.patched and later.written
-    verdicts = {r.row: v for r, v in zip(later.result.figures["records"], later.result.figures["verdicts"])}
+    verdicts = {r.row: v for r, v in zip(later.result.figures.records, later.result.figures.verdicts)}
     assert not verdicts[row].valid
     after = work_sheet_xml(grown)
     assert SHARED.findall(after) == SHARED.findall(before)

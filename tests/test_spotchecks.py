@@ -47,23 +47,23 @@ def checked(workspace):
 def test_a_false_check_invalidates_the_record_and_changes_completion(checked):
     outcome = recalc_file(checked, as_of=date(2026, 11, 20))
     f = outcome.result.figures
-    verdict = {r.row: v for r, v in zip(f["records"], f["verdicts"])}
+    verdict = {r.row: v for r, v in zip(f.records, f.verdicts)}
     assert verdict[3].reason == completion.REASON_DISPROVED
     assert verdict[9].reason == completion.REASON_DISPROVED
     # C1's calls were 11-02, 11-03, 11-10, 11-10, 11-11: with 11-03 disproved the 11-11 call
     # is the fourth and no longer 超计划 (row 7)
     assert verdict[7].valid
-    c1 = f["completions"][0]
+    c1 = f.completions[0]
     assert (c1.done.phone, c1.done.visit, c1.done.report, c1.done.optimize) == (4, 2, 0, 1)
     assert c1.done_capped == 4 + 1 + 0 + 1 and str(c1.ratio) == "0.5"        # was 7/12 before the checks
-    zhang = next(s for s in f["staff"] if s.staff == "张敏")
-    checked_count, false_count = f["check_counts"]
+    zhang = next(s for s in f.staff if s.staff == "张敏")
+    checked_count, false_count = f.check_counts
     assert (checked_count["张敏"], false_count["张敏"]) == (3, 2)               # rows 3 and 9, and c2 on 11-09
     assert (checked_count["王芳"], false_count["王芳"]) == (1, 0)               # row 23
     values = python_values(maintenance, outcome.result)
     assert values[maintenance.SUMMARY]["张敏"]["抽查数"] == 3
     assert values[maintenance.SUMMARY][maintenance.TOTAL_LABEL]["不属实数"] == 2
-    assert zhang.valid_work == sum(1 for r, v in zip(f["records"], f["verdicts"]) if v.valid and r.staff == "张敏")
+    assert zhang.valid_work == sum(1 for r, v in zip(f.records, f.verdicts) if v.valid and r.staff == "张敏")
     codes = {(p.sheet, p.row, p.code) for p in outcome.result.problems}
     assert ("工作记录", 3, "CHECKED_FALSE") in codes and ("抽查", 7, "CHECK_ROW_EMPTY") in codes
     few = next(p for p in outcome.result.problems if p.code == "FEW_SPOT_CHECKS")

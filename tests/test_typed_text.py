@@ -63,6 +63,6 @@ def test_random_spaces_in_ids_and_drop_downs_give_the_same_figures(tmp_path_fact
     python = maintenance.python_values(outcome.result)
     office = libreoffice_values(path, tmp_path_factory.mktemp("lo"))
     assert_engines_agree(python, office) > 200
-    reasons = [python[maintenance.WORK][r.row]["无效原因"] for r in outcome.result.figures["records"]]
+    reasons = [python[maintenance.WORK][r.row]["无效原因"] for r in outcome.result.figures.records]
     assert reasons[-1] == "重复" and reasons[-2] != "重复"
     assert "抽查不属实" in reasons

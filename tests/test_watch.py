@@ -144,12 +144,12 @@ def test_the_ribbon_button_recalcs_like_the_file_path(watched):
 def test_open_anomalies_come_first_in_the_owners_plan(watched):
     path = spend_watch.watch_day(watched, d(12)).path
     type_into(path, {(5, "已通知客户"): "是"})              # 李娜 told C3's client; C5 (王芳) and 张敏's are open
-    zhang = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(13)).result.figures["plan_rows"]
+    zhang = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(13)).result.figures.plan_rows
     assert [(r["优先级"], r["帐户ID"]) for r in zhang[:2]] == [("1 异常", "C1"), ("1 异常", "C2")]
     assert all(r["事项"].startswith("处理消耗异常") for r in zhang[:2])      # the client's other items ride along
     assert zhang[0]["原因"].startswith("11-12 消耗降为0（消耗 0.00，前7次平均 800.00），查明原因并通知客户；")
     assert all(r["优先级"] != "1 异常" for r in zhang[2:])
-    li = recalc_file(personal.path_of(watched, "李娜", NOV), as_of=d(13)).result.figures["plan_rows"]
+    li = recalc_file(personal.path_of(watched, "李娜", NOV), as_of=d(13)).result.figures.plan_rows
     assert not any(r["优先级"] == "1 异常" for r in li)
 
 
@@ -159,17 +159,17 @@ def test_a_new_anomaly_later_the_same_day_is_added_to_the_frozen_plan(watched):
     每日小结 keeps the morning's count."""
     path = personal.path_of(watched, "张敏", NOV)
     morning = recalc_file(path, as_of=d(12)).result.figures          # before the watch of 11-12's export
-    assert not any(r["优先级"] == "1 异常" for r in morning["plan_rows"])
+    assert not any(r["优先级"] == "1 异常" for r in morning.plan_rows)
     spend_watch.watch_day(watched, d(12))
     later = recalc_file(path, as_of=d(12)).result.figures
-    kept = [r for r in later["plan_rows"] if r["计划内"] == "是"]
+    kept = [r for r in later.plan_rows if r["计划内"] == "是"]
     assert [(r["帐户ID"], r["事项"]) for r in kept] == \
-        [(r["帐户ID"], r["事项"]) for r in morning["plan_rows"] if r["计划内"] == "是"]
-    added = [r for r in later["plan_rows"] if r["计划内"] == "新增"]
+        [(r["帐户ID"], r["事项"]) for r in morning.plan_rows if r["计划内"] == "是"]
+    added = [r for r in later.plan_rows if r["计划内"] == "新增"]
     assert added and all(r["优先级"] == "1 异常" and r["原因"].startswith("新增：") for r in added)
     assert {r["帐户ID"] for r in added} == {"C1", "C2"} and all(r["事项"] == "处理消耗异常" for r in added)
-    daily = {r["日期"]: r for r in later["daily"]}
-    assert daily[d(12)]["计划项数"] == morning["planned_today"]
+    daily = {r["日期"]: r for r in later.daily}
+    assert daily[d(12)]["计划项数"] == morning.planned_today
 
 
 def test_the_days_of_spend_left_are_one_figure_everywhere(watched):
@@ -185,6 +185,6 @@ def test_the_days_of_spend_left_are_one_figure_everywhere(watched):
     texts = {r.account_id: r.text for r in reminders(watched, NOV)[0]}
     shown = f"{(Decimal(900) * 7 / c2.weekly_spend).quantize(Decimal('0.1'))}"
     assert shown in texts["C2"]
-    plan = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(12)).result.figures["plan_rows"]
+    plan = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(12)).result.figures.plan_rows
     reasons = " ".join(r["原因"] for r in plan if r["帐户ID"] == "C2")
     assert f"可投放 {shown} 天" in reasons or "尚未提醒" not in reasons

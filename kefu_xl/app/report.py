@@ -210,16 +210,16 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> 
                 out.online = True
                 _online_rows(f, path.name, month, add)
             elif kind == "maintenance":
-                for a, c in zip(f["accounts"], f["completions"]):
+                for a, c in zip(f.accounts, f.completions):
                     if c.target_total:
                         add(path.name, a.row, month, a.staff, "目标合计", c.target_total)
                         add(path.name, a.row, month, a.staff, "完成合计", c.done_capped)
-                for r, v in zip(f["records"], f["verdicts"]):
+                for r, v in zip(f.records, f.verdicts):
                     if v.valid:
                         add(path.name, r.row, month, r.staff, "有效工作", 1)
-                add(path.name, None, month, "", DAYS, f["working_days"])
+                add(path.name, None, month, "", DAYS, f.working_days)
             elif kind == "renewal":
-                for r in f["rows"]:
+                for r in f.rows:
                     if r.source == renewal_rules.THIS_MONTH:
                         add(path.name, r.row, month, r.staff, "当月应续", 1)
                         if r.status == renewal_rules.RENEWED:
@@ -232,7 +232,7 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> 
                     if fee:
                         add(path.name, r.row, month, r.staff, "续费提成", fee)
             else:
-                for r, fig in zip(f["rows"], f["figures"]):
+                for r, fig in zip(f.rows, f.figures):
                     add(path.name, r.row, month, r.staff, "新客户", 1)
                     if fig["上线达标"] == "是":
                         add(path.name, r.row, month, r.staff, "上线达标", 1)
@@ -247,7 +247,7 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> 
 def _online_rows(f: dict, source: str, month: Month, add) -> None:
     """数据 rows of a month's 网销台账: per inquiry for 转化率 (the workbook's own rule: the
     month's inquiries, deals closed in the month), per deal and per person for 提成."""
-    for j in f["judged"]:
+    for j in f.judged:
         lead = j.lead
         if (lead.source or online.CURRENT) != online.CURRENT or not month.contains(lead.day):
             continue
@@ -258,12 +258,12 @@ def _online_rows(f: dict, source: str, month: Month, add) -> None:
         if j.deal:
             add(source, lead.row, month, "", "网销转化成交", 1, channel)
             add(source, lead.row, month, "", "网销转化金额", lead.amount or Decimal(0), channel)
-    for j in f["deals"]:
+    for j in f.deals:
         for role, name in ((online.MANAGER, j.lead.manager), (online.DESK, j.lead.desk)):
             if name:
                 add(source, j.lead.row, month, name, "网销成交", 1, role)
                 add(source, j.lead.row, month, name, "网销成交金额", j.lead.amount or Decimal(0), role)
-    for r in f["commission"]:
+    for r in f.commission:
         add(source, None, month, r["姓名"], "网销提成", r["提成"], r["角色"])
 
 

@@ -25,6 +25,8 @@ from ..config import CONFIG_NAME, Config, load_config
 from ..errors import ChangedOnDiskError, DataProblemsError, FileLockedError, KefuError
 from ..io.safe_write import file_stamp
 from ..kinds import personal, watch
+from ..kinds.maintenance import MaintenanceFigures
+from ..kinds.personal import PersonalFigures
 from ..month import Month
 from ..records import Severity
 from ..rules import schedule
@@ -279,7 +281,8 @@ class Server:
             return False
         t.handled, t.note, t.done_at = file_stamp(path), "", self.clock().isoformat(timespec="seconds")
         serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
-        plan = outcome.result.figures.get("plan")
+        figures = outcome.result.figures
+        plan = figures.plan if isinstance(figures, PersonalFigures) else None
         if plan is not None and plan.day == self.now.date() and t.planned != plan.day.isoformat():
             t.planned = plan.day.isoformat()
             t.plan_made_at = self.clock().isoformat(timespec="seconds") if outcome.written else None
@@ -348,7 +351,8 @@ class Server:
                                                              "", None)
                 if outcome.path == paths[0]:
                     self.collected()
-                    lines = outcome.result.figures.get("collected")
+                    figures = outcome.result.figures
+                    lines = figures.collected if isinstance(figures, MaintenanceFigures) else None
                     people = f"，个人工作簿 {len(lines.lines)} 本、记录 {len(lines.rows)} 条" if lines else ""
                 else:
                     people = ""

@@ -24,7 +24,7 @@ def tracker_paths(workspace: Path, month: Month) -> list[Path]:
 
 def collect_team(workspace: Path, month: Month, as_of: date | None = None) -> Iterator[RecalcOutcome]:
     """Recalc the month's team trackers one after the other, yielding each outcome as it is
-    saved (the first is the maintenance tracker's, whose result.figures["collected"] has one
+    saved (the first is the maintenance tracker's, whose result.figures.collected has one
     line per personal workbook). A caller may stop between two files."""
     first, *others = tracker_paths(workspace, month)
     if not first.exists():

@@ -587,11 +587,11 @@ def _print_plan(console, outcome, limit: int = 12) -> None:
         return
     from rich.table import Table
     f = outcome.result.figures
-    plan = f["plan"]
-    lines = list(zip(f["plan_rows"], f["done"]))
+    plan = f.plan
+    lines = list(zip(f.plan_rows, f.done))
     today = sum(1 for row, _ in lines if row["计划内"] in ("是", "新增"))     # above the divider
     shown = min(limit, len(lines))
-    table = Table(title=f"{f['owner']} 的今日计划（{plan.day.isoformat()}）：今日 {today} 行（建议今日完成 "
+    table = Table(title=f"{f.owner} 的今日计划（{plan.day.isoformat()}）：今日 {today} 行（建议今日完成 "
                         f"{plan.suggested} 项），有余力再做 {len(lines) - today} 行"
                         + (f"；这里列出前 {shown} 行" if shown < len(lines) else ""))
     for header in ("序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "已完成"):

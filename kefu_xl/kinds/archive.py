@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..calendar import WorkCalendar
 from ..config import Config
@@ -197,6 +198,17 @@ def month_contacts(workspace: Path | None, month: Month, config: Config):
     return owners, days
 
 
+@dataclass
+class ArchiveFigures:
+    """What the archive recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    rows: Any
+    states: Any
+    with_dm: Any
+    cadence: Any
+    month: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, Month.of(ctx.as_of)
     wspec = spec(config)
@@ -252,17 +264,18 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_headers = ["档案行", "帐户", "逾期未交接", "缺决策人", "回访节奏", "应联系"]
     result.summary_rows = [[str(len(rows)), str(len({completion.id_key(r.account_id) for r in rows if r.account_id})),
                             str(states.count(LATE)), str(len(flagged)), str(len(cadence_rows)), str(len(due))]]
-    result.figures = {"rows": rows, "states": states, "with_dm": with_dm, "cadence": cadence_rows, "month": month}
+    result.figures = ArchiveFigures(rows=rows, states=states, with_dm=with_dm, cadence=cadence_rows,
+                                    month=month)
     return result
 
 
 def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
     out: dict[str, dict] = {FILES: {}, CADENCE: {}}
-    for r, state in zip(f["rows"], f["states"]):
+    for r, state in zip(f.rows, f.states):
         out[FILES][r.row] = {"交接": state, "有决策人": "" if not r.account_id else
-                             (YES if completion.id_key(r.account_id) in f["with_dm"] else NO)}
-    for account_id, _, c in f["cadence"]:
+                             (YES if completion.id_key(r.account_id) in f.with_dm else NO)}
+    for account_id, _, c in f.cadence:
         out[CADENCE][account_id] = {"间隔工作日": c.gap, "应联系": YES if c.due else NO}
     return out
 

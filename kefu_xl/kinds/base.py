@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..calendar import WorkCalendar
 from ..config import Config
@@ -111,7 +111,7 @@ class RecalcResult:
     restored: dict[str, int] = field(default_factory=dict)     # "sheet/column" -> cells put back
     summary_headers: list[str] = field(default_factory=list)
     summary_rows: list[list[str]] = field(default_factory=list)
-    figures: dict = field(default_factory=dict)                 # Python's values, for tests
+    figures: Any = None          # the kind's figures (a dataclass per kind): Python's values of the recalc
     context: RecalcContext | None = None                        # what it was computed with
 
     @property

@@ -4,7 +4,9 @@ priority and a deadline and appends the new ones; people type their attempts; �
 and the daily statistics are live formulas that recalc restores and Python computes too."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..config import Config
 from ..hints import command
@@ -204,6 +206,17 @@ def check(queue, ctx: RecalcContext, problems: list[Problem]) -> None:
             add("时限", "TASK_DAMAGED", f"任务的优先级或时限被改动了：请从 .kefu-backup/ 恢复，或删除这行后重新运行 {command(f'calls {ctx.month}', ctx.workspace)}。")
 
 
+@dataclass
+class CallbacksFigures:
+    """What the callbacks recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    queue: Any
+    tasks: Any
+    attempts: Any
+    daily: Any
+    days_of: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -242,26 +255,27 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                             str(statuses.count(rules.TRIED)),
                             f"{sum(called) / len(called):.0%}" if called else "—", str(len(calls)),
                             f"{missed / len(calls):.0%}" if calls else "—"]]
-    result.figures = {"queue": queue, "tasks": tasks, "attempts": attempts, "daily": daily, "days_of": days_of}
+    result.figures = CallbacksFigures(queue=queue, tasks=tasks, attempts=attempts, daily=daily,
+                                      days_of=days_of)
     return result
 
 
 def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
     yes_no = {None: None, True: "是", False: "否"}
-    out: dict[str, dict] = {QUEUE: {}, CALLS: dict(f["days_of"][CALLS]), DAILY: {}}
-    for row, task, a in f["queue"]:
+    out: dict[str, dict] = {QUEUE: {}, CALLS: dict(f.days_of[CALLS]), DAILY: {}}
+    for row, task, a in f.queue:
         out[QUEUE][row] = {"状态": rules.status(a), "按时": yes_no[rules.on_time(a, task.deadline)],
-                           "尝试数": rules.tries(a), **f["days_of"][QUEUE][row]}
-    for d in f["daily"]:
-        due = sum(1 for t in f["tasks"] if t.deadline.date() == d["日期"])
+                           "尝试数": rules.tries(a), **f.days_of[QUEUE][row]}
+    for d in f.daily:
+        due = sum(1 for t in f.tasks if t.deadline.date() == d["日期"])
         out[DAILY][d["日期"]] = {**{k: v for k, v in d.items() if k != "日期"}, "到期任务": due}
     return out
 
 
 def open_tasks(result: RecalcResult, now: datetime) -> list[tuple[rules.Task, rules.Attempts]]:
     """Tasks still 待回拨 whose trigger has come, by priority then deadline."""
-    rows = [(t, a) for t, a in zip(result.figures["tasks"], result.figures["attempts"])
+    rows = [(t, a) for t, a in zip(result.figures.tasks, result.figures.attempts)
             if rules.status(a) == rules.OPEN and t.trigger <= now]
     return sorted(rows, key=lambda ta: ta[0].sort_key())
 

@@ -5,8 +5,10 @@ ranking with 黑榜/红榜 nominations, the category/brand table and the weekly 
 computes the same figures in Python."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..calendar import WorkCalendar
 from ..config import COMPLAINT_CHANNELS, Config
@@ -326,6 +328,19 @@ def nominations(ranking: list[dict], settled: dict[str, int] | None, config: Con
     return rows
 
 
+@dataclass
+class ComplaintsFigures:
+    """What the complaints recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    judged: Any
+    ranking: Any
+    named: Any
+    categories: Any
+    weekly: Any
+    as_of: Any
+    settled: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -374,8 +389,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                             "、".join(r["商家"] for r in named if r["提名"] == rules.BLACK) or "—",
                             "、".join(r["商家"] for r in named if r["提名"] == rules.RED) or
                             ("未结算" if settled is None else "—")]]
-    result.figures = {"judged": judged, "ranking": ranking, "named": named, "categories": categories,
-                      "weekly": weekly, "as_of": as_of, "settled": settled}
+    result.figures = ComplaintsFigures(judged=judged, ranking=ranking, named=named, categories=categories,
+                                       weekly=weekly, as_of=as_of, settled=settled)
     return result
 
 
@@ -385,7 +400,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
     yes_no = {None: None, True: rules.YES, False: rules.NO}
     out: dict[str, dict] = {COMPLAINTS: {}, RANKING: {}, CATEGORIES: {}, WEEKLY: {}}
-    for j in f["judged"]:
+    for j in f.judged:
         c = j.complaint
         shown = rules.category_key(c.category, c.brand)
         out[COMPLAINTS][c.row] = {
@@ -393,14 +408,14 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
             "分类键": f"{shown[0]} / {shown[1]}",
             "解决键": (c.resolved - EXCEL_EPOCH).days if c.resolved is not None else NEVER}
     zero = {"投诉数": 0, "重大": 0, "已解决": 0, "回复超时": 0, "平均处理工作日": None, "配合度": None}
-    by_name = {r["商家"]: r for r in f["ranking"]}
-    for r in f["named"]:
+    by_name = {r["商家"]: r for r in f.ranking}
+    for r in f.named:
         figures = by_name.get(r["商家"], zero)
         out[RANKING][r["商家"]] = {h: figures[h] for h in zero}
-    for r in f["categories"]:
+    for r in f.categories:
         out[CATEGORIES][(r["品类"], r["品牌"])] = {**{h: r[h] for h in ("投诉数", "重大", "处理中")},
                                                   "分类键": f"{r['品类']} / {r['品牌']}"}
-    for r in f["weekly"]:
+    for r in f.weekly:
         out[WEEKLY][r["周一"]] = {h: r[h] for h in ("新投诉", "已解决", "处理中重大", "回复超时", "配合度")}
     return out
 

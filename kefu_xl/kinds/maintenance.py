@@ -3,6 +3,8 @@ completion ratios (docs/levels.md, docs/work.md). The declaration below is the s
 workbook's layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from openpyxl.styles import Font
@@ -11,12 +13,15 @@ from ..config import LEVELS, STARS, Config
 from ..month import Month
 from ..records import (
     Account,
+    AccountCompletion,
     AccountStatus,
     Problem,
     Severity,
     StaffMember,
     StaffSummary,
     Targets,
+    WorkRecord,
+    WorkVerdict,
 )
 from ..rules import completion as rules
 from ..rules import spotchecks as spot
@@ -37,6 +42,7 @@ from ..sheets.layout import resolve
 from ..sheets.read import read_sheet, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
+    Collected,
     Kind,
     RecalcContext,
     RecalcResult,
@@ -394,6 +400,22 @@ def write_total_row(ws, layouts, sheet: SheetSpec, n_staff: int) -> None:
         cell.font = Font(name=FONT, size=10, bold=True)
 
 
+@dataclass
+class MaintenanceFigures:
+    """What the maintenance recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    checks: list[spot.SpotCheck]
+    check_counts: dict[str, dict]
+    accounts: list[Account]
+    records: list[WorkRecord]
+    verdicts: list[WorkVerdict]
+    completions: list[AccountCompletion]
+    staff: list[StaffSummary]
+    working_days: int
+    as_of: date
+    collected: Collected | None
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     """Validate, restore formulas, refresh 客服汇总/工作日历/问题 — in place on `wb`."""
     config, month = ctx.config, ctx.month
@@ -450,10 +472,10 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_rows = [[s.staff, s.star or "—", str(s.accounts), rules.percent(s.ratio), str(s.valid_work),
                             "—" if s.daily_valid is None else f"{s.daily_valid:.2f}",
                             {True: "是", False: "否", None: "—"}[s.meets_standard]] for s in summaries]
-    result.figures = {"checks": checks, "check_counts": spot.staff_counts(checks, by_row),
-                      "accounts": accounts, "records": records, "verdicts": verdicts,
-                      "completions": results, "staff": summaries, "working_days": working_days, "as_of": as_of,
-                      "collected": collected}
+    result.figures = MaintenanceFigures(checks=checks, check_counts=spot.staff_counts(checks, by_row),
+                                        accounts=accounts, records=records, verdicts=verdicts,
+                                        completions=results, staff=summaries, working_days=working_days,
+                                        as_of=as_of, collected=collected)
     return result
 
 
@@ -532,7 +554,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     config = result.context.config
     f = result.figures
     out: dict[str, dict] = {ACCOUNTS: {}, WORK: {}, SPOT: {}, SUMMARY: {}}
-    for a, c in zip(f["accounts"], f["completions"]):
+    for a, c in zip(f.accounts, f.completions):
         band, suggested = band_and_level(a, config)
         out[ACCOUNTS][a.row] = {
             "消耗档": band, "建议级别": suggested,
@@ -543,9 +565,9 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         }
     first = result.context.month.first
     names: dict[str, str] = {}
-    for a in f["accounts"]:
+    for a in f.accounts:
         names.setdefault(rules.id_key(a.account_id), a.client)
-    for r, v in zip(f["records"], f["verdicts"]):
+    for r, v in zip(f.records, f.verdicts):
         basic = "" if v.reason == rules.REASON_OVER_PLAN else v.reason      # the hidden helpers too, so a
         phone = r.account_id if r.work_type == rules.PHONE and not basic else ""   # previewer shows them
         out[WORK][r.row] = {
@@ -556,23 +578,23 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
             "重复键": rules.duplicate_label(r),
             "客户名称": names.get(rules.id_key(r.account_id), NOT_AN_ACCOUNT) if r.account_id else "",
         }
-    by_row = {r.row: r for r in f["records"]}
-    for c in f["checks"]:
+    by_row = {r.row: r for r in f.records}
+    for c in f.checks:
         out[SPOT][c.row] = dict(zip(("记录键", "被查客服"), spot.helper_cells(c, by_row)))
     yes_no = {None: None, True: "是", False: "否"}
-    for s in f["staff"]:
+    for s in f.staff:
         out[SUMMARY][s.staff] = {
             "帐户数": s.accounts, "容量": s.capacity, "超容量": yes_no[s.over_capacity],
             "目标合计": s.target_total, "完成合计": s.done_capped, "完成率": s.ratio,
             "有效工作数": s.valid_work, "工作日数": s.working_days, "日均有效工作": s.daily_valid,
             "达标": yes_no[s.meets_standard],
         }
-    checked, false = f["check_counts"]
-    for s in f["staff"]:
+    checked, false = f.check_counts
+    for s in f.staff:
         out[SUMMARY][s.staff].update({"抽查数": checked[s.staff], "不属实数": false[s.staff]})
-    out[SUMMARY][TOTAL_LABEL] = {**team_total(f["staff"]),
-                                 "抽查数": sum(checked[s.staff] for s in f["staff"]),
-                                 "不属实数": sum(false[s.staff] for s in f["staff"])}
+    out[SUMMARY][TOTAL_LABEL] = {**team_total(f.staff),
+                                 "抽查数": sum(checked[s.staff] for s in f.staff),
+                                 "不属实数": sum(false[s.staff] for s in f.staff)}
     return out
 
 

@@ -2,8 +2,10 @@
 of last month's not yet finished (docs/newclients.md)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..io.tables import read_sheets_fast
@@ -196,6 +198,16 @@ def check(rows: list[NewClientRow], ctx: RecalcContext, problems: list[Problem])
             add("关键词数", "NEGATIVE", "关键词数不能为负数。")
 
 
+@dataclass
+class NewClientFigures:
+    """What the newclient recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    rows: Any
+    figures: Any
+    staff: Any
+    as_of: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -227,14 +239,14 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_rows = [[n, str(s["新客户数"]), str(s["已上线"]), percent(s["上线达标率"]),
                             "—" if s["平均上线天数"] is None else f"{s['平均上线天数']:.1f}", str(s["逾期数"])]
                            for n, s in per_staff.items()]
-    result.figures = {"rows": rows, "figures": figures, "staff": per_staff, "as_of": as_of}
+    result.figures = NewClientFigures(rows=rows, figures=figures, staff=per_staff, as_of=as_of)
     return result
 
 
 def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
-    staff = dict(f["staff"])
-    return {CLIENTS: {r.row: dict(fig) for r, fig in zip(f["rows"], f["figures"])},
+    staff = dict(f.staff)
+    return {CLIENTS: {r.row: dict(fig) for r, fig in zip(f.rows, f.figures)},
             SUMMARY: {**staff, "合计": total_values(staff.values(), TOTALS)}}
 
 

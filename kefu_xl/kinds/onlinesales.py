@@ -5,9 +5,11 @@ signature lines, 回访统计 per person per day (docs/onlinesales.md). The decl
 source of layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl.styles import Font
 
@@ -445,6 +447,19 @@ def report_days(month: Month, as_of: date, calendar: WorkCalendar, calls: list[L
     return sorted(days)
 
 
+@dataclass
+class OnlineSalesFigures:
+    """What the onlinesales recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    judged: Any
+    as_of: Any
+    conversion: Any
+    deals: Any
+    follow: Any
+    commission: Any
+    daily: Any
+
+
 def figures(leads: list[Lead], calls: list[LeadCall], ctx: RecalcContext, as_of: date) -> dict:
     """Every report of the workbook, computed in Python."""
     rules_, month = ctx.config.onlinesales, ctx.month
@@ -452,15 +467,11 @@ def figures(leads: list[Lead], calls: list[LeadCall], ctx: RecalcContext, as_of:
     managers = rules.people(rules_.managers, [lead.manager for lead in leads])
     desk = rules.people(rules_.desk, [lead.desk for lead in leads] + [c.staff for c in calls])
     deals = sorted((j for j in judged if j.deal), key=lambda j: (j.lead.deal_date, j.lead.row))
-    return {
-        "judged": judged, "as_of": as_of,
-        "conversion": rules.conversion(judged, month),
-        "deals": deals,
-        "follow": rules.follow_up(judged, managers),
-        "commission": rules.commission_rows(judged, managers, desk, rules_),
-        "daily": rules.callback_days(calls, desk, report_days(month, as_of, ctx.calendar, calls),
-                                     rules_.daily_connected_target),
-    }
+    return OnlineSalesFigures(judged=judged, as_of=as_of, conversion=rules.conversion(judged, month), deals=deals,
+                              follow=rules.follow_up(judged, managers),
+                              commission=rules.commission_rows(judged, managers, desk, rules_),
+                              daily=rules.callback_days(calls, desk, report_days(month, as_of, ctx.calendar, calls),
+                                                        rules_.daily_connected_target))
 
 
 def _signature_lines(ws, row: int) -> None:
@@ -484,37 +495,37 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     calls = read_calls(datas[CALLS], ctx.file, problems)
     as_of = month.clamp(ctx.as_of)
     f = figures(leads, calls, ctx, as_of)
-    check_leads(f["judged"], ctx, problems)
-    check_calls(calls, leads, f["daily"], ctx, as_of, problems)
+    check_leads(f.judged, ctx, problems)
+    check_calls(calls, leads, f.daily, ctx, as_of, problems)
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
         mark_ledger_rows(wb, LEADS, layouts[LEADS], [(lead.row, lead.source) for lead in leads], rules.CURRENT, as_of)
         restore_formulas(wb, wspec.sheet(LEADS), layouts, datas[LEADS], result, ctx.file)
         restore_formulas(wb, wspec.sheet(CALLS), layouts, datas[CALLS], result, ctx.file)
         rebuild_rows(wb, wspec.sheet(CONVERSION), layouts,
-                     [{h: r[h] for h in ("维度", "分组", "开始", "结束")} for r in f["conversion"]])
-        rebuild_rows(wb, wspec.sheet(DEALS), layouts, [{"行": j.lead.row} for j in f["deals"]])
-        write_total_row(wb[DEALS], layouts[DEALS], wspec.sheet(DEALS), len(f["deals"]), DEAL_TOTALS)
-        rebuild_rows(wb, wspec.sheet(FOLLOW), layouts, [{"业务经理": r["业务经理"]} for r in f["follow"]])
-        write_total_row(wb[FOLLOW], layouts[FOLLOW], wspec.sheet(FOLLOW), len(f["follow"]), FOLLOW_TOTALS)
+                     [{h: r[h] for h in ("维度", "分组", "开始", "结束")} for r in f.conversion])
+        rebuild_rows(wb, wspec.sheet(DEALS), layouts, [{"行": j.lead.row} for j in f.deals])
+        write_total_row(wb[DEALS], layouts[DEALS], wspec.sheet(DEALS), len(f.deals), DEAL_TOTALS)
+        rebuild_rows(wb, wspec.sheet(FOLLOW), layouts, [{"业务经理": r["业务经理"]} for r in f.follow])
+        write_total_row(wb[FOLLOW], layouts[FOLLOW], wspec.sheet(FOLLOW), len(f.follow), FOLLOW_TOTALS)
         rebuild_rows(wb, wspec.sheet(COMMISSION), layouts,
-                     [{"角色": r["角色"], "姓名": r["姓名"]} for r in f["commission"]])
-        total = write_total_row(wb[COMMISSION], layouts[COMMISSION], wspec.sheet(COMMISSION), len(f["commission"]),
+                     [{"角色": r["角色"], "姓名": r["姓名"]} for r in f.commission])
+        total = write_total_row(wb[COMMISSION], layouts[COMMISSION], wspec.sheet(COMMISSION), len(f.commission),
                                 COMMISSION_TOTALS)
         _signature_lines(wb[COMMISSION], total + 3)
-        rebuild_rows(wb, wspec.sheet(DAILY), layouts, [{"日期": r["日期"], "客服": r["客服"]} for r in f["daily"]])
+        rebuild_rows(wb, wspec.sheet(DAILY), layouts, [{"日期": r["日期"], "客服": r["客服"]} for r in f.daily])
         first, last = span(month, ctx.calendar, config, [lead.assigned for lead in leads])
         rebuild_rows(wb, wspec.sheet(CALENDAR), layouts, [{"日期": d} for d in ctx.calendar.workdays_between(first, last)])
         finish_recalc(wb, wspec, ctx, problems)
-    judged = f["judged"]
-    month_row = next(r for r in f["conversion"] if r["维度"] == rules.TOTAL)
+    judged = f.judged
+    month_row = next(r for r in f.conversion if r["维度"] == rules.TOTAL)
     result.summary_headers = ["询盘", "有效", "有效率", "成交", "转化率", "成交金额", "跟进中", "跟进超时", "提成合计"]
     result.summary_rows = [[str(month_row["询盘"]), str(month_row["有效"]), percent(month_row["有效率"]),
-                            str(len(f["deals"])), percent(month_row["转化率"]),
-                            f"{sum((j.lead.amount or Decimal(0) for j in f['deals']), Decimal(0)):,.2f}",
+                            str(len(f.deals)), percent(month_row["转化率"]),
+                            f"{sum((j.lead.amount or Decimal(0) for j in f.deals), Decimal(0)):,.2f}",
                             str(sum(1 for j in judged if j.status == rules.FOLLOWING)),
                             str(sum(1 for j in judged if j.late)),
-                            f"{sum((r['提成'] for r in f['commission']), Decimal(0)):,.2f}"]]
+                            f"{sum((r['提成'] for r in f.commission), Decimal(0)):,.2f}"]]
     result.figures = f
     return result
 
@@ -526,23 +537,23 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
     yes_no = {None: None, True: rules.YES, False: rules.NO}
     out: dict[str, dict] = {LEADS: {}, CONVERSION: {}, DEALS: {}, FOLLOW: {}, COMMISSION: {}, DAILY: {}}
-    for j in f["judged"]:
+    for j in f.judged:
         lead = j.lead
         out[LEADS][lead.row] = {"跟进时限": j.deadline, "跟进超时": yes_no[j.late], "状态": j.status,
                                 "渠道组": rules.channel_group(lead.channel), "计成交": 1 if j.deal else None}
-    for r in f["conversion"]:
+    for r in f.conversion:
         out[CONVERSION][r["分组"]] = {h: r[h] for h in ("询盘", "有效", "有效率", "成交", "转化率", "成交金额")}
-    for j in f["deals"]:
+    for j in f.deals:
         lead = j.lead
         out[DEALS][lead.row] = {"询盘编号": lead.lead_id, "成交日期": lead.deal_date, "客户": lead.customer,
                                 "渠道": lead.channel, "业务经理": lead.manager, "接待客服": lead.desk,
                                 "成交金额": lead.amount, "询盘日期": lead.day,
                                 "成交天数": (lead.deal_date - lead.day).days if lead.day else None}
-    for r in f["follow"]:
+    for r in f.follow:
         out[FOLLOW][r["业务经理"]] = {h: r[h] for h in ("分配", "已跟进", "未跟进", "超时", "成交")}
-    for r in f["commission"]:
+    for r in f.commission:
         out[COMMISSION][(r["角色"], r["姓名"])] = {h: r[h] for h in ("成交数", "成交金额", "提成比例", "提成")}
-    for r in f["daily"]:
+    for r in f.daily:
         out[DAILY][(r["日期"], r["客服"])] = {h: r[h] for h in ("回访", "接通", "达标")}
     out[DEALS][None] = total_values(out[DEALS].values(), DEAL_TOTALS)      # the 合计 row: no 行
     out[FOLLOW]["合计"] = total_values(out[FOLLOW].values(), FOLLOW_TOTALS)

@@ -2,7 +2,9 @@
 merchants and return, per-merchant totals and the settled register (docs/orders.md)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..config import Config, config_for
 from ..errors import KefuError
@@ -232,6 +234,18 @@ def check(books: list[OrderBook], issues: list[BookIssue], figures, sizes: dict[
                                 f"订单本「{later.book_id}」第 {earlier.row} 行领用后尚未回收，又在第 {later.row} 行领用。"))
 
 
+@dataclass
+class OrdersFigures:
+    """What the orders recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    books: Any
+    issues: Any
+    figures: Any
+    totals: Any
+    sizes: Any
+    deposit: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config = ctx.config
     wspec = spec(config)
@@ -256,8 +270,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_headers = ["活动场次", "商家", "领用本数", "缺失", "罚款", "退押金"]
     result.summary_rows = [[e, m, str(t["领用本数"]), str(t["缺失"]), f"{t['罚款']:.2f}", f"{t['退押金']:.2f}"]
                            for (e, m), t in list(totals.items())[:30]]
-    result.figures = {"books": books, "issues": issues, "figures": figures, "totals": totals, "sizes": sizes,
-                      "deposit": config.deposit}
+    result.figures = OrdersFigures(books=books, issues=issues, figures=figures, totals=totals, sizes=sizes,
+                                   deposit=config.deposit)
     return result
 
 
@@ -265,12 +279,12 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     """Python's value of every derived cell (for the LibreOffice cross-check)."""
     f = result.figures
     out = {ISSUES: {}, MERCHANTS: {}}
-    for i, fig in zip(f["issues"], f["figures"]):
+    for i, fig in zip(f.issues, f.figures):
         out[ISSUES][i.row] = {"缺失": fig.missing, "未追回": fig.unrecovered, "罚款": fig.fine,
                               "退押金": fig.deposit_back, "状态": fig.status,
-                              "张数": f["sizes"].get(i.book_id.casefold()) if i.book_id else None,
-                              "押金额": ledger.deposit_of(i, f["deposit"]) if i.book_id else None}
-    for key, t in f["totals"].items():
+                              "张数": f.sizes.get(i.book_id.casefold()) if i.book_id else None,
+                              "押金额": ledger.deposit_of(i, f.deposit) if i.book_id else None}
+    for key, t in f.totals.items():
         out[MERCHANTS][key] = dict(t)
     return out
 

@@ -5,16 +5,17 @@ refreshes 我的帐户 and 每日小结 and writes the plan for the day (rules/p
 tracker is assembled from these files by `kefu-xl collect`."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from ..config import Config
 from ..errors import KefuError
 from ..month import Month
-from ..records import Problem, Severity, Targets
+from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion
 from ..rules import plan as planning
 from ..rules import renewal as renewal_rules
@@ -402,6 +403,33 @@ def sync_follow_ups(wb, sheet: SheetSpec, layouts, data, team_rows: list[dict], 
     return out
 
 
+@dataclass
+class PersonalFigures:
+    """What the personal recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    owner: str = None
+    plan: planning.Plan | None = None
+    plan_rows: list[dict] | None = None
+    done: list[bool] | None = None
+    records: list[WorkRecord] | None = None
+    planned_today: int | None = None
+    plan_made_now: bool | None = None
+    verdicts: Any = None
+    accounts: Any = None
+    mine: Any = None
+    daily: Any = None
+    team: Any = None
+    daily_target: Any = None
+    my_renewals: Any = None
+    my_clients: Any = None
+    month: Month | None = None
+    config: Config | None = None
+    away: bool = False
+    team_ids: list[str] | None = None
+    names: dict[str, str] | None = None
+    plan_day: date | None = None
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -491,11 +519,11 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_rows = [[owner, plan.day.isoformat(), str(plan.suggested), str(planned_today), str(morning_done),
                             str(sum(1 for r in lines if not r["计划内"])), str(len(accounts)),
                             str(sum(1 for v in verdicts if v.valid))]]
-    result.figures = {"owner": owner, "plan": plan, "plan_rows": lines, "done": done_now, "records": records,
-                      "planned_today": planned_today, "plan_made_now": made_now,
-                      "verdicts": verdicts, "accounts": accounts, "mine": mine_rows, "daily": daily, "team": team,
-                      "daily_target": config.daily_valid_target, "my_renewals": my[MY_RENEWALS],
-                      "my_clients": my[MY_CLIENTS], "month": month, "config": config}
+    result.figures = PersonalFigures(owner=owner, plan=plan, plan_rows=lines, done=done_now, records=records,
+                                     planned_today=planned_today, plan_made_now=made_now, verdicts=verdicts,
+                                     accounts=accounts, mine=mine_rows, daily=daily, team=team,
+                                     daily_target=config.daily_valid_target, my_renewals=my[MY_RENEWALS],
+                                     my_clients=my[MY_CLIENTS], month=month, config=config)
     return result
 
 
@@ -551,11 +579,10 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
         finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["客服", "团队表", "有效记录"]
     result.summary_rows = [[owner, "没有找到（今日计划未更新）", str(sum(1 for v in verdicts if v.valid))]]
-    result.figures = {"owner": owner, "away": True, "records": records, "verdicts": verdicts, "team_ids": ids,
-                      "names": {completion.id_key(cell_text(v["帐户ID"])): cell_text(v["客户名称"])
-                                for _, v in (mine.rows if mine else [])},
-                      "my_renewals": my[MY_RENEWALS], "my_clients": my[MY_CLIENTS], "month": month,
-                      "config": ctx.config, "plan_day": ctx.as_of}
+    names = {completion.id_key(cell_text(v["帐户ID"])): cell_text(v["客户名称"]) for _, v in (mine.rows if mine else [])}
+    result.figures = PersonalFigures(owner=owner, away=True, records=records, verdicts=verdicts, team_ids=ids,
+                                     names=names, my_renewals=my[MY_RENEWALS], my_clients=my[MY_CLIENTS],
+                                     month=month, config=ctx.config, plan_day=ctx.as_of)
     return result
 
 
@@ -564,26 +591,26 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     每日小结 by 日期 — what tests compare with LibreOffice's recalculation. Away from the
     workspace only 工作记录 and the follow-up sheets, which that recalc judged."""
     f = result.figures
-    if f.get("away"):
+    if f.away:
         return away_values(f)
-    plan_day = f["plan"].day
+    plan_day = f.plan.day
     out: dict[str, dict] = {TODAY: {}, WORK: {}, MINE: {}, DAILY: {}}
-    names = {completion.id_key(row["帐户ID"]): row["客户名称"] for row in f["mine"]}
-    team_ids = {completion.id_key(a["帐户ID"]) for a in f["team"].accounts}
-    for row, done in zip(f["plan_rows"], f["done"]):
+    names = {completion.id_key(row["帐户ID"]): row["客户名称"] for row in f.mine}
+    team_ids = {completion.id_key(a["帐户ID"]) for a in f.team.accounts}
+    for row, done in zip(f.plan_rows, f.done):
         out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
-    for r, v in zip(f["records"], f["verdicts"]):
+    for r, v in zip(f.records, f.verdicts):
         key = completion.id_key(r.account_id)
         name = names.get(key, COLLEAGUES if key in team_ids else NOT_TEAMS) if r.account_id else ""
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
                             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
                             "重复键": completion.duplicate_label(r), "客户名称": name}
     own: dict[tuple[str, str], int] = {}
-    for r, v in zip(f["records"], f["verdicts"]):
+    for r, v in zip(f.records, f.verdicts):
         if v.valid:
             key = (completion.id_key(r.account_id), r.work_type)
             own[key] = own.get(key, 0) + 1
-    for row in f["mine"]:
+    for row in f.mine:
         key = completion.id_key(row["帐户ID"])
         targets = [row[f"{item}目标"] for item, _ in ITEMS]
         done = [own.get((key, wt), 0) + row[f"{item}其他"] for item, wt in ITEMS]
@@ -593,37 +620,37 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         values["完成率"] = None if total == 0 else Decimal(sum(min(d, t) for d, t in zip(done, targets))) / total
         out[MINE][row["帐户ID"]] = values
     valid_by_day: dict[date, int] = {}
-    for r, v in zip(f["records"], f["verdicts"]):
+    for r, v in zip(f.records, f.verdicts):
         if v.valid and r.day is not None:
             valid_by_day[r.day] = valid_by_day.get(r.day, 0) + 1
     out[MY_RENEWALS] = {r.account_id: {"可投放天数": renewal_rules.days_of_spend(r.balance, r.weekly_spend),
-                                       "阶段": renewal_rules.stage(r, f["month"]),
-                                       "提成": renewal_rules.commission(r, f["month"], f["config"])}
-                        for r in f["my_renewals"]}
-    out[MY_CLIENTS] = {r.account_id: renewal_rules.onboarding(r, plan_day) for r in f["my_clients"]}
-    morning_done = sum(d for r, d in zip(f["plan_rows"], f["done"]) if r["计划内"] == PLANNED)
-    for row in f["daily"]:
+                                       "阶段": renewal_rules.stage(r, f.month),
+                                       "提成": renewal_rules.commission(r, f.month, f.config)}
+                        for r in f.my_renewals}
+    out[MY_CLIENTS] = {r.account_id: renewal_rules.onboarding(r, plan_day) for r in f.my_clients}
+    morning_done = sum(d for r, d in zip(f.plan_rows, f.done) if r["计划内"] == PLANNED)
+    for row in f.daily:
         day = row["日期"]
         finished = morning_done if day == plan_day else row["完成记录"]
         valid = valid_by_day.get(day, 0)
         out[DAILY][day] = {"完成计划项": finished, "有效工作": valid,
-                           "达标": "是" if valid >= f["daily_target"] else "否"}
+                           "达标": "是" if valid >= f.daily_target else "否"}
     return out
 
 
-def away_values(f: dict) -> dict[str, dict]:
-    team_ids = {completion.id_key(i) for i in f["team_ids"]}
+def away_values(f: PersonalFigures) -> dict[str, dict]:
+    team_ids = {completion.id_key(i) for i in f.team_ids}
     out: dict[str, dict] = {WORK: {}}
-    for r, v in zip(f["records"], f["verdicts"]):
+    for r, v in zip(f.records, f.verdicts):
         key = completion.id_key(r.account_id)
-        name = f["names"].get(key, COLLEAGUES if key in team_ids else NOT_TEAMS) if r.account_id else ""
+        name = f.names.get(key, COLLEAGUES if key in team_ids else NOT_TEAMS) if r.account_id else ""
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
                             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
                             "重复键": completion.duplicate_label(r), "客户名称": name}
     out[MY_RENEWALS] = {r.account_id: {"可投放天数": renewal_rules.days_of_spend(r.balance, r.weekly_spend),
-                                       "阶段": renewal_rules.stage(r, f["month"]),
-                                       "提成": renewal_rules.commission(r, f["month"], f["config"])}
-                        for r in f["my_renewals"]}
+                                       "阶段": renewal_rules.stage(r, f.month),
+                                       "提成": renewal_rules.commission(r, f.month, f.config)}
+                        for r in f.my_renewals}
     return out
 
 

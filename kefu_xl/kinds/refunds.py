@@ -3,9 +3,11 @@ notice, merchant confirmation and refund; petty cash with a running balance; the
 reconciliation with finance and a daily report (docs/orders.md)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ..calendar import WorkCalendar
 from ..config import Config, load_config
@@ -302,6 +304,20 @@ def check(refunds: list[Refund], statuses, days, entries, balances, unmatched, r
                                 "已到月末，请清点备用金并填写实点金额。", Severity.WARNING))
 
 
+@dataclass
+class RefundsFigures:
+    """What the refunds recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    refunds: Any
+    days: Any
+    statuses: Any
+    entries: Any
+    balances: Any
+    recon: Any
+    recon_row: Any
+    daily: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -337,8 +353,9 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                             (rules.REFUNDED, rules.REFUNDABLE, rules.REFUSED, rules.PENDING)),
                             f"{paid:.2f}", f"{recon['期末应有']:.2f}",
                             "—" if recon["差额"] is None else f"{recon['差额']:.2f}"]]
-    result.figures = {"refunds": refunds, "days": days, "statuses": statuses, "entries": entries,
-                      "balances": balances, "recon": recon, "recon_row": layouts[RECON].first_data_row, "daily": daily}
+    result.figures = RefundsFigures(refunds=refunds, days=days, statuses=statuses, entries=entries,
+                                    balances=balances, recon=recon, recon_row=layouts[RECON].first_data_row,
+                                    daily=daily)
     return result
 
 
@@ -346,14 +363,14 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     config = result.context.config
     f = result.figures
     out = {REFUNDS: {}, CASH: {}, RECON: {}, DAILY: {}}
-    for r, d, s in zip(f["refunds"], f["days"], f["statuses"]):
+    for r, d, s in zip(f.refunds, f.days, f.statuses):
         ok = rules.compliant(d, config.min_working_days)
         out[REFUNDS][r.row] = {"提前工作日": d, "预约合规": None if ok is None else ("是" if ok else "否"), "状态": s}
-    for e, b in zip(f["entries"], f["balances"]):
+    for e, b in zip(f.entries, f.balances):
         out[CASH][e.row] = {"余额": b}
-    recon = {k: v for k, v in f["recon"].items() if k != "期初余额"}
-    out[RECON][f["recon_row"]] = recon          # 对账 has one row, under its header
-    for d, values in f["daily"].items():
+    recon = {k: v for k, v in f.recon.items() if k != "期初余额"}
+    out[RECON][f.recon_row] = recon          # 对账 has one row, under its header
+    for d, values in f.daily.items():
         out[DAILY][d] = values
     return out
 

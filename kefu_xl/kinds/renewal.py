@@ -2,7 +2,9 @@
 carried from earlier months, their follow-up, stage and commission (docs/renewal.md)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..inputs import ACCOUNT_STATUS, read_account_status
@@ -245,6 +247,15 @@ def known_accounts(ctx: RecalcContext) -> set[str] | None:
     return {id_key(s.account_id) for s in statuses} or None
 
 
+@dataclass
+class RenewalFigures:
+    """What the renewal recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    rows: Any
+    staff: Any
+    team: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -267,7 +278,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.summary_rows = [[n, str(s["当月应续数"]), str(s["当月已续数"]), percent(s["当月续费率"]), str(s["遗留数"]),
                             str(s["丢失客户数"]), f"{s['续费到帐金额']:.2f}", f"{s['续费提成']:.2f}"]
                            for n, s in zip(staff, per_staff)]
-    result.figures = {"rows": rows, "staff": dict(zip(staff, per_staff)), "team": rules.team_renewal(per_staff)}
+    result.figures = RenewalFigures(rows=rows, staff=dict(zip(staff, per_staff)),
+                                    team=rules.team_renewal(per_staff))
     return result
 
 
@@ -275,10 +287,10 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     month, config = result.context.month, result.context.config
     f = result.figures
     out = {RENEWALS: {}, SUMMARY: {}}
-    for r in f["rows"]:
+    for r in f.rows:
         out[RENEWALS][r.row] = {"可投放天数": rules.days_of_spend(r.balance, r.weekly_spend),
                                 "阶段": rules.stage(r, month), "提成": rules.commission(r, month, config)}
-    out[SUMMARY] = {**f["staff"], "合计": f["team"]}
+    out[SUMMARY] = {**f.staff, "合计": f.team}
     return out
 
 

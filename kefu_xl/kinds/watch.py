@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from ..config import Config
 from ..month import Month
@@ -158,6 +159,16 @@ def open_rows(rows: list[WatchRow]) -> list[WatchRow]:
     return [r for r in rows if r.account_id and r.told != YES]
 
 
+@dataclass
+class WatchFigures:
+    """What the watch recalc computed, as Python values (python_values writes them as the
+    cached values of the formula cells; tests compare them with LibreOffice's)."""
+    rows: list[WatchRow]
+    staff: list[str]
+    counts: dict[str, int]
+    watch: Any
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -184,20 +195,20 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             counts[r.staff][1] += r.told == YES
     result.summary_headers = ["客服", "异常数", "已通知", "未通知"]
     result.summary_rows = [[s, str(n), str(t), str(n - t)] for s, (n, t) in counts.items()]
-    result.figures = {"rows": rows, "staff": staff, "counts": counts, "watch": config.watch}
+    result.figures = WatchFigures(rows=rows, staff=staff, counts=counts, watch=config.watch)
     return result
 
 
 def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
-    watch = f["watch"]
+    watch = f.watch
     out: dict[str, dict] = {ANOMALIES: {}, SUMMARY: {}}
-    for r in f["rows"]:
+    for r in f.rows:
         change, short = judged(r, watch)
         out[ANOMALIES][r.row] = {"变化": rules.change_ratio(r.spend, r.average) if r.spend is not None else None,
                                  "可投放天数": rules.days_left(r.balance, r.average), "异常": rules.label((change, short)),
                                  "消耗判断": change, "余额判断": short}
-    for s, (n, t) in f["counts"].items():
+    for s, (n, t) in f.counts.items():
         out[SUMMARY][s] = {"异常数": n, "已通知": t, "未通知": n - t}
     return out
 
