@@ -163,12 +163,12 @@ def test_a_settlement_whose_writer_fails_changes_no_file(workspace, monkeypatch)
     neither it nor the register is replaced and no temp file is left behind."""
     from test_settle import make_office
 
-    import kefu_xl.app.settle_output
+    import kefu_xl.app.settle
     from kefu_xl.app.settle import settle_month
     from kefu_xl.month import Month
     folder = make_office(workspace)
     before = snapshot(folder)
-    monkeypatch.setattr(kefu_xl.app.settle_output, "write_settlement", _fail_with_disk_full)
+    monkeypatch.setattr(kefu_xl.app.settle, "write_settlement", _fail_with_disk_full)     # where settle calls it
     with pytest.raises(OSError, match="No space left"):
         settle_month(folder, Month(2026, 11))
     assert snapshot(folder) == before

@@ -179,12 +179,12 @@ def test_missing_file(tmp_path):
 
 
 def test_unexpected_errors_are_a_chinese_message_not_a_traceback(tracker, monkeypatch):
-    import kefu_xl.app.workbooks as workbooks
+    import kefu_xl.cli as cli_module
     monkeypatch.delenv("KEFU_DEBUG", raising=False)
 
     def boom(*args, **kwargs):
         raise RuntimeError("模拟的程序错误")
-    monkeypatch.setattr(workbooks, "recalc_file", boom)
+    monkeypatch.setattr(cli_module, "recalc_file", boom)          # where the command calls it
     before = tracker.read_bytes()
     result = run("recalc", tracker)
     assert result.exit_code == 2 and "内部错误" in result.output and "模拟的程序错误" in result.output

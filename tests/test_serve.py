@@ -451,7 +451,8 @@ def test_stop_after_the_current_file(office, monkeypatch):
         server.stop_signal = "SIGTERM"
         return outcome
 
-    monkeypatch.setattr(workbooks, "recalc_file", then_a_signal)
+    import kefu_xl.app.serve as serve_module
+    monkeypatch.setattr(serve_module, "recalc_file", then_a_signal)     # where serve calls it
     server.cycle()
     planned = [who for who in ("张敏", "李娜", "王芳") if plan_of(mine(office, who))[0] == date(2026, 11, 9)]
     assert len(planned) == 1

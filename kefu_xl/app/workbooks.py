@@ -23,6 +23,7 @@ from ..io.safe_write import (
     check_writable,
     temp_path,
 )
+from ..io.sheet_api import as_book
 from ..io.tables import open_workbook, prefetch_sheets
 from ..io.values import parse_text
 from ..io.xlsx import PatchBook, Unsupported
@@ -88,7 +89,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
                             workspace=workspace, path=path, now=now, personal=personal)
         ahead = personal.ahead() if personal is not None and kind.collects == "records" else ([], ())
         with prefetch_sheets(*ahead):   # the personal workbooks it collects, parsed while it parses this one
-            result = kind.recalc(wb, ctx)
+            result = kind.recalc(as_book(wb), ctx)
     result.problems[:0] = pre_problems
     result.context = ctx
     return result, [str(w.message) for w in caught]

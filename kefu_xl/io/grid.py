@@ -9,6 +9,10 @@ from html import unescape
 
 
 class GridSheet:
+    """A sheet's values, read without formulas (io.tables.read_sheets_fast)."""
+    keeps_features = False
+    values_only = True
+
     def __init__(self, title: str, grid: list[list], merged: list[str] = ()):
         self.title = title
         self.grid = grid

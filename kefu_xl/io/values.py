@@ -270,3 +270,9 @@ def mask_phone(phone: str) -> str:
     if len(digits) >= 7:
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     return "*" * len(digits)
+
+
+def stays_text(value) -> bool:
+    """Whether a value must be written as text: it looks like a formula and is not one (a
+    sheets.build.Formula is one)."""
+    return looks_like_formula(value) and not getattr(value, "is_formula", False)

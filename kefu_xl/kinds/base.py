@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from ..calendar import WorkCalendar
 from ..config import Config
 from ..errors import DataProblemsError, KefuError
+from ..io.sheet_api import as_book
 from ..io.tables import read_sheets_fast
 from ..io.values import (
     EXCEL_EPOCH,
@@ -20,7 +21,6 @@ from ..io.values import (
     parse_datetime,
     parse_text,
 )
-from ..io.xlsx import PatchBook
 from ..month import Month
 from ..records import Problem, Severity, StaffMember
 from ..sheets.build import (
@@ -297,10 +297,7 @@ def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) ->
         layout = build_sheet(ws, sheet, sheet.title, [], {}, layouts)
         apply_sheet_features(ws, layout, sheet, layouts, layout.first_data_row)
 
-    if isinstance(wb, PatchBook):
-        wb.add_sheet(sheet.name, index, build)
-    else:
-        build(wb.create_sheet(sheet.name, index), wb)
+    as_book(wb).add_sheet(sheet.name, index, build)
     problems.append(Problem(ctx.file, sheet.name, None, "", "SHEET_ADDED",
                             f"这个工作簿由旧版本生成，没有「{sheet.name}」表：已补上（空表，原有内容不变）。",
                             Severity.INFO))

@@ -24,8 +24,9 @@ from openpyxl.styles import (
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..io.values import looks_like_formula
-from ..io.xlsx import PatchSheet, SharedChild
+from ..io.sheet_api import as_sheet
+from ..io.values import stays_text
+from ..io.xlsx import SharedChild
 from .layout import Layout, RowFormula, find_layout, quote_sheet, resolve
 from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec, is_helper
 
@@ -98,11 +99,6 @@ def column_width(column) -> int:
     return max(base, text_width(column.header) + 3)
 
 
-def stays_text(value) -> bool:
-    """Whether a value must be written as text: it looks like a formula and is not one."""
-    return looks_like_formula(value) and not getattr(value, "is_formula", False)
-
-
 def freeze(ws, cell) -> None:
     """Freeze panes at `cell`, with one selection per pane: openpyxl adds two selections each
     time panes are frozen again, and a sheet view may hold at most four."""
@@ -118,15 +114,6 @@ def set_cell(cell, value, style: str | None = None) -> None:
         cell.data_type = "s"
     if style:
         cell.style = style
-
-
-def _style_of(cell) -> str | None:
-    """The cell's named style; None when the file's style table does not name it (files
-    re-saved by LibreOffice keep cell formats but renumber named styles)."""
-    try:
-        return cell.style
-    except IndexError:
-        return None
 
 
 class Formula(str):
@@ -210,40 +197,28 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
     and a shared group of the file whose master is the template's holds for all its cells
     (`shared_holds`) without spelling each one out; a formula already right is named to the
     sheet (`hold_formula`), which joins it to its column's group if the sheet is written anyway."""
-    put = getattr(ws, "put_formula", None)
-    hold = getattr(ws, "hold_formula", None) if share else None
+    ws = as_sheet(ws)
     restored = 0
     for column in (c for c in spec.columns if c.role is Role.DERIVED):
         col = layout.columns[column.header]
         style = style_name(Role.DERIVED, column.type)
         template = RowFormula(column.formula, layouts, spec.name)
-        have = ws.column(col, first_row, last_row) if put is not None else None
+        run = column.formula if share else None
+        have = ws.column(col, first_row, last_row)
         proven: dict[int, bool] = {}           # shared group -> whether its master proves it
         for r in range(first_row, last_row + 1):
-            if put is not None:
-                current = have[r - first_row]
-                if type(current) is SharedChild:
-                    holds = proven.get(current.si)
-                    if holds is None:
-                        holds = proven[current.si] = ws.shared_holds(current.si, col, template.for_row)
-                    if holds:
-                        continue
-                formula = template.for_row(r)
-                if current == formula:
-                    if hold is not None:
-                        hold(r, col, column.formula)
+            current = have[r - first_row] if r - first_row < len(have) else None
+            if type(current) is SharedChild:
+                holds = proven.get(current.si)
+                if holds is None:
+                    holds = proven[current.si] = ws.shared_holds(current.si, col, template.for_row)
+                if holds:
                     continue
-                put(r, col, formula, style, column.formula if share else None)
-            else:
-                formula = template.for_row(r)
-                cell = ws.cell(r, col)
-                current = cell.value
-                if current == formula:
-                    if _style_of(cell) != style:
-                        cell.style = style
-                    continue
-                cell.value = formula
-                cell.style = style
+            formula = template.for_row(r)
+            if current == formula:
+                ws.keep_formula(r, col, run, style)
+                continue
+            ws.put_formula(r, col, formula, style, run)
             # a value typed over the formula; an emptied cell is refilled silently
             if current is not None and not (isinstance(current, str) and current.startswith("=")):
                 restored += 1
@@ -279,11 +254,12 @@ def apply_sheet_features(ws, layout: Layout, spec: SheetSpec, layouts: dict[str,
     """Freeze panes, filter, validation, conditional formats, protection, print set-up; the
     print area ends at `data_last` (the last row of data; `last_row` includes the formula
     rows kept below it for typing)."""
+    ws = as_sheet(ws)
     # a sheet with formula rows kept below its data prints down to the data only (a sheet
     # without them prints what it holds; LibreOffice prints a hidden sheet that has a print area)
     if spec.buffer_rows and not spec.hidden:
         print_through(ws, layout, last_row if data_last is None else data_last)
-    if isinstance(ws, PatchSheet):       # a sheet that has them: only the ranges grow with the rows
+    if ws.keeps_features:                # a sheet that has them: only the ranges grow with the rows
         last_col = max(layout.columns.values())
         ws.extend_features(layout.first_data_row, max(last_row, layout.first_data_row + VALIDATION_ROWS),
                            f"A{layout.header_row}:{get_column_letter(last_col)}{max(last_row, layout.first_data_row)}",

@@ -5,11 +5,10 @@ import re
 from dataclasses import dataclass, field
 
 from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ..io.headers import header_key, header_texts, missing_message, nearest
+from ..io.sheet_api import as_book, as_sheet
 from ..io.values import is_blank
-from ..io.xlsx import PatchBook
 from ..records import Problem, Severity
 from .build import (
     BORDER,
@@ -20,7 +19,6 @@ from .build import (
     freeze,
     print_one_page_wide,
     register_styles,
-    set_cell,
     stays_text,
     text_width,
     wrapped_height,
@@ -44,7 +42,7 @@ class SheetData:
 def _layout(ws, spec: SheetSpec, file: str, problems: list[Problem], aliases=None) -> Layout | None:
     layout, missing = find_layout(ws, spec, aliases)
     owned = {c.header for c in spec.columns if c.role is Role.COMPUTED or is_helper(c.header)}
-    if layout is not None and missing and set(missing) <= owned and not isinstance(ws, Worksheet):
+    if layout is not None and missing and set(missing) <= owned and as_sheet(ws).values_only:
         return layout                 # an older workbook read values-only: those columns read as blank
     if layout is None or missing:
         problems.append(Problem(file, spec.name, layout.header_row if layout else None, "、".join(missing),
@@ -122,19 +120,15 @@ def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) 
     """(Re)write the 问题 sheet: one row per problem, or a line saying there are none. An
     existing one keeps its place and look; a missing one (deleted or renamed by a person) is
     made anew before `before`."""
-    if isinstance(wb, PatchBook) and PROBLEM_SHEET in wb.sheetnames and _problem_headers_hold(wb[PROBLEM_SHEET]) \
-            and _prints_one_page_wide(wb[PROBLEM_SHEET]):
+    wb = as_book(wb)
+    if PROBLEM_SHEET in wb.sheetnames and wb[PROBLEM_SHEET].keeps_features \
+            and _problem_headers_hold(wb[PROBLEM_SHEET]) and _prints_one_page_wide(wb[PROBLEM_SHEET]):
         return _rewrite_problem_rows(wb, problems)
-    index = wb.sheetnames.index(before) if before in wb.sheetnames else len(wb.sheetnames)
-    if isinstance(wb, PatchBook):
-        if PROBLEM_SHEET in wb.sheetnames:
-            index = wb.sheetnames.index(PROBLEM_SHEET)
-        wb.add_sheet(PROBLEM_SHEET, index, lambda ws, scratch: _build_problem_sheet(ws, scratch, problems))
-        return
-    if PROBLEM_SHEET in wb.sheetnames:
-        del wb[PROBLEM_SHEET]
+    if PROBLEM_SHEET in wb.sheetnames:              # where a person may have moved it
+        index = wb.sheetnames.index(PROBLEM_SHEET)
+    else:
         index = wb.sheetnames.index(before) if before in wb.sheetnames else len(wb.sheetnames)
-    _build_problem_sheet(wb.create_sheet(PROBLEM_SHEET, index), wb, problems)
+    wb.add_sheet(PROBLEM_SHEET, index, lambda ws, scratch: _build_problem_sheet(ws, scratch, problems))
 
 
 def _build_problem_sheet(ws, wb, problems: list[Problem]) -> None:
@@ -185,14 +179,10 @@ def _problem_values(p: Problem) -> tuple:
 
 
 def _problem_rows(ws, problems: list[Problem]) -> None:
-    put = getattr(ws, "put_row", None)          # a patched sheet: straight into its new rows
+    ws = as_sheet(ws)
     for r, p in enumerate(problems, 3):
         values = _problem_values(p)
-        if put is not None:
-            put(r, values, PROBLEM_STYLE, tuple(stays_text(v) for v in values))
-        else:
-            for c, v in enumerate(values, 1):
-                set_cell(ws.cell(r, c), v, PROBLEM_STYLE)
+        ws.put_row(r, values, PROBLEM_STYLE, tuple(stays_text(v) for v in values))
         if _FILLS[p.severity]:
             ws.cell(r, 4).fill = PatternFill("solid", fgColor=_FILLS[p.severity])
         if text_width(p.message or "") > PROBLEM_WIDTHS[-1] - 4:      # 说明 wraps: the row shows every line

@@ -117,7 +117,9 @@ class PatchCell:
 
 class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
     """One sheet: values as a grid (formulas as "=…" text, as openpyxl shows them) and the
-    cells written since it was read."""
+    cells written since it was read. It is io.sheet_api's Sheet: the file keeps its own
+    drop-downs, formats and filter (their ranges grow: extend_features)."""
+    keeps_features = True
 
     def __init__(self, book: PatchBook, name: str, part: str, xml: bytes, grid: list[list]):
         m = re.search(rb"<sheetData\s*/>|<sheetData>", xml)
@@ -266,6 +268,12 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
         are written as one shared formula, as Excel writes a filled-down column."""
         w = self._write_anew(r, c, formula)
         w.value, w.style, w.run = formula, style, run
+
+    def keep_formula(self, r: int, c: int, run: str | None, style: str) -> None:
+        """Cell (r, c) already holds its formula: its look stays the file's own; with `run`, the
+        formula is named to its column's shared group (hold_formula)."""
+        if run is not None:
+            self.hold_formula(r, c, run)
 
     def hold_formula(self, r: int, c: int, run: str) -> None:
         """Cell (r, c) of the file already holds its formula, made from template `run`. When the
