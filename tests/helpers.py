@@ -168,7 +168,6 @@ def assert_ribbon_matches_file(path: Path, sheets, as_of: date) -> None:
     import shutil
 
     from fake_xlwings import FakeBook
-    from test_excel_addin import cells_of, normal
 
     from kefu_xl.app.workbooks import recalc_file
     from kefu_xl.excel import adapter
@@ -200,3 +199,12 @@ def prefix_namespace(path: Path, sheet: str) -> None:
                 data = data.replace(f'xmlns="{MAIN}"'.encode(), f'xmlns:x="{MAIN}"'.encode(), 1)
                 data = re.sub(rb"<(/?)([A-Za-z][A-Za-z0-9]*)(?=[\s>/])", rb"<\1x:\2", data)
             z.writestr(info, data)
+
+
+def cells_of(path, sheet):
+    ws = openpyxl.load_workbook(path)[sheet]
+    return {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value not in (None, "")}
+
+
+def normal(cells):
+    return {k: (v.date() if hasattr(v, "date") and not isinstance(v, str) else v) for k, v in cells.items()}

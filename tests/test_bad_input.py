@@ -73,7 +73,7 @@ REFUSED_XLSX = [n for n, c in MANIFEST.items() if c["expect"] == "refused" and c
 @pytest.mark.parametrize("name", REFUSED_XLSX)
 @pytest.mark.parametrize("slot", ["结算流转单/C_坏文件.xlsx", "投诉.xlsx", "回访核实.xlsx"])
 def test_settlement_inputs_refuse_the_same_corpus(corpus, workspace, name, slot):
-    from test_settle import make_office
+    from settle_office import make_office
     folder, cases = corpus
     make_office(workspace)
     target = workspace / "2026-11" / "inputs" / slot
@@ -89,7 +89,7 @@ def test_settlement_inputs_refuse_the_same_corpus(corpus, workspace, name, slot)
 def test_settlement_corpus(workspace, name):
     """Inputs that would move money wrongly are refused before anything is written (issue 33);
     a form behind a cover sheet simply works."""
-    from test_settle import make_office
+    from settle_office import make_office
     c = SETTLEMENT[name]
     make_office(workspace)
     shutil.copy(CORPUS / "settle" / name / c["file"], workspace / "2026-11" / "inputs" / c["slot"])

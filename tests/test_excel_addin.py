@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from fake_xlwings import FakeBook
-from helpers import NOV, WORK, open_november, type_cells
+from helpers import NOV, WORK, cells_of, normal, open_november, type_cells
 
 from kefu_xl import addin
 from kefu_xl.app.workbooks import recalc_file
@@ -38,15 +38,6 @@ def two_copies(workspace):
     excel_copy = path.with_name("excel_" + path.name)
     shutil.copy(path, excel_copy)
     return path, excel_copy
-
-
-def cells_of(path, sheet):
-    ws = openpyxl.load_workbook(path)[sheet]
-    return {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value not in (None, "")}
-
-
-def normal(cells):
-    return {k: (v.date() if hasattr(v, "date") and not isinstance(v, str) else v) for k, v in cells.items()}
 
 
 def test_adapter_gives_the_same_workbook_as_the_file_path(two_copies):

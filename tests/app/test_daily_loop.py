@@ -22,7 +22,7 @@ from excel_saved import ExcelSaved, calc_chain_problems, excel_saved, most_selec
 from kefu_xl.cli import cli
 from kefu_xl.io.xlsx.package import sheet_parts
 
-VALIDATOR = Path(__file__).resolve().parent.parent / "scripts" / "ooxml_validate.py"
+VALIDATOR = Path(__file__).resolve().parents[2] / "scripts" / "ooxml_validate.py"
 
 
 def validate(paths: list[Path]) -> list[str]:
@@ -427,7 +427,7 @@ cli()
 
 def _kefu_dying(args, cwd: Path, die_at: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KEFU_DIE_AT": die_at,
-           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run([sys.executable, "-c", _DYING, *map(str, args)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)
 
@@ -479,7 +479,7 @@ def test_a_run_killed_at_any_moment_leaves_every_file_old_or_new(office, command
 
 def readme_commands() -> list[str]:
     """The commands of the README's 日常使用 table, in order."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     table = readme.split("## 日常使用", 1)[1].lstrip("\n").split("\n\n", 1)[0]
     out = []
     for line in table.splitlines():

@@ -8,7 +8,7 @@ from kefu_xl.app.templates_build import (
     xml_parts,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FOLDER = REPO / "workbooks" / "templates"
 
 

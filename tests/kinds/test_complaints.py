@@ -175,7 +175,7 @@ def test_validation_names_every_problem(october):
 
 
 def test_order_not_in_the_months_crm_export_is_a_warning(october, workspace):
-    from test_settle import crm_row, write_crm
+    from settle_office import crm_row, write_crm
     write_crm(workspace, "2026-10", [crm_row("100001", 100), crm_row("100002", 100)])
     outcome = recalc_file(october, as_of=d(2026, 10, 31))
     missing = {p.row for p in outcome.result.problems if p.code == "ORDER_NOT_IN_CRM"}
@@ -222,7 +222,7 @@ def test_red_list_from_the_months_settlement(october, workspace):
 
 
 def test_settlement_holds_orders_of_open_complaints_by_the_latest_ledger(october, workspace):
-    from test_settle import make_office
+    from settle_office import make_office
 
     from kefu_xl.app.settle import settle_month
     recalc_file(october, as_of=d(2026, 10, 31))
@@ -250,7 +250,7 @@ def test_settlement_holds_orders_of_open_complaints_by_the_latest_ledger(october
 
 @pytest.mark.libreoffice
 def test_every_derived_cell_equals_python(october, workspace, tmp_path):
-    from test_settle import crm_row, write_crm
+    from settle_office import crm_row, write_crm
     write_crm(workspace, "2026-10", [crm_row("100001", 100)])
     outcome = recalc_file(october, as_of=d(2026, 10, 31))
     python = complaints.python_values(outcome.result)

@@ -11,7 +11,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import snapshot, write_xlsx
-from test_settle import LINE_HEADERS, NOV, crm_row, make_office, write_crm, write_lines
+from settle_office import (
+    LINE_HEADERS,
+    NOV,
+    crm_row,
+    make_office,
+    write_crm,
+    write_lines,
+)
 
 from kefu_xl.app.settle import settle_month
 from kefu_xl.cli import cli

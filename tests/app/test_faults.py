@@ -44,7 +44,7 @@ def test_a_save_killed_half_way_leaves_the_original_and_a_usable_backup(workspac
 
 def test_two_settlements_at_once_do_not_corrupt_the_register(tmp_path):
     from conftest import ROSTER
-    from test_settle import make_office  # the same scenario as the settle tests
+    from settle_office import make_office  # the same scenario as the settle tests
 
     from kefu_xl.app.workspace import init_workspace
     folder = tmp_path / "office"
@@ -161,7 +161,7 @@ def test_beside_reports_the_jobs_failure_and_waits_for_it(tmp_path, fork):
 def test_a_settlement_whose_writer_fails_changes_no_file(workspace, monkeypatch):
     """The settlement workbook is written in a second process; when that fails (disk full),
     neither it nor the register is replaced and no temp file is left behind."""
-    from test_settle import make_office
+    from settle_office import make_office
 
     import kefu_xl.app.settle
     from kefu_xl.app.settle import settle_month
@@ -178,7 +178,7 @@ def test_a_settlement_whose_writer_fails_changes_no_file(workspace, monkeypatch)
 def test_a_settlement_whose_register_update_fails_writes_no_settlement(workspace, monkeypatch):
     """The other way round: the settlement file is complete but the register cannot be
     written, so the settlement is not put in place either (finance pays from it)."""
-    from test_settle import make_office
+    from settle_office import make_office
 
     import kefu_xl.app.settle
     from kefu_xl.month import Month
