@@ -25,16 +25,24 @@ def cell_value(table: Table, row: int, column: str, raw, parser):
         return None
 
 
+def export_id(table, row: int, value) -> str | None:
+    """帐户ID of an export's row as text ("" when blank); None, with the problem noted on the
+    table, when it arrived as a number Excel had already rounded (over 15 digits)."""
+    try:
+        return parse_export_id(value)
+    except ValueError as e:
+        table.problem(row, "帐户ID", "ID_ROUNDED", f"帐户ID「{value}」{e}。")
+        return None
+
+
 def read_account_status(path: Path) -> tuple[list[AccountStatus], list[Problem]]:
     table = read_table(path, ACCOUNT_STATUS_HEADERS)
     if table.problems:
         return [], table.problems
     statuses, seen = [], {}
     for row, v in table.rows:
-        try:
-            account_id = parse_export_id(v["帐户ID"])
-        except ValueError as e:
-            table.problem(row, "帐户ID", "ID_ROUNDED", f"帐户ID「{v['帐户ID']}」{e}。")
+        account_id = export_id(table, row, v["帐户ID"])
+        if account_id is None:
             continue
         if not account_id:
             table.problem(row, "帐户ID", "MISSING_ID", "帐户ID 为空：每行都必须有帐户ID。")

@@ -8,10 +8,10 @@ from pathlib import Path
 from ..config import Config, load_config
 from ..errors import DataProblemsError, FileLockedError, InputMissingError, KefuError
 from ..hints import command
-from ..inputs import cell_value, read_account_status
+from ..inputs import cell_value, export_id, read_account_status
 from ..io.safe_write import file_stamp
 from ..io.tables import find_input, read_table
-from ..io.values import is_blank, parse_decimal, parse_export_id
+from ..io.values import is_blank, parse_decimal
 from ..kinds import maintenance, renewal
 from ..kinds.base import (
     RecalcResult,
@@ -72,10 +72,8 @@ def read_export(path: Path, day: date) -> tuple[rules.Export, list[Problem]]:
     rows: dict[str, rules.SpendRow] = {}
     seen: dict[str, int] = {}
     for row, v in table.rows:
-        try:
-            account_id = parse_export_id(v["帐户ID"])
-        except ValueError as e:
-            table.problem(row, "帐户ID", "ID_ROUNDED", f"帐户ID「{v['帐户ID']}」{e}。")
+        account_id = export_id(table, row, v["帐户ID"])
+        if account_id is None:
             continue
         if not account_id:
             if not is_blank(v["消耗"]):
