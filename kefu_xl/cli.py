@@ -595,7 +595,8 @@ def report(month_, quarter, html: bool, folder: Path, as_of):
         kefu-xl report 2026-12 --as-of 2026-12-15   （月中：统计到 12 月 15 日）
         kefu-xl report --quarter 2026Q4 --html
     """
-    target, html_path, data = write_report(folder, month_, quarter, html, as_of.date() if as_of else None)
+    made = write_report(folder, month_, quarter, html, as_of.date() if as_of else None)
+    target, html_path, data = made.path, made.html, made.data
     console.print(report_table(f"{data.label} 绩效提成（统计截至 {data.as_of}）", summary_rows(data)))
     if data.online:
         console.print(online_summary(data))

@@ -39,7 +39,7 @@ def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
         ("ALREADY_SETTLED", 1), ("CALLBACK_NO_DEAL", 28), ("COMPLAINT_OPEN", 19), ("DUPLICATE", 1),
         ("NEEDS_CALLBACK", 47), ("NOT_IN_CRM", 1), ("NOT_ISSUED_TO_MERCHANT", 1), ("OK", 826), ("OK_CALLBACK", 68),
         ("REFUNDED", 22), ("REFUND_PENDING", 11)]
-    _, _, data = done["report"]
+    data = done["report"].data
     assert summary_rows(data)[-1] == ["合计", "84.2%", "1794", "10.68", "51.3%", "2", "129,000.00", "1,290.00",
                                       "20", "35.0%"]
     assert "成交金额 1,013,900.00" in online_summary(data)

@@ -85,7 +85,8 @@ def printed(tmp_path_factory):
     write_xlsx(workspace / "2026-11" / "inputs" / "消耗" / "2026-11-12.xlsx",
                [["帐户ID", "消耗", "余额"], ["C1", 0, 10000], ["C2", 260, 900], ["C4", 700, 5000]])
     watched = spend_watch.watch_day(workspace, d(12)).path
-    statement, _, data = write_report(workspace, "2026-11")
+    made = write_report(workspace, "2026-11")
+    statement, data = made.path, made.data
     books = [tracker, watched, statement]
     pdfs = convert_all(books, tmp_path_factory.mktemp("pdf"), "pdf")
     return {book.stem: (book, pdf) for book, pdf in zip(books, pdfs)}, data, workspace

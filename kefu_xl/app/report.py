@@ -476,9 +476,17 @@ def _place(ws, chart, n: int) -> None:
         ws.row_breaks.append(Break(id=n * CHART_ROWS))
 
 
+@dataclass
+class ReportOutcome:
+    """What `kefu-xl report` made: the statement, its HTML copy (with --html) and the figures."""
+    path: Path
+    html: Path | None
+    data: ReportData
+
+
 @without_cycle_collection()
 def write_report(workspace: Path, month: str | None = None, quarter: str | None = None, html: bool = False,
-                 as_of: date | None = None):
+                 as_of: date | None = None) -> ReportOutcome:
     label, months = parse_period(month, quarter)
     if quarter:
         folder = workspace                       # a quarter's statement lives beside its months
@@ -502,7 +510,7 @@ def write_report(workspace: Path, month: str | None = None, quarter: str | None 
         html_path = folder / f"绩效提成_{label}.html"
         text = render_html(label, data, figures(data), online_figures(data) if data.online else None)
         atomic_write(html_path, lambda tmp: tmp.write_text(text, "utf-8"))
-    return target, html_path, data
+    return ReportOutcome(target, html_path, data)
 
 
 def summary_rows(data: ReportData) -> list[list[str]]:

@@ -676,7 +676,7 @@ def run_demo(folder: Path, console) -> None:
                   "，".join(f"{k} {v}" for k, v in sorted(codes.items())))
     console.print(settlement_table(settle, limit=15))
     _print_plan(console, done["plans"].get("张敏"))
-    target, _, data = done["report"]
+    target, data = done["report"].path, done["report"].data
     console.print(report_table(f"{data.label} 绩效提成（{target.name}）", summary_rows(data)))
     if data.online:
         console.print(online_summary(data))

@@ -33,7 +33,8 @@ def test_report_figures_trace_back_to_the_trackers(demo):
 
 @pytest.mark.libreoffice
 def test_statement_formulas_equal_python(demo, tmp_path):
-    target, _, data = write_report(demo, "2026-11")
+    made = write_report(demo, "2026-11")
+    target, data = made.path, made.data
     expected = figures(data)
     wb = openpyxl.load_workbook(recalculate(target, tmp_path / "lo"), data_only=True)
     ws = wb["绩效提成"]
@@ -49,7 +50,8 @@ def test_statement_formulas_equal_python(demo, tmp_path):
 
 
 def test_charts_reference_the_statement(demo):
-    target, _, data = write_report(demo, "2026-11")
+    made = write_report(demo, "2026-11")
+    target, data = made.path, made.data
     with zipfile.ZipFile(target) as z:
         charts = [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
     assert len(charts) == 3                      # completion + 100% line, renewal rate, six-month trend
@@ -97,7 +99,8 @@ def test_html_is_self_contained_and_carries_the_figures(demo):
 
 
 def test_quarter_aggregates_three_months_and_names_missing_files(demo):
-    target, _, data = write_report(demo, quarter="2026Q4")
+    made = write_report(demo, quarter="2026Q4")
+    target, data = made.path, made.data
     assert target.name == "绩效提成_2026Q4.xlsx"
     assert any("2026-12" in w and "维护跟踪" in w for w in data.warnings)
     months = {r["月份"] for r in data.rows}
@@ -108,7 +111,8 @@ def test_quarter_aggregates_three_months_and_names_missing_files(demo):
 
 
 def test_trackers_with_problems_are_flagged_on_the_statement(demo):
-    target, _, data = write_report(demo, "2026-11")
+    made = write_report(demo, "2026-11")
+    target, data = made.path, made.data
     assert any("维护跟踪_2026-11.xlsx 有" in w and "问题" in w for w in data.warnings)
     ws = openpyxl.load_workbook(target)["绩效提成"]
     assert any(isinstance(c.value, str) and c.value.startswith("⚠") for row in ws.iter_rows() for c in row)

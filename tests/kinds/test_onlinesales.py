@@ -289,7 +289,8 @@ def test_report_carries_the_desks_figures(october, workspace, tmp_path):
         online_figures,
         write_report,
     )
-    target, html, data = write_report(workspace, "2026-10", html=True)
+    made = write_report(workspace, "2026-10", html=True)
+    target, html, data = made.path, made.html, made.data
     assert data.online and not any("维护跟踪" in w for w in data.warnings)     # an online-only desk
     assert any("网销_2026-10.xlsx 有" in w for w in data.warnings)             # the ledger's own problems
     expected = online_figures(data)
