@@ -667,12 +667,16 @@ def addin_status():
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="kefu-demo")
+@click.option("--dir", "folder_option", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="同 FOLDER（与其他命令的写法一致）。")
 @friendly
-def demo(folder: Path):
+def demo(folder: Path, folder_option):
     """用内置演示数据建立工作区 FOLDER（默认 ./kefu-demo）：8 位客服、约 300 个帐户、
-    一个月的工作记录（含无效记录），依次运行开月和重算，并打印客服汇总。
-    已存在的演示文件夹会先清空重建。"""
-    run_demo(folder, console)
+    10 月和 11 月两个月的工作（含故意放入的错误），依次运行开月、汇总、重算、结算和绩效表，并打印各表的汇总。
+
+    \b
+    再次运行会清空重建以前的演示文件夹；不是演示生成的文件夹（例如真实的工作区）绝不清空，会提示换一个名字。"""
+    run_demo(folder_option or folder, console)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,10 +8,13 @@ from __future__ import annotations
 import io
 from collections import Counter
 
+from click.testing import CliRunner
 from rich.console import Console
 
 from kefu_xl.app.report import online_summary, summary_rows
-from kefu_xl.demo.run import DEMO_STEPS, _Progress
+from kefu_xl.app.workspace import init_workspace
+from kefu_xl.cli import cli
+from kefu_xl.demo.run import DEMO_STEPS, MARKER, _Progress, clear_for_demo
 
 
 def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
@@ -77,3 +80,33 @@ def test_progress_leaves_the_last_step_open_when_the_build_fails():
         pass
     lines = out.getvalue().splitlines()
     assert len(lines) == 1 and lines[0].startswith("[ 1/2] 建立工作区 …… ")      # 开月 never finished
+
+
+def test_the_demo_never_empties_a_folder_it_did_not_make(tmp_path, monkeypatch):
+    """`kefu-xl demo FOLDER` rebuilds an earlier demo, but a real workspace, someone's files, the
+    folder it runs in or one above it are refused untouched (it used to delete any FOLDER)."""
+    real = tmp_path / "客服部"
+    init_workspace(real)
+    (real / "我的笔记.txt").write_text("别删", "utf-8")
+    before = sorted(p.relative_to(real) for p in real.rglob("*"))
+    result = CliRunner().invoke(cli, ["demo", str(real)])
+    assert result.exit_code == 1 and "不是 kefu-xl 演示生成的" in result.output and "kefu-demo" in result.output
+    assert sorted(p.relative_to(real) for p in real.rglob("*")) == before
+    monkeypatch.chdir(real)
+    for here in (".", str(tmp_path)):
+        result = CliRunner().invoke(cli, ["demo", "--dir", here])
+        assert result.exit_code == 1 and "现在所在的文件夹" in result.output, here
+    assert (real / "我的笔记.txt").read_text("utf-8") == "别删"
+
+
+def test_an_earlier_demo_and_an_empty_folder_are_made_room_in(tmp_path):
+    earlier = tmp_path / "kefu-demo"
+    earlier.mkdir()
+    (earlier / MARKER).write_text("", "utf-8")
+    (earlier / "旧文件.xlsx").write_bytes(b"old")
+    clear_for_demo(earlier)
+    assert not earlier.exists()
+    empty = tmp_path / "空"
+    empty.mkdir()
+    clear_for_demo(empty)
+    assert empty.is_dir()

@@ -19,6 +19,7 @@ from ..app.workbooks import recalc_file
 from ..app.workspace import init_workspace, open_month
 from ..calendar import WorkCalendar
 from ..config import load_config
+from ..errors import KefuError
 from ..io.parallel import beside
 from ..io.safe_write import save_workbook
 from ..kinds import (
@@ -487,6 +488,30 @@ def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list
 DEMO_STEPS = 10
 
 
+MARKER = ".kefu-demo"               # written into every demo folder: only such a folder is ever emptied
+
+
+def clear_for_demo(folder: Path) -> None:
+    """Make room for the demo in `folder`: a folder that does not exist or is empty is used as
+    it is, an earlier demo (it holds MARKER) is emptied; any other folder — a real workspace,
+    someone's files — is refused untouched, as is the folder the command runs in or one above it."""
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise KefuError(f"{folder} 是一个文件，不是文件夹：演示需要一个新的文件夹名，例如 kefu-demo。")
+    here = Path.cwd().resolve()
+    if folder.resolve() == here or folder.resolve() in here.parents:
+        raise KefuError(f"{folder} 是现在所在的文件夹（或它的上层）：演示不会清空它。请回到上一层再运行 kefu-xl demo，"
+                        f"或换一个新的文件夹名，例如 kefu-xl demo kefu-demo。")
+    if not any(folder.iterdir()):
+        return
+    if not (folder / MARKER).exists():
+        raise KefuError(f"{folder} 里已有文件，而且不是 kefu-xl 演示生成的：演示不会清空它（里面可能是真实的工作区）。"
+                        f"请换一个新的文件夹名，例如 kefu-xl demo kefu-demo。")
+    shutil.rmtree(folder)
+
+
 def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
     """Create the demo workspace and return the paths and outcomes (used by tests too).
     `step(text)` is called as each of the DEMO_STEPS steps begins (the progress display).
@@ -496,11 +521,11 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
     in the same order either way: what runs beside draws last from its stream, or from one of
     its own, so the workbooks are the same with or without the second core."""
     step = step or (lambda text: None)
-    if folder.exists():
-        shutil.rmtree(folder)
+    clear_for_demo(folder)
     rng = random.Random(seed)
     step("建立工作区：名册（8 位客服）、配置、订单台账和客户档案")
     init_workspace(folder, staff=[{"客服": n, "星级": s, "入职日期": date(2023, 3, 1), "在职": "是"} for n, s in STAFF])
+    (folder / MARKER).write_text("kefu-xl demo: this folder is rebuilt by every `kefu-xl demo` run\n", "utf-8")
     demo_online.configure(folder)
     online_rng = random.Random(seed + 19)      # its own stream: the other books stay as they were
     accounts = _accounts(rng)
