@@ -3,6 +3,7 @@ WeChat, SMS or email (kefu-xl remind)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -34,7 +35,10 @@ class Reminder:
     text: str
 
 
-def reminders(workspace: Path, month: Month) -> tuple[list[Reminder], str]:
+def reminders(workspace: Path, month: Month, today: date | None = None) -> tuple[list[Reminder], str]:
+    """The reminder text of every account still being followed up; a contract that ended before
+    `today` (the day the text is sent; default today) says it has ended (已于), not 将于."""
+    today = today or date.today()
     path = workspace / str(month) / renewal.file_name(month)
     if not path.exists():
         raise KefuError(f"没有找到 {path}：请先运行 {command(f'month open {month}', workspace)}。")
@@ -49,6 +53,7 @@ def reminders(workspace: Path, month: Month) -> tuple[list[Reminder], str]:
         context = {"客户名称": r.client, "帐户ID": r.account_id, "客服": r.staff, "余额": _money(r.balance),
                    "可投放天数": rules.days_shown(days),
                    "合同到期日": r.contract_end.isoformat() if r.contract_end else "", "月份": str(month),
+                   "合同已到期": r.contract_end is not None and r.contract_end < today,
                    "来源": r.source}
         out.append(Reminder(r.account_id, r.client, r.staff, message.render(context)))
     return out, message.source

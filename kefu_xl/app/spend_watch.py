@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from ..config import Config, load_config
@@ -217,3 +218,16 @@ def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: d
     except (FileLockedError, KefuError) as e:
         return f"{path.name} 的余额没有按 {day} 的导出更新（{e}）：关闭文件后再运行一次 {command(f'watch {day}', workspace)}。"
     return f"{path.name}：按 {day} 的导出更新了 {len(changed)} 个帐户的余额（可投放天数随之更新）。" if changed else ""
+
+
+def latest_balances(folder: Path, month: Month) -> tuple[date | None, dict[str, Decimal]]:
+    """(day, {account key: 余额}) of the month's newest daily spend export, read for the balance
+    it carries: newer than 帐户状态's, so one balance is shown everywhere (docs/plan.md)."""
+    files = export_files(folder, [month])
+    if not files:
+        return None, {}
+    day = max(files)
+    export, problems = read_export(files[day], day)
+    if has_errors(problems):
+        return None, {}
+    return day, {key: row.balance for key, row in export.rows.items() if row.balance is not None}

@@ -28,13 +28,14 @@ from ..kinds import (
     renewal,
     roster,
 )
-from ..kinds.base import cell_text, read_tracker
+from ..kinds.base import cell_number, cell_text, read_tracker
 from ..month import Month
 from ..records import Problem, Severity, has_errors
 from ..rules.completion import id_key
 from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import read_sheet
 from . import archive as archive_open
+from . import spend_watch
 from .workbooks import create_file, new_from_blank, recalc_file, update_file
 
 EXPO_MONTHLY = ("refunds", "complaints")      # an expo desk: orders, refunds and complaints, no account export
@@ -177,7 +178,7 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     if any(k in todo for k in NEEDS_EXPORT) or (refresh and any(k in existing for k in NEEDS_EXPORT)):
         statuses, staff = _read_month_inputs(folder, month, outcome)
     day = month.clamp(as_of or date.today())
-    refreshed = _refresh(existing, statuses, month, config, outcome, day) if refresh else []
+    refreshed = _refresh(folder, existing, statuses, month, config, outcome, day) if refresh else []
     books: dict[Path, object] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -276,11 +277,14 @@ def _new_personal_books(todo: list[tuple[Path, str]], blank: bytes, config, mont
             create_file(path, personal.build(config, month, name), as_of=day)
 
 
-def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome, day: date) -> list[Path]:
+def _refresh(folder: Path, existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome,
+             day: date) -> list[Path]:
     """Bring existing trackers up to date with a newer export: new accounts, newly due
-    renewals and new clients are added; 周消耗/余额 follow the export; nothing a person typed
-    elsewhere changes. Each file is changed in place (update_file). Returns the files."""
+    renewals and new clients are added; 周消耗/余额 follow the export — 余额 the month's newest
+    daily spend export where there is one (9:00 watch), as `kefu-xl watch` left it; nothing a
+    person typed elsewhere changes. Each file is changed in place (update_file). Returns the files."""
     by_id = {id_key(s.account_id): s for s in statuses}
+    export_day, balances = spend_watch.latest_balances(folder, month)
     out = []
     for kind, path in existing.items():
         if kind not in NEEDS_EXPORT:
@@ -301,8 +305,9 @@ def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome:
                 s = by_id.get(key)
                 if s is None:
                     continue
-                for header, value in (("周消耗", s.weekly_spend), ("余额", s.balance)):
-                    if header in cols and value is not None and ws.cell(r, cols[header]).value != value:
+                balance = balances.get(key, s.balance)
+                for header, value in (("周消耗", s.weekly_spend), ("余额", balance)):
+                    if header in cols and value is not None and cell_number(ws.cell(r, cols[header]).value) != value:
                         ws.cell(r, cols[header]).value = value
                         updated += 1
             new_statuses = [s for k, s in by_id.items() if k not in present]
@@ -317,7 +322,8 @@ def _refresh(existing: dict[str, Path], statuses, month: Month, config, outcome:
             counts.update(rows=len(rows), updated=updated)
         update_file(path, refresh, as_of=day)
         out.append(path)
-        outcome.notes.append(f"{path.name}：新增 {counts['rows']} 行，按新导出更新了 {counts['updated']} 个余额/周消耗单元格。")
+        source = f"（余额按 {export_day} 的消耗导出，比帐户状态新）" if balances else ""
+        outcome.notes.append(f"{path.name}：新增 {counts['rows']} 行，按新导出更新了 {counts['updated']} 个余额/周消耗单元格{source}。")
     return out
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import random
-import shutil
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +18,6 @@ from ..app.workbooks import recalc_file
 from ..app.workspace import init_workspace, open_month
 from ..calendar import WorkCalendar
 from ..config import load_config
-from ..errors import KefuError
 from ..io.parallel import beside
 from ..io.safe_write import save_workbook
 from ..kinds import (
@@ -42,6 +40,7 @@ from ..rules.renewal import ONBOARDING_STEPS
 from ..sheets.layout import find_layout
 from . import desk as demo_desk
 from . import online as demo_online
+from .folder import MARKER, clear_for_demo
 from .typist import Typist, type_rows
 
 STAFF = [("张敏", "三星"), ("李娜", "三星"), ("王芳", "二星"), ("刘洋", "二星"),
@@ -486,30 +485,6 @@ def _write_settlement_files(inputs: Path, crm: list[list], lines: dict[str, list
 
 # what build_demo announces, in order: the progress display counts them
 DEMO_STEPS = 10
-
-
-MARKER = ".kefu-demo"               # written into every demo folder: only such a folder is ever emptied
-
-
-def clear_for_demo(folder: Path) -> None:
-    """Make room for the demo in `folder`: a folder that does not exist or is empty is used as
-    it is, an earlier demo (it holds MARKER) is emptied; any other folder — a real workspace,
-    someone's files — is refused untouched, as is the folder the command runs in or one above it."""
-    folder = Path(folder)
-    if not folder.exists():
-        return
-    if not folder.is_dir():
-        raise KefuError(f"{folder} 是一个文件，不是文件夹：演示需要一个新的文件夹名，例如 kefu-demo。")
-    here = Path.cwd().resolve()
-    if folder.resolve() == here or folder.resolve() in here.parents:
-        raise KefuError(f"{folder} 是现在所在的文件夹（或它的上层）：演示不会清空它。请回到上一层再运行 kefu-xl demo，"
-                        f"或换一个新的文件夹名，例如 kefu-xl demo kefu-demo。")
-    if not any(folder.iterdir()):
-        return
-    if not (folder / MARKER).exists():
-        raise KefuError(f"{folder} 里已有文件，而且不是 kefu-xl 演示生成的：演示不会清空它（里面可能是真实的工作区）。"
-                        f"请换一个新的文件夹名，例如 kefu-xl demo kefu-demo。")
-    shutil.rmtree(folder)
 
 
 def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:

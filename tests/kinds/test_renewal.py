@@ -258,6 +258,10 @@ def test_remind_renders_the_template(workspace):
     assert text.count("————") == 2 * 4                       # R1–R4 are due and 跟进中
     assert "客户R1 您好" in text and "余额 500.00 元" in text and "约可投放 5.0 天" in text
     assert "2026-11-20 到期" in text                          # R4's contract
+    from kefu_xl.app.remind import reminders
+    before = {r.account_id: r.text for r in reminders(workspace, NOV, today=date(2026, 11, 2))[0]}
+    after = {r.account_id: r.text for r in reminders(workspace, NOV, today=date(2026, 11, 25))[0]}
+    assert "将于 2026-11-20 到期" in before["R4"] and "已于 2026-11-20 到期" in after["R4"]   # not 将于 once past
     (workspace / "续费提醒.txt.j2").write_text("{{ 客户名称 }}：余额{{ 余额 }}，{{ 客服 }}", "utf-8")
     CliRunner().invoke(cli, ["remind", "2026-11", "--dir", str(workspace)])
     assert "客户R1：余额500.00，张敏" in (workspace / "2026-11" / "续费提醒_2026-11.txt").read_text("utf-8")

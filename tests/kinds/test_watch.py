@@ -188,3 +188,18 @@ def test_the_days_of_spend_left_are_one_figure_everywhere(watched):
     plan = recalc_file(personal.path_of(watched, "张敏", NOV), as_of=d(12)).result.figures.plan_rows
     reasons = " ".join(r["原因"] for r in plan if r["帐户ID"] == "C2")
     assert f"可投放 {shown} 天" in reasons or "尚未提醒" not in reasons
+
+
+def test_a_refresh_keeps_the_balance_of_the_newest_spend_export(watched):
+    """month open --refresh with the month-start 帐户状态 does not put back the older balance the
+    9:00 watch replaced (the helper who walked the README saw 14,769.80 turn back into 4,616.00):
+    余额 comes from the month's newest export wherever there is one, and a cell already right is
+    not counted as updated."""
+    from kefu_xl.app.workspace import open_month
+    from kefu_xl.kinds import renewal
+    spend_watch.watch_day(watched, d(12))
+    outcome = open_month(watched, NOV, as_of=d(13), refresh=True)
+    rows = renewal.read_file(watched / "2026-11" / renewal.file_name(NOV), C)[1]
+    assert next(r for r in rows if r.account_id == "C2").balance == Decimal(900)     # not 帐户状态's 100
+    note = next(n for n in outcome.notes if n.startswith(renewal.file_name(NOV)))
+    assert "2026-11-12 的消耗导出" in note and "更新了 0 个" in note                   # nothing was out of date
