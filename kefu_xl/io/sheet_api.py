@@ -85,18 +85,25 @@ class OpenpyxlSheet:
         return self.ws.cell(row, column).value
 
     def column(self, col: int, first: int, last: int) -> list:
-        if last < first:
-            return []
-        return [row[0] for row in self.ws.iter_rows(min_row=first, max_row=last, min_col=col, max_col=col,
-                                                    values_only=True)]
+        """The values of column `col`, rows first..last; the cells are held for the writes that
+        follow (write_formulas reads a column, then writes it: one cell lookup per row)."""
+        cells = [self.ws.cell(r, col) for r in range(first, last + 1)]
+        object.__setattr__(self, "_held", (col, first, cells))
+        return [cell.value for cell in cells]
+
+    def _cell(self, r: int, c: int):
+        held = self.__dict__.get("_held")
+        if held is not None and held[0] == c and 0 <= r - held[1] < len(held[2]):
+            return held[2][r - held[1]]
+        return self.ws.cell(r, c)
 
     def put_formula(self, r: int, c: int, formula: str, style: str, run: str | None = None) -> None:
-        cell = self.ws.cell(r, c)
+        cell = self._cell(r, c)
         cell.value = formula
         cell.style = style
 
     def keep_formula(self, r: int, c: int, run: str | None, style: str) -> None:
-        cell = self.ws.cell(r, c)
+        cell = self._cell(r, c)
         try:
             current = cell.style
         except IndexError:             # a style table that does not name it (re-saved by LibreOffice)
