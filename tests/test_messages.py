@@ -147,7 +147,8 @@ def dir_commands():
 
 
 def test_every_command_with_dir_is_covered():
-    assert set(dir_commands()) == set(ARGS)
+    # demo's --dir names the folder it builds (a new one), not a workspace to find
+    assert set(dir_commands()) - {("demo",)} == set(ARGS)
 
 
 @pytest.mark.parametrize("path", sorted(ARGS), ids=" ".join)
