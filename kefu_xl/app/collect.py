@@ -81,10 +81,11 @@ def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[Pe
     return line, grid, problems
 
 
-def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...]):
+def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], files: list[Path] | None = None):
     """[(line, grid)] of the month's personal workbooks that can be collected, and the
     problems: two files claiming one person are both skipped (their rows would count twice)."""
-    opened = [open_personal(p, month, sheets) for p in personal_files(workspace, month)]
+    files = personal_files(workspace, month) if files is None else files
+    opened = [open_personal(p, month, sheets) for p in files]
     owners: dict[str, list[str]] = {}
     for line, grid, _ in opened:
         if grid is not None:
@@ -146,11 +147,12 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
     return rows
 
 
-def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None) -> Collected:
+def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None,
+            files: list[Path] | None = None) -> Collected:
     """Every personal workbook's 工作记录; a roster member without a file is named."""
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
-    usable, out.problems = usable_personal(workspace, month, collected_sheets())
+    usable, out.problems = usable_personal(workspace, month, collected_sheets(), files)
     wspec = personal.spec(config, month)
     for line, grid in usable:
         if grid is not None:
@@ -181,11 +183,11 @@ class PersonalWorkbooks:
         return self.files, ("_meta", *collected_sheets())
 
     def work_records(self, team_ids: set[str], roster_names: list[str] | None) -> Collected:
-        return collect(self.workspace, self.month, self.config, team_ids, roster_names)
+        return collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files)
 
     def follow_ups(self, kind: str) -> FollowUps:
         mine = {"renewal": personal.MY_RENEWALS, "newclient": personal.MY_CLIENTS}[kind]
-        usable, _ = usable_personal(self.workspace, self.month, (mine,))
+        usable, _ = usable_personal(self.workspace, self.month, (mine,), self.files)
         mine_spec = personal.spec(self.config, self.month).sheet(mine)
         out = FollowUps(mine)
         for line, grid in usable:

@@ -15,8 +15,6 @@ from typing import Protocol
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .values import stays_text
-
 
 class Sheet(Protocol):
     """One worksheet, as sheets/ and kinds/ read and change it."""
@@ -118,7 +116,7 @@ class OpenpyxlSheet:
         for c, (value, text) in enumerate(zip(values, texts), 1):
             cell = self.ws.cell(r, c)
             cell.value = value
-            if text or stays_text(value):
+            if text:
                 cell.data_type = "s"
             cell.style = style
 

@@ -14,7 +14,7 @@ from .base import cell_date, cell_text, read_tracker
 _SNAPSHOTS: dict[tuple, tuple] = {}
 
 
-def _stamp(path: Path) -> tuple:
+def version_of(path: Path) -> tuple:
     return (str(path), path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else (str(path),)
 
 
@@ -23,7 +23,7 @@ def team_snapshot(folder: Path, month: Month, config: Config):
     trackers — parsed once per version of the files, however many personal workbooks ask
     (month open writes one per person)."""
     paths = [folder / k.file_name(month) for k in (maintenance, renewal, newclient)]
-    key = (*(_stamp(p) for p in paths), config.source, str(month))
+    key = (*(version_of(p) for p in paths), config.source, str(month))
     if key in _SNAPSHOTS:
         return _SNAPSHOTS[key]
     _, datas = read_tracker(paths[0], lambda m: maintenance.spec(config, m),

@@ -17,7 +17,7 @@ from .base import (
     cell_text,
     read_tracker,
 )
-from .team_view import _stamp, team_snapshot
+from .team_view import team_snapshot, version_of
 
 TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"   # the personal workbook's sheets
 ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
@@ -60,7 +60,7 @@ def desk_snapshot(workspace: Path, month: Month, config: Config) -> tuple[list, 
     """(open anomalies of the month's 消耗监控, account keys of 客户档案 or None), read once per
     version of the two files."""
     paths = [workspace / str(month) / watch.file_name(month), archive.path_of(workspace)]
-    key = (*(_stamp(p) for p in paths), config.source, str(month))
+    key = (*(version_of(p) for p in paths), config.source, str(month))
     if key not in _DESK:
         anomalies: list = []
         if paths[0].exists():
