@@ -5,7 +5,7 @@ RibbonMyAddin.RunMain, which imports this package by the add-in's file name).
 """
 from .excel.adapter import run_button
 
-__version__ = "0.1.0"
+__version__ = "0.4.0.dev0"
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from .app.collect import saved_at
 from .app.greet import write_greetings
 from .app.orderbooks import add_books
 from .app.remind import write_reminders
-from .app.report import online_summary, summary_rows, write_report
+from .app.report import compare_rules, online_summary, summary_rows, write_report
 from .app.serve import serve as run
 from .app.settle import explain, settle_month
 from .app.settle_output import warnings_of
@@ -42,7 +42,7 @@ from .kinds.orders import FILE_NAME
 from .kinds.watch import WatchFigures
 from .month import Month
 from .present.outcomes import console, err_console, print_outcome, show_problems
-from .present.tables import report_table, settlement_table
+from .present.tables import print_comparison, report_table, settlement_table
 from .records import Severity
 
 
@@ -163,8 +163,11 @@ def month():
 @as_of_option
 @click.option("--refresh", is_flag=True,
               help="本月已开过时：用新的帐户状态表补充新帐户、新到期的续费和新开客户，更新余额/周消耗；人工填写的其他内容不变。")
+@click.option("--rules", "rules", type=click.Choice(["current"]), default=None,
+              help="与 --refresh 一起用：已开的月份改用当前 kefu-xl.toml [work.valid] 的有效工作规则"
+                   "（默认每月一直用开月时的规则）。先用 kefu-xl report YYYY-MM --compare 看差别。")
 @friendly
-def month_open(month_: Month, folder: Path, as_of, refresh: bool):
+def month_open(month_: Month, folder: Path, as_of, refresh: bool, rules):
     """开月：生成 YYYY-MM/ 下本月的工作簿（kefu-xl.toml 的 [workbooks] monthly 决定哪些）：
     维护跟踪_YYYY-MM.xlsx（读取 YYYY-MM/inputs/帐户状态.xlsx 或 .csv 和上月的维护跟踪表）、
     退订台账_YYYY-MM.xlsx（备用金期初余额取上月对账的期末应有）、
@@ -176,9 +179,17 @@ def month_open(month_: Month, folder: Path, as_of, refresh: bool):
     - 新客户跟踪：本月开户的帐户，加上上月未完成辅导的；
     - 按周消耗分档，建议级别 = 档位对应级别；级别 = 上月级别与建议级别中较高者（只升不降）；
     - 本月开户的帐户为新开客户，不计维护目标；
-    - 输入有错误时列出全部问题（文件、行、列、值），不生成任何文件。
+    - 输入有错误时列出全部问题（文件、行、列、值），不生成任何文件；
+    - 有效工作的规则（[work.valid]）开月时记进本月的工作簿：升级或改设置都不改变已开月份的数字。
+
+    \b
+    例：kefu-xl month open 2026-12
+        kefu-xl month open 2026-12 --refresh                   （月中拿到新的帐户状态表）
+        kefu-xl report 2026-11 --compare                       （看当前规则会让 11 月的数字怎么变）
+        kefu-xl month open 2026-11 --refresh --rules current   （11 月改用当前规则）
     """
-    outcome = open_month(folder, month_, as_of=as_of.date() if as_of else None, refresh=refresh)
+    outcome = open_month(folder, month_, as_of=as_of.date() if as_of else None, refresh=refresh,
+                         rules_current=rules == "current")
     for note in outcome.notes:
         console.print(note)
     for w in outcome.warnings:
@@ -578,8 +589,11 @@ def watch(day, folder: Path):
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="统计截至这一天（工作日数、截至日期都按这一天，与各跟踪表「客服汇总」一致），默认今天；"
                    "超过月末按月末，早于月初按月初。印在表上。")
+@click.option("--compare", is_flag=True,
+              help="不出表，只比较：每人每个数字按本月开月时的有效工作规则和按当前 kefu-xl.toml 的规则各是多少"
+                   "（决定是否 month open --refresh --rules current 之前看）。")
 @friendly
-def report(month_, quarter, html: bool, folder: Path, as_of):
+def report(month_, quarter, html: bool, folder: Path, as_of, compare: bool):
     """月度（或季度）绩效提成表：每位客服的维护完成率、有效工作数、日均有效工作、当月续费率、
     丢失客户数、续费到帐金额、续费提成、新客户数、上线达标率，团队合计和签字栏，
     写入 YYYY-MM/绩效提成_YYYY-MM.xlsx（含图表：完成率与 100% 线、续费率、近六个月趋势）。
@@ -594,7 +608,10 @@ def report(month_, quarter, html: bool, folder: Path, as_of):
     例：kefu-xl report 2026-11
         kefu-xl report 2026-12 --as-of 2026-12-15   （月中：统计到 12 月 15 日）
         kefu-xl report --quarter 2026Q4 --html
+        kefu-xl report 2026-11 --compare     （按当前规则重算 11 月会怎样：不写任何文件）
     """
+    if compare:
+        return print_comparison(compare_rules(folder, month_, quarter, as_of.date() if as_of else None), folder)
     made = write_report(folder, month_, quarter, html, as_of.date() if as_of else None)
     target, html_path, data = made.path, made.html, made.data
     console.print(report_table(f"{data.label} 绩效提成（统计截至 {data.as_of}）", summary_rows(data)))

@@ -81,6 +81,24 @@ class Serve:
     collect_minutes: int = 15
 
 
+RULES_VERSION = 2      # 1: the second wave's valid work; 2: + an identical record counts once
+
+
+@dataclass(frozen=True)
+class ValidRules:
+    """Which rules of valid work a month applies (docs/work.md, [work.valid]). A month keeps the
+    rules it was opened with (its workbooks' _meta): a later release or setting never changes a
+    past month's figures unless the manager opts the month in (month open --refresh --rules current).
+
+    version: the release's rule version the month was opened with.
+    duplicates: a record identical to an earlier one (日期·客服·帐户ID·工作类型·沟通对象·内容摘要) is 重复."""
+    version: int = RULES_VERSION
+    duplicates: bool = True
+
+    def switches(self) -> dict[str, bool]:
+        return {"duplicates": self.duplicates}
+
+
 @dataclass(frozen=True)
 class Config:
     """Every rule number kefu-xl uses; see templates/kefu-xl.toml for meanings."""
@@ -114,6 +132,7 @@ class Config:
     serve: Serve = field(default_factory=lambda: Serve())
     holiday_names: dict[date, str] = field(default_factory=dict)
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)   # [headers]: more names of a header
+    valid: ValidRules = field(default_factory=ValidRules)   # [work.valid]; a month's own from its _meta
     source: str = "默认配置"
 
 
@@ -260,6 +279,7 @@ def parse_config(data: dict, source: str) -> Config:
                     collect_minutes=int(r.number("serve.collect_minutes", integer=True))),
         holiday_names=_holiday_names(r),
         headers=_header_aliases(r),
+        valid=ValidRules(duplicates=_flag(r, "work.valid.duplicates")),
         source=source,
     )
 

@@ -39,6 +39,11 @@ class UnsafeToWriteError(KefuError):
     """Saving would drop content openpyxl cannot keep (images, charts, shapes…)."""
 
 
+class BrokenPackageError(KefuError):
+    """The file about to replace a workbook is not a sound package (a part twice, a dangling
+    relationship…): the write is refused and the workbook stays as it was."""
+
+
 class NotKefuWorkbookError(KefuError):
     """The workbook was not made by kefu-xl (no `_meta` sheet) or is of another kind."""
 

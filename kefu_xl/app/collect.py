@@ -104,7 +104,7 @@ def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], file
 
 
 def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
-                 origins: list[tuple[str, int]] | None = None) -> list[dict]:
+                 origins: list[tuple[str, int]] | None = None, duplicates_once: bool = True) -> list[dict]:
     """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts.
     `wspec`: the month's personal workbook declaration (built once for every file);
     `known`: the team's account ids (id_key) that records are checked against."""
@@ -123,9 +123,10 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
         if origins is not None:
             origins.append((line.file, row))
         records.append(WorkRecord(cell_date(v["日期"]), cell_text(values["客服"]), cell_text(v["帐户ID"]),
-                                  cell_text(v["工作类型"]), cell_text(v["沟通对象"]), "", row))
+                                  cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
     line.records = len(rows)
-    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
+    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False,
+                                        duplicates_once=duplicates_once)
     line.problems = sum(1 for v in verdicts if not v.valid)
     today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), line.file, []) \
         if personal.TODAY in grid else None
@@ -156,7 +157,7 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     wspec = personal.spec(config, month)
     for line, grid in usable:
         if grid is not None:
-            out.rows.extend(read_records(line, grid, month, wspec, known, out.origins))
+            out.rows.extend(read_records(line, grid, month, wspec, known, out.origins, config.valid.duplicates))
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:

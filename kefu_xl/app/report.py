@@ -16,8 +16,8 @@ from pathlib import Path
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
 
-from ..config import ONLINE_CHANNELS, load_config
-from ..errors import KefuError
+from ..config import ONLINE_CHANNELS, ValidRules, load_config
+from ..errors import DataProblemsError, KefuError
 from ..hints import command, here
 from ..io.heap import without_cycle_collection
 from ..io.safe_write import atomic_write, check_not_open
@@ -27,6 +27,7 @@ from ..month import Month
 from ..records import Severity
 from ..rules import onlinesales as online
 from ..rules import renewal as renewal_rules
+from ..rules import valid
 from ..rules.completion import percent
 from ..sheets.build import (
     FONT,
@@ -43,6 +44,7 @@ from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
 from .report_html import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, render_html
 from .workbooks import add_keyed_values, recalc_file
+from .workspace import month_rules
 
 DATA, STATEMENT, CHARTS = "数据", "绩效提成", "图表"
 SIGNERS = ("制表", "客服经理", "财务", "总经理")
@@ -172,10 +174,12 @@ class ReportData:
     as_of: date | None = None       # the last month's figures count up to this day (工作日数 too)
 
 
-def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> ReportData:
+def collect(workspace: Path, months: list[Month], as_of: date | None = None,
+            rules: ValidRules | None = None) -> ReportData:
     """数据 rows of the given months, from each tracker's inputs (recalc without writing), each
     month as of `as_of` (default today) clamped to it — so a mid-month statement divides by the
-    working days up to that day, as the tracker's 客服汇总 does."""
+    working days up to that day, as the tracker's 客服汇总 does. Valid work is judged by each
+    month's own rules, or by `rules` (report --compare)."""
     config = load_config(workspace / "kefu-xl.toml")
     as_of = as_of or date.today()
     out = ReportData("", months, as_of=months[-1].clamp(as_of))
@@ -199,13 +203,17 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None) -> 
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                outcome = recalc_file(path, write=False, as_of=month.clamp(as_of))
+                outcome = recalc_file(path, write=False, as_of=month.clamp(as_of), rules=rules)
             serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
             if serious:
                 out.warnings.append(f"{path.name} 有 {len(serious)} 条问题（错误 "
                                     f"{sum(p.severity is Severity.ERROR for p in serious)} 条），数字可能不准。")
                 out.hints.append(f"{path.name} 的问题：kefu-xl check {here(path)}（改正后重新出表）")
             f = outcome.result.figures
+            if f is None:                       # its structure is broken: no figure can be trusted
+                raise DataProblemsError(f"{path.relative_to(workspace)} 结构不完整，无法出表：请先按下面的问题改正"
+                                        f"（kefu-xl check {here(path)}），再出表。",
+                                        [p for p in outcome.result.problems if p.severity is Severity.ERROR])
             if kind == "onlinesales":
                 out.online = True
                 _online_rows(f, path.name, month, add)
@@ -513,9 +521,47 @@ def write_report(workspace: Path, month: str | None = None, quarter: str | None 
     return ReportOutcome(target, html_path, data)
 
 
+# the columns of summary_rows after 客服 (the statement's, in its order)
+SUMMARY_HEADERS = ("维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
+                   "新客户数", "上线达标率")
+
+
 def summary_rows(data: ReportData) -> list[list[str]]:
     f = figures(data)
     return [[who, percent(v["维护完成率"]), str(v["有效工作数"]),
              "—" if v["日均有效工作"] is None else f"{v['日均有效工作']:.2f}", percent(v["当月续费率"]),
              str(v["丢失客户数"]), f"{v['续费到帐金额']:,.2f}", f"{v['续费提成']:,.2f}", str(v["新客户数"]),
              percent(v["上线达标率"])] for who, v in f.items()]
+
+
+@dataclass
+class RulesComparison:
+    """report --compare: each statement figure per person under the months' own rules of valid
+    work and under today's settings (docs/work.md, 每月的规则)."""
+    label: str
+    as_of: date
+    month_rules: list[str]          # 「2026-11：第 1 版规则（…）」 per month
+    current: str
+    headers: list[str]
+    rows: list[tuple[str, list[str], list[str]]]    # (客服, figures by the month's rules, by today's)
+
+    @property
+    def changed(self) -> int:
+        """How many people's figures would change."""
+        return sum(1 for who, a, b in self.rows if a != b and who != "合计")
+
+
+def compare_rules(workspace: Path, month: str | None = None, quarter: str | None = None,
+                  as_of: date | None = None) -> RulesComparison:
+    """Nothing is written: the period's statement figures computed twice."""
+    label, months = parse_period(month, quarter)
+    missing = [m for m in months if not (workspace / str(m)).exists()]
+    if len(missing) == len(months):
+        raise KefuError(f"{label} 还没有开月（{command(f'month open {months[-1]}', workspace)}）。")
+    config = load_config(workspace / "kefu-xl.toml")
+    before, after = collect(workspace, months, as_of), collect(workspace, months, as_of, rules=config.valid)
+    old, new = summary_rows(before), {r[0]: r for r in summary_rows(after)}
+    rows = [(r[0], r[1:], (new.get(r[0]) or r)[1:]) for r in old]
+    return RulesComparison(label, before.as_of, [f"{m}：{valid.describe(month_rules(workspace, m, config))}"
+                                                 for m in months if m not in missing],
+                           valid.describe(config.valid), list(SUMMARY_HEADERS), rows)

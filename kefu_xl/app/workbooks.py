@@ -11,12 +11,13 @@ from datetime import date
 from pathlib import Path
 
 from ..calendar import WorkCalendar
-from ..config import config_for, find_workspace
+from ..config import Config, ValidRules, config_for, find_workspace
 from ..errors import InputFileError, KefuError, NotKefuWorkbookError
 from ..io.guard import check_zip
 from ..io.heap import without_cycle_collection
 from ..io.safe_write import (
     atomic_write,
+    check_package,
     check_droppable,
     check_no_loss,
     check_not_open,
@@ -32,6 +33,7 @@ from ..kinds.base import Kind, RecalcContext, RecalcResult
 from ..kinds.registry import REGISTRY
 from ..month import Month
 from ..records import Problem, Severity
+from ..rules import valid
 from ..sheets.build import read_meta
 from ..sheets.layout import find_layout
 from ..sheets.spec import HELPER_SUFFIX, Role, Type, is_helper
@@ -68,15 +70,25 @@ def load_roster_near(path: Path, problems: list[Problem]):
     return None
 
 
+def month_config(config: Config, meta: dict, wb, rules: ValidRules | None = None) -> Config:
+    """The workspace's settings with the month's rules of valid work: those the workbook was
+    opened with (rules/valid.py), or `rules` when a caller asks for others (report --compare)."""
+    if rules is None:
+        work = "工作记录"
+        rules = valid.from_meta(meta, work in wb.sheetnames and valid.has_column(wb[work], valid.DUPLICATE_KEY))
+    return valid.with_rules(config, rules)
+
+
 def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bool = True,
-                         now=None) -> tuple[RecalcResult, list[str]]:
-    """Recalculate an openpyxl workbook (loaded with formulas) that lives at `path`."""
+                         now=None, rules: ValidRules | None = None) -> tuple[RecalcResult, list[str]]:
+    """Recalculate an openpyxl workbook (loaded with formulas) that lives at `path`, by the
+    month's rules of valid work (or `rules`)."""
     meta = read_meta(wb)
     kind = KINDS.get(str(meta.get("kind", "")))
     if kind is None:
         what = f"类型为「{meta['kind']}」，不支持重算" if meta.get("kind") else "不是 kefu-xl 生成的工作簿（没有 _meta 工作表）"
         raise NotKefuWorkbookError(f"{path.name} {what}；kefu-xl 没有修改它。")
-    config = config_for(path)
+    config = month_config(config_for(path), meta, wb, rules)
     as_of = as_of or date.today()
     month = Month.parse(str(meta["month"])) if meta.get("month") else Month.of(as_of)
     pre_problems: list[Problem] = []
@@ -190,13 +202,14 @@ def _open_patched(path: Path) -> PatchBook:
 
 
 def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None,
-                    unchanged_since: tuple[int, int] | None = None, now=None) -> RecalcOutcome:
+                    unchanged_since: tuple[int, int] | None = None, now=None,
+                    rules: ValidRules | None = None) -> RecalcOutcome:
     """Recalc through PatchBook: only what recalc owns (and what `edit(book)` adds) is written."""
     book = _open_patched(path)
     try:
         if edit is not None:
             edit(book)
-        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write, now=now)
+        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write, now=now, rules=rules)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         if write and not structural:
@@ -221,6 +234,7 @@ def _replace_with(book: PatchBook, path: Path) -> None:
     try:
         book.save(tmp)
         book.close()
+        check_package(tmp, path)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -347,7 +361,8 @@ def update_file(path: Path, edit, *, as_of: date | None = None, force: bool = Fa
 
 @without_cycle_collection()
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None,
-                edit=None, unchanged_since: tuple[int, int] | None = None, now=None) -> RecalcOutcome:
+                edit=None, unchanged_since: tuple[int, int] | None = None, now=None,
+                rules: ValidRules | None = None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False);
     `edit(book)` first changes it (update_file).
 
@@ -355,14 +370,16 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
     as it was; a workbook the patcher cannot handle goes through openpyxl instead — refused
     when that would lose anything a person added, unless `force`. `unchanged_since`
     (safe_write.file_stamp of the version to recalc): when the file is saved or opened while
-    it is being recalculated, nothing is written (ChangedOnDiskError, FileLockedError)."""
+    it is being recalculated, nothing is written (ChangedOnDiskError, FileLockedError).
+    `rules`: judge valid work by these instead of the month's own (and write them into _meta:
+    month open --rules current)."""
     path = Path(path)
     if write:
         check_not_open(path)
         check_writable(path)
     try:
         try:
-            return _recalc_patched(path, write, as_of, edit, unchanged_since, now)
+            return _recalc_patched(path, write, as_of, edit, unchanged_since, now, rules)
         except Unsupported as e:
             why = str(e)
         if write:
@@ -370,7 +387,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         wb = open_workbook(path, data_only=False)
         if edit is not None:
             edit(wb)
-        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write, now=now)
+        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write, now=now, rules=rules)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         written = False

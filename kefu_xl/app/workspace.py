@@ -9,14 +9,14 @@ from datetime import date
 from pathlib import Path
 
 from ..calendar import WorkCalendar
-from ..config import CONFIG_NAME, default_config_text, find_workspace, load_config
+from ..config import CONFIG_NAME, ValidRules, default_config_text, find_workspace, load_config
 from ..errors import DataProblemsError, KefuError
 from ..hints import command, here
 from ..inputs import ACCOUNT_STATUS, read_account_status
 from ..io.heap import without_cycle_collection
 from ..io.parallel import beside
 from ..io.safe_write import atomic_write, check_not_open, save_workbook
-from ..io.tables import find_input
+from ..io.tables import find_input, read_sheets_fast
 from ..kinds import (
     complaints,
     maintenance,
@@ -31,6 +31,7 @@ from ..kinds import (
 from ..kinds.base import cell_number, cell_text, read_tracker
 from ..month import Month
 from ..records import Problem, Severity, has_errors
+from ..rules import valid
 from ..rules.completion import id_key
 from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import read_sheet
@@ -134,8 +135,20 @@ def needs_account_status(config) -> bool:
     return any(k in NEEDS_EXPORT for k in config.monthly)
 
 
+def month_rules(folder: Path, month: Month, config) -> ValidRules:
+    """The rules of valid work `month` was opened with (its team 维护跟踪's _meta), or today's
+    settings for a month not opened yet (rules/valid.py)."""
+    path = folder / str(month) / maintenance.file_name(month)
+    if path.exists():
+        found = valid.of_grid(read_sheets_fast(path, only=("_meta", maintenance.WORK)))
+        if found is not None:
+            return found
+    return config.valid
+
+
 @without_cycle_collection()
-def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh: bool = False) -> OpenOutcome:
+def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh: bool = False,
+               rules_current: bool = False) -> OpenOutcome:
     """Write the month's workbooks (those kefu-xl.toml's [workbooks] monthly lists).
 
     维护跟踪, 续费跟踪 and 新客户跟踪 read the month's 帐户状态 export and last month's
@@ -144,6 +157,12 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     """
     folder = _require_workspace(folder)
     config = load_config(folder / CONFIG_NAME)
+    if rules_current and not refresh:
+        raise KefuError(f"--rules current 只用于已经开过的月份，请和 --refresh 一起用：先看差别 "
+                        f"{command(f'report {month} --compare', folder)}，再 {command(f'month open {month} --refresh --rules current', folder)}。")
+    was = month_rules(folder, month, config)
+    if not rules_current:                  # a month keeps the rules it was opened with, new files too
+        config = valid.with_rules(config, was)
     outcome = OpenOutcome(month)
     month_dir = folder / str(month)
     previous = month.previous()
@@ -223,8 +242,28 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
         path, added = archive_open.add_accounts(folder, statuses, config, day)
         outcome.notes.append(f"客户档案：新增 {added} 个帐户（{path.name}，已有的内容不变）。")
     if config.personal and "maintenance" in config.monthly and staff:
-        _open_personal(folder, month, staff, outcome, day, refresh)
+        _open_personal(folder, month, staff, outcome, day, refresh, config)
+    if rules_current:
+        _adopt_rules(folder, month, config, was, outcome, day)
     return outcome
+
+
+def _adopt_rules(folder: Path, month: Month, config, was: ValidRules, outcome: OpenOutcome, day: date) -> None:
+    """month open --refresh --rules current: the month's workbooks of valid work judged by
+    today's rules from now on (recorded in their _meta), the personal ones first, then the team
+    tracker that collects them."""
+    if was == config.valid:
+        outcome.notes.append(f"{month} 已经在用当前的规则（{valid.describe(config.valid)}），没有改动。")
+        return
+    paths = sorted((folder / str(month) / personal.FOLDER).glob("*.xlsx")) if config.personal else []
+    paths = [p for p in paths if not p.name.startswith((".", "~$"))]
+    team = folder / str(month) / maintenance.file_name(month)
+    for path in [*paths, *([team] if team.exists() else [])]:
+        recalc_file(path, as_of=day, rules=config.valid)
+        if path not in outcome.refreshed:
+            outcome.refreshed.append(path)
+    outcome.notes.append(f"{month} 的有效工作规则：{valid.describe(was)} → {valid.describe(config.valid)}，"
+                         f"已按新规则重算 {len(paths) + team.exists()} 本工作簿（记在各自的 _meta 中）。")
 
 
 def workbook_bytes(wb) -> bytes:
@@ -233,13 +272,13 @@ def workbook_bytes(wb) -> bytes:
     return buffer.getvalue()
 
 
-def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day: date, refresh: bool) -> None:
+def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day: date, refresh: bool,
+                   config) -> None:
     """One personal workbook per active roster member (docs/plan.md), filled by the same recalc
     a person runs in the morning; with --refresh, existing ones are recalculated (new
     accounts appear in 我的帐户; typed cells are never touched). A big team's new workbooks are
     written half in a second process (the second core)."""
     renewed = 0
-    config = load_config(folder / CONFIG_NAME)
     new: list[tuple[Path, str]] = []
     for member in staff:
         if not member.active:

@@ -21,12 +21,13 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import (
+    BrokenPackageError,
     ChangedOnDiskError,
     FileLockedError,
     ReadOnlyFileError,
     UnsafeToWriteError,
 )
-from .xlsx.package import sheet_parts
+from .xlsx.package import package_problems, sheet_parts
 
 BACKUP_DIR = ".kefu-backup"
 # Temp files are named .~kefu-<host>-<pid>-<random>-<name>: never mistaken for a workbook (a
@@ -302,6 +303,7 @@ def staged_write(path: Path, unchanged_since: tuple[int, int] | None = None):
         yield staged
         with open(staged.tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        check_package(staged.tmp, path)
         os.chmod(staged.tmp, mode)            # colleagues on a shared folder keep their access
         staged.backup = backup(path)
         if unchanged_since is not None:        # checked last, so the window before the rename is a few ms
@@ -316,6 +318,25 @@ def staged_write(path: Path, unchanged_since: tuple[int, int] | None = None):
     finally:
         if staged.tmp.exists():
             staged.tmp.unlink()
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def check_package(written: Path, path: Path) -> None:
+    """Refuse (BrokenPackageError) a workbook `written` for `path` whose package Excel could not
+    open as it is (xlsx.package.package_problems): every writer passes here before the rename."""
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return
+    try:
+        with zipfile.ZipFile(written) as z:
+            problems = package_problems(z)
+    except zipfile.BadZipFile:
+        problems = ["不是完整的 zip 文件"]
+    if problems:
+        shown = "；".join(problems[:3]) + (f"；等 {len(problems)} 处" if len(problems) > 3 else "")
+        raise BrokenPackageError(f"kefu-xl 为 {path.name} 生成的新文件结构有误（{shown}），Excel 打不开或会要求修复："
+                                 f"没有写入，原文件保持不变。请把这条信息发给维护人员。")
 
 
 def check_unchanged(path: Path, stamp: tuple[int, int]) -> None:

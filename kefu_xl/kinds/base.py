@@ -36,7 +36,7 @@ from ..sheets.build import (
 )
 from ..sheets.layout import find_layout
 from ..sheets.read import read_sheet, write_problem_sheet
-from ..sheets.spec import Role, SheetSpec, Type
+from ..sheets.spec import Role, SheetSpec, Type, split_missing
 
 
 @dataclass
@@ -243,42 +243,53 @@ def cell_number(value) -> Decimal | None:
 
 def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt: tuple[str, ...] = ()):
     """Layouts of every declared sheet and the data rows of those not rebuilt by recalc.
+    A workbook an earlier version made gains the sheets and columns this one declares (in
+    memory; saved only by a writing recalc), said once (UPGRADED).
 
     Returns (layouts, datas) or None when a sheet or header is missing (a structural
     problem: nothing is computed and nothing written)."""
     layouts, datas, ok = {}, {}, True
+    upgraded: list[str] = []
     for sheet in wspec.sheets:
         if sheet.name not in wb.sheetnames and sheet.added_later:
-            _add_sheet(wb, wspec, sheet, ctx, problems)
+            _add_sheet(wb, wspec, sheet)
+            upgraded.append(f"「{sheet.name}」表")
         if sheet.name not in wb.sheetnames:
             problems.append(Problem(ctx.file, sheet.name, None, "", "MISSING_SHEET",
                                     f"缺少工作表「{sheet.name}」：请从 .kefu-backup/ 中的备份恢复，或重新生成。"))
             ok = False
             continue
+        added = add_missing_columns(wb[sheet.name], sheet)
+        shown = [h for h in added if not sheet.column(h).hidden]
+        pieces = ["".join(f"「{h}」" for h in shown) + "列"] if shown else []
+        if len(added) > len(shown):
+            pieces.append(f"{len(added) - len(shown)} 个隐藏的辅助列")
+        if pieces:
+            upgraded.append(f"「{sheet.name}」的" + "和".join(pieces))
         if sheet.name in rebuilt:
-            add_missing_columns(wb[sheet.name], sheet)      # a column a newer version fills itself
             layout, missing = find_layout(wb[sheet.name], sheet)
-            if missing or layout is None:
-                problems.append(Problem(ctx.file, sheet.name, None, "、".join(missing), "MISSING_HEADER",
-                                        f"找不到「{'」「'.join(missing)}」，请把表头改回原样。"))
+            refused = split_missing(sheet, missing)[1] if layout is not None else missing
+            if refused:
+                problems.append(Problem(ctx.file, sheet.name, None, "、".join(refused), "MISSING_HEADER",
+                                        f"找不到「{'」「'.join(refused)}」，请把表头改回原样。"))
                 ok = False
                 continue
             layouts[sheet.name] = layout
             continue
-        added = add_missing_columns(wb[sheet.name], sheet)     # in memory; saved only by a writing recalc
-        if added:
-            problems.append(Problem(ctx.file, sheet.name, None, "、".join(added), "COLUMN_ADDED",
-                                    f"这个工作簿由旧版本生成，没有「{'」「'.join(added)}」列：已在最右边补上"
-                                    f"（由 kefu-xl 填写，原有内容不变）。", Severity.INFO))
         data = read_sheet(wb[sheet.name], sheet, ctx.file, problems)
         if data is None:
             ok = False
             continue
+        data.added = tuple(added)
         layouts[sheet.name], datas[sheet.name] = data.layout, data
+    if upgraded:
+        problems.append(Problem(ctx.file, "", None, "", "UPGRADED",
+                                f"这个工作簿由旧版本生成，已补上{'、'.join(upgraded)}（新列由 kefu-xl 填写或留空待填，"
+                                f"原有内容不变）。", Severity.INFO))
     return (layouts, datas) if ok else None
 
 
-def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) -> None:
+def _add_sheet(wb, wspec, sheet) -> None:
     """An empty `sheet` into a workbook made before the sheet existed, after the declared
     sheet it follows (in memory; saved only by a writing recalc)."""
     names = [s.name for s in wspec.sheets]
@@ -298,9 +309,6 @@ def _add_sheet(wb, wspec, sheet, ctx: RecalcContext, problems: list[Problem]) ->
         apply_sheet_features(ws, layout, sheet, layouts, layout.first_data_row)
 
     as_book(wb).add_sheet(sheet.name, index, build)
-    problems.append(Problem(ctx.file, sheet.name, None, "", "SHEET_ADDED",
-                            f"这个工作簿由旧版本生成，没有「{sheet.name}」表：已补上（空表，原有内容不变）。",
-                            Severity.INFO))
 
 
 def restore_formulas(wb, sheet, layouts, data, result: RecalcResult, file: str) -> int:
@@ -316,7 +324,8 @@ def restore_formulas(wb, sheet, layouts, data, result: RecalcResult, file: str) 
         single = SheetSpec(sheet.name, sheet.title, (column,), sheet.key)
         restored = write_formulas(ws, layout, single, layouts, layout.first_data_row, data_last)
         write_formulas(ws, layout, single, layouts, data_last + 1, last)
-        result.note_restored(file, sheet.name, column.header, restored)
+        if column.header not in data.added:           # a column just added to an older file was empty
+            result.note_restored(file, sheet.name, column.header, restored)
     apply_sheet_features(ws, layout, sheet, layouts, last, data_last)
     return last
 

@@ -25,6 +25,7 @@ from ..records import (
 )
 from ..rules import completion as rules
 from ..rules import spotchecks as spot
+from ..rules import valid
 from ..rules.levels import (
     opening_level,
     spend_band,
@@ -98,14 +99,6 @@ def _band_formula(config: Config) -> str:
 def _target_formula(config: Config, field: str) -> str:
     values = [getattr(config.targets[level], field) for level in LEVELS]
     return f'IF([帐户ID]="","",IFERROR(INDEX({_xl_list(values)},MATCH([级别],{_xl_list(LEVELS)},0)),0))'
-
-
-# 工作记录: a record identical to an earlier one in 日期 · 客服 · 帐户ID · 工作类型 · 沟通对象 ·
-# 内容摘要 is 重复 (docs/reliability.md). The cheap whole-column COUNTIF on a short key (its summary by
-# length) settles nearly every row; only a row whose key repeats compares the rows above it in
-# full — exact, free of COUNTIF's wildcards and its 255-character limit on a criterion.
-DUPLICATE = ('IF(COUNTIF([工作记录!重复键],[重复键])<2,FALSE,'
-             'SUMPRODUCT(([^重复键]=[重复键])*([^内容摘要]=[内容摘要]))>0)')
 
 
 def duplicate_key_column() -> Column:
@@ -205,12 +198,13 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("来源", Role.COMPUTED, Type.TEXT, width=16,
                    help="汇总来的行：来自哪本个人工作簿（每次 kefu-xl collect 替换）；空白：直接在本表填写的行（保留）。"),
             Column("基本原因", Role.DERIVED, Type.TEXT,
-                   f'IF({blank},"",IF({DUPLICATE},"{rules.REASON_DUPLICATE}",'
-                   f'IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
-                   f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
-                   f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
-                   f'IF(COUNTIFS([{SPOT}!记录键],[抽查键],[{SPOT}!结果],"{spot.FALSE}")>0,"{rules.REASON_DISPROVED}",'
-                   f'""))))))',
+                   f'IF({blank},"",' + rules.duplicate_clause(
+                       config.valid.duplicates,
+                       f'IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
+                       f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
+                       f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
+                       f'IF(COUNTIFS([{SPOT}!记录键],[抽查键],[{SPOT}!结果],"{spot.FALSE}")>0,'
+                       f'"{rules.REASON_DISPROVED}",""))))') + ")",
                    hidden=True, help="辅助列（隐藏）：超计划以外的无效原因（含重复、抽查不属实）。"),
             Column("电话键", Role.DERIVED, Type.TEXT,
                    'IF([工作类型]<>"电话拜访","",IF([基本原因]<>"","",[帐户ID]))',
@@ -317,7 +311,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         f"抽查：客服经理每个工作日至少抽查 {config.spot_checks_per_day} 条工作记录，记在「抽查」表（工作记录行，或 帐户ID + 客服）；"
         "不属实的记录无效，「客服汇总」列出每人的抽查数和不属实数。",
     )
-    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, checks, summary, calendar), notes=notes)
+    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, checks, summary, calendar), notes=notes,
+                        meta=valid.meta_of(config.valid))
 
 
 # --------------------------------------------------------------------------- month open
@@ -439,7 +434,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     checks = read_checks(datas[SPOT], ctx.file, problems)
     by_row = {r.row: r for r in records}
     verdicts = rules.classify_work(records, by_id, month.first, month.last,
-                                   disproved=spot.disproved_keys(checks, by_row))
+                                   disproved=spot.disproved_keys(checks, by_row), duplicates_once=config.valid.duplicates)
     results = rules.completions(accounts, targets, records, verdicts)
 
     roster_names = {m.name for m in ctx.roster} if ctx.roster is not None else None

@@ -19,6 +19,7 @@ from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion
 from ..rules import plan as planning
 from ..rules import renewal as renewal_rules
+from ..rules import valid
 from ..rules.renewal import ONBOARDING_STEPS as STEPS
 from ..sheets.build import (
     build_workbook,
@@ -162,12 +163,13 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
                    help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
-                   f'IF({blank},"",IF({maintenance.DUPLICATE},"{completion.REASON_DUPLICATE}",'
-                   f'IF([沟通对象]<>"决策人","{completion.REASON_CONTACT}",'
-                   f'IF(OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
-                   f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0),'
-                   f'"{completion.REASON_ACCOUNT}",'
-                   f'IF(NOT({in_month}),"{completion.REASON_DATE}","")))))',
+                   f'IF({blank},"",' + completion.duplicate_clause(
+                       config.valid.duplicates,
+                       f'IF([沟通对象]<>"决策人","{completion.REASON_CONTACT}",'
+                       f'IF(OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
+                       f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0),'
+                       f'"{completion.REASON_ACCOUNT}",'
+                       f'IF(NOT({in_month}),"{completion.REASON_DATE}","")))') + ")",
                    width=12, help="重复 / 非决策人 / 帐户不存在 / 日期不在本月。"),
             Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")', hidden=True,
                    help="辅助列（隐藏）：帐户ID|工作类型，「我的帐户」按它统计完成数。"),
@@ -236,7 +238,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     )
     my_renewals, my_clients = follow_up_sheets(config, month)
     return WorkbookSpec(kind=KIND, title="个人工作簿",
-                        sheets=(today, work_sheet, mine, my_renewals, my_clients, daily, accounts), notes=notes)
+                        sheets=(today, work_sheet, mine, my_renewals, my_clients, daily, accounts), notes=notes,
+                        meta=valid.meta_of(config.valid))
 
 
 def follow_up_sheets(config: Config, month: Month) -> tuple[SheetSpec, SheetSpec]:
@@ -447,7 +450,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         return recalc_away(wb, ctx, wspec, layouts, datas, owner, team, result)
     records = read_work(datas[WORK], ctx, problems, owner)
     known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
-    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False)
+    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False,
+                                        duplicates_once=config.valid.duplicates)
     owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
     check_work(records, verdicts, owners, None, ctx, problems, accounts_where="团队维护跟踪表",
                known_ids=[a["帐户ID"] for a in team.accounts])
@@ -566,7 +570,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     ids = last_account_list(wb, layouts)
     records = read_work(datas[WORK], ctx, problems, owner)
     verdicts = completion.classify_work(records, {completion.id_key(i): Targets() for i in ids}, month.first,
-                                        month.last, over_plan=False)
+                                        month.last, over_plan=False, duplicates_once=ctx.config.valid.duplicates)
     check_work(records, verdicts, {}, None, ctx, problems, accounts_where="上次的团队帐户清单", known_ids=ids)
     my = {name: reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in datas[name].rows]), ctx.file, [])
           for name, reader in ((MY_RENEWALS, renewal.read_rows), (MY_CLIENTS, newclient.read_rows))}

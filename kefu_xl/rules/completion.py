@@ -69,9 +69,23 @@ def duplicates(records: list[WorkRecord]) -> dict[int, int]:
     return out
 
 
+# The same rule as 工作记录's formula (rule switch `duplicates`, [work.valid]): the cheap whole-column
+# COUNTIF on a short key (重复键, duplicate_label) settles nearly every row; only a row whose key
+# repeats compares the rows above it in full — exact, free of COUNTIF's wildcards and its
+# 255-character limit on a criterion.
+DUPLICATE = ('IF(COUNTIF([工作记录!重复键],[重复键])<2,FALSE,'
+             'SUMPRODUCT(([^重复键]=[重复键])*([^内容摘要]=[内容摘要]))>0)')
+
+
+def duplicate_clause(on: bool, rest: str) -> str:
+    """The 重复 check in front of the formula `rest` of the other reasons, when the month's rules
+    have it (`on`): a record's first reason, as in classify_work."""
+    return f'IF({DUPLICATE},"{REASON_DUPLICATE}",{rest})' if on else rest
+
+
 def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
                   first: date, last: date, over_plan: bool = True,
-                  disproved: frozenset[str] = frozenset()) -> list[WorkVerdict]:
+                  disproved: frozenset[str] = frozenset(), duplicates_once: bool = True) -> list[WorkVerdict]:
     """有效/无效原因 for each record, in the order given.
 
     Checks in order: not a repeat of an earlier identical record (重复, `duplicates`), contact is
@@ -79,10 +93,11 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
     then a 电话拜访 beyond the account's 电话拜访目标 (counting its otherwise-valid phone
     visits in date order, ties in row order) is 超计划 — unless `over_plan` is False (a
     personal workbook sees one person's calls only; the team tracker judges 超计划).
+    `duplicates_once`: the month's rule switch (config.valid.duplicates); off, a repeat counts.
     """
     verdicts: list[WorkVerdict | None] = [None] * len(records)
     phone_calls: dict[str, list[tuple[date, int, int]]] = defaultdict(list)
-    repeats = duplicates(records)
+    repeats = duplicates(records) if duplicates_once else {}
     for i, rec in enumerate(records):
         key = id_key(rec.account_id)
         if i in repeats:

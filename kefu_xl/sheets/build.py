@@ -28,7 +28,7 @@ from ..io.sheet_api import as_sheet
 from ..io.values import stays_text
 from ..io.xlsx import SharedChild
 from .layout import Layout, RowFormula, find_layout, quote_sheet, resolve
-from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec, is_helper
+from .spec import NUMBER_FORMATS, Role, SheetSpec, Type, WorkbookSpec, split_missing
 
 FONT = "微软雅黑"
 TITLE_ROW, HEADER_ROW = 1, 2
@@ -155,23 +155,26 @@ def write_header(ws, spec: SheetSpec) -> None:
 
 
 def add_missing_columns(ws, spec: SheetSpec) -> list[str]:
-    """A workbook made by an earlier version lacks a column kefu-xl fills itself (e.g. 工作记录's
-    来源, or a hidden helper a formula reads): add its header after the last used column, styled
-    like the others. Typed columns are never invented. Returns the headers added."""
+    """A workbook made by an earlier version lacks columns a later one declares (工作记录's
+    客户名称, a hidden helper a formula reads, a new typed column): add the headers of those
+    whose policy is ADDED (spec.split_missing) after the last used column, styled like the
+    others; nothing a person typed moves. Returns the headers added."""
     layout, missing = find_layout(ws, spec)
-    owned = [c for c in spec.columns if c.header in missing and (c.role is Role.COMPUTED or is_helper(c.header))]
-    if layout is None or not owned or len(owned) != len(missing):
+    if layout is None or not missing:
+        return []
+    added, _ = split_missing(spec, missing)
+    if not added:
         return []
     col = max(layout.columns.values())
     while ws.cell(layout.header_row, col + 1).value not in (None, ""):
         col += 1
-    for offset, column in enumerate(owned, 1):
+    for offset, column in enumerate(added, 1):
         cell = ws.cell(layout.header_row, col + offset)
         cell.value = column.header
         cell.style = header_style(column.role)
         ws.column_dimensions[get_column_letter(col + offset)].width = column_width(column)
         ws.column_dimensions[get_column_letter(col + offset)].hidden = column.hidden
-    return [c.header for c in owned]
+    return [c.header for c in added]
 
 
 def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row: int,
@@ -180,9 +183,10 @@ def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row:
     for offset, values in enumerate(rows):
         r = first_row + offset
         for column in spec.columns:
-            if column.role not in roles:
+            col = layout.columns.get(column.header)
+            if column.role not in roles or col is None:     # a column an older file gains at its recalc
                 continue
-            cell = ws.cell(r, layout.columns[column.header])
+            cell = ws.cell(r, col)
             set_cell(cell, values.get(column.header), column_style(column))
 
 
@@ -454,17 +458,18 @@ def write_meta(wb, spec: WorkbookSpec, meta: dict[str, object]) -> None:
     if META_SHEET in wb.sheetnames:
         ws = wb[META_SHEET]
         existing = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
-        values = dict(meta)
+        values = {**spec.meta, **meta}
     else:
         ws = wb.create_sheet(META_SHEET)
         existing = {}
         values = {"kind": spec.kind, "schema_version": spec.schema_version,
                   "generated_at": datetime.now().replace(microsecond=0).isoformat(sep=" "),
-                  "generator": "kefu-xl", **meta}
+                  "generator": "kefu-xl", **spec.meta, **meta}
     for key, value in values.items():
         r = existing.get(key) or (ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value else 1)
         ws.cell(r, 1, key)
-        ws.cell(r, 2, value)
+        if key not in existing or ws.cell(r, 2).value != value:     # an unchanged row is not rewritten
+            ws.cell(r, 2, value)
         existing[key] = r
     ws.sheet_state = "hidden"
 

@@ -24,7 +24,7 @@ from .build import (
     wrapped_height,
 )
 from .layout import Layout, find_layout
-from .spec import Role, SheetSpec, is_helper
+from .spec import SheetSpec, split_missing
 
 
 @dataclass
@@ -33,6 +33,7 @@ class SheetData:
     spec: SheetSpec
     layout: Layout
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    added: tuple[str, ...] = ()        # columns recalc has just added to a workbook an earlier version made
 
     @property
     def last_row(self) -> int:
@@ -40,13 +41,14 @@ class SheetData:
 
 
 def _layout(ws, spec: SheetSpec, file: str, problems: list[Problem], aliases=None) -> Layout | None:
+    """The sheet's layout, or None with a MISSING_HEADER problem when a column the file must
+    have is not there (spec.split_missing). A column an older file may lack reads as blank
+    (recalc adds it first: kinds/base.read_sheets)."""
     layout, missing = find_layout(ws, spec, aliases)
-    owned = {c.header for c in spec.columns if c.role is Role.COMPUTED or is_helper(c.header)}
-    if layout is not None and missing and set(missing) <= owned and as_sheet(ws).values_only:
-        return layout                 # an older workbook read values-only: those columns read as blank
-    if layout is None or missing:
-        problems.append(Problem(file, spec.name, layout.header_row if layout else None, "、".join(missing),
-                                "MISSING_HEADER", _missing_headers(ws, layout, missing, aliases is not None)))
+    refused = split_missing(spec, missing)[1] if layout is not None else missing
+    if layout is None or refused:
+        problems.append(Problem(file, spec.name, layout.header_row if layout else None, "、".join(refused),
+                                "MISSING_HEADER", _missing_headers(ws, layout, refused, aliases is not None)))
         return None
     return layout
 
@@ -77,7 +79,7 @@ def read_sheet(ws, spec: SheetSpec, file: str, problems: list[Problem], aliases=
     if layout is None:
         return None
     data = SheetData(spec, layout)
-    markers = [layout.columns[h] for h in spec.markers]
+    markers = [layout.columns[h] for h in spec.markers if h in layout.columns]
     cols = layout.columns
     absent = [h for h in spec.headers if h not in cols]     # kefu-xl's own columns an older file lacks
     max_col = max(cols.values())
@@ -103,11 +105,12 @@ def read_columns(ws, spec: SheetSpec, headers: tuple[str, ...], file: str,
     layout = _layout(ws, spec, file, problems)
     if layout is None:
         return None
-    picks = [layout.columns[h] - 1 for h in headers]
+    picks = [layout.columns[h] - 1 if h in layout.columns else None for h in headers]   # None: not in an older file
     out = []
-    for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, max_col=max(picks) + 1, values_only=True),
+    width = max((c for c in picks if c is not None), default=0) + 1
+    for r, row in enumerate(ws.iter_rows(min_row=layout.first_data_row, max_col=width, values_only=True),
                             layout.first_data_row):
-        values = tuple(row[c] for c in picks)
+        values = tuple(None if c is None else row[c] for c in picks)
         if not all(is_blank(v) for v in values):
             out.append((r, values))
     return out

@@ -27,6 +27,15 @@ class Role(str, Enum):
     COMPUTED = "重算填写"  # a value kefu-xl writes on month open / recalc (names, notes)
 
 
+class Presence(str, Enum):
+    """Whether a workbook must have a column (docs/workbooks.md, 旧版本的文件).
+
+    The one place this is decided: `Column.presence`, read by `split_missing`."""
+    REQUIRED = "必有"     # a file without it is refused (MISSING_HEADER): a header people may have renamed
+    ADDED = "补上"        # a file made before the column existed gets it at its next recalc / refresh
+    OPTIONAL = "可缺"     # read as blank when missing, never added
+
+
 class Type(str, Enum):
     TEXT = "text"
     ID = "id"
@@ -76,6 +85,26 @@ class Column:
     hidden: bool = False          # helper columns that formulas need but people need not see
     dropdown_source: str | None = None   # "sheet!header": a list taken from another sheet's column
     wrap: bool = False            # long text (a plan line's 原因) wraps within the column's width
+    # REQUIRED / ADDED / OPTIONAL; None: kefu-xl's own columns (formulas, values it writes) are
+    # ADDED, typed ones REQUIRED. A typed column a later version declares says ADDED: old files
+    # gain it blank.
+    presence: Presence | None = None
+
+    @property
+    def policy(self) -> Presence:
+        if self.presence is not None:
+            return self.presence
+        return Presence.REQUIRED if self.role is Role.INPUT else Presence.ADDED
+
+
+def split_missing(spec: "SheetSpec", missing: list[str]) -> tuple[list[Column], list[str]]:
+    """The one check of a sheet's missing headers (find_layout's `missing`): (the columns
+    kefu-xl adds to an older file, in declared order; the headers that make the file refused).
+    An OPTIONAL column is neither."""
+    by_header = {c.header: c for c in spec.columns}
+    added = [c for c in spec.columns if c.header in missing and c.policy is Presence.ADDED]
+    refused = [h for h in missing if h not in by_header or by_header[h].policy is Presence.REQUIRED]
+    return added, refused
 
 
 @dataclass(frozen=True)
@@ -155,6 +184,8 @@ class WorkbookSpec:
     notes: tuple[str, ...] = field(default_factory=tuple)   # extra lines for 说明
     # the sheets as declared, before trimmed(): what another kind copies columns from
     declared: tuple[SheetSpec, ...] = field(default=(), compare=False, repr=False)
+    # more _meta rows, written whenever _meta is (the month's rules of valid work: rules/valid.py)
+    meta: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         if not self.declared:

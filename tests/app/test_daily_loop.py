@@ -18,25 +18,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from excel_saved import ExcelSaved, calc_chain_problems, excel_saved, most_selections
+from helpers import validate
 
 from kefu_xl.cli import cli
 from kefu_xl.io.xlsx.package import sheet_parts
-
-VALIDATOR = Path(__file__).resolve().parents[2] / "scripts" / "ooxml_validate.py"
-
-
-def validate(paths: list[Path]) -> list[str]:
-    """The Open XML SDK validator's error lines for `paths` (it installs itself on first use;
-    without a network it cannot, and then only CI insists)."""
-    done = subprocess.run([sys.executable, str(VALIDATOR), *map(str, paths)], capture_output=True, text=True,
-                          timeout=900)
-    last = done.stdout.strip().splitlines()[-1:] or [""]
-    if " errors in " not in last[0]:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Open XML SDK validator did not run: {done.stderr[-500:]}")
-        pytest.skip("the Open XML SDK validator could not be installed here")
-    return done.stdout.strip().splitlines()[:-1]
-
 
 def run(*args) -> str:
     result = CliRunner().invoke(cli, [str(a) for a in args])

@@ -344,14 +344,14 @@ def test_a_save_during_the_recalc_is_not_overwritten(office, monkeypatch):
 
 def test_the_guard_itself(tmp_path):
     """atomic_write with unchanged_since: a file replaced after it was read is left alone."""
-    path = tmp_path / "a.xlsx"
+    path = tmp_path / "a.dat"
     path.write_bytes(b"v1")
     seen = file_stamp(path)
     path.write_bytes(b"v2, saved by someone")
     with pytest.raises(ChangedOnDiskError):
         atomic_write(path, lambda tmp: Path(tmp).write_bytes(b"ours"), unchanged_since=seen)
     assert path.read_bytes() == b"v2, saved by someone"
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["a.xlsx"]       # no temp file, no backup
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["a.dat"]       # no temp file, no backup
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(b"ours"), unchanged_since=file_stamp(path))
     assert path.read_bytes() == b"ours"
 

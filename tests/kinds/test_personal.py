@@ -362,7 +362,8 @@ def test_a_team_tracker_from_before_personal_workbooks_gets_its_source_column(of
     own = recalc_file(mine(office), as_of=d(2026, 11, 9))                # reads the old team file (values only)
     assert not any(p.code == "TEAM_TRACKER_BROKEN" for p in own.result.problems)
     outcome = recalc_file(team, as_of=d(2026, 11, 30))
-    assert any(p.code == "COLUMN_ADDED" and p.column == "来源" for p in outcome.result.problems)
+    upgraded = [p.message for p in outcome.result.problems if p.code == "UPGRADED"]
+    assert len(upgraded) == 1 and "「工作记录」的「来源」列" in upgraded[0]          # said once
     assert len(outcome.result.figures.records) == 2
     ws = openpyxl.load_workbook(team)[maintenance.WORK]
     layout, missing = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))

@@ -93,7 +93,8 @@ def test_an_older_tracker_gets_an_empty_check_sheet(workspace):
     del wb[maintenance.SPOT]
     wb.save(path)
     outcome = recalc_file(path, as_of=date(2026, 11, 20))
-    assert outcome.patched and "SHEET_ADDED" in {p.code for p in outcome.result.problems}   # moved in, not rewritten
+    upgraded = [p.message for p in outcome.result.problems if p.code == "UPGRADED"]
+    assert outcome.patched and len(upgraded) == 1 and f"「{maintenance.SPOT}」表" in upgraded[0]   # moved in, not rewritten
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames.index(maintenance.SPOT) == wb.sheetnames.index(maintenance.WORK) + 1
     assert recalc_file(path, as_of=date(2026, 11, 20)).patched     # from then on the fast path

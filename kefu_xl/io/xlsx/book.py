@@ -180,8 +180,8 @@ class PatchBook:
                 if data is _KEEP:
                     data = self.zip.read(info.filename)
                 zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-            for name in sorted(self._new_parts):
-                zout.writestr(name, changes[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            for name in sorted(self._new_parts - set(self.zip.namelist())):   # a sheet made anew in place
+                zout.writestr(name, changes[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)  # was written above
 
     def close(self) -> None:
         """Release the file: on Windows it cannot be replaced while calamine or the zip holds it."""

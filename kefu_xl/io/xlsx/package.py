@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -101,3 +102,84 @@ def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
         target = targets[sheet.get(f"{{{REL}}}id")]
         out[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     return out
+
+
+# --------------------------------------------------------------------------- the package check
+# Before any file replaces a workbook (io.safe_write), its package is checked: a part that Excel
+# or Microsoft's validator cannot resolve means a repair prompt or a file that does not open.
+
+def _rels_source(rels_part: str) -> str:
+    """The folder a .rels part's relative targets start from: xl/_rels/workbook.xml.rels → xl/."""
+    folder, _, _ = rels_part.rpartition("_rels/")
+    return folder
+
+
+def _resolve(base: str, target: str) -> str:
+    target = unquote(target.split("#", 1)[0])
+    path = target.lstrip("/") if target.startswith("/") else base + target
+    parts: list[str] = []
+    for piece in path.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def package_problems(z: zipfile.ZipFile) -> list[str]:
+    """What makes the package `z` one Excel cannot open as it is, each naming the part (Chinese):
+    a part name twice, a relationship whose target is not in the package, a part without a
+    content type, a sheet of workbook.xml not backed by a part. Empty when sound."""
+    problems: list[str] = []
+    names = [i.filename for i in z.infolist()]
+    seen: set[str] = set()
+    for name in names:
+        if name.lower() in seen:
+            problems.append(f"部件 {name} 出现了两次")
+        seen.add(name.lower())
+    parts = {n.lower(): n for n in names if not n.endswith("/")}
+    if CONTENT_TYPES.lower() not in parts:
+        return problems + [f"缺少 {CONTENT_TYPES}"]
+    try:
+        types = etree.fromstring(z.read(CONTENT_TYPES))
+        defaults = {d.get("Extension", "").lower() for d in types if d.tag.endswith("}Default")}
+        overrides = {(o.get("PartName") or "").lstrip("/").lower() for o in types if o.tag.endswith("}Override")}
+    except etree.XMLSyntaxError:
+        return problems + [f"{CONTENT_TYPES} 不是有效的 XML"]
+    for low, name in parts.items():
+        if low == CONTENT_TYPES.lower():
+            continue
+        # every part of the workbook's own XML (sheets, styles, strings…) has its own type: the
+        # generic Default for .xml ("application/xml") is no worksheet's, Excel would not load it
+        own_xml = low.startswith("xl/") and low.endswith(".xml")
+        if low not in overrides and (own_xml or low.rpartition(".")[2] not in defaults):
+            problems.append(f"部件 {name} 没有声明内容类型")
+    sheet_targets: dict[str, str] = {}
+    for low, name in parts.items():
+        if not low.endswith(".rels"):
+            continue
+        try:
+            rels = etree.fromstring(z.read(name))
+        except etree.XMLSyntaxError:
+            problems.append(f"关系部件 {name} 不是有效的 XML")
+            continue
+        base = _rels_source(name)
+        for rel in rels:
+            if rel.get("TargetMode") == "External" or not rel.get("Target"):
+                continue
+            target = _resolve(base, rel.get("Target"))
+            if name == WORKBOOK_RELS:
+                sheet_targets[rel.get("Id")] = target
+            if target.lower() not in parts:
+                problems.append(f"{name} 中的关系 {rel.get('Id')} 指向不存在的部件 {target}")
+    if WORKBOOK.lower() in parts:
+        try:
+            workbook = etree.fromstring(z.read(parts[WORKBOOK.lower()]))
+        except etree.XMLSyntaxError:
+            return problems + [f"{WORKBOOK} 不是有效的 XML"]
+        for sheet in workbook.iter(f"{{{MAIN}}}sheet"):
+            target = sheet_targets.get(sheet.get(f"{{{REL}}}id"))
+            if target is None or target.lower() not in parts:
+                problems.append(f"工作表「{sheet.get('name')}」没有对应的部件")
+    return problems
