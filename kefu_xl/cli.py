@@ -590,8 +590,8 @@ def watch(day, folder: Path):
               help="统计截至这一天（工作日数、截至日期都按这一天，与各跟踪表「客服汇总」一致），默认今天；"
                    "超过月末按月末，早于月初按月初。印在表上。")
 @click.option("--compare", is_flag=True,
-              help="不出表，只比较：每人每个数字按本月开月时的有效工作规则和按当前 kefu-xl.toml 的规则各是多少"
-                   "（决定是否 month open --refresh --rules current 之前看）。")
+              help="不出表（也不写 --html），只比较：每人每个数字按本月开月时的有效工作规则和按当前 kefu-xl.toml "
+                   "的规则各是多少（决定是否 month open --refresh --rules current 之前看）。")
 @friendly
 def report(month_, quarter, html: bool, folder: Path, as_of, compare: bool):
     """月度（或季度）绩效提成表：每位客服的维护完成率、有效工作数、日均有效工作、当月续费率、
@@ -610,7 +610,7 @@ def report(month_, quarter, html: bool, folder: Path, as_of, compare: bool):
         kefu-xl report --quarter 2026Q4 --html
         kefu-xl report 2026-11 --compare     （按当前规则重算 11 月会怎样：不写任何文件）
     """
-    if compare:
+    if compare:          # writes nothing: no statement, no --html
         return print_comparison(compare_rules(folder, month_, quarter, as_of.date() if as_of else None), folder)
     made = write_report(folder, month_, quarter, html, as_of.date() if as_of else None)
     target, html_path, data = made.path, made.html, made.data

@@ -5,8 +5,9 @@ defaults: `kefu-xl init` copies it, and `load_config()` reads it first.
 """
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from decimal import Decimal
 from importlib import resources
@@ -74,6 +75,14 @@ class Archive:
 
 
 @dataclass(frozen=True)
+class Backups:
+    """[backup]: how many copies .kefu-backup/ keeps of each file (docs/reliability.md): the newest
+    `keep` and every copy younger than `keep_days` days; older ones beyond both go."""
+    keep: int = 20
+    keep_days: int = 7
+
+
+@dataclass(frozen=True)
 class Serve:
     """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (docs/daily.md)."""
     plan_at: time = time(7, 30)
@@ -81,7 +90,10 @@ class Serve:
     collect_minutes: int = 15
 
 
-RULES_VERSION = 2      # 1: the second wave's valid work; 2: + an identical record counts once
+RULES_VERSION = 3      # 1: the second wave's valid work; 2: + an identical record counts once;
+#                       3: + work counts when it achieved something (到帐, 到会, 满意度, 客户接受, 认可)
+OUTCOME_SWITCHES = ("renewal_paid", "invitation_attended", "satisfaction", "visit_satisfaction",
+                    "optimisation_accepted", "other_recognised")
 
 
 @dataclass(frozen=True)
@@ -91,12 +103,32 @@ class ValidRules:
     past month's figures unless the manager opts the month in (month open --refresh --rules current).
 
     version: the release's rule version the month was opened with.
-    duplicates: a record identical to an earlier one (日期·客服·帐户ID·工作类型·沟通对象·内容摘要) is 重复."""
+    duplicates: a record identical to an earlier one (日期·客服·帐户ID·工作类型·沟通对象·内容摘要) is 重复.
+    renewal_paid: 续费完成 counts once the account's 到帐日期 is in 续费跟踪 (in the month, not after today).
+    invitation_attended: 电话邀约 counts once the client is marked 到会 at the next 见面会.
+    satisfaction: 电话拜访 counts with its 满意度 filled; visit_satisfaction: 上门拜访 too.
+    optimisation_accepted: 帐户优化 counts when 客户接受 is 是.
+    other_recognised: 其他 counts unless the manager marks it 不认可 in 抽查.
+    since: the first month the outcome rules apply to (None: every month this version opens);
+      not recorded in _meta: a month opened before it gets them switched off."""
     version: int = RULES_VERSION
     duplicates: bool = True
+    renewal_paid: bool = True
+    invitation_attended: bool = True
+    satisfaction: bool = True
+    visit_satisfaction: bool = False
+    optimisation_accepted: bool = True
+    other_recognised: bool = True
+    since: str | None = None
 
     def switches(self) -> dict[str, bool]:
-        return {"duplicates": self.duplicates}
+        return {"duplicates": self.duplicates, **{name: getattr(self, name) for name in OUTCOME_SWITCHES}}
+
+    def for_month(self, month) -> "ValidRules":
+        """The rules a month opened now records: the outcome rules off before `since`."""
+        if self.since is None or str(month) >= self.since:
+            return replace(self, since=None)
+        return replace(self, since=None, **dict.fromkeys(OUTCOME_SWITCHES, False))
 
 
 @dataclass(frozen=True)
@@ -133,6 +165,7 @@ class Config:
     holiday_names: dict[date, str] = field(default_factory=dict)
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)   # [headers]: more names of a header
     valid: ValidRules = field(default_factory=ValidRules)   # [work.valid]; a month's own from its _meta
+    backups: Backups = field(default_factory=Backups)
     source: str = "默认配置"
 
 
@@ -279,9 +312,26 @@ def parse_config(data: dict, source: str) -> Config:
                     collect_minutes=int(r.number("serve.collect_minutes", integer=True))),
         holiday_names=_holiday_names(r),
         headers=_header_aliases(r),
-        valid=ValidRules(duplicates=_flag(r, "work.valid.duplicates")),
+        valid=_valid_rules(r),
+        backups=Backups(keep=int(r.number("backup.keep", integer=True, minimum=Decimal(1))),
+                        keep_days=int(r.number("backup.keep_days", integer=True))),
         source=source,
     )
+
+
+def _valid_rules(r: _Reader) -> ValidRules:
+    table = r.data.get("work", {}).get("valid", {})
+    known = {"duplicates", "since", *OUTCOME_SWITCHES}
+    for key in table:
+        if key not in known:             # a misspelt switch would silently change nothing
+            raise r.fail(f"work.valid.{key}", f"不是 [work.valid] 的设置；可以写的有：{'、'.join(sorted(known))}")
+    since = table.get("since")     # optional
+    if since is not None:
+        if not isinstance(since, str) or not re.fullmatch(r"\d{4}-\d{2}", since.strip()):
+            raise r.fail("work.valid.since", f"应写成 \"2027-01\"（从这个月起按新规则），现在是「{since}」")
+        since = since.strip()
+    return ValidRules(duplicates=_flag(r, "work.valid.duplicates"),
+                      **{name: _flag(r, f"work.valid.{name}") for name in OUTCOME_SWITCHES}, since=since)
 
 
 def _holiday_names(r: _Reader) -> dict[date, str]:

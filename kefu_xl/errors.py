@@ -39,6 +39,10 @@ class UnsafeToWriteError(KefuError):
     """Saving would drop content openpyxl cannot keep (images, charts, shapes…)."""
 
 
+class DiskFullError(KefuError):
+    """The disk ran out of space while writing: nothing half-made is left, the file is as it was."""
+
+
 class BrokenPackageError(KefuError):
     """The file about to replace a workbook is not a sound package (a part twice, a dangling
     relationship…): the write is refused and the workbook stays as it was."""

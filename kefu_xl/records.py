@@ -143,6 +143,7 @@ class WorkRecord:
       row: sheet row (ties in date are broken by row order).
       typed: the six cells as typed (日期 as a date or its text, 客服 before a blank one is
         taken as the owner), for finding duplicates as the workbook's 重复键 does.
+      satisfaction: 满意度 (电话拜访).  accepted: 客户接受 (帐户优化) — rules/outcomes.
     """
     day: date | None
     staff: str
@@ -152,6 +153,8 @@ class WorkRecord:
     summary: str
     row: int
     typed: tuple = ()
+    satisfaction: str = ""
+    accepted: str = ""
 
 
 @dataclass(frozen=True)

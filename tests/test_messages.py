@@ -106,7 +106,7 @@ def test_a_typed_renewal_date_suggests_the_date(workspace):
 
 def test_a_record_dated_after_the_as_of_date_counts_and_is_flagged(workspace):
     tracker = open_november(workspace)
-    type_work_records(tracker, [{"日期": d(23), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访",
+    type_work_records(tracker, [{"日期": d(23), "客服": "张敏", "帐户ID": "C1", "工作类型": "电话拜访", "满意度": "满意",
                                  "沟通对象": "决策人"}])
     outcome = recalc_file(tracker, as_of=d(4))
     (flag,) = work_problems(outcome, 3)

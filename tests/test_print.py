@@ -157,7 +157,7 @@ def test_a_recalc_keeps_the_print_area_on_the_data(printed, tmp_path):
     tracker, _ = books["维护跟踪_2026-11"]
     copy = tmp_path / tracker.name
     copy.write_bytes(tracker.read_bytes())
-    type_work_records(copy, [{"日期": d(23), "客服": "王芳", "帐户ID": "C5", "工作类型": "电话拜访",
+    type_work_records(copy, [{"日期": d(23), "客服": "王芳", "帐户ID": "C5", "工作类型": "电话拜访", "满意度": "满意",
                               "沟通对象": "决策人"}])
     recalc_file(copy, as_of=date(2026, 11, 30))
     ws = openpyxl.load_workbook(copy)["工作记录"]

@@ -28,10 +28,12 @@ from ..kinds.base import (
 )
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
-from ..rules import completion
+from ..config import ValidRules
+from ..rules import completion, outcomes
 from ..sheets.read import read_sheet
 
-INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")
+INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN,
+          outcomes.ACCEPTED_COLUMN)
 
 
 def personal_files(workspace: Path, month: Month) -> list[Path]:
@@ -104,10 +106,12 @@ def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], file
 
 
 def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
-                 origins: list[tuple[str, int]] | None = None, duplicates_once: bool = True) -> list[dict]:
+                 origins: list[tuple[str, int]] | None = None, rules: ValidRules | None = None) -> list[dict]:
     """Team 工作记录 rows (来源 = the file) of one personal workbook; fills the line's counts.
     `wspec`: the month's personal workbook declaration (built once for every file);
-    `known`: the team's account ids (id_key) that records are checked against."""
+    `known`: the team's account ids (id_key) that records are checked against; `rules`: the
+    month's rules of valid work."""
+    rules = rules or ValidRules()
     found: list[Problem] = []
     data = read_sheet(grid[personal.WORK], wspec.sheet(personal.WORK), line.file, found) \
         if personal.WORK in grid else None
@@ -123,10 +127,15 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
         if origins is not None:
             origins.append((line.file, row))
         records.append(WorkRecord(cell_date(v["日期"]), cell_text(values["客服"]), cell_text(v["帐户ID"]),
-                                  cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row))
+                                  cell_text(v["工作类型"]), cell_text(v["沟通对象"]), cell_text(v["内容摘要"]), row,
+                                  satisfaction=cell_text(v.get(outcomes.SATISFACTION_COLUMN)),
+                                  accepted=cell_text(v.get(outcomes.ACCEPTED_COLUMN))))
     line.records = len(rows)
+    # as the person's workbook judged them at its last recalc (its 团队核对 cells)
+    checks = [cell_text(v.get(outcomes.CHECK_COLUMN)) for _, v in data.rows]
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False,
-                                        duplicates_once=duplicates_once)
+                                        duplicates_once=rules.duplicates,
+                                        outcome=outcomes.judge(rules, checks, personal=True))
     line.problems = sum(1 for v in verdicts if not v.valid)
     today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), line.file, []) \
         if personal.TODAY in grid else None
@@ -157,7 +166,7 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     wspec = personal.spec(config, month)
     for line, grid in usable:
         if grid is not None:
-            out.rows.extend(read_records(line, grid, month, wspec, known, out.origins, config.valid.duplicates))
+            out.rows.extend(read_records(line, grid, month, wspec, known, out.origins, config.valid))
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:

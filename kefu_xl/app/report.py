@@ -559,9 +559,10 @@ def compare_rules(workspace: Path, month: str | None = None, quarter: str | None
     if len(missing) == len(months):
         raise KefuError(f"{label} 还没有开月（{command(f'month open {months[-1]}', workspace)}）。")
     config = load_config(workspace / "kefu-xl.toml")
-    before, after = collect(workspace, months, as_of), collect(workspace, months, as_of, rules=config.valid)
+    current = config.valid.for_month(months[-1])
+    before, after = collect(workspace, months, as_of), collect(workspace, months, as_of, rules=current)
     old, new = summary_rows(before), {r[0]: r for r in summary_rows(after)}
     rows = [(r[0], r[1:], (new.get(r[0]) or r)[1:]) for r in old]
     return RulesComparison(label, before.as_of, [f"{m}：{valid.describe(month_rules(workspace, m, config))}"
                                                  for m in months if m not in missing],
-                           valid.describe(config.valid), list(SUMMARY_HEADERS), rows)
+                           valid.describe(current), list(SUMMARY_HEADERS), rows)

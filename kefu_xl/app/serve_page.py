@@ -95,6 +95,9 @@ def person_rows(server, month: Month) -> list[PersonRow]:
                 row.level = "bad" if info.errors else row.level
             if info.note:
                 row.problems.append(info.note)
+        if info.unhappy and info.plan_day == today:
+            row.problems.append("不满意的客户，今天回访：" + "；".join(info.unhappy))
+            row.level = "wait" if row.level == "ok" else row.level
         rows.append(row)
     return rows
 

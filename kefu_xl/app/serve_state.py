@@ -18,6 +18,7 @@ from ..kinds import personal
 from ..kinds.base import cell_date, cell_text
 from ..month import Month
 from ..records import Severity
+from ..rules.plan import UNHAPPY_ITEM
 from ..rules.schedule import Stamp
 from ..sheets.read import PROBLEM_SHEET, read_sheet
 from .collect import open_personal
@@ -99,6 +100,7 @@ class PersonInfo:
     skip: str = ""                      # why it is not a personal workbook serve can recalc
     note: str = ""
     unread: bool = False                # could not be read just now (a share hiccup): try next cycle
+    unhappy: list[str] = field(default_factory=list)   # 今日's 不满意回访 lines: client (原因)
 
 
 @dataclass
@@ -190,6 +192,8 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
             items = [v for _, v in today.rows if cell_text(v["事项"])]
             info.planned = len(items)
             info.done = sum(1 for v in items if cell_text(v["已完成"]) == "是")
+            info.unhappy = [f"{cell_text(v['客户名称']) or cell_text(v['帐户ID'])}（{cell_text(v['原因'])}）"
+                            for v in items if UNHAPPY_ITEM in cell_text(v["事项"])]
     if PROBLEM_SHEET in grid:
         rows = grid[PROBLEM_SHEET].grid
         header = next((i for i, row in enumerate(rows[:5]) if "级别" in row), None)

@@ -16,6 +16,7 @@ from ..kinds import (
     callbacks,
     complaints,
     maintenance,
+    meetings,
     newclient,
     onlinesales,
     orders,
@@ -51,7 +52,8 @@ def templates() -> dict[str, object]:
             "网销_模板.xlsx": onlinesales.build(config, TEMPLATE_MONTH, WorkCalendar(config), [], meta=meta),
             "个人工作簿_模板.xlsx": personal.build(config, TEMPLATE_MONTH, "客服名", meta=meta),
             "消耗监控_模板.xlsx": watch.build(config, TEMPLATE_MONTH, [], meta=meta),
-            "客户档案_模板.xlsx": archive.build(config, [], meta=meta)}
+            "客户档案_模板.xlsx": archive.build(config, [], meta=meta),
+            "见面会与培训_模板.xlsx": meetings.build(config, meta=meta)}
 
 
 def text_templates() -> dict[str, str]:

@@ -22,6 +22,7 @@ from ..io.safe_write import (
     check_no_loss,
     check_not_open,
     check_writable,
+    file_stamp,
     temp_path,
 )
 from ..io.sheet_api import as_book
@@ -38,6 +39,7 @@ from ..sheets.build import read_meta
 from ..sheets.layout import find_layout
 from ..sheets.spec import HELPER_SUFFIX, Role, Type, is_helper
 from .collect import personal_source
+from .facts import WorkspaceFacts
 
 KINDS = REGISTRY
 
@@ -97,8 +99,9 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
         warnings.simplefilter("always")
         workspace = find_workspace(path.parent)
         personal = personal_source(workspace, month, config) if kind.collects else None
+        facts = WorkspaceFacts(workspace, month, config) if kind.judges_work else None
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
-                            workspace=workspace, path=path, now=now, personal=personal)
+                            workspace=workspace, path=path, now=now, personal=personal, facts=facts)
         ahead = personal.ahead() if personal is not None and kind.collects == "records" else ([], ())
         with prefetch_sheets(*ahead):   # the personal workbooks it collects, parsed while it parses this one
             result = kind.recalc(as_book(wb), ctx)
@@ -369,14 +372,17 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
     The cells recalc owns are patched into the file (PatchBook) and everything else stays
     as it was; a workbook the patcher cannot handle goes through openpyxl instead — refused
     when that would lose anything a person added, unless `force`. `unchanged_since`
-    (safe_write.file_stamp of the version to recalc): when the file is saved or opened while
-    it is being recalculated, nothing is written (ChangedOnDiskError, FileLockedError).
+    (safe_write.file_stamp of the version to recalc; by default the version found when it
+    starts): when the file is saved or opened while it is being recalculated, nothing is
+    written (ChangedOnDiskError, FileLockedError) — for every command, not only serve.
     `rules`: judge valid work by these instead of the month's own (and write them into _meta:
     month open --rules current)."""
     path = Path(path)
     if write:
         check_not_open(path)
         check_writable(path)
+        if unchanged_since is None:      # every writer: a save made while this runs is never written over
+            unchanged_since = file_stamp(path)
     try:
         try:
             return _recalc_patched(path, write, as_of, edit, unchanged_since, now, rules)

@@ -20,6 +20,7 @@ from ..io.tables import find_input, read_sheets_fast
 from ..kinds import (
     complaints,
     maintenance,
+    meetings,
     newclient,
     onlinesales,
     orders,
@@ -65,6 +66,10 @@ def init_workspace(folder: Path, staff: list[dict] | None = None, monthly: tuple
     if not orders_path.exists():
         save_workbook(orders.build(load_config(config_path)), orders_path)
         created.append(orders_path)
+    config = load_config(config_path)
+    if "maintenance" in config.monthly and not meetings.path_of(folder).exists():
+        save_workbook(meetings.build(config), meetings.path_of(folder))      # the 培训师's file
+        created.append(meetings.path_of(folder))
     inputs = folder / str(Month.of(date.today())) / "inputs"
     if not inputs.exists():
         inputs.mkdir(parents=True)
@@ -143,7 +148,7 @@ def month_rules(folder: Path, month: Month, config) -> ValidRules:
         found = valid.of_grid(read_sheets_fast(path, only=("_meta", maintenance.WORK)))
         if found is not None:
             return found
-    return config.valid
+    return config.valid.for_month(month)
 
 
 @without_cycle_collection()
@@ -161,8 +166,9 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
         raise KefuError(f"--rules current 只用于已经开过的月份，请和 --refresh 一起用：先看差别 "
                         f"{command(f'report {month} --compare', folder)}，再 {command(f'month open {month} --refresh --rules current', folder)}。")
     was = month_rules(folder, month, config)
-    if not rules_current:                  # a month keeps the rules it was opened with, new files too
-        config = valid.with_rules(config, was)
+    today_rules = config.valid.for_month(month)
+    # a month keeps the rules it was opened with, its new files too (--rules current: today's, below)
+    config = valid.with_rules(config, was)
     outcome = OpenOutcome(month)
     month_dir = folder / str(month)
     previous = month.previous()
@@ -238,13 +244,17 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
         outcome.created.append(path)
     for path in refreshed:
         outcome.refreshed.append(path)
+    if "maintenance" in config.monthly and not meetings.path_of(folder).exists():     # a workspace from before it
+        create_file(meetings.path_of(folder), meetings.build(config), as_of=day)
+        outcome.created.append(meetings.path_of(folder))
+        outcome.notes.append(f"新建 {meetings.FILE_NAME}：培训师在这里登记见面会的到会和培训考试（电话邀约以客户到会为准）。")
     if statuses and "maintenance" in config.monthly:
         path, added = archive_open.add_accounts(folder, statuses, config, day)
         outcome.notes.append(f"客户档案：新增 {added} 个帐户（{path.name}，已有的内容不变）。")
     if config.personal and "maintenance" in config.monthly and staff:
         _open_personal(folder, month, staff, outcome, day, refresh, config)
     if rules_current:
-        _adopt_rules(folder, month, config, was, outcome, day)
+        _adopt_rules(folder, month, valid.with_rules(config, today_rules), was, outcome, day)
     return outcome
 
 

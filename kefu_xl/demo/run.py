@@ -31,6 +31,7 @@ from ..kinds import (
     refunds,
     renewal,
 )
+from ..kinds import meetings as meetings_kind
 from ..month import Month
 from ..present.outcomes import print_outcome
 from ..present.tables import report_table, settlement_table
@@ -40,6 +41,7 @@ from ..rules.renewal import ONBOARDING_STEPS
 from ..sheets.layout import find_layout
 from . import desk as demo_desk
 from . import online as demo_online
+from . import outcomes as demo_outcomes
 from .folder import MARKER, clear_for_demo
 from .typist import Typist, type_rows
 
@@ -228,9 +230,11 @@ def _refunds(rng: random.Random, folder: Path, month: Month, calendar: WorkCalen
     return path
 
 
-def _follow_up_renewals(rng: random.Random, path: Path, month: Month, typist: Typist) -> None:
+def _follow_up_renewals(rng: random.Random, path: Path, month: Month, typist: Typist) -> list[tuple]:
     """Staff follow up every renewal: some renew (money now or next month), some are lost
-    (with a reason), the rest are still being followed."""
+    (with a reason), the rest are still being followed. Returns (帐户ID, 客服, reminded, arrived)
+    of the renewed rows."""
+    renewed = []
     sheet = renewal.spec(load_config(), month).sheet(renewal.RENEWALS)
     ws = typist.book(path)[sheet.name]
     layout, _ = find_layout(ws, sheet)
@@ -253,6 +257,10 @@ def _follow_up_renewals(rng: random.Random, path: Path, month: Month, typist: Ty
             values = {"续费状态": "跟进中", "跟进记录": rng.choice(["客户考虑中", "等老板签字", "下周再联系"])}
         for h, v in values.items():
             ws.cell(r, col[h]).value = v
+        if values.get("续费状态") == "已续费":
+            renewed.append((ws.cell(r, col["帐户ID"]).value, ws.cell(r, col["客服"]).value, reminded,
+                            values["到帐日期"]))
+    return renewed
 
 
 def _onboard_new_clients(rng: random.Random, path: Path, month: Month, typist: Typist) -> None:
@@ -532,11 +540,14 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
     newclient_path = folder / str(november) / newclient.file_name(november)
     step("每人在自己的个人工作簿里填写一个月的工作记录、续费跟进和新客户上线")
     with Typist() as typist:
-        _follow_up_renewals(rng, renewal_path, november, typist)
+        renewed = _follow_up_renewals(rng, renewal_path, november, typist)
         _onboard_new_clients(rng, newclient_path, november, typist)
         _typed_in_personal_workbooks(folder, november, typist)
         records = _work_records(rng, november, path, calendar)
+        fill = random.Random(seed + 29)        # its own stream: what was drawn before stays as it was
+        records = demo_outcomes.outcomes(fill, records, renewed, calendar.workdays_between(november.first, november.last))
         plans = _type_personal_records(folder, november, records, typist)
+    demo_outcomes.meetings(fill, folder, records, STAFF)
     step("日常：经理抽查、客户档案、每天的消耗导出和 9:00 消耗监控、节日问候；"
          "同时：300 条网销询盘、订单台账、退订台账、结算流转单和投诉")
     with beside(_ledgers, rng, folder, november, calendar, online[november]):
@@ -559,7 +570,8 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
                 "callbacks": (calls_path, date(2026, 10, 12)),
                 "onlinesales": (folder / str(november) / demo_online.onlinesales.file_name(november),
                                 november.last),
-                "archive": (archive.path_of(folder), november.last)}
+                "archive": (archive.path_of(folder), november.last),
+                "meetings": (meetings_kind.path_of(folder), november.last)}
         recalculated = _recalc_all(last)
     return {"path": path, "open": outcome, "recalc": recalc, "settle": settlement, "report": report.result,
             **recalculated, "plans": plans, "desk": desk}

@@ -8,6 +8,7 @@ file beside the target, keep a timestamped backup of the previous version in
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import re
 import secrets
@@ -17,12 +18,15 @@ import stat
 import time
 import zipfile
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..config import Backups, config_for
 from ..errors import (
     BrokenPackageError,
     ChangedOnDiskError,
+    DiskFullError,
+    KefuError,
     FileLockedError,
     ReadOnlyFileError,
     UnsafeToWriteError,
@@ -267,16 +271,83 @@ def check_no_loss(original: Path, rewritten: Path, force: bool = False) -> list[
     return lost
 
 
+def _no_link(path: Path, what: str) -> None:
+    """Refuse to write through a symbolic link (it may lead outside the workspace)."""
+    if path.is_symlink():
+        raise UnsafeToWriteError(f"{path} 是一个链接（快捷方式），{what}会写到链接指向的地方（可能在工作区外）："
+                                 f"kefu-xl 没有写入。请把链接换成普通的{'文件夹' if what == '备份' else '文件'}。")
+
+
+def _exclusive(path: Path):
+    """A new file opened for writing that was not there (no link followed)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0),
+                   0o600)
+
+
 def backup(path: Path, now: datetime | None = None) -> Path | None:
-    """Copy `path` into .kefu-backup/ beside it with a timestamp; None when there is nothing to back up."""
+    """Copy `path` into .kefu-backup/ beside it with a timestamp; None when there is nothing to
+    back up. The copy is checked whole (its size) before anyone relies on it; a folder or a
+    name that is a link is refused."""
     if not path.exists():
         return None
     folder = path.parent / BACKUP_DIR
+    _no_link(folder, "备份")
     folder.mkdir(exist_ok=True)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    shutil.copy2(path, target)
+    try:
+        with open(path, "rb") as src, os.fdopen(_exclusive(target), "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        shutil.copystat(path, target)
+        if target.stat().st_size != path.stat().st_size:
+            raise OSError(errno.EIO, "备份不完整")
+    except OSError:
+        target.unlink(missing_ok=True)          # never leave a half copy that looks like a backup
+        raise
+    prune_backups(path, backup_limits(path), now)
     return target
+
+
+def backup_limits(path: Path) -> Backups:
+    """The [backup] limits of the workspace `path` is in (the defaults outside one, or when its
+    kefu-xl.toml cannot be read: a backup is never the reason a write fails)."""
+    try:
+        return config_for(path).backups
+    except (KefuError, OSError):
+        return Backups()
+
+
+def prune_backups(path: Path, limits: Backups, now: datetime | None = None) -> list[Path]:
+    """Remove copies of `path` in .kefu-backup/ beyond the newest `limits.keep` that are also
+    older than `limits.keep_days` days (the newest is never removed). Returns what went."""
+    folder = path.parent / BACKUP_DIR
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    named = re.compile(re.escape(path.stem) + r"\.(\d{8}-\d{6}-\d{6})" + re.escape(path.suffix) + "$")
+    copies = []
+    for candidate in folder.iterdir():
+        m = named.match(candidate.name)
+        if m:
+            copies.append((datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f"), candidate))
+    copies.sort(reverse=True)
+    cutoff = (now or datetime.now()) - timedelta(days=limits.keep_days)
+    removed = []
+    for made, candidate in copies[max(limits.keep, 1):]:
+        if made < cutoff:
+            try:
+                candidate.unlink()
+                removed.append(candidate)
+            except OSError:
+                pass
+    return removed
+
+
+def disk_full_message(path: Path, e: OSError) -> str | None:
+    """The Chinese message of a write that failed for lack of space (None for other errors)."""
+    if e.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return None
+    return (f"磁盘已满：{path.name} 没有写入，原文件保持不变（kefu-xl 已删除写了一半的临时文件和备份）。"
+            f"请清理 {path.parent} 所在的磁盘（例如删除 {BACKUP_DIR}/ 里很旧的备份）后再运行。")
 
 
 class Staged:
@@ -294,18 +365,31 @@ def staged_write(path: Path, unchanged_since: tuple[int, int] | None = None):
     With `unchanged_since` (the file_stamp of the version that was read), a file saved or
     opened meanwhile is not replaced: ChangedOnDiskError / FileLockedError, nothing written."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    _no_link(path, "写入")
     check_writable(path)
     clean_stale_temps(path.parent)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode()
     staged = Staged(temp_path(path))
-    staged.tmp.touch()
+    os.close(_exclusive(staged.tmp))
     try:
-        yield staged
+        try:
+            yield staged
+        except OSError as e:
+            full = disk_full_message(path, e)
+            if full is None:
+                raise
+            raise DiskFullError(full) from None
         with open(staged.tmp, "rb") as fh:
             os.fsync(fh.fileno())
         check_package(staged.tmp, path)
         os.chmod(staged.tmp, mode)            # colleagues on a shared folder keep their access
-        staged.backup = backup(path)
+        try:
+            staged.backup = backup(path)
+        except OSError as e:
+            full = disk_full_message(path, e)
+            if full is None:
+                raise
+            raise DiskFullError(full) from None
         if unchanged_since is not None:        # checked last, so the window before the rename is a few ms
             try:
                 check_unchanged(path, unchanged_since)

@@ -87,6 +87,17 @@ class PersonalSource(Protocol):
         """The personal sheet that holds `kind`'s staff-owned columns, as each person typed it."""
 
 
+class FactsSource(Protocol):
+    """What the rules of valid work read from the team's other files (rules/outcomes): the
+    use-case layer (app/facts.py) reads them and hands this to the recalc in RecalcContext.facts."""
+
+    def received(self) -> dict[str, list]:
+        """{id_key: [到帐日期 of each of the account's rows]} of the month's 续费跟踪."""
+
+    def meetings(self) -> list[tuple]:
+        """(见面会日期, id_key, 到会) of the workspace's 见面会."""
+
+
 @dataclass
 class RecalcContext:
     """What a recalc needs besides the workbook: rules, calendar, roster, the as-of date."""
@@ -101,6 +112,7 @@ class RecalcContext:
     path: Path | None = None        # the file itself
     now: datetime | None = None     # the moment of the recalc (a plan's made-at); None: the clock's
     personal: PersonalSource | None = None   # the month's personal workbooks (a kind that collects them)
+    facts: FactsSource | None = None          # the team's other files the outcome rules read
 
 
 @dataclass
@@ -138,6 +150,8 @@ class Kind:
       needs_roster: the recalc checks names against 名册.xlsx.
       collects: what its recalc takes from the month's personal workbooks (RecalcContext.personal):
         "records" their 工作记录, "follow_ups" their own columns of its rows, "" nothing.
+      judges_work: it judges 工作记录 by the rules of valid work, which read the team's other
+        files (RecalcContext.facts).
     """
     name: str
     title: str
@@ -146,6 +160,7 @@ class Kind:
     python_values: Callable[[RecalcResult], dict]
     needs_roster: bool = False
     collects: str = ""
+    judges_work: bool = False
 
 
 def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date, date]:
@@ -265,7 +280,7 @@ def read_sheets(wb, wspec, ctx: RecalcContext, problems: list[Problem], rebuilt:
         if len(added) > len(shown):
             pieces.append(f"{len(added) - len(shown)} 个隐藏的辅助列")
         if pieces:
-            upgraded.append(f"「{sheet.name}」的" + "和".join(pieces))
+            upgraded.append(f"「{sheet.name}」的{' ' if pieces[0][0].isdigit() else ''}" + "和".join(pieces))
         if sheet.name in rebuilt:
             layout, missing = find_layout(wb[sheet.name], sheet)
             refused = split_missing(sheet, missing)[1] if layout is not None else missing

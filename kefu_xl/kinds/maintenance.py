@@ -24,6 +24,7 @@ from ..records import (
     WorkVerdict,
 )
 from ..rules import completion as rules
+from ..rules import outcomes
 from ..rules import spotchecks as spot
 from ..rules import valid
 from ..rules.levels import (
@@ -41,7 +42,7 @@ from ..sheets.build import (
 )
 from ..sheets.layout import resolve
 from ..sheets.read import read_sheet, write_problem_sheet
-from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
+from ..sheets.spec import Anchor, Column, Highlight, Presence, Role, SheetSpec, Type, WorkbookSpec
 from .base import (
     Collected,
     Kind,
@@ -67,6 +68,7 @@ from .work_checks import (
     check_work,
     read_checks,
     read_work,
+    write_team_checks,
 )
 
 KIND = "maintenance"
@@ -74,7 +76,7 @@ TITLE = "月度维护跟踪表"
 SUMMARY, CALENDAR = "客服汇总", "工作日历"
 AS_OF = "截至日期"
 TOTAL_LABEL = "合计"
-ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
+ITEMS = rules.TARGET_ITEMS
 
 RED, ORANGE, YELLOW = "FFC7CE", "FFEB9C", "FFF2CC"
 NOT_AN_ACCOUNT = "（不在帐户表中）"
@@ -99,6 +101,25 @@ def _band_formula(config: Config) -> str:
 def _target_formula(config: Config, field: str) -> str:
     values = [getattr(config.targets[level], field) for level in LEVELS]
     return f'IF([帐户ID]="","",IFERROR(INDEX({_xl_list(values)},MATCH([级别],{_xl_list(LEVELS)},0)),0))'
+
+
+def outcome_inputs() -> tuple[Column, ...]:
+    """The typed columns of 工作记录 the rules of valid work read (rules/outcomes): added blank to
+    a file made before them."""
+    return (
+        Column(outcomes.SATISFACTION_COLUMN, Role.INPUT, Type.TEXT, dropdown=outcomes.SATISFACTION,
+               presence=Presence.ADDED,
+               help="电话拜访：谈过预算回顾、消耗状况、平均花费、客户需求、满意度调查、优化方案后，选客户的满意度；"
+                    "不填的电话拜访不算有效。不满意的客户第二天列入「今日」回访。"),
+        Column(outcomes.ACCEPTED_COLUMN, Role.INPUT, Type.TEXT, dropdown=(outcomes.ACCEPTED, outcomes.REFUSED),
+               presence=Presence.ADDED, help="帐户优化：客户接受新的优化建议选 是（才算有效），不接受选 否。"),
+    )
+
+
+def team_check_column() -> Column:
+    return Column(outcomes.CHECK_COLUMN, Role.COMPUTED, Type.TEXT, hidden=True,
+                  help="辅助列（隐藏，重算时填写）：续费完成、电话邀约（个人工作簿里还有其他）在团队文件中核对的结果："
+                       "有效，或 续费未到帐 / 等待到会 / 客户未到会 / 不认可 等。")
 
 
 def duplicate_key_column() -> Column:
@@ -189,12 +210,14 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("沟通对象", Role.INPUT, Type.TEXT, dropdown=rules.CONTACTS,
                    help="只有与决策人（广告负责人）的沟通才有效。"),
             Column("内容摘要", Role.INPUT, Type.TEXT, width=40, help="沟通内容摘要。"),
+            *outcome_inputs(),
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
-                   help="是：决策人、帐户存在、日期在本月、电话拜访未超计划。"),
+                   help="是：决策人、帐户存在、日期在本月、工作有结果（续费到帐、客户到会、满意度、客户接受、经理认可）、"
+                        "电话拜访未超计划。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
                    f'IF([基本原因]<>"",[基本原因],IF([电话键]="","",IF(COUNTIF([工作记录!电话键],[电话键])<={phone_plan},"",'
                    f'IF({phone_rank}>{phone_plan},"{rules.REASON_OVER_PLAN}",""))))',
-                   width=12, help="非决策人 / 帐户不存在 / 日期不在本月 / 超计划（超出本月电话拜访目标的次数，按日期先后、同日按行序）。"),
+                   width=18, help="非决策人 / 帐户不存在 / 日期不在本月 / 未填满意度 / 续费未到帐 / 客户未到会 … / 超计划（超出本月电话拜访目标的次数，按日期先后、同日按行序）。"),
             Column("来源", Role.COMPUTED, Type.TEXT, width=16,
                    help="汇总来的行：来自哪本个人工作簿（每次 kefu-xl collect 替换）；空白：直接在本表填写的行（保留）。"),
             Column("基本原因", Role.DERIVED, Type.TEXT,
@@ -204,7 +227,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                        f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
                        f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
                        f'IF(COUNTIFS([{SPOT}!记录键],[抽查键],[{SPOT}!结果],"{spot.FALSE}")>0,'
-                       f'"{rules.REASON_DISPROVED}",""))))') + ")",
+                       f'"{rules.REASON_DISPROVED}",' + outcomes.clause(config.valid, '""', personal=False, spot=SPOT)
+                       + '))))') + ")",
                    hidden=True, help="辅助列（隐藏）：超计划以外的无效原因（含重复、抽查不属实）。"),
             Column("电话键", Role.DERIVED, Type.TEXT,
                    'IF([工作类型]<>"电话拜访","",IF([基本原因]<>"","",[帐户ID]))',
@@ -218,6 +242,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    'IF(OR([帐户ID]="",NOT(ISNUMBER([日期]))),"",[帐户ID]&"|"&[日期]&"|"&[客服])',
                    hidden=True, help="辅助列（隐藏）：帐户ID|日期|客服，「抽查」表按它找到被抽查的记录。"),
             duplicate_key_column(),
+            team_check_column(),
         ),
         highlights=(Highlight('[有效]="否"', RED),),
     )
@@ -241,6 +266,9 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("客服", Role.INPUT, Type.TEXT, help="不填工作记录行时：被抽查记录的客服。"),
             Column("结果", Role.INPUT, Type.TEXT, dropdown=spot.RESULTS, help="属实 / 不属实（不属实的记录记为无效）。"),
             Column("说明", Role.INPUT, Type.TEXT, width=30, help="核实情况。"),
+            Column(outcomes.RECOGNISED_COLUMN, Role.INPUT, Type.TEXT, dropdown=(outcomes.RECOGNISED, outcomes.UNRECOGNISED),
+                   presence=Presence.ADDED,
+                   help="工作类型为「其他」的记录：公司是否认可这项工作。不认可的不计为有效工作；空白 = 认可。"),
             Column("记录键", Role.DERIVED, Type.TEXT,
                    f'IF(ISNUMBER([工作记录行]),IFERROR(INDEX([{WORK}!抽查键],[工作记录行])&"",""),'
                    'IF([帐户ID]="","",[帐户ID]&"|"&[日期]&"|"&[客服]))',
@@ -294,6 +322,15 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("不属实数", Role.DERIVED, Type.INT,
                    f'IF([客服]="","",COUNTIFS([{SPOT}!被查客服],[客服],[{SPOT}!结果],"{spot.FALSE}"))',
                    help="其中结果为不属实的条数（这些记录无效）。"),
+            Column("邀约数", Role.DERIVED, Type.INT,
+                   'IF([客服]="","",COUNTIFS([工作记录!客服],[客服],[工作记录!工作类型],"电话邀约"))',
+                   help="该客服登记的电话邀约（邀请客户参加见面会）条数。"),
+            Column("到会数", Role.DERIVED, Type.INT,
+                   f'IF([客服]="","",COUNTIFS([工作记录!客服],[客服],[工作记录!工作类型],"电话邀约",'
+                   f'[工作记录!{outcomes.CHECK_COLUMN}],"{outcomes.CHECKED}"))',
+                   help="其中客户在之后第一场见面会到会的条数（见面会与培训.xlsx）。"),
+            Column("到会率", Role.DERIVED, Type.RATIO, 'IF(N([邀约数])=0,"",[到会数]/[邀约数])',
+                   help="到会数 ÷ 邀约数：见面会的邀约质量。"),
         ),
         highlights=(Highlight('[超容量]="是"', RED, ("帐户数", "容量", "超容量")),
                     Highlight('[达标]="否"', ORANGE, ("日均有效工作", "达标"))),
@@ -307,7 +344,9 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         "点击 客服工具 → 重算（或在命令行运行 kefu-xl recalc 文件名）会检查数据、恢复被改动的公式并刷新汇总，问题列在「问题」表。",
         "服务标准：一级 电话4/上门1/报表5/优化2（约10.3小时/月），在线实时回复、邮件当天回复；"
         "二级 电话2/报表1/优化1（约3.5小时），邮件24小时内回复；三级 电话1/报表1/优化1（约2小时），邮件48小时内回复。",
-        "有效工作：沟通对象为决策人、帐户存在、日期在本月、客服经理抽查未发现不属实；电话拜访超出本月目标次数的记为无效（超计划）。",
+        "有效工作：沟通对象为决策人、帐户存在、日期在本月、客服经理抽查未发现不属实、工作有结果（续费以到帐为准、邀约以客户到会为准、"
+        "电话拜访填了满意度、优化客户接受、其他经理认可；各条可在 kefu-xl.toml [work.valid] 关掉）；"
+        "电话拜访超出本月目标次数的记为无效（超计划）。续费、邀约、个人工作簿里的其他要看团队的文件：重算前显示「待团队核对」。",
         f"抽查：客服经理每个工作日至少抽查 {config.spot_checks_per_day} 条工作记录，记在「抽查」表（工作记录行，或 帐户ID + 客服）；"
         "不属实的记录无效，「客服汇总」列出每人的抽查数和不属实数。",
     )
@@ -383,6 +422,8 @@ def write_total_row(ws, layouts, sheet: SheetSpec, n_staff: int) -> None:
         "日均有效工作": (f'=IF(OR({col("工作日数")}{r}=0,COUNTA({rng("客服")})=0),"",'
                      f'{col("有效工作数")}{r}/{col("工作日数")}{r}/COUNTA({rng("客服")}))'),
         "达标": "", "抽查数": f"=SUM({rng('抽查数')})", "不属实数": f"=SUM({rng('不属实数')})",
+        "邀约数": f"=SUM({rng('邀约数')})", "到会数": f"=SUM({rng('到会数')})",
+        "到会率": f'=IF(N({col("邀约数")}{r})=0,"",{col("到会数")}{r}/{col("邀约数")}{r})',
     }
     if not n_staff:
         values = {k: (0 if str(v).startswith("=SUM") else v) for k, v in values.items()}
@@ -409,6 +450,7 @@ class MaintenanceFigures:
     working_days: int
     as_of: date
     collected: Collected | None
+    team_checks: list[str]               # 团队核对 of each record (rules/outcomes)
 
 
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
@@ -433,8 +475,12 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         owners.setdefault(rules.id_key(a.account_id), a.staff)
     checks = read_checks(datas[SPOT], ctx.file, problems)
     by_row = {r.row: r for r in records}
+    unrecognised = spot.unrecognised_keys(checks, by_row)
+    team_checks = outcomes.team_checks(records, config.valid, team_facts(ctx), personal=False)
     verdicts = rules.classify_work(records, by_id, month.first, month.last,
-                                   disproved=spot.disproved_keys(checks, by_row), duplicates_once=config.valid.duplicates)
+                                   disproved=spot.disproved_keys(checks, by_row), duplicates_once=config.valid.duplicates,
+                                   outcome=outcomes.judge(config.valid, team_checks, personal=False,
+                                                          unrecognised=unrecognised))
     results = rules.completions(accounts, targets, records, verdicts)
 
     roster_names = {m.name for m in ctx.roster} if ctx.roster is not None else None
@@ -461,6 +507,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
 
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
+        write_team_checks(wb[WORK], layouts[WORK], datas[WORK], records, team_checks)
         write_back(wb, wspec, layouts, datas, accounts, staff, result, ctx, as_of)
 
     result.summary_headers = ["客服", "星级", "帐户数", "完成率", "有效工作数", "日均有效工作", "达标"]
@@ -470,8 +517,17 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.figures = MaintenanceFigures(checks=checks, check_counts=spot.staff_counts(checks, by_row),
                                         accounts=accounts, records=records, verdicts=verdicts,
                                         completions=results, staff=summaries, working_days=working_days,
-                                        as_of=as_of, collected=collected)
+                                        as_of=as_of, collected=collected, team_checks=team_checks)
     return result
+
+
+def team_facts(ctx: RecalcContext) -> outcomes.TeamFacts | None:
+    """What the outcome rules read from the team's other files (RecalcContext.facts), None when
+    the recalc was handed none (a workbook away from its workspace: 待团队核对)."""
+    if ctx.facts is None:
+        return None
+    return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, ctx.facts.received(),
+                              ctx.facts.meetings())
 
 
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):
@@ -573,6 +629,12 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
             "重复键": rules.duplicate_label(r),
             "客户名称": names.get(rules.id_key(r.account_id), NOT_AN_ACCOUNT) if r.account_id else "",
         }
+    invited: dict[str, list[int]] = {}
+    for r, check in zip(f.records, f.team_checks):
+        if r.work_type == "电话邀约":
+            counts = invited.setdefault(r.staff, [0, 0])
+            counts[0] += 1
+            counts[1] += check == outcomes.CHECKED
     by_row = {r.row: r for r in f.records}
     for c in f.checks:
         out[SPOT][c.row] = dict(zip(("记录键", "被查客服"), spot.helper_cells(c, by_row)))
@@ -586,10 +648,15 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         }
     checked, false = f.check_counts
     for s in f.staff:
-        out[SUMMARY][s.staff].update({"抽查数": checked[s.staff], "不属实数": false[s.staff]})
+        asked, came = invited.get(s.staff, (0, 0))
+        out[SUMMARY][s.staff].update({"抽查数": checked[s.staff], "不属实数": false[s.staff], "邀约数": asked,
+                                      "到会数": came, "到会率": rules.ratio(came, asked)})
+    asked = sum(out[SUMMARY][s.staff]["邀约数"] for s in f.staff)
+    came = sum(out[SUMMARY][s.staff]["到会数"] for s in f.staff)
     out[SUMMARY][TOTAL_LABEL] = {**team_total(f.staff),
                                  "抽查数": sum(checked[s.staff] for s in f.staff),
-                                 "不属实数": sum(false[s.staff] for s in f.staff)}
+                                 "不属实数": sum(false[s.staff] for s in f.staff),
+                                 "邀约数": asked, "到会数": came, "到会率": rules.ratio(came, asked)}
     return out
 
 
@@ -597,4 +664,4 @@ def band_and_level(account: Account, config: Config) -> tuple[str, str]:
     return spend_band(account.weekly_spend, config), suggested_level(account.weekly_spend, config)
 
 
-KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True, collects="records")
+KIND_DEF = Kind(KIND, TITLE, spec, recalc, python_values, needs_roster=True, collects="records", judges_work=True)

@@ -16,7 +16,7 @@ from ..config import Config
 from ..errors import KefuError
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
-from ..rules import completion
+from ..rules import completion, outcomes
 from ..rules import plan as planning
 from ..rules import renewal as renewal_rules
 from ..rules import valid
@@ -59,13 +59,14 @@ from .today import (
     WORK,
     Team,
     desk_inputs,
+    unhappy_inputs,
     follow_up_days,
     last_contacts,
     plan_done,
     plan_inputs,
     plan_sheet_rows,
 )
-from .work_checks import check_work, read_work
+from .work_checks import check_work, read_work, write_team_checks
 
 KIND = "personal"
 FOLDER = "个人"
@@ -169,11 +170,13 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                        f'IF(OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
                        f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0),'
                        f'"{completion.REASON_ACCOUNT}",'
-                       f'IF(NOT({in_month}),"{completion.REASON_DATE}","")))') + ")",
-                   width=12, help="重复 / 非决策人 / 帐户不存在 / 日期不在本月。"),
+                       f'IF(NOT({in_month}),"{completion.REASON_DATE}",'
+                       + outcomes.clause(config.valid, '""', personal=True) + ')))') + ")",
+                   width=18, help="重复 / 非决策人 / 帐户不存在 / 日期不在本月 / 未填满意度 / 客户未接受 / 待团队核对 …（见说明）。"),
             Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")', hidden=True,
                    help="辅助列（隐藏）：帐户ID|工作类型，「我的帐户」按它统计完成数。"),
             maintenance.duplicate_key_column(),
+            maintenance.team_check_column(),
         ),
         highlights=(Highlight('[有效]="否"', RED),),
     )
@@ -234,6 +237,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         "早上：点 客服工具 → 重算（或 kefu-xl recalc 本文件），「今日」表列出今天该做的事，按序号做；"
         "做完一项就在「工作记录」登记一行，「已完成」会变成「是」。",
         "晚上：看「每日小结」：今天计划了几项、完成了几项、有效工作是否达标。",
+        "工作要有结果才算有效：电话拜访选「满意度」，帐户优化选「客户接受」；续费完成以到帐为准、电话邀约以客户到会为准、"
+        "其他以经理认可为准——这几类要看团队的文件，重算前显示「待团队核对」。",
         "客服经理用 kefu-xl collect 把每个人的工作记录汇总到团队的维护跟踪表（只读你的文件，不会改动它）。",
     )
     my_renewals, my_clients = follow_up_sheets(config, month)
@@ -433,6 +438,18 @@ class PersonalFigures:
     plan_day: date | None = None
 
 
+def personal_facts(ctx: RecalcContext, team, my_renewals) -> outcomes.TeamFacts | None:
+    """What the outcome rules read for a person's records: the team's 续费跟踪 (and the person's
+    own 我的续费, typed since the team's last recalc), the 见面会, the team's 抽查 marked 不认可."""
+    if ctx.facts is None:
+        return None
+    received = {k: list(v) for k, v in ctx.facts.received().items()}
+    for r in my_renewals:
+        received.setdefault(completion.id_key(r.account_id), []).append(r.received)
+    return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, received, ctx.facts.meetings(),
+                              team.unrecognised)
+
+
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
@@ -449,14 +466,6 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     if not team.found and not any(p.code == "TEAM_TRACKER_BROKEN" for p in problems):
         return recalc_away(wb, ctx, wspec, layouts, datas, owner, team, result)
     records = read_work(datas[WORK], ctx, problems, owner)
-    known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
-    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False,
-                                        duplicates_once=config.valid.duplicates)
-    owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
-    check_work(records, verdicts, owners, None, ctx, problems, accounts_where="团队维护跟踪表",
-               known_ids=[a["帐户ID"] for a in team.accounts])
-    day = planning.plan_day(ctx.as_of, ctx.calendar, month)
-
     my = {}
     for name, team_rows, to_values, reader in (
             (MY_RENEWALS, team.renewals, renewal.row_values, renewal.read_rows),
@@ -464,6 +473,15 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         mine_rows = [to_values(r) for r in team_rows if r.staff == owner]
         synced = sync_follow_ups(wb, wspec.sheet(name), layouts, datas[name], mine_rows, ctx.write, ctx.file, problems)
         my[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in synced]), ctx.file, problems)
+    known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
+    checks = outcomes.team_checks(records, config.valid, personal_facts(ctx, team, my[MY_RENEWALS]), personal=True)
+    verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False,
+                                        duplicates_once=config.valid.duplicates,
+                                        outcome=outcomes.judge(config.valid, checks, personal=True))
+    owners = {completion.id_key(a["帐户ID"]): a["客服"] for a in team.accounts}
+    check_work(records, verdicts, owners, None, ctx, problems, accounts_where="团队维护跟踪表",
+               known_ids=[a["帐户ID"] for a in team.accounts])
+    day = planning.plan_day(ctx.as_of, ctx.calendar, month)
     accounts, renewals, newclients, contacts = plan_inputs(owner, team, records, verdicts, day, month, config,
                                                        my[MY_RENEWALS], my[MY_CLIENTS])
     anomalies, cadence = desk_inputs(owner, team, accounts, contacts, day, month, config, ctx.calendar)
@@ -471,7 +489,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     plan = planning.make_plan(day, month, ctx.calendar, accounts, renewals, newclients,
                               daily_valid_target=config.daily_valid_target,
                               renewal_follow_up_days=config.renewal_follow_up_days,
-                              due_balance_days=config.due_balance_days, anomalies=anomalies, cadence=cadence)
+                              due_balance_days=config.due_balance_days, anomalies=anomalies, cadence=cadence,
+                              unhappy=unhappy_inputs(records, accounts, contacts, day, ctx.calendar))
     levels = {completion.id_key(a.account_id): a.level for a in accounts}
     old_day, old_items = _old_plan(wb, layouts)
     plan_rows, planned_today, made_now = plan_sheet_rows(plan, old_day, old_items, levels)
@@ -503,6 +522,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         for label, value, type_ in ((PLAN_DAY, plan.day, Type.DATE), (SUGGESTED, plan.suggested, Type.INT)):
             row, col = layout.anchors[label]
             set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
+        write_team_checks(wb[WORK], layouts[WORK], datas[WORK], records, checks)
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
         for name in (MY_RENEWALS, MY_CLIENTS):
             fresh = read_sheet(wb[name], wspec.sheet(name), ctx.file, [])
@@ -658,4 +678,4 @@ def away_values(f: PersonalFigures) -> dict[str, dict]:
     return out
 
 
-KIND_DEF = Kind(KIND, "个人工作簿", spec, recalc, python_values)
+KIND_DEF = Kind(KIND, "个人工作簿", spec, recalc, python_values, judges_work=True)

@@ -7,6 +7,7 @@ from . import (
     callbacks,
     complaints,
     maintenance,
+    meetings,
     newclient,
     onlinesales,
     orders,
@@ -20,4 +21,4 @@ from .base import Kind
 REGISTRY: dict[str, Kind] = {k.name: k for k in (
     maintenance.KIND_DEF, renewal.KIND_DEF, newclient.KIND_DEF, orders.KIND_DEF, refunds.KIND_DEF,
     complaints.KIND_DEF, callbacks.KIND_DEF, onlinesales.KIND_DEF, personal.KIND_DEF, watch.KIND_DEF,
-    archive.KIND_DEF)}
+    archive.KIND_DEF, meetings.KIND_DEF)}

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..config import Config
 from ..month import Month
 from ..records import Problem, Targets, WorkRecord
-from ..rules import completion, spendwatch
+from ..rules import completion, outcomes, spendwatch
 from ..rules import plan as planning
 from ..rules.cadence import cadence
 from ..rules.levels import targets_for
@@ -20,7 +20,7 @@ from .base import (
 from .team_view import team_snapshot, version_of
 
 TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"   # the personal workbook's sheets
-ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
+ITEMS = completion.TARGET_ITEMS
 DIVIDER, DIVIDER_FILL = "有余力再做", "DDEBF7"         # the row under today's plan
 PLANNED, ADDED = "是", "新增"                          # 计划内 of a morning line / of a line added later that day
 
@@ -35,6 +35,7 @@ class Team:
         self.anomalies: list = []                    # 消耗监控 rows not told to the client (every owner)
         self.archived: set[str] | None = None        # account keys of 客户档案 (None: no archive)
         self.found = False                           # the team tracker was read
+        self.unrecognised: frozenset[str] = frozenset()   # 抽查 keys the manager marked 不认可
         if workspace is None:
             return
         self.anomalies, self.archived = desk_snapshot(workspace, month, config)
@@ -48,7 +49,7 @@ class Team:
             problems.append(Problem(own_file, MINE, None, "", "TEAM_TRACKER_BROKEN",
                                     f"团队的 {path.name} 表头不完整，无法读取：请客服经理检查。"))
             return
-        self.accounts, records, self.renewals, self.newclients = snapshot
+        self.accounts, records, self.renewals, self.newclients, self.unrecognised = snapshot
         self.other_records = [r for r, source in records if source != own_file]
         self.found = True
 
@@ -138,6 +139,26 @@ def desk_inputs(owner: str, team: Team, accounts: list, contacts: dict[str, set[
             if c.due:
                 rows.append(planning.PlanCadence(a.account_id, a.name, a.level, c.reason, c.gap))
     return anomalies, rows
+
+
+def unhappy_inputs(records: list[WorkRecord], accounts: list, contacts: dict[str, set[date]], day: date,
+                   calendar) -> list:
+    """The owner's clients who said 不满意 / 很不满意 on a call before `day` and whom no record
+    has reached since: a 不满意回访 in the next day's plan (原因 「客户 12-03 表示不满意」)."""
+    mine = {completion.id_key(a.account_id): a for a in accounts}
+    said: dict[str, date] = {}
+    for r in records:
+        key = completion.id_key(r.account_id)
+        if r.day and r.day < day and key in mine and outcomes.satisfaction_of(r.satisfaction) in outcomes.UNHAPPY:
+            said[key] = max(said.get(key, r.day), r.day)
+    rows = []
+    for key, when in said.items():
+        if any(when < d < day for d in contacts.get(key, ())):
+            continue                                    # reached again since
+        a = mine[key]
+        rows.append(planning.PlanCadence(a.account_id, a.name, a.level, f"客户 {when:%m-%d} 表示不满意",
+                                         calendar.count(when, day) - 1))
+    return rows
 
 
 def rule_label(row, config: Config) -> str:

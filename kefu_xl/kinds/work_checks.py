@@ -15,6 +15,7 @@ from ..records import (
     WorkRecord,
 )
 from ..rules import completion as rules
+from ..rules import outcomes
 from ..rules import spotchecks as spot
 from ..rules.levels import (
     is_downgrade,
@@ -23,7 +24,9 @@ from ..rules.levels import (
     suggested_level,
     targets_for,
 )
+from ..sheets.build import set_cell, style_name
 from ..sheets.read import SheetData
+from ..sheets.spec import Role, Type
 from .base import (
     RecalcContext,
     cell_date,
@@ -81,8 +84,37 @@ def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owne
             problems.append(work_problem(ctx, origin, row, "日期", "NOT_A_DATE", what + "。"))
         typed = (day if day is not None else cell_text(v["日期"]),
                  *(cell_text(v[h]) for h in ("客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")))
-        records.append(WorkRecord(day, typed[1] or owner, typed[2], typed[3], typed[4], typed[5], row, typed))
+        records.append(WorkRecord(day, typed[1] or owner, typed[2], typed[3], typed[4], typed[5], row, typed,
+                                  cell_text(v.get(outcomes.SATISFACTION_COLUMN)),
+                                  cell_text(v.get(outcomes.ACCEPTED_COLUMN))))
     return records
+
+
+# what a person is told of a record that did not achieve its outcome (rules/outcomes)
+OUTCOME_MESSAGES = {
+    outcomes.REASON_NO_SATISFACTION: (outcomes.SATISFACTION_COLUMN, "NO_SATISFACTION",
+                                      "没有填满意度：电话拜访要谈到预算、消耗、需求、满意度调查和优化建议才算有效，"
+                                      "谈过后在「满意度」选客户的评价，本条就计入。", Severity.WARNING),
+    outcomes.REASON_NO_ANSWER: (outcomes.ACCEPTED_COLUMN, "NO_ACCEPTED",
+                                "没有填客户接受：帐户优化要客户接受新的优化建议才算有效，客户接受后在「客户接受」选 是。",
+                                Severity.WARNING),
+    outcomes.REASON_NOT_ACCEPTED: (outcomes.ACCEPTED_COLUMN, "NOT_ACCEPTED",
+                                   "客户没有接受这次优化建议：本条不计为有效工作。", Severity.INFO),
+    outcomes.REASON_NOT_PAID: ("工作类型", "RENEWAL_NOT_PAID",
+                               "续费还没有到帐（续费跟踪中这个帐户本月没有到帐日期）：到帐后填上到帐日期，本条就计入；"
+                               "如果下个月才到帐，请下个月再登记这条工作。", Severity.INFO),
+    outcomes.REASON_NO_RENEWAL: ("帐户ID", "NO_RENEWAL_ROW",
+                                 "续费跟踪中没有这个帐户：续费完成要在续费跟踪中有这个帐户的一行（含到帐日期）才算有效。",
+                                 Severity.WARNING),
+    outcomes.REASON_WAITING: ("工作类型", "WAITING_MEETING",
+                              "邀约的见面会还没开（或还没登记到会）：客户到会后本条计入。", Severity.INFO),
+    outcomes.REASON_ABSENT: ("工作类型", "NOT_ATTENDED",
+                             "客户没有到之后的第一场见面会（见面会与培训.xlsx）：本条不计为有效工作。", Severity.INFO),
+    outcomes.REASON_UNRECOGNISED: ("有效", "NOT_RECOGNISED", "客服经理在抽查中标为不认可：本条不计为有效工作。",
+                                   Severity.INFO),
+    outcomes.REASON_PENDING: ("有效", "PENDING_TEAM_CHECK",
+                              "这类工作要看团队的文件（续费到帐、见面会到会、经理认可）：下次重算时核对。", Severity.INFO),
+}
 
 
 def read_checks(data: SheetData, file: str, problems: list[Problem]) -> list[spot.SpotCheck]:
@@ -97,7 +129,8 @@ def read_checks(data: SheetData, file: str, problems: list[Problem]) -> list[spo
                                     f"工作记录行「{v['工作记录行']}」不是行号：请填「工作记录」表左边的行号（整数）。"))
         checks.append(spot.SpotCheck(cell_date(v["日期"]), cell_text(v["抽查人"]),
                                      None if work_row is None else int(work_row), cell_text(v["帐户ID"]),
-                                     cell_text(v["客服"]), cell_text(v["结果"]), row))
+                                     cell_text(v["客服"]), cell_text(v["结果"]), row,
+                                     cell_text(v.get(outcomes.RECOGNISED_COLUMN))))
     return checks
 
 
@@ -108,7 +141,10 @@ def check_spot_checks(checks: list[spot.SpotCheck], by_row: dict, ctx: RecalcCon
     for c in checks:
         def add(column, code, message, severity=Severity.WARNING):
             problems.append(Problem(ctx.file, SPOT, c.row, column, code, message, severity))
-        if c.result not in spot.RESULTS:
+        if c.recognised and c.recognised not in (outcomes.RECOGNISED, outcomes.UNRECOGNISED):
+            add(outcomes.RECOGNISED_COLUMN, "BAD_RECOGNISED",
+                f"认可「{c.recognised}」应为 认可/不认可（从下拉列表选择）：按认可计。")
+        if c.result not in spot.RESULTS and not (c.recognised and not c.result):
             add("结果", "BAD_CHECK_RESULT", f"结果「{c.result}」应为 属实/不属实：本条抽查不计。" if c.result
                 else "没有填写结果（属实/不属实）：本条抽查不计。")
         if c.work_row is not None and spot.checked_record(c, by_row) is None:
@@ -196,7 +232,7 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
                origin: dict[int, tuple[str, int]] | None = None, known_ids: list[str] | None = None) -> None:
     """Problems of 工作记录 rows (the team tracker's, or a personal workbook's: `accounts_where`
     says where the accounts are looked up)."""
-    repeats = rules.duplicates(records)
+    repeats = rules.duplicates(records) if ctx.config.valid.duplicates else {}
     for i, (rec, verdict) in enumerate(zip(records, verdicts)):
         def add(column, code, message, severity=Severity.WARNING):
             problems.append(work_problem(ctx, origin, rec.row, column, code, message, severity))
@@ -223,6 +259,13 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
             add("有效", "CHECKED_FALSE", "客服经理抽查结果为不属实：本条记为无效。")
         elif verdict.reason == rules.REASON_OVER_PLAN:
             add("工作类型", "OVER_PLAN", "本月电话拜访已达计划次数，超出部分记为无效（超计划）。", Severity.INFO)
+        elif verdict.reason in OUTCOME_MESSAGES:
+            column, code, message, severity = OUTCOME_MESSAGES[verdict.reason]
+            add(column, code, message, severity)
+        if rec.satisfaction and outcomes.satisfaction_of(rec.satisfaction) is None:
+            add(outcomes.SATISFACTION_COLUMN, "BAD_SATISFACTION",
+                f"满意度「{rec.satisfaction}」不是 {'/'.join(outcomes.SATISFACTION)} 之一：记录照常计入，"
+                f"但不计入客户满意度统计，请从下拉列表选择。")
         if rec.day is not None and ctx.month.contains(rec.day) and rec.day > ctx.as_of:
             add("日期", "FUTURE_DATE", f"日期 {rec.day.isoformat()} 还没到（本次重算按 {ctx.as_of.isoformat()}）："
                                      f"是不是打错了？本条照常计入；日期打错了请改正。")
@@ -234,3 +277,13 @@ def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], rost
         if owner and rec.staff and owner != rec.staff:
             add("客服", "COVER_WORK", f"为「{owner}」的帐户工作（代班）：计入帐户完成数，有效工作数计给{rec.staff}。",
                 Severity.INFO)
+
+
+def write_team_checks(ws, layout, data, records: list[WorkRecord], checks: list[str]) -> None:
+    """Each record's 团队核对 where it changed (the formula of 基本原因 / 无效原因 reads it)."""
+    col = layout.columns[outcomes.CHECK_COLUMN]
+    have = {r: v.get(outcomes.CHECK_COLUMN) for r, v in data.rows}
+    style = style_name(Role.COMPUTED, Type.TEXT)
+    for rec, check in zip(records, checks):
+        if (have.get(rec.row) or "") != check:
+            set_cell(ws.cell(rec.row, col), check or None, style)

@@ -5,6 +5,7 @@ The workbook computes the same with COUNTIFS formulas; tests check that both agr
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -21,8 +22,9 @@ from ..records import (
 DECISION_MAKER = "决策人"
 WORK_TYPES = ("电话拜访", "上门拜访", "报表发送", "帐户优化", "续费完成", "客户培训", "电话邀约", "其他")
 CONTACTS = (DECISION_MAKER, "其他人员")
-# 工作类型 that count towards each target, in Targets field order
-ITEM_TYPES = ("电话拜访", "上门拜访", "报表发送", "帐户优化")
+# the targets (the label their columns carry, the 工作类型 that counts towards it), in Targets field order
+TARGET_ITEMS = (("电话拜访", "电话拜访"), ("上门拜访", "上门拜访"), ("报表", "报表发送"), ("优化", "帐户优化"))
+ITEM_TYPES = tuple(work_type for _, work_type in TARGET_ITEMS)
 PHONE = "电话拜访"
 
 REASON_CONTACT = "非决策人"
@@ -85,7 +87,8 @@ def duplicate_clause(on: bool, rest: str) -> str:
 
 def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
                   first: date, last: date, over_plan: bool = True,
-                  disproved: frozenset[str] = frozenset(), duplicates_once: bool = True) -> list[WorkVerdict]:
+                  disproved: frozenset[str] = frozenset(), duplicates_once: bool = True,
+                  outcome: Callable[[int, WorkRecord], str] | None = None) -> list[WorkVerdict]:
     """有效/无效原因 for each record, in the order given.
 
     Checks in order: not a repeat of an earlier identical record (重复, `duplicates`), contact is
@@ -94,6 +97,8 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
     visits in date order, ties in row order) is 超计划 — unless `over_plan` is False (a
     personal workbook sees one person's calls only; the team tracker judges 超计划).
     `duplicates_once`: the month's rule switch (config.valid.duplicates); off, a repeat counts.
+    `outcome(i, record)`: the reason a record did not achieve its outcome (rules/outcomes.judge),
+    checked after 抽查 and before 超计划 — a call invalid for its 满意度 takes no plan slot.
     """
     verdicts: list[WorkVerdict | None] = [None] * len(records)
     phone_calls: dict[str, list[tuple[date, int, int]]] = defaultdict(list)
@@ -110,6 +115,8 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
             verdicts[i] = WorkVerdict(False, REASON_DATE)
         elif disproved and record_key(rec.account_id, rec.day, rec.staff) in disproved:
             verdicts[i] = WorkVerdict(False, REASON_DISPROVED)
+        elif outcome is not None and (why := outcome(i, rec)):
+            verdicts[i] = WorkVerdict(False, why)
         elif rec.work_type == PHONE and over_plan:
             phone_calls[key].append((rec.day, rec.row, i))
         else:

@@ -34,7 +34,7 @@ from .renewal import days_shown
 RENEWAL, NEWCLIENT, MAINTENANCE = 1, 2, 3
 RENEWAL_LABEL, MAINTENANCE_LABEL = "1 续费", "3 维护"
 ANOMALY_LABEL, CADENCE_LABEL = "1 异常", "3 回访"
-ANOMALY_ITEM, CADENCE_ITEM = "处理消耗异常", "回访"
+ANOMALY_ITEM, CADENCE_ITEM, UNHAPPY_ITEM = "处理消耗异常", "回访", "不满意回访"
 OPEN_RENEWAL = ("", "跟进中")
 OVERDUE, COACHING = "逾期", "辅导中"
 
@@ -271,6 +271,13 @@ def anomaly_items(rows: list[PlanAnomaly]) -> list[PlanItem]:
     return out
 
 
+def unhappy_items(rows: list[PlanCadence]) -> list[PlanItem]:
+    """回访 of clients who said they were 不满意 / 很不满意 on a call and were not contacted since
+    (rules/outcomes.UNHAPPY; `reason` holds the day they said it), the longest wait first."""
+    return [PlanItem(MAINTENANCE, r.account_id, r.name, r.level, UNHAPPY_ITEM, r.reason, label=CADENCE_LABEL)
+            for r in sorted(rows, key=lambda r: (-r.gap, r.account_id))]
+
+
 def cadence_items(rows: list[PlanCadence], planned: set[str]) -> list[PlanItem]:
     """After the maintenance items: clients due for a call by the cadence that no line of the
     plan (keys in `planned`) already reaches; the longest silence first."""
@@ -292,7 +299,7 @@ def lines_of(items: list[PlanItem]) -> list[PlanLine]:
             first.priority, first.priority_label, first.account_id, first.name,
             next((i.level for i in group if i.level), ""), " + ".join(items_text), line_reason(group),
             maintenance=tuple(i.item for i in group if i.priority == MAINTENANCE and i.item in ITEM_TYPES),
-            contact=any(i.priority == RENEWAL or i.item == CADENCE_ITEM for i in group),
+            contact=any(i.priority == RENEWAL or i.item in (CADENCE_ITEM, UNHAPPY_ITEM) for i in group),
             step=any(i.priority == NEWCLIENT for i in group)))
     return out
 
@@ -323,7 +330,7 @@ def remaining_target(accounts: list[PlanAccount]) -> int:
 def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[PlanAccount],
               renewals: list[PlanRenewal], newclients: list[PlanNewClient], *, daily_valid_target: Decimal,
               renewal_follow_up_days: int = 5, due_balance_days: int = 7, anomalies: list[PlanAnomaly] = (),
-              cadence: list[PlanCadence] = ()) -> Plan:
+              cadence: list[PlanCadence] = (), unhappy: list[PlanCadence] = ()) -> Plan:
     """Today's plan for the working day on or after `day` (kept inside the month)."""
     day = plan_day(day, calendar, month)
     working = calendar.count(month.first, month.last)
@@ -332,6 +339,7 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
     items = (anomaly_items(list(anomalies)) + renewal_items(renewals, day, calendar, renewal_follow_up_days,
                                                           due_balance_days)
              + newclient_items(newclients) + maintenance_items(accounts, working, elapsed))
+    items += unhappy_items(list(unhappy))
     items += cadence_items(list(cadence), {i.account_id.casefold() for i in items})
     suggested = max(math.ceil(daily_valid_target), math.ceil(Fraction(remaining_target(accounts), days_left)))
     lines = lines_of(items)

@@ -25,6 +25,7 @@ class SpotCheck:
       checker: 抽查人.  work_row: 工作记录行 (None when the record is named by its keys).
       account_id, staff: 帐户ID and 客服 of the record, when no row is given.
       result: 结果 (属实 / 不属实).  row: the 抽查 row.
+      recognised: 认可 (认可 / 不认可 / blank): a 其他 record marked 不认可 does not count.
     """
     day: date | None
     checker: str
@@ -33,6 +34,7 @@ class SpotCheck:
     staff: str
     result: str
     row: int | None = None
+    recognised: str = ""
 
 
 def checked_record(check: SpotCheck, by_row: dict[int, WorkRecord]) -> tuple[str, str] | None:
@@ -58,6 +60,16 @@ def helper_cells(check: SpotCheck, by_row: dict[int, WorkRecord]) -> tuple[str, 
             return "", ""
         return (record_label(rec.account_id, rec.day, rec.staff) if rec.account_id and rec.day else "", rec.staff)
     return (record_label(check.account_id, check.day, check.staff) if check.account_id else "", check.staff)
+
+
+def unrecognised_keys(checks: list[SpotCheck], by_row: dict[int, WorkRecord]) -> frozenset[str]:
+    """Keys of the records the manager marked 不认可 (a 其他 among them does not count)."""
+    out = set()
+    for c in checks:
+        found = checked_record(c, by_row)
+        if found and c.recognised == "不认可":
+            out.add(found[0])
+    return frozenset(out)
 
 
 def disproved_keys(checks: list[SpotCheck], by_row: dict[int, WorkRecord]) -> frozenset[str]:

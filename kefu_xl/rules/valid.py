@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from ..config import Config, ValidRules
+from ..config import OUTCOME_SWITCHES, Config, ValidRules
 
 META_VERSION = "rules_version"
 META_SWITCHES = "rules"
 # the rules of each version before its switches were recorded (a workbook's _meta without them)
-BY_VERSION = {1: ValidRules(version=1, duplicates=False), 2: ValidRules(version=2, duplicates=True)}
+_NO_OUTCOMES = dict.fromkeys(OUTCOME_SWITCHES, False)
+BY_VERSION = {1: ValidRules(version=1, duplicates=False, **_NO_OUTCOMES),
+              2: ValidRules(version=2, duplicates=True, **_NO_OUTCOMES)}
 DUPLICATE_KEY = "重复键"          # the helper column rule version 2 brought to 工作记录
 
 
@@ -49,9 +51,15 @@ def with_rules(config: Config, rules: ValidRules) -> Config:
     return config if config.valid == rules else replace(config, valid=rules)
 
 
+SWITCH_NAMES = {"duplicates": "重复记录不计", "renewal_paid": "续费以到帐为准", "invitation_attended": "邀约以到会为准",
+                "satisfaction": "电话拜访要填满意度", "visit_satisfaction": "上门拜访要填满意度",
+                "optimisation_accepted": "优化以客户接受为准", "other_recognised": "其他以经理认可为准"}
+
+
 def describe(rules: ValidRules) -> str:
     """The rules in a few words for people (report --compare, month open --rules)."""
-    return f"第 {rules.version} 版规则（重复记录{'不计' if rules.duplicates else '照计'}）"
+    on = [SWITCH_NAMES[k] for k, v in rules.switches().items() if v]
+    return f"第 {rules.version} 版规则（{'、'.join(on) if on else '登记即计'}）"
 
 
 def has_column(ws, header: str, rows: int = 10) -> bool:

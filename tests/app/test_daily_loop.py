@@ -58,7 +58,7 @@ def type_row(path: Path, sheet: str, values: dict) -> None:
 
 def recalc_team_tracker(office: Path) -> list[tuple[Path, str]]:
     path = office / "2026-11" / "维护跟踪_2026-11.xlsx"
-    type_row(path, "工作记录", {"日期": date(2026, 11, 26), "客服": "张敏", "帐户ID": "GA10001", "工作类型": "电话拜访",
+    type_row(path, "工作记录", {"日期": date(2026, 11, 26), "客服": "张敏", "帐户ID": "GA10001", "工作类型": "电话拜访", "满意度": "满意",
                                "沟通对象": "决策人", "内容摘要": "直接填在团队表"})
     return [(path, "工作记录")]
 
@@ -201,7 +201,7 @@ def test_text_in_a_spare_column_of_the_plan_sheets_survives_recalc(office):
 
 def test_a_drop_down_of_a_person_keeps_its_range(office):
     path = office / "2026-11" / "维护跟踪_2026-11.xlsx"
-    type_row(path, "工作记录", {"日期": date(2026, 11, 26), "客服": "李娜", "帐户ID": "GA10002", "工作类型": "电话拜访",
+    type_row(path, "工作记录", {"日期": date(2026, 11, 26), "客服": "李娜", "帐户ID": "GA10002", "工作类型": "电话拜访", "满意度": "满意",
                                "沟通对象": "决策人"})
     saved_by_excel(path, "工作记录")
     run("recalc", path, "--as-of", "2026-11-27")
@@ -251,7 +251,7 @@ def test_a_team_tracker_whose_problem_sheet_was_renamed_is_recalculated(office):
 
 def test_a_rewrite_keeps_the_files_mode_and_refuses_a_read_only_file(office):
     path = office / "2026-11" / "维护跟踪_2026-11.xlsx"
-    type_row(path, "工作记录", {"日期": date(2026, 11, 26), "客服": "张敏", "帐户ID": "GA10001", "工作类型": "电话拜访",
+    type_row(path, "工作记录", {"日期": date(2026, 11, 26), "客服": "张敏", "帐户ID": "GA10001", "工作类型": "电话拜访", "满意度": "满意",
                                "沟通对象": "决策人", "内容摘要": "x"})
     os.chmod(path, 0o664)
     run("recalc", path, "--as-of", "2026-11-27")

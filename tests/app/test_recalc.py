@@ -1,5 +1,6 @@
 """kefu-xl recalc / check on the maintenance tracker: validation, 问题 sheet, formula
 restore, inputs kept, safe writing."""
+import os
 from datetime import date
 
 import openpyxl
@@ -70,7 +71,7 @@ def test_recalc_marks_invalid_rows_and_lists_every_problem(tracker):
     assert "维护跟踪_2026-11.xlsx 汇总" in result.output and "│ 张敏 │ 三星 │" in result.output
     assert "已保存" in result.output and ".kefu-backup" in result.output
     ws = openpyxl.load_workbook(tracker)[maintenance.SUMMARY]
-    assert ws["N1"].value.date() == date(2026, 11, 20) and ws["M1"].value == "截至日期"
+    assert ws["Q1"].value.date() == date(2026, 11, 20) and ws["P1"].value == "截至日期"
 
 
 def test_python_verdicts_for_typed_rows(tracker):
@@ -202,6 +203,34 @@ def test_disk_full_fails_cleanly(tracker, monkeypatch):
     monkeypatch.setattr(openpyxl.Workbook, "save", full)
     monkeypatch.setattr(PatchBook, "save", full)
     result = run("recalc", tracker)
-    assert result.exit_code == 1 and "磁盘是否已满" in result.output
+    assert result.exit_code == 1 and "磁盘已满：维护跟踪_2026-11.xlsx 没有写入" in result.output and "No space" not in result.output
     assert tracker.read_bytes() == before
     assert not list(tracker.parent.glob(".~kefu-*")) and safe_write  # no temp file left behind
+
+
+@pytest.mark.parametrize("meanwhile", ["saved", "opened"])
+def test_a_command_line_recalc_never_writes_over_a_save_made_while_it_runs(tracker, monkeypatch, meanwhile):
+    """DOMAIN §27: a manager's 「随时」 recalc while people work. The person's save (or their
+    Excel opening the file) during the recalc wins: their file stays, the command says so, exit 1."""
+    import kefu_xl.app.workbooks as workbooks
+    real = workbooks.recalc_open_workbook
+
+    def a_person_meanwhile(wb, path, **kw):
+        out = real(wb, path, **kw)
+        if meanwhile == "saved":
+            book = openpyxl.load_workbook(path)
+            book[maintenance.WORK]["G40"] = "刚保存的一条"
+            book.save(path.with_name("excel-temp.xlsx"))         # Excel writes a new file and renames it
+            os.replace(path.with_name("excel-temp.xlsx"), path)
+        else:
+            (path.parent / f"~${path.name}").write_bytes(b"excel")
+        return out
+    monkeypatch.setattr(workbooks, "recalc_open_workbook", a_person_meanwhile)
+    backups = set((tracker.parent / ".kefu-backup").glob("*"))
+    result = run("recalc", tracker, "--as-of", "2026-11-20")
+    assert result.exit_code == 1, result.output
+    assert ("被修改或保存过" if meanwhile == "saved" else "正在被 Excel/WPS/LibreOffice 打开") in result.output
+    assert "已保存" not in result.output
+    if meanwhile == "saved":
+        assert openpyxl.load_workbook(tracker)[maintenance.WORK]["G40"].value == "刚保存的一条"
+    assert set((tracker.parent / ".kefu-backup").glob("*")) == backups          # no copy of a version nobody replaced

@@ -166,7 +166,9 @@ def team_sources(path: Path, month: Month = NOV) -> list[tuple]:
 
 
 def record(day: date, account: str, work: str = "电话拜访") -> dict:
-    return {"日期": day, "帐户ID": account, "工作类型": work, "沟通对象": "决策人"}
+    """A record as a person types it: a call with its 满意度, an optimisation with 客户接受."""
+    outcome = {"电话拜访": {"满意度": "满意"}, "帐户优化": {"客户接受": "是"}}.get(work, {})
+    return {"日期": day, "帐户ID": account, "工作类型": work, "沟通对象": "决策人", **outcome}
 
 
 def saves(path: Path, rows: list[dict], month: Month = NOV) -> None:

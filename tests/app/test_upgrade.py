@@ -113,6 +113,17 @@ def daily_table(w: Path) -> list[tuple[list[str], set[int]]]:
     ]
 
 
+TYPED = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")
+
+
+def typed_records(path: Path) -> list[tuple]:
+    """The typed cells of the team 工作记录, row by row, where they stand."""
+    ws = openpyxl.load_workbook(path, read_only=True)["工作记录"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    at = [rows[0].index(h) for h in TYPED]
+    return [tuple(row[i] for i in at) for row in rows[1:] if any(row[i] is not None for i in at)]
+
+
 def statement(path: Path) -> list[tuple]:
     """Per person (and 合计), every figure of the 绩效提成 sheet as the file shows it."""
     ws = openpyxl.load_workbook(path, data_only=True)["绩效提成"]
@@ -133,6 +144,8 @@ def test_the_daily_table_runs_on_a_workspace_an_earlier_release_made(tag, tmp_pa
     shutil.copytree(source, w, ignore=shutil.ignore_patterns(".kefu-backup", ".complete"))
     old_statement = statement(w / STATEMENT[0] / STATEMENT[1])
     assert len(old_statement) >= 9
+    tracker = w / "2026-11" / "维护跟踪_2026-11.xlsx"
+    typed_before = typed_records(tracker)
     start = time.time() - 1
     for args, codes in daily_table(w):
         result = CliRunner().invoke(cli, [str(a) for a in args])
@@ -147,3 +160,7 @@ def test_the_daily_table_runs_on_a_workspace_an_earlier_release_made(tag, tmp_pa
     assert len(written) >= 15
     assert validate(written) == []
     assert statement(w / STATEMENT[0] / STATEMENT[1]) == old_statement
+    ws = openpyxl.load_workbook(tracker, read_only=True)["工作记录"]
+    headers = [c for c in next(ws.iter_rows(min_row=2, max_row=2, values_only=True)) if c]
+    assert {"满意度", "客户接受", "团队核对"} <= set(headers)           # the new columns, blank, at the right
+    assert typed_records(tracker) == typed_before                  # every typed cell where it was

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from conftest import write_status
 from helpers import (
+    outcome_of,
     NOV,
     WORK,
     assert_engines_agree,
@@ -125,7 +126,7 @@ def test_cadence_calls_go_into_the_owners_plan(office):
     # 李娜 finishes C3's 三级 targets on 11-16: no maintenance line is left for it, yet by 11-30
     # it has one contact day of the two a month needs and one working day left
     type_work_records(office / "2026-11" / "维护跟踪_2026-11.xlsx",
-                      [{"日期": d(16), "客服": "李娜", "帐户ID": "C3", "工作类型": t, "沟通对象": "决策人"}
+                      [{"日期": d(16), "客服": "李娜", "帐户ID": "C3", "工作类型": t, "沟通对象": "决策人", **outcome_of(t)}
                        for t in ("报表发送", "帐户优化")])
     plan = recalc_file(personal.path_of(office, "李娜", NOV), as_of=d(30)).result.figures.plan_rows
     assert [(r["优先级"], r["事项"], r["原因"]) for r in plan if r["帐户ID"] == "C3"] == [

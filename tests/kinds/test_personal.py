@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from conftest import write_status
 from helpers import (
+    outcome_of,
     assert_engines_agree,
     assert_ribbon_matches_file,
     day_of,
@@ -33,13 +34,13 @@ STATUS = [
     ["C5", "戊机械", "张敏", "机械", 130, 90000, date(2027, 6, 1), date(2026, 11, 5)],    # new client
 ]
 RECORDS = [
-    {"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人", "内容摘要": "沟通投放"},
+    {"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": "电话拜访", "满意度": "满意", "沟通对象": "决策人", "内容摘要": "沟通投放"},
     {"日期": d(2026, 11, 3), "帐户ID": "C1", "工作类型": "报表发送", "沟通对象": "决策人"},
-    {"日期": d(2026, 11, 3), "帐户ID": "C3", "工作类型": "电话拜访", "沟通对象": "决策人"},        # cover for 李娜
+    {"日期": d(2026, 11, 3), "帐户ID": "C3", "工作类型": "电话拜访", "满意度": "满意", "沟通对象": "决策人"},        # cover for 李娜
     {"日期": d(2026, 11, 3), "帐户ID": "C9", "工作类型": "报表发送", "沟通对象": "决策人"},        # unknown account
-    {"日期": d(2026, 11, 4), "帐户ID": "C2", "工作类型": "电话拜访", "沟通对象": "其他人员"},      # not decision maker
-    {"日期": d(2026, 11, 9), "帐户ID": "C1", "工作类型": "电话拜访", "沟通对象": "决策人"},
-    {"日期": d(2026, 11, 9), "帐户ID": "C2", "工作类型": "续费完成", "沟通对象": "决策人", "内容摘要": "=已提醒"},
+    {"日期": d(2026, 11, 4), "帐户ID": "C2", "工作类型": "电话拜访", "满意度": "满意", "沟通对象": "其他人员"},      # not decision maker
+    {"日期": d(2026, 11, 9), "帐户ID": "C1", "工作类型": "电话拜访", "满意度": "满意", "沟通对象": "决策人"},
+    {"日期": d(2026, 11, 9), "帐户ID": "C2", "工作类型": "客户培训", "沟通对象": "决策人", "内容摘要": "=已提醒"},
 ]
 
 
@@ -115,7 +116,7 @@ def test_the_morning_plan_stays_all_day_and_the_daily_summary_keeps_it(office):
     morning = recalc_file(path, as_of=d(2026, 11, 2)).result.figures     # the plan of 11-02 (made at open)
     before = plan_sheet(path)
     c1 = next(r for r in morning.plan_rows if r["帐户ID"] == "C1")
-    type_records(path, [{"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": t, "沟通对象": "决策人"}
+    type_records(path, [{"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": t, "沟通对象": "决策人", **outcome_of(t)}
                         for t in c1["维护项"].split("+")])
     later = recalc_file(path, as_of=d(2026, 11, 2)).result.figures
     after = plan_sheet(path)
@@ -213,7 +214,7 @@ def test_collect_gives_the_same_team_figures_as_typing_into_the_team_file(office
 def test_collecting_again_replaces_and_keeps_rows_typed_in_the_team_file(office):
     team = office / "2026-11" / maintenance.file_name(NOV)
     type_rows(team, maintenance.spec(C, NOV).sheet(maintenance.WORK),
-              [{"日期": d(2026, 11, 5), "客服": "王芳", "帐户ID": "C3", "工作类型": "帐户优化", "沟通对象": "决策人"}])
+              [{"日期": d(2026, 11, 5), "客服": "王芳", "帐户ID": "C3", "工作类型": "帐户优化", "客户接受": "是", "沟通对象": "决策人"}])
     type_records(mine(office), RECORDS[:2])
     recalc_file(team, as_of=d(2026, 11, 30))
     type_records(mine(office), RECORDS[2:3])
@@ -296,7 +297,7 @@ def test_done_is_live_for_renewal_and_new_client_lines(office, tmp_path):
     # and C2's maintenance items, which ride on its line
     type_follow_up(path, personal.MY_RENEWALS, "C2", {"提醒日期": d(2026, 11, 9), "跟进记录": "已微信通知"})
     type_follow_up(path, personal.MY_CLIENTS, "C5", {"告知帐户信息": d(2026, 11, 9)})
-    type_records(path, [{"日期": d(2026, 11, 9), "帐户ID": "C2", "工作类型": t, "沟通对象": "决策人"}
+    type_records(path, [{"日期": d(2026, 11, 9), "帐户ID": "C2", "工作类型": t, "沟通对象": "决策人", **outcome_of(t)}
                         for t in lines[0]["维护项"].split("+")])
     office_ = office_values(path, personal.spec(C, NOV), {personal.TODAY: lambda r, v: v["序号"]}, tmp_path / "lo")
     assert [office_[personal.TODAY][i]["已完成"] for i in (1, 2, 3)] == ["是", "是", "否"]

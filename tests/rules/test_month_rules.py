@@ -17,7 +17,7 @@ from helpers import NOV, WORK, assert_engines_agree, d, libreoffice_values, open
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
-from kefu_xl.config import RULES_VERSION, ValidRules
+from kefu_xl.config import OUTCOME_SWITCHES, RULES_VERSION, ValidRules
 from kefu_xl.demo.typist import type_work_records
 from kefu_xl.kinds import maintenance
 from kefu_xl.rules import valid
@@ -54,18 +54,20 @@ def zhang(outcome):
 
 
 def test_the_rules_a_workbook_holds_or_was_made_with():
-    assert valid.from_meta({}, has_duplicate_key=False) == ValidRules(version=1, duplicates=False)   # 0.2.0
-    assert valid.from_meta({}, has_duplicate_key=True) == ValidRules(version=2, duplicates=True)     # 0.3.0
+    none = dict.fromkeys(OUTCOME_SWITCHES, False)
+    assert valid.from_meta({}, has_duplicate_key=False) == ValidRules(version=1, duplicates=False, **none)   # 0.2.0
+    assert valid.from_meta({}, has_duplicate_key=True) == ValidRules(version=2, duplicates=True, **none)     # 0.3.0
     assert valid.from_meta({"rules_version": 2, "rules": '{"duplicates": false}'}, True) == \
-        ValidRules(version=2, duplicates=False)
-    assert valid.from_meta({"rules_version": 2.0, "rules": "not json"}, False) == ValidRules(version=2)
-    assert valid.meta_of(ValidRules()) == {"rules_version": RULES_VERSION, "rules": '{"duplicates": true}'}
+        ValidRules(version=2, duplicates=False, **none)
+    assert valid.from_meta({"rules_version": 3.0, "rules": "not json"}, False) == ValidRules(version=3)
+    assert valid.from_meta(valid.meta_of(ValidRules(satisfaction=False)), True) == ValidRules(satisfaction=False)
+    assert valid.meta_of(ValidRules())["rules_version"] == RULES_VERSION == 3
 
 
 def test_a_month_opened_now_records_its_rules(workspace):
     path = open_november(workspace)
     meta = month_meta(path)
-    assert meta["rules_version"] == RULES_VERSION and json.loads(meta["rules"]) == {"duplicates": True}
+    assert meta["rules_version"] == RULES_VERSION and json.loads(meta["rules"]) == ValidRules().switches()
     person = next((workspace / "2026-11" / "个人").glob("*.xlsx"))
     assert month_meta(person)["rules"] == meta["rules"]
 
@@ -89,7 +91,7 @@ def test_an_old_month_keeps_its_rule_in_both_engines(workspace, tmp_path):
     c1 = next(c for a, c in zip(then.result.figures.accounts, then.result.figures.completions) if a.account_id == "C1")
     assert c1.done.report == 2                                  # the repeated report counts under version 1
     assert_engines_agree(maintenance.python_values(then.result), libreoffice_values(old, tmp_path / "lo-old"))
-    assert json.loads(month_meta(old)["rules"]) == {"duplicates": False}       # kept, not upgraded
+    assert json.loads(month_meta(old)["rules"]) == {"duplicates": False, **dict.fromkeys(OUTCOME_SWITCHES, False)}
 
 
 def run(*args) -> str:
@@ -110,21 +112,22 @@ def test_a_setting_changed_later_reaches_only_new_months_unless_a_month_opts_in(
     assert verdict_of_repeat(again) == (False, "重复") and zhang(again).valid_work == zhang(before).valid_work
 
     compared = run("report", "2026-11", "--dir", workspace, "--compare")
-    assert "第 2 版规则（重复记录不计）" in compared and "第 2 版规则（重复记录照计）" in compared
+    assert "开月时的规则 2026-11：第 3 版规则（重复记录不计、" in compared
+    assert "当前的规则（kefu-xl.toml [work.valid]）：第 3 版规则（续费以到帐为准" in compared
     valid_work = zhang(before).valid_work
     assert f"{valid_work} → {valid_work + 1}" in compared and "1 人的数字会变" in compared
     assert not (workspace / "2026-11" / "绩效提成_2026-11.xlsx").exists()          # --compare writes nothing
 
     write_status(workspace, "2026-12", [["C1", "甲建材", "张敏", "建材", 2500, 100, date(2027, 1, 1), date(2024, 1, 1)]])
     run("month", "open", "2026-12", "--dir", workspace, "--as-of", "2026-12-01")
-    assert json.loads(month_meta(workspace / "2026-12" / maintenance.file_name(NOV.next()))["rules"]) == \
-        {"duplicates": False}                                       # a month opened after the change has it
+    assert json.loads(month_meta(workspace / "2026-12" / maintenance.file_name(NOV.next()))["rules"])["duplicates"] \
+        is False                                                    # a month opened after the change has it
 
     out = run("month", "open", "2026-11", "--dir", workspace, "--refresh", "--rules", "current", "--as-of", "2026-11-30")
-    assert "重复记录不计） → 第 2 版规则（重复记录照计）" in out
+    assert "→ 第 3 版规则（续费以到帐为准" in out
     opted = recalc_file(path, as_of=date(2026, 11, 30))
     assert verdict_of_repeat(opted) == (True, "") and zhang(opted).valid_work == valid_work + 1
-    assert json.loads(month_meta(path)["rules"]) == {"duplicates": False}
+    assert json.loads(month_meta(path)["rules"])["duplicates"] is False
     assert "每个人的数字都不变" in run("report", "2026-11", "--dir", workspace, "--compare")
 
 

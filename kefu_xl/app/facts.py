@@ -1,0 +1,48 @@
+"""The team's other files the rules of valid work read (rules/outcomes): 到帐日期 of the month's
+续费跟踪 and the workspace's 见面会 — handed to a maintenance or personal recalc through
+RecalcContext.facts, read once per recalc, values only (nothing is written)."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from ..errors import KefuError
+from ..kinds import meetings, renewal
+from ..month import Month
+from ..rules.completion import id_key
+
+
+class WorkspaceFacts:
+    """kinds/base.FactsSource over a workspace's files for `month`."""
+
+    def __init__(self, workspace: Path | None, month: Month, config):
+        self.workspace, self.month, self.config = workspace, month, config
+
+    @cached_property
+    def _received(self) -> dict[str, list]:
+        if self.workspace is None:
+            return {}
+        path = self.workspace / str(self.month) / renewal.file_name(self.month)
+        if not path.exists():
+            return {}
+        try:
+            _, rows, _ = renewal.read_file(path, self.config)
+        except KefuError:               # its own recalc reports what is wrong with it
+            return {}
+        out: dict[str, list] = {}
+        for r in rows:
+            out.setdefault(id_key(r.account_id), []).append(r.received)
+        return out
+
+    def received(self) -> dict[str, list]:
+        return self._received
+
+    @cached_property
+    def _meetings(self) -> list[tuple]:
+        try:
+            return meetings.meeting_rows(self.workspace, self.config)
+        except KefuError:
+            return []
+
+    def meetings(self) -> list[tuple]:
+        return self._meetings
