@@ -192,3 +192,31 @@ def test_an_unhappy_client_is_called_back_the_next_day_until_reached(office):
     type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [work(11, "C2", "报表发送")])
     recalc_file(path, as_of=d(12))                                        # reached on 11-11: no more
     assert not any("不满意" in (x[2] or "") for x in plan_lines(path))
+
+
+def test_a_teams_own_satisfaction_column_is_adopted_not_duplicated(office):
+    """An older tracker where the team kept satisfaction in a column of its own, headed 满意度:
+    kefu-xl reads that column (no second one), and values outside the drop-down are listed."""
+    path = team(office)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maintenance.WORK]
+    layout, _ = find_layout(ws, maintenance.spec(C, NOV).sheet(maintenance.WORK))
+    ours = layout.columns["满意度"]
+    ws.delete_cols(ours)                                         # a file from before the column …
+    spare = ws.max_column + 2
+    ws.cell(layout.header_row, spare).value = "满意度"             # … with the team's own, far right
+    wb.save(path)
+    type_rows(path, maintenance.spec(C, NOV).sheet(maintenance.WORK),
+              [{**work(9, "C2", "电话拜访"), "客服": "张敏"}, {**work(10, "C2", "电话拜访"), "客服": "张敏"},
+               {**work(11, "C2", "电话拜访"), "客服": "张敏"}])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[maintenance.WORK]
+    for r, value in zip(range(layout.first_data_row, layout.first_data_row + 3), ("非常满意", "说不清", None)):
+        ws.cell(r, spare).value = value
+    wb.save(path)
+    outcome = recalc_file(path, as_of=d(20))
+    headers = [c.value for c in openpyxl.load_workbook(path)[maintenance.WORK][layout.header_row]]
+    assert headers.count("满意度") == 1 and headers.index("满意度") + 1 == spare
+    assert reasons(outcome) == ["", "", "未填满意度"]              # any answer counts as asked
+    odd = [p for p in outcome.result.problems if p.code == "BAD_SATISFACTION"]
+    assert len(odd) == 1 and "说不清" in odd[0].message           # 非常满意 maps to 很满意; 说不清 is listed
