@@ -73,19 +73,19 @@ def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[Pe
                                 f"{path.name} 是 {meta.get('month')} 的个人工作簿，却放在 {month} 的文件夹里：已跳过，"
                                 f"请把它放回 {meta.get('month')}/{personal.FOLDER}/。"))
         return line, None, problems
-    if path.name != personal.file_name(line.owner, month):
-        line.note = f"文件名应为 {personal.file_name(line.owner, month)}"
-        problems.append(Problem(path.name, "_meta", None, "owner", "RENAMED",
-                                f"{path.name} 被改过名：它是{line.owner}的工作簿（按{line.owner}汇总）。"
-                                f"请改回 {personal.file_name(line.owner, month)}。", Severity.WARNING))
     if (path.parent / f"~${path.name}").exists():
         line.note = "正在被打开：按最后保存的内容汇总"
     return line, grid, problems
 
 
-def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], files: list[Path] | None = None):
+def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], files: list[Path] | None = None,
+                    kept: list[str] | None = None):
     """[(line, grid)] of the month's personal workbooks that can be collected, and the
-    problems: two files claiming one person are both skipped (their rows would count twice)."""
+    problems. In 个人/ the file named exactly 客服名_YYYY-MM.xlsx is the person's: another file
+    claiming the same person (「张敏_2026-11 - 副本.xlsx」, a colleague's file copied under her
+    name) is skipped with one warning naming both. When the person's own file is missing and
+    only such a copy is there, nothing of hers is collected and her own file's name goes to
+    `kept`: the team tracker keeps her last collected records (a copy never zeroes a person)."""
     files = personal_files(workspace, month) if files is None else files
     opened = [open_personal(p, month, sheets) for p in files]
     owners: dict[str, list[str]] = {}
@@ -95,11 +95,22 @@ def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], file
     out, problems = [], []
     for line, grid, found in opened:
         problems.extend(found)
-        if grid is not None and len(owners[line.owner]) > 1:
-            line.skipped, line.note = True, f"与 {'、'.join(f for f in owners[line.owner] if f != line.file)} 是同一个人的"
-            problems.append(Problem(line.file, "_meta", None, "owner", "TWO_FILES_ONE_PERSON",
-                                    f"{'、'.join(owners[line.owner])} 都是{line.owner}的个人工作簿：都没有汇总，"
-                                    f"请只保留一本（把另一本的记录复制过去后删除）。"))
+        if grid is not None and line.file != personal.file_name(line.owner, month):
+            own = personal.file_name(line.owner, month)
+            line.skipped = True
+            if own in owners[line.owner]:
+                line.note = f"是 {own} 的另一本：按 {own} 汇总"
+                problems.append(Problem(line.file, "_meta", None, "", "SECOND_FILE_SKIPPED",
+                                        f"{line.file} 也是{line.owner}的个人工作簿：按 {own} 汇总，{line.file} 没有汇总"
+                                        f"（是副本的话请删除；里面有新填的记录，请复制到 {own}）。", Severity.WARNING))
+            else:
+                line.note = f"{line.owner}的工作簿应叫 {own}：没有汇总，保留上次汇总的记录"
+                if kept is not None and own not in kept:
+                    kept.append(own)
+                problems.append(Problem(line.file, "_meta", None, "", "OWN_FILE_MISSING",
+                                        f"没有 {own}，只有 {'、'.join(f for f in owners[line.owner] if f != own)}"
+                                        f"（也是{line.owner}的个人工作簿）：没有汇总，团队表中{line.owner}上次汇总的记录保留。"
+                                        f"请把要用的那一本改名为 {own}。"))
             grid = None
         out.append((line, grid))
     return out, problems
@@ -162,7 +173,7 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     """Every personal workbook's 工作记录; a roster member without a file is named."""
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
-    usable, out.problems = usable_personal(workspace, month, collected_sheets(), files)
+    usable, out.problems = usable_personal(workspace, month, collected_sheets(), files, out.kept)
     wspec = personal.spec(config, month)
     for line, grid in usable:
         if grid is not None:

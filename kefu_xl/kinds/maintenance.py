@@ -50,6 +50,7 @@ from .base import (
     RecalcResult,
     cell_text,
     finish_recalc,
+    plain_value,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -221,14 +222,10 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("来源", Role.COMPUTED, Type.TEXT, width=16,
                    help="汇总来的行：来自哪本个人工作簿（每次 kefu-xl collect 替换）；空白：直接在本表填写的行（保留）。"),
             Column("基本原因", Role.DERIVED, Type.TEXT,
-                   f'IF({blank},"",' + rules.duplicate_clause(
-                       config.valid.duplicates,
-                       f'IF([沟通对象]<>"决策人","{rules.REASON_CONTACT}",'
-                       f'IF(OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0),"{rules.REASON_ACCOUNT}",'
-                       f'IF(NOT({in_month}),"{rules.REASON_DATE}",'
-                       f'IF(COUNTIFS([{SPOT}!记录键],[抽查键],[{SPOT}!结果],"{spot.FALSE}")>0,'
-                       f'"{rules.REASON_DISPROVED}",' + outcomes.clause(config.valid, '""', personal=False, spot=SPOT)
-                       + '))))') + ")",
+                   f'IF({blank},"",' + rules.reasons_formula(
+                       config.valid.duplicates, 'OR([帐户ID]="",COUNTIF([帐户!帐户ID],[帐户ID])=0)', in_month,
+                       f'IF(COUNTIFS([{SPOT}!记录键],[抽查键],[{SPOT}!结果],"{spot.FALSE}")>0,"{rules.REASON_DISPROVED}",'
+                       + outcomes.clause(config.valid, '""', personal=False, spot=SPOT) + ")") + ")",
                    hidden=True, help="辅助列（隐藏）：超计划以外的无效原因（含重复、抽查不属实）。"),
             Column("电话键", Role.DERIVED, Type.TEXT,
                    'IF([工作类型]<>"电话拜访","",IF([基本原因]<>"","",[帐户ID]))',
@@ -538,6 +535,10 @@ def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContex
     team_ids = {rules.id_key(cell_text(v["帐户ID"])) for _, v in datas[ACCOUNTS].rows if cell_text(v["帐户ID"])}
     names = [m.name for m in ctx.roster or [] if m.active] if ctx.roster is not None else None
     collected = ctx.personal.work_records(team_ids, names)
+    typed = [c.header for c in wspec.sheet(WORK).columns if c.role is Role.INPUT]
+    for _, v in datas[WORK].rows:     # a person whose own file is missing (only a copy): her last rows stay
+        if cell_text(v.get("来源")) in collected.kept:
+            collected.rows.append({**{h: plain_value(v.get(h)) for h in typed}, "来源": cell_text(v.get("来源"))})
     for p in collected.problems:      # named by the personal file they are about
         problems.append(Problem(ctx.file, f"个人/{p.file}" if p.file else WORK, p.row, p.column, p.code,
                                 p.message, p.severity))

@@ -164,14 +164,11 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
                    help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
-                   f'IF({blank},"",' + completion.duplicate_clause(
+                   f'IF({blank},"",' + completion.reasons_formula(
                        config.valid.duplicates,
-                       f'IF([沟通对象]<>"决策人","{completion.REASON_CONTACT}",'
-                       f'IF(OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
-                       f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0),'
-                       f'"{completion.REASON_ACCOUNT}",'
-                       f'IF(NOT({in_month}),"{completion.REASON_DATE}",'
-                       + outcomes.clause(config.valid, '""', personal=True) + ')))') + ")",
+                       f'OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
+                       f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0)', in_month,
+                       outcomes.clause(config.valid, '""', personal=True)) + ")",
                    width=18, help="重复 / 非决策人 / 帐户不存在 / 日期不在本月 / 未填满意度 / 客户未接受 / 待团队核对 …（见说明）。"),
             Column("计数键", Role.DERIVED, Type.TEXT, 'IF([有效]="是",[帐户ID]&"|"&[工作类型],"")', hidden=True,
                    help="辅助列（隐藏）：帐户ID|工作类型，「我的帐户」按它统计完成数。"),

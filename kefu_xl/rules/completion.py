@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..io.values import EXCEL_EPOCH
+from ..io.values import EXCEL_EPOCH, PLAUSIBLE_SERIAL
 from ..records import (
     Account,
     AccountCompletion,
@@ -30,6 +30,7 @@ PHONE = "电话拜访"
 REASON_CONTACT = "非决策人"
 REASON_ACCOUNT = "帐户不存在"
 REASON_DATE = "日期不在本月"
+REASON_NOT_A_DATE = "不是日期"          # blank, text, or a number too small to be a date (12.5)
 REASON_OVER_PLAN = "超计划"
 REASON_DISPROVED = "抽查不属实"
 REASON_DUPLICATE = "重复"
@@ -79,6 +80,23 @@ DUPLICATE = ('IF(COUNTIF([工作记录!重复键],[重复键])<2,FALSE,'
              'SUMPRODUCT(([^重复键]=[重复键])*([^内容摘要]=[内容摘要]))>0)')
 
 
+def reasons_formula(duplicates_on: bool, account_missing: str, in_month: str, rest: str) -> str:
+    """classify_work's first reasons as one formula, shared by the team's and the personal
+    工作记录: 重复 → 非决策人 → 帐户不存在 (`account_missing`: the workbook's own lookup) → 不是日期 /
+    日期不在本月 → `rest` (抽查, the outcome rules: rules/outcomes.clause)."""
+    return duplicate_clause(duplicates_on, f'IF([沟通对象]<>"{DECISION_MAKER}","{REASON_CONTACT}",'
+                                           f'IF({account_missing},"{REASON_ACCOUNT}",'
+                                           + date_clause(in_month, rest) + "))")
+
+
+def date_clause(in_month: str, rest: str) -> str:
+    """不是日期 / 日期不在本月 as a formula fragment in front of `rest`, as classify_work: a date cell
+    that holds no date — blank, text, 12.5 (a number Excel took for 1900-01-12) — is not 「not in
+    this month」, it is no date."""
+    return (f'IF(OR(NOT(ISNUMBER([日期])),[日期]<{PLAUSIBLE_SERIAL}),"{REASON_NOT_A_DATE}",'
+            f'IF(NOT({in_month}),"{REASON_DATE}",{rest}))')
+
+
 def duplicate_clause(on: bool, rest: str) -> str:
     """The 重复 check in front of the formula `rest` of the other reasons, when the month's rules
     have it (`on`): a record's first reason, as in classify_work."""
@@ -111,7 +129,9 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
             verdicts[i] = WorkVerdict(False, REASON_CONTACT)
         elif key not in targets:
             verdicts[i] = WorkVerdict(False, REASON_ACCOUNT)
-        elif rec.day is None or not first <= rec.day <= last:
+        elif rec.day is None or (rec.day - EXCEL_EPOCH).days < PLAUSIBLE_SERIAL:
+            verdicts[i] = WorkVerdict(False, REASON_NOT_A_DATE)
+        elif not first <= rec.day <= last:
             verdicts[i] = WorkVerdict(False, REASON_DATE)
         elif disproved and record_key(rec.account_id, rec.day, rec.staff) in disproved:
             verdicts[i] = WorkVerdict(False, REASON_DISPROVED)

@@ -15,6 +15,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
+from kefu_xl.errors import DiskFullError
+
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.demo.typist import type_work_records
 from kefu_xl.io.libreoffice import convert
@@ -169,7 +171,7 @@ def test_a_settlement_whose_writer_fails_changes_no_file(workspace, monkeypatch)
     folder = make_office(workspace)
     before = snapshot(folder)
     monkeypatch.setattr(kefu_xl.app.settle, "write_settlement", _fail_with_disk_full)     # where settle calls it
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(DiskFullError, match="磁盘已满：结算_2026-11.xlsx 没有写入"):     # said in Chinese, once
         settle_month(folder, Month(2026, 11))
     assert snapshot(folder) == before
     assert not list(folder.rglob(".~kefu-*"))
@@ -185,7 +187,7 @@ def test_a_settlement_whose_register_update_fails_writes_no_settlement(workspace
     folder = make_office(workspace)
     before = snapshot(folder)
     monkeypatch.setattr(kefu_xl.app.settle, "update_ledger", _fail_with_disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(DiskFullError, match="磁盘已满"):
         kefu_xl.app.settle.settle_month(folder, Month(2026, 11))
     assert snapshot(folder) == before
     assert not (folder / "2026-11" / "结算_2026-11.xlsx").exists()

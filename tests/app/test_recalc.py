@@ -79,7 +79,7 @@ def test_python_verdicts_for_typed_rows(tracker):
     verdicts = {r.row: v.reason for r, v in zip(outcome.result.figures.records, outcome.result.figures.verdicts)}
     assert verdicts[3] == "" and verdicts[4] == "" and verdicts[7] == "超计划"   # 5th valid call of C1
     assert verdicts[13] == ""                                                   # c2 matches C2
-    assert verdicts[17] == "日期不在本月"                                         # date typed as text
+    assert verdicts[17] == "不是日期"                                             # date typed as text
     staff = {s.staff: s for s in outcome.result.figures.staff}
     assert staff["王芳"].valid_work == 2 and staff["孙某"].star == ""
 

@@ -238,13 +238,42 @@ def test_bad_personal_files_are_named_and_skipped(office):
     (folder / "坏文件.xlsx").write_bytes(b"not a zip")
     outcome = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 30))
     codes = {p.code: p for p in outcome.result.problems}
-    assert {"TWO_FILES_ONE_PERSON", "RENAMED", "NO_PERSONAL_FILE", "NOT_A_WORKBOOK"} <= set(codes)
+    assert {"SECOND_FILE_SKIPPED", "OWN_FILE_MISSING", "NO_PERSONAL_FILE", "NOT_A_WORKBOOK"} <= set(codes)
     assert "王芳" in codes["NO_PERSONAL_FILE"].message
-    assert any("娜娜.xlsx" in p.message and "李娜" in p.message for p in outcome.result.problems if p.code == "RENAMED")
+    assert "请把要用的那一本改名为 李娜_2026-11.xlsx" in codes["OWN_FILE_MISSING"].message
+    assert "按 张敏_2026-11.xlsx 汇总，张敏 副本.xlsx 没有汇总" in codes["SECOND_FILE_SKIPPED"].message
     lines = {line.file: line for line in outcome.result.figures.collected.lines}
-    assert lines["张敏_2026-11.xlsx"].skipped and lines["张敏 副本.xlsx"].skipped
-    assert not lines["娜娜.xlsx"].skipped and lines["坏文件.xlsx"].skipped
-    assert outcome.result.figures.records == []                        # 张敏's record counted nowhere twice
+    assert not lines["张敏_2026-11.xlsx"].skipped and lines["张敏 副本.xlsx"].skipped
+    assert lines["娜娜.xlsx"].skipped and lines["坏文件.xlsx"].skipped
+    assert len(outcome.result.figures.records) == 1                    # 张敏's record counted once, from her own file
+
+
+def test_a_copied_workbook_never_zeroes_a_person(office):
+    """DOMAIN §27: a copy beside her file, a colleague's file copied under her name, her own file
+    gone with only a copy left — her 完成率 and 有效工作 in the team tracker stay as they were."""
+    folder = office / "2026-11" / "个人"
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    type_records(mine(office), RECORDS)
+
+    def zhang():
+        outcome = recalc_file(team, as_of=d(2026, 11, 30))
+        s = next(s for s in outcome.result.figures.staff if s.staff == "张敏")
+        return (s.valid_work, s.ratio), [p for p in outcome.result.problems
+                                         if p.code in ("SECOND_FILE_SKIPPED", "OWN_FILE_MISSING")]
+    before, none = zhang()
+    assert before[0] > 0 and none == []
+    shutil.copy(mine(office), folder / "张敏_2026-11 - 副本.xlsx")
+    figures, warned = zhang()
+    assert figures == before and len(warned) == 1 and "张敏_2026-11 - 副本.xlsx" in warned[0].message
+    (folder / "张敏_2026-11 - 副本.xlsx").unlink()
+    shutil.copy(mine(office, "李娜"), folder / "张敏_2026-11 (1).xlsx")        # a colleague's, under her name
+    figures, warned = zhang()
+    assert figures == before and len(warned) == 1 and "李娜" in warned[0].message
+    (folder / "张敏_2026-11 (1).xlsx").unlink()
+    mine(office).rename(folder / "张敏_2026-11 - 副本.xlsx")                   # her own gone, a copy left
+    figures, warned = zhang()
+    assert figures == before and [p.code for p in warned] == ["OWN_FILE_MISSING"]
+    assert "请把要用的那一本改名为 张敏_2026-11.xlsx" in warned[0].message
 
 
 def test_a_workbook_of_another_month_is_skipped(office, workspace):

@@ -30,7 +30,7 @@ def test_reasons_in_order():
         rec(7, date(2026, 11, 3), work_type="报表发送"),
     ]
     got = [(v.valid, v.reason) for v in classify_work(records, TARGETS, NOV1, NOV30)]
-    assert got == [(False, "非决策人"), (False, "帐户不存在"), (False, "日期不在本月"), (False, "日期不在本月"), (True, "")]
+    assert got == [(False, "非决策人"), (False, "帐户不存在"), (False, "日期不在本月"), (False, "不是日期"), (True, "")]
 
 
 def test_ids_match_case_insensitively_like_countifs():
@@ -86,3 +86,9 @@ def test_staff_summary_counts_cover_work_for_the_doer():
     assert zhang.ratio == Decimal("0.5") and zhang.daily_valid == Decimal("1.5") and zhang.meets_standard is False
     assert (li.target_total, li.done_capped, li.valid_work) == (3, 1, 0)   # C2's call counts for the account
     assert percent(li.ratio) == "33.3%"
+
+
+def test_a_number_typed_for_a_date_is_no_date_not_another_month():
+    """12.5 typed in a date cell is 1900-01-12 to a spreadsheet: 不是日期, not 日期不在本月."""
+    [v] = classify_work([rec(3, date(1900, 1, 11))], TARGETS, NOV1, NOV30)
+    assert (v.valid, v.reason) == (False, "不是日期")
