@@ -15,10 +15,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
-from kefu_xl.errors import DiskFullError
-
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.demo.typist import type_work_records
+from kefu_xl.errors import DiskFullError
 from kefu_xl.io.libreoffice import convert
 from kefu_xl.io.xlsx import PatchBook
 from kefu_xl.kinds import maintenance, orders
