@@ -178,15 +178,26 @@ def type_records(path: Path, accounts: list[list], n: int, rng: random.Random) -
     layout, _ = find_layout(ws, maintenance.spec(load_config(), MONTH).sheet(maintenance.WORK))
     cols = layout.columns
     types = ["电话拜访", "电话拜访", "报表发送", "帐户优化", "上门拜访", "其他"]
+    answers = random.Random(11)      # a stream of its own: the records stay those earlier releases typed
     for i in range(n):
         acc = rng.choice(accounts)
         r = layout.first_data_row + i
         ws.cell(r, cols["日期"], rng.choice(days))
         ws.cell(r, cols["客服"], acc[2])
         ws.cell(r, cols["帐户ID"], acc[0])
-        ws.cell(r, cols["工作类型"], rng.choice(types))
+        kind = rng.choice(types)
+        ws.cell(r, cols["工作类型"], kind)
         ws.cell(r, cols["沟通对象"], "决策人" if rng.random() < 0.9 else "其他人员")
+        type_outcome(ws, r, cols, kind, answers)
     wb.save(path)
+
+
+def type_outcome(ws, r: int, cols: dict, kind: str, rng: random.Random) -> None:
+    """What a person types so the record counts (docs/work.md): a call's 满意度, an optimisation's 客户接受."""
+    if kind in ("电话拜访", "上门拜访") and "满意度" in cols:
+        ws.cell(r, cols["满意度"], rng.choice(["很满意", "满意", "满意", "一般"]))
+    elif kind == "帐户优化" and "客户接受" in cols:
+        ws.cell(r, cols["客户接受"], "是")
 
 
 def run(n_accounts: int, n_records: int, libre: bool, results: list) -> None:
@@ -238,6 +249,7 @@ def run_personal(n_accounts: int, n_records: int, results: list) -> None:
         by_staff: dict[str, list] = {}
         for acc in accounts:
             by_staff.setdefault(acc[2], []).append(acc)
+        answers = random.Random(11)      # a stream of its own: the records stay those earlier releases typed
         for name, mine in by_staff.items():
             path = personal.path_of(ws, name, MONTH)
             wb = openpyxl.load_workbook(path)
@@ -248,8 +260,10 @@ def run_personal(n_accounts: int, n_records: int, results: list) -> None:
                 r = layout.first_data_row + i
                 sh.cell(r, layout.columns["日期"], rng.choice(days))
                 sh.cell(r, layout.columns["帐户ID"], acc[0])
-                sh.cell(r, layout.columns["工作类型"], rng.choice(types))
+                kind = rng.choice(types)
+                sh.cell(r, layout.columns["工作类型"], kind)
                 sh.cell(r, layout.columns["沟通对象"], "决策人" if rng.random() < 0.9 else "其他人员")
+                type_outcome(sh, r, layout.columns, kind, answers)
             wb.save(path)
         team = ws / str(MONTH) / maintenance.file_name(MONTH)
         before = folder / "before.xlsx"

@@ -75,9 +75,11 @@ def load_roster_near(path: Path, problems: list[Problem]):
 def month_config(config: Config, meta: dict, wb, rules: ValidRules | None = None) -> Config:
     """The workspace's settings with the month's rules of valid work: those the workbook was
     opened with (rules/valid.py), or `rules` when a caller asks for others (report --compare)."""
-    if rules is None:
+    if rules is None:          # only a file made before rules were recorded is looked into (its 工作记录)
         work = "工作记录"
-        rules = valid.from_meta(meta, work in wb.sheetnames and valid.has_column(wb[work], valid.DUPLICATE_KEY))
+        recorded = meta.get(valid.META_VERSION) not in (None, "")
+        rules = valid.from_meta(meta, not recorded and work in wb.sheetnames
+                                and valid.has_column(wb[work], valid.DUPLICATE_KEY))
     return valid.with_rules(config, rules)
 
 

@@ -523,8 +523,8 @@ def team_facts(ctx: RecalcContext) -> outcomes.TeamFacts | None:
     the recalc was handed none (a workbook away from its workspace: 待团队核对)."""
     if ctx.facts is None:
         return None
-    return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, ctx.facts.received(),
-                              ctx.facts.meetings())
+    return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, ctx.facts.received,
+                              ctx.facts.meetings)
 
 
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):

@@ -440,10 +440,12 @@ def personal_facts(ctx: RecalcContext, team, my_renewals) -> outcomes.TeamFacts 
     own 我的续费, typed since the team's last recalc), the 见面会, the team's 抽查 marked 不认可."""
     if ctx.facts is None:
         return None
-    received = {k: list(v) for k, v in ctx.facts.received().items()}
-    for r in my_renewals:
-        received.setdefault(completion.id_key(r.account_id), []).append(r.received)
-    return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, received, ctx.facts.meetings(),
+    def received():
+        out = {k: list(v) for k, v in ctx.facts.received().items()}
+        for r in my_renewals:
+            out.setdefault(completion.id_key(r.account_id), []).append(r.received)
+        return out
+    return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, received, ctx.facts.meetings,
                               team.unrecognised)
 
 

@@ -154,14 +154,27 @@ def team_check(rec: WorkRecord, rules: ValidRules, facts: "TeamFacts", *, person
 class TeamFacts:
     """What the outcome rules read from the team's files for a month: 到帐日期 per account
     (续费跟踪), 见面会 rows, 抽查 keys marked 不认可. `last`: the recalc date within the month (to
-    which 到帐 counts); `today`: the recalc date itself (a meeting early next month still tells)."""
+    which 到帐 counts); `today`: the recalc date itself (a meeting early next month still tells).
+    `received` and `meetings` may be given as functions: a file is read only when a record
+    needs it (most recalcs have no 续费完成 or 电话邀约 to judge)."""
 
-    def __init__(self, first: date, last: date, today: date, received: dict[str, list[date | None]] | None = None,
-                 meetings: list[tuple[date, str, str]] | None = None, unrecognised: frozenset[str] = frozenset()):
+    def __init__(self, first: date, last: date, today: date, received=None, meetings=None,
+                 unrecognised: frozenset[str] = frozenset()):
         self.first, self.last, self.today = first, last, today
-        self.received = received or {}
-        self.meetings = meetings or []
+        self._received, self._meetings = received, meetings
         self.unrecognised = unrecognised
+
+    @property
+    def received(self) -> dict[str, list[date | None]]:
+        if callable(self._received):
+            self._received = self._received()
+        return self._received or {}
+
+    @property
+    def meetings(self) -> list[tuple[date, str, str]]:
+        if callable(self._meetings):
+            self._meetings = self._meetings()
+        return self._meetings or []
 
 
 def team_checks(records: list[WorkRecord], rules: ValidRules, facts: TeamFacts | None, *,
