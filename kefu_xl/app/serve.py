@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import time
 from datetime import date, datetime
@@ -60,6 +61,14 @@ from .workbooks import recalc_file
 from .workspace import locate_workspace
 
 
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(text: str) -> str:
+    """`text` with control characters shown escaped (a file name holding a newline stays one log line)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
 class Server:
     """One workspace's loop. `cycle()` is one pass; `run()` repeats it until told to stop.
     `clock` is injectable so the rules run on a fake clock in tests."""
@@ -84,6 +93,7 @@ class Server:
     # ------------------------------------------------------------------ logging and state
 
     def say(self, where: str, what: str, result: str) -> None:
+        where, what, result = (_one_line(t) for t in (where, what, result))     # a name cannot forge a line
         line = f"{self.clock():%Y-%m-%d %H:%M:%S} | {where} | {what} | {result}"
         self.logger.info(line)
         self.recent = [*self.recent[-29:], line]
@@ -130,9 +140,9 @@ class Server:
 
     def start(self) -> None:
         s = self.config.serve
-        self.say(str(self.workspace), "启动",
-                 f"每 {s.poll_seconds} 秒检查一次；早计划 {s.plan_at:%H:%M}；汇总最多每 {s.collect_minutes} 分钟一次"
-                 f"；日志 {LOG_NAME}，状态页 {STATUS_NAME}")
+        collect = f"汇总最多每 {s.collect_minutes} 分钟一次" if s.collect_minutes else "一有改动就汇总"
+        self.say(str(self.workspace), "启动", f"每 {s.poll_seconds} 秒检查一次；早计划 {s.plan_at:%H:%M}；{collect}"
+                                            f"；日志 {LOG_NAME}，状态页 {STATUS_NAME}")
         self.remove_stale_temp_files()
 
     def cycle(self) -> None:

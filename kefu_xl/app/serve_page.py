@@ -155,6 +155,7 @@ def status_model(server, month: Month) -> dict:
         "collected_at": now_text(collected, today),
         "next_collect": next_collect,
         "exports": exports,
+        "export_name": server.rel(folder / today.isoformat()),
         "recent": list(reversed(server.recent[-20:])),
         "stopping": server.stopping,
     }

@@ -157,9 +157,9 @@ def clean_stale_temps(folder: Path) -> list[Path]:
     """Remove temp files a killed run left in `folder` (files are always old-or-new, but the
     temp file itself stayed): this machine's when their process is gone, another machine's
     when they are over an hour old. Returns what was removed."""
-    removed: list[Path] = []
+    stale_ones: list[Path] = []
     if not folder.is_dir():
-        return removed
+        return stale_ones
     now = time.time()
     for candidate in folder.glob(f"{TEMP_PREFIX}*"):
         m = _TEMP_NAME.match(candidate.name)
@@ -174,11 +174,19 @@ def clean_stale_temps(folder: Path) -> list[Path]:
         else:
             stale = age > STALE_SECONDS
         if stale:
-            try:
-                candidate.unlink()
-                removed.append(candidate)
-            except OSError:
-                pass
+            stale_ones.append(candidate)
+    return _unlink_all(stale_ones)
+
+
+def _unlink_all(paths: list[Path]) -> list[Path]:
+    """Remove each of `paths` that can be removed (another process may have done it); those removed."""
+    removed = []
+    for path in paths:
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
     return removed
 
 
@@ -331,15 +339,7 @@ def prune_backups(path: Path, limits: Backups, now: datetime | None = None) -> l
             copies.append((datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f"), candidate))
     copies.sort(reverse=True)
     cutoff = (now or datetime.now()) - timedelta(days=limits.keep_days)
-    removed = []
-    for made, candidate in copies[max(limits.keep, 1):]:
-        if made < cutoff:
-            try:
-                candidate.unlink()
-                removed.append(candidate)
-            except OSError:
-                pass
-    return removed
+    return _unlink_all([candidate for made, candidate in copies[max(limits.keep, 1):] if made < cutoff])
 
 
 def disk_full_message(path: Path, e: OSError) -> str | None:

@@ -775,3 +775,18 @@ def test_idle_serve_uses_almost_no_cpu(this_month, tmp_path):
         assert share < 0.02
     finally:
         stop(process)
+
+
+def test_what_the_log_and_the_page_say_is_so(office):
+    """DOMAIN §27: a file name holding a newline stays one log line; the start line reads right
+    with collect_minutes = 0; the page names the spend export it waits for by its real name."""
+    config = office / "kefu-xl.toml"
+    config.write_text(config.read_text("utf-8").replace("collect_minutes = 15", "collect_minutes = 0"), "utf-8")
+    server, clock, lines = serve_at(office, at(9, 9, 0))
+    server.start()
+    assert "一有改动就汇总" in lines[-1] and "每 0 分钟" not in lines[-1]
+    server.say("个人/张敏\n2026-11-09 09:00:00 | 伪造 | 已保存.xlsx", "保存后重算", "已保存")
+    assert len(lines[-1].splitlines()) == 1 and "\\x0a" in lines[-1]
+    server.cycle()
+    page = (office / STATUS_NAME).read_text("utf-8")
+    assert "2026-11/inputs/消耗/2026-11-09.xlsx 或 .csv" in page and "今天日期" not in page
