@@ -152,6 +152,7 @@ class Server:
         month = schedule.serve_month(self.now)
         if self.state.month != str(month):
             if self.state.month is not None:
+                self.finish_month(Month.parse(self.state.month))
                 self.say(str(month), "换月", f"从 {self.state.month} 换到 {month}：开月后照看 {month}/ 的文件")
             self.state.month = str(month)
             self.forget_other_months(month)
@@ -165,6 +166,17 @@ class Server:
         self.write_status(month)
         self.save_state()
         self.beat()
+
+    def finish_month(self, old: Month) -> None:
+        """At the switch to a new month the old month's last saves still count: what was saved
+        since is recalculated (no morning plan) and the old month collected once more."""
+        self.say(str(old), "月末", f"换月前把 {old} 最后保存的改动重算并汇总一次")
+        try:
+            self.personal_step(old, plans=False)
+            self.state.collect_pending = True
+            self.collect_step(old, force=True)
+        except Exception as e:          # the share went away: said, and the new month goes on
+            self.say(str(old), "月末", f"出错：{self.failure(e)}")
 
     def forget_other_months(self, month: Month) -> None:
         """What serve remembers of other months' files is dropped, so a service that runs for
@@ -194,10 +206,10 @@ class Server:
 
     # ------------------------------------------------------------------ personal workbooks
 
-    def personal_step(self, month: Month) -> None:
+    def personal_step(self, month: Month, plans: bool = True) -> None:
         folder = self.workspace / str(month) / personal.FOLDER
         files, names = scan(folder, (".xlsx",))
-        working = self.calendar.is_workday(self.now.date())
+        working = plans and self.calendar.is_workday(self.now.date())
         for name, stamp in sorted(files.items()):
             if self.stopping:
                 return
@@ -264,7 +276,8 @@ class Server:
         meanwhile. True when it is now recalculated."""
         started = time.monotonic()
         try:
-            outcome = recalc_file(path, as_of=self.now.date(), unchanged_since=stamp, now=self.clock())
+            outcome = recalc_file(path, as_of=self.now.date(), unchanged_since=stamp, now=self.clock(),
+                                  config=self.config)      # the last good settings while kefu-xl.toml is broken
         except FileLockedError:
             t.locked_by = None
             self.say(self.rel(path), what, "重算时文件被打开：本次结果作废，关闭后重做")
@@ -338,11 +351,11 @@ class Server:
         self.state.collected_at = self.clock().isoformat(timespec="seconds")
         self.state.collect_pending = False
 
-    def collect_step(self, month: Month) -> None:
+    def collect_step(self, month: Month, force: bool = False) -> None:
         paths = self.team_paths(month)
         last = parse_moment(self.state.collected_at)
-        if not paths[0].exists() or not schedule.collect_due(self.now, last, self.state.collect_pending,
-                                                             self.config.serve.collect_minutes):
+        if not paths[0].exists() or not (force or schedule.collect_due(self.now, last, self.state.collect_pending,
+                                                                       self.config.serve.collect_minutes)):
             return
         _, names = scan(paths[0].parent, (".xlsx",))
         for path in paths:
@@ -355,7 +368,7 @@ class Server:
                 return                   # the broken tracker was logged; collected when it is saved again
         started = time.monotonic()
         try:
-            for outcome in collect_team(self.workspace, month, as_of=self.now.date()):
+            for outcome in collect_team(self.workspace, month, as_of=self.now.date(), config=self.config):
                 t = self.tracked(outcome.path)
                 t.handled, t.done_at, t.note, t.locked_by = (file_stamp(outcome.path), self.clock().isoformat(timespec="seconds"),
                                                              "", None)
@@ -409,7 +422,7 @@ class Server:
         target = self.workspace / str(Month.of(day)) / watch.file_name(Month.of(day))
         started = time.monotonic()
         try:
-            outcome = spend_watch.watch_day(self.workspace, day)
+            outcome = spend_watch.watch_day(self.workspace, day, self.config)
         except FileLockedError:
             self.say_once(("watch-lock", key, stamp), key, "消耗监控", f"{target.name} 正在被打开：关闭后再做")
             return

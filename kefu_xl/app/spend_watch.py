@@ -148,10 +148,11 @@ def anomaly_row(a: rules.Anomaly, owners: dict[str, tuple[str, str]]) -> dict:
     return dict(zip(COMPUTED_VALUES, (a.day, a.account_id, client, staff, a.spend, a.average, a.exports, a.balance)))
 
 
-def watch_day(workspace: Path, day: date) -> WatchOutcome:
+def watch_day(workspace: Path, day: date, config: Config | None = None) -> WatchOutcome:
     """Judge `day`'s export and append its anomalies to 消耗监控_YYYY-MM.xlsx; nothing typed
-    is touched and a day already watched adds no row twice."""
-    config = load_config(workspace / "kefu-xl.toml")
+    is touched and a day already watched adds no row twice. `config`: instead of reading
+    kefu-xl.toml (serve's last good settings)."""
+    config = config or load_config(workspace / "kefu-xl.toml")
     month = Month.of(day)
     notes: list[str] = []
     try:
@@ -183,25 +184,27 @@ def watch_day(workspace: Path, day: date) -> WatchOutcome:
             new = [r for r in rows if (r["日期"], r["帐户ID"].casefold()) not in present]
             write_rows(book[ANOMALIES], data.layout, wspec.sheet(ANOMALIES), new, data.last_row + 1)
             added.update(new=len(new), kept=len(present))
-        outcome = update_file(target, append, as_of=day, unchanged_since=seen)
+        outcome = update_file(target, append, as_of=day, unchanged_since=seen, config=config)
     else:
         outcome = create_file(target, build(config, month, rows), as_of=day)
         added.update(new=len(rows), kept=0)
     notes = []
     if max(export_files(workspace, [month]), default=day) <= day:         # the newest export of the month
-        notes.append(renewal_balances(workspace, month, today, day))
+        notes.append(renewal_balances(workspace, month, today, day, config))
     return WatchOutcome(target, day, found, added["new"], added["kept"], min(len(earlier), config.watch.exports),
                         problems, outcome.result, outcome.backup, [n for n in notes if n])
 
 
-def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: date) -> str:
+def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: date,
+                     config: Config | None = None) -> str:
     """One figure, one value (docs/plan.md): the newest daily export's 余额 goes into 续费跟踪 (as
     month open --refresh does with 帐户状态), so 可投放天数 in 续费跟踪, 我的续费, 今日 and the
     reminder text all come from the latest balance. A tracker open in Excel is left for later."""
     path = workspace / str(month) / renewal.file_name(month)
     if not path.exists():
         return ""
-    wspec = renewal.spec(load_config(workspace / "kefu-xl.toml"), month)
+    config = config or load_config(workspace / "kefu-xl.toml")
+    wspec = renewal.spec(config, month)
     changed: list[int] = []
 
     def balances(book) -> None:
@@ -214,7 +217,7 @@ def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: d
                 ws.cell(r, col).value = row.balance
                 changed.append(r)
     try:
-        update_file(path, balances, as_of=day, unchanged_since=file_stamp(path))
+        update_file(path, balances, as_of=day, unchanged_since=file_stamp(path), config=config)
     except (FileLockedError, KefuError) as e:
         return f"{path.name} 的余额没有按 {day} 的导出更新（{e}）：关闭文件后再运行一次 {command(f'watch {day}', workspace)}。"
     return f"{path.name}：按 {day} 的导出更新了 {len(changed)} 个帐户的余额（可投放天数随之更新）。" if changed else ""

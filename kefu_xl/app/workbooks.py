@@ -56,14 +56,15 @@ class RecalcOutcome:
     unchanged: bool = False      # the recalc changed nothing: the file was left as it was (no backup)
 
 
-def load_roster_near(path: Path, problems: list[Problem]):
-    """名册.xlsx of the workspace the file lives in, or None when there is none."""
+def load_roster_near(path: Path, problems: list[Problem], config: Config | None = None):
+    """名册.xlsx of the workspace the file lives in, or None when there is none (read with
+    `config`'s header aliases when given)."""
     ws = find_workspace(path.parent)
     candidates = [ws / roster.FILE_NAME] if ws else []
     candidates += [path.parent / roster.FILE_NAME, path.parent.parent / roster.FILE_NAME]
     for candidate in candidates:
         if candidate.exists():
-            staff, found = roster.read_roster(candidate)
+            staff, found = roster.read_roster(candidate, config.headers if config is not None else None)
             problems.extend(found)
             return staff
     problems.append(Problem(path.name, "", None, "", "NO_ROSTER",
@@ -84,7 +85,8 @@ def month_config(config: Config, meta: dict, wb, rules: ValidRules | None = None
 
 
 def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bool = True,
-                         now=None, rules: ValidRules | None = None) -> tuple[RecalcResult, list[str]]:
+                         now=None, rules: ValidRules | None = None,
+                         config: Config | None = None) -> tuple[RecalcResult, list[str]]:
     """Recalculate an openpyxl workbook (loaded with formulas) that lives at `path`, by the
     month's rules of valid work (or `rules`)."""
     meta = read_meta(wb)
@@ -92,11 +94,11 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     if kind is None:
         what = f"类型为「{meta['kind']}」，不支持重算" if meta.get("kind") else "不是 kefu-xl 生成的工作簿（没有 _meta 工作表）"
         raise NotKefuWorkbookError(f"{path.name} {what}；kefu-xl 没有修改它。")
-    config = month_config(config_for(path), meta, wb, rules)
+    config = month_config(config or config_for(path), meta, wb, rules)
     as_of = as_of or date.today()
     month = Month.parse(str(meta["month"])) if meta.get("month") else Month.of(as_of)
     pre_problems: list[Problem] = []
-    staff = load_roster_near(path, pre_problems) if kind.needs_roster else None
+    staff = load_roster_near(path, pre_problems, config) if kind.needs_roster else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         workspace = find_workspace(path.parent)
@@ -208,13 +210,14 @@ def _open_patched(path: Path) -> PatchBook:
 
 def _recalc_patched(path: Path, write: bool, as_of: date | None, edit=None,
                     unchanged_since: tuple[int, int] | None = None, now=None,
-                    rules: ValidRules | None = None) -> RecalcOutcome:
+                    rules: ValidRules | None = None, config: Config | None = None) -> RecalcOutcome:
     """Recalc through PatchBook: only what recalc owns (and what `edit(book)` adds) is written."""
     book = _open_patched(path)
     try:
         if edit is not None:
             edit(book)
-        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write, now=now, rules=rules)
+        result, caught = recalc_open_workbook(book, path, as_of=as_of, write=write, now=now, rules=rules,
+                                              config=config)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         if write and not structural:
@@ -357,17 +360,17 @@ def create_file(path: Path, wb, *, as_of: date | None = None) -> RecalcOutcome:
 
 
 def update_file(path: Path, edit, *, as_of: date | None = None, force: bool = False,
-                unchanged_since: tuple[int, int] | None = None) -> RecalcOutcome:
+                unchanged_since: tuple[int, int] | None = None, config: Config | None = None) -> RecalcOutcome:
     """Change an existing kefu-xl workbook: `edit(book)` appends rows or sets cells through the
     sheet interface, then the book's recalc, then one safe write — the same way a recalc
     writes (only what changed), so nothing a person added is lost."""
-    return recalc_file(path, force=force, as_of=as_of, edit=edit, unchanged_since=unchanged_since)
+    return recalc_file(path, force=force, as_of=as_of, edit=edit, unchanged_since=unchanged_since, config=config)
 
 
 @without_cycle_collection()
 def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: date | None = None,
                 edit=None, unchanged_since: tuple[int, int] | None = None, now=None,
-                rules: ValidRules | None = None) -> RecalcOutcome:
+                rules: ValidRules | None = None, config: Config | None = None) -> RecalcOutcome:
     """Recalculate a kefu-xl workbook file in place (or only check it when write=False);
     `edit(book)` first changes it (update_file).
 
@@ -378,7 +381,8 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
     starts): when the file is saved or opened while it is being recalculated, nothing is
     written (ChangedOnDiskError, FileLockedError) — for every command, not only serve.
     `rules`: judge valid work by these instead of the month's own (and write them into _meta:
-    month open --rules current)."""
+    month open --rules current). `config`: settings to use instead of reading the workspace's
+    kefu-xl.toml (serve keeps its last good ones while the file is broken)."""
     path = Path(path)
     if write:
         check_not_open(path)
@@ -387,7 +391,7 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
             unchanged_since = file_stamp(path)
     try:
         try:
-            return _recalc_patched(path, write, as_of, edit, unchanged_since, now, rules)
+            return _recalc_patched(path, write, as_of, edit, unchanged_since, now, rules, config)
         except Unsupported as e:
             why = str(e)
         if write:
@@ -395,7 +399,8 @@ def recalc_file(path: Path, *, write: bool = True, force: bool = False, as_of: d
         wb = open_workbook(path, data_only=False)
         if edit is not None:
             edit(wb)
-        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write, now=now, rules=rules)
+        result, caught = recalc_open_workbook(wb, path, as_of=as_of, write=write, now=now, rules=rules,
+                                              config=config)
         structural = any(p.code in ("MISSING_HEADER", "MISSING_SHEET") for p in result.problems)
         backup = None
         written = False

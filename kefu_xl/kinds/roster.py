@@ -58,8 +58,9 @@ def name_problem(raw) -> str | None:
     return None
 
 
-def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
-    """Staff of 名册.xlsx; problems for duplicates, unknown stars, bad dates."""
+def read_roster(path: Path, aliases: dict | None = None) -> tuple[list[StaffMember], list[Problem]]:
+    """Staff of 名册.xlsx; problems for duplicates, unknown stars, bad dates. `aliases`: the
+    [headers] names to use (default: those of the workspace's kefu-xl.toml)."""
     problems: list[Problem] = []
     wb = open_workbook(path)
     try:
@@ -67,7 +68,8 @@ def read_roster(path: Path) -> tuple[list[StaffMember], list[Problem]]:
             problems.append(Problem(path.name, SHEET, None, "", "MISSING_SHEET",
                                     f"名册中没有「{SHEET}」工作表。"))
             return [], problems
-        data = read_sheet(wb[SHEET], STAFF_SHEET, path.name, problems, aliases_near(path))
+        data = read_sheet(wb[SHEET], STAFF_SHEET, path.name, problems,
+                      aliases if aliases is not None else aliases_near(path))
     finally:
         wb.close()
     if data is None:

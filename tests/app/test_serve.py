@@ -790,3 +790,40 @@ def test_what_the_log_and_the_page_say_is_so(office):
     server.cycle()
     page = (office / STATUS_NAME).read_text("utf-8")
     assert "2026-11/inputs/消耗/2026-11-09.xlsx 或 .csv" in page and "今天日期" not in page
+
+
+def test_a_broken_setting_never_drops_a_save(office):
+    """DOMAIN §27: kefu-xl.toml broken while serve runs — recalcs go on with the last good
+    settings (said once), and the file saved meanwhile is recalculated and collected."""
+    config = office / "kefu-xl.toml"
+    config.write_text(config.read_text("utf-8").replace("collect_minutes = 15", "collect_minutes = 0"), "utf-8")
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    server, clock, lines = serve_at(office, at(9, 9, 0))
+    server.cycle()
+    config.write_text(config.read_text("utf-8") + "\n[work\nbroken = \n", "utf-8")      # a typo while it runs
+    saves(mine(office, "李娜"), [record(date(2026, 11, 9), "C3")])
+    clock.now = at(9, 9, 1)
+    server.cycle()
+    assert sum("继续用之前的配置" in line for line in lines) == 1
+    assert any("李娜_2026-11.xlsx | 保存后重算 | 已保存" in line for line in lines)
+    assert ("李娜_2026-11.xlsx", "C3", date(2026, 11, 9)) in team_sources(team), "\n".join(lines)
+    clock.now = at(9, 9, 2)
+    server.cycle()
+    assert sum("继续用之前的配置" in line for line in lines) == 1                      # said once
+
+
+def test_the_months_last_minutes_count(office):
+    """DOMAIN §27: a record saved between the last collection and midnight reaches the old
+    month's tracker — serve recalcs it and collects the old month once more at the switch."""
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    server, clock, lines = serve_at(office, datetime(2026, 11, 30, 23, 50))
+    server.cycle()                                                   # collected at 23:50
+    saves(mine(office, "李娜"), [record(date(2026, 11, 30), "C3")])
+    clock.now = datetime(2026, 11, 30, 23, 59, 50)
+    server.cycle()                                                   # recalculated; the collection waits 15 minutes
+    assert ("李娜_2026-11.xlsx", "C3", date(2026, 11, 30)) not in team_sources(team)
+    clock.now = datetime(2026, 12, 1, 0, 0, 5)
+    server.cycle()
+    assert ("李娜_2026-11.xlsx", "C3", date(2026, 11, 30)) in team_sources(team), "\n".join(lines)
+    said = [line for line in lines if "| 月末 |" in line or "| 换月 |" in line]
+    assert "换月前把 2026-11 最后保存的改动重算并汇总一次" in said[0] and "从 2026-11 换到 2026-12" in said[-1]
