@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from .serve_state import (
     LOG_NAME,
     OWNER_NAME,
     SIGNALS,
+    STALE_POLLS,
     STALE_TEMP_SECONDS,
     STATE_NAME,
     STATUS_NAME,
@@ -63,6 +65,7 @@ from .workspace import locate_workspace
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LOCK_LOST = "另一个 serve 接管"
 
 
 def _one_line(text: str) -> str:
@@ -146,7 +149,12 @@ class Server:
         self.remove_stale_temp_files()
 
     def cycle(self) -> None:
-        """One pass: personal workbooks, team trackers, collection, spend watch, status page."""
+        """One pass: personal workbooks, team trackers, collection, spend watch, status page —
+        only while this serve still holds the workspace's lock (checked first: a serve paused
+        and resumed after another took over writes nothing)."""
+        self.beat()
+        if self.stop_signal == LOCK_LOST:
+            return
         self.now = self.clock()
         self.reload_config()
         month = schedule.serve_month(self.now)
@@ -471,32 +479,63 @@ class Server:
     # ------------------------------------------------------------------ one serve per workspace
 
     def claim(self) -> None:
-        """Refuse to start when another serve looks after this workspace (its lock file was
-        touched within a few cycles, by another computer or a live process here); else take it."""
+        """Take the workspace's lock file by exclusive create, or refuse to start while another
+        serve holds it: a process of this computer that still runs, or another computer's that
+        touched it within the last 10 polls. A stale lock (its process gone, or silent for 10
+        polls) is taken over."""
         path = self.workspace / OWNER_NAME
         me = owner_line()
+        if self._create_lock(path, me):
+            return
         try:
             other, age = path.read_text("utf-8").strip(), time.time() - path.stat().st_mtime
         except (FileNotFoundError, UnicodeDecodeError):
-            other, age = "", 0.0
-        window = 3 * float(self.config.serve.poll_seconds) + 60
-        if other and other != me and age < window and not dead_here(other):
-            host, _, pid = other.partition(" ")
+            other, age = "", float("inf")
+        if other == me:
+            return
+        silent = STALE_POLLS * float(self.config.serve.poll_seconds)
+        host, _, pid = other.partition(" ")
+        here = host == socket.gethostname()
+        if other and ((here and not dead_here(other)) or (not here and age < silent)):
             raise KefuError(f"另一个 kefu-xl serve 正在照看 {self.workspace}（电脑 {host}，进程 {pid}，{max(age, 0):.0f} 秒前还在运行）："
-                            f"同一个工作区只运行一个。如果它已经停了，{window:.0f} 秒后再启动，或删除 {path} 后再启动。")
-        path.write_text(me, "utf-8")
+                            f"同一个工作区只运行一个。" + (
+                                "它在这台电脑上还在运行：请先停止它。" if here else
+                                f"如果那台电脑上的已经停了，{silent:.0f} 秒没有动静后这里就能启动。"))
+        path.unlink(missing_ok=True)                 # stale: its process is gone, or silent for 10 polls
+        if not self._create_lock(path, me):
+            raise KefuError(f"另一个 kefu-xl serve 刚刚启动并照看 {self.workspace}：同一个工作区只运行一个。")
+
+    @staticmethod
+    def _create_lock(path: Path, me: str) -> bool:
+        """The lock file made by exclusive, no-follow create with `me` in it; False when it exists."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(me)
+        return True
 
     def beat(self) -> None:
+        """Renew the lock each cycle; a serve that finds it taken by another stops at once."""
         path = self.workspace / OWNER_NAME
+        me = owner_line()
         try:
-            if path.read_text("utf-8").strip() == owner_line():
-                os.utime(path)
-            else:
-                self.say_once(("owner", path.read_text("utf-8")), OWNER_NAME, "检查", "另一个 kefu-xl serve 接管了这个工作区")
-        except FileNotFoundError:
-            path.write_text(owner_line(), "utf-8")
+            holder = path.read_text("utf-8").strip()
+        except FileNotFoundError:                    # deleted: taken again, unless another serve was quicker
+            if self._create_lock(path, me):
+                return
+            holder = path.read_text("utf-8").strip() if path.exists() else ""
         except OSError:
-            pass
+            return
+        if holder == me:
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+            return
+        self.say(OWNER_NAME, "检查", f"另一个 kefu-xl serve（{holder}）照看着这个工作区：本进程停止，不再写任何文件")
+        self.stop_signal = LOCK_LOST
 
     def release(self) -> None:
         path = self.workspace / OWNER_NAME
@@ -539,8 +578,9 @@ class Server:
         except KeyboardInterrupt:
             self.say(str(self.workspace), "停止", "第二次收到停止信号：立即停止（正在写的文件保持原样，临时文件已删除）")
         finally:
-            self.save_state()
-            self.release()
+            if self.stop_signal != LOCK_LOST:      # the other serve's state and lock are its own
+                self.save_state()
+                self.release()
             self.say(str(self.workspace), "停止", f"已停止（{self.stop_signal or '中断'}）")
 
 

@@ -27,6 +27,7 @@ LOG_NAME = "kefu-xl-serve.log"
 STATUS_NAME = "状态.html"
 STATE_NAME = ".kefu-xl-serve.json"       # what serve has done, so a restart carries on
 OWNER_NAME = ".kefu-xl-serve.lock"       # which serve looks after the workspace; touched every cycle
+STALE_POLLS = 10                         # another computer's lock silent this many polls is taken over
 TEMP_PREFIX = ".~kefu-"                  # safe_write's temp files; ours too
 STALE_TEMP_SECONDS = 3600                # a temp file this old is left by a process that was killed
 SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK")   # SIGBREAK: Ctrl-Break on Windows

@@ -827,3 +827,35 @@ def test_the_months_last_minutes_count(office):
     assert ("李娜_2026-11.xlsx", "C3", date(2026, 11, 30)) in team_sources(team), "\n".join(lines)
     said = [line for line in lines if "| 月末 |" in line or "| 换月 |" in line]
     assert "换月前把 2026-11 最后保存的改动重算并汇总一次" in said[0] and "从 2026-11 换到 2026-12" in said[-1]
+
+
+def test_exactly_one_serve_runs(office):
+    """DOMAIN §27: the lock is taken by exclusive create and checked at every cycle. A serve that
+    finds it taken by another (it was paused, or someone deleted the lock as the refusal
+    suggested) stops at once and writes nothing; a live serve of this computer is never taken
+    over, however long it was silent; another computer's after 10 polls."""
+    import socket
+
+    from kefu_xl.app.serve_state import OWNER_NAME
+    from kefu_xl.errors import KefuError
+    lock = office / OWNER_NAME
+    first, clock, lines = serve_at(office, at(9, 9, 0))
+    first.claim()
+    first.cycle()
+    lock.unlink()                                                   # deleted, as a refusal once suggested …
+    lock.write_text("另一台电脑 4242", "utf-8")                       # … and a second serve started elsewhere
+    saves(mine(office, "李娜"), [record(date(2026, 11, 9), "C3")])
+    before = mine(office, "李娜").read_bytes()
+    clock.now = at(9, 9, 1)
+    first.cycle()
+    assert first.stopping and any("本进程停止" in line for line in lines)
+    assert mine(office, "李娜").read_bytes() == before             # the paused one wrote nothing
+    assert lock.read_text("utf-8") == "另一台电脑 4242"              # nor took the lock back
+    alive = f"{socket.gethostname()} {os.getppid()}"                # a live process of this computer …
+    lock.write_text(alive, "utf-8")
+    old = time.time() - 3600
+    os.utime(lock, (old, old))                                      # … silent for an hour (paused)
+    second, _, _ = serve_at(office, at(9, 9, 2))
+    with pytest.raises(KefuError, match="它在这台电脑上还在运行"):
+        second.claim()
+    assert lock.read_text("utf-8") == alive
