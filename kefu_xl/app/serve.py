@@ -485,6 +485,9 @@ class Server:
         polls) is taken over."""
         path = self.workspace / OWNER_NAME
         me = owner_line()
+        if path.is_symlink():
+            raise KefuError(f"{path} 是一个链接（快捷方式），不是 kefu-xl serve 的锁文件：为免写到工作区外，没有启动。"
+                            f"请删除这个链接后再启动。")
         if self._create_lock(path, me):
             return
         try:

@@ -13,7 +13,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from ..config import Config
-from ..io.safe_write import file_stamp, lock_names, process_alive
+from ..io.safe_write import file_stamp, lock_names, process_alive, temp_path
 from ..kinds import personal
 from ..kinds.base import cell_date, cell_text
 from ..month import Month
@@ -150,10 +150,12 @@ def parse_moment(value) -> datetime | None:
 def write_atomically(path: Path, text: str) -> None:
     """A small text file (the status page, the state) replaced whole: a reader sees the old
     one or the new one. No backup: serve rewrites them every cycle."""
-    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}")
-    try:
-        tmp.write_text(text, "utf-8")
-        os.replace(tmp, path)
+    tmp = temp_path(path)                       # a unique name, made by exclusive no-follow create:
+    try:                                        # a link put at a temp name is never written through
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)                   # replaces a link at `path` itself, not what it points to
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -215,8 +217,13 @@ def open_log(workspace: Path) -> logging.Logger:
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
-    file = RotatingFileHandler(workspace / LOG_NAME, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
-    handlers: list[logging.Handler] = [file]
+    log = workspace / LOG_NAME
+    handlers: list[logging.Handler] = []
+    if log.is_symlink():                        # appending through it would write outside the workspace
+        print(f"{log} 是一个链接（快捷方式）：kefu-xl 不往里写日志（可能写到工作区外），日志只显示在这个窗口里。"
+              f"请删除这个链接。", file=sys.stderr)
+    else:
+        handlers.append(RotatingFileHandler(log, maxBytes=5_000_000, backupCount=3, encoding="utf-8"))
     if sys.stdout is not None:                 # pythonw (no console) has none
         handlers.append(logging.StreamHandler(sys.stdout))
     for handler in handlers:

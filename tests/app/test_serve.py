@@ -859,3 +859,28 @@ def test_exactly_one_serve_runs(office):
     with pytest.raises(KefuError, match="它在这台电脑上还在运行"):
         second.claim()
     assert lock.read_text("utf-8") == alive
+
+
+def test_links_at_the_names_serve_writes_lead_nowhere(office, tmp_path, capsys):
+    """DOMAIN §27: a symbolic link at the status page, its old temp name, the log or the lock
+    never makes serve write outside the workspace."""
+    from kefu_xl.app.serve_state import OWNER_NAME, open_log
+    from kefu_xl.errors import KefuError
+    outside = tmp_path / "outside.txt"
+    outside.write_text("客户资料", "utf-8")
+    for name in (STATUS_NAME, f".~kefu-{STATUS_NAME}", LOG_NAME, OWNER_NAME):
+        (office / name).symlink_to(outside)
+    logger = open_log(office)
+    assert "不往里写日志" in capsys.readouterr().err
+    server = Server(office, clock=FakeClock(at(9, 9, 0)), logger=logger)
+    with pytest.raises(KefuError, match="是一个链接"):
+        server.claim()
+    (office / OWNER_NAME).unlink()
+    server.claim()
+    server.cycle()
+    logger.info("一行日志")
+    assert outside.read_text("utf-8") == "客户资料"
+    assert not (office / STATUS_NAME).is_symlink() and "kefu-xl 今日状态" in (office / STATUS_NAME).read_text("utf-8")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
