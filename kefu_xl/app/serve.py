@@ -26,7 +26,7 @@ from ..calendar import WorkCalendar
 from ..config import CONFIG_NAME, Config, load_config
 from ..errors import ChangedOnDiskError, DataProblemsError, FileLockedError, KefuError
 from ..io.safe_write import file_stamp
-from ..kinds import personal, watch
+from ..kinds import personal, roster, watch
 from ..kinds.maintenance import MaintenanceFigures
 from ..kinds.personal import PersonalFigures
 from ..month import Month
@@ -90,6 +90,8 @@ class Server:
         self.export_scans: set[str] = set()     # months whose export folder was scanned in this run
         self.state_text = ""                    # the state as last saved
         self.recent: list[str] = []             # the last lines logged, for the status page
+        self.stopped_at: str | None = None      # hh:mm when serve stopped (the status page's last word)
+        self._roster: tuple = (None, [])        # (名册.xlsx version, active names)
         self.now = self.clock()
         self.said: set[tuple] = set()           # things logged once
 
@@ -105,6 +107,18 @@ class Server:
         if key not in self.said:
             self.said.add(key)
             self.say(where, what, result)
+
+    def roster_names(self) -> list[str]:
+        """The active staff of 名册.xlsx (read once per version of the file; none when unreadable)."""
+        path = self.workspace / roster.FILE_NAME
+        stamp = file_stamp(path)
+        if stamp != self._roster[0]:
+            try:
+                staff, _ = roster.read_roster(path, self.config.headers) if stamp else ([], [])
+            except (KefuError, OSError):
+                staff = []
+            self._roster = (stamp, [m.name for m in staff if m.active])
+        return self._roster[1]
 
     def rel(self, path: Path) -> str:
         try:
@@ -581,8 +595,10 @@ class Server:
         except KeyboardInterrupt:
             self.say(str(self.workspace), "停止", "第二次收到停止信号：立即停止（正在写的文件保持原样，临时文件已删除）")
         finally:
-            if self.stop_signal != LOCK_LOST:      # the other serve's state and lock are its own
+            if self.stop_signal != LOCK_LOST:      # the other serve's state, page and lock are its own
                 self.save_state()
+                self.stopped_at = f"{self.clock():%H:%M}"
+                self.write_status(schedule.serve_month(self.clock()))
                 self.release()
             self.say(str(self.workspace), "停止", f"已停止（{self.stop_signal or '中断'}）")
 

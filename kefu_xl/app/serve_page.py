@@ -28,6 +28,7 @@ class PersonRow:
     saved_at: str
     plan_made_at: str
     plan: str
+    valid: str = "—"               # today's valid work and 达标, from 每日小结 as last saved
     problems: list[str] = field(default_factory=list)
     level: str = "ok"              # ok / wait (open, or something pending) / bad (skipped, errors)
 
@@ -91,14 +92,25 @@ def person_rows(server, month: Month) -> list[PersonRow]:
                 row.problems.append(t.note)
                 row.level = "wait"
             if info.errors or info.warnings:
-                row.problems.append(f"「问题」表：错误 {info.errors} 条，警告 {info.warnings} 条")
+                row.problems.append(f"「问题」表：错误 {info.errors} 条，警告 {info.warnings} 条"
+                                    + "".join(f"；{text}" for text in info.first_problems))
                 row.level = "bad" if info.errors else row.level
             if info.note:
                 row.problems.append(info.note)
+        if today in info.daily:
+            valid, meets = info.daily[today]
+            count = int(valid) if isinstance(valid, (int, float)) else 0      # calamine reads numbers as floats
+            row.valid = f"{count}（{'达标' if meets == '是' else '未达标'}）"
         if info.unhappy and info.plan_day == today:
             row.problems.append("不满意的客户，今天回访：" + "；".join(info.unhappy))
             row.level = "wait" if row.level == "ok" else row.level
         rows.append(row)
+    present = {row.person for row in rows}
+    for name in server.roster_names():             # roster members without a workbook are listed too
+        if name not in present:
+            rows.append(PersonRow(person=name, file="", saved_at="—", plan_made_at="—", plan="—",
+                                  problems=[f"没有个人工作簿（{month}/{personal.FOLDER}/{personal.file_name(name, month)}）："
+                                            f"开月时会生成，或运行 kefu-xl month open {month} --refresh"], level="bad"))
     return rows
 
 
@@ -158,5 +170,6 @@ def status_model(server, month: Month) -> dict:
         "export_name": server.rel(folder / today.isoformat()),
         "recent": list(reversed(server.recent[-20:])),
         "stopping": server.stopping,
+        "stopped_at": server.stopped_at,
     }
 

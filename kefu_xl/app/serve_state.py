@@ -102,6 +102,8 @@ class PersonInfo:
     note: str = ""
     unread: bool = False                # could not be read just now (a share hiccup): try next cycle
     unhappy: list[str] = field(default_factory=list)   # 今日's 不满意回访 lines: client (原因)
+    daily: dict = field(default_factory=dict)          # 每日小结 as last saved: {date: (有效工作, 达标)}
+    first_problems: list[str] = field(default_factory=list)   # the 说明 of the first errors/warnings
 
 
 @dataclass
@@ -176,7 +178,7 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
     """What a personal workbook says of itself, as last saved; `skip` when it is not one of
     this month's personal workbooks (collect's checks) or cannot be read."""
     try:
-        line, grid, problems = open_personal(path, month, (personal.TODAY, PROBLEM_SHEET))
+        line, grid, problems = open_personal(path, month, (personal.TODAY, personal.DAILY, PROBLEM_SHEET))
     except OSError:
         return PersonInfo(unread=True)
     info = PersonInfo(owner=line.owner)
@@ -197,14 +199,25 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
             info.done = sum(1 for v in items if cell_text(v["已完成"]) == "是")
             info.unhappy = [f"{cell_text(v['客户名称']) or cell_text(v['帐户ID'])}（{cell_text(v['原因'])}）"
                             for v in items if UNHAPPY_ITEM in cell_text(v["事项"])]
+    if personal.DAILY in grid:
+        daily = read_sheet(grid[personal.DAILY], personal.spec(config, month).sheet(personal.DAILY), path.name, [])
+        for _, v in daily.rows if daily is not None else []:
+            day = cell_date(v["日期"])
+            if day is not None:
+                info.daily[day] = (v.get("有效工作"), cell_text(v.get("达标")))
     if PROBLEM_SHEET in grid:
         rows = grid[PROBLEM_SHEET].grid
         header = next((i for i, row in enumerate(rows[:5]) if "级别" in row), None)
         if header is not None:
             col = rows[header].index("级别")
+            text = rows[header].index("说明") if "说明" in rows[header] else None
+            serious = (Severity.ERROR.value, Severity.WARNING.value)
             levels = [row[col] for row in rows[header + 1:] if len(row) > col]
             info.errors = levels.count(Severity.ERROR.value)
             info.warnings = levels.count(Severity.WARNING.value)
+            if text is not None:
+                info.first_problems = [str(row[text]) for row in rows[header + 1:]
+                                       if len(row) > max(col, text) and row[col] in serious and row[text]][:3]
     return info
 
 

@@ -265,7 +265,7 @@ def test_open_workbook_waits_and_is_planned_when_it_closes(office):
     assert sum("张敏_2026-11.xlsx | 早计划 | 正在被打开（锁文件 ~$张敏_2026-11.xlsx）" in line for line in lines) == 1
     assert plan_of(mine(office, "李娜"))[0] == date(2026, 11, 9)
     page = read_page(office)
-    assert "正在被打开（~$张敏_2026-11.xlsx）" in page.row("people", "张敏")[4]
+    assert "正在被打开（~$张敏_2026-11.xlsx）" in page.row("people", "张敏")[5]
     lock.unlink()
     clock.now = at(9, 7, 34)
     server.cycle()
@@ -553,12 +553,14 @@ def test_status_page_shows_each_person_today(office):
     clock.now = at(9, 10, 5)
     server.cycle()
     page = read_page(office)
-    assert page.tables["people"][0] == ["客服", "文件保存于", "早计划做于", "今日计划 完成 / 计划", "问题"]
+    assert page.tables["people"][0] == ["客服", "文件保存于", "早计划做于", "今日计划 完成 / 计划", "今日有效工作", "问题"]
     zhang = page.row("people", "张敏")
     figures = recalc_file(mine(office, "张敏"), write=False, as_of=date(2026, 11, 9)).result.figures
     assert zhang[2] == "07:40" and zhang[3] == f"{sum(figures.done)} / {len(figures.plan_rows)}"
     bad = page.row("people", "坏文件")
-    assert "不是可读取的工作簿" in bad[4]
+    assert "不是可读取的工作簿" in bad[5]
+    valid = sum(1 for r, v in zip(figures.records, figures.verdicts) if v.valid and r.day == date(2026, 11, 9))
+    assert zhang[4] == f"{valid}（{'达标' if valid >= 4 else '未达标'}）"          # 每日小结 as saved
     assert [r[0] for r in page.tables["team"][1:]] == [f"2026-11/{maintenance.file_name(NOV)}", "2026-11/续费跟踪_2026-11.xlsx",
                                                         "2026-11/新客户跟踪_2026-11.xlsx"]
     assert "2026-11-09（周一）" in "".join(page.text)
@@ -884,3 +886,23 @@ def test_links_at_the_names_serve_writes_lead_nowhere(office, tmp_path, capsys):
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
+
+
+def test_the_page_tells_who_has_no_workbook_the_first_problems_and_when_serve_stopped(office, monkeypatch):
+    """DOMAIN §27: roster members without a workbook are listed, problems show their text (the
+    first three), and the page says 「serve 已停止 hh:mm」 when serve stops (no more auto-refresh)."""
+    mine(office, "王芳").rename(office / "王芳_2026-11.xlsx")
+    saves(mine(office, "李娜"), [{"日期": "12.5", "帐户ID": "C3", "工作类型": "报表发送", "沟通对象": "决策人"}])
+    server, clock, lines = serve_at(office, at(9, 10, 0))
+    server.claim()
+    server.cycle()
+    page = read_page(office)
+    assert "没有个人工作簿（2026-11/个人/王芳_2026-11.xlsx）" in page.row("people", "王芳")[5]
+    assert "「12.5」不是日期" in page.row("people", "李娜")[5]
+    text = (office / STATUS_NAME).read_text("utf-8")
+    assert 'http-equiv="refresh"' in text and "更新于 10:00:00" in text and "已停止" not in text
+    monkeypatch.setattr(time, "sleep", lambda s: setattr(server, "stop_signal", "SIGTERM"))
+    server.run()                                                    # one cycle, then stopped
+    text = (office / STATUS_NAME).read_text("utf-8")
+    assert "kefu-xl serve 已停止 10:00" in text and 'http-equiv="refresh"' not in text and "自动刷新" not in text
+
