@@ -325,14 +325,16 @@ class Server:
             self.say(self.rel(path), what, f"没有保存：{t.note}")
             return False
         t.handled, t.note, t.done_at = file_stamp(path), "", self.clock().isoformat(timespec="seconds")
-        serious = [p for p in outcome.result.problems if p.severity is not Severity.INFO]
+        listed = outcome.result.problems              # the rows of the file's 问题 sheet
+        errors = sum(p.severity is Severity.ERROR for p in listed)
+        warnings = sum(p.severity is Severity.WARNING for p in listed)
         figures = outcome.result.figures
         plan = figures.plan if isinstance(figures, PersonalFigures) else None
         if plan is not None and plan.day == self.now.date() and t.planned != plan.day.isoformat():
             t.planned = plan.day.isoformat()
             t.plan_made_at = self.clock().isoformat(timespec="seconds") if outcome.written else None
         done = "已保存" if outcome.written else "已是最新，没有改写"
-        extra = f"，问题 {len(serious)} 条" if serious else ""
+        extra = f"，问题 {len(listed)} 条（错误 {errors}，警告 {warnings}）" if listed else ""
         self.say(self.rel(path), what, f"{done}（{seconds:.2f} 秒{extra}）")
         return True
 

@@ -906,3 +906,16 @@ def test_the_page_tells_who_has_no_workbook_the_first_problems_and_when_serve_st
     text = (office / STATUS_NAME).read_text("utf-8")
     assert "kefu-xl serve 已停止 10:00" in text and 'http-equiv="refresh"' not in text and "自动刷新" not in text
 
+
+
+def test_the_logs_problem_count_is_the_problem_sheets(office):
+    """DOMAIN §27: 「问题 N 条」 in the log is the number of rows on the file's 问题 sheet."""
+    saves(mine(office, "李娜"), [{"日期": "12.5", "帐户ID": "C3", "工作类型": "报表发送", "沟通对象": "决策人"},
+                               {"日期": date(2026, 11, 9), "帐户ID": "C3", "工作类型": "报表发送", "沟通对象": "其他人员"}])
+    server, clock, lines = serve_at(office, at(9, 10, 0))
+    server.cycle()
+    line = next(x for x in lines if "李娜_2026-11.xlsx" in x and "问题" in x)
+    said = int(line.split("问题 ")[1].split(" 条")[0])
+    ws = openpyxl.load_workbook(mine(office, "李娜"), read_only=True)["问题"]
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)]
+    assert said == len(rows) >= 2
