@@ -19,7 +19,9 @@ class WorkspaceFacts:
         self.workspace, self.month, self.config = workspace, month, config
 
     @cached_property
-    def _received(self) -> dict[str, list]:
+    def _received(self) -> dict[str, list] | None:
+        if "renewal" not in self.config.monthly:     # a team that keeps no 续费跟踪: nothing to wait for
+            return None
         if self.workspace is None:
             return {}
         path = self.workspace / str(self.month) / renewal.file_name(self.month)
@@ -34,7 +36,7 @@ class WorkspaceFacts:
             out.setdefault(id_key(r.account_id), []).append(r.received)
         return out
 
-    def received(self) -> dict[str, list]:
+    def received(self) -> dict[str, list] | None:
         return self._received
 
     @cached_property

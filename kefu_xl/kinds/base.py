@@ -92,8 +92,9 @@ class FactsSource(Protocol):
     """What the rules of valid work read from the team's other files (rules/outcomes): the
     use-case layer (app/facts.py) reads them and hands this to the recalc in RecalcContext.facts."""
 
-    def received(self) -> dict[str, list]:
-        """{id_key: [到帐日期 of each of the account's rows]} of the month's 续费跟踪."""
+    def received(self) -> dict[str, list] | None:
+        """{id_key: [到帐日期 of each of the account's rows]} of the month's 续费跟踪; None when
+        the team keeps none ([workbooks] monthly without renewal: 续费完成 counts as typed)."""
 
     def meetings(self) -> list[tuple]:
         """(见面会日期, id_key, 到会) of the workspace's 见面会."""

@@ -441,7 +441,10 @@ def personal_facts(ctx: RecalcContext, team, my_renewals) -> outcomes.TeamFacts 
     if ctx.facts is None:
         return None
     def received():
-        out = {k: list(v) for k, v in ctx.facts.received().items()}
+        team = ctx.facts.received()
+        if team is None:                          # the team keeps no 续费跟踪
+            return None
+        out = {k: list(v) for k, v in team.items()}
         for r in my_renewals:
             out.setdefault(completion.id_key(r.account_id), []).append(r.received)
         return out

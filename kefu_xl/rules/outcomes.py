@@ -109,9 +109,12 @@ def _one_of(types: tuple[str, ...]) -> str:
 
 # --------------------------------------------------------------------------- 团队核对 (Python only)
 
-def renewal_check(rec: WorkRecord, received: dict[str, list[date | None]], first: date, last: date) -> str:
+def renewal_check(rec: WorkRecord, received: dict[str, list[date | None]] | None, first: date, last: date) -> str:
     """续费完成: 有效 when a row of the account in the month's 续费跟踪 (遗留 included) has 到帐日期
-    in the month and not after `last` (the recalc date); `received`: {id_key: [到帐日期 of each row]}."""
+    in the month and not after `last` (the recalc date); `received`: {id_key: [到帐日期 of each row]},
+    None for a team that keeps no 续费跟踪 (then the work counts as typed)."""
+    if received is None:
+        return CHECKED
     days = received.get(id_key(rec.account_id))
     if days is None:
         return REASON_NO_RENEWAL
@@ -165,10 +168,10 @@ class TeamFacts:
         self.unrecognised = unrecognised
 
     @property
-    def received(self) -> dict[str, list[date | None]]:
+    def received(self) -> dict[str, list[date | None]] | None:
         if callable(self._received):
             self._received = self._received()
-        return self._received or {}
+        return self._received
 
     @property
     def meetings(self) -> list[tuple[date, str, str]]:

@@ -220,3 +220,18 @@ def test_a_teams_own_satisfaction_column_is_adopted_not_duplicated(office):
     assert reasons(outcome) == ["", "", "未填满意度"]              # any answer counts as asked
     odd = [p for p in outcome.result.problems if p.code == "BAD_SATISFACTION"]
     assert len(odd) == 1 and "说不清" in odd[0].message           # 非常满意 maps to 很满意; 说不清 is listed
+
+
+def test_a_team_without_a_renewal_tracker_counts_renewals_as_typed(workspace):
+    """续费完成 waits for 到帐日期 in 续费跟踪 — a team that keeps none ([workbooks] monthly without
+    renewal) has nothing to wait for: the work counts as typed."""
+    config = workspace / "kefu-xl.toml"
+    config.write_text(config.read_text("utf-8").replace(
+        'monthly = ["maintenance", "renewal", "newclient", "refunds", "complaints"]',
+        'monthly = ["maintenance", "newclient"]'), "utf-8")
+    write_status(workspace, "2026-11", STATUS)
+    open_month(workspace, NOV, as_of=d(2))
+    assert not (workspace / "2026-11" / renewal.file_name(NOV)).exists()
+    type_rows(team(workspace), maintenance.spec(C, NOV).sheet(maintenance.WORK),
+              [{**work(5, "C1", "续费完成"), "客服": "张敏"}])
+    assert reasons(recalc_file(team(workspace), as_of=d(20))) == [""]
