@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..calendar import WorkCalendar
 from ..config import CONFIG_NAME, Config, load_config
-from ..errors import ChangedOnDiskError, DataProblemsError, FileLockedError, KefuError
+from ..errors import ChangedOnDiskError, DataProblemsError, DiskFullError, FileLockedError, KefuError
 from ..io.safe_write import file_stamp
 from ..kinds import personal, roster, watch
 from ..kinds.maintenance import MaintenanceFigures
@@ -310,6 +310,9 @@ class Server:
         except OSError as e:             # the share, a sharing violation: not the file's fault, try again
             self.say_once(("oserror", self.rel(path), stamp, str(e)), self.rel(path), what,
                           f"{self.failure(e)}：下一轮再试")
+            return False
+        except DiskFullError as e:       # not the file's fault either: said once for this version, retried
+            self.say_once(("diskfull", self.rel(path), stamp), self.rel(path), what, f"{e}（腾出空间后自动重试）")
             return False
         except Exception as e:           # broken, foreign, or a bug: logged once, the loop goes on
             if file_stamp(path) != stamp:

@@ -919,3 +919,29 @@ def test_the_logs_problem_count_is_the_problem_sheets(office):
     ws = openpyxl.load_workbook(mine(office, "李娜"), read_only=True)["问题"]
     rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)]
     assert said == len(rows) >= 2
+
+
+def test_a_full_disk_is_said_once_and_the_save_retried_when_space_is_freed(office, monkeypatch):
+    """DOMAIN §27: 「磁盘已满」 once per file version, not every poll; once space is freed the save
+    is recalculated without anyone saving again."""
+    import kefu_xl.app.serve as serve_module
+    from kefu_xl.errors import DiskFullError
+    real = serve_module.recalc_file
+    full = {"on": True}
+
+    def disk(path, **kw):
+        if full["on"]:
+            raise DiskFullError(f"磁盘已满：{path.name} 没有写入，原文件保持不变。")
+        return real(path, **kw)
+    server, clock, lines = serve_at(office, at(9, 9, 0))
+    server.cycle()
+    saves(mine(office, "李娜"), [record(date(2026, 11, 9), "C3")])
+    monkeypatch.setattr(serve_module, "recalc_file", disk)
+    for second in (1, 2, 3):
+        clock.now = at(9, 9, 0, second)
+        server.cycle()
+    assert sum("磁盘已满" in line for line in lines) == 1
+    full["on"] = False
+    clock.now = at(9, 9, 0, 4)
+    server.cycle()
+    assert any("李娜_2026-11.xlsx | 保存后重算 | 已保存" in line for line in lines)
