@@ -25,7 +25,7 @@ from pathlib import Path
 from ..calendar import WorkCalendar
 from ..config import CONFIG_NAME, Config, load_config
 from ..errors import ChangedOnDiskError, DataProblemsError, DiskFullError, FileLockedError, KefuError
-from ..io.safe_write import file_stamp
+from ..io.safe_write import create_exclusive, file_stamp
 from ..kinds import personal, roster, watch
 from ..kinds.maintenance import MaintenanceFigures
 from ..kinds.personal import PersonalFigures
@@ -531,7 +531,7 @@ class Server:
     def _create_lock(path: Path, me: str) -> bool:
         """The lock file made by exclusive, no-follow create with `me` in it; False when it exists."""
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            fd = create_exclusive(path, 0o644)
         except FileExistsError:
             return False
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

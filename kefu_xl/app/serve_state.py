@@ -13,7 +13,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from ..config import Config
-from ..io.safe_write import file_stamp, lock_names, process_alive, temp_path
+from ..io.safe_write import create_exclusive, file_stamp, lock_names, process_alive, temp_path
 from ..kinds import personal
 from ..kinds.base import cell_date, cell_text
 from ..month import Month
@@ -154,8 +154,7 @@ def write_atomically(path: Path, text: str) -> None:
     one or the new one. No backup: serve rewrites them every cycle."""
     tmp = temp_path(path)                       # a unique name, made by exclusive no-follow create:
     try:                                        # a link put at a temp name is never written through
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(create_exclusive(tmp, 0o644), "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)                   # replaces a link at `path` itself, not what it points to
     finally:

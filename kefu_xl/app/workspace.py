@@ -38,6 +38,7 @@ from ..sheets.build import build_workbook, write_rows
 from ..sheets.read import read_sheet
 from . import archive as archive_open
 from . import spend_watch
+from .collect import personal_files
 from .workbooks import create_file, new_from_blank, recalc_file, update_file
 
 EXPO_MONTHLY = ("refunds", "complaints")      # an expo desk: orders, refunds and complaints, no account export
@@ -265,8 +266,7 @@ def _adopt_rules(folder: Path, month: Month, config, was: ValidRules, outcome: O
     if was == config.valid:
         outcome.notes.append(f"{month} 已经在用当前的规则（{valid.describe(config.valid)}），没有改动。")
         return
-    paths = sorted((folder / str(month) / personal.FOLDER).glob("*.xlsx")) if config.personal else []
-    paths = [p for p in paths if not p.name.startswith((".", "~$"))]
+    paths = personal_files(folder, month) if config.personal else []
     team = folder / str(month) / maintenance.file_name(month)
     for path in [*paths, *([team] if team.exists() else [])]:
         recalc_file(path, as_of=day, rules=config.valid)

@@ -286,10 +286,11 @@ def _no_link(path: Path, what: str) -> None:
                                  f"kefu-xl 没有写入。请把链接换成普通的{'文件夹' if what == '备份' else '文件'}。")
 
 
-def _exclusive(path: Path):
-    """A new file opened for writing that was not there (no link followed)."""
+def create_exclusive(path: Path, mode: int = 0o600) -> int:
+    """A new file opened for writing (its descriptor) that was not there: exclusive, no link
+    followed — how every file kefu-xl makes is created (temp files, backups, serve's lock)."""
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0),
-                   0o600)
+                   mode)
 
 
 def backup(path: Path, now: datetime | None = None) -> Path | None:
@@ -304,7 +305,7 @@ def backup(path: Path, now: datetime | None = None) -> Path | None:
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
     try:
-        with open(path, "rb") as src, os.fdopen(_exclusive(target), "wb") as dst:
+        with open(path, "rb") as src, os.fdopen(create_exclusive(target), "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         shutil.copystat(path, target)
         if target.stat().st_size != path.stat().st_size:
@@ -370,7 +371,7 @@ def staged_write(path: Path, unchanged_since: tuple[int, int] | None = None):
     clean_stale_temps(path.parent)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode()
     staged = Staged(temp_path(path))
-    os.close(_exclusive(staged.tmp))
+    os.close(create_exclusive(staged.tmp))
     try:
         try:
             yield staged

@@ -377,11 +377,12 @@ def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:
 
 
 def read_tracker(path: Path, spec_of, sheets: tuple[str, ...], *, month=None,
-                 problems: list[Problem] | None = None):
+                 problems: list[Problem] | None = None, grid=None):
     """(month, {sheet: SheetData or None}) of a monthly workbook, read fast (values only).
     `spec_of(month)` gives its declaration; the month comes from _meta unless given; header
-    problems go to `problems` when the caller wants them."""
-    grid = read_sheets_fast(path)
+    problems go to `problems` when the caller wants them; `grid`: the file as the caller has
+    already read it (read_sheets_fast), not parsed again."""
+    grid = read_sheets_fast(path) if grid is None else grid
     if month is None:
         meta = dict(row[:2] for row in grid["_meta"].grid if row and row[0]) if "_meta" in grid else {}
         month = Month.parse(str(meta.get("month")))

@@ -27,8 +27,9 @@ def team_snapshot(folder: Path, month: Month, config: Config):
     key = (*(version_of(p) for p in paths), config.source, str(month))
     if key in _SNAPSHOTS:
         return _SNAPSHOTS[key]
+    grid = read_sheets_fast(paths[0])
     _, datas = read_tracker(paths[0], lambda m: maintenance.spec(config, m),
-                            (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SPOT), month=month)
+                            (maintenance.ACCOUNTS, maintenance.WORK, maintenance.SPOT), month=month, grid=grid)
     if datas[maintenance.ACCOUNTS] is None or datas[maintenance.WORK] is None:
         return None
     accounts, targets = [], {}
@@ -51,7 +52,7 @@ def team_snapshot(folder: Path, month: Month, config: Config):
     by_row = {r.row: r for r in records}
     disproved = spotchecks.disproved_keys(checks, by_row)
     unrecognised = spotchecks.unrecognised_keys(checks, by_row)
-    rules = valid.of_grid(read_sheets_fast(paths[0], only=("_meta", maintenance.WORK))) or config.valid
+    rules = valid.of_grid(grid) or config.valid
     verdicts = completion.classify_work(records, targets, month.first, month.last, disproved=disproved,
                                         duplicates_once=rules.duplicates,
                                         outcome=outcomes.judge(rules, team_checks, personal=False,
