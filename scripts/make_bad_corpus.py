@@ -151,14 +151,14 @@ def make_settlement_corpus(folder: Path) -> list[dict]:
         return d / Path(slot).name
 
     form = "结算流转单/C_坏文件.xlsx"
-    path = _xlsx(case("form_lines_on_a_second_sheet", "refused", form, "EXTRA_FORM_SHEET"),
+    path = _xlsx(case("form_lines_on_a_second_sheet", "refused", form, "kefu-xl 只读这个文件的"),
                  [LINE_HEADERS, ["好家居", "100020", "有", "有", 100]])
     wb = openpyxl.load_workbook(path)
     second = wb.create_sheet("第二页")
     for r in (LINE_HEADERS, ["好家居", "100021", "有", "有", 90000], ["好家居", "100022", "有", "有", 51700]):
         second.append(r)
     wb.save(path)
-    path = _xlsx(case("form_order_numbers_on_a_notes_sheet", "refused", form, "EXTRA_SHEET_WITH_ORDERS"),
+    path = _xlsx(case("form_order_numbers_on_a_notes_sheet", "refused", form, "但不是申报表"),
                  [LINE_HEADERS, ["好家居", "100020", "有", "有", 100]])
     wb = openpyxl.load_workbook(path)
     wb.create_sheet("补报").append(["100023", "有", "有", 800])

@@ -18,14 +18,22 @@ from hypothesis import strategies as st
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.demo.typist import type_work_records
-from kefu_xl.io.values import parse_text, trim_text
+from kefu_xl.io.values import id_text, parse_text, trim_text
 from kefu_xl.kinds import maintenance
+from kefu_xl.rules.completion import id_key as rules_id_key
 
 SPACES = st.sampled_from(["", " ", "  ", "\u3000", " \u3000", "\u3000\u3000"])
 
 
 def loosely(text: str, before: str, after: str) -> str:
     return f"{before}{text}{after}" if text else text
+
+
+def test_id_text_is_what_trim_asc_gives():
+    assert id_text("\u3000５５９８７８０３ ") == "55987803"
+    assert id_text("Ｍ２－Ａ") == "M2-A"
+    assert id_text("①") == "①"                              # ASC leaves what is not full-width ASCII
+    assert rules_id_key("ａｂ１") == rules_id_key("AB1")
 
 
 def test_trim_text_is_what_trim_substitute_gives():
@@ -53,6 +61,8 @@ def test_random_spaces_in_ids_and_drop_downs_give_the_same_figures(tmp_path_fact
                         "工作类型": loosely(record["工作类型"], "", d), "客服": loosely(record["客服"], d, a)})
     records.append({**WORK[6], "帐户ID": f"{account_pads[0]}C1", "内容摘要": "重复的一条"})
     records.append({**WORK[6], "帐户ID": f"c1{account_pads[1]}", "内容摘要": "重复的一条 "})   # the same record again
+    records.append({**WORK[6], "帐户ID": f"Ｃ１{account_pads[1]}", "内容摘要": "全角帐户ID"})    # input method's full width
+    records.append({**WORK[6], "帐户ID": "ｃ１", "内容摘要": "全角帐户ID"})                        # the same record again
     type_work_records(path, records)
     type_cells(path, maintenance.ACCOUNTS, {(4, "帐户ID"): f"{account_pads[0]}C2{account_pads[1]}",
                                             (5, "级别"): f"二级{account_pads[1]}"})
@@ -62,7 +72,8 @@ def test_random_spaces_in_ids_and_drop_downs_give_the_same_figures(tmp_path_fact
     outcome = recalc_file(path, as_of=date(2026, 11, 20))
     python = maintenance.python_values(outcome.result)
     office = libreoffice_values(path, tmp_path_factory.mktemp("lo"))
-    assert_engines_agree(python, office) > 200
+    assert assert_engines_agree(python, office) > 200
     reasons = [python[maintenance.WORK][r.row]["无效原因"] for r in outcome.result.figures.records]
-    assert reasons[-1] == "重复" and reasons[-2] != "重复"
+    assert reasons[-3] == "重复" and reasons[-4] != "重复"
+    assert reasons[-2] == reasons[-4] and reasons[-1] == "重复"       # Ｃ１ is C1 to both engines
     assert "抽查不属实" in reasons

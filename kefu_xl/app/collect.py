@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+from ..config import ValidRules
 from ..errors import KefuError
 from ..hints import command
 from ..io.safe_write import clean_stale_temps, is_temp_name
@@ -28,7 +29,6 @@ from ..kinds.base import (
 )
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
-from ..config import ValidRules
 from ..rules import completion, outcomes
 from ..sheets.read import read_sheet
 
@@ -181,9 +181,13 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:
-        if name not in present:
+        if name not in present:          # deleted, renamed, moved: what was collected of her stays
+            own = personal.file_name(name, month)
+            if own not in out.kept:
+                out.kept.append(own)
             out.problems.append(Problem("", "", None, "", "NO_PERSONAL_FILE",
-                                        f"{name} 没有个人工作簿（{month}/个人/{name}_{month}.xlsx）：本次没有汇总到{name}的记录。"
+                                        f"{name} 没有个人工作簿（{month}/个人/{own}）：本次没有读到{name}的新记录，"
+                                        f"团队表中{name}上次汇总的记录保留。"
                                         f"开月时会自动生成；可运行 {command(f'month open {month} --refresh', workspace)} 补上。", Severity.WARNING))
     return out
 

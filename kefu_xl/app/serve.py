@@ -24,7 +24,13 @@ from pathlib import Path
 
 from ..calendar import WorkCalendar
 from ..config import CONFIG_NAME, Config, load_config
-from ..errors import ChangedOnDiskError, DataProblemsError, DiskFullError, FileLockedError, KefuError
+from ..errors import (
+    ChangedOnDiskError,
+    DataProblemsError,
+    DiskFullError,
+    FileLockedError,
+    KefuError,
+)
 from ..io.safe_write import create_exclusive, file_stamp
 from ..kinds import personal, roster, watch
 from ..kinds.maintenance import MaintenanceFigures
@@ -61,8 +67,6 @@ from .serve_state import (
 from .team import collect_team, tracker_paths
 from .workbooks import recalc_file
 from .workspace import locate_workspace
-
-
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LOCK_LOST = "另一个 serve 接管"
@@ -163,7 +167,8 @@ class Server:
         self.remove_stale_temp_files()
 
     def cycle(self) -> None:
-        """One pass: personal workbooks, team trackers, collection, spend watch, status page —
+        """One pass: spend watch (its urgent items reach 今日 in the same pass), personal workbooks,
+        team trackers, collection, status page —
         only while this serve still holds the workspace's lock (checked first: a serve paused
         and resumed after another took over writes nothing)."""
         self.beat()
@@ -178,7 +183,7 @@ class Server:
                 self.say(str(month), "换月", f"从 {self.state.month} 换到 {month}：开月后照看 {month}/ 的文件")
             self.state.month = str(month)
             self.forget_other_months(month)
-        for step in (self.personal_step, self.team_step, self.collect_step, self.watch_step):
+        for step in (self.watch_step, self.personal_step, self.team_step, self.collect_step):
             if self.stopping:
                 break
             try:
@@ -231,6 +236,7 @@ class Server:
     def personal_step(self, month: Month, plans: bool = True) -> None:
         folder = self.workspace / str(month) / personal.FOLDER
         files, names = scan(folder, (".xlsx",))
+        self.arrivals(month, folder, files)
         working = plans and self.calendar.is_workday(self.now.date())
         for name, stamp in sorted(files.items()):
             if self.stopping:
@@ -252,13 +258,36 @@ class Server:
             planned = self.now.date() if t.planned == self.now.date().isoformat() \
                 else info.meta_plan_day or parse_day(t.planned)
             due = schedule.morning_plan_due(self.now, self.config.serve.plan_at, working, planned)
-            action = schedule.file_action(stamp, t.handled, t.failed, lock is not None, due)
+            action = schedule.file_action(stamp, t.handled, t.failed, lock is not None, due, t.urgent)
             self.noticed(path, stamp, t, person=True)
             if action is Action.WAIT:
-                self.wait_for(path, t, lock, "保存后重算" if stamp != t.handled else "早计划")
+                self.wait_for(path, t, lock, "保存后重算" if stamp != t.handled else "早计划" if due else "加紧急事项")
             elif action is not None:
                 t.locked_by = None
-                self.recalc(path, stamp, t, action.value)
+                if self.recalc(path, stamp, t, action.value):
+                    t.urgent = False
+
+    def arrivals(self, month: Month, folder: Path, files: dict[str, Stamp]) -> None:
+        """A personal workbook that appears (copied in, renamed back) or disappears (deleted,
+        renamed, moved) changes whose records the team holds: logged, and collected again. The
+        month folder itself vanishing is logged once."""
+        prefix = self.rel(folder) + "/"
+        known = {k for k in self.state.files if k.startswith(prefix)}
+        current = {prefix + name for name in files}
+        if not folder.is_dir():
+            if known:
+                self.say_once(("vanished", str(folder)), self.rel(folder), "找不到文件夹",
+                              "个人工作簿的文件夹不见了（被删除、改名或共享断开）：找回后继续")
+            return
+        for key in sorted(known - current):
+            del self.state.files[key]
+            self.infos.pop(key, None)
+            self.state.collect_pending = True
+            self.say(key, "不见了", "文件被删除、改名或移走：重新汇总（这个人的记录在团队表中保留上次汇总的）")
+        if known:
+            for key in sorted(current - known):
+                self.state.collect_pending = True
+                self.say(key, "新文件", "重新汇总")
 
     def person_info(self, path: Path, stamp: Stamp, month: Month) -> PersonInfo:
         """Read once per version: _meta (kind, owner, month, plan_day, plan_made_at), 今日's plan
@@ -361,6 +390,9 @@ class Server:
         _, names = scan(paths[0].parent, (".xlsx",))
         for n, path in enumerate(paths):
             stamp = file_stamp(path)
+            if stamp is None and self.rel(path) in self.state.files:
+                self.say_once(("vanished", str(path)), self.rel(path), "不见了",
+                              "团队表被删除、改名或移走：找回后继续（kefu-xl check 可以查看）")
             if stamp is None or self.stopping:
                 continue
             t = self.first_sight(path, stamp)
@@ -465,9 +497,28 @@ class Server:
             self.say(key, "消耗监控", f"已保存 {self.rel(outcome.path)}（{time.monotonic() - started:.2f} 秒，"
                                     f"异常 {len(outcome.found)} 个，新增 {outcome.added} 行）")
             self.state.watched_at[key] = self.clock().isoformat(timespec="seconds")
+            self.note_urgent(day, outcome)
             target_t = self.tracked(outcome.path)
             target_t.handled = file_stamp(outcome.path)
         self.state.watched[key] = stamp
+
+    def note_urgent(self, day: date, outcome) -> None:
+        """The day's anomalies per person, for 状态.html until they are on the person's 今日
+        (the latest reason of each account only)."""
+        if self.state.urgent_day != day.isoformat():
+            self.state.urgent, self.state.urgent_day = {}, day.isoformat()
+        month = Month.of(day)
+        for row in outcome.urgent:
+            if row["客服"]:
+                self.state.urgent.setdefault(row["客服"], {})[row["帐户ID"]] = \
+                    f"{row['客户名称'] or row['帐户ID']} {row['异常']}"
+                if day == self.now.date():     # today's plan gains it now (a closed workbook at once)
+                    try:
+                        path = personal.path_of(self.workspace, row["客服"], month)
+                    except KefuError:
+                        continue
+                    if path.exists():
+                        self.tracked(path).urgent = True
 
     # ------------------------------------------------------------------ status page
 

@@ -14,6 +14,7 @@ import jinja2
 from ..io.safe_write import file_stamp
 from ..kinds import personal
 from ..month import Month
+from ..rules.completion import id_key
 from . import spend_watch
 from .serve_state import is_locked, now_text, parse_moment, scan
 from .team import tracker_paths
@@ -101,6 +102,11 @@ def person_rows(server, month: Month) -> list[PersonRow]:
             valid, meets = info.daily[today]
             count = int(valid) if isinstance(valid, (int, float)) else 0      # calamine reads numbers as floats
             row.valid = f"{count}（{'达标' if meets == '是' else '未达标'}）"
+        urgent = [what for account, what in server.state.urgent.get(info.owner, {}).items()
+                  if server.state.urgent_day == today.isoformat() and id_key(account) not in info.anomaly_ids]
+        if urgent:
+            row.problems.append("新的紧急事项（还没进今日，关闭工作簿后自动加上）：" + "；".join(urgent))
+            row.level = "wait" if row.level == "ok" else row.level
         if info.unhappy and info.plan_day == today:
             row.problems.append("不满意的客户，今天回访：" + "；".join(info.unhappy))
             row.level = "wait" if row.level == "ok" else row.level

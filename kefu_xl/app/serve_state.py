@@ -13,12 +13,19 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from ..config import Config
-from ..io.safe_write import create_exclusive, file_stamp, lock_names, process_alive, temp_path
+from ..io.safe_write import (
+    create_exclusive,
+    file_stamp,
+    lock_names,
+    process_alive,
+    temp_path,
+)
 from ..kinds import personal
 from ..kinds.base import cell_date, cell_text
 from ..month import Month
 from ..records import Severity
-from ..rules.plan import UNHAPPY_ITEM
+from ..rules.completion import id_key
+from ..rules.plan import ANOMALY_ITEM, UNHAPPY_ITEM
 from ..rules.schedule import Stamp
 from ..sheets.read import PROBLEM_SHEET, read_sheet
 from .collect import open_personal
@@ -78,6 +85,7 @@ class Tracked:
     done_at: str | None = None          # serve's last recalc of it
     note: str = ""                      # the last problem, for the status page
     locked_by: str | None = None        # the lock file seen while something was due
+    urgent: bool = False                # new urgent items (spend watch) wait to be put on 今日
 
     @classmethod
     def load(cls, data: dict) -> Tracked:
@@ -104,6 +112,7 @@ class PersonInfo:
     unhappy: list[str] = field(default_factory=list)   # 今日's 不满意回访 lines: client (原因)
     daily: dict = field(default_factory=dict)          # 每日小结 as last saved: {date: (有效工作, 达标)}
     first_problems: list[str] = field(default_factory=list)   # the 说明 of the first errors/warnings
+    anomaly_ids: set[str] = field(default_factory=set)   # id_key of the accounts 今日 holds a 处理消耗异常 for
 
 
 @dataclass
@@ -115,6 +124,9 @@ class State:
     watched: dict[str, Stamp] = field(default_factory=dict)      # export file -> version watched
     watched_at: dict[str, str] = field(default_factory=dict)
     month: str | None = None
+    # the spend watch's anomalies of the day, per person: {person: {帐户ID: what}}, the latest only
+    urgent: dict[str, dict[str, str]] = field(default_factory=dict)
+    urgent_day: str | None = None
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -194,6 +206,7 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
             if personal.PLAN_DAY in today.layout.anchors:
                 info.plan_day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
             items = [v for _, v in today.rows if cell_text(v["事项"])]
+            info.anomaly_ids = {id_key(cell_text(v["帐户ID"])) for v in items if ANOMALY_ITEM in cell_text(v["事项"])}
             info.planned = len(items)
             info.done = sum(1 for v in items if cell_text(v["已完成"]) == "是")
             info.unhappy = [f"{cell_text(v['客户名称']) or cell_text(v['帐户ID'])}（{cell_text(v['原因'])}）"

@@ -236,7 +236,7 @@ def later_settlements(settled: dict[str, str], month: str, problems: list[Proble
         problems.append(Problem(
             LEDGER, orders.SETTLED, None, "结算月份", "LATER_MONTH_SETTLED",
             f"「已结算」中已有以后月份（{'、'.join(later)}）的结算。重新结算 {month} 只替换 {month} 的结果："
-            f"{month} 暂缓的订单仍是暂缓；以后月份已经结算的订单不会再结算（ALREADY_SETTLED）；"
+            f"{month} 暂缓的订单仍是暂缓；以后月份已经结算的订单不会再结算；"
             f"罚款已在以后月份扣除的不再扣。", Severity.WARNING))
 
 
@@ -261,11 +261,11 @@ def missing_from_crm(lines: list[SubmittedLine], settled: dict[str, str], held: 
             problems.append(Problem(
                 line.file, line.sheet, line.row, "订单号", "HELD_ORDER_NOT_IN_CRM",
                 f"订单 {o} 在 {other} 结算时暂缓（待下月再结），本月的 CRM 导出（{crm_name}）中没有它，{gone}："
-                f"无法核对它现在的状态和金额，按规则会变成 不结算 NOT_IN_CRM。请把 {other} 的 CRM 导出放回 {other}/inputs/，"
+                f"无法核对它现在的状态和金额，按规则会变成 不结算（CRM 中没有）。请把 {other} 的 CRM 导出放回 {other}/inputs/，"
                 f"或重新导出本月的 CRM 订单并包含这个订单，再运行。"))
         elif o in settled and settled[o] and rules.month_key(settled[o]) < rules.month_key(month):
             problems.append(Problem(
                 line.file, line.sheet, line.row, "订单号", "SETTLED_ORDER_NOT_IN_CRM",
                 f"订单 {o} 已在 {settled[o]} 结算，但本月和以前月份的 CRM 导出中都没有它：这一行为 不结算 NOT_IN_CRM"
-                f"（同样不会再付款）。把 {settled[o]} 的 CRM 导出放回 {settled[o]}/inputs/ 后，会显示为 ALREADY_SETTLED。",
+                f"（同样不会再付款）。把 {settled[o]} 的 CRM 导出放回 {settled[o]}/inputs/ 后，会显示为「该订单已经结算过」。",
                 Severity.WARNING))

@@ -34,6 +34,7 @@ from ..kinds.watch import (
 from ..month import Month
 from ..records import Problem, Severity, has_errors
 from ..rules import spendwatch as rules
+from ..rules.completion import id_key
 from ..sheets.build import write_rows
 from .workbooks import create_file, update_file
 
@@ -120,13 +121,13 @@ def account_owners(workspace: Path, month: Month, config: Config) -> dict[str, t
     if path.exists():
         _, datas = read_tracker(path, lambda m: maintenance.spec(config, m), (maintenance.ACCOUNTS,), month=month)
         if datas[maintenance.ACCOUNTS] is not None:
-            return {cell_text(v["帐户ID"]).casefold(): (cell_text(v["客户名称"]), cell_text(v["客服"]))
+            return {id_key(cell_text(v["帐户ID"])): (cell_text(v["客户名称"]), cell_text(v["客服"]))
                     for _, v in datas[maintenance.ACCOUNTS].rows if cell_text(v["帐户ID"])}
     try:
         statuses, _ = read_account_status(find_input(workspace / str(month) / "inputs", "帐户状态"))
     except KefuError:
         return {}
-    return {s.account_id.casefold(): (s.client, s.staff) for s in statuses}
+    return {id_key(s.account_id): (s.client, s.staff) for s in statuses}
 
 
 @dataclass
@@ -141,10 +142,11 @@ class WatchOutcome:
     result: RecalcResult | None = None
     backup: Path | None = None
     notes: list[str] = field(default_factory=list)
+    urgent: list[dict] = field(default_factory=list)    # per anomaly: 客服, 帐户ID, 客户名称, 异常
 
 
 def anomaly_row(a: rules.Anomaly, owners: dict[str, tuple[str, str]]) -> dict:
-    client, staff = owners.get(a.account_id.casefold(), ("", ""))
+    client, staff = owners.get(id_key(a.account_id), ("", ""))
     return dict(zip(COMPUTED_VALUES, (a.day, a.account_id, client, staff, a.spend, a.average, a.exports, a.balance)))
 
 
@@ -168,7 +170,7 @@ def watch_day(workspace: Path, day: date, config: Config | None = None) -> Watch
     found = rules.anomalies(today, earlier, config.watch)
     owners = account_owners(workspace, month, config)
     for a in found:
-        if a.account_id.casefold() not in owners:
+        if id_key(a.account_id) not in owners:
             problems.append(Problem(path_in.name, "", today.rows[a.account_id.casefold()].row, "帐户ID", "UNKNOWN_ACCOUNT",
                                     f"帐户「{a.account_id}」不在本月维护跟踪表（或帐户状态表）中：异常已记下，但没有负责的客服。",
                                     Severity.WARNING))
@@ -191,8 +193,10 @@ def watch_day(workspace: Path, day: date, config: Config | None = None) -> Watch
     notes = []
     if max(export_files(workspace, [month]), default=day) <= day:         # the newest export of the month
         notes.append(renewal_balances(workspace, month, today, day, config))
+    urgent = [{"客服": r["客服"], "帐户ID": r["帐户ID"], "客户名称": r["客户名称"], "异常": rules.label(a.reasons)}
+              for a, r in zip(found, rows)]
     return WatchOutcome(target, day, found, added["new"], added["kept"], min(len(earlier), config.watch.exports),
-                        problems, outcome.result, outcome.backup, [n for n in notes if n])
+                        problems, outcome.result, outcome.backup, [n for n in notes if n], urgent)
 
 
 def renewal_balances(workspace: Path, month: Month, export: rules.Export, day: date,

@@ -17,17 +17,17 @@ from ..io.guard import check_zip
 from ..io.heap import without_cycle_collection
 from ..io.safe_write import (
     atomic_write,
-    check_package,
     check_droppable,
     check_no_loss,
     check_not_open,
+    check_package,
     check_writable,
     file_stamp,
     temp_path,
 )
 from ..io.sheet_api import as_book
 from ..io.tables import open_workbook, prefetch_sheets
-from ..io.values import parse_text
+from ..io.values import id_text, parse_text
 from ..io.xlsx import PatchBook, Unsupported
 from ..kinds import roster
 from ..kinds.base import Kind, RecalcContext, RecalcResult
@@ -149,9 +149,10 @@ def cache_trimmed(book: PatchBook, wspec) -> int:
             source, col = layout.columns.get(header[:-len(HELPER_SUFFIX)]), layout.columns.get(header)
             if source is None or col is None:
                 continue
+            read = id_text if sheet.column(header[:-len(HELPER_SUFFIX)]).type is Type.ID else parse_text
             for r, raw in enumerate(ws.column(source, first, last), first):
                 if raw is not None and raw != "":
-                    cells[(r, col)] = parse_text(raw)
+                    cells[(r, col)] = read(raw)
         book.set_cached(sheet.name, cells)
         n += len(cells)
     return n

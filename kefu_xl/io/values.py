@@ -44,6 +44,23 @@ def trim_text(text: str) -> str:
     return text.strip(" ")
 
 
+# ASC() of a spreadsheet: full-width ASCII (Ａ１２ typed in the input method's full-width mode)
+# and the full-width space as their half-width selves — exactly that range, nothing NFKC adds.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def fold_width(text: str) -> str:
+    """What a spreadsheet's ASC(text) gives for letters, digits and signs: ５５９８ → 5598."""
+    return text.translate(_HALF_WIDTH) if not text.isascii() else text
+
+
+def id_text(value) -> str:
+    """An ID cell (帐户ID…) as typed, as the workbooks' TRIM(ASC(SUBSTITUTE(cell, "　", " "))) reads it: trimmed and
+    full-width letters and digits made half-width (sheets/spec.trim_expression)."""
+    text = parse_text(value)
+    return trim_text(fold_width(text)) if not text.isascii() else text
+
+
 def parse_text(value) -> str:
     """Text as typed, trimmed as a formula's TRIM sees it (trim_text); numbers that are whole
     become "1001", not "1001.0"."""

@@ -61,7 +61,7 @@ class Collected:
     rows: list[dict] = field(default_factory=list)        # team 工作记录 rows, 来源 set
     problems: list[Problem] = field(default_factory=list)
     origins: list[tuple[str, int]] = field(default_factory=list)   # (personal file, its row) of each row
-    kept: list[str] = field(default_factory=list)      # personal files whose last collected rows stay (only a copy found)
+    kept: list[str] = field(default_factory=list)      # personal files whose last collected rows stay (missing, or only a copy)
 
     def origin_of(self, team_rows: list[int]) -> dict[int, tuple[str, int]]:
         """{team row: (personal file, row there)} given the team rows that hold the collected

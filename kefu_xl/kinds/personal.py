@@ -16,10 +16,9 @@ from ..config import Config
 from ..errors import KefuError
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
-from ..rules import completion, outcomes
+from ..rules import completion, outcomes, valid
 from ..rules import plan as planning
 from ..rules import renewal as renewal_rules
-from ..rules import valid
 from ..rules.renewal import ONBOARDING_STEPS as STEPS
 from ..sheets.build import (
     build_workbook,
@@ -46,6 +45,16 @@ from .base import (
     restore_formulas,
     start_recalc,
 )
+from .team_list import (
+    CHUNKS,
+    ID_LIST,
+    LISTED,
+    NOT_TEAMS,
+    client_name,
+    colleague_name_formula,
+    last_account_list,
+    write_account_list,
+)
 from .today import (
     ALL_ACCOUNTS,
     DAILY,
@@ -59,12 +68,12 @@ from .today import (
     WORK,
     Team,
     desk_inputs,
-    unhappy_inputs,
     follow_up_days,
     last_contacts,
     plan_done,
     plan_inputs,
     plan_sheet_rows,
+    unhappy_inputs,
 )
 from .work_checks import check_work, read_work, write_team_checks
 
@@ -73,11 +82,7 @@ FOLDER = "个人"
 MY_RENEWALS, MY_CLIENTS = "我的续费", "我的新客户"
 AS_OF = "截至日期"
 PLAN_DAY, SUGGESTED = "计划日期", "建议今日完成"
-ID_LIST = "帐户ID清单"
-CHUNK = 30000                      # characters per 帐户ID清单 cell (a cell holds 32,767)
-CHUNKS = 20                        # cells the 帐户不存在 check looks at: 600,000 characters, ~60,000 accounts
 GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
-COLLEAGUES, NOT_TEAMS = "（同事的帐户）", "（不在团队帐户中）"   # 工作记录's 客户名称 of an ID not in 我的帐户
 SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, MY_RENEWALS: 3, MY_CLIENTS: 4, DAILY: 5}
 
 
@@ -157,16 +162,15 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             *(c for c in team_work_inputs(config, month) if c.header in ("日期", "客服", "帐户ID")),
             Column("客户名称", Role.DERIVED, Type.TEXT,
                    f'IF([帐户ID]="","",IFERROR(INDEX([{MINE}!客户名称],MATCH([帐户ID],[{MINE}!帐户ID],0)),'
-                   f'IF(SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))>0,'
-                   f'"{COLLEAGUES}","{NOT_TEAMS}")))', width=20,
-                   help="帐户ID对应的客户（「我的帐户」中的）；同事的帐户显示「（同事的帐户）」，核对没有填错帐户。"),
+                   f'IFERROR({colleague_name_formula(LISTED)},"{NOT_TEAMS}")))', width=24,
+                   help="帐户ID对应的客户；同事的帐户显示客户名称和「（同事的帐户）」，核对没有填错帐户。"),
             *(c for c in team_work_inputs(config, month) if c.header not in ("日期", "客服", "帐户ID")),
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
                    help="是：决策人、帐户存在、日期在本月（超计划在团队维护跟踪表中判断）。"),
             Column("无效原因", Role.DERIVED, Type.TEXT,
                    f'IF({blank},"",' + completion.reasons_formula(
                        config.valid.duplicates,
-                       f'OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH("|"&[帐户ID]&"|",'
+                       f'OR([帐户ID]="",SUMPRODUCT(--ISNUMBER(SEARCH({LISTED},'
                        f'[{ALL_ACCOUNTS}!#{ID_LIST}:{CHUNKS}])))=0)', in_month,
                        outcomes.clause(config.valid, '""', personal=True)) + ")",
                    width=18, help="重复 / 非决策人 / 帐户不存在 / 日期不在本月 / 未填满意度 / 客户未接受 / 待团队核对 …（见说明）。"),
@@ -344,40 +348,6 @@ def daily_rows(old: dict[date, dict], old_day: date | None, old_done: int | None
     return rows
 
 
-def id_chunks(ids: list[str]) -> list[str]:
-    """The team's account IDs as "|A1|A2|…|" texts of at most CHUNK characters: the
-    帐户不存在 check is one COUNTIF with "*|ID|*" over a few cells instead of thousands of rows."""
-    chunks, current = [], "|"
-    if sum(len(i) + 1 for i in ids) > CHUNK * CHUNKS:
-        raise KefuError(f"团队帐户太多（{len(ids)} 个），个人工作簿的帐户清单放不下：请联系维护人员调大 CHUNKS。")
-    for account_id in ids:
-        piece = f"{account_id}|"
-        if len(current) + len(piece) > CHUNK:
-            chunks.append(current)
-            current = "|"
-        current += piece
-    if current != "|":
-        chunks.append(current)
-    return chunks
-
-
-def write_account_list(ws, layout, ids: list[str]) -> None:
-    """The hidden 帐户清单, left alone when it already holds exactly these IDs."""
-    first, col = layout.first_data_row, layout.columns[ID_LIST]
-    chunks = id_chunks(ids)
-    current = [v[0] for v in ws.iter_rows(min_row=first, min_col=col, max_col=col, values_only=True)]
-    while current and current[-1] in (None, ""):
-        current.pop()
-    if current == chunks:
-        return
-    if ws.max_row >= first:
-        ws.delete_rows(first, ws.max_row - first + 1)
-    for i, text in enumerate(chunks):
-        cell = ws.cell(first + i, col)
-        cell.value = text
-        cell.data_type = "s"
-
-
 def sync_follow_ups(wb, sheet: SheetSpec, layouts, data, team_rows: list[dict], write: bool, file: str,
                     problems: list[Problem]) -> list[tuple[int, dict]]:
     """The owner's rows of a team sheet into 我的续费 / 我的新客户: identifying values kept up to
@@ -430,7 +400,7 @@ class PersonalFigures:
     month: Month | None = None
     config: Config | None = None
     away: bool = False
-    team_ids: list[str] | None = None
+    team_ids: list[tuple[str, str]] | None = None      # away from the workspace: (帐户ID, 客户名称) last listed
     names: dict[str, str] | None = None
     plan_day: date | None = None
 
@@ -462,7 +432,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         return result
     layouts, datas = found
     if not owner:
-        problems.append(Problem(ctx.file, "_meta", None, "owner", "NO_OWNER", "这本个人工作簿没有记录是谁的（_meta 中没有 owner）：请用开月生成的文件。"))
+        problems.append(Problem(ctx.file, "", None, "", "NO_OWNER", "这本个人工作簿没有记下是谁的：请用开月（kefu-xl month open）生成的文件。"))
         return result
     team = Team(ctx.workspace, month, config, ctx.file, problems)
     if not team.found and not any(p.code == "TEAM_TRACKER_BROKEN" for p in problems):
@@ -533,7 +503,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         set_cell(wb[MY_CLIENTS].cell(row, col), plan.day, style_name(Role.COMPUTED, Type.DATE))
         rebuild_rows(wb, wspec.sheet(MINE), layouts, mine_rows)
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, daily)
-        write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], [a["帐户ID"] for a in team.accounts])
+        write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], [(a["帐户ID"], a["客户名称"]) for a in team.accounts])
         if made_now:
             made = (ctx.now or datetime.now()).replace(microsecond=0)
             write_meta(wb, wspec, {"plan_day": plan.day.isoformat(), "plan_made_at": made.isoformat(sep=" ")})
@@ -566,15 +536,6 @@ def set_row_heights(ws, layout, sheet: SheetSpec, rows: list[dict], headers: tup
             ws.row_dimensions[r].height = LINE_HEIGHT * lines + 3
 
 
-def last_account_list(wb, layouts) -> list[str]:
-    """The team's account IDs as this workbook's hidden 帐户清单 last held them."""
-    ws, layout = wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS]
-    col = layout.columns[ID_LIST]
-    texts = [cell_text(v[0]) for v in ws.iter_rows(min_row=layout.first_data_row, min_col=col, max_col=col,
-                                                   values_only=True)]
-    return [i for text in texts for i in text.split("|") if i]
-
-
 def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, owner: str, team: "Team",
                 result: RecalcResult) -> RecalcResult:
     """A personal workbook recalculated where its team tracker cannot be found (copied to the
@@ -589,7 +550,8 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
                             f"没有找到团队的维护跟踪表（找过：{where}）：今日计划、我的帐户和每日小结保持上次的内容，"
                             f"工作记录按上次的团队帐户清单检查。请在共享文件夹里的原文件上重算（客服工具 → 重算）。",
                             Severity.WARNING))
-    ids = last_account_list(wb, layouts)
+    listed = last_account_list(wb, layouts)
+    ids = [i for i, _ in listed]
     records = read_work(datas[WORK], ctx, problems, owner)
     verdicts = completion.classify_work(records, {completion.id_key(i): Targets() for i in ids}, month.first,
                                         month.last, over_plan=False, duplicates_once=ctx.config.valid.duplicates)
@@ -599,6 +561,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     mine = read_sheet(wb[MINE], wspec.sheet(MINE), ctx.file, [])
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
+        write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], listed)     # an older list in today's form
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
         for name in (MY_RENEWALS, MY_CLIENTS):
             restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
@@ -606,7 +569,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     result.summary_headers = ["客服", "团队表", "有效记录"]
     result.summary_rows = [[owner, "没有找到（今日计划未更新）", str(sum(1 for v in verdicts if v.valid))]]
     names = {completion.id_key(cell_text(v["帐户ID"])): cell_text(v["客户名称"]) for _, v in (mine.rows if mine else [])}
-    result.figures = PersonalFigures(owner=owner, away=True, records=records, verdicts=verdicts, team_ids=ids,
+    result.figures = PersonalFigures(owner=owner, away=True, records=records, verdicts=verdicts, team_ids=listed,
                                      names=names, my_renewals=my[MY_RENEWALS], my_clients=my[MY_CLIENTS],
                                      month=month, config=ctx.config, plan_day=ctx.as_of)
     return result
@@ -622,15 +585,13 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     plan_day = f.plan.day
     out: dict[str, dict] = {TODAY: {}, WORK: {}, MINE: {}, DAILY: {}}
     names = {completion.id_key(row["帐户ID"]): row["客户名称"] for row in f.mine}
-    team_ids = {completion.id_key(a["帐户ID"]) for a in f.team.accounts}
+    team = {completion.id_key(a["帐户ID"]): a["客户名称"] for a in f.team.accounts}
     for row, done in zip(f.plan_rows, f.done):
         out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
     for r, v in zip(f.records, f.verdicts):
-        key = completion.id_key(r.account_id)
-        name = names.get(key, COLLEAGUES if key in team_ids else NOT_TEAMS) if r.account_id else ""
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
                             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
-                            "重复键": completion.duplicate_label(r), "客户名称": name}
+                            "重复键": completion.duplicate_label(r), "客户名称": client_name(r, names, team)}
     own: dict[tuple[str, str], int] = {}
     for r, v in zip(f.records, f.verdicts):
         if v.valid:
@@ -665,14 +626,12 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
 
 
 def away_values(f: PersonalFigures) -> dict[str, dict]:
-    team_ids = {completion.id_key(i) for i in f.team_ids}
+    team = {completion.id_key(i): n for i, n in f.team_ids}
     out: dict[str, dict] = {WORK: {}}
     for r, v in zip(f.records, f.verdicts):
-        key = completion.id_key(r.account_id)
-        name = f.names.get(key, COLLEAGUES if key in team_ids else NOT_TEAMS) if r.account_id else ""
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
                             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
-                            "重复键": completion.duplicate_label(r), "客户名称": name}
+                            "重复键": completion.duplicate_label(r), "客户名称": client_name(r, f.names, team)}
     out[MY_RENEWALS] = {r.account_id: {"可投放天数": renewal_rules.days_of_spend(r.balance, r.weekly_spend),
                                        "阶段": renewal_rules.stage(r, f.month),
                                        "提成": renewal_rules.commission(r, f.month, f.config)}

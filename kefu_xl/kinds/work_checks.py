@@ -5,7 +5,7 @@ import difflib
 from datetime import timedelta
 
 from ..config import Config
-from ..io.values import is_blank
+from ..io.values import id_text, is_blank
 from ..month import Month
 from ..records import (
     Account,
@@ -82,8 +82,8 @@ def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owne
             what = f"{typo}。本条记为无效" if typo else \
                 f"日期没有填写，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}"
             problems.append(work_problem(ctx, origin, row, "日期", "NOT_A_DATE", what + "。"))
-        typed = (day if day is not None else cell_text(v["日期"]),
-                 *(cell_text(v[h]) for h in ("客服", "帐户ID", "工作类型", "沟通对象", "内容摘要")))
+        typed = (day if day is not None else cell_text(v["日期"]), cell_text(v["客服"]), id_text(v["帐户ID"]),
+                 *(cell_text(v[h]) for h in ("工作类型", "沟通对象", "内容摘要")))
         records.append(WorkRecord(day, typed[1] or owner, typed[2], typed[3], typed[4], typed[5], row, typed,
                                   cell_text(v.get(outcomes.SATISFACTION_COLUMN)),
                                   cell_text(v.get(outcomes.ACCEPTED_COLUMN))))

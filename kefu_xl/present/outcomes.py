@@ -25,12 +25,15 @@ def show_problems(problems: list[Problem], *, stderr: bool = False, limit: int =
               f"提示 {counts[Severity.INFO]}")
     serious = [p for p in problems if p.severity is not Severity.INFO]
     serious.sort(key=lambda p: list(Severity).index(p.severity))
-    if serious:
+    if serious and _WIDTH is not None:      # piped or captured (a log, a script): one line each, never wrapped
+        for p in serious[:limit]:
+            out.print(f"{p.severity.value}  {p.where()}：{p.message}")
+    elif serious:
         table = Table(show_lines=False)
-        for h in ("级别", "位置", "代码", "说明"):
+        for h in ("级别", "位置", "说明"):
             table.add_column(h, overflow="fold")
         for p in serious[:limit]:
-            table.add_row(p.severity.value, p.where(), p.code, p.message)
+            table.add_row(p.severity.value, p.where(), p.message)
         out.print(table)
         if len(serious) > limit:
             out.print(f"……另有 {len(serious) - limit} 条错误/警告未显示，完整清单见工作簿的「问题」表。")
@@ -39,7 +42,7 @@ def show_problems(problems: list[Problem], *, stderr: bool = False, limit: int =
         if p.severity is Severity.INFO:
             infos.setdefault(p.code, []).append(p)
     for code, items in infos.items():
-        out.print(f"提示 {code} × {len(items)}：{items[0].message}")
+        out.print(f"提示 × {len(items)}：{items[0].message}")
 
 
 def print_outcome(outcome) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..io.values import EXCEL_EPOCH, PLAUSIBLE_SERIAL
+from ..io.values import EXCEL_EPOCH, PLAUSIBLE_SERIAL, fold_width
 from ..records import (
     Account,
     AccountCompletion,
@@ -38,8 +38,9 @@ DUPLICATE_FIELDS = "日期、客服、帐户ID、工作类型、沟通对象、�
 
 
 def id_key(account_id: str) -> str:
-    """Spreadsheets match IDs case-insensitively (COUNTIFS); so do we."""
-    return account_id.casefold()
+    """Spreadsheets match IDs case-insensitively (COUNTIFS) after TRIM(ASC()) (full-width
+    ５５９８ is 5598); so do we."""
+    return fold_width(account_id).casefold()
 
 
 def duplicate_key(rec: WorkRecord) -> tuple:

@@ -14,6 +14,7 @@ class Action(Enum):
     """What serve does with a personal workbook or a team tracker in one cycle."""
     SAVED = "保存后重算"          # someone saved it (and closed it) since serve last handled it
     PLAN = "早计划"               # the day's morning plan is due
+    URGENT = "加紧急事项"         # the spend watch found something for this person: into 今日 at once
     WAIT = "等待关闭"             # something is due but the file is open in Excel/WPS/LibreOffice
 
 
@@ -31,14 +32,14 @@ def morning_plan_due(now: datetime, plan_at: time, working_day: bool, planned: d
 
 
 def file_action(stamp: Stamp, handled: Stamp | None, failed: Stamp | None, locked: bool,
-                plan_due: bool) -> Action | None:
+                plan_due: bool, urgent: bool = False) -> Action | None:
     """What to do with a file this cycle. `handled`: the version serve last recalculated (or
     found at start); `failed`: a version that could not be recalculated, left alone until
-    it is saved again. A file that is open is never written: it waits, and is done when it
-    closes."""
+    it is saved again; `urgent`: new urgent items wait for its 今日. A file that is open is
+    never written: it waits, and is done when it closes."""
     if stamp == failed:
         return None
-    due = Action.SAVED if stamp != handled else Action.PLAN if plan_due else None
+    due = Action.SAVED if stamp != handled else Action.PLAN if plan_due else Action.URGENT if urgent else None
     if due is not None and locked:
         return Action.WAIT
     return due

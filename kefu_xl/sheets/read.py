@@ -116,7 +116,8 @@ def read_columns(ws, spec: SheetSpec, headers: tuple[str, ...], file: str,
     return out
 
 
-PROBLEM_HEADERS = ("工作表", "行", "列", "级别", "代码", "说明")
+# what staff read: Chinese only (the problem's code stays in --json output and the docs' tables)
+PROBLEM_HEADERS = ("工作表", "行", "列", "级别", "说明")
 
 
 def write_problem_sheet(wb, problems: list[Problem], before: str | None = None) -> None:
@@ -144,16 +145,16 @@ def _build_problem_sheet(ws, wb, problems: list[Problem]) -> None:
         cell.border = BORDER
     register_styles(wb)
     _problem_rows(ws, problems)
-    for letter, width in zip("ABCDEF", PROBLEM_WIDTHS):
+    for letter, width in zip("ABCDE", PROBLEM_WIDTHS):
         ws.column_dimensions[letter].width = width
     freeze(ws, "A3")
     if problems:
-        ws.auto_filter.ref = f"A2:F{len(problems) + 2}"
+        ws.auto_filter.ref = f"A2:E{len(problems) + 2}"
     print_one_page_wide(ws, "2:2")
 
 
-# 说明 wraps within its width: the six columns print on one landscape page at about 90%
-PROBLEM_WIDTHS = (10, 6, 14, 6, 22, 76)
+# 说明 wraps within its width: the five columns print on one landscape page at about 90%
+PROBLEM_WIDTHS = (10, 6, 14, 6, 98)
 
 
 def _problem_headers_hold(ws) -> bool:
@@ -178,7 +179,7 @@ _FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: N
 
 
 def _problem_values(p: Problem) -> tuple:
-    return p.sheet, p.row, p.column, p.severity.value, p.code, p.message
+    return p.sheet, p.row, p.column, p.severity.value, p.message
 
 
 def _problem_rows(ws, problems: list[Problem]) -> None:
@@ -204,7 +205,7 @@ def _rewrite_problem_rows(wb, problems: list[Problem]) -> None:
         if ws.max_row >= 3:
             ws.delete_rows(3, ws.max_row - 2)
         _problem_rows(ws, problems)
-    ws.auto_filter.ref = f"A2:F{len(problems) + 2}" if problems else None
+    ws.auto_filter.ref = f"A2:E{len(problems) + 2}" if problems else None
 
 
 def _rows_hold(ws, problems: list[Problem]) -> bool:

@@ -229,7 +229,11 @@ def is_helper(header: str) -> bool:
     return header.endswith(HELPER_SUFFIX)
 
 
-def trim_expression(ref: str) -> str:
+def trim_expression(ref: str, identifier: bool = False) -> str:
+    """A typed cell as Python reads it (io.values.parse_text; an ID as io.values.id_text: ASC
+    makes full-width letters, digits and the full-width space half-width)."""
+    if identifier:              # (LibreOffice's ASC leaves the full-width space: SUBSTITUTE does it)
+        return f'TRIM(ASC(SUBSTITUTE({ref},"{FULL_WIDTH_SPACE}"," ")))'
     return f'TRIM(SUBSTITUTE({ref},"{FULL_WIDTH_SPACE}"," "))'
 
 
@@ -246,7 +250,7 @@ def _ranges_wanted(sheets: tuple[SheetSpec, ...], typed: set[tuple[str, str]]) -
     return wanted
 
 
-def _rewrite(formula: str, sheet: str, typed: set[tuple[str, str]], helpers: set[tuple[str, str]]) -> str:
+def _rewrite(formula: str, sheet: str, typed: dict[tuple[str, str], Type], helpers: set[tuple[str, str]]) -> str:
     def ref(m: re.Match) -> str:
         other, mode, name = m.group(1), m.group(2), m.group(3)
         key = (other or sheet, name)
@@ -256,7 +260,7 @@ def _rewrite(formula: str, sheet: str, typed: set[tuple[str, str]], helpers: set
             return f"[{other + '!' if other else ''}{mode}{helper_header(name)}]"
         if key in helpers:                                  # this row: its helper cell,
             return f"[{helper_header(name)}]"
-        return trim_expression(m.group(0))                  # or the trimmed cell itself
+        return trim_expression(m.group(0), typed[key] is Type.ID)   # or the trimmed cell itself
     return _REF.sub(ref, formula)
 
 
@@ -264,7 +268,7 @@ def trimmed(sheets: tuple[SheetSpec, ...]) -> tuple[SheetSpec, ...]:
     """The sheets with every formula reading typed text trimmed, helper columns added."""
     if all(s.trimmed for s in sheets):
         return sheets
-    typed = {(s.name, c.header) for s in sheets for c in s.columns if typed_text(c)}
+    typed = {(s.name, c.header): c.type for s in sheets for c in s.columns if typed_text(c)}
     helpers = _ranges_wanted(sheets, typed)
     out = []
     for sheet in sheets:
@@ -275,9 +279,12 @@ def trimmed(sheets: tuple[SheetSpec, ...]) -> tuple[SheetSpec, ...]:
                    for c in sheet.columns]
         for c in sheet.columns:
             if (sheet.name, c.header) in helpers:
-                columns.append(Column(helper_header(c.header), Role.DERIVED, Type.TEXT, trim_expression(f"[{c.header}]"),
-                                      hidden=True, help=f"辅助列（隐藏）：「{c.header}」去掉首尾空格（含全角空格）后的文字，"
-                                                        f"公式按它查找，与 Python 的判断一致。"))
+                ident = c.type is Type.ID
+                columns.append(Column(helper_header(c.header), Role.DERIVED, Type.TEXT,
+                                      trim_expression(f"[{c.header}]", ident), hidden=True,
+                                      help=f"辅助列（隐藏）：「{c.header}」去掉首尾空格（含全角空格）"
+                                           f"{'、全角字母数字改为半角' if ident else ''}后的文字，"
+                                           f"公式按它查找，与 Python 的判断一致。"))
         highlights = tuple(replace(h, formula=_rewrite(h.formula, sheet.name, typed, helpers))
                            for h in sheet.highlights)
         out.append(replace(sheet, columns=tuple(columns), highlights=highlights, trimmed=True))

@@ -23,6 +23,7 @@ from helpers import validate
 from kefu_xl.cli import cli
 from kefu_xl.io.xlsx.package import sheet_parts
 
+
 def run(*args) -> str:
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exit_code == 0 and "内部错误" not in result.output, result.output
@@ -307,7 +308,7 @@ def test_a_roster_name_that_cannot_be_a_file_name_is_refused_before_anything_is_
     write_status(workspace, "2026-11", [["C1", "甲建材", "张敏", "建材", 2500, 100, date(2027, 1, 1), date(2024, 1, 1)]])
     before = snapshot(workspace.parent)
     result = CliRunner().invoke(cli, ["month", "open", "2026-11", "--dir", str(workspace), "--as-of", "2026-11-05"])
-    assert result.exit_code == 1 and "BAD_STAFF_NAME" in result.output and why in result.output, result.output
+    assert result.exit_code == 1 and "姓名会成为个人工作簿的文件名" in result.output and why in result.output, result.output
     assert "名册" in result.output
     assert snapshot(workspace.parent) == before
 
@@ -320,7 +321,7 @@ def test_an_eighteen_digit_id_exported_as_a_number_is_refused(workspace):
         ["1.23457E+17", "丙", "张敏", "家居", 300, 100, date(2027, 1, 1), date(2024, 1, 1)]])
     result = CliRunner().invoke(cli, ["month", "open", "2026-11", "--dir", str(workspace), "--as-of", "2026-11-05"])
     assert result.exit_code == 1, result.output
-    assert result.output.count("ID_ROUNDED") == 3 and "DUPLICATE" not in result.output
+    assert result.output.count("帐户ID「") == 3 and "重复" not in result.output
     assert "15 位" in result.output and "文本" in result.output
     assert not (workspace / "2026-11" / "维护跟踪_2026-11.xlsx").exists()
 
@@ -369,7 +370,7 @@ def test_identical_work_records_count_once_and_are_named(workspace):
     type_row(path, "工作记录", {**record, "帐户ID": " c1 ", "内容摘要": "月报　"})   # the same, typed loosely
     type_row(path, "工作记录", {**record, "内容摘要": "月报（第二份）"})           # not the same
     out = run("recalc", path, "--as-of", "2026-11-20")
-    assert "DUPLICATE_RECORD" in out
+    assert "完全相同" in out and "重复登记" in out
     wb = openpyxl.load_workbook(path, data_only=True)
     ws = wb["工作记录"]
     headers = {c.value: c.column for c in ws[2] if c.value}

@@ -101,7 +101,7 @@ def test_all_bad_values_are_reported_together(workspace):
         ["C1", "丙", "张敏", "建材", 100, 1, "2027-01-01", "2024-01-01"],
     ])
     result = run("month", "open", NOV, "--dir", workspace)
-    _assert_refused(workspace, result, "很多", "周消耗", "明年", "合同到期日", "DUPLICATE_ID")
+    _assert_refused(workspace, result, "很多", "周消耗", "明年", "合同到期日", "与第 2 行重复")
     assert "第2行" in result.output and "第3行" in result.output and "第4行" in result.output
     after = snapshot(workspace)
     assert {k: v for k, v in after.items() if "inputs" not in k} == before

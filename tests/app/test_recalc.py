@@ -48,7 +48,7 @@ def input_cells(path):
 
 def problem_rows(path):
     ws = openpyxl.load_workbook(path)["问题"]
-    assert [c.value for c in ws[2]] == ["工作表", "行", "列", "级别", "代码", "说明"]
+    assert [c.value for c in ws[2]] == ["工作表", "行", "列", "级别", "说明"]
     return [tuple(r) for r in ws.iter_rows(min_row=3, values_only=True)]
 
 
@@ -57,7 +57,11 @@ def test_recalc_marks_invalid_rows_and_lists_every_problem(tracker):
     result = run("recalc", tracker, "--as-of", "2026-11-20")
     assert result.exit_code == 0, result.output
     assert input_cells(tracker) == before                      # nothing a person typed changed
-    codes = {(r[0], r[1], r[4]) for r in problem_rows(tracker)}
+    rows = problem_rows(tracker)                              # Chinese only: no code column (DOMAIN §27)
+    problems = recalc_file(tracker, as_of=date(2026, 11, 20)).result.problems
+    assert [(r[1], r[4]) for r in rows] == [(p.row, p.message) for p in problems]
+    assert not any(isinstance(v, str) and v.isupper() and "_" in v for r in rows for v in r)
+    codes = {(p.sheet, p.row, p.code) for p in problems}
     work_row = {i + 3: w for i, w in enumerate(WORK)}         # typed from row 3 in this order
     expected = {
         ("工作记录", 7, "OVER_PLAN"), ("工作记录", 8, "NOT_DECISION_MAKER"),
@@ -112,7 +116,7 @@ def test_overwritten_formulas_are_restored_and_reported(tracker):
 def test_check_changes_nothing_and_exits_non_zero_on_problems(tracker):
     before = tracker.read_bytes()
     result = run("check", tracker, "--as-of", "2026-11-20")
-    assert result.exit_code == 1 and "UNKNOWN_ACCOUNT" in result.output
+    assert result.exit_code == 1 and "帐户ID「C9」不在" in result.output
     assert tracker.read_bytes() == before
 
 

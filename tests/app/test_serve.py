@@ -945,3 +945,64 @@ def test_a_full_disk_is_said_once_and_the_save_retried_when_space_is_freed(offic
     clock.now = at(9, 9, 0, 4)
     server.cycle()
     assert any("李娜_2026-11.xlsx | 保存后重算 | 已保存" in line for line in lines)
+
+
+def test_a_workbook_that_appears_or_vanishes_is_logged_and_collected_again(office):
+    """DOMAIN §27: serve re-collects when a personal workbook appears or disappears (with
+    collect_minutes = 0 at once), and logs a vanished team tracker or month folder."""
+    config = office / "kefu-xl.toml"
+    config.write_text(config.read_text("utf-8").replace("collect_minutes = 15", "collect_minutes = 0"), "utf-8")
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    saves(mine(office, "李娜"), [record(date(2026, 11, 9), "C3")])
+    server, clock, lines = serve_at(office, at(9, 9, 0))
+    server.cycle()
+    assert ("李娜_2026-11.xlsx", "C3", date(2026, 11, 9)) in team_sources(team)
+    away = office / "李娜_2026-11.xlsx"
+    mine(office, "李娜").rename(away)                                # moved out of 个人/
+    clock.now = at(9, 9, 1)
+    server.cycle()
+    assert any("李娜_2026-11.xlsx | 不见了 | 文件被删除、改名或移走：重新汇总" in line for line in lines), "\n".join(lines)
+    assert any("| 汇总 |" in line for line in lines[-3:]), "\n".join(lines)
+    assert ("李娜_2026-11.xlsx", "C3", date(2026, 11, 9)) in team_sources(team)   # the last collected records stay
+    away.rename(mine(office, "李娜"))                                 # and back
+    clock.now = at(9, 9, 2)
+    server.cycle()
+    assert any("李娜_2026-11.xlsx | 新文件 | 重新汇总" in line for line in lines)
+    team.rename(office / "维护跟踪.xlsx")
+    for second in (3, 4):
+        clock.now = at(9, 9, second)
+        server.cycle()
+    assert sum("| 不见了 | 团队表被删除、改名或移走" in line for line in lines) == 1, "\n".join(lines)
+
+
+def test_the_watchs_anomaly_reaches_a_closed_workbooks_today_within_one_poll(office):
+    """DOMAIN §23/§27: a spend export dropped while 张敏's workbook is closed puts the anomaly on
+    her 今日 within one poll, without her saving; 李娜's open workbook is not written — the page
+    lists her new urgent item until it is on her 今日."""
+    server, clock, lines = serve_at(office, at(20, 9, 0))
+    server.cycle()
+    lock = mine(office, "李娜").parent / "~$李娜_2026-11.xlsx"
+    lock.write_bytes(b"x")
+    before = mine(office, "李娜").stat().st_mtime_ns
+    # C1 is 张敏's account, C3 李娜's: both stop spending
+    write_xlsx(office / "2026-11" / "inputs" / "消耗" / "2026-11-19.xlsx",
+               [["帐户ID", "消耗", "余额"], ["C1", 500, 20000], ["C3", 400, 20000]])
+    write_xlsx(office / "2026-11" / "inputs" / "消耗" / "2026-11-20.xlsx",
+               [["帐户ID", "消耗", "余额"], ["C1", 0, 20000], ["C3", 0, 20000]])
+    for minute in (1, 2):
+        clock.now = at(20, 9, minute)
+        server.cycle()
+    assert any("消耗监控 | 已保存" in line for line in lines), "\n".join(lines)
+    _, items = plan_of(mine(office, "张敏"))
+    assert any(account == "C1" and "异常" in what for account, what in items), (items, "\n".join(lines))
+    assert any("张敏_2026-11.xlsx | 加紧急事项 | 已保存" in line for line in lines), "\n".join(lines)
+    assert mine(office, "李娜").stat().st_mtime_ns == before                         # open: not written
+    page = read_page(office)
+    assert "新的紧急事项" in " ".join(page.row("people", "李娜")), page.row("people", "李娜")
+    assert "新的紧急事项" not in " ".join(page.row("people", "张敏"))
+    lock.unlink()                                                                     # she closes it
+    clock.now = at(20, 9, 3)
+    server.cycle()
+    _, items = plan_of(mine(office, "李娜"))
+    assert any(account == "C3" for account, _ in items), items
+    assert "新的紧急事项" not in " ".join(read_page(office).row("people", "李娜"))

@@ -9,11 +9,11 @@ import openpyxl
 import pytest
 from conftest import write_status
 from helpers import (
-    outcome_of,
     assert_engines_agree,
     assert_ribbon_matches_file,
     day_of,
     office_values,
+    outcome_of,
 )
 
 from kefu_xl.app.workbooks import recalc_file
@@ -176,10 +176,17 @@ def test_cached_values_sit_on_their_own_plan_lines(office):
 @pytest.mark.libreoffice
 def test_every_derived_cell_equals_python(office, tmp_path):
     path = mine(office)
-    type_records(path, RECORDS)
+    full_width = {"日期": d(2026, 11, 9), "帐户ID": "Ｃ１ ", "工作类型": "报表发送", "沟通对象": "决策人", "内容摘要": "全角"}
+    type_records(path, [*RECORDS, full_width])
     recalc_file(path, as_of=d(2026, 11, 3))                       # a plan on 11-03, then 11-09's replaces it
     outcome = recalc_file(path, as_of=d(2026, 11, 9))
     python = personal.python_values(outcome.result)
+    shown = {r.account_id: python[personal.WORK][r.row] for r in outcome.result.figures.records}
+    assert shown["C3"]["客户名称"] == "丙教育（同事的帐户）"              # DOMAIN §27: the colleague's client
+    assert shown["C9"]["客户名称"] == "（不在团队帐户中）"
+    assert shown["C1"]["客户名称"] == "甲建材"
+    last = python[personal.WORK][outcome.result.figures.records[-1].row]
+    assert (last["有效"], last["客户名称"]) == ("是", "甲建材")             # Ｃ１ typed full width is C1
     office_ = office_values(path, personal.spec(C, NOV), {
         personal.TODAY: lambda r, v: v["序号"], personal.WORK: lambda r, v: r,
         personal.MINE: lambda r, v: v["帐户ID"], personal.DAILY: lambda r, v: day_of(v["日期"]),
@@ -460,6 +467,9 @@ def test_a_personal_workbook_away_from_its_workspace_says_so_once_and_keeps_its_
     assert codes.count("NO_TEAM_TRACKER") == 1 and str(desktop) in next(
         p.message for p in outcome.result.problems if p.code == "NO_TEAM_TRACKER")
     assert codes.count("UNKNOWN_ACCOUNT") == 1              # C9 only: C1, C2, C3 are known accounts
+    names = {r.account_id: personal.python_values(outcome.result)[personal.WORK][r.row]["客户名称"]
+             for r in outcome.result.figures.records}
+    assert names["C3"] == "丙教育（同事的帐户）"             # from the list the workbook last held
     assert [r[:4] for r in plan_sheet(copy)] == [r[:4] for r in before]
     wb = openpyxl.load_workbook(copy)
     assert wb[personal.MINE].cell(3, 1).value == openpyxl.load_workbook(mine(office))[personal.MINE].cell(3, 1).value
