@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +34,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "libreoffice" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser() -> str:
+    """Headless Chromium, to see 状态.html and the report's HTML as a person does: skipped
+    without it locally, but CI must have it (.ci/run installs Debian's chromium)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but chromium is missing: the browser checks must run in CI")
+        pytest.skip("Chromium not installed: the HTML is checked by parsing elsewhere")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -127,10 +127,8 @@ def test_missing_month(tmp_path):
     assert result.exit_code == 1 and "2026Q4" in result.output
 
 
-def test_html_renders_in_headless_chromium(demo, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not chromium:
-        pytest.skip("Chromium not installed: the HTML is checked by parsing above")
+def test_html_renders_in_headless_chromium(demo, tmp_path, browser):
+    chromium = browser
     write_report(demo, "2026-11", html=True)
     page = demo / "2026-11" / "绩效提成_2026-11.html"
     shot = tmp_path / "report.png"
@@ -138,3 +136,9 @@ def test_html_renders_in_headless_chromium(demo, tmp_path):
                     "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
                     f"--screenshot={shot}", "--window-size=1000,900", page.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+                         capture_output=True, timeout=120).stdout.decode("utf-8")
+    rows = re.findall(r'<tr(?: class="total")?><td class="name">([^<]+)</td>', dom.split('id="statement"')[1].split("</table>")[0])
+    assert rows == [*figures(collect(demo, [Month(2026, 11)]))]   # every person's row and 合计, as the browser parsed it                         # every person's row, as the browser parsed it
+    assert "<svg" in dom and "由 kefu-xl 根据各月跟踪表生成" in dom

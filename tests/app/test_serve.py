@@ -579,18 +579,34 @@ def test_status_page_saved_at_is_the_persons_save_not_serves_write(office):
     assert read_page(office).row("people", "李娜")[1] == "09:12"
 
 
-def test_status_page_in_a_real_browser(office, tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if browser is None:
-        pytest.skip("no headless browser installed (the page is checked by parsing above)")
+def rendered(browser: str, page: Path, profile: Path) -> tuple[str, Tables]:
+    """The page's DOM as headless Chromium renders it (scripts run, the document parsed as a
+    browser parses it), and its tables."""
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update",
+                           f"--user-data-dir={profile}", "--dump-dom", page.as_uri()], capture_output=True, timeout=120)
+    dom = done.stdout.decode("utf-8")
+    assert "<body" in dom, done.stderr.decode("utf-8", "replace")[-2000:]
+    return dom, Tables(dom)
+
+
+def test_status_page_in_a_real_browser(office, tmp_path, browser, monkeypatch):
+    """状态.html as Chromium shows it: each person's row, the header, the 30-second auto-refresh
+    while serve runs; once serve stops, the 已停止 line and no more refreshing."""
     server, clock, lines = serve_at(office, at(9, 7, 40))
+    server.claim()
     server.cycle()
-    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
-                           "--dump-dom", (office / STATUS_NAME).as_uri()], capture_output=True, timeout=120)
-    dom = Tables(done.stdout.decode("utf-8"))
+    html, dom = rendered(browser, office / STATUS_NAME, tmp_path / "profile")
     assert [r[0] for r in dom.tables["people"][1:]] == ["张敏", "李娜", "王芳"]
     assert dom.row("people", "王芳")[2] == "07:40"
-    assert "kefu-xl 今日状态 · 2026-11-09（周一）" in "".join(dom.text)
+    text = "".join(dom.text)
+    assert "kefu-xl 今日状态 · 2026-11-09（周一）" in text and "本页每 30 秒自动刷新" in text
+    assert re.search(r'<meta http-equiv="refresh" content="30"', html)
+    monkeypatch.setattr(time, "sleep", lambda s: setattr(server, "stop_signal", "SIGTERM"))
+    server.run()
+    html, dom = rendered(browser, office / STATUS_NAME, tmp_path / "profile")
+    assert 'http-equiv="refresh"' not in html and "自动刷新" not in "".join(dom.text)
+    assert re.search(r'<p class="note warn" id="stopped">kefu-xl serve 已停止 07:40', html), html[:3000]
 
 
 # --------------------------------------------------------------------------- serve for real, this month
