@@ -32,7 +32,7 @@ from .app.workspace import (
     open_month,
 )
 from .config import load_config
-from .demo.run import run_demo
+from .demo.show import run_demo
 from .errors import DataProblemsError, KefuError
 from .hints import command, here
 from .io.values import mask_phone
@@ -686,14 +686,14 @@ def addin_status():
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="kefu-demo")
 @click.option("--dir", "folder_option", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="同 FOLDER（与其他命令的写法一致）。")
+@click.option("--full", is_flag=True, help="打印每张表的汇总和全部问题（默认只打印一屏：每个角色一张小表）。")
 @friendly
-def demo(folder: Path, folder_option):
-    """用内置演示数据建立工作区 FOLDER（默认 ./kefu-demo）：8 位客服、约 300 个帐户、
-    10 月和 11 月两个月的工作（含故意放入的错误），依次运行开月、汇总、重算、结算和绩效表，并打印各表的汇总。
+def demo(folder: Path, folder_option, full: bool):
+    """用内置演示数据建立工作区 FOLDER（默认 ./kefu-demo）：8 位客服、约 300 个帐户、10 月和 11 月两个月的工作（含故意放入的错误），依次运行开月、汇总、重算、结算和绩效表，打印一屏结果（客服的今日、经理的团队表、财务的结算）和接下来看什么；--full 打印全部。
 
     \b
     再次运行会清空重建以前的演示文件夹；不是演示生成的文件夹（例如真实的工作区）绝不清空，会提示换一个名字。"""
-    run_demo(folder_option or folder, console)
+    run_demo(folder_option or folder, console, full)
 
 
 if __name__ == "__main__":  # pragma: no cover

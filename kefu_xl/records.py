@@ -4,6 +4,7 @@ Money is `Decimal`, dates are `datetime.date`. Nothing here does I/O.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
@@ -39,7 +40,10 @@ class Problem:
 
     def where(self) -> str:
         parts = [self.file]
-        if self.sheet:
+        inner = _OTHER_FILE.match(self.sheet or "")
+        if inner:                       # a problem of a personal workbook's row, found in the team file
+            parts = [inner.group(1), f"工作表「{inner.group(2)}」"]
+        elif self.sheet:
             parts.append(f"工作表「{self.sheet}」")
         if self.row is not None:
             parts.append(f"第{self.row}行")
@@ -49,6 +53,9 @@ class Problem:
 
     def __str__(self) -> str:
         return f"[{self.severity.value}] {self.where()}：{self.message}"
+
+
+_OTHER_FILE = re.compile(r"^(.+\.xlsx)「([^「」]+)」$")     # 个人/李娜_2026-11.xlsx「工作记录」
 
 
 def has_errors(problems: list[Problem]) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from pathlib import Path
 
 from click.testing import CliRunner
 from rich.console import Console
@@ -14,7 +15,8 @@ from rich.console import Console
 from kefu_xl.app.report import online_summary, summary_rows
 from kefu_xl.app.workspace import init_workspace
 from kefu_xl.cli import cli
-from kefu_xl.demo.run import DEMO_STEPS, MARKER, _Progress, clear_for_demo
+from kefu_xl.demo.run import DEMO_STEPS, MARKER, clear_for_demo
+from kefu_xl.demo.show import _print_short, _Progress
 
 
 def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
@@ -56,6 +58,21 @@ def test_the_demo_announces_every_step_it_counts(demo_built):
     _, _, steps = demo_built
     assert len(steps) == DEMO_STEPS
     assert len(set(steps)) == len(steps) and all(steps)
+
+
+def test_the_demo_fits_on_one_screen_with_a_table_per_role(demo_built):
+    """Issue 41: after its steps the demo prints one screen — a 客服's 今日, the manager's team,
+    finance's settlement, the problems as counts and what to run next — in an 80-column terminal."""
+    folder, done, _ = demo_built
+    out = io.StringIO()
+    _print_short(Path("kefu-demo"), Console(file=out, width=80, highlight=False, markup=False), done)
+    lines = out.getvalue().splitlines()
+    assert len(lines) + 1 + DEMO_STEPS + 1 <= 60, len(lines)
+    text = out.getvalue()
+    for title in ("客服 · 张敏的今日", "客服经理 · 2026-11", "财务 · 2026-11 商家结算", "接着看："):
+        assert title in text, title
+    assert "│ 合计 │      81.1% │       1735 │" in text                   # the statement's figures
+    assert "_" not in "".join(line for line in lines if "│" in line)      # no codes in the tables
 
 
 def test_progress_prints_a_line_per_finished_step():

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import random
-import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +11,7 @@ import openpyxl
 
 from ..app import orderbooks
 from ..app.calls import update_queue
-from ..app.report import online_summary, summary_rows, write_report
+from ..app.report import write_report
 from ..app.settle import settle_month
 from ..app.workbooks import recalc_file
 from ..app.workspace import init_workspace, open_month
@@ -33,8 +32,6 @@ from ..kinds import (
 )
 from ..kinds import meetings as meetings_kind
 from ..month import Month
-from ..present.outcomes import print_outcome
-from ..present.tables import report_table, settlement_table
 from ..rules.callbacks import RESULTS
 from ..rules.deadlines import nth_workday_after
 from ..rules.renewal import ONBOARDING_STEPS
@@ -591,110 +588,3 @@ def _ledgers(rng: random.Random, folder: Path, month: Month, calendar: WorkCalen
     _refunds(rng, folder, month, calendar)
     crm, lines = _settlement_inputs(rng, folder, month, issued)
     _november_complaints(rng, folder, month, calendar, crm, lines)
-
-
-def _print_plan(console, outcome, limit: int = 12) -> None:
-    """One person's plan for the demo's day, as the 今日 sheet shows it."""
-    if outcome is None:
-        return
-    from rich.table import Table
-    f = outcome.result.figures
-    plan = f.plan
-    lines = list(zip(f.plan_rows, f.done))
-    today = sum(1 for row, _ in lines if row["计划内"] in ("是", "新增"))     # above the divider
-    shown = min(limit, len(lines))
-    table = Table(title=f"{f.owner} 的今日计划（{plan.day.isoformat()}）：今日 {today} 行（建议今日完成 "
-                        f"{plan.suggested} 项），有余力再做 {len(lines) - today} 行"
-                        + (f"；这里列出前 {shown} 行" if shown < len(lines) else ""))
-    for header in ("序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "已完成"):
-        table.add_column(header)
-    for n, (row, done) in enumerate(lines[:limit]):
-        if n == today:
-            table.add_section()
-            table.add_row("", "", "", "", "", "有余力再做", "", "")
-        table.add_row(str(row["序号"]), row["优先级"], row["帐户ID"], row["客户名称"], row["级别"], row["事项"],
-                      row["原因"], "是" if done else "否")
-    console.print(table)
-
-
-class _Progress:
-    """What a newcomer sees while the demo builds: a line per finished step with its seconds
-    and, on a terminal, a live bar with the step under way beneath them."""
-
-    def __init__(self, console, total: int):
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-        self.console, self.total, self.done = console, total, 0
-        self.current: tuple[str, float] | None = None
-        self.started = time.perf_counter()
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
-                            MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
-        self.task = self.bar.add_task("", total=total)
-
-    def __enter__(self) -> _Progress:
-        if self.console.is_terminal:         # a live bar only where it can redraw itself
-            self.bar.start()
-        return self
-
-    def __call__(self, text: str) -> None:
-        self._finish()
-        self.current = (text, time.perf_counter())
-        self.bar.update(self.task, description=text)
-
-    def _finish(self) -> None:
-        if self.current is None:
-            return
-        text, began = self.current
-        self.done += 1
-        self.bar.update(self.task, completed=self.done)
-        self.console.print(f"[{self.done:>2}/{self.total}] {text} …… {time.perf_counter() - began:.1f} 秒")
-        self.current = None
-
-    def __exit__(self, kind, *_) -> None:
-        if kind is None:
-            self._finish()
-        if self.bar.live.is_started:
-            self.bar.stop()
-
-    @property
-    def seconds(self) -> float:
-        return time.perf_counter() - self.started
-
-
-def run_demo(folder: Path, console) -> None:
-    console.print(f"正在建立演示工作区 {folder}：{len(STAFF)} 位客服两个月的工作，共 {DEMO_STEPS} 步 …")
-    with _Progress(console, DEMO_STEPS) as progress:
-        done = build_demo(folder, step=progress)
-    console.print(f"演示工作区已建好，用时 {progress.seconds:.0f} 秒。各表的汇总和问题：")
-    for key in ("recalc", "renewal", "newclient", "orders", "refunds", "complaints", "callbacks", "onlinesales",
-                "archive"):
-        print_outcome(done[key])
-    desk = done["desk"]
-    watched = desk["watch"]
-    console.print(f"每日消耗监控 {watched.day}：{len(watched.found)} 个异常帐户 → {watched.path.name}；"
-                  f"客服经理抽查 {desk['checks']} 条（2 条不属实，见维护跟踪「抽查」表）；"
-                  f"节日问候示例：{desk['greet'][0].name if desk['greet'][0] else '—'}")
-    settle = done["settle"]
-    codes: dict[str, int] = {}
-    for r in settle.results:
-        codes[r.code] = codes.get(r.code, 0) + 1
-    console.print(f"{settle.month} 结算：{len(settle.results)} 条申报；原因代码：" +
-                  "，".join(f"{k} {v}" for k, v in sorted(codes.items())))
-    console.print(settlement_table(settle, limit=15))
-    _print_plan(console, done["plans"].get("张敏"))
-    target, data = done["report"].path, done["report"].data
-    console.print(report_table(f"{data.label} 绩效提成（{target.name}）", summary_rows(data)))
-    if data.online:
-        console.print(online_summary(data))
-    console.print(f"演示完成。每人的个人工作簿在 {folder}/2026-11/个人/（今日计划、工作记录、我的帐户、我的续费、我的新客户、每日小结），"
-                  f"汇总到团队表：kefu-xl collect 2026-11 --dir {folder}。打开 {folder} 中的维护跟踪、续费跟踪、新客户跟踪、订单台账、退订台账、投诉台账和网销台账"
-                  f"（各表的「问题」表列出了演示数据中故意放入的问题）；续费提醒：kefu-xl remind 2026-11 --dir {folder}；"
-                  f"话务台国庆那一周的回访任务：kefu-xl calls 2026-10 --dir {folder} --today --at \"2026-10-12 09:00\"；"
-                  f"9:00 消耗监控：kefu-xl watch 2026-11-27 --dir {folder}；客户档案与回访节奏：{folder}/客户档案.xlsx；"
-                  f"中秋、国庆问候：kefu-xl greet 2026-09 --dir {folder} --as-of 2026-09-20")
