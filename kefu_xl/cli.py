@@ -24,13 +24,7 @@ from .app.settle_output import warnings_of
 from .app.statements import statements_to_pdf, write_statements
 from .app.team import collect_team
 from .app.workbooks import RecalcOutcome, recalc_file
-from .app.workspace import (
-    EXPO_MONTHLY,
-    init_workspace,
-    locate_workspace,
-    needs_account_status,
-    open_month,
-)
+from .app.workspace import EXPO_MONTHLY, init_workspace, locate_workspace, needs_account_status, open_month
 from .config import load_config
 from .demo.show import run_demo
 from .errors import DataProblemsError, KefuError
@@ -41,9 +35,13 @@ from .kinds.maintenance import MaintenanceFigures
 from .kinds.orders import FILE_NAME
 from .kinds.watch import WatchFigures
 from .month import Month
+from .present import click_zh
 from .present.outcomes import console, err_console, print_outcome, show_problems
 from .present.tables import print_comparison, report_table, settlement_table
 from .records import Severity
+
+
+click_zh.install()                 # click's own messages (用法：, 错误：…) in Chinese
 
 
 def friendly(func):
@@ -87,7 +85,7 @@ class MonthType(click.ParamType):
 
 
 def as_of_option(func):
-    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
                         help="截至日期（统计工作日数到这一天），默认今天，超过月末按月末。")(func)
 
 
@@ -214,7 +212,7 @@ def orders():
 @click.option("--start", type=click.IntRange(1), default=None,
               help="第一本的起始订单号；不写则接着现有最大号（第一次追加必须写）。")
 @click.option("--prefix", default="DB", show_default=True, help="订单本号前缀，本号为 前缀+4 位序号。")
-@click.option("--date", "stocked", type=click.DateTime(["%Y-%m-%d"]), default=None, help="入库日期，默认今天。")
+@click.option("--date", "stocked", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD", help="入库日期，默认今天。")
 @dir_option
 @friendly
 def orders_add_books(books: int, size: int, start, prefix: str, stocked, folder: Path):
@@ -498,7 +496,7 @@ def greet(month_: Month, folder: Path, as_of, mask: bool):
 @click.argument("month_", metavar="YYYY-MM", type=MonthType())
 @dir_option
 @click.option("--today", "today", is_flag=True, help="不生成任务，只列出现在该拨打的任务（按优先级、时限排序）。")
-@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%d"]), default=None,
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%d"]), default=None, metavar="'YYYY-MM-DD HH:MM'",
               help="把「现在」当作这个时间（YYYY-MM-DD HH:MM），默认当前时间。")
 @click.option("--full", is_flag=True, help="显示完整手机号（默认打码：138****1234）。")
 @friendly
@@ -586,7 +584,7 @@ def watch(day, folder: Path):
 @click.option("--quarter", default=None, metavar="2026Q4", help="汇总一个季度的三个月（季报）。")
 @click.option("--html", is_flag=True, help="另外生成一个可直接发邮件的 HTML 页面（内嵌样式和图形）。")
 @dir_option
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="统计截至这一天（工作日数、截至日期都按这一天，与各跟踪表「客服汇总」一致），默认今天；"
                    "超过月末按月末，早于月初按月初。印在表上。")
 @click.option("--compare", is_flag=True,

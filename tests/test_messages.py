@@ -216,3 +216,21 @@ def test_the_statement_carries_no_command_hint(workspace):
     assert any("数字可能不准" in t for t in texts)
     assert not [t for t in texts if re.search(r"kefu-xl [a-z]", t)]     # _meta says who made it; no command
     assert f"kefu-xl check {tracker.resolve()}" in result.output        # in the terminal, as a command
+
+
+@pytest.mark.parametrize("args, said", [
+    (["recalc", "--bogus", "x.xlsx"], "错误：没有选项 '--bogus'"),
+    (["month", "open", "2026-13"], "'YYYY-MM' 的值不对：月份「2026-13」格式不对"),
+    (["frobnicate"], "错误：没有命令 'frobnicate'"),
+    (["recalc"], "缺少参数 'FILE'"),
+    (["report", "--help"], "显示本帮助并退出"),
+])
+def test_clicks_own_messages_are_chinese(args, said):
+    """Issue 41: what click itself prints — usage, errors, --help's footer — reads in Chinese."""
+    result = CliRunner().invoke(cli, args)
+    text = result.output
+    assert said in text, text
+    for english in ("Usage:", "Error:", "No such", "Invalid value", "Show this message", "Missing argument", "Try '"):
+        assert english not in text, (english, text)
+    if "--help" not in args:
+        assert result.exit_code == 2 and "用法：" in text and "查看用法" in text
