@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -24,10 +23,16 @@ from .app.settle_output import warnings_of
 from .app.statements import statements_to_pdf, write_statements
 from .app.team import collect_team
 from .app.workbooks import RecalcOutcome, recalc_file
-from .app.workspace import EXPO_MONTHLY, init_workspace, locate_workspace, needs_account_status, open_month
+from .app.workspace import (
+    EXPO_MONTHLY,
+    init_workspace,
+    locate_workspace,
+    needs_account_status,
+    open_month,
+)
 from .config import load_config
 from .demo.show import run_demo
-from .errors import DataProblemsError, KefuError
+from .errors import KefuError
 from .hints import command, here
 from .io.values import mask_phone
 from .kinds import callbacks
@@ -36,40 +41,17 @@ from .kinds.orders import FILE_NAME
 from .kinds.watch import WatchFigures
 from .month import Month
 from .present import click_zh
-from .present.outcomes import console, err_console, print_outcome, show_problems
+from .present.outcomes import (
+    console,
+    err_console,
+    friendly,
+    print_outcome,
+    show_problems,
+)
 from .present.tables import print_comparison, report_table, settlement_table
 from .records import Severity
 
-
 click_zh.install()                 # click's own messages (用法：, 错误：…) in Chinese
-
-
-def friendly(func):
-    """Turn kefu-xl's typed errors into a Chinese message and exit code 1, never a traceback."""
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except DataProblemsError as e:
-            show_problems(e.problems, stderr=True, limit=200)
-            err_console.print(str(e), style="bold red")
-            sys.exit(1)
-        except KefuError as e:
-            err_console.print(f"错误：{e}", style="bold red")
-            sys.exit(1)
-        except OSError as e:
-            where = f" {e.filename}" if getattr(e, "filename", None) else ""
-            err_console.print(f"错误：无法读写文件{where}（{e.strerror or e}）。"
-                              f"请检查文件是否存在、是否有权限、磁盘是否已满；原文件没有被修改。", style="bold red")
-            sys.exit(1)
-        except Exception as e:  # a bug: say so plainly, keep the details for whoever fixes it
-            if os.environ.get("KEFU_DEBUG"):
-                raise
-            err_console.print(f"kefu-xl 内部错误（{type(e).__name__}: {e}）。文件没有被修改。"
-                              f"请把这条信息和相关文件发给维护人员；设置环境变量 KEFU_DEBUG=1 可看到详细信息。",
-                              style="bold red")
-            sys.exit(2)
-    return wrapper
 
 
 class MonthType(click.ParamType):
@@ -463,7 +445,7 @@ def remind(month_: Month, folder: Path):
 @click.option("--mask", is_flag=True, help="文件里的手机号也打码（默认文件里是完整手机号，发送时要用；屏幕上总是打码）。")
 @friendly
 def greet(month_: Month, folder: Path, as_of, mask: bool):
-    """节日问候：今后 14 天内开始放假的每个法定节日（元旦、春节、清明、劳动节、端午、中秋、国庆），
+    """节日问候：今后 14 天内（别的月份：该月内和月底后 14 天内）开始放假的每个法定节日（元旦、春节、清明、劳动节、端午、中秋、国庆），
     给客户档案中的每位客户生成一段问候（称呼联系人；按负责客服分组，写明发给谁、手机），
     写到 YYYY-MM/节日问候_YYYY-MM-DD.txt，复制粘贴到微信或短信即可。
 
@@ -476,13 +458,14 @@ def greet(month_: Month, folder: Path, as_of, mask: bool):
     例：kefu-xl greet 2026-09 --dir D:\\客服部 --as-of 2026-09-20
     """
     today = date.today()
+    whole = as_of is None and not month_.contains(today)     # another month: its holidays and the 14 days after
     start = as_of.date() if as_of else (today if month_.contains(today) else month_.first)
-    target, found, items, notes, problems, source = write_greetings(folder, month_, start, mask=mask)
+    target, found, items, notes, problems, source = write_greetings(folder, month_, start, mask=mask, whole_month=whole)
     for note in notes:
         console.print(note)
     show_problems(problems)
     if not found:
-        console.print(f"{start} 起 14 天内没有已知的法定节日开始放假：没有生成问候。")
+        console.print(f"{start} 起{'到月底后 ' if whole else ''} 14 天内没有已知的法定节日开始放假：没有生成问候。")
         return
     for h in found:
         console.print(f"{h.name}：{h.first} 起放假。")
@@ -672,6 +655,7 @@ def addin_uninstall():
 @friendly
 def addin_status():
     """显示加载项是否已安装、使用哪个 Python。需要 Windows 或 macOS 上的 Excel。
+    按钮没反应时先看这里：没有安装就运行 kefu-xl addin install，Python 不对就在装了 kefu-xl 的环境里重新安装。
 
     \b
     例：kefu-xl addin status

@@ -30,13 +30,13 @@ def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
         ["赵磊", "一星", "49", "79.7%", "242", "11.52", "是"], ["周婷", "一星", "48", "82.3%", "245", "11.67", "是"]]
     renewal = done["renewal"].result.summary_rows
     assert [r[0] for r in renewal] == ["张敏", "李娜", "王芳", "刘洋", "陈静", "杨帆", "赵磊", "周婷"]
-    assert [r[6] for r in renewal] == ["20000.00", "0.00", "8000.00", "10000.00", "20000.00", "20000.00",
-                                       "40000.00", "11000.00"]
+    assert [r[6] for r in renewal] == ["20,000.00", "0.00", "8,000.00", "10,000.00", "20,000.00", "20,000.00",
+                                       "40,000.00", "11,000.00"]               # one money format (issue 41)
     assert [r[1:4] for r in done["newclient"].result.summary_rows[5:]] == [
         ["7", "3", "14.3%"], ["7", "2", "14.3%"], ["6", "6", "83.3%"]]
     orders = done["orders"].result.summary_rows
     assert len(orders) == 30 and orders[0] == ["2026秋季家博会", "欧派家居", "5", "3", "200.00", "800.00"]
-    assert done["refunds"].result.summary_rows == [["60", "38", "9", "4", "9", "140100.00", "4900.00", "—"]]
+    assert done["refunds"].result.summary_rows == [["60", "38", "9", "4", "9", "140,100.00", "4,900.00", "—"]]
     assert done["complaints"].result.summary_rows[0][:4] == ["51", "20", "3", "9"]
     assert done["callbacks"].result.summary_rows == [["119", "36", "71", "12", "86%", "126", "27%"]]
     assert done["onlinesales"].result.summary_rows == [

@@ -131,14 +131,17 @@ def clients(workspace: Path, month: Month, config: Config, problems: list[Proble
     return out
 
 
-def greetings(workspace: Path, month: Month, as_of: date) -> tuple[list[Holiday], list[Greeting], list[str],
-                                                                   list[Problem], str]:
+def greetings(workspace: Path, month: Month, as_of: date, whole_month: bool = False) -> tuple[
+        list[Holiday], list[Greeting], list[str], list[Problem], str]:
+    """The holidays starting within greet_days of `as_of` (`whole_month`: from `as_of` to
+    greet_days after the month's end — asked for a month other than today's), and a greeting
+    for each client."""
     config = load_config(workspace / "kefu-xl.toml")
     notes: list[str] = []
+    until = (month.last if whole_month else as_of) + timedelta(days=config.archive.greet_days)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = holidays_starting(as_of, as_of + timedelta(days=config.archive.greet_days), WorkCalendar(config),
-                                  config, notes)
+        found = holidays_starting(as_of, until, WorkCalendar(config), config, notes)
     problems: list[Problem] = []
     if not found:
         return found, [], notes, problems, ""
@@ -154,9 +157,9 @@ def greetings(workspace: Path, month: Month, as_of: date) -> tuple[list[Holiday]
     return found, out, notes, problems, message.source
 
 
-def write_greetings(workspace: Path, month: Month, as_of: date, *, mask: bool = False):
+def write_greetings(workspace: Path, month: Month, as_of: date, *, mask: bool = False, whole_month: bool = False):
     """节日问候_YYYY-MM-DD.txt in the month's folder, grouped by 客服 then client."""
-    found, items, notes, problems, source = greetings(workspace, month, as_of)
+    found, items, notes, problems, source = greetings(workspace, month, as_of, whole_month)
     if not found:
         return None, found, items, notes, problems, source
     target = workspace / str(month) / f"节日问候_{as_of.isoformat()}.txt"

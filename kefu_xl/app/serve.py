@@ -183,6 +183,9 @@ class Server:
                 self.say(str(month), "换月", f"从 {self.state.month} 换到 {month}：开月后照看 {month}/ 的文件")
             self.state.month = str(month)
             self.forget_other_months(month)
+        if not self.team_paths(month)[0].exists():        # said in the log too, not only on 状态.html
+            self.say_once(("not-opened", str(month)), str(month), "未开月",
+                          f"{month} 还没有开月：运行 kefu-xl month open {month} --dir {self.workspace} 后自动开始照看")
         for step in (self.watch_step, self.personal_step, self.team_step, self.collect_step):
             if self.stopping:
                 break

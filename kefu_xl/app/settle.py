@@ -29,7 +29,14 @@ from ..io.tables import (
     read_table,
     table_from_grid,
 )
-from ..io.values import is_blank, parse_decimal, parse_id, parse_text, parse_yes_no
+from ..io.values import (
+    is_blank,
+    money_text,
+    parse_decimal,
+    parse_id,
+    parse_text,
+    parse_yes_no,
+)
 from ..io.xlsx import PatchBook
 from ..kinds import complaints as complaints_kind
 from ..kinds import orders, refunds
@@ -101,8 +108,8 @@ def crm_orders(frame: pd.DataFrame | None, path: Path, wanted: set[str], problem
         known = out.get(order_no)
         if known and known.amount != amount:
             _bad(path.name, row, "成交金额", "CRM_CONFLICT",
-                 f"订单「{order_no}」在 CRM 导出中出现两次且金额不同（第 {rows_of[order_no]} 行 {known.amount}，"
-                 f"本行 {amount}）：请在 CRM 中核对后重新导出。", problems)
+                 f"订单「{order_no}」在 CRM 导出中出现两次且金额不同（第 {rows_of[order_no]} 行 {money_text(known.amount)}，"
+                 f"本行 {money_text(amount)}）：请在 CRM 中核对后重新导出。", problems)
             continue
         out[order_no] = CrmOrder(order_no, merchant, event, customer, phone, amount, status)
         rows_of.setdefault(order_no, row)

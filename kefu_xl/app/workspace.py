@@ -9,7 +9,13 @@ from datetime import date
 from pathlib import Path
 
 from ..calendar import WorkCalendar
-from ..config import CONFIG_NAME, ValidRules, default_config_text, find_workspace, load_config
+from ..config import (
+    CONFIG_NAME,
+    ValidRules,
+    default_config_text,
+    find_workspace,
+    load_config,
+)
 from ..errors import DataProblemsError, KefuError
 from ..hints import command, here
 from ..inputs import ACCOUNT_STATUS, read_account_status
@@ -17,6 +23,7 @@ from ..io.heap import without_cycle_collection
 from ..io.parallel import beside
 from ..io.safe_write import atomic_write, check_not_open, save_workbook
 from ..io.tables import find_input, read_sheets_fast
+from ..io.values import money_text
 from ..kinds import (
     complaints,
     maintenance,
@@ -234,7 +241,7 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
             opening = None
             if previous_ledger.exists():
                 opening = refunds.closing_balance(previous_ledger, config)
-                outcome.notes.append(f"备用金期初余额 {opening:.2f} 取自 {previous_ledger.relative_to(folder)} 的期末应有。")
+                outcome.notes.append(f"备用金期初余额 {money_text(opening)} 取自 {previous_ledger.relative_to(folder)} 的期末应有。")
             books[todo["refunds"]] = refunds.build(config, month, calendar, opening)
         for kind in ("complaints", "onlinesales"):
             if kind in todo:

@@ -151,8 +151,12 @@ def _print_short(folder: Path, console, done: dict) -> None:
     for command, what in ((f"collect 2026-11 --dir {folder}", "把个人工作簿汇总到团队表"),
                           (f"report 2026-11 --dir {folder}", "绩效提成表（加 --html 出网页）"),
                           (f"serve --dir {folder}", f"常驻运行，浏览器打开 {folder}/状态.html"),
+                          (f"remind 2026-11 --dir {folder}", "续费提醒"),
+                          (f"watch 2026-11-27 --dir {folder}", "9:00 消耗监控"),
+                          (f'calls 2026-10 --dir {folder} --today --at "2026-10-12 09:00"', "话务台国庆那一周该拨打的回访"),
+                          (f"greet 2026-09 --dir {folder}", "中秋、国庆问候"),
                           (f"demo {folder} --full", "重建演示，打印每张表的汇总和全部问题")):
-        console.print(f"  · kefu-xl {command:<30} {what}")
+        console.print(f"  · {what}：kefu-xl {command}")
 
 
 def _print_everything(folder: Path, console, done: dict) -> None:

@@ -26,8 +26,8 @@ from ..errors import (
     BrokenPackageError,
     ChangedOnDiskError,
     DiskFullError,
-    KefuError,
     FileLockedError,
+    KefuError,
     ReadOnlyFileError,
     UnsafeToWriteError,
 )

@@ -105,6 +105,12 @@ def parse_export_id(value) -> str:
     return parse_id(value)
 
 
+def money_text(value) -> str:
+    """Money as every table and message shows it (docs/inputs.md): 1,234.50 — thousands
+    separated, two decimals, exact (a Decimal is never rounded through a float)."""
+    return f"{Decimal(value) if not isinstance(value, Decimal) else value:,.2f}"
+
+
 def parse_decimal(value) -> Decimal | None:
     """A number: 5,000.50 / ５０００ / ¥1,200 / 1200元 / 1 200 → Decimal; blank → None."""
     if is_blank(value):

@@ -24,9 +24,8 @@ from ..records import (
     WorkVerdict,
 )
 from ..rules import completion as rules
-from ..rules import outcomes
+from ..rules import outcomes, valid
 from ..rules import spotchecks as spot
-from ..rules import valid
 from ..rules.levels import (
     opening_level,
     spend_band,
@@ -42,7 +41,16 @@ from ..sheets.build import (
 )
 from ..sheets.layout import resolve
 from ..sheets.read import read_sheet, write_problem_sheet
-from ..sheets.spec import Anchor, Column, Highlight, Presence, Role, SheetSpec, Type, WorkbookSpec
+from ..sheets.spec import (
+    Anchor,
+    Column,
+    Highlight,
+    Presence,
+    Role,
+    SheetSpec,
+    Type,
+    WorkbookSpec,
+)
 from .base import (
     Collected,
     Kind,

@@ -9,7 +9,7 @@ from typing import Any
 from ..config import Config, config_for
 from ..errors import KefuError
 from ..io.tables import read_sheets_fast
-from ..io.values import is_blank, parse_id, parse_text
+from ..io.values import is_blank, money_text, parse_id, parse_text
 from ..records import BookIssue, OrderBook, Problem, Severity
 from ..rules import ledger
 from ..sheets.build import build_workbook
@@ -268,7 +268,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                      [{"活动场次": e, "商家": m} for (e, m) in totals])
         finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["活动场次", "商家", "领用本数", "缺失", "罚款", "退押金"]
-    result.summary_rows = [[e, m, str(t["领用本数"]), str(t["缺失"]), f"{t['罚款']:.2f}", f"{t['退押金']:.2f}"]
+    result.summary_rows = [[e, m, str(t["领用本数"]), str(t["缺失"]), money_text(t["罚款"]), money_text(t["退押金"])]
                            for (e, m), t in list(totals.items())[:30]]
     result.figures = OrdersFigures(books=books, issues=issues, figures=figures, totals=totals, sizes=sizes,
                                    deposit=config.deposit)

@@ -511,7 +511,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     lines = [r for r in plan_rows if r["事项"]]
     done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps)
     morning_done = sum(d for r, d in zip(lines, done_now) if r["计划内"] == PLANNED)
-    result.summary_headers = ["客服", "计划日期", "建议今日完成", "今日计划", "已完成", "有余力再做", "我的帐户", "有效记录"]
+    result.summary_headers = ["客服", "计划日期", "建议今日完成", "今日计划", "已完成", "有余力再做", "我的帐户", "有效记录（超计划在团队表扣）"]
     result.summary_rows = [[owner, plan.day.isoformat(), str(plan.suggested), str(planned_today), str(morning_done),
                             str(sum(1 for r in lines if not r["计划内"])), str(len(accounts)),
                             str(sum(1 for v in verdicts if v.valid))]]
@@ -566,7 +566,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
         for name in (MY_RENEWALS, MY_CLIENTS):
             restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
         finish_recalc(wb, wspec, ctx, problems)
-    result.summary_headers = ["客服", "团队表", "有效记录"]
+    result.summary_headers = ["客服", "团队表", "有效记录（超计划在团队表扣）"]
     result.summary_rows = [[owner, "没有找到（今日计划未更新）", str(sum(1 for v in verdicts if v.valid))]]
     names = {completion.id_key(cell_text(v["帐户ID"])): cell_text(v["客户名称"]) for _, v in (mine.rows if mine else [])}
     result.figures = PersonalFigures(owner=owner, away=True, records=records, verdicts=verdicts, team_ids=listed,

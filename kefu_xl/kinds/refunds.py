@@ -11,7 +11,7 @@ from typing import Any
 
 from ..calendar import WorkCalendar
 from ..config import Config, load_config
-from ..io.values import is_blank
+from ..io.values import is_blank, money_text
 from ..month import Month
 from ..records import CashEntry, Problem, Refund, Severity
 from ..rules import refunds as rules
@@ -289,7 +289,7 @@ def check(refunds: list[Refund], statuses, days, entries, balances, unmatched, r
         went_negative, previous = balance < 0 <= previous, balance
         if went_negative:
             problems.append(Problem(ctx.file, CASH, e.row, "余额", "NEGATIVE_CASH",
-                                    f"备用金余额为 {balance}：支出超过了可用现金，请核对登记顺序或补登拨入。"))
+                                    f"备用金余额为 {money_text(balance)}：支出超过了可用现金，请核对登记顺序或补登拨入。"))
     missing_cash, stray_cash = unmatched
     for r in missing_cash:
         problems.append(Problem(ctx.file, REFUNDS, r.row, "备用金支出", "CASH_ENTRY_MISSING",
@@ -351,8 +351,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     paid = sum((r.paid or Decimal(0) for r, s in zip(refunds, statuses) if s == rules.REFUNDED), Decimal(0))
     result.summary_rows = [[str(len(refunds)), *(str(statuses.count(s)) for s in
                             (rules.REFUNDED, rules.REFUNDABLE, rules.REFUSED, rules.PENDING)),
-                            f"{paid:.2f}", f"{recon['期末应有']:.2f}",
-                            "—" if recon["差额"] is None else f"{recon['差额']:.2f}"]]
+                            money_text(paid), money_text(recon["期末应有"]),
+                            "—" if recon["差额"] is None else money_text(recon["差额"])]]
     result.figures = RefundsFigures(refunds=refunds, days=days, statuses=statuses, entries=entries,
                                     balances=balances, recon=recon, recon_row=layouts[RECON].first_data_row,
                                     daily=daily)

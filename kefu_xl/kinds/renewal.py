@@ -9,7 +9,7 @@ from typing import Any
 from ..config import Config
 from ..inputs import ACCOUNT_STATUS, read_account_status
 from ..io.tables import find_input
-from ..io.values import is_blank
+from ..io.values import is_blank, money_text
 from ..month import Month
 from ..records import AccountStatus, Problem, RenewalRow, Severity, StaffMember
 from ..rules import renewal as rules
@@ -276,7 +276,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["客服", "当月应续数", "当月已续数", "当月续费率", "遗留数", "丢失客户数", "续费到帐金额", "续费提成"]
     result.summary_rows = [[n, str(s["当月应续数"]), str(s["当月已续数"]), percent(s["当月续费率"]), str(s["遗留数"]),
-                            str(s["丢失客户数"]), f"{s['续费到帐金额']:.2f}", f"{s['续费提成']:.2f}"]
+                            str(s["丢失客户数"]), money_text(s["续费到帐金额"]), money_text(s["续费提成"])]
                            for n, s in zip(staff, per_staff)]
     result.figures = RenewalFigures(rows=rows, staff=dict(zip(staff, per_staff)),
                                     team=rules.team_renewal(per_staff))

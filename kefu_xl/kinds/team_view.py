@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Config
+from ..io.tables import read_sheets_fast
 from ..month import Month
 from ..records import WorkRecord
-from ..io.tables import read_sheets_fast
 from ..rules import completion, outcomes, spotchecks, valid
 from ..rules.levels import targets_for
 from . import maintenance, newclient, renewal

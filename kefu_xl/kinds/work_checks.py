@@ -65,9 +65,9 @@ def work_problem(ctx: RecalcContext, origin: dict[int, tuple[str, int]] | None, 
     workbook it came from (the team file's row is replaced at each collection)."""
     if origin and row in origin:
         file, personal_row = origin[row]
-        return Problem(ctx.file, f"个人/{file}「{WORK}」", personal_row, column, code,
-                       f"{message}（请在 {file} 的「{WORK}」第 {personal_row} 行改：团队表中的这一行每次汇总都会被替换）",
-                       severity)
+        where = (f"（请在 {file} 的「{WORK}」第 {personal_row} 行改：团队表中的这一行每次汇总都会被替换）"
+                 if severity is not Severity.INFO else "")       # a note (代班…) asks nobody to change anything
+        return Problem(ctx.file, f"个人/{file}「{WORK}」", personal_row, column, code, message + where, severity)
     return Problem(ctx.file, WORK, row, column, code, message, severity)
 
 

@@ -1,11 +1,15 @@
-"""What a command prints: the consoles, the problem list, a recalc's summary table."""
+"""What a command prints: the consoles, the problem list, a recalc's summary table, and
+`friendly` — a command's typed errors as a Chinese message and exit code 1, never a traceback."""
 from __future__ import annotations
 
+import functools
+import os
 import sys
 
 from rich.console import Console
 from rich.table import Table
 
+from ..errors import DataProblemsError, KefuError
 from ..records import Problem, Severity
 
 # Piped or captured output gets wide lines, so paths and messages are not broken mid-word.
@@ -59,3 +63,31 @@ def print_outcome(outcome) -> None:
     show_problems(result.problems)
     if result.restored_total:
         console.print(f"恢复了 {result.restored_total} 个被改动的公式单元格。")
+
+
+def friendly(func):
+    """Turn kefu-xl's typed errors into a Chinese message and exit code 1, never a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DataProblemsError as e:
+            show_problems(e.problems, stderr=True, limit=200)
+            err_console.print(str(e), style="bold red")
+            sys.exit(1)
+        except KefuError as e:
+            err_console.print(f"错误：{e}", style="bold red")
+            sys.exit(1)
+        except OSError as e:
+            where = f" {e.filename}" if getattr(e, "filename", None) else ""
+            err_console.print(f"错误：无法读写文件{where}（{e.strerror or e}）。"
+                              f"请检查文件是否存在、是否有权限、磁盘是否已满；原文件没有被修改。", style="bold red")
+            sys.exit(1)
+        except Exception as e:  # a bug: say so plainly, keep the details for whoever fixes it
+            if os.environ.get("KEFU_DEBUG"):
+                raise
+            err_console.print(f"kefu-xl 内部错误（{type(e).__name__}: {e}）。文件没有被修改。"
+                              f"请把这条信息和相关文件发给维护人员；设置环境变量 KEFU_DEBUG=1 可看到详细信息。",
+                              style="bold red")
+            sys.exit(2)
+    return wrapper

@@ -92,3 +92,12 @@ def test_the_command_writes_the_file_and_masks_phones_on_screen(office):
     (office / "节日问候.txt.j2").write_text("{{ 微信 }}", "utf-8")
     with pytest.raises(KefuError, match="不存在的变量"):
         greetings(office, Month(2026, 9), date(2026, 9, 20))
+
+
+def test_another_month_without_as_of_looks_at_the_whole_month(office):
+    """Issue 41: `greet 2026-09` (not this month, no --as-of) finds September's 中秋 and the 国庆
+    starting the day after the month, instead of only the first 14 days of September."""
+    result = CliRunner().invoke(cli, ["greet", "2026-09", "--dir", str(office)])
+    assert result.exit_code == 0, result.output
+    assert "中秋节：2026-09-25 起放假" in result.output and "国庆节：2026-10-01 起放假" in result.output
+    assert (office / "2026-09" / "节日问候_2026-09-01.txt").exists()

@@ -1,7 +1,6 @@
 """kefu-xl report: the statement's formulas over 数据 equal Python's figures (LibreOffice),
 charts reference the right ranges, the HTML renders, quarters aggregate, gaps are named."""
 import re
-import shutil
 import subprocess
 import zipfile
 from decimal import Decimal

@@ -468,6 +468,9 @@ def test_month_change_follows_the_new_month_once_opened(office):
     server.cycle()
     assert any("| 换月 | 从 2026-11 换到 2026-12" in line for line in lines)
     assert "2026-12 还没有开月" in (office / STATUS_NAME).read_text("utf-8")
+    clock.now = datetime(2026, 12, 1, 0, 0, 3)
+    server.cycle()
+    assert sum("| 2026-12 | 未开月 | 2026-12 还没有开月：运行 kefu-xl month open 2026-12" in line for line in lines) == 1
     dec = Month(2026, 12)
     write_status(office, str(dec), STATUS)
     open_month(office, dec, as_of=date(2026, 11, 30))     # opened the day before: plan for 12-01

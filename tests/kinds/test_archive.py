@@ -7,7 +7,6 @@ import openpyxl
 import pytest
 from conftest import write_status
 from helpers import (
-    outcome_of,
     NOV,
     WORK,
     assert_engines_agree,
@@ -15,6 +14,7 @@ from helpers import (
     d,
     office_values,
     open_november,
+    outcome_of,
 )
 
 from kefu_xl.app.workbooks import python_values, recalc_file

@@ -13,7 +13,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import write_status
-from helpers import NOV, WORK, assert_engines_agree, d, libreoffice_values, open_november
+from helpers import (
+    NOV,
+    WORK,
+    assert_engines_agree,
+    d,
+    libreoffice_values,
+    open_november,
+)
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.cli import cli
