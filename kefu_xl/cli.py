@@ -40,7 +40,7 @@ from .kinds.maintenance import MaintenanceFigures
 from .kinds.orders import FILE_NAME
 from .kinds.watch import WatchFigures
 from .month import Month
-from .present import click_zh
+from .present import click_zh, journal_cli
 from .present.outcomes import (
     console,
     err_console,
@@ -676,6 +676,9 @@ def demo(folder: Path, folder_option, full: bool):
     \b
     再次运行会清空重建以前的演示文件夹；不是演示生成的文件夹（例如真实的工作区）绝不清空，会提示换一个名字。"""
     run_demo(folder_option or folder, console, full)
+
+
+journal_cli.add_to(cli, dir_option, MonthType, friendly)       # kefu-xl journal verify / print
 
 
 if __name__ == "__main__":  # pragma: no cover

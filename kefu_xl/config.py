@@ -83,6 +83,15 @@ class Backups:
 
 
 @dataclass(frozen=True)
+class Journal:
+    """[journal]: when a day's records close (docs/journal.md) — a record first seen in a file
+    saved after `close_at` on the next working day is 补录, counted as usual and shown with how
+    late (`late_entry` "count"; "invalid", making 补录 records invalid, is not built yet)."""
+    close_at: time = time(10, 0)
+    late_entry: str = "count"
+
+
+@dataclass(frozen=True)
 class Serve:
     """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (docs/daily.md)."""
     plan_at: time = time(7, 30)
@@ -166,6 +175,7 @@ class Config:
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)   # [headers]: more names of a header
     valid: ValidRules = field(default_factory=ValidRules)   # [work.valid]; a month's own from its _meta
     backups: Backups = field(default_factory=Backups)
+    journal: Journal = field(default_factory=Journal)
     source: str = "默认配置"
 
 
@@ -315,8 +325,18 @@ def parse_config(data: dict, source: str) -> Config:
         valid=_valid_rules(r),
         backups=Backups(keep=int(r.number("backup.keep", integer=True, minimum=Decimal(1))),
                         keep_days=int(r.number("backup.keep_days", integer=True))),
+        journal=Journal(close_at=r.clock("journal.close_at"), late_entry=_late_entry(r)),
         source=source,
     )
+
+
+def _late_entry(r: _Reader) -> str:
+    value = r.data.get("journal", {}).get("late_entry", "count")
+    if value == "invalid":
+        raise r.fail("journal.late_entry", "= \"invalid\"（补录记为无效）这个版本还不支持：补录照常计入，在「日志」表和抽查中标出")
+    if value != "count":
+        raise r.fail("journal.late_entry", f"应为 \"count\"（补录照常计入），而不是 {value!r}")
+    return value
 
 
 def _valid_rules(r: _Reader) -> ValidRules:

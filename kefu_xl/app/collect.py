@@ -31,6 +31,7 @@ from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion, outcomes
 from ..sheets.read import read_sheet
+from .journal import Reading, record_collect, record_of
 
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN,
           outcomes.ACCEPTED_COLUMN)
@@ -199,8 +200,9 @@ def saved_at(line: PersonLine) -> str:
 class PersonalWorkbooks:
     """The month's personal workbooks as a team recalc takes from them (kinds/base.PersonalSource)."""
 
-    def __init__(self, workspace: Path, month: Month, config, files: list[Path]):
+    def __init__(self, workspace: Path, month: Month, config, files: list[Path], journal: bool = False, now=None):
         self.workspace, self.month, self.config, self.files = workspace, month, config, files
+        self.journal, self.now = journal, now      # a writing collect appends what it read to the 日志
 
     def ahead(self) -> tuple[list[Path], tuple[str, ...]]:
         """The files and sheets work_records reads, to be parsed in the background while the
@@ -208,7 +210,10 @@ class PersonalWorkbooks:
         return self.files, ("_meta", *collected_sheets())
 
     def work_records(self, team_ids: set[str], roster_names: list[str] | None) -> Collected:
-        return collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files)
+        out = collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files)
+        if self.journal:
+            out.journal = record_collect(self.workspace, self.month, readings(out), self.config, self.now)
+        return out
 
     def follow_ups(self, kind: str) -> FollowUps:
         mine = {"renewal": personal.MY_RENEWALS, "newclient": personal.MY_CLIENTS}[kind]
@@ -223,10 +228,20 @@ class PersonalWorkbooks:
         return out
 
 
-def personal_source(workspace: Path | None, month: Month, config) -> PersonalWorkbooks | None:
-    """The month's personal workbooks for a team recalc; None when personal workbooks are off
-    or the month has none."""
+def personal_source(workspace: Path | None, month: Month, config, write: bool = False,
+                    now=None) -> PersonalWorkbooks | None:
+    """The month's personal workbooks for a team recalc (`write`: one that saves, and so
+    journals what it read); None when personal workbooks are off or the month has none."""
     if not config.personal or workspace is None:
         return None
     files = personal_files(workspace, month)
-    return PersonalWorkbooks(workspace, month, config, files) if files else None
+    return PersonalWorkbooks(workspace, month, config, files, journal=write, now=now) if files else None
+
+
+def readings(collected: Collected) -> list[Reading]:
+    """Each collected person's records with their rows in the personal workbook, for the 日志."""
+    by_file: dict[str, list[dict]] = {}
+    for row, (file, personal_row) in zip(collected.rows, collected.origins):
+        by_file.setdefault(file, []).append(record_of(row, personal_row))
+    return [Reading(line.owner, line.file, line.saved_at, by_file.get(line.file, []))
+            for line in collected.lines if not line.skipped and line.owner]

@@ -46,6 +46,7 @@ from ..sheets.read import read_sheet
 from . import archive as archive_open
 from . import spend_watch
 from .collect import personal_files
+from .journal import FOLDER as JOURNAL_FOLDER
 from .workbooks import create_file, new_from_blank, recalc_file, update_file
 
 EXPO_MONTHLY = ("refunds", "complaints")      # an expo desk: orders, refunds and complaints, no account export
@@ -218,6 +219,9 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
         calendar = WorkCalendar(config)
         if "maintenance" in todo:
             books[todo["maintenance"]] = _open_maintenance(folder, month, config, calendar, statuses, staff, outcome, day)
+            # a month opened now journals from its first record (docs/journal.md); one opened by an
+            # earlier release has no 日志/ folder, and its first collect records a 基线
+            (month_dir / JOURNAL_FOLDER).mkdir(parents=True, exist_ok=True)
         if "renewal" in todo:
             previous_path = prev_dir / renewal.file_name(previous)
             rows_before, dormant, prev_month = [], {}, None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ import openpyxl
 
 from ..app import orderbooks
 from ..app.calls import update_queue
+from ..app.journal import FOLDER as JOURNAL_FOLDER
 from ..app.report import write_report
 from ..app.settle import settle_month
 from ..app.workbooks import recalc_file
@@ -549,7 +551,8 @@ def build_demo(folder: Path, seed: int = 2026, step=None) -> dict:
          "同时：300 条网销询盘、订单台账、退订台账、结算流转单和投诉")
     with beside(_ledgers, rng, folder, november, calendar, online[november]):
         desk = demo_desk.daily_routine(folder, november, accounts, records, seed)
-        step("汇总个人工作簿到维护跟踪表并重算（完成率、有效工作、问题）")
+        step("汇总个人工作簿到维护跟踪表并重算（完成率、有效工作、问题；日志记下这个月的基线）")
+        shutil.rmtree(folder / str(november) / JOURNAL_FOLDER)   # a month typed in one go: its 日志 starts from a 基线
         recalc = recalc_file(path, as_of=november.last)      # collects every personal workbook first
         step("重算每人的个人工作簿（今日计划、我的帐户、每日小结）")
         plans = {name: recalc_file(p, as_of=november.last) for name, p in plans.items()}

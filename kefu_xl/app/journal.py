@@ -1,0 +1,171 @@
+"""The 日志 (docs/journal.md): every collect appends what it read of each person's 工作记录 to
+YYYY-MM/日志/客服名.jsonl (io.journal_file: append-only, hash-chained, one lock); `kefu-xl
+journal verify` walks the chains, `journal print` lays each person's day out as the seed's
+「每人每天一张」 page with the day's hash and a signature line.
+
+The month folder's 日志/ is made at month open. A month opened by an earlier release has
+none: its first collect records each person's records as a 基线 (never 补录 — nobody can tell
+when they were typed), and the journal runs from there."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+
+from ..calendar import WorkCalendar
+from ..errors import KefuError
+from ..io.journal_file import (
+    JournalLock,
+    append,
+    digest,
+    events,
+    first_prev,
+    read_lines,
+    verify,
+)
+from ..io.safe_write import atomic_write
+from ..kinds.base import cell_text
+from ..month import Month
+from ..rules import journal as rules
+
+FOLDER = "日志"
+
+
+def folder_of(workspace: Path, month: Month) -> Path:
+    return workspace / str(month) / FOLDER
+
+
+def path_of(workspace: Path, month: Month, person: str) -> Path:
+    if not person or "/" in person or "\\" in person or person.startswith("."):
+        raise KefuError(f"客服名「{person}」不能用作日志文件名。")
+    return folder_of(workspace, month) / f"{person}.jsonl"
+
+
+def record_of(row: dict, personal_row: int) -> dict:
+    """A 工作记录 row as the journal keeps it: text, the date as YYYY-MM-DD, its row."""
+    out = {}
+    for f in rules.FIELDS:
+        value = row.get(f)
+        if isinstance(value, datetime):
+            value = value.date()
+        out[f] = value.isoformat() if isinstance(value, date) else cell_text(value)
+    out["row"] = personal_row
+    return out
+
+
+@dataclass
+class Reading:
+    """One person's 工作记录 as a collect read it."""
+    person: str
+    file: str
+    saved_at: datetime | None
+    records: list[dict]
+
+
+def record_collect(workspace: Path, month: Month, readings: list[Reading], config, now: datetime | None = None) -> list[dict]:
+    """Append to each person's journal what changed since it last read (under the journal's
+    lock); returns the new events."""
+    now = (now or datetime.now()).replace(microsecond=0)
+    folder = folder_of(workspace, month)
+    upgraded = not folder.is_dir()            # a month opened before the journal: 基线 first
+    calendar = WorkCalendar(config)
+    out: list[dict] = []
+    with JournalLock(workspace):
+        folder.mkdir(parents=True, exist_ok=True)
+        for reading in readings:
+            path = path_of(workspace, month, reading.person)
+            before = events(path)
+            common = {"at": now.isoformat(sep=" "), "person": reading.person, "file": reading.file,
+                      "saved_at": reading.saved_at.replace(microsecond=0).isoformat(sep=" ") if reading.saved_at else ""}
+            if not before and upgraded:
+                new = [{"type": rules.BASELINE, "records": reading.records, **common}]
+            else:
+                new = [{**e, **common} for e in rules.changes(rules.state_of(before), reading.records, reading.saved_at,
+                                                               config.journal.close_at, calendar.is_workday)]
+            out += append(path, str(month), reading.person, new)
+    return out
+
+
+def shown_events(workspace: Path, month: Month) -> list[dict]:
+    """The month's events a manager looks at (补录, 改动, 删除, 恢复), every person, in order."""
+    folder = folder_of(workspace, month)
+    out = []
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        out += [e for e in events(path) if e.get("type") in rules.SHOWN]
+    return sorted(out, key=lambda e: (e.get("at", ""), e.get("person", "")))
+
+
+def counts(workspace: Path, month: Month) -> dict[str, dict[str, int]]:
+    """{person: {补录: n, 改动: n, 删除: n}} of the month."""
+    out: dict[str, dict[str, int]] = {}
+    for e in shown_events(workspace, month):
+        mine = out.setdefault(e.get("person", ""), {rules.LATE: 0, rules.CHANGED: 0, rules.DELETED: 0})
+        if e.get("type") in mine:
+            mine[e["type"]] += 1
+    return out
+
+
+def day_hashes(workspace: Path, month: Month, day: date) -> dict[str, str]:
+    """{person: the hash of the last line written on or before `day`} — the anchor to note
+    down (serve's log, 状态.html): a chain rewritten afterwards no longer ends in it."""
+    out = {}
+    folder = folder_of(workspace, month)
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        last = None
+        for line in read_lines(path):
+            if line.event is not None and str(line.event.get("at", ""))[:10] <= day.isoformat():
+                last = digest(line.raw)
+        if last is not None:
+            out[path.stem] = last
+    return out
+
+
+def verify_month(workspace: Path, month: Month) -> list:
+    folder = folder_of(workspace, month)
+    return [verify(p, str(month), p.stem) for p in sorted(folder.glob("*.jsonl"))] if folder.is_dir() else []
+
+
+def day_records(workspace: Path, month: Month, person: str, day: date) -> tuple[list[dict], list[dict], str]:
+    """(records of `day` as the journal holds them now, that day's shown events, the hash of the
+    day's last line) for one person."""
+    path = path_of(workspace, month, person)
+    all_events = events(path)
+    state = rules.state_of(all_events)
+    mine = sorted((r for r in state if r.get("日期") == day.isoformat()), key=lambda r: r.get("row") or 0)
+    shown = [e for e in all_events if e.get("type") in rules.SHOWN and (e.get("record") or {}).get("日期") == day.isoformat()]
+    return mine, shown, day_hashes(workspace, month, day).get(person, first_prev(str(month), person))
+
+
+def write_print(workspace: Path, day: date, people: list[str]) -> Path:
+    """日志/日志_YYYY-MM-DD.html: one A4 page per person (the day's records, counts, the day's
+    hash, a signature line), for a browser's 打印."""
+    month = Month.of(day)
+    pages = []
+    for person in people:
+        records, shown, last = day_records(workspace, month, person, day)
+        rows = "".join(
+            f"<tr><td>{i}</td><td>{escape(r.get('帐户ID', ''))}</td><td>{escape(r.get('工作类型', ''))}</td>"
+            f"<td>{escape(r.get('沟通对象', ''))}</td><td>{escape(r.get('内容摘要', ''))}</td>"
+            f"<td>{escape(r.get('满意度', '') or r.get('客户接受', ''))}</td></tr>"
+            for i, r in enumerate(records, 1)) or '<tr><td colspan="6">这一天没有工作记录</td></tr>'
+        notes = "".join(f"<li>{escape(e['type'])}：{escape(rules.describe(e))}</li>" for e in shown)
+        pages.append(f"""<section class="page"><h1>{escape(person)} · {day:%Y年%m月%d日} 工作日志</h1>
+<p>工作记录 {len(records)} 条{f"；其中补录、改动、删除 {len(shown)} 条" if shown else ""}。</p>
+<table><thead><tr><th>序号</th><th>帐户ID</th><th>工作类型</th><th>沟通对象</th><th>内容摘要</th><th>满意度/客户接受</th></tr></thead>
+<tbody>{rows}</tbody></table>
+{f"<ul>{notes}</ul>" if notes else ""}
+<p class="hash">本日日志末行校验值（SHA-256）：<code>{last}</code></p>
+<p class="sign">客服签字：__________________　　　客服经理签字：__________________　　　日期：__________</p></section>""")
+    html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>工作日志 {day}</title><style>
+@page {{ size: A4 portrait; margin: 15mm; }}
+body {{ font-family: "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif; font-size: 11pt; }}
+.page {{ page-break-after: always; }} .page:last-child {{ page-break-after: auto; }}
+h1 {{ font-size: 16pt; margin: 0 0 6pt; }} table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #888; padding: 3pt 5pt; text-align: left; vertical-align: top; }}
+th {{ background: #eee; }} .hash code {{ font-size: 8pt; word-break: break-all; }} .sign {{ margin-top: 28pt; }}
+</style></head><body>{"".join(pages)}</body></html>"""
+    target = folder_of(workspace, month) / f"日志_{day.isoformat()}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, lambda tmp: tmp.write_text(html, "utf-8"))
+    return target

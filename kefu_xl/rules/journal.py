@@ -1,0 +1,139 @@
+"""What a collect's reading of a person's 工作记录 adds to the 日志 (docs/journal.md), given
+what the journal already holds: pure functions over plain records, no files.
+
+A record's identity is (日期, 帐户ID, 工作类型) and its place among records with the same
+three; its other typed cells are its content. Against the journal's state a new reading
+gives, per identity, the records kept (same content: no event, wherever the row moved — sorting
+makes none), changed (改动, old → new), gone (删除) and new (新增, or 补录 when the file that
+first held it was saved after the record's day had closed). A gone record and a new one on
+the same row of the file are one 改动 (its date, account or type was corrected)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from .completion import id_key
+
+KEY_FIELDS = ("日期", "帐户ID", "工作类型")
+CONTENT_FIELDS = ("客服", "沟通对象", "内容摘要", "满意度", "客户接受")
+FIELDS = (*KEY_FIELDS, *CONTENT_FIELDS)
+
+BASELINE, NEW, LATE, CHANGED, DELETED, RESTORED = "基线", "新增", "补录", "改动", "删除", "恢复"
+SHOWN = (LATE, CHANGED, DELETED, RESTORED)          # what the 日志 sheet lists (新增 on time is the normal case)
+
+
+def key_of(record: dict) -> tuple:
+    return (record.get("日期", ""), id_key(record.get("帐户ID", "")), record.get("工作类型", ""))
+
+
+def content_of(record: dict) -> tuple:
+    return tuple(record.get(f, "") for f in CONTENT_FIELDS)
+
+
+def state_of(events: list[dict]) -> list[dict]:
+    """The records the journal holds after `events` (each with the row it was last seen on)."""
+    state: list[dict] = []
+    for e in events:
+        kind = e.get("type")
+        if kind == BASELINE:
+            state = [dict(r) for r in e.get("records", [])]
+        elif kind in (NEW, LATE, RESTORED):
+            state.append(dict(e["record"]))
+        elif kind in (CHANGED, DELETED):
+            old = e["old"] if kind == CHANGED else e["record"]
+            gone = _find(state, old)
+            if gone is not None:
+                state.pop(gone)
+            if kind == CHANGED:
+                state.append(dict(e["record"]))
+    return state
+
+
+def _find(state: list[dict], record: dict) -> int | None:
+    k, c = key_of(record), content_of(record)
+    same_key = [i for i, r in enumerate(state) if key_of(r) == k]
+    for i in same_key:
+        if content_of(state[i]) == c:
+            return i
+    return same_key[0] if same_key else None
+
+
+def closes_at(day: date, close: time, is_workday) -> datetime:
+    """When `day`'s records close: `close` on the next working day."""
+    d = day + timedelta(days=1)
+    while not is_workday(d):
+        d += timedelta(days=1)
+    return datetime.combine(d, close)
+
+
+def late_text(minutes: int) -> str:
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins and not days else ""]
+    return " ".join(p for p in parts if p) or "不到 1 分钟"
+
+
+def changes(state: list[dict], current: list[dict], saved_at: datetime | None, close: time,
+            is_workday) -> list[dict]:
+    """The events that take the journal from `state` to `current` (each a record dict with its
+    row). A new record is 补录 when the file holding it was saved after its day closed."""
+    old_by, new_by = defaultdict(list), defaultdict(list)
+    for r in state:
+        old_by[key_of(r)].append(r)
+    for r in current:
+        new_by[key_of(r)].append(r)
+    gone, added, out = [], [], []
+    for k in list(old_by) + [k for k in new_by if k not in old_by]:
+        olds, news = list(old_by.get(k, [])), list(new_by.get(k, []))
+        for r in list(news):                       # the same content: kept, wherever it moved
+            match = next((o for o in olds if content_of(o) == content_of(r)), None)
+            if match is not None:
+                olds.remove(match)
+                news.remove(r)
+        while olds and news:                       # the same identity, other content
+            out.append({"type": CHANGED, "old": olds.pop(0), "record": news.pop(0)})
+        gone += olds
+        added += news
+    by_row = {r.get("row"): r for r in added}
+    for r in list(gone):                           # a corrected date, account or type: one 改动
+        partner = by_row.get(r.get("row"))
+        if partner is not None and partner in added:
+            out.append({"type": CHANGED, "old": r, "record": partner})
+            gone.remove(r)
+            added.remove(partner)
+    out += [{"type": DELETED, "record": r} for r in gone]
+    for r in added:
+        event = {"type": NEW, "record": r}
+        day = _date(r.get("日期"))
+        if day is not None and saved_at is not None:
+            closed = closes_at(day, close, is_workday)
+            if saved_at > closed:
+                minutes = int((saved_at - closed).total_seconds() // 60)
+                event.update(type=LATE, late_minutes=minutes, late=late_text(minutes))
+        out.append(event)
+    return out
+
+
+def _date(text) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def describe(event: dict) -> str:
+    """One line a manager reads: what happened to which record."""
+    r = event.get("record") or {}
+    what = f"{r.get('日期', '')} {r.get('帐户ID', '')} {r.get('工作类型', '')}"
+    kind = event.get("type")
+    if kind == CHANGED:
+        old = event["old"]
+        diffs = [f"{f}「{old.get(f, '')}」→「{r.get(f, '')}」" for f in FIELDS if old.get(f, "") != r.get(f, "")]
+        return f"{what}：" + "；".join(diffs)
+    if kind == LATE:
+        return f"{what}：晚了 {event.get('late', '')} 才登记"
+    if kind == DELETED:
+        return f"{what}：被删除（{r.get('内容摘要', '') or r.get('沟通对象', '')}）"
+    if kind == RESTORED:
+        return f"{what}：从日志恢复"
+    return what

@@ -1,0 +1,233 @@
+"""DOMAIN §26, the 日志: a month scripted through collect — a record typed the same day (no
+event), one typed two days later (补录, with how late), one edited (改动 old → new), one deleted
+(删除), rows sorted (no event), a month opened before the journal (基线), a power cut mid-append
+(the torn line ignored, the next append fine), a tampered line (verify names it), two
+collects at once (one waits, then refuses; the chain stays whole), and the printed day."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import ROSTER, write_status
+
+from kefu_xl.app import journal
+from kefu_xl.app.workbooks import recalc_file
+from kefu_xl.app.workspace import init_workspace, open_month
+from kefu_xl.cli import cli
+from kefu_xl.config import load_config
+from kefu_xl.demo.typist import type_rows
+from kefu_xl.errors import KefuError
+from kefu_xl.io import journal_file
+from kefu_xl.kinds import maintenance, personal
+from kefu_xl.month import Month
+from kefu_xl.rules import journal as rules
+from kefu_xl.sheets.layout import find_layout
+
+NOV = Month(2026, 11)
+C = load_config()
+STATUS = [
+    ["C1", "甲建材", "张敏", "建材", 2500, 90000, date(2027, 6, 1), date(2024, 1, 1)],
+    ["C2", "乙家居", "张敏", "家居", 300, 90000, date(2027, 6, 1), date(2024, 1, 1)],
+    ["C3", "丙教育", "李娜", "教育", 50, 90000, date(2027, 6, 1), date(2024, 1, 1)],
+]
+
+
+@pytest.fixture(scope="module")
+def opened(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("journal") / "office"
+    init_workspace(folder, staff=ROSTER)
+    write_status(folder, str(NOV), STATUS)
+    open_month(folder, NOV, as_of=date(2026, 11, 2))
+    return folder
+
+
+@pytest.fixture
+def office(opened, tmp_path) -> Path:
+    return Path(shutil.copytree(opened, tmp_path / "office"))
+
+
+def mine(office: Path, who: str = "张敏") -> Path:
+    return personal.path_of(office, who, NOV)
+
+
+def call(day: date, account: str, summary: str = "") -> dict:
+    return {"日期": day, "帐户ID": account, "工作类型": "电话拜访", "沟通对象": "决策人", "满意度": "满意", "内容摘要": summary}
+
+
+def saved(path: Path, when: datetime) -> None:
+    """The file's saved-at as the person's save left it."""
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def collect(office: Path, when: date) -> list[dict]:
+    """The team recalc's collect at 18:00 that day (serve's, or a manager's)."""
+    outcome = recalc_file(office / str(NOV) / maintenance.file_name(NOV), as_of=when,
+                          now=datetime.combine(when, datetime.min.time()).replace(hour=18))
+    return outcome.result.figures.collected.journal
+
+
+def edit(path: Path, change) -> None:
+    """The person edits 工作记录 in place (change(ws, layout, first_row)) and saves."""
+    wb = openpyxl.load_workbook(path)
+    sheet = personal.spec(C, NOV).sheet(personal.WORK)
+    ws = wb[personal.WORK]
+    layout, _ = find_layout(ws, sheet)
+    change(ws, layout, layout.first_data_row)
+    wb.save(path)
+
+
+def kinds(events: list[dict]) -> list[str]:
+    return [e["type"] for e in events]
+
+
+def test_a_month_scripted_through_collect(office):
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "谈预算")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    first = collect(office, date(2026, 11, 3))
+    assert kinds(first) == [rules.NEW]                              # typed the same day: no 补录
+    assert journal.shown_events(office, NOV) == []
+
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C2", "补一条")])
+    saved(path, datetime(2026, 11, 5, 14, 30))                     # 11-03 closed on 11-04 at 10:00
+    late = collect(office, date(2026, 11, 5))
+    assert kinds(late) == [rules.LATE] and late[0]["late"] == "1 天 4 小时" and late[0]["record"]["帐户ID"] == "C2"
+
+    def rewrite(ws, layout, first):
+        ws.cell(first, layout.columns["内容摘要"]).value = "谈预算和优化"
+    edit(path, rewrite)
+    saved(path, datetime(2026, 11, 5, 15, 0))
+    changed = collect(office, date(2026, 11, 5))
+    assert kinds(changed) == [rules.CHANGED]
+    assert rules.describe(changed[0]) == "2026-11-03 C1 电话拜访：内容摘要「谈预算」→「谈预算和优化」"
+
+    def swap(ws, layout, first):                                   # sorted by 帐户ID descending: no event
+        a = [ws.cell(first, c).value for c in range(1, ws.max_column + 1)]
+        b = [ws.cell(first + 1, c).value for c in range(1, ws.max_column + 1)]
+        for c, (x, y) in enumerate(zip(a, b), 1):
+            ws.cell(first, c).value, ws.cell(first + 1, c).value = y, x
+    edit(path, swap)
+    saved(path, datetime(2026, 11, 5, 15, 10))
+    assert collect(office, date(2026, 11, 5)) == []
+
+    def delete(ws, layout, first):
+        ws.delete_rows(first, 1)
+    edit(path, delete)
+    saved(path, datetime(2026, 11, 6, 9, 0))
+    gone = collect(office, date(2026, 11, 6))
+    assert kinds(gone) == [rules.DELETED] and gone[0]["record"]["帐户ID"] == "C2"
+
+    shown = journal.shown_events(office, NOV)
+    assert kinds(shown) == [rules.LATE, rules.CHANGED, rules.DELETED]
+    assert journal.counts(office, NOV)["张敏"] == {"补录": 1, "改动": 1, "删除": 1}
+    verdicts = journal.verify_month(office, NOV)
+    assert all(v.broken is None for v in verdicts) and {v.path.stem for v in verdicts} >= {"张敏"}
+    lines = journal_file.read_lines(journal.path_of(office, NOV, "张敏"))
+    assert len(lines) == 4 and all(json.loads(line.raw)["person"] == "张敏" for line in lines)
+
+
+def test_a_corrected_date_is_one_change_not_a_delete_and_an_add(office):
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "谈预算")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    collect(office, date(2026, 11, 3))
+
+    def redate(ws, layout, first):
+        ws.cell(first, layout.columns["日期"]).value = datetime(2026, 11, 2)
+    edit(path, redate)
+    saved(path, datetime(2026, 11, 3, 16, 5))
+    events = collect(office, date(2026, 11, 3))
+    assert kinds(events) == [rules.CHANGED] and events[0]["old"]["日期"] == "2026-11-03" and events[0]["record"]["日期"] == "2026-11-02"
+
+
+def test_a_month_opened_before_the_journal_starts_from_a_baseline(office):
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1"), call(date(2026, 11, 4), "C2")])
+    saved(path, datetime(2026, 11, 20, 9, 0))
+    shutil.rmtree(journal.folder_of(office, NOV))                   # as an earlier release opened it
+    events = collect(office, date(2026, 11, 20))
+    baseline = [e for e in events if e["person"] == "张敏"]
+    assert kinds(baseline) == [rules.BASELINE] and len(baseline[0]["records"]) == 2   # never 补录
+    assert journal.shown_events(office, NOV) == []
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 4), "C1")])
+    saved(path, datetime(2026, 11, 20, 11, 0))
+    assert kinds(collect(office, date(2026, 11, 20))) == [rules.LATE]     # from then on, judged
+
+
+def test_a_torn_last_line_is_ignored_and_the_next_append_is_fine(office):
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    collect(office, date(2026, 11, 3))
+    log = journal.path_of(office, NOV, "张敏")
+    with open(log, "ab") as f:
+        f.write(b'{"type":"\xe6\x96\xb0\xe5\xa2\x9e","rec')           # the power went mid-line
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 4), "C2")])
+    saved(path, datetime(2026, 11, 4, 16, 0))
+    assert kinds(collect(office, date(2026, 11, 4))) == [rules.NEW]
+    verdict = journal_file.verify(log, str(NOV), "张敏")
+    assert verdict.broken is None and verdict.torn == [2] and verdict.lines == 2
+    assert log.read_bytes().split(b"\n")[1] == b'{"type":"\xe6\x96\xb0\xe5\xa2\x9e","rec'   # never rewritten
+
+
+def test_a_tampered_line_is_named_by_verify(office):
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1"), call(date(2026, 11, 3), "C2")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    collect(office, date(2026, 11, 3))
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 4), "C2")])
+    saved(path, datetime(2026, 11, 4, 16, 0))
+    collect(office, date(2026, 11, 4))
+    log = journal.path_of(office, NOV, "张敏")
+    result = CliRunner().invoke(cli, ["journal", "verify", "2026-11", "--dir", str(office)])
+    assert result.exit_code == 0 and "日志/张敏.jsonl：3 行，完整" in result.output, result.output
+    text = log.read_text("utf-8").replace("2026-11-03", "2026-11-02", 1)   # a date moved into an earlier day
+    log.write_text(text, "utf-8")
+    result = CliRunner().invoke(cli, ["journal", "verify", "2026-11", "--dir", str(office)])
+    assert result.exit_code == 1 and "日志/张敏.jsonl：第 2 行与上一行接不上" in result.output, result.output
+
+
+def test_two_collects_at_once_one_waits_then_refuses(office, monkeypatch):
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    monkeypatch.setattr(journal_file, "LOCK_WAIT_SECONDS", 0.3)
+    held = journal_file.JournalLock(office, wait=0.3)
+    with held:                                                        # another collect is writing
+        with pytest.raises(KefuError, match="日志正在被另一个汇总写入"):
+            with journal_file.JournalLock(office, wait=0.3):
+                pass
+    results = []
+
+    def run():
+        try:
+            results.append(collect(office, date(2026, 11, 3)))
+        except KefuError as e:
+            results.append(e)
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    verdict = journal_file.verify(journal.path_of(office, NOV, "张敏"), str(NOV), "张敏")
+    assert verdict.broken is None and verdict.lines == 1               # one 新增, not two
+
+
+def test_journal_print_lays_out_each_persons_day(office, tmp_path):
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "谈预算")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    collect(office, date(2026, 11, 3))
+    result = CliRunner().invoke(cli, ["journal", "print", "2026-11-03", "--dir", str(office)])
+    assert result.exit_code == 0, result.output
+    page = (journal.folder_of(office, NOV) / "日志_2026-11-03.html").read_text("utf-8")
+    assert "张敏 · 2026年11月03日 工作日志" in page and "谈预算" in page and "客服签字" in page
+    last = journal_file.digest(journal_file.read_lines(journal.path_of(office, NOV, "张敏"))[-1].raw)
+    assert last in page and "@page { size: A4 portrait" in page
