@@ -31,7 +31,7 @@ from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion, outcomes
 from ..sheets.read import read_sheet
-from .journal import Reading, record_collect, record_of
+from .journal import Reading, record_collect, record_of, shown_events
 
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN,
           outcomes.ACCEPTED_COLUMN)
@@ -213,6 +213,7 @@ class PersonalWorkbooks:
         out = collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files)
         if self.journal:
             out.journal = record_collect(self.workspace, self.month, readings(out), self.config, self.now)
+        out.journal_shown = shown_events(self.workspace, self.month)
         return out
 
     def follow_ups(self, kind: str) -> FollowUps:

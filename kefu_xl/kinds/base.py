@@ -63,6 +63,7 @@ class Collected:
     origins: list[tuple[str, int]] = field(default_factory=list)   # (personal file, its row) of each row
     kept: list[str] = field(default_factory=list)      # personal files whose last collected rows stay (missing, or only a copy)
     journal: list[dict] = field(default_factory=list)   # the 日志 events this collect appended (app/journal)
+    journal_shown: list[dict] = field(default_factory=list)   # the month's 补录/改动/删除 of every person
 
     def origin_of(self, team_rows: list[int]) -> dict[int, tuple[str, int]]:
         """{team row: (personal file, row there)} given the team rows that hold the collected

@@ -3,7 +3,7 @@ completion ratios (docs/levels.md, docs/work.md). The declaration below is the s
 workbook's layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -51,6 +51,7 @@ from ..sheets.spec import (
     Type,
     WorkbookSpec,
 )
+from . import journal_sheet
 from .base import (
     Collected,
     Kind,
@@ -63,6 +64,8 @@ from .base import (
     restore_formulas,
     start_recalc,
 )
+from .journal_sheet import EVENTS as JOURNAL_EVENTS
+from .journal_sheet import JOURNAL
 from .team_rows import replace_collected_rows
 from .work_checks import (
     ACCOUNTS,
@@ -336,6 +339,10 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    help="其中客户在之后第一场见面会到会的条数（见面会与培训.xlsx）。"),
             Column("到会率", Role.DERIVED, Type.RATIO, 'IF(N([邀约数])=0,"",[到会数]/[邀约数])',
                    help="到会数 ÷ 邀约数：见面会的邀约质量。"),
+            *(Column(f"{event}数", Role.DERIVED, Type.INT,
+                     f'IF([客服]="","",COUNTIFS([{JOURNAL}!客服],[客服],[{JOURNAL}!事件],"{event}"))',
+                     help=f"本月日志中该客服的「{event}」条数（见「日志」表和 docs/journal.md）。")
+              for event in JOURNAL_EVENTS),
         ),
         highlights=(Highlight('[超容量]="是"', RED, ("帐户数", "容量", "超容量")),
                     Highlight('[达标]="否"', ORANGE, ("日均有效工作", "达标"))),
@@ -355,7 +362,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         f"抽查：客服经理每个工作日至少抽查 {config.spot_checks_per_day} 条工作记录，记在「抽查」表（工作记录行，或 帐户ID + 客服）；"
         "不属实的记录无效，「客服汇总」列出每人的抽查数和不属实数。",
     )
-    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, checks, summary, calendar), notes=notes,
+    journal = journal_sheet.spec(month)
+    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, checks, summary, journal, calendar), notes=notes,
                         meta=valid.meta_of(config.valid))
 
 
@@ -429,6 +437,7 @@ def write_total_row(ws, layouts, sheet: SheetSpec, n_staff: int) -> None:
         "达标": "", "抽查数": f"=SUM({rng('抽查数')})", "不属实数": f"=SUM({rng('不属实数')})",
         "邀约数": f"=SUM({rng('邀约数')})", "到会数": f"=SUM({rng('到会数')})",
         "到会率": f'=IF(N({col("邀约数")}{r})=0,"",{col("到会数")}{r}/{col("邀约数")}{r})',
+        **{f"{event}数": f"=SUM({rng(f'{event}数')})" for event in JOURNAL_EVENTS},
     }
     if not n_staff:
         values = {k: (0 if str(v).startswith("=SUM") else v) for k, v in values.items()}
@@ -456,18 +465,20 @@ class MaintenanceFigures:
     as_of: date
     collected: Collected | None
     team_checks: list[str]               # 团队核对 of each record (rules/outcomes)
+    journal: list[dict] = field(default_factory=list)     # the month's 补录/改动/删除 (the 日志 sheet)
 
 
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     """Validate, restore formulas, refresh 客服汇总/工作日历/问题 — in place on `wb`."""
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
-    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(SUMMARY, CALENDAR))
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(SUMMARY, JOURNAL, CALENDAR))
     problems = result.problems
     if found is None:
         return result  # structural problems only: nothing to compute, caller writes nothing
     layouts, datas = found
     collected = _collect_personal(wb, wspec, layouts, datas, ctx, problems)
+    events = [e for e in collected.journal_shown if e.get("type") in JOURNAL_EVENTS] if collected else []
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
     origin = collected.origin_of([r for r, v in datas[WORK].rows if cell_text(v["来源"])]) if collected else {}
@@ -513,7 +524,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
         write_team_checks(wb[WORK], layouts[WORK], datas[WORK], records, team_checks)
-        write_back(wb, wspec, layouts, datas, accounts, staff, result, ctx, as_of)
+        write_back(wb, wspec, layouts, datas, accounts, staff, result, ctx, as_of, events)
 
     result.summary_headers = ["客服", "星级", "帐户数", "完成率", "有效工作数", "日均有效工作", "达标"]
     result.summary_rows = [[s.staff, s.star or "—", str(s.accounts), rules.percent(s.ratio), str(s.valid_work),
@@ -522,7 +533,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.figures = MaintenanceFigures(checks=checks, check_counts=spot.staff_counts(checks, by_row),
                                         accounts=accounts, records=records, verdicts=verdicts,
                                         completions=results, staff=summaries, working_days=working_days,
-                                        as_of=as_of, collected=collected, team_checks=team_checks)
+                                        as_of=as_of, collected=collected, team_checks=team_checks, journal=events)
     return result
 
 
@@ -556,7 +567,7 @@ def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContex
 
 
 def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account], staff: list[StaffMember],
-               result: RecalcResult, ctx: RecalcContext, as_of) -> None:
+               result: RecalcResult, ctx: RecalcContext, as_of, events: list[dict]) -> None:
     """Put the recalc into the workbook: notes, formulas, summary, calendar, 问题, _meta."""
     config, month = ctx.config, ctx.month
     acc_sheet, work_sheet = wspec.sheet(ACCOUNTS), wspec.sheet(WORK)
@@ -569,6 +580,7 @@ def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account],
         restore_formulas(wb, sheet, layouts, datas[sheet.name], result, ctx.file)
 
     rewrite_summary(wb, layouts, wspec, staff, as_of)
+    rebuild_rows(wb, wspec.sheet(JOURNAL), layouts, journal_sheet.rows(events))
     rewrite_calendar(wb, layouts, wspec, ctx.calendar.workdays_between(month.first, month.last))
     finish_recalc(wb, wspec, ctx, result.problems)
 
@@ -660,12 +672,17 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         asked, came = invited.get(s.staff, (0, 0))
         out[SUMMARY][s.staff].update({"抽查数": checked[s.staff], "不属实数": false[s.staff], "邀约数": asked,
                                       "到会数": came, "到会率": rules.ratio(came, asked)})
+    for s in f.staff:
+        out[SUMMARY][s.staff].update({f"{event}数": sum(1 for e in f.journal if e.get("person") == s.staff
+                                                        and e.get("type") == event) for event in JOURNAL_EVENTS})
     asked = sum(out[SUMMARY][s.staff]["邀约数"] for s in f.staff)
     came = sum(out[SUMMARY][s.staff]["到会数"] for s in f.staff)
     out[SUMMARY][TOTAL_LABEL] = {**team_total(f.staff),
                                  "抽查数": sum(checked[s.staff] for s in f.staff),
                                  "不属实数": sum(false[s.staff] for s in f.staff),
-                                 "邀约数": asked, "到会数": came, "到会率": rules.ratio(came, asked)}
+                                 "邀约数": asked, "到会数": came, "到会率": rules.ratio(came, asked),
+                                 **{f"{event}数": sum(out[SUMMARY][s.staff][f"{event}数"] for s in f.staff)
+                                    for event in JOURNAL_EVENTS}}
     return out
 
 

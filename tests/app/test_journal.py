@@ -231,3 +231,33 @@ def test_journal_print_lays_out_each_persons_day(office, tmp_path):
     assert "张敏 · 2026年11月03日 工作日志" in page and "谈预算" in page and "客服签字" in page
     last = journal_file.digest(journal_file.read_lines(journal.path_of(office, NOV, "张敏"))[-1].raw)
     assert last in page and "@page { size: A4 portrait" in page
+
+
+@pytest.mark.libreoffice
+def test_the_team_trackers_journal_sheet_and_counts_in_both_engines(office, tmp_path):
+    """The 日志 sheet lists the month's 补录, 改动, 删除; 客服汇总's 补录数 / 改动数 / 删除数 are
+    formulas over it that LibreOffice computes as Python does."""
+    from helpers import assert_engines_agree, libreoffice_values
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "谈预算")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    collect(office, date(2026, 11, 3))
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C2")])
+    saved(path, datetime(2026, 11, 6, 9, 0))
+
+    def rewrite(ws, layout, first):
+        ws.cell(first, layout.columns["内容摘要"]).value = "谈预算和优化"
+    edit(path, rewrite)
+    saved(path, datetime(2026, 11, 6, 9, 0))
+    team = office / str(NOV) / maintenance.file_name(NOV)
+    outcome = recalc_file(team, as_of=date(2026, 11, 6), now=datetime(2026, 11, 6, 18, 0))
+    python = maintenance.python_values(outcome.result)
+    assert python[maintenance.SUMMARY]["张敏"]["补录数"] == 1 and python[maintenance.SUMMARY]["张敏"]["改动数"] == 1
+    assert python[maintenance.SUMMARY]["合计"]["删除数"] == 0
+    wb = openpyxl.load_workbook(team)
+    rows = [r for r in wb["日志"].iter_rows(min_row=3, values_only=True) if r[0]]
+    assert [(r[1], r[2], r[4]) for r in rows] == [("张敏", "改动", "C1"), ("张敏", "补录", "C2")]
+    assert rows[0][6] == "内容摘要「谈预算」→「谈预算和优化」" and rows[1][6] == "晚了 1 天 23 小时 才登记"
+    office_ = libreoffice_values(team, tmp_path / "lo")
+    assert_engines_agree({maintenance.SUMMARY: python[maintenance.SUMMARY]},
+                         {maintenance.SUMMARY: office_[maintenance.SUMMARY]}) >= 20

@@ -75,7 +75,8 @@ def test_recalc_marks_invalid_rows_and_lists_every_problem(tracker):
     assert "维护跟踪_2026-11.xlsx 汇总" in result.output and "│ 张敏 │ 三星 │" in result.output
     assert "已保存" in result.output and ".kefu-backup" in result.output
     ws = openpyxl.load_workbook(tracker)[maintenance.SUMMARY]
-    assert ws["Q1"].value.date() == date(2026, 11, 20) and ws["P1"].value == "截至日期"
+    label = next(c for c in ws[1] if c.value == "截至日期")
+    assert ws.cell(1, label.column + 1).value.date() == date(2026, 11, 20)
 
 
 def test_python_verdicts_for_typed_rows(tracker):
