@@ -286,3 +286,28 @@ def validate(paths: list[Path]) -> list[str]:
             pytest.fail(f"the Open XML SDK validator did not run: {done.stderr[-500:]}")
         pytest.skip("the Open XML SDK validator could not be installed here")
     return done.stdout.strip().splitlines()[:-1]
+
+
+def set_saved(path, when, by: str | None = None) -> None:
+    """The workbook as a person's save at `when` (local time) left it: docProps/core.xml's
+    dcterms:modified (and cp:lastModifiedBy) as Excel writes them, and the file's mtime."""
+    import os
+    import re as _re
+    import zipfile as _zip
+    from datetime import timezone
+    stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with _zip.ZipFile(path) as z:
+        parts = [(i, z.read(i.filename)) for i in z.infolist()]
+    out = path.with_suffix(".tmp")
+    with _zip.ZipFile(out, "w", _zip.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = _re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                               rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+                if by is not None:
+                    data = _re.sub(rb"<cp:lastModifiedBy>[^<]*</cp:lastModifiedBy>", b"", data)
+                    data = data.replace(b"</cp:coreProperties>",
+                                        b"<cp:lastModifiedBy>" + by.encode() + b"</cp:lastModifiedBy></cp:coreProperties>")
+            z.writestr(info, data)
+    os.replace(out, path)
+    os.utime(path, (when.timestamp(), when.timestamp()))

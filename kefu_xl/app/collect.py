@@ -8,13 +8,13 @@ tracker's collected rows (those with a 来源); rows typed straight into the tea
 written to a personal workbook."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 from ..config import ValidRules
 from ..errors import KefuError
 from ..hints import command
+from ..io.doc_props import last_saved
 from ..io.safe_write import clean_stale_temps, is_temp_name
 from ..io.tables import read_sheets_fast
 from ..io.values import is_blank
@@ -53,7 +53,8 @@ def collected_sheets() -> tuple[str, ...]:
 def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
     """(its line, {sheet: GridSheet} or None when skipped, problems) of one personal workbook,
     read only: is it a workbook, a personal one, of this month, still under its own name."""
-    line = PersonLine(owner="", file=path.name, saved_at=datetime.fromtimestamp(path.stat().st_mtime))
+    saved, by = last_saved(path)          # the person's save, not kefu-xl's recalc of it
+    line = PersonLine(owner="", file=path.name, saved_at=saved, saved_by=by)
     problems: list[Problem] = []
     try:
         grid = read_sheets_fast(path, only=("_meta", *sheets))

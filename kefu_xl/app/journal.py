@@ -87,12 +87,28 @@ def record_collect(workspace: Path, month: Month, readings: list[Reading], confi
     return out
 
 
+_READ: dict[Path, tuple[tuple, list]] = {}
+
+
+def _lines(path: Path) -> list:
+    """A journal file's lines, read again only when the file changed (serve asks every poll)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    stamp = (st.st_mtime_ns, st.st_size)
+    known = _READ.get(path)
+    if known is None or known[0] != stamp:
+        known = _READ[path] = (stamp, read_lines(path))
+    return known[1]
+
+
 def shown_events(workspace: Path, month: Month) -> list[dict]:
     """The month's events a manager looks at (补录, 改动, 删除, 恢复), every person, in order."""
     folder = folder_of(workspace, month)
     out = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-        out += [e for e in events(path) if e.get("type") in rules.SHOWN]
+        out += [line.event for line in _lines(path) if line.event is not None and line.event.get("type") in rules.SHOWN]
     return sorted(out, key=lambda e: (e.get("at", ""), e.get("person", "")))
 
 
@@ -113,7 +129,7 @@ def day_hashes(workspace: Path, month: Month, day: date) -> dict[str, str]:
     folder = folder_of(workspace, month)
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
         last = None
-        for line in read_lines(path):
+        for line in _lines(path):
             if line.event is not None and str(line.event.get("at", ""))[:10] <= day.isoformat():
                 last = digest(line.raw)
         if last is not None:

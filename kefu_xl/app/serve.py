@@ -19,7 +19,7 @@ import re
 import signal
 import socket
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..calendar import WorkCalendar
@@ -39,7 +39,7 @@ from ..month import Month
 from ..records import Severity
 from ..rules import schedule
 from ..rules.schedule import Action, Stamp
-from . import spend_watch
+from . import journal, spend_watch
 from .serve_page import render_status
 from .serve_state import (
     LOG_NAME,
@@ -193,9 +193,22 @@ class Server:
                 step(month)
             except Exception as e:       # the share went away, a bug: said once, the next cycle tries again
                 self.say_once(("step", step.__name__, str(e)), str(month), "检查文件", f"出错，下一轮重试：{self.failure(e)}")
+        self.note_day_hashes()
         self.write_status(month)
         self.save_state()
         self.beat()
+
+    def note_day_hashes(self) -> None:
+        """Once a day, the 日志's last hash of each person for the day before goes into the log —
+        an anchor outside the journal (docs/journal.md): a chain rewritten later no longer ends in it."""
+        yesterday = self.now.date() - timedelta(days=1)
+        if self.state.hashed_day == yesterday.isoformat():
+            return
+        self.state.hashed_day = yesterday.isoformat()
+        hashes = journal.day_hashes(self.workspace, Month.of(yesterday), yesterday)
+        if hashes:
+            self.say(f"{Month.of(yesterday)}/{journal.FOLDER}", f"{yesterday} 的末行校验值",
+                     "；".join(f"{person} {digest}" for person, digest in hashes.items()))
 
     def finish_month(self, old: Month) -> None:
         """At the switch to a new month the old month's last saves still count: what was saved
@@ -430,7 +443,7 @@ class Server:
                 return                   # the broken tracker was logged; collected when it is saved again
         started = time.monotonic()
         try:
-            for outcome in collect_team(self.workspace, month, as_of=self.now.date(), config=self.config):
+            for outcome in collect_team(self.workspace, month, as_of=self.now.date(), config=self.config, now=self.now):
                 t = self.tracked(outcome.path)
                 t.handled, t.done_at, t.note, t.locked_by = (file_stamp(outcome.path), self.clock().isoformat(timespec="seconds"),
                                                              "", None)

@@ -15,7 +15,7 @@ from ..io.safe_write import file_stamp
 from ..kinds import personal
 from ..month import Month
 from ..rules.completion import id_key
-from . import spend_watch
+from . import journal, spend_watch
 from .serve_state import is_locked, now_text, parse_moment, scan
 from .team import tracker_paths
 
@@ -58,7 +58,7 @@ def render_status(server, month: Month) -> str:
     return _TEMPLATE.render(**status_model(server, month))
 
 
-def person_rows(server, month: Month) -> list[PersonRow]:
+def person_rows(server, month: Month, marks: dict[str, dict[str, int]] | None = None) -> list[PersonRow]:
     today = server.now.date()
     folder = server.workspace / str(month) / personal.FOLDER
     files, names = scan(folder, (".xlsx",))
@@ -106,6 +106,11 @@ def person_rows(server, month: Month) -> list[PersonRow]:
                   if server.state.urgent_day == today.isoformat() and id_key(account) not in info.anomaly_ids]
         if urgent:
             row.problems.append("新的紧急事项（还没进今日，关闭工作簿后自动加上）：" + "；".join(urgent))
+            row.level = "wait" if row.level == "ok" else row.level
+        mine = (marks or {}).get(info.owner, {})
+        if any(mine.values()):
+            row.problems.append("日志（本月）：" + "，".join(f"{k} {n}" for k, n in mine.items() if n) +
+                                "（见维护跟踪「日志」表，抽查时先查）")
             row.level = "wait" if row.level == "ok" else row.level
         if info.unhappy and info.plan_day == today:
             row.problems.append("不满意的客户，今天回访：" + "；".join(info.unhappy))
@@ -168,7 +173,9 @@ def status_model(server, month: Month) -> dict:
         "working_day": server.calendar.is_workday(today),
         "month": str(month),
         "month_open": month_open,
-        "people": person_rows(server, month) if month_open else [],
+        "people": person_rows(server, month, journal.counts(server.workspace, month)) if month_open else [],
+        "journal": [(person, digest[:16]) for person, digest in journal.day_hashes(server.workspace, month, today).items()]
+        if month_open else [],
         "team": file_rows(server, tracker_paths(server.workspace, month)) if month_open else [],
         "collected_at": now_text(collected, today),
         "next_collect": next_collect,

@@ -127,6 +127,7 @@ class State:
     # the spend watch's anomalies of the day, per person: {person: {帐户ID: what}}, the latest only
     urgent: dict[str, dict[str, str]] = field(default_factory=dict)
     urgent_day: str | None = None
+    hashed_day: str | None = None        # the last day whose 日志 hashes went into the log
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -22,14 +22,15 @@ def tracker_paths(workspace: Path, month: Month) -> list[Path]:
     return [workspace / str(month) / kind.file_name(month) for kind in (maintenance, renewal, newclient)]
 
 
-def collect_team(workspace: Path, month: Month, as_of: date | None = None, config=None) -> Iterator[RecalcOutcome]:
+def collect_team(workspace: Path, month: Month, as_of: date | None = None, config=None,
+                 now=None) -> Iterator[RecalcOutcome]:
     """Recalc the month's team trackers one after the other, yielding each outcome as it is
     saved (the first is the maintenance tracker's, whose result.figures.collected has one
     line per personal workbook). A caller may stop between two files."""
     first, *others = tracker_paths(workspace, month)
     if not first.exists():
         raise KefuError(f"没有 {first}：请先开月（{command(f'month open {month}', workspace)}）。")
-    yield recalc_file(first, as_of=as_of, unchanged_since=file_stamp(first), config=config)
+    yield recalc_file(first, as_of=as_of, unchanged_since=file_stamp(first), config=config, now=now)
     for path in others:             # their follow-up columns come from 我的续费 / 我的新客户
         if path.exists():
-            yield recalc_file(path, as_of=as_of, unchanged_since=file_stamp(path), config=config)
+            yield recalc_file(path, as_of=as_of, unchanged_since=file_stamp(path), config=config, now=now)

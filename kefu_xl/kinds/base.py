@@ -44,7 +44,8 @@ class PersonLine:
     """One person's collection: what was read, from where, and how their day looks."""
     owner: str
     file: str
-    saved_at: datetime | None = None
+    saved_at: datetime | None = None      # as the workbook says (io.doc_props: the person's save)
+    saved_by: str = ""                    # docProps lastModifiedBy
     records: int = 0
     problems: int = 0
     plan_done: int | None = None

@@ -6,7 +6,6 @@ collects at once (one waits, then refuses; the chain stays whole), and the print
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 from datetime import date, datetime
@@ -16,6 +15,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import ROSTER, write_status
+from helpers import set_saved
 
 from kefu_xl.app import journal
 from kefu_xl.app.workbooks import recalc_file
@@ -62,8 +62,8 @@ def call(day: date, account: str, summary: str = "") -> dict:
 
 
 def saved(path: Path, when: datetime) -> None:
-    """The file's saved-at as the person's save left it."""
-    os.utime(path, (when.timestamp(), when.timestamp()))
+    """The file's saved-at as the person's save left it (docProps/core.xml, as Excel writes it)."""
+    set_saved(path, when)
 
 
 def collect(office: Path, when: date) -> list[dict]:

@@ -1025,3 +1025,31 @@ def test_the_watchs_anomaly_reaches_a_closed_workbooks_today_within_one_poll(off
     _, items = plan_of(mine(office, "李娜"))
     assert any(account == "C3" for account, _ in items), items
     assert "新的紧急事项" not in " ".join(read_page(office).row("people", "李娜"))
+
+
+def test_the_journal_is_seen_on_the_page_and_each_days_hash_in_the_log(office):
+    """DOMAIN §26: serve's collects journal what they read; 状态.html shows each person's month of
+    补录 / 改动 / 删除 and today's last hash; the log gets the day before's last hashes once a day."""
+    from helpers import set_saved
+
+    from kefu_xl.app import journal
+    config = office / "kefu-xl.toml"
+    config.write_text(config.read_text("utf-8").replace("collect_minutes = 15", "collect_minutes = 0"), "utf-8")
+    saves(mine(office, "李娜"), [record(date(2026, 11, 9), "C3")])
+    set_saved(mine(office, "李娜"), at(9, 16, 50))
+    server, clock, lines = serve_at(office, at(9, 17, 0))
+    server.cycle()                                                    # collected on the day: 新增
+    saves(mine(office, "李娜"), [record(date(2026, 11, 9), "C3", "报表发送")])
+    set_saved(mine(office, "李娜"), at(11, 9, 0))
+    clock.now = at(11, 9, 1)
+    server.cycle()                                                    # two days later: 补录
+    page = read_page(office)
+    assert "日志（本月）：补录 1" in page.row("people", "李娜")[5], page.row("people", "李娜")
+    hashes = journal.day_hashes(office, NOV, date(2026, 11, 11))
+    assert page.row("journal", "李娜")[1] == hashes["李娜"][:16]
+    said = [line for line in lines if "末行校验值" in line]
+    assert len(said) == 1                               # 11-08: nothing journalled by then, nothing said
+    assert f"2026-11-10 的末行校验值 | 李娜 {journal.day_hashes(office, NOV, date(2026, 11, 10))['李娜']}" in said[-1]
+    clock.now = at(11, 9, 2)
+    server.cycle()
+    assert sum("末行校验值" in line for line in lines) == 1                 # once a day
