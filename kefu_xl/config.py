@@ -89,6 +89,7 @@ class Journal:
     late (`late_entry` "count"; "invalid", making 补录 records invalid, is not built yet)."""
     close_at: time = time(10, 0)
     late_entry: str = "count"
+    managers: tuple[str, ...] = ()       # 电脑用户名 of the managers: their saves are not 他人保存
 
 
 @dataclass(frozen=True)
@@ -325,9 +326,16 @@ def parse_config(data: dict, source: str) -> Config:
         valid=_valid_rules(r),
         backups=Backups(keep=int(r.number("backup.keep", integer=True, minimum=Decimal(1))),
                         keep_days=int(r.number("backup.keep_days", integer=True))),
-        journal=Journal(close_at=r.clock("journal.close_at"), late_entry=_late_entry(r)),
+        journal=Journal(close_at=r.clock("journal.close_at"), late_entry=_late_entry(r), managers=_managers(r)),
         source=source,
     )
+
+
+def _managers(r: _Reader) -> tuple[str, ...]:
+    value = r.data.get("journal", {}).get("managers", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise r.fail("journal.managers", f"应为用户名的列表，例如 [\"WANG-PC\"]，而不是 {value!r}")
+    return tuple(v.strip() for v in value if v.strip())
 
 
 def _late_entry(r: _Reader) -> str:

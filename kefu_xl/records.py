@@ -76,6 +76,7 @@ class StaffMember:
     star: str
     hired: date | None = None
     active: bool = True
+    computer_names: tuple[str, ...] = ()     # 电脑用户名: who saves as this person (docs/journal.md)
 
 
 @dataclass(frozen=True)

@@ -245,5 +245,5 @@ def readings(collected: Collected) -> list[Reading]:
     by_file: dict[str, list[dict]] = {}
     for row, (file, personal_row) in zip(collected.rows, collected.origins):
         by_file.setdefault(file, []).append(record_of(row, personal_row))
-    return [Reading(line.owner, line.file, line.saved_at, by_file.get(line.file, []))
+    return [Reading(line.owner, line.file, line.saved_at, by_file.get(line.file, []), line.saved_by)
             for line in collected.lines if not line.skipped and line.owner]

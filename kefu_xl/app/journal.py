@@ -25,6 +25,7 @@ from ..io.journal_file import (
     verify,
 )
 from ..io.safe_write import atomic_write
+from ..kinds import roster
 from ..kinds.base import cell_text
 from ..month import Month
 from ..rules import journal as rules
@@ -61,6 +62,7 @@ class Reading:
     file: str
     saved_at: datetime | None
     records: list[dict]
+    saved_by: str = ""              # docProps lastModifiedBy of the version read
 
 
 def record_collect(workspace: Path, month: Month, readings: list[Reading], config, now: datetime | None = None) -> list[dict]:
@@ -70,6 +72,7 @@ def record_collect(workspace: Path, month: Month, readings: list[Reading], confi
     folder = folder_of(workspace, month)
     upgraded = not folder.is_dir()            # a month opened before the journal: 基线 first
     calendar = WorkCalendar(config)
+    names = computer_names(workspace)
     out: list[dict] = []
     with JournalLock(workspace):
         folder.mkdir(parents=True, exist_ok=True)
@@ -83,8 +86,23 @@ def record_collect(workspace: Path, month: Month, readings: list[Reading], confi
             else:
                 new = [{**e, **common} for e in rules.changes(rules.state_of(before), reading.records, reading.saved_at,
                                                                config.journal.close_at, calendar.is_workday)]
+            if rules.saved_by_other(names.get(reading.person, ()), config.journal.managers, reading.saved_by) and \
+                    not any(e.get("type") == rules.OTHER_SAVED and e.get("saved_at") == common["saved_at"] for e in before):
+                new.append({"type": rules.OTHER_SAVED, "saved_by": reading.saved_by, **common})   # once per version
             out += append(path, str(month), reading.person, new)
     return out
+
+
+def computer_names(workspace: Path) -> dict[str, tuple[str, ...]]:
+    """{客服: 电脑用户名} from 名册.xlsx (blank: not checked)."""
+    path = workspace / "名册.xlsx"
+    if not path.exists():
+        return {}
+    try:
+        staff, _ = roster.read_roster(path)
+    except (KefuError, OSError):
+        return {}
+    return {m.name: m.computer_names for m in staff}
 
 
 _READ: dict[Path, tuple[tuple, list]] = {}

@@ -478,7 +478,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         return result  # structural problems only: nothing to compute, caller writes nothing
     layouts, datas = found
     collected = _collect_personal(wb, wspec, layouts, datas, ctx, problems)
-    events = [e for e in collected.journal_shown if e.get("type") in JOURNAL_EVENTS] if collected else []
+    events = list(collected.journal_shown) if collected else []        # the 日志 sheet's rows
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
     origin = collected.origin_of([r for r, v in datas[WORK].rows if cell_text(v["来源"])]) if collected else {}

@@ -81,6 +81,7 @@ KIND = "personal"
 FOLDER = "个人"
 MY_RENEWALS, MY_CLIENTS = "我的续费", "我的新客户"
 AS_OF = "截至日期"
+RESTORED_COLUMN = "来源"              # 工作记录: a row journal restore put back (docs/journal.md)
 PLAN_DAY, SUGGESTED = "计划日期", "建议今日完成"
 GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
 SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, MY_RENEWALS: 3, MY_CLIENTS: 4, DAILY: 5}
@@ -178,6 +179,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    help="辅助列（隐藏）：帐户ID|工作类型，「我的帐户」按它统计完成数。"),
             maintenance.duplicate_key_column(),
             maintenance.team_check_column(),
+            Column(RESTORED_COLUMN, Role.COMPUTED, Type.TEXT, width=14,
+                   help="空白：自己填的；「日志恢复 MM-DD」：客服经理用 kefu-xl journal restore 从日志放回的被删记录。"),
         ),
         highlights=(Highlight('[有效]="否"', RED),),
     )

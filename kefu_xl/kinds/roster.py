@@ -1,6 +1,7 @@
 """名册.xlsx (kind roster): the staff list with star ratings (docs/levels.md)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..config import STARS
@@ -8,11 +9,12 @@ from ..io.headers import aliases_near
 from ..io.tables import open_workbook
 from ..records import Problem, Severity, StaffMember
 from ..sheets.read import read_sheet
-from ..sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
+from ..sheets.spec import Column, Presence, Role, SheetSpec, Type, WorkbookSpec
 from .base import cell_date, cell_text
 
 FILE_NAME = "名册.xlsx"
 SHEET = "客服"
+COMPUTER_NAMES = "电脑用户名"
 
 STAFF_SHEET = SheetSpec(
     name=SHEET,
@@ -27,6 +29,9 @@ STAFF_SHEET = SheetSpec(
                help="客服星级：决定可维护帐户数（三星 15、二星 45、一星 80，可在 kefu-xl.toml 调整）。"),
         Column("入职日期", Role.INPUT, Type.DATE, help="入职日期。"),
         Column("在职", Role.INPUT, Type.TEXT, dropdown=("是", "否"), help="离职填「否」：不再列入客服汇总。"),
+        Column(COMPUTER_NAMES, Role.INPUT, Type.TEXT, presence=Presence.OPTIONAL, width=18,
+               help="可选：这位客服保存文件时 Excel 记下的用户名（文件 → 信息 → 最后修改者），几个用逗号隔开。"
+                    "填了之后，别人保存了他的个人工作簿，日志里会记「由 X 保存」（见 docs/journal.md）。"),
     ),
 )
 
@@ -94,7 +99,8 @@ def read_roster(path: Path, aliases: dict | None = None) -> tuple[list[StaffMemb
                                     f"星级「{star}」无效，应为 一星/二星/三星；容量暂不计算。", Severity.WARNING))
             star = ""
         active = cell_text(values["在职"]) != "否"
-        staff.append(StaffMember(name, star, cell_date(values["入职日期"]), active))
+        names = tuple(n for n in re.split(r"[,，、;；]+", cell_text(values.get(COMPUTER_NAMES))) if n.strip())
+        staff.append(StaffMember(name, star, cell_date(values["入职日期"]), active, tuple(n.strip() for n in names)))
     if not any(m.active for m in staff):
         what = "没有在职的客服（都填了 在职 = 否）" if staff else "还没有填写任何客服"
         problems.append(Problem(path.name, SHEET, None, "客服", "EMPTY_ROSTER",

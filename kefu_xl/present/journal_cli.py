@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..app import journal
+from ..app import journal, journal_restore
+from ..config import CONFIG_NAME, load_config
 from ..errors import KefuError
 from ..month import Month
 from .outcomes import console, err_console
@@ -46,6 +47,26 @@ def add_to(cli, dir_option, month_type, friendly) -> None:
             console.print("还没有日志（第一次汇总时生成）。")
         if broken:
             raise SystemExit(1)
+
+    @group.command("restore")
+    @click.argument("person", metavar="客服")
+    @click.argument("day", metavar="YYYY-MM-DD", type=click.DateTime(["%Y-%m-%d"]))
+    @dir_option
+    @friendly
+    def restore_day(person: str, day, folder: Path):
+        """把日志里记下的、这一天被删掉的工作记录放回这位客服的「工作记录」末尾（每条一次：已经在的不重复放），
+        「来源」列写「日志恢复 MM-DD」，日志里记一条「恢复」。工作簿正开着时不写。
+
+        \b
+        例：kefu-xl journal restore 张敏 2026-11-05 --dir D:\\客服部
+        """
+        target, restored = journal_restore.restore(folder, person, day.date(), load_config(folder / CONFIG_NAME))
+        if not restored:
+            console.print(f"{target.name} 中没有要恢复的：{day:%Y-%m-%d} 的记录日志里没有删除过，或已经都在工作簿里。")
+            return
+        for r in restored:
+            console.print(f"已恢复 第 {r['row']} 行：{r['日期']} {r['帐户ID']} {r['工作类型']} {r.get('内容摘要', '')}")
+        console.print(f"已保存 {target}（原文件备份在 .kefu-backup/）")
 
     @group.command("print")
     @click.argument("day", metavar="YYYY-MM-DD", type=click.DateTime(["%Y-%m-%d"]))

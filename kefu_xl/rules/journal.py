@@ -19,7 +19,16 @@ CONTENT_FIELDS = ("客服", "沟通对象", "内容摘要", "满意度", "客户
 FIELDS = (*KEY_FIELDS, *CONTENT_FIELDS)
 
 BASELINE, NEW, LATE, CHANGED, DELETED, RESTORED = "基线", "新增", "补录", "改动", "删除", "恢复"
-SHOWN = (LATE, CHANGED, DELETED, RESTORED)          # what the 日志 sheet lists (新增 on time is the normal case)
+OTHER_SAVED = "他人保存"
+SHOWN = (LATE, CHANGED, DELETED, RESTORED, OTHER_SAVED)   # what the 日志 sheet lists (新增 on time is the normal case)
+
+
+def saved_by_other(owner_names: tuple[str, ...], managers: tuple[str, ...], saved_by: str) -> bool:
+    """Whether a save was somebody else's: only when the owner's 电脑用户名 are known."""
+    if not owner_names or not saved_by:
+        return False
+    known = {n.casefold() for n in (*owner_names, *managers)}
+    return saved_by.casefold() not in known
 
 
 def key_of(record: dict) -> tuple:
@@ -136,4 +145,6 @@ def describe(event: dict) -> str:
         return f"{what}：被删除（{r.get('内容摘要', '') or r.get('沟通对象', '')}）"
     if kind == RESTORED:
         return f"{what}：从日志恢复"
+    if kind == OTHER_SAVED:
+        return f"{event.get('file', '')}：由「{event.get('saved_by', '')}」保存（不是{event.get('person', '')}的电脑用户名）"
     return what

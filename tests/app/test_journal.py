@@ -261,3 +261,61 @@ def test_the_team_trackers_journal_sheet_and_counts_in_both_engines(office, tmp_
     office_ = libreoffice_values(team, tmp_path / "lo")
     assert_engines_agree({maintenance.SUMMARY: python[maintenance.SUMMARY]},
                          {maintenance.SUMMARY: office_[maintenance.SUMMARY]}) >= 20
+
+
+def test_a_save_under_another_user_name_is_journalled_only_when_names_are_known(office):
+    """「由 X 保存」: 李娜's workbook saved by the user ZHANG-PC — an event once the roster names
+    her computer user (LINA-PC), none while the column is blank; a manager's save is no event."""
+    path = mine(office, "李娜")
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C3")])
+    set_saved(path, datetime(2026, 11, 3, 16, 0), by="ZHANG-PC")
+    assert rules.OTHER_SAVED not in kinds(collect(office, date(2026, 11, 3)))       # names unknown: nothing said
+    roster_path = office / "名册.xlsx"
+    wb = openpyxl.load_workbook(roster_path)
+    ws = wb["客服"]
+    header = next(r for r in range(1, 6) if ws.cell(r, 1).value == "客服")
+    ws.cell(header, 5).value = "电脑用户名"
+    for r in range(header + 1, ws.max_row + 1):
+        ws.cell(r, 5).value = {"李娜": "LINA-PC", "张敏": "ZHANG-PC"}.get(ws.cell(r, 1).value)
+    wb.save(roster_path)
+    set_saved(path, datetime(2026, 11, 3, 16, 30), by="ZHANG-PC")
+    events = collect(office, date(2026, 11, 3))
+    assert [(e["type"], e["saved_by"]) for e in events if e["type"] == rules.OTHER_SAVED] == [(rules.OTHER_SAVED, "ZHANG-PC")]
+    assert rules.describe(events[-1]) == "李娜_2026-11.xlsx：由「ZHANG-PC」保存（不是李娜的电脑用户名）"
+    assert collect(office, date(2026, 11, 3)) == []                               # once per saved version
+    set_saved(path, datetime(2026, 11, 3, 17, 0), by="lina-pc")
+    assert collect(office, date(2026, 11, 3)) == []                               # her own save
+
+
+def test_a_deleted_record_is_restored_once(office):
+    """journal restore puts the day's deleted record back at the end of 工作记录 (来源 日志恢复),
+    once: a second restore finds nothing, the next collect makes no event, verify holds."""
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 5), "C1", "谈预算"),
+                                                                call(date(2026, 11, 5), "C2", "谈续费")])
+    saved(path, datetime(2026, 11, 5, 16, 0))
+    collect(office, date(2026, 11, 5))
+
+    def delete(ws, layout, first):
+        ws.delete_rows(first + 1, 1)
+    edit(path, delete)
+    saved(path, datetime(2026, 11, 6, 9, 0))
+    assert kinds(collect(office, date(2026, 11, 6))) == [rules.DELETED]
+    lock = path.parent / f"~${path.name}"
+    lock.write_text("x")
+    result = CliRunner().invoke(cli, ["journal", "restore", "张敏", "2026-11-05", "--dir", str(office)])
+    assert result.exit_code == 1 and "正在" in result.output, result.output            # open: refused
+    lock.unlink()
+    result = CliRunner().invoke(cli, ["journal", "restore", "张敏", "2026-11-05", "--dir", str(office)])
+    assert result.exit_code == 0 and "已恢复 第 4 行：2026-11-05 C2 电话拜访 谈续费" in result.output, result.output
+    wb = openpyxl.load_workbook(path)
+    ws = wb[personal.WORK]
+    layout, _ = find_layout(ws, personal.spec(C, NOV).sheet(personal.WORK))
+    rows = [(ws.cell(r, layout.columns["帐户ID"]).value, ws.cell(r, layout.columns["来源"]).value)
+            for r in range(layout.first_data_row, ws.max_row + 1) if ws.cell(r, layout.columns["帐户ID"]).value]
+    assert rows[0] == ("C1", None) and rows[1][0] == "C2" and rows[1][1].startswith("日志恢复 ")
+    again = CliRunner().invoke(cli, ["journal", "restore", "张敏", "2026-11-05", "--dir", str(office)])
+    assert again.exit_code == 0 and "没有要恢复的" in again.output                     # not a duplicate
+    assert collect(office, date(2026, 11, 6)) == []                                   # the journal knows it is back
+    assert kinds(journal.shown_events(office, NOV)) == [rules.DELETED, rules.RESTORED]
+    assert all(v.broken is None for v in journal.verify_month(office, NOV))
