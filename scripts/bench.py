@@ -6,6 +6,7 @@
     python scripts/bench.py --settle 1            # month-end settlement at full scale (bench_settle.py)
     python scripts/bench.py --desk 3000           # online-sales desk: a month of 3,000 inquiries
     python scripts/bench.py --personal 20000      # 100 personal workbooks: month open, collect, one recalc
+    python scripts/bench.py --personal 20000 --journal-baseline   # the same, its 日志 from a 基线
     python scripts/bench.py --button 20000        # the ribbon button's own work (Excel faked), 20,000 records
     python scripts/bench.py --records 20000 --cells-floor   # also the XlsxWriter floor (slow; reference)
     python scripts/bench.py --demo 3              # kefu-xl demo three times: each step, total, spread
@@ -53,6 +54,7 @@ from kefu_xl.sheets.layout import find_layout  # noqa: E402
 
 MONTH = Month(2026, 11)
 CELLS_FLOOR = False        # --cells-floor
+JOURNAL_BASELINE = False   # --journal-baseline
 STARS = ["三星"] * 10 + ["二星"] * 40 + ["一星"] * 50
 
 
@@ -268,6 +270,8 @@ def run_personal(n_accounts: int, n_records: int, results: list) -> None:
         team = ws / str(MONTH) / maintenance.file_name(MONTH)
         before = folder / "before.xlsx"
         shutil.copy(team, before)
+        if JOURNAL_BASELINE:      # the month typed in one go starts its 日志 from a 基线 (no 补录)
+            shutil.rmtree(ws / str(MONTH) / "日志", ignore_errors=True)
         outcome = with_floor(f"collect (100 personal workbooks, {n_records:,} records)",
                              lambda: recalc_file(team, as_of=MONTH.last), [before, *personal_files(ws)], team, results)
         print(f"    {len(outcome.result.figures.collected.rows):,} records collected")
@@ -415,14 +419,18 @@ def main() -> None:
     parser.add_argument("--desk", type=int, metavar="N", help="run the online-sales desk benchmark (N inquiries)")
     parser.add_argument("--watch", action="store_true",
                         help="run the spend-watch / client-archive benchmark (--accounts accounts)")
+    parser.add_argument("--journal-baseline", action="store_true",
+                        help="--personal: the 日志 starts from a 基线 (as a month opened before it) instead of "
+                             "judging every record of the month typed at once as 补录 (the worst case)")
     parser.add_argument("--cells-floor", action="store_true",
                         help="also print the cells floor (XlsxWriter writes the changed sheets' cells; slow)")
     parser.add_argument("--demo", type=int, metavar="RUNS", help="time the built-in demo RUNS times")
     parser.add_argument("--settle", type=float, metavar="SCALE",
                         help="run the settlement benchmark instead (1 = 1,000,000 CRM orders; see bench_settle.py)")
     args = parser.parse_args()
-    global CELLS_FLOOR
+    global CELLS_FLOOR, JOURNAL_BASELINE
     CELLS_FLOOR = args.cells_floor
+    JOURNAL_BASELINE = args.journal_baseline
     if args.settle is not None:
         import bench_settle
         bench_settle.run(args.settle)

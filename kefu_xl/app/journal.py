@@ -78,7 +78,7 @@ def record_collect(workspace: Path, month: Month, readings: list[Reading], confi
         folder.mkdir(parents=True, exist_ok=True)
         for reading in readings:
             path = path_of(workspace, month, reading.person)
-            before = events(path)
+            before = [line.event for line in _lines(path) if line.event is not None]
             common = {"at": now.isoformat(sep=" "), "person": reading.person, "file": reading.file,
                       "saved_at": reading.saved_at.replace(microsecond=0).isoformat(sep=" ") if reading.saved_at else ""}
             if not before and upgraded:

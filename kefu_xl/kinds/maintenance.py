@@ -3,6 +3,7 @@ completion ratios (docs/levels.md, docs/work.md). The declaration below is the s
 workbook's layout and formulas; `recalc` computes the same figures in Python."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -672,9 +673,9 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         asked, came = invited.get(s.staff, (0, 0))
         out[SUMMARY][s.staff].update({"抽查数": checked[s.staff], "不属实数": false[s.staff], "邀约数": asked,
                                       "到会数": came, "到会率": rules.ratio(came, asked)})
+    marked = Counter((e.get("person"), e.get("type")) for e in f.journal)
     for s in f.staff:
-        out[SUMMARY][s.staff].update({f"{event}数": sum(1 for e in f.journal if e.get("person") == s.staff
-                                                        and e.get("type") == event) for event in JOURNAL_EVENTS})
+        out[SUMMARY][s.staff].update({f"{event}数": marked[(s.staff, event)] for event in JOURNAL_EVENTS})
     asked = sum(out[SUMMARY][s.staff]["邀约数"] for s in f.staff)
     came = sum(out[SUMMARY][s.staff]["到会数"] for s in f.staff)
     out[SUMMARY][TOTAL_LABEL] = {**team_total(f.staff),
