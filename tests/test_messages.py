@@ -235,3 +235,19 @@ def test_clicks_own_messages_are_chinese(args, said):
         assert english not in text, (english, text)
     if "--help" not in args:
         assert result.exit_code == 2 and "用法：" in text and "查看用法" in text
+
+
+def test_notes_are_grouped_by_what_they_say_and_the_rest_counted(capsys):
+    """Two 代班 notes about different people are two lines, the same note twice one line with ×
+    2, and problems beyond what is printed are counted (found by a newcomer's walk-through)."""
+    from kefu_xl.present.outcomes import INFOS_SHOWN, MAX_SHOWN, show_problems
+    from kefu_xl.records import Problem, Severity
+    notes = [Problem("t.xlsx", "工作记录", 3, "客服", "COVER_WORK", "代班：有效工作数计给李娜。", Severity.INFO),
+             Problem("t.xlsx", "工作记录", 9, "客服", "COVER_WORK", "代班：有效工作数计给李娜。", Severity.INFO),
+             Problem("t.xlsx", "工作记录", 103, "客服", "COVER_WORK", "代班：有效工作数计给王芳。", Severity.INFO)]
+    notes += [Problem("t.xlsx", "工作记录", 200 + i, "", "X", f"提示 {i}", Severity.INFO) for i in range(INFOS_SHOWN)]
+    warnings = [Problem("t.xlsx", "工作记录", i, "", "W", f"警告 {i}", Severity.WARNING) for i in range(MAX_SHOWN + 5)]
+    show_problems(notes + warnings)
+    out = capsys.readouterr().out
+    assert "提示 × 2：代班：有效工作数计给李娜。" in out and "提示：代班：有效工作数计给王芳。" in out
+    assert "……另有 5 条错误/警告未显示" in out and "……另有 2 条提示未显示" in out

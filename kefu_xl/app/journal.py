@@ -20,7 +20,6 @@ from ..io.journal_file import (
     append,
     digest,
     events,
-    first_prev,
     read_lines,
     verify,
 )
@@ -168,7 +167,7 @@ def day_records(workspace: Path, month: Month, person: str, day: date) -> tuple[
     state = rules.state_of(all_events)
     mine = sorted((r for r in state if r.get("日期") == day.isoformat()), key=lambda r: r.get("row") or 0)
     shown = [e for e in all_events if e.get("type") in rules.SHOWN and (e.get("record") or {}).get("日期") == day.isoformat()]
-    return mine, shown, day_hashes(workspace, month, day).get(person, first_prev(str(month), person))
+    return mine, shown, day_hashes(workspace, month, day).get(person, "")
 
 
 def write_print(workspace: Path, day: date, people: list[str]) -> Path:
@@ -189,7 +188,8 @@ def write_print(workspace: Path, day: date, people: list[str]) -> Path:
 <table><thead><tr><th>序号</th><th>帐户ID</th><th>工作类型</th><th>沟通对象</th><th>内容摘要</th><th>满意度/客户接受</th></tr></thead>
 <tbody>{rows}</tbody></table>
 {f"<ul>{notes}</ul>" if notes else ""}
-<p class="hash">本日日志末行校验值（SHA-256）：<code>{last}</code></p>
+<p class="hash">{f"本日日志末行校验值（SHA-256）：<code>{last}</code>" if last else
+                 "这一天结束时日志里还没有这位客服的记录（日志从之后的一次汇总开始），没有本日校验值。"}</p>
 <p class="sign">客服签字：__________________　　　客服经理签字：__________________　　　日期：__________</p></section>""")
     html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>工作日志 {day}</title><style>
 @page {{ size: A4 portrait; margin: 15mm; }}

@@ -163,7 +163,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
             *(c for c in team_work_inputs(config, month) if c.header in ("日期", "客服", "帐户ID")),
             Column("客户名称", Role.DERIVED, Type.TEXT,
                    f'IF([帐户ID]="","",IFERROR(INDEX([{MINE}!客户名称],MATCH([帐户ID],[{MINE}!帐户ID],0)),'
-                   f'IFERROR({colleague_name_formula(LISTED)},"{NOT_TEAMS}")))', width=24,
+                   f'IFERROR({colleague_name_formula(LISTED)},"{NOT_TEAMS}")))', width=30,
                    help="帐户ID对应的客户；同事的帐户显示客户名称和「（同事的帐户）」，核对没有填错帐户。"),
             *(c for c in team_work_inputs(config, month) if c.header not in ("日期", "客服", "帐户ID")),
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',

@@ -18,6 +18,7 @@ console = Console(highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH 
 # markup is off: messages carry [calendar], paths and user text that must print as they are
 err_console = Console(stderr=True, highlight=False, markup=False, width=_WIDTH, soft_wrap=_WIDTH is not None)
 MAX_SHOWN = 40
+INFOS_SHOWN = 10                  # distinct notes printed (each with how often)
 
 
 def show_problems(problems: list[Problem], *, stderr: bool = False, limit: int = MAX_SHOWN) -> None:
@@ -39,14 +40,17 @@ def show_problems(problems: list[Problem], *, stderr: bool = False, limit: int =
         for p in serious[:limit]:
             table.add_row(p.severity.value, p.where(), p.message)
         out.print(table)
-        if len(serious) > limit:
-            out.print(f"……另有 {len(serious) - limit} 条错误/警告未显示，完整清单见工作簿的「问题」表。")
-    infos: dict[str, list[Problem]] = {}
+    if len(serious) > limit:
+        out.print(f"……另有 {len(serious) - limit} 条错误/警告未显示，完整清单见工作簿的「问题」表。")
+    infos: dict[str, list[Problem]] = {}        # the same note several times: said once, with how often
     for p in problems:
         if p.severity is Severity.INFO:
-            infos.setdefault(p.code, []).append(p)
-    for code, items in infos.items():
-        out.print(f"提示 × {len(items)}：{items[0].message}")
+            infos.setdefault(p.message, []).append(p)
+    for message, items in list(infos.items())[:INFOS_SHOWN]:
+        out.print(f"提示{f' × {len(items)}' if len(items) > 1 else ''}：{message}")
+    if len(infos) > INFOS_SHOWN:
+        rest = sum(len(items) for items in list(infos.values())[INFOS_SHOWN:])
+        out.print(f"……另有 {rest} 条提示未显示，见工作簿的「问题」表。")
 
 
 def print_outcome(outcome) -> None:
