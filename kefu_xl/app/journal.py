@@ -8,8 +8,9 @@ none: its first collect records each person's records as a 基线 (never 补录 
 when they were typed), and the journal runs from there."""
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -203,3 +204,30 @@ th {{ background: #eee; }} .hash code {{ font-size: 8pt; word-break: break-all; 
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, lambda tmp: tmp.write_text(html, "utf-8"))
     return target
+
+
+def suggested_checks(workspace: Path, month: Month, today: date, n: int, is_workday) -> list[dict]:
+    """Today's 建议抽查 (docs/spotchecks.md): the month's latest 补录 and 改动 first (newest first, each
+    record once, at most `n`), then records of the working day before drawn at random (the same
+    draw all day) until there are `n`."""
+    out, seen = [], set()
+    for e in reversed(shown_events(workspace, month)):
+        if e.get("type") not in (rules.LATE, rules.CHANGED) or len(out) >= n:
+            continue
+        r = e.get("record") or {}
+        key = (e.get("person", ""), rules.key_of(r))
+        if key not in seen:
+            seen.add(key)
+            out.append({**r, "客服": e.get("person", ""), "为什么": f"{e['type']}：{rules.describe(e).split('：', 1)[-1]}"})
+    day = today - timedelta(days=1)
+    while not is_workday(day) and day > month.first:
+        day -= timedelta(days=1)
+    folder = folder_of(workspace, month)
+    pool = []
+    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        state = rules.state_of([line.event for line in _lines(path) if line.event is not None])
+        pool += [{**r, "客服": path.stem} for r in state if r.get("日期") == day.isoformat()
+                 and (path.stem, rules.key_of(r)) not in seen]
+    random.Random(today.toordinal()).shuffle(pool)
+    out += [{**r, "为什么": f"随机（{day:%m-%d} 的记录）"} for r in pool[:max(0, n - len(out))]]
+    return out

@@ -176,6 +176,8 @@ def status_model(server, month: Month) -> dict:
         "people": person_rows(server, month, journal.counts(server.workspace, month)) if month_open else [],
         "journal": [(person, digest[:16]) for person, digest in journal.day_hashes(server.workspace, month, today).items()]
         if month_open else [],
+        "checks": journal.suggested_checks(server.workspace, month, today, server.config.spot_checks_per_day,
+                                           server.calendar.is_workday) if month_open else [],
         "team": file_rows(server, tracker_paths(server.workspace, month)) if month_open else [],
         "collected_at": now_text(collected, today),
         "next_collect": next_collect,

@@ -319,3 +319,22 @@ def test_a_deleted_record_is_restored_once(office):
     assert collect(office, date(2026, 11, 6)) == []                                   # the journal knows it is back
     assert kinds(journal.shown_events(office, NOV)) == [rules.DELETED, rules.RESTORED]
     assert all(v.broken is None for v in journal.verify_month(office, NOV))
+
+
+def test_the_suggested_spot_checks_put_late_and_changed_records_first(office):
+    """建议抽查: the month's 补录 and 改动 first, then the working day before's records drawn at
+    random — the same draw all day — up to the day's number of checks."""
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK),
+              [call(date(2026, 11, 9), f"C{n}", f"第{n}条") for n in (1, 2, 3)])
+    saved(path, datetime(2026, 11, 9, 17, 0))
+    collect(office, date(2026, 11, 9))
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 5), "C2", "补一条")])
+    saved(path, datetime(2026, 11, 10, 9, 0))
+    collect(office, date(2026, 11, 10))
+    workday = __import__("kefu_xl.calendar", fromlist=["WorkCalendar"]).WorkCalendar(C).is_workday
+    checks = journal.suggested_checks(office, NOV, date(2026, 11, 10), 3, workday)
+    assert [(c["客服"], c["日期"], c["帐户ID"]) for c in checks][0] == ("张敏", "2026-11-05", "C2")
+    assert checks[0]["为什么"] == "补录：晚了 3 天 23 小时 才登记"
+    assert len(checks) == 3 and all(c["为什么"] == "随机（11-09 的记录）" for c in checks[1:])
+    assert checks == journal.suggested_checks(office, NOV, date(2026, 11, 10), 3, workday)   # the same all day

@@ -1045,6 +1045,8 @@ def test_the_journal_is_seen_on_the_page_and_each_days_hash_in_the_log(office):
     server.cycle()                                                    # two days later: 补录
     page = read_page(office)
     assert "日志（本月）：补录 1" in page.row("people", "李娜")[5], page.row("people", "李娜")
+    checks = page.tables["checks"][1:]                                  # 建议抽查: the 补录 first, then at random
+    assert checks == [["李娜", "2026-11-09", "C3", "报表发送", "补录：晚了 23 小时 才登记"]]   # none on 11-10 to draw
     hashes = journal.day_hashes(office, NOV, date(2026, 11, 11))
     assert page.row("journal", "李娜")[1] == hashes["李娜"][:16]
     said = [line for line in lines if "末行校验值" in line]
