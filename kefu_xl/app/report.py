@@ -24,7 +24,7 @@ from ..io.safe_write import atomic_write, check_not_open
 from ..kinds import maintenance, newclient, onlinesales, renewal
 from ..kinds.roster import read_roster
 from ..month import Month
-from ..records import Severity
+from ..records import Problem, Severity
 from ..rules import onlinesales as online
 from ..rules import renewal as renewal_rules
 from ..rules import valid
@@ -391,11 +391,7 @@ def build(workspace: Path, label: str, months: list[Month], as_of: date | None =
                  style_name(Role.DERIVED, FIGURE_TYPES[header]))
     for c in range(1, len(wspec.sheet(STATEMENT).columns) + 1):
         ws.cell(total_row, c).font = Font(name=FONT, size=10, bold=True)
-    r = total_row + 2
-    for w in data.warnings:
-        ws.cell(r, 1, f"⚠ {w}").font = Font(name=FONT, size=10, color="C00000")
-        r += 1
-    r += 1
+    r = total_row + 3                 # the page finance signs stays clean: the warnings go on 问题
     for i, who in enumerate(SIGNERS):
         cell = ws.cell(r, 1 + i * 2, f"{who}：________")
         cell.font = Font(name=FONT, size=11)
@@ -404,7 +400,8 @@ def build(workspace: Path, label: str, months: list[Month], as_of: date | None =
     ws.row_dimensions[r].height = 36
     ws.print_area = f"A1:{layout.letter('上线达标率')}{r + 1}"
     _charts(wb, layout, len(data.staff), trend(workspace, months[-1], known=data) if len(months) == 1 else [])
-    write_problem_sheet(wb, [], before="说明")
+    write_problem_sheet(wb, [Problem(f"绩效提成_{label}.xlsx", "", None, "", "TRACKER_PROBLEMS", w,
+                                     Severity.WARNING) for w in data.warnings], before="说明")
     return wb, data, wspec
 
 

@@ -109,12 +109,15 @@ def test_quarter_aggregates_three_months_and_names_missing_files(demo):
     assert f["合计"]["有效工作数"] == sum(oct_nov)
 
 
-def test_trackers_with_problems_are_flagged_on_the_statement(demo):
+def test_trackers_with_problems_are_flagged_on_the_statements_problem_sheet(demo):
     made = write_report(demo, "2026-11")
     target, data = made.path, made.data
     assert any("维护跟踪_2026-11.xlsx 有" in w and "问题" in w for w in data.warnings)
-    ws = openpyxl.load_workbook(target)["绩效提成"]
-    assert any(isinstance(c.value, str) and c.value.startswith("⚠") for row in ws.iter_rows() for c in row)
+    wb = openpyxl.load_workbook(target)
+    page = [c.value for row in wb["绩效提成"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any("问题" in t and "数字可能不准" in t for t in page)       # the page finance signs is clean
+    listed = [r[4] for r in wb["问题"].iter_rows(min_row=3, values_only=True) if r[4]]
+    assert any("维护跟踪_2026-11.xlsx 有" in t and "数字可能不准" in t for t in listed), listed   # the 问题 sheet says it
 
 
 def test_missing_month(tmp_path):
