@@ -225,6 +225,7 @@ def test_the_statement_carries_no_command_hint(workspace):
     (["frobnicate"], "错误：没有命令 'frobnicate'"),
     (["recalc"], "缺少参数 'FILE'"),
     (["report", "--help"], "显示本帮助并退出"),
+    (["watch", "2026-11-31"], "'2026-11-31' 不是日期：请写成 YYYY-MM-DD，例如 2026-11-05。"),
 ])
 def test_clicks_own_messages_are_chinese(args, said):
     """Issue 41: what click itself prints — usage, errors, --help's footer — reads in Chinese."""

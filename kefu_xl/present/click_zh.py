@@ -70,8 +70,9 @@ PLURALS = {
     "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 后面要写 {nargs} 个值。",
     "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
     "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
-    "{value!r} does not match the format {format}.": "{value!r} 不符合格式 {format}。",
-    "{value!r} does not match the formats {formats}.": "{value!r} 不符合格式 {formats}。",
+    # kefu-xl's dates are YYYY-MM-DD, with a time 'YYYY-MM-DD HH:MM' (click would show '%Y-%m-%d')
+    "{value!r} does not match the format {format}.": "{value!r} 不是日期：请写成 YYYY-MM-DD，例如 2026-11-05。",
+    "{value!r} does not match the formats {formats}.": "{value!r} 不是日期或时间：请写成 YYYY-MM-DD 或 'YYYY-MM-DD HH:MM'。",
     "Did you mean {possibility}?": "是不是 {possibility}？",
     "(Did you mean one of: {possibilities}?)": "（是不是其中之一：{possibilities}？）",
     "Takes {nargs} values but 1 was given.": "要写 {nargs} 个值，只写了 1 个。",
