@@ -121,6 +121,20 @@ def _lines(path: Path) -> list:
     return known[1]
 
 
+_STATE: dict[Path, tuple[tuple, list[dict]]] = {}
+
+
+def _state(path: Path) -> list[dict]:
+    """The records a journal file holds (rules.state_of), replayed again only when it changed:
+    serve's status page asks every poll."""
+    lines = _lines(path)
+    stamp = _READ[path][0] if path in _READ else None
+    known = _STATE.get(path)
+    if known is None or known[0] != stamp:
+        known = _STATE[path] = (stamp, rules.state_of([line.event for line in lines if line.event is not None]))
+    return known[1]
+
+
 def shown_events(workspace: Path, month: Month) -> list[dict]:
     """The month's events a manager looks at (补录, 改动, 删除, 恢复), every person, in order."""
     folder = folder_of(workspace, month)
@@ -225,8 +239,7 @@ def suggested_checks(workspace: Path, month: Month, today: date, n: int, is_work
     folder = folder_of(workspace, month)
     pool = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-        state = rules.state_of([line.event for line in _lines(path) if line.event is not None])
-        pool += [{**r, "客服": path.stem} for r in state if r.get("日期") == day.isoformat()
+        pool += [{**r, "客服": path.stem} for r in _state(path) if r.get("日期") == day.isoformat()
                  and (path.stem, rules.key_of(r)) not in seen]
     random.Random(today.toordinal()).shuffle(pool)
     out += [{**r, "为什么": f"随机（{day:%m-%d} 的记录）"} for r in pool[:max(0, n - len(out))]]
