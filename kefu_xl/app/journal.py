@@ -20,7 +20,6 @@ from ..io.journal_file import (
     JournalLock,
     append,
     digest,
-    events,
     read_lines,
     verify,
 )
@@ -38,9 +37,13 @@ def folder_of(workspace: Path, month: Month) -> Path:
 
 
 def path_of(workspace: Path, month: Month, person: str) -> Path:
-    if not person or "/" in person or "\\" in person or person.startswith("."):
-        raise KefuError(f"客服名「{person}」不能用作日志文件名。")
-    return folder_of(workspace, month) / f"{person}.jsonl"
+    return roster.file_in(folder_of(workspace, month), f"{person}.jsonl", person)
+
+
+def journal_files(workspace: Path, month: Month) -> list[Path]:
+    """The month's journal files, one per person, in name order."""
+    folder = folder_of(workspace, month)
+    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
 
 
 def record_of(row: dict, personal_row: int) -> dict:
@@ -137,9 +140,8 @@ def _state(path: Path) -> list[dict]:
 
 def shown_events(workspace: Path, month: Month) -> list[dict]:
     """The month's events a manager looks at (补录, 改动, 删除, 恢复), every person, in order."""
-    folder = folder_of(workspace, month)
     out = []
-    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+    for path in journal_files(workspace, month):
         out += [line.event for line in _lines(path) if line.event is not None and line.event.get("type") in rules.SHOWN]
     return sorted(out, key=lambda e: (e.get("at", ""), e.get("person", "")))
 
@@ -158,8 +160,7 @@ def day_hashes(workspace: Path, month: Month, day: date) -> dict[str, str]:
     """{person: the hash of the last line written on or before `day`} — the anchor to note
     down (serve's log, 状态.html): a chain rewritten afterwards no longer ends in it."""
     out = {}
-    folder = folder_of(workspace, month)
-    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+    for path in journal_files(workspace, month):
         last = None
         for line in _lines(path):
             if line.event is not None and str(line.event.get("at", ""))[:10] <= day.isoformat():
@@ -170,17 +171,15 @@ def day_hashes(workspace: Path, month: Month, day: date) -> dict[str, str]:
 
 
 def verify_month(workspace: Path, month: Month) -> list:
-    folder = folder_of(workspace, month)
-    return [verify(p, str(month), p.stem) for p in sorted(folder.glob("*.jsonl"))] if folder.is_dir() else []
+    return [verify(p, str(month), p.stem) for p in journal_files(workspace, month)]
 
 
 def day_records(workspace: Path, month: Month, person: str, day: date) -> tuple[list[dict], list[dict], str]:
     """(records of `day` as the journal holds them now, that day's shown events, the hash of the
     day's last line) for one person."""
     path = path_of(workspace, month, person)
-    all_events = events(path)
-    state = rules.state_of(all_events)
-    mine = sorted((r for r in state if r.get("日期") == day.isoformat()), key=lambda r: r.get("row") or 0)
+    all_events = [line.event for line in _lines(path) if line.event is not None]
+    mine = sorted((r for r in _state(path) if r.get("日期") == day.isoformat()), key=lambda r: r.get("row") or 0)
     shown = [e for e in all_events if e.get("type") in rules.SHOWN and (e.get("record") or {}).get("日期") == day.isoformat()]
     return mine, shown, day_hashes(workspace, month, day).get(person, "")
 
@@ -236,9 +235,8 @@ def suggested_checks(workspace: Path, month: Month, today: date, n: int, is_work
     day = today - timedelta(days=1)
     while not is_workday(day) and day > month.first:
         day -= timedelta(days=1)
-    folder = folder_of(workspace, month)
     pool = []
-    for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+    for path in journal_files(workspace, month):
         pool += [{**r, "客服": path.stem} for r in _state(path) if r.get("日期") == day.isoformat()
                  and (path.stem, rules.key_of(r)) not in seen]
     random.Random(today.toordinal()).shuffle(pool)

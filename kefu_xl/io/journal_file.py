@@ -45,9 +45,10 @@ class Line:
 
 def read_lines(path: Path) -> list[Line]:
     """Every line of a journal file; a line that is not a whole JSON object is torn."""
-    if not path.exists():
-        return []
-    data = path.read_bytes()
+    return _parse(path.read_bytes()) if path.exists() else []
+
+
+def _parse(data: bytes) -> list[Line]:
     out = []
     pieces = data.split(b"\n")
     ends_whole = data.endswith(b"\n")
@@ -70,9 +71,9 @@ def events(path: Path) -> list[dict]:
     return [line.event for line in read_lines(path) if line.event is not None]
 
 
-def last_hash(path: Path, month: str, person: str) -> str:
+def _last_hash(lines: list[Line], month: str, person: str) -> str:
     """The hash the next line's `prev` must carry."""
-    whole = [line for line in read_lines(path) if line.event is not None]
+    whole = [line for line in lines if line.event is not None]
     return digest(whole[-1].raw) if whole else first_prev(month, person)
 
 
@@ -84,8 +85,9 @@ def append(path: Path, month: str, person: str, new: list[dict]) -> list[dict]:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         raise KefuError(f"{path} 是一个链接：日志不会写到链接指向的地方，请删除这个链接。")
-    prev = last_hash(path, month, person)
-    torn = path.exists() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
+    data = path.read_bytes() if path.exists() else b""        # read once: the last hash, a torn end
+    prev = _last_hash(_parse(data), month, person)
+    torn = bool(data) and not data.endswith(b"\n")
     out, chunks = [], [b"\n"] if torn else []
     for event in new:
         event = {**event, "prev": prev}

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..config import Config
-from ..errors import KefuError
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion, outcomes, valid
@@ -32,7 +31,7 @@ from ..sheets.build import (
 )
 from ..sheets.read import read_sheet, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from . import maintenance, newclient, renewal
+from . import maintenance, newclient, renewal, roster
 from .base import (
     Kind,
     RecalcContext,
@@ -94,11 +93,7 @@ def file_name(owner: str, month: Month) -> str:
 def path_of(workspace: Path, owner: str, month: Month) -> Path:
     """Where `owner`'s workbook lives; a name that would lead out of 个人/ is refused (the
     roster check names it first, this is the last guard)."""
-    folder = workspace / str(month) / FOLDER
-    path = folder / file_name(owner, month)
-    if path.parent != folder or path.resolve().parent != folder.resolve():
-        raise KefuError(f"客服姓名「{owner}」不能用作文件名（会写到 {FOLDER}/ 以外）：请在名册.xlsx 中改正后再运行。")
-    return path
+    return roster.file_in(workspace / str(month) / FOLDER, file_name(owner, month), owner)
 
 
 def team_work_inputs(config: Config, month: Month) -> tuple[Column, ...]:

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from ..config import STARS
+from ..errors import KefuError
 from ..io.headers import aliases_near
 from ..io.tables import open_workbook
 from ..records import Problem, Severity, StaffMember
@@ -61,6 +62,16 @@ def name_problem(raw) -> str | None:
     if raw.startswith("."):
         return "以「.」开头"
     return None
+
+
+def file_in(folder: Path, name: str, person: str) -> Path:
+    """`folder/name` for a file named after `person` (a personal workbook, a journal); a name
+    that would lead out of `folder` is refused (name_problem names it in the roster first,
+    this is the last guard)."""
+    path = folder / name
+    if path.parent != folder or path.resolve().parent != folder.resolve():
+        raise KefuError(f"客服姓名「{person}」不能用作文件名（会写到 {folder.name}/ 以外）：请在名册.xlsx 中改正后再运行。")
+    return path
 
 
 def read_roster(path: Path, aliases: dict | None = None) -> tuple[list[StaffMember], list[Problem]]:

@@ -82,7 +82,7 @@ def add_to(cli, dir_option, month_type, friendly) -> None:
         """
         the_day: date = day.date()
         month = Month.of(the_day)
-        names = list(people) or sorted(p.stem for p in journal.folder_of(folder, month).glob("*.jsonl"))
+        names = list(people) or [p.stem for p in journal.journal_files(folder, month)]
         if not names:
             raise KefuError(f"{month} 还没有日志（第一次汇总时生成）。")
         target = journal.write_print(folder, the_day, names)
