@@ -20,7 +20,7 @@ from conftest import write_status
 from kefu_xl.app.workspace import open_month
 from kefu_xl.config import load_config
 from kefu_xl.io.libreoffice import recalculate
-from kefu_xl.kinds import maintenance
+from kefu_xl.kinds import maintenance, personal
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
 
@@ -311,3 +311,15 @@ def set_saved(path, when, by: str | None = None) -> None:
             z.writestr(info, data)
     os.replace(out, path)
     os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def type_follow_up(path: Path, sheet: str, account_id: str, values: dict, month: Month = NOV) -> None:
+    """Type into the person's own 我的续费 / 我的新客户 row of an account (None clears a cell)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    layout, _ = find_layout(ws, personal.spec(load_config(), month).sheet(sheet))
+    row = next(r for r in range(layout.first_data_row, ws.max_row + 1)
+               if ws.cell(r, layout.columns["帐户ID"]).value == account_id)
+    for header, value in values.items():
+        ws.cell(row, layout.columns[header]).value = value
+    wb.save(path)

@@ -18,7 +18,7 @@ from ..io.doc_props import last_saved
 from ..io.safe_write import clean_stale_temps, is_temp_name
 from ..io.tables import read_sheets_fast
 from ..io.values import is_blank
-from ..kinds import newclient, personal, renewal
+from ..kinds import maintenance, newclient, personal, renewal
 from ..kinds.base import (
     Collected,
     FollowUps,
@@ -30,8 +30,9 @@ from ..kinds.base import (
 from ..month import Month
 from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion, outcomes
+from ..rules import journal as journal_rules
 from ..sheets.read import read_sheet
-from .journal import Reading, record_collect, record_of, shown_events
+from .journal import Reading, follow_up_records, record_collect, record_of, shown_events
 
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN,
           outcomes.ACCEPTED_COLUMN)
@@ -180,6 +181,8 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     for line, grid in usable:
         if grid is not None:
             out.rows.extend(read_records(line, grid, month, wspec, known, out.origins, config.valid))
+            out.follow_ups[line.file] = [r for name in journal_rules.FOLLOW_UPS if name in grid
+                                         for r in follow_up_records(name, _rows(grid, wspec, name, line.file), month)]
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:
@@ -192,6 +195,11 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
                                         f"团队表中{name}上次汇总的记录保留。"
                                         f"开月时会自动生成；可运行 {command(f'month open {month} --refresh', workspace)} 补上。", Severity.WARNING))
     return out
+
+
+def _rows(grid, wspec, name: str, file: str) -> list[tuple[int, dict]]:
+    data = read_sheet(grid[name], wspec.sheet(name), file, [])
+    return data.rows if data else []
 
 
 def saved_at(line: PersonLine) -> str:
@@ -210,10 +218,14 @@ class PersonalWorkbooks:
         team file is parsed."""
         return self.files, ("_meta", *collected_sheets())
 
-    def work_records(self, team_ids: set[str], roster_names: list[str] | None) -> Collected:
+    def work_records(self, team_ids: set[str], roster_names: list[str] | None,
+                     typed_here: list[tuple[int, dict]] = ()) -> Collected:
         out = collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files)
         if self.journal:
-            out.journal = record_collect(self.workspace, self.month, readings(out), self.config, self.now)
+            people = {*(roster_names or ()), *(line.owner for line in out.lines if line.owner)}
+            team = self.workspace / str(self.month) / maintenance.file_name(self.month)
+            out.journal = record_collect(self.workspace, self.month,
+                                         readings(out) + team_readings(team, typed_here, people), self.config, self.now)
         out.journal_shown = shown_events(self.workspace, self.month)
         return out
 
@@ -245,5 +257,22 @@ def readings(collected: Collected) -> list[Reading]:
     by_file: dict[str, list[dict]] = {}
     for row, (file, personal_row) in zip(collected.rows, collected.origins):
         by_file.setdefault(file, []).append(record_of(row, personal_row))
-    return [Reading(line.owner, line.file, line.saved_at, by_file.get(line.file, []), line.saved_by)
+    return [Reading(line.owner, line.file, line.saved_at,
+                    by_file.get(line.file, []) + collected.follow_ups.get(line.file, []), line.saved_by)
             for line in collected.lines if not line.skipped and line.owner]
+
+
+def team_readings(team: Path, typed_here: list[tuple[int, dict]], people: set[str]) -> list[Reading]:
+    """The rows typed straight into the team tracker (blank 来源), per person they name (only
+    people of the roster or with a workbook: a journal is named after its person), judged
+    by the team file's own saved-at."""
+    if not typed_here:
+        return []
+    saved, by = last_saved(team)
+    by_person: dict[str, list[dict]] = {}
+    for r, v in typed_here:
+        person = cell_text(v.get("客服"))
+        if person in people:
+            by_person.setdefault(person, []).append({**record_of(v, r), "来源": journal_rules.TEAM})
+    return [Reading(person, team.name, saved, records, by, scope=journal_rules.TEAM)
+            for person, records in sorted(by_person.items())]

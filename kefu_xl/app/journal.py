@@ -46,15 +46,34 @@ def journal_files(workspace: Path, month: Month) -> list[Path]:
     return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
 
 
+def text_of(value) -> str:
+    """A cell as the journal keeps it: text, a date as YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat() if isinstance(value, date) else cell_text(value)
+
+
 def record_of(row: dict, personal_row: int) -> dict:
     """A 工作记录 row as the journal keeps it: text, the date as YYYY-MM-DD, its row."""
-    out = {}
-    for f in rules.FIELDS:
-        value = row.get(f)
-        if isinstance(value, datetime):
-            value = value.date()
-        out[f] = value.isoformat() if isinstance(value, date) else cell_text(value)
+    out = {f: text_of(row.get(f)) for f in rules.FIELDS}
     out["row"] = personal_row
+    return out
+
+
+def follow_up_records(sheet: str, rows: list[tuple[int, dict]], month: Month) -> list[dict]:
+    """The journalled follow-up cells (rules.FOLLOW_UPS) a person filled in `sheet`. A date
+    before the month (carried over by month open with a 遗留 row) is never judged 补录."""
+    fields = rules.FOLLOW_UPS[sheet]
+    out = []
+    for r, v in rows:
+        account = cell_text(v.get("帐户ID"))
+        for f in fields if account else ():
+            value = text_of(v.get(f))
+            if value:
+                record = rules.follow_up(sheet, account, f, value, r)
+                if record["日期"] and record["日期"] < month.first.isoformat():
+                    record["日期"] = ""
+                out.append(record)
     return out
 
 
@@ -66,6 +85,7 @@ class Reading:
     saved_at: datetime | None
     records: list[dict]
     saved_by: str = ""              # docProps lastModifiedBy of the version read
+    scope: str = ""                 # "": the person's own workbook; rules.TEAM: rows typed into the team file
 
 
 def record_collect(workspace: Path, month: Month, readings: list[Reading], config, now: datetime | None = None) -> list[dict]:
@@ -84,11 +104,16 @@ def record_collect(workspace: Path, month: Month, readings: list[Reading], confi
             before = [line.event for line in _lines(path) if line.event is not None]
             common = {"at": now.isoformat(sep=" "), "person": reading.person, "file": reading.file,
                       "saved_at": reading.saved_at.replace(microsecond=0).isoformat(sep=" ") if reading.saved_at else ""}
-            if not before and upgraded:
-                new = [{"type": rules.BASELINE, "records": reading.records, **common}]
-            else:
-                new = [{**e, **common} for e in rules.changes(rules.state_of(before), reading.records, reading.saved_at,
+            if upgraded:
+                new = [{"type": rules.BASELINE, "records": reading.records, **common,
+                        **({"scope": reading.scope} if reading.scope else {})}]
+            else:              # each reading against what the journal holds of the same place
+                state = [r for r in rules.state_of(before) if rules.scope_of(r) == reading.scope]
+                new = [{**e, **common} for e in rules.changes(state, reading.records, reading.saved_at,
                                                                config.journal.close_at, calendar.is_workday)]
+            if reading.scope:
+                out += append(path, str(month), reading.person, new)
+                continue       # 他人保存 is about a person's own workbook
             if rules.saved_by_other(names.get(reading.person, ()), config.journal.managers, reading.saved_by) and \
                     not any(e.get("type") == rules.OTHER_SAVED and e.get("saved_at") == common["saved_at"] for e in before):
                 new.append({"type": rules.OTHER_SAVED, "saved_by": reading.saved_by, **common})   # once per version
@@ -179,7 +204,8 @@ def day_records(workspace: Path, month: Month, person: str, day: date) -> tuple[
     day's last line) for one person."""
     path = path_of(workspace, month, person)
     all_events = [line.event for line in _lines(path) if line.event is not None]
-    mine = sorted((r for r in _state(path) if r.get("日期") == day.isoformat()), key=lambda r: r.get("row") or 0)
+    mine = sorted((r for r in _state(path) if r.get("日期") == day.isoformat() and not rules.is_follow_up(r)),
+                  key=lambda r: (rules.scope_of(r), r.get("row") or 0))
     shown = [e for e in all_events if e.get("type") in rules.SHOWN and (e.get("record") or {}).get("日期") == day.isoformat()]
     return mine, shown, day_hashes(workspace, month, day).get(person, "")
 
@@ -225,9 +251,9 @@ def suggested_checks(workspace: Path, month: Month, today: date, n: int, is_work
     draw all day) until there are `n`."""
     out, seen = [], set()
     for e in reversed(shown_events(workspace, month)):
-        if e.get("type") not in (rules.LATE, rules.CHANGED) or len(out) >= n:
-            continue
         r = e.get("record") or {}
+        if e.get("type") not in (rules.LATE, rules.CHANGED) or len(out) >= n or rules.is_follow_up(r):
+            continue                       # (抽查 checks 工作记录; a late 到帐日期 is on the 日志 sheet)
         key = (e.get("person", ""), rules.key_of(r))
         if key not in seen:
             seen.add(key)
@@ -238,7 +264,7 @@ def suggested_checks(workspace: Path, month: Month, today: date, n: int, is_work
     pool = []
     for path in journal_files(workspace, month):
         pool += [{**r, "客服": path.stem} for r in _state(path) if r.get("日期") == day.isoformat()
-                 and (path.stem, rules.key_of(r)) not in seen]
+                 and not rules.is_follow_up(r) and (path.stem, rules.key_of(r)) not in seen]
     random.Random(today.toordinal()).shuffle(pool)
     out += [{**r, "为什么": f"随机（{day:%m-%d} 的记录）"} for r in pool[:max(0, n - len(out))]]
     return out

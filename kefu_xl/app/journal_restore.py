@@ -28,8 +28,9 @@ def restore(workspace: Path, person: str, day: date, config, now: datetime | Non
     target = personal.path_of(workspace, person, month)
     if not target.exists():
         raise KefuError(f"没有 {person} 的个人工作簿（{month}/{personal.FOLDER}/{target.name}）：无法恢复。")
-    gone = [e["record"] for e in events(path_of(workspace, month, person))
-            if e.get("type") == rules.DELETED and (e.get("record") or {}).get("日期") == day.isoformat()]
+    gone = [e["record"] for e in events(path_of(workspace, month, person))      # her own 工作记录's records
+            if e.get("type") == rules.DELETED and (e.get("record") or {}).get("日期") == day.isoformat()
+            and not rules.is_follow_up(e["record"]) and not rules.scope_of(e["record"])]
     wspec = personal.spec(config, month)
     restored: list[dict] = []
 

@@ -65,6 +65,7 @@ class Collected:
     kept: list[str] = field(default_factory=list)      # personal files whose last collected rows stay (missing, or only a copy)
     journal: list[dict] = field(default_factory=list)   # the 日志 events this collect appended (app/journal)
     journal_shown: list[dict] = field(default_factory=list)   # the month's 补录/改动/删除 of every person
+    follow_ups: dict[str, list[dict]] = field(default_factory=dict)   # personal file -> its follow-up cells (日志)
 
     def origin_of(self, team_rows: list[int]) -> dict[int, tuple[str, int]]:
         """{team row: (personal file, row there)} given the team rows that hold the collected
@@ -84,8 +85,10 @@ class PersonalSource(Protocol):
     """The month's personal workbooks as a team tracker's recalc takes from them. The use-case
     layer (app/collect.py) reads them and hands this to the recalc in RecalcContext.personal."""
 
-    def work_records(self, team_ids: set[str], roster_names: list[str] | None) -> Collected:
-        """Every personal workbook's 工作记录, checked against the team's account ids."""
+    def work_records(self, team_ids: set[str], roster_names: list[str] | None,
+                     typed_here: list[tuple[int, dict]] = ()) -> Collected:
+        """Every personal workbook's 工作记录, checked against the team's account ids;
+        `typed_here`: the team file's own rows (blank 来源), journalled with them."""
 
     def follow_ups(self, kind: str) -> FollowUps:
         """The personal sheet that holds `kind`'s staff-owned columns, as each person typed it."""

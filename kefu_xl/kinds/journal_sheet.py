@@ -21,10 +21,12 @@ def spec(month: Month) -> SheetSpec:
             Column("事件", Role.COMPUTED, Type.TEXT, help="补录 / 改动 / 删除。"),
             Column("日期", Role.COMPUTED, Type.TEXT, help="这条工作记录的日期。"),
             Column("帐户ID", Role.COMPUTED, Type.ID, help="这条工作记录的帐户。"),
-            Column("工作类型", Role.COMPUTED, Type.TEXT, help="这条工作记录的工作类型。"),
+            Column("工作类型", Role.COMPUTED, Type.TEXT,
+                   help="这条工作记录的工作类型；跟进单元格写表和列（我的续费·到帐日期）。"),
             Column("说明", Role.COMPUTED, Type.TEXT, width=60, wrap=True,
                    help="补录：晚了多久；改动：旧 → 新；删除：删掉的内容。"),
-            Column("文件保存于", Role.COMPUTED, Type.TEXT, help="发现它时，个人工作簿最后保存的时间。"),
+            Column("文件保存于", Role.COMPUTED, Type.TEXT,
+                   help="发现它时，个人工作簿（直接填在团队表里的行：团队表）最后保存的时间。"),
         ),
     )
 
@@ -33,9 +35,9 @@ def rows(events: list[dict]) -> list[dict]:
     """The 日志 sheet's rows: the month's 补录, 改动 and 删除 (app/journal reads them)."""
     out = []
     for e in events:
-        record = e.get("record") or {}
+        record = e.get("record") or e.get("old") or {}
         out.append({"汇总时间": str(e.get("at", ""))[5:16], "客服": e.get("person", ""), "事件": e.get("type", ""),
                     "日期": record.get("日期", ""), "帐户ID": record.get("帐户ID", ""),
-                    "工作类型": record.get("工作类型", ""), "说明": journal_rules.describe(e).split("：", 1)[-1],
+                    "工作类型": journal_rules.label_of(record), "说明": journal_rules.describe(e).split("：", 1)[-1],
                     "文件保存于": str(e.get("saved_at", ""))[5:16]})
     return out

@@ -554,7 +554,8 @@ def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContex
         return None
     team_ids = {rules.id_key(cell_text(v["帐户ID"])) for _, v in datas[ACCOUNTS].rows if cell_text(v["帐户ID"])}
     names = [m.name for m in ctx.roster or [] if m.active] if ctx.roster is not None else None
-    collected = ctx.personal.work_records(team_ids, names)
+    collected = ctx.personal.work_records(team_ids, names,
+                                          [(r, v) for r, v in datas[WORK].rows if not cell_text(v.get("来源"))])
     typed = [c.header for c in wspec.sheet(WORK).columns if c.role is Role.INPUT]
     for _, v in datas[WORK].rows:     # a person whose own file is missing (only a copy): her last rows stay
         if cell_text(v.get("来源")) in collected.kept:

@@ -6,7 +6,12 @@ three; its other typed cells are its content. Against the journal's state a new 
 gives, per identity, the records kept (same content: no event, wherever the row moved — sorting
 makes none), changed (改动, old → new), gone (删除) and new (新增, or 补录 when the file that
 first held it was saved after the record's day had closed). A gone record and a new one on
-the same row of the file are one 改动 (its date, account or type was corrected)."""
+the same row of the file are one 改动 (its date, account or type was corrected).
+
+The follow-up cells a person types beside 工作记录 (我的续费's dates, amount and status, a new
+client's step dates) are records too, one per cell: identity (表, 帐户ID, 字段), content its
+value. A date typed after that date's day closed is 补录; a date or an amount changed or
+cleared is 改动 or 删除; a status moving on (跟进中 → 已续费) is 跟进, journalled, not shown."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -20,7 +25,33 @@ FIELDS = (*KEY_FIELDS, *CONTENT_FIELDS)
 
 BASELINE, NEW, LATE, CHANGED, DELETED, RESTORED = "基线", "新增", "补录", "改动", "删除", "恢复"
 OTHER_SAVED = "他人保存"
+PROGRESS = "跟进"
 SHOWN = (LATE, CHANGED, DELETED, RESTORED, OTHER_SAVED)   # what the 日志 sheet lists (新增 on time is the normal case)
+
+# the follow-up cells journalled, by sheet: DATED (补录 judged by the date typed), VALUE (改动 and
+# 删除 shown), or PROGRESS (a status: every change journalled as 跟进, none shown)
+DATED, VALUE = "日期", "值"
+FOLLOW_UPS: dict[str, dict[str, str]] = {
+    "我的续费": {"提醒日期": DATED, "续费金额": VALUE, "到帐日期": DATED, "续费状态": PROGRESS},
+    "我的新客户": dict.fromkeys(("告知帐户信息", "确认推广负责人", "沟通投放意向", "方案确认", "广告上线",
+                                 "首次回访", "满月回访"), DATED),
+}
+TEAM = "团队表"        # a record's 来源 when it was typed straight into the team tracker
+
+
+def follow_up(sheet: str, account: str, field: str, value: str, row: int) -> dict:
+    """A follow-up cell as a journal record (value already text; a date as YYYY-MM-DD)."""
+    dated = FOLLOW_UPS[sheet][field] == DATED
+    return {"表": sheet, "帐户ID": account, "字段": field, "值": value, "日期": value if dated else "", "row": row}
+
+
+def is_follow_up(record: dict) -> bool:
+    return "表" in record
+
+
+def scope_of(record: dict) -> str:
+    """Which reading a record belongs to: the person's workbook ("") or the team tracker."""
+    return record.get("来源", "")
 
 
 def saved_by_other(owner_names: tuple[str, ...], managers: tuple[str, ...], saved_by: str) -> bool:
@@ -32,11 +63,20 @@ def saved_by_other(owner_names: tuple[str, ...], managers: tuple[str, ...], save
 
 
 def key_of(record: dict) -> tuple:
+    if "表" in record:
+        return (record["表"], id_key(record.get("帐户ID", "")), record.get("字段", ""))
     return (record.get("日期", ""), id_key(record.get("帐户ID", "")), record.get("工作类型", ""))
 
 
 def content_of(record: dict) -> tuple:
+    if "表" in record:
+        return (record.get("值", ""),)
     return tuple(record.get(f, "") for f in CONTENT_FIELDS)
+
+
+def _progress(record: dict | None) -> bool:
+    return record is not None and "表" in record and \
+        FOLLOW_UPS.get(record["表"], {}).get(record.get("字段", "")) == PROGRESS
 
 
 def state_of(events: list[dict]) -> list[dict]:
@@ -44,10 +84,16 @@ def state_of(events: list[dict]) -> list[dict]:
     state: list[dict] = []
     for e in events:
         kind = e.get("type")
-        if kind == BASELINE:
-            state = [dict(r) for r in e.get("records", [])]
+        if kind == BASELINE:         # (one per place the records were read from)
+            state = [r for r in state if scope_of(r) != e.get("scope", "")] + [dict(r) for r in e.get("records", [])]
         elif kind in (NEW, LATE, RESTORED):
             state.append(dict(e["record"]))
+        elif kind == PROGRESS:
+            gone = _find(state, e["old"]) if e.get("old") else None
+            if gone is not None:
+                state.pop(gone)
+            if e.get("record"):
+                state.append(dict(e["record"]))
         elif kind in (CHANGED, DELETED):
             old = e["old"] if kind == CHANGED else e["record"]
             gone = _find(state, old)
@@ -103,9 +149,9 @@ def changes(state: list[dict], current: list[dict], saved_at: datetime | None, c
             out.append({"type": CHANGED, "old": olds.pop(0), "record": news.pop(0)})
         gone += olds
         added += news
-    by_row = {r.get("row"): r for r in added}
+    by_row = {_place(r): r for r in added}
     for r in list(gone):                           # a corrected date, account or type: one 改动
-        partner = by_row.get(r.get("row"))
+        partner = by_row.get(_place(r))
         if partner is not None and partner in added:
             out.append({"type": CHANGED, "old": r, "record": partner})
             gone.remove(r)
@@ -120,7 +166,18 @@ def changes(state: list[dict], current: list[dict], saved_at: datetime | None, c
                 minutes = int((saved_at - closed).total_seconds() // 60)
                 event.update(type=LATE, late_minutes=minutes, late=late_text(minutes))
         out.append(event)
+    for e in out:                                  # a status moving on: 跟进
+        if _progress(e.get("record")) or _progress(e.get("old")):
+            old = e.get("old") if e["type"] == CHANGED else (e["record"] if e["type"] == DELETED else None)
+            new = None if e["type"] == DELETED else e["record"]
+            e.clear()
+            e.update(type=PROGRESS, old=old, record=new)
     return out
+
+
+def _place(record: dict) -> tuple:
+    """Where a record sits in the file: its row, and for a follow-up cell its sheet and column."""
+    return record.get("表"), record.get("字段"), record.get("row")
 
 
 def _date(text) -> date | None:
@@ -130,11 +187,19 @@ def _date(text) -> date | None:
         return None
 
 
+def label_of(record: dict) -> str:
+    """What a record is about besides its date and account: its 工作类型, or a follow-up's
+    sheet and column (「我的续费·到帐日期」)."""
+    return f"{record['表']}·{record.get('字段', '')}" if "表" in record else record.get("工作类型", "")
+
+
 def describe(event: dict) -> str:
     """One line a manager reads: what happened to which record."""
-    r = event.get("record") or {}
-    what = f"{r.get('日期', '')} {r.get('帐户ID', '')} {r.get('工作类型', '')}"
+    r = event.get("record") or event.get("old") or {}
     kind = event.get("type")
+    if "表" in r:
+        return _describe_follow_up(event, r)
+    what = f"{r.get('日期', '')} {r.get('帐户ID', '')} {r.get('工作类型', '')}"
     if kind == CHANGED:
         old = event["old"]
         diffs = [f"{f}「{old.get(f, '')}」→「{r.get(f, '')}」" for f in FIELDS if old.get(f, "") != r.get(f, "")]
@@ -148,3 +213,16 @@ def describe(event: dict) -> str:
     if kind == OTHER_SAVED:
         return f"{event.get('file', '')}：由「{event.get('saved_by', '')}」保存（不是{event.get('person', '')}的电脑用户名）"
     return what
+
+
+def _describe_follow_up(event: dict, r: dict) -> str:
+    what = f"{r['表']} {r.get('帐户ID', '')} {r.get('字段', '')}"
+    kind, value = event.get("type"), r.get("值", "")
+    if kind in (CHANGED, PROGRESS):
+        old, new = (event.get("old") or {}).get("值", ""), (event.get("record") or {}).get("值", "")
+        return f"{what}：「{old}」→「{new}」"
+    if kind == LATE:
+        return f"{what}：{value}，晚了 {event.get('late', '')} 才填"
+    if kind == DELETED:
+        return f"{what}：「{value}」被清除"
+    return f"{what}：{value}"

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import ROSTER, write_status
-from helpers import set_saved
+from helpers import set_saved, type_follow_up
 
 from kefu_xl.app import journal
 from kefu_xl.app.workbooks import recalc_file
@@ -34,8 +34,9 @@ NOV = Month(2026, 11)
 C = load_config()
 STATUS = [
     ["C1", "甲建材", "张敏", "建材", 2500, 90000, date(2027, 6, 1), date(2024, 1, 1)],
-    ["C2", "乙家居", "张敏", "家居", 300, 90000, date(2027, 6, 1), date(2024, 1, 1)],
+    ["C2", "乙家居", "张敏", "家居", 300, 100, date(2027, 6, 1), date(2024, 1, 1)],       # renewal due
     ["C3", "丙教育", "李娜", "教育", 50, 90000, date(2027, 6, 1), date(2024, 1, 1)],
+    ["C5", "戊机械", "张敏", "机械", 130, 90000, date(2027, 6, 1), date(2026, 11, 5)],    # a new client
 ]
 
 
@@ -338,3 +339,72 @@ def test_the_suggested_spot_checks_put_late_and_changed_records_first(office):
     assert checks[0]["为什么"] == "补录：晚了 3 天 23 小时 才登记"
     assert len(checks) == 3 and all(c["为什么"] == "随机（11-09 的记录）" for c in checks[1:])
     assert checks == journal.suggested_checks(office, NOV, date(2026, 11, 10), 3, workday)   # the same all day
+
+
+def test_follow_up_cells_are_journalled(office):
+    """我的续费's dates and amount, a new client's step dates: a date typed after its day closed
+    is 补录, an amount changed is 改动, a date cleared is 删除; the status moving on is journalled
+    as 跟进 and not shown; `journal restore` puts back 工作记录 records only."""
+    path = mine(office)
+    assert collect(office, date(2026, 11, 3)) == []                  # rows nobody typed in: nothing
+    type_follow_up(path, personal.MY_RENEWALS, "C2", {"提醒日期": datetime(2026, 11, 3), "续费状态": "跟进中"})
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    assert sorted(kinds(collect(office, date(2026, 11, 3)))) == sorted([rules.NEW, rules.PROGRESS])
+
+    type_follow_up(path, personal.MY_RENEWALS, "C2", {"到帐日期": datetime(2026, 11, 4), "续费金额": 20000,
+                                                       "续费状态": "已续费"})
+    saved(path, datetime(2026, 11, 9, 15, 0))                         # 11-04 closed on 11-05 at 10:00
+    events = {e["record"]["字段"]: e for e in collect(office, date(2026, 11, 9))}
+    assert {f: e["type"] for f, e in events.items()} == {"到帐日期": rules.LATE, "续费金额": rules.NEW,
+                                                         "续费状态": rules.PROGRESS}
+    assert rules.describe(events["到帐日期"]) == "我的续费 C2 到帐日期：2026-11-04，晚了 4 天 5 小时 才填"
+    assert rules.describe(events["续费状态"]) == "我的续费 C2 续费状态：「跟进中」→「已续费」"
+
+    type_follow_up(path, personal.MY_RENEWALS, "C2", {"续费金额": 18000, "到帐日期": None})
+    type_follow_up(path, personal.MY_CLIENTS, "C5", {"告知帐户信息": datetime(2026, 11, 9)})
+    saved(path, datetime(2026, 11, 9, 16, 0))
+    events = collect(office, date(2026, 11, 9))
+    assert sorted((e["type"], (e.get("record") or {}).get("字段")) for e in events) == \
+        sorted([(rules.CHANGED, "续费金额"), (rules.DELETED, "到帐日期"), (rules.NEW, "告知帐户信息")])
+    assert rules.describe(next(e for e in events if e["type"] == rules.CHANGED)) == "我的续费 C2 续费金额：「20000」→「18000」"
+
+    assert journal.counts(office, NOV)["张敏"] == {"补录": 1, "改动": 1, "删除": 1}
+    assert rules.PROGRESS not in kinds(journal.shown_events(office, NOV))
+    wb = openpyxl.load_workbook(office / str(NOV) / maintenance.file_name(NOV))
+    rows = [r for r in wb["日志"].iter_rows(min_row=3, values_only=True) if r[0]]
+    assert [(r[2], r[3], r[5]) for r in rows] == [("补录", "2026-11-04", "我的续费·到帐日期"),
+                                                  ("改动", None, "我的续费·续费金额"), ("删除", "2026-11-04", "我的续费·到帐日期")]
+    result = CliRunner().invoke(cli, ["journal", "restore", "张敏", "2026-11-04", "--dir", str(office)])
+    assert result.exit_code == 0 and "没有要恢复的" in result.output, result.output
+    assert journal.suggested_checks(office, NOV, date(2026, 11, 10), 4, lambda d: d.weekday() < 5) == []
+    assert all(v.broken is None for v in journal.verify_month(office, NOV))
+
+
+def test_rows_typed_into_the_team_file_are_journalled_apart(office):
+    """A row typed straight into the team 工作记录 (blank 来源) is journalled under the person
+    it names, judged by the team file's saved-at; her own workbook's records are compared
+    only with what her workbook held (the team row is no 删除 of hers, nor hers of it)."""
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "谈预算")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    team = office / str(NOV) / maintenance.file_name(NOV)
+    work = maintenance.spec(C, NOV).sheet(maintenance.WORK)
+    type_rows(team, work, [{**call(date(2026, 11, 3), "C2", "经理代录"), "客服": "张敏"},
+                           {**call(date(2026, 11, 3), "C9", "不在名册的人"), "客服": "路人甲"}])
+    set_saved(team, datetime(2026, 11, 3, 17, 0))
+    events = collect(office, date(2026, 11, 3))
+    assert sorted((e["type"], e["record"]["帐户ID"], e["record"].get("来源", ""), e["file"]) for e in events) == [
+        (rules.NEW, "C1", "", personal.file_name("张敏", NOV)), (rules.NEW, "C2", rules.TEAM, team.name)]
+    assert collect(office, date(2026, 11, 3)) == []                  # read again: nothing new, nothing gone
+
+    wb = openpyxl.load_workbook(team)
+    ws = wb[maintenance.WORK]
+    layout, _ = find_layout(ws, work)
+    row = next(r for r in range(layout.first_data_row, ws.max_row + 1) if ws.cell(r, layout.columns["帐户ID"]).value == "C2")
+    ws.cell(row, layout.columns["内容摘要"]).value = "经理代录，已改"
+    wb.save(team)
+    set_saved(team, datetime(2026, 11, 6, 9, 0))
+    events = collect(office, date(2026, 11, 6))
+    assert [(e["type"], e["record"]["帐户ID"]) for e in events] == [(rules.CHANGED, "C2")]
+    print_page = journal.day_records(office, NOV, "张敏", date(2026, 11, 3))[0]
+    assert [(r["帐户ID"], r.get("来源", "")) for r in print_page] == [("C1", ""), ("C2", rules.TEAM)]

@@ -14,6 +14,7 @@ from helpers import (
     day_of,
     office_values,
     outcome_of,
+    type_follow_up,
 )
 
 from kefu_xl.app.workbooks import recalc_file
@@ -310,18 +311,6 @@ def test_ribbon_button_recalcs_a_personal_workbook_like_the_file_path(office):
     type_records(mine(office), RECORDS)
     assert_ribbon_matches_file(mine(office), (personal.TODAY, personal.WORK, personal.MINE, personal.DAILY),
                                d(2026, 11, 9))
-
-
-def type_follow_up(path, sheet, account_id, values):
-    """Type into the person's own 我的续费 / 我的新客户 row of an account."""
-    wb = openpyxl.load_workbook(path)
-    ws = wb[sheet]
-    layout, _ = find_layout(ws, personal.spec(C, NOV).sheet(sheet))
-    row = next(r for r in range(layout.first_data_row, ws.max_row + 1)
-               if ws.cell(r, layout.columns["帐户ID"]).value == account_id)
-    for header, value in values.items():
-        ws.cell(row, layout.columns[header]).value = value
-    wb.save(path)
 
 
 @pytest.mark.libreoffice
