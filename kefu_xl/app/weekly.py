@@ -44,7 +44,7 @@ FOLLOWED = "当天跟进"
 NO_INQUIRIES = "咨询表上线后填写"
 # 本周问题's 类别, in the order the meeting takes them
 ISSUE_ANOMALY, ISSUE_UNHAPPY, ISSUE_LOST = "消耗异常未通知客户", "不满意客户未再联系", "丢失客户"
-ISSUE_COMPLAINT, ISSUE_RENEWAL = "投诉回复超时未解决", "下周到期的续费"
+ISSUE_COMPLAINT, ISSUE_RENEWAL = "投诉回复超时未解决", "待续费（下周日前到期）"
 ISSUE_ORDER = (ISSUE_ANOMALY, ISSUE_UNHAPPY, ISSUE_COMPLAINT, ISSUE_LOST, ISSUE_RENEWAL)
 
 
@@ -303,7 +303,7 @@ def _renewals_due(rows: dict, week: Week, as_of: date) -> list[dict]:
         days = renewal_rules.days_of_spend(r.balance, r.weekly_spend)
         why = []
         if r.contract_end is not None and r.contract_end <= end:
-            why.append(f"合同 {r.contract_end} 到期")
+            why.append(f"合同 {r.contract_end} {'已' if r.contract_end < as_of else '将'}到期")
         if days is not None and days < left:
             why.append(f"余额可投放 {renewal_rules.days_shown(days)} 天")
         if why:

@@ -26,6 +26,7 @@ from ..sheets.build import (
     print_one_page_wide,
     set_cell,
     style_name,
+    wrapped_height,
 )
 from ..sheets.layout import resolve
 from ..sheets.read import write_problem_sheet
@@ -86,8 +87,8 @@ def spec(data: w.WeekData) -> WorkbookSpec:
         name=WEEK, title="周报", key="客服", buffer_rows=0, row_markers=("客服",),
         anchors=(Anchor("周一", Type.DATE, "本周周一。"), Anchor("周日", Type.DATE, "本周周日。")),
         columns=(Column("客服", Role.COMPUTED, Type.TEXT, help="名册中在职的客服，以及本周记录中出现的其他姓名。"),
-                 *(Column(h, Role.DERIVED, t, week_formulas(True)[h], help=WEEK_HELP[h], width=7 if h in w.TYPE_COLUMNS
-                          else None) for h, t in WEEK_TYPES.items()),
+                 *(Column(h, Role.DERIVED, t, week_formulas(True)[h], help=WEEK_HELP[h], width=9 if t in (Type.MONEY, Type.RATIO)
+                          else 7) for h, t in WEEK_TYPES.items()),
                  Column("咨询及时率", Role.COMPUTED, Type.RATIO, help=WEEK_HELP["咨询及时率"], width=10)),
     )
     days = SheetSpec(
@@ -109,7 +110,7 @@ def spec(data: w.WeekData) -> WorkbookSpec:
     )
     issues = SheetSpec(
         name=ISSUES, title="本周问题", key="类别", buffer_rows=0, row_markers=("类别",),
-        columns=(Column("类别", Role.COMPUTED, Type.TEXT, width=18, help="问题的类别（周会按这个顺序过）。"),
+        columns=(Column("类别", Role.COMPUTED, Type.TEXT, width=20, help="问题的类别（周会按这个顺序过）。"),
                  Column("客服", Role.COMPUTED, Type.TEXT, help="负责的客服。"),
                  Column("帐户ID", Role.COMPUTED, Type.ID, help="帐户ID。"),
                  Column("客户名称", Role.COMPUTED, Type.TEXT, width=18, help="客户名称（投诉为商家）。"),
@@ -193,6 +194,8 @@ def build(data: w.WeekData):
     ws.row_dimensions[layout.header_row].height = 34
     issues_ws = wb[ISSUES]
     last = layouts[ISSUES].first_data_row + max(len(data.issues), 1) + 1
+    for r, issue in enumerate(data.issues, layouts[ISSUES].first_data_row):      # wrapped 说明 prints whole
+        issues_ws.row_dimensions[r].height = wrapped_height(issue["说明"], 52)
     if not data.issues:
         issues_ws.cell(last - 1, 1, "本周没有未了结的问题。").font = Font(name=FONT, size=10)
     issues_ws.cell(last + 1, 1, SIGNATURE).font = Font(name=FONT, size=11)
