@@ -30,7 +30,7 @@ from ..sheets.build import (
 )
 from ..sheets.layout import resolve
 from ..sheets.read import write_problem_sheet
-from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
+from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
 from . import weekly as w
 from .workbooks import add_keyed_values
 
@@ -85,11 +85,10 @@ def spec(data: w.WeekData) -> WorkbookSpec:
     target = data.daily_target
     week = SheetSpec(
         name=WEEK, title="周报", key="客服", buffer_rows=0, row_markers=("客服",),
-        anchors=(Anchor("周一", Type.DATE, "本周周一。"), Anchor("周日", Type.DATE, "本周周日。")),
         columns=(Column("客服", Role.COMPUTED, Type.TEXT, help="名册中在职的客服，以及本周记录中出现的其他姓名。"),
                  *(Column(h, Role.DERIVED, t, week_formulas(True)[h], help=WEEK_HELP[h], width=9 if t in (Type.MONEY, Type.RATIO)
                           else 7) for h, t in WEEK_TYPES.items()),
-                 Column("咨询及时率", Role.COMPUTED, Type.RATIO, help=WEEK_HELP["咨询及时率"], width=10)),
+                 Column("咨询及时率", Role.COMPUTED, Type.RATIO, help=WEEK_HELP["咨询及时率"], width=12)),
     )
     days = SheetSpec(
         name=DAYS, title="每日", key="客服", buffer_rows=0, row_markers=("客服",), row_key=("客服", "日期"),
@@ -158,7 +157,7 @@ def build(data: w.WeekData):
     period = f"{week}（{week.monday} 周一 至 {week.sunday} 周日）"
     titles = {WEEK: f"客服周报 {period} · 统计截至 {data.as_of}", DAYS: f"每日 {period}",
               ISSUES: f"本周问题（周会议程）· 截至 {data.as_of} 还没有了结的", DATA: f"数据 {period}（周报的每个数字都由此计算）"}
-    wb, layouts = build_workbook(wspec, titles, _rows(data), {WEEK: {"周一": week.monday, "周日": week.sunday}},
+    wb, layouts = build_workbook(wspec, titles, _rows(data), {},
                                  {"month": str(week), "week": str(week)})
     ws, layout = wb[WEEK], layouts[WEEK]
     total = layout.first_data_row + len(data.staff)
@@ -169,7 +168,7 @@ def build(data: w.WeekData):
     note = ws.cell(total, layout.columns["咨询及时率"])
     set_cell(note, w.NO_INQUIRIES, style_name(Role.COMPUTED, Type.TEXT))
     note.alignment = Alignment(wrap_text=True, vertical="center")
-    note.font = Font(name=FONT, size=8, color="808080")
+    note.font = Font(name=FONT, size=9, color="808080")
     for c in range(1, len(wspec.sheet(WEEK).columns) + 1):
         if c != note.column:
             ws.cell(total, c).font = Font(name=FONT, size=10, bold=True)
