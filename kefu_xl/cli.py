@@ -40,7 +40,7 @@ from .kinds.maintenance import MaintenanceFigures
 from .kinds.orders import FILE_NAME
 from .kinds.watch import WatchFigures
 from .month import Month
-from .present import click_zh, journal_cli
+from .present import click_zh, journal_cli, weekly_cli
 from .present.outcomes import (
     console,
     err_console,
@@ -573,8 +573,11 @@ def watch(day, folder: Path):
 @click.option("--compare", is_flag=True,
               help="不出表（也不写 --html），只比较：每人每个数字按本月开月时的有效工作规则和按当前 kefu-xl.toml "
                    "的规则各是多少（决定是否 month open --refresh --rules current 之前看）。")
+@click.option("--week", default=None, is_flag=False, flag_value="", metavar="[2026-W49]",
+              help="周报（ISO 周，周一到周日），写入 周报/周报_2026-W49.xlsx；不写周次 = 上一个完整的周（按 --as-of）。")
+@click.option("--force", is_flag=True, help="周报已存档时重新生成并替换它（旧文件先备份）。")
 @friendly
-def report(month_, quarter, html: bool, folder: Path, as_of, compare: bool):
+def report(month_, quarter, html: bool, folder: Path, as_of, compare: bool, week, force: bool):
     """月度（或季度）绩效提成表：每位客服的维护完成率、有效工作数、日均有效工作、当月续费率、
     丢失客户数、续费到帐金额、续费提成、新客户数、上线达标率，团队合计和签字栏，
     写入 YYYY-MM/绩效提成_YYYY-MM.xlsx（含图表：完成率与 100% 线、续费率、近六个月趋势）。
@@ -590,7 +593,10 @@ def report(month_, quarter, html: bool, folder: Path, as_of, compare: bool):
         kefu-xl report 2026-12 --as-of 2026-12-15   （月中：统计到 12 月 15 日）
         kefu-xl report --quarter 2026Q4 --html
         kefu-xl report 2026-11 --compare     （按当前规则重算 11 月会怎样：不写任何文件）
+        kefu-xl report --week 2026-W49 --html （周报：每人每天的有效工作、计划、续费、异常，本周问题，见 docs/weekly.md）
     """
+    if week is not None:
+        return weekly_cli.report_week(folder, week, month_, quarter, html, as_of, compare, force)
     if compare:          # writes nothing: no statement, no --html
         return print_comparison(compare_rules(folder, month_, quarter, as_of.date() if as_of else None), folder)
     made = write_report(folder, month_, quarter, html, as_of.date() if as_of else None)

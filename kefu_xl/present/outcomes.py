@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 
+import click
 from rich.console import Console
 from rich.table import Table
 
@@ -75,6 +76,8 @@ def friendly(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except click.ClickException:       # a usage error raised by the command: click says it (用法：…, exit 2)
+            raise
         except DataProblemsError as e:
             show_problems(e.problems, stderr=True, limit=200)
             err_console.print(str(e), style="bold red")
