@@ -86,7 +86,8 @@ class Backups:
 class Journal:
     """[journal]: when a day's records close (docs/journal.md) — a record first seen in a file
     saved after `close_at` on the next working day is 补录, counted as usual and shown with how
-    late (`late_entry` "count"; "invalid", making 补录 records invalid, is not built yet)."""
+    late (`late_entry` "count"), or counted as invalid (「补录」, `late_entry` "invalid": a rule of
+    valid work, recorded in a month's _meta at month open as ValidRules.late_invalid)."""
     close_at: time = time(10, 0)
     late_entry: str = "count"
     managers: tuple[str, ...] = ()       # 电脑用户名 of the managers: their saves are not 他人保存
@@ -119,6 +120,7 @@ class ValidRules:
     satisfaction: 电话拜访 counts with its 满意度 filled; visit_satisfaction: 上门拜访 too.
     optimisation_accepted: 帐户优化 counts when 客户接受 is 是.
     other_recognised: 其他 counts unless the manager marks it 不认可 in 抽查.
+    late_invalid: a record the 日志 judged 补录 does not count ([journal] late_entry = "invalid").
     since: the first month the outcome rules apply to (None: every month this version opens);
       not recorded in _meta: a month opened before it gets them switched off."""
     version: int = RULES_VERSION
@@ -129,16 +131,18 @@ class ValidRules:
     visit_satisfaction: bool = False
     optimisation_accepted: bool = True
     other_recognised: bool = True
+    late_invalid: bool = False
     since: str | None = None
 
     def switches(self) -> dict[str, bool]:
-        return {"duplicates": self.duplicates, **{name: getattr(self, name) for name in OUTCOME_SWITCHES}}
+        return {"duplicates": self.duplicates, **{name: getattr(self, name) for name in OUTCOME_SWITCHES},
+                "late_invalid": self.late_invalid}
 
     def for_month(self, month) -> "ValidRules":
         """The rules a month opened now records: the outcome rules off before `since`."""
         if self.since is None or str(month) >= self.since:
             return replace(self, since=None)
-        return replace(self, since=None, **dict.fromkeys(OUTCOME_SWITCHES, False))
+        return replace(self, since=None, late_invalid=False, **dict.fromkeys(OUTCOME_SWITCHES, False))
 
 
 @dataclass(frozen=True)
@@ -323,7 +327,7 @@ def parse_config(data: dict, source: str) -> Config:
                     collect_minutes=int(r.number("serve.collect_minutes", integer=True))),
         holiday_names=_holiday_names(r),
         headers=_header_aliases(r),
-        valid=_valid_rules(r),
+        valid=replace(_valid_rules(r), late_invalid=_late_entry(r) == "invalid"),
         backups=Backups(keep=int(r.number("backup.keep", integer=True, minimum=Decimal(1))),
                         keep_days=int(r.number("backup.keep_days", integer=True))),
         journal=Journal(close_at=r.clock("journal.close_at"), late_entry=_late_entry(r), managers=_managers(r)),
@@ -340,10 +344,8 @@ def _managers(r: _Reader) -> tuple[str, ...]:
 
 def _late_entry(r: _Reader) -> str:
     value = r.data.get("journal", {}).get("late_entry", "count")
-    if value == "invalid":
-        raise r.fail("journal.late_entry", "= \"invalid\"（补录记为无效）这个版本还不支持：补录照常计入，在「日志」表和抽查中标出")
-    if value != "count":
-        raise r.fail("journal.late_entry", f"应为 \"count\"（补录照常计入），而不是 {value!r}")
+    if value not in ("count", "invalid"):
+        raise r.fail("journal.late_entry", f"应为 \"count\"（补录照常计入）或 \"invalid\"（补录不计），而不是 {value!r}")
     return value
 
 

@@ -47,6 +47,7 @@ def test_override_keeps_other_defaults(tmp_path):
     ('[serve]\nplan_at = "7点半"\n', "serve.plan_at"),
     ('[serve]\npoll_seconds = 0\n', "serve.poll_seconds"),
     ('[serve]\ncollect_minutes = 2.5\n', "serve.collect_minutes"),
+    ('[journal]\nlate_entry = "ignore"\n', "journal.late_entry"),
 ])
 def test_bad_value_names_key_and_file(tmp_path, text, key):
     p = tmp_path / "kefu-xl.toml"
@@ -54,6 +55,12 @@ def test_bad_value_names_key_and_file(tmp_path, text, key):
     with pytest.raises(ConfigError) as e:
         load_config(p)
     assert key in str(e.value) and str(p) in str(e.value)
+
+
+def test_late_entry_invalid_is_a_rule_of_valid_work(tmp_path):
+    p = tmp_path / "kefu-xl.toml"
+    p.write_text('[journal]\nlate_entry = "invalid"\n', "utf-8")
+    assert load_config(p).valid.late_invalid is True and load_config().valid.late_invalid is False
 
 
 def test_broken_toml_is_a_clear_error(tmp_path):

@@ -9,7 +9,9 @@ from pathlib import Path
 from ..errors import KefuError
 from ..kinds import meetings, renewal
 from ..month import Month
+from ..rules import journal as journal_rules
 from ..rules.completion import id_key
+from . import journal
 
 
 class WorkspaceFacts:
@@ -48,3 +50,11 @@ class WorkspaceFacts:
 
     def meetings(self) -> list[tuple]:
         return self._meetings
+
+    def late(self) -> dict[str, frozenset]:
+        """{客服: identities of the records the 日志 judged 补录}, as the month's journal holds
+        them now (after this recalc's own collect)."""
+        if self.workspace is None:
+            return {}
+        return {path.stem: journal_rules.late_identities(journal.journal_state(path))
+                for path in journal.journal_files(self.workspace, self.month)}

@@ -152,7 +152,7 @@ def _lines(path: Path) -> list:
 _STATE: dict[Path, tuple[tuple, list[dict]]] = {}
 
 
-def _state(path: Path) -> list[dict]:
+def journal_state(path: Path) -> list[dict]:
     """The records a journal file holds (rules.state_of), replayed again only when it changed:
     serve's status page asks every poll."""
     lines = _lines(path)
@@ -204,7 +204,7 @@ def day_records(workspace: Path, month: Month, person: str, day: date) -> tuple[
     day's last line) for one person."""
     path = path_of(workspace, month, person)
     all_events = [line.event for line in _lines(path) if line.event is not None]
-    mine = sorted((r for r in _state(path) if r.get("日期") == day.isoformat() and not rules.is_follow_up(r)),
+    mine = sorted((r for r in journal_state(path) if r.get("日期") == day.isoformat() and not rules.is_follow_up(r)),
                   key=lambda r: (rules.scope_of(r), r.get("row") or 0))
     shown = [e for e in all_events if e.get("type") in rules.SHOWN and (e.get("record") or {}).get("日期") == day.isoformat()]
     return mine, shown, day_hashes(workspace, month, day).get(person, "")
@@ -263,7 +263,7 @@ def suggested_checks(workspace: Path, month: Month, today: date, n: int, is_work
         day -= timedelta(days=1)
     pool = []
     for path in journal_files(workspace, month):
-        pool += [{**r, "客服": path.stem} for r in _state(path) if r.get("日期") == day.isoformat()
+        pool += [{**r, "客服": path.stem} for r in journal_state(path) if r.get("日期") == day.isoformat()
                  and not rules.is_follow_up(r) and (path.stem, rules.key_of(r)) not in seen]
     random.Random(today.toordinal()).shuffle(pool)
     out += [{**r, "为什么": f"随机（{day:%m-%d} 的记录）"} for r in pool[:max(0, n - len(out))]]

@@ -105,6 +105,9 @@ class FactsSource(Protocol):
     def meetings(self) -> list[tuple]:
         """(见面会日期, id_key, 到会) of the workspace's 见面会."""
 
+    def late(self) -> dict[str, frozenset]:
+        """{客服: identities (rules/journal.identity) of the month's records the 日志 judged 补录}."""
+
 
 @dataclass
 class RecalcContext:

@@ -544,7 +544,7 @@ def team_facts(ctx: RecalcContext) -> outcomes.TeamFacts | None:
     if ctx.facts is None:
         return None
     return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, ctx.facts.received,
-                              ctx.facts.meetings)
+                              ctx.facts.meetings, late=ctx.facts.late)
 
 
 def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContext, problems: list[Problem]):

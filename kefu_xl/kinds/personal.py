@@ -417,7 +417,7 @@ def personal_facts(ctx: RecalcContext, team, my_renewals) -> outcomes.TeamFacts 
             out.setdefault(completion.id_key(r.account_id), []).append(r.received)
         return out
     return outcomes.TeamFacts(ctx.month.first, ctx.month.clamp(ctx.as_of), ctx.as_of, received, ctx.facts.meetings,
-                              team.unrecognised)
+                              team.unrecognised, late=ctx.facts.late)
 
 
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:

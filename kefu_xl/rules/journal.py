@@ -87,7 +87,7 @@ def state_of(events: list[dict]) -> list[dict]:
         if kind == BASELINE:         # (one per place the records were read from)
             state = [r for r in state if scope_of(r) != e.get("scope", "")] + [dict(r) for r in e.get("records", [])]
         elif kind in (NEW, LATE, RESTORED):
-            state.append(dict(e["record"]))
+            state.append({**e["record"], LATE_MARK: True} if kind == LATE else dict(e["record"]))
         elif kind == PROGRESS:
             gone = _find(state, e["old"]) if e.get("old") else None
             if gone is not None:
@@ -97,11 +97,24 @@ def state_of(events: list[dict]) -> list[dict]:
         elif kind in (CHANGED, DELETED):
             old = e["old"] if kind == CHANGED else e["record"]
             gone = _find(state, old)
-            if gone is not None:
-                state.pop(gone)
-            if kind == CHANGED:
-                state.append(dict(e["record"]))
+            was = state.pop(gone) if gone is not None else {}
+            if kind == CHANGED:           # typed late, then corrected: still late
+                state.append({**e["record"], **({LATE_MARK: True} if was.get(LATE_MARK) else {})})
     return state
+
+
+LATE_MARK = "_补录"        # on a record of state_of that first came as 补录
+
+
+def identity(record: dict) -> tuple:
+    """A 工作记录 record as the rules of valid work tell it apart (outcomes.late_identity)."""
+    return (record.get("日期", ""), id_key(record.get("帐户ID", "")), record.get("工作类型", ""),
+            *(record.get(f, "") for f in CONTENT_FIELDS[1:]))
+
+
+def late_identities(state: list[dict]) -> frozenset:
+    """The 工作记录 records of a journal's state that came as 补录 (and are still there)."""
+    return frozenset(identity(r) for r in state if r.get(LATE_MARK) and not is_follow_up(r))
 
 
 def _find(state: list[dict], record: dict) -> int | None:

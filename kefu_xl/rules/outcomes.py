@@ -8,7 +8,9 @@ and the personal 工作记录 alike. Switches: config.ValidRules (a month's own,
   cannot read with a formula (续费跟踪, 见面会与培训.xlsx, the team's 抽查): Python finds the
   outcome at recalc (team_check below) and writes it into the row's hidden 团队核对 cell,
   which the formula reads; a row typed since shows 「待团队核对」;
-- 其他 in the team tracker: 抽查's 认可 column, read live by the formula.
+- 其他 in the team tracker: 抽查's 认可 column, read live by the formula;
+- with [journal] late_entry = "invalid", a record the 日志 judged 补录 does not count: Python
+  writes 「补录」 into its 团队核对 (any 工作类型), the formula's first check reads it.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ REASON_WAITING = "等待到会"
 REASON_ABSENT = "客户未到会"
 REASON_UNRECOGNISED = "不认可"
 REASON_PENDING = "待团队核对"
+REASON_LATE = "补录"
 
 # a few ways teams wrote satisfaction before the drop-down (an adopted 满意度 column)
 SATISFACTION_ALIASES = {"非常满意": "很满意", "十分满意": "很满意", "比较满意": "满意", "还行": "一般", "一般般": "一般",
@@ -64,6 +67,8 @@ def reason(rec: WorkRecord, rules: ValidRules, check: str | None, *, personal: b
     """The outcome reason a record is not valid for ("" when it counts): `check` is its 团队核对
     (None: not yet known); `unrecognised`: 抽查 keys the manager marked 不认可 (the team tracker)."""
     kind = rec.work_type
+    if rules.late_invalid and check == REASON_LATE:
+        return REASON_LATE
     if (kind == "电话拜访" and rules.satisfaction) or (kind == "上门拜访" and rules.visit_satisfaction):
         if not rec.satisfaction:
             return REASON_NO_SATISFACTION
@@ -99,6 +104,8 @@ def clause(rules: ValidRules, rest: str, *, personal: bool, spot: str = "") -> s
     asked = tuple(t for t, on in (("电话拜访", rules.satisfaction), ("上门拜访", rules.visit_satisfaction)) if on)
     if asked:
         out = f'IF(AND({_one_of(asked)},[{SATISFACTION_COLUMN}]=""),"{REASON_NO_SATISFACTION}",{out})'
+    if rules.late_invalid:
+        out = f'IF([{CHECK_COLUMN}]="{REASON_LATE}","{REASON_LATE}",{out})'
     return out
 
 
@@ -143,8 +150,10 @@ def other_check(rec: WorkRecord, unrecognised: frozenset[str]) -> str:
 
 
 def team_check(rec: WorkRecord, rules: ValidRules, facts: "TeamFacts", *, personal: bool) -> str:
-    """The 团队核对 value of a record: the outcome found in the team's other files, "" when its
-    type needs none."""
+    """The 团队核对 value of a record: 补录 when the 日志 judged it so and late entries do not
+    count; else the outcome found in the team's other files, "" when its type needs none."""
+    if rules.late_invalid and facts.is_late(rec):
+        return REASON_LATE
     if rec.work_type not in team_types(rules, personal):
         return ""
     if rec.work_type == "续费完成":
@@ -162,10 +171,17 @@ class TeamFacts:
     needs it (most recalcs have no 续费完成 or 电话邀约 to judge)."""
 
     def __init__(self, first: date, last: date, today: date, received=None, meetings=None,
-                 unrecognised: frozenset[str] = frozenset()):
+                 unrecognised: frozenset[str] = frozenset(), late=None):
         self.first, self.last, self.today = first, last, today
-        self._received, self._meetings = received, meetings
+        self._received, self._meetings, self._late = received, meetings, late
         self.unrecognised = unrecognised
+
+    def is_late(self, rec: WorkRecord) -> bool:
+        """Whether the 日志 judged the record 补录 (`late`: {客服: {record identity}}, or a
+        function giving it: the journal is read only when late entries do not count)."""
+        if callable(self._late):
+            self._late = self._late()
+        return late_identity(rec) in (self._late or {}).get(rec.staff, ())
 
     @property
     def received(self) -> dict[str, list[date | None]] | None:
@@ -193,3 +209,9 @@ def judge(rules: ValidRules, checks: list[str], *, personal: bool, unrecognised:
     def outcome(i: int, rec: WorkRecord) -> str:
         return reason(rec, rules, checks[i] or None, personal=personal, unrecognised=unrecognised)
     return outcome
+
+
+def late_identity(rec: WorkRecord) -> tuple:
+    """A record as rules/journal.identity names it: its date, account and every typed cell but 客服."""
+    return (rec.day.isoformat() if rec.day else "", id_key(rec.account_id), rec.work_type, rec.contact, rec.summary,
+            rec.satisfaction, rec.accepted)

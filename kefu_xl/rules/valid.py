@@ -53,7 +53,8 @@ def with_rules(config: Config, rules: ValidRules) -> Config:
 
 SWITCH_NAMES = {"duplicates": "重复记录不计", "renewal_paid": "续费以到帐为准", "invitation_attended": "邀约以到会为准",
                 "satisfaction": "电话拜访要填满意度", "visit_satisfaction": "上门拜访要填满意度",
-                "optimisation_accepted": "优化以客户接受为准", "other_recognised": "其他以经理认可为准"}
+                "optimisation_accepted": "优化以客户接受为准", "other_recognised": "其他以经理认可为准",
+                "late_invalid": "补录不计"}
 
 
 def describe(rules: ValidRules) -> str:

@@ -408,3 +408,56 @@ def test_rows_typed_into_the_team_file_are_journalled_apart(office):
     assert [(e["type"], e["record"]["帐户ID"]) for e in events] == [(rules.CHANGED, "C2")]
     print_page = journal.day_records(office, NOV, "张敏", date(2026, 11, 3))[0]
     assert [(r["帐户ID"], r.get("来源", "")) for r in print_page] == [("C1", ""), ("C2", rules.TEAM)]
+
+
+@pytest.mark.libreoffice
+def test_late_entries_do_not_count_when_the_month_says_so(tmp_path):
+    """[journal] late_entry = "invalid": a month opened with it judges a record the 日志 found
+    补录 invalid (无效原因 「补录」) in both engines, in the team tracker and in the person's own
+    workbook; a month opened before the setting keeps counting them (no pay cut by surprise)."""
+    from helpers import assert_engines_agree, office_values
+    office = tmp_path / "office"
+    init_workspace(office, staff=ROSTER)
+    write_status(office, str(NOV), STATUS)
+    toml = office / "kefu-xl.toml"
+    toml.write_text(toml.read_text("utf-8").replace('late_entry = "count"', 'late_entry = "invalid"'), "utf-8")
+    open_month(office, NOV, as_of=date(2026, 11, 2))
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "当天")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    collect(office, date(2026, 11, 3))
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C2", "晚了")])
+    saved(path, datetime(2026, 11, 6, 9, 0))
+    team = office / str(NOV) / maintenance.file_name(NOV)
+    outcome = recalc_file(team, as_of=date(2026, 11, 6), now=datetime(2026, 11, 6, 18, 0))
+    verdicts = {r.account_id: v for r, v in zip(outcome.result.figures.records, outcome.result.figures.verdicts)}
+    assert (verdicts["C1"].valid, verdicts["C2"].valid, verdicts["C2"].reason) == (True, False, "补录")
+    python = maintenance.python_values(outcome.result)
+    assert python[maintenance.SUMMARY]["张敏"]["有效工作数"] == 1 and python[maintenance.SUMMARY]["张敏"]["补录数"] == 1
+    team_office = office_values(team, maintenance.spec(C, NOV), {maintenance.WORK: lambda r, v: r,
+                                                                  maintenance.SUMMARY: lambda r, v: v["客服"]}, tmp_path / "lo")
+    assert assert_engines_agree({k: python[k] for k in (maintenance.WORK, maintenance.SUMMARY)}, team_office) > 20
+
+    own = recalc_file(path, as_of=date(2026, 11, 6))                 # her own workbook reads it from the team
+    mine_python = personal.python_values(own.result)
+    reasons = {r.account_id: mine_python[personal.WORK][r.row]["无效原因"] for r in own.result.figures.records}
+    assert reasons == {"C1": "", "C2": "补录"}
+    mine_office = office_values(path, personal.spec(C, NOV), {personal.WORK: lambda r, v: r}, tmp_path / "lo2")
+    assert assert_engines_agree({personal.WORK: mine_python[personal.WORK]}, mine_office) > 5
+
+    toml.write_text(toml.read_text("utf-8").replace('late_entry = "invalid"', 'late_entry = "count"'), "utf-8")
+    again = recalc_file(team, as_of=date(2026, 11, 6), now=datetime(2026, 11, 6, 18, 5))
+    assert [v.reason for v in again.result.figures.verdicts] == ["", "补录"]      # the month keeps its rules
+
+
+def test_a_month_opened_before_late_entry_invalid_keeps_counting_them(office):
+    """The setting changed after the month was opened: its 补录 still count, as they did."""
+    toml = office / "kefu-xl.toml"
+    toml.write_text(toml.read_text("utf-8").replace('late_entry = "count"', 'late_entry = "invalid"'), "utf-8")
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C2", "晚了")])
+    saved(path, datetime(2026, 11, 6, 9, 0))
+    outcome = recalc_file(office / str(NOV) / maintenance.file_name(NOV), as_of=date(2026, 11, 6),
+                          now=datetime(2026, 11, 6, 18, 0))
+    assert kinds(outcome.result.figures.collected.journal) == [rules.LATE]
+    assert [v.valid for v in outcome.result.figures.verdicts] == [True]

@@ -69,6 +69,9 @@ def test_the_rules_a_workbook_holds_or_was_made_with():
     assert valid.from_meta({"rules_version": 3.0, "rules": "not json"}, False) == ValidRules(version=3)
     assert valid.from_meta(valid.meta_of(ValidRules(satisfaction=False)), True) == ValidRules(satisfaction=False)
     assert valid.meta_of(ValidRules())["rules_version"] == RULES_VERSION == 3
+    # late_entry = "invalid" is a rule of the month too: one opened before it was recorded counts 补录
+    assert valid.from_meta({"rules_version": 3, "rules": '{"satisfaction": true}'}, True).late_invalid is False
+    assert valid.from_meta(valid.meta_of(ValidRules(late_invalid=True)), True) == ValidRules(late_invalid=True)
 
 
 def test_a_month_opened_now_records_its_rules(workspace):
@@ -98,7 +101,8 @@ def test_an_old_month_keeps_its_rule_in_both_engines(workspace, tmp_path):
     c1 = next(c for a, c in zip(then.result.figures.accounts, then.result.figures.completions) if a.account_id == "C1")
     assert c1.done.report == 2                                  # the repeated report counts under version 1
     assert_engines_agree(maintenance.python_values(then.result), libreoffice_values(old, tmp_path / "lo-old"))
-    assert json.loads(month_meta(old)["rules"]) == {"duplicates": False, **dict.fromkeys(OUTCOME_SWITCHES, False)}
+    assert json.loads(month_meta(old)["rules"]) == {"duplicates": False, **dict.fromkeys(OUTCOME_SWITCHES, False),
+                                                    "late_invalid": False}
 
 
 def run(*args) -> str:
