@@ -318,7 +318,7 @@ def _block(ws, top: int, card: rules.Card, title: str, refs, standard_cells, sou
     spend = "；".join(f"{'本月' if i == 0 else '上月'}（{m}）{how}" for i, (m, how) in enumerate(month_sources))
     notes = [f"管理消耗额：{spend or '没有维护跟踪表'}。",
              "图表：每项指标的达成度（本月 ÷ 达标线，越低越好的指标为 达标线 ÷ 本月；100% = 达标，最高画到 150%），"
-             "折线是达标线和预警线；未设标准的指标没有柱子。"]
+             "折线是达标线（100%），菱形是各项的预警线；未设标准的指标没有柱子。"]
     for j, note in enumerate(notes):
         cell = ws.cell(total + 1 + j, 1, note)
         _font(cell, 9)
