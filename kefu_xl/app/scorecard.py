@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
-from ..config import Config, Standard
+from ..config import SCORECARD_LOWER, Config, Standard
 from ..kinds import meetings
 from ..kinds.base import read_tracker
 from ..month import Month
@@ -49,7 +49,7 @@ BLOCK_ROWS = 32                                          # one person's page
 class Sources:
     """Where the month's 管理消耗额 came from (said under each person's table), and the data
     problems met on the way (they go on the statement's 问题 sheet)."""
-    spend: dict[str, str] = field(default_factory=dict)        # month → how
+    spend: dict[str, tuple[Month, str]] = field(default_factory=dict)   # "" (本月) / rules.LAST → (month, how)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -69,7 +69,7 @@ def month_rows(workspace: Path, month: Month, figures: dict, upto: date, config:
     f = figures.get(("maintenance", str(month)))
     if f is not None:
         tracker = f"维护跟踪_{month}.xlsx"
-        sources.spend[str(month)] = _spend_rows(workspace, month, f.accounts, upto, tracker, add, sources)
+        sources.spend[prefix] = month, _spend_rows(workspace, month, f.accounts, upto, tracker, add, sources)
         owners = {id_key(a.account_id): a.staff for a in f.accounts if a.staff}
         latest = {}
         for r, v in zip(f.records, f.verdicts):
@@ -204,7 +204,7 @@ def write_sheet(wb, staff: list[str], rows: list[dict], data_layout, config: Con
     for i, m in enumerate(rules.MEASURES):
         r = STANDARDS_ROW + 1 + i
         standard = None if m.pending else config.scorecard.standards.get(m.key)
-        lower = standard.lower if standard else m.key == "late_entries"
+        lower = standard.lower if standard else m.key in SCORECARD_LOWER
         text(r, 1, m.name)
         text(r, 2, "越低越好" if lower else "越高越好")
         text(r, 3, None if standard is None else standard.passing, TYPES[m.type])
@@ -271,7 +271,7 @@ def _block(ws, top: int, card: rules.Card, title: str, refs, standard_cells, sou
         r, m = first + i, line.measure
         t = TYPES[m.type]
         passing, warning, weight, standard = standard_cells[m.key]
-        lower = standard.lower if isinstance(standard, Standard) else m.key == "late_entries"
+        lower = standard.lower if isinstance(standard, Standard) else m.key in SCORECARD_LOWER
         B, C, F, G, H, I, J = (f"{get_column_letter(col[h])}{r}" for h in ("本月", "上月", "达标线", "预警线", "评级",
                                                                             "得分", "权重"))
         text(r, col["指标"], m.name, bold=True)
@@ -314,8 +314,7 @@ def _block(ws, top: int, card: rules.Card, title: str, refs, standard_cells, sou
         Type.NUMBER)
     put(total, col["加权分"], f"=SUM({L}{first}:{L}{last})", sum((x.weighted for x in card.lines), Decimal(0)),
         Type.NUMBER)
-    month_sources = list(sources.spend.items())
-    spend = "；".join(f"{'本月' if i == 0 else '上月'}（{m}）{how}" for i, (m, how) in enumerate(month_sources))
+    spend = "；".join(f"{'上月' if prefix else '本月'}（{m}）{how}" for prefix, (m, how) in sources.spend.items())
     notes = [f"管理消耗额：{spend or '没有维护跟踪表'}。",
              "图表：每项指标的达成度（本月 ÷ 达标线，越低越好的指标为 达标线 ÷ 本月；100% = 达标，最高画到 150%），"
              "折线是达标线（100%），菱形是各项的预警线；未设标准的指标没有柱子。"]

@@ -1,6 +1,7 @@
 """The statement's 考核 sheet (docs/scorecard.md): each measure of a small workspace against
 figures worked out by hand from its rows, in Python and in LibreOffice's recalculation; bands,
 arrows and the weighted score; [scorecard] settings checked with a Chinese message."""
+import shutil
 from datetime import date
 from decimal import Decimal as D
 
@@ -8,7 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import write_xlsx
-from helpers import d, open_november, same
+from helpers import d, open_november, same, validate
 
 from kefu_xl.app.report import write_report
 from kefu_xl.app.scorecard import SHEET
@@ -182,7 +183,6 @@ def test_scorecard_measures_by_hand_in_both_engines(office, tmp_path):
 def test_demo_scorecard_formulas_equal_python(demo_built, tmp_path):
     """The demo (8 people, spend from daily exports this month and estimated last month) with
     standards set: every formula cell of 考核 equals Python's value."""
-    import shutil
     folder = tmp_path / "office"
     shutil.copytree(demo_built[0], folder)
     set_scorecard(folder, STANDARDS.replace("spend = { pass = 200, warn = 100 }", "spend = { pass = 200000, warn = 150000 }"))
@@ -192,6 +192,7 @@ def test_demo_scorecard_formulas_equal_python(demo_built, tmp_path):
     assert bad == [] and len(made.data.scorecard) > 8 * 10 * 12
     found = blocks(office)
     assert list(found) == made.data.staff
+    assert validate([made.path]) == []                  # Microsoft's Open XML SDK: the charts and print setup too
     assert any(v["管理消耗额"]["趋势"] in ("↑", "↓") for v in found.values())
 
 
