@@ -93,6 +93,34 @@ class Journal:
     managers: tuple[str, ...] = ()       # 电脑用户名 of the managers: their saves are not 他人保存
 
 
+# The scorecard's measures (docs/scorecard.md): [scorecard] key → 指标; the ratios take shares
+# (0.9 = 90%); 补录 is better when lower.
+SCORECARD_MEASURES = {"spend": "管理消耗额", "satisfaction": "客户满意度", "renewal": "续费率",
+                      "optimisation": "优化完成率", "maintenance": "维护完成率", "daily_work": "日均有效工作",
+                      "attendance": "到会率", "inquiries": "咨询及时率", "exam": "考试", "late_entries": "补录"}
+SCORECARD_RATIOS = ("satisfaction", "renewal", "optimisation", "maintenance", "attendance", "inquiries")
+SCORECARD_LOWER = ("late_entries",)
+DEFAULT_WEIGHTS = {"spend": 15, "satisfaction": 15, "renewal": 15, "optimisation": 10, "maintenance": 15,
+                   "daily_work": 10, "attendance": 5, "inquiries": 5, "exam": 5, "late_entries": 5}
+
+
+@dataclass(frozen=True)
+class Standard:
+    """One measure's standard on the scorecard: at or beyond `passing` 达标, at or beyond
+    `warning` 预警 (= passing when not set: no 预警 band), else 未达标; `lower` when less is better."""
+    passing: Decimal
+    warning: Decimal
+    lower: bool = False
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """[scorecard]: the manager's standard per measure (a measure not listed is 未设标准) and
+    [scorecard.weights]: each measure's weight in 综合得分 (docs/scorecard.md)."""
+    standards: dict[str, Standard] = field(default_factory=dict)
+    weights: dict[str, Decimal] = field(default_factory=lambda: {k: Decimal(v) for k, v in DEFAULT_WEIGHTS.items()})
+
+
 @dataclass(frozen=True)
 class Serve:
     """[serve]: when `kefu-xl serve` makes the morning plans, how often it looks, how often it collects (docs/daily.md)."""
@@ -181,6 +209,7 @@ class Config:
     valid: ValidRules = field(default_factory=ValidRules)   # [work.valid]; a month's own from its _meta
     backups: Backups = field(default_factory=Backups)
     journal: Journal = field(default_factory=Journal)
+    scorecard: Scorecard = field(default_factory=Scorecard)
     source: str = "默认配置"
 
 
@@ -331,6 +360,7 @@ def parse_config(data: dict, source: str) -> Config:
         backups=Backups(keep=int(r.number("backup.keep", integer=True, minimum=Decimal(1))),
                         keep_days=int(r.number("backup.keep_days", integer=True))),
         journal=Journal(close_at=r.clock("journal.close_at"), late_entry=_late_entry(r), managers=_managers(r)),
+        scorecard=_scorecard(r),
         source=source,
     )
 
@@ -340,6 +370,53 @@ def _managers(r: _Reader) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise r.fail("journal.managers", f"应为用户名的列表，例如 [\"WANG-PC\"]，而不是 {value!r}")
     return tuple(v.strip() for v in value if v.strip())
+
+
+def _scorecard(r: _Reader) -> Scorecard:
+    table = r.data.get("scorecard", {})             # optional: a workspace made before it has none
+    if not isinstance(table, dict):
+        raise r.fail("scorecard", "应写成一节 [scorecard]")
+    known = "、".join(SCORECARD_MEASURES)
+    standards = {}
+    for key, value in table.items():
+        if key == "weights":
+            continue
+        name = f"scorecard.{key}"
+        if key not in SCORECARD_MEASURES:
+            raise r.fail(name, f"不是考核指标；可以写的有：{known}")
+        label = SCORECARD_MEASURES[key]
+        if not isinstance(value, dict) or "pass" not in value or set(value) - {"pass", "warn", "direction"}:
+            raise r.fail(name, f"（{label}）应写成 {{ pass = 达标线, warn = 预警线 }}，例如 {_example(key)}")
+        direction = value.get("direction", "lower" if key in SCORECARD_LOWER else "higher")
+        if direction not in ("higher", "lower"):
+            raise r.fail(name + ".direction", f"应为 \"higher\"（越高越好）或 \"lower\"（越低越好），现在是「{direction}」")
+        passing = r.number(name + ".pass", value["pass"])
+        warning = r.number(name + ".warn", value["warn"]) if "warn" in value else passing
+        if key in SCORECARD_RATIOS:
+            for part, number in (("pass", passing), ("warn", warning)):
+                if number > 1:
+                    raise r.fail(f"{name}.{part}", f"（{label}）是比例，应在 0 到 1 之间（90% 写 0.9），现在是 {number}")
+        lower = direction == "lower"
+        if (warning > passing) if not lower else (warning < passing):
+            raise r.fail(name, f"（{label}）的预警线 {warning} 应{'高' if lower else '低'}于或等于达标线 {passing}"
+                               f"（{'越低越好' if lower else '越高越好'}）")
+        standards[key] = Standard(passing, warning, lower)
+    weights_raw = table.get("weights", {})
+    if not isinstance(weights_raw, dict):
+        raise r.fail("scorecard.weights", "应写成一节 [scorecard.weights]，每行 指标 = 权重")
+    weights = {k: Decimal(v) for k, v in DEFAULT_WEIGHTS.items()}
+    for key, value in weights_raw.items():
+        if key not in SCORECARD_MEASURES:
+            raise r.fail(f"scorecard.weights.{key}", f"不是考核指标；可以写的有：{known}")
+        weights[key] = r.number(f"scorecard.weights.{key}", value)
+    return Scorecard(standards, weights)
+
+
+def _example(key: str) -> str:
+    if key in SCORECARD_RATIOS:
+        return "{ pass = 0.9, warn = 0.8 }"
+    return {"spend": "{ pass = 200000, warn = 150000 }", "daily_work": "{ pass = 4, warn = 3 }",
+            "exam": "{ pass = 80, warn = 60 }", "late_entries": "{ pass = 0, warn = 3 }"}[key]
 
 
 def _late_entry(r: _Reader) -> str:

@@ -42,6 +42,7 @@ from ..sheets.build import (
 from ..sheets.layout import resolve
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
+from . import scorecard
 from .report_html import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, render_html
 from .workbooks import add_keyed_values, recalc_file
 from .workspace import month_rules
@@ -112,8 +113,11 @@ def spec(title: str, online: bool = False) -> WorkbookSpec:
                  Column("项目", Role.COMPUTED, Type.TEXT, help="目标合计/完成合计/有效工作/工作日数/当月应续/当月已续/"
                                                                 "丢失客户/续费到帐金额/续费提成/新客户/上线达标；"
                                                                 "网销询盘/网销有效/网销转化成交/网销转化金额/"
-                                                                "网销成交/网销成交金额/网销提成。"),
-                 Column("分组", Role.COMPUTED, Type.TEXT, help="网销项目：渠道（转化率）或角色（提成）。"),
+                                                                "网销成交/网销成交金额/网销提成；"
+                                                                "考核表另用：管理消耗额/满意度帐户/满意帐户/优化目标/优化完成/"
+                                                                "邀约/到会/考试分数/考试人次/日志文件/补录，"
+                                                                "以及「上月·」开头的上月各项。"),
+                 Column("分组", Role.COMPUTED, Type.TEXT, help="网销项目：渠道（转化率）或角色（提成）；考核项目：帐户ID。"),
                  Column("数值", Role.COMPUTED, Type.NUMBER, help="数值。")),
     )
     notes = ("每个数字都是对「数据」表的公式；「数据」表的行从当月的维护跟踪、续费跟踪、新客户跟踪表（有网销台账时也从网销台账）"
@@ -172,6 +176,8 @@ class ReportData:
     online: bool = False            # a 网销台账 was found: the statement gets its two sheets
     hints: list[str] = field(default_factory=list)     # commands for the terminal, never on the statement
     as_of: date | None = None       # the last month's figures count up to this day (工作日数 too)
+    figures: dict = field(default_factory=dict)     # (kind, month) → the tracker's figures (the 考核 sheet reads them)
+    scorecard: dict = field(default_factory=dict)   # the 考核 sheet's cached values ((row, column) →)
 
 
 def collect(workspace: Path, months: list[Month], as_of: date | None = None,
@@ -210,6 +216,7 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None,
                                     f"{sum(p.severity is Severity.ERROR for p in serious)} 条），数字可能不准。")
                 out.hints.append(f"{path.name} 的问题：kefu-xl check {here(path)}（改正后重新出表）")
             f = outcome.result.figures
+            out.figures[(kind, str(month))] = f
             if f is None:                       # its structure is broken: no figure can be trusted
                 raise DataProblemsError(f"{path.relative_to(workspace)} 结构不完整，无法出表：请先按下面的问题改正"
                                         f"（kefu-xl check {here(path)}），再出表。",
@@ -371,6 +378,9 @@ def trend(workspace: Path, last: Month, n: int = 6,
 def build(workspace: Path, label: str, months: list[Month], as_of: date | None = None):
     data = collect(workspace, months, as_of)
     data.label = label
+    card = None
+    if len(months) == 1:              # the 考核 sheet is monthly: its rows join 数据 after the statement's
+        card = _scorecard_rows(workspace, months[0], data, as_of)
     period = months[0].label if len(months) == 1 else f"{months[0].year}年第{(months[0].month + 2) // 3}季度"
     wspec = spec(f"{period} 客服绩效与提成表（统计截至 {data.as_of.isoformat()}）", data.online)
     titles = {s.name: s.title for s in wspec.sheets}
@@ -400,9 +410,28 @@ def build(workspace: Path, label: str, months: list[Month], as_of: date | None =
     ws.row_dimensions[r].height = 36
     ws.print_area = f"A1:{layout.letter('上线达标率')}{r + 1}"
     _charts(wb, layout, len(data.staff), trend(workspace, months[-1], known=data) if len(months) == 1 else [])
+    if card is not None:
+        data.scorecard = scorecard.write_sheet(wb, data.staff, data.rows, layouts[DATA], load_config(
+            workspace / "kefu-xl.toml"), period, data.as_of, card, 2)
     write_problem_sheet(wb, [Problem(f"绩效提成_{label}.xlsx", "", None, "", "TRACKER_PROBLEMS", w,
                                      Severity.WARNING) for w in data.warnings], before="说明")
     return wb, data, wspec
+
+
+def _scorecard_rows(workspace: Path, month: Month, data: ReportData, as_of: date | None):
+    """The 考核 sheet's 数据 rows (this month's and last month's), appended to data.rows; its
+    data problems join the statement's warnings."""
+    previous = None
+    if (workspace / str(month.previous())).is_dir():
+        try:
+            previous = collect(workspace, [month.previous()], as_of)
+        except KefuError as e:
+            data.warnings.append(f"考核表的上月数字没有算：{e}")
+    rows, sources = scorecard.scorecard_rows(workspace, month, data.figures, data.as_of, previous,
+                                             load_config(workspace / "kefu-xl.toml"))
+    data.rows += rows
+    data.warnings += sources.warnings
+    return sources
 
 
 def cached_values(data: ReportData) -> dict[str, dict]:
@@ -419,7 +448,8 @@ def cached_values(data: ReportData) -> dict[str, dict]:
 
 def chart_cells(data: ReportData) -> dict[str, dict]:
     """The 图表 sheet's names (=绩效提成!A3 …): each staff member's, in statement order."""
-    return {CHARTS: {(3 + i, 1): name for i, name in enumerate(data.staff)}}
+    return {CHARTS: {(3 + i, 1): name for i, name in enumerate(data.staff)}} | (
+        {scorecard.SHEET: data.scorecard} if data.scorecard else {})
 
 
 def _charts(wb, layout, n_staff: int, history) -> None:
