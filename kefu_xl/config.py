@@ -83,6 +83,13 @@ class Backups:
 
 
 @dataclass(frozen=True)
+class Inquiries:
+    """[inquiries]: the 咨询 answer times (docs/inquiries.md) — 网络 within `online_minutes` working
+    minutes for 一级/二级; 邮件 一级 the same working day, 二级 one working day, 三级 two."""
+    online_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class Journal:
     """[journal]: when a day's records close (docs/journal.md) — a record first seen in a file
     saved after `close_at` on the next working day is 补录, counted as usual and shown with how
@@ -196,6 +203,8 @@ class Config:
     blacklist_size: int = 3
     redlist_size: int = 3
     callback_hours: Hours = field(default_factory=Hours)
+    work_hours: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13), time(18)))   # [calendar] work_hours
+    inquiries: Inquiries = field(default_factory=lambda: Inquiries())
     missed_rate_target: Decimal = Decimal("0.25")
     onlinesales: OnlineSales = field(default_factory=OnlineSales)
     personal: bool = True                      # [personal] enabled: one workbook per person
@@ -318,6 +327,7 @@ def parse_config(data: dict, source: str) -> Config:
                      f"应写成 {{ 电话 = 2 }}，渠道为 {'/'.join(COMPLAINT_CHANNELS)}，现在是 {by_channel}")
     reply_days = {c: int(r.number(f"complaints.reply_working_days_by_channel.{c}", by_channel[c], integer=True))
                   if c in by_channel else reply_default for c in COMPLAINT_CHANNELS}
+    work_hours = _work_hours(r)
     return Config(
         monthly=tuple(monthly),
         bands=tuple(bands),
@@ -338,7 +348,9 @@ def parse_config(data: dict, source: str) -> Config:
         reply_working_days=reply_days,
         blacklist_size=int(r.number("complaints.blacklist_size", integer=True)),
         redlist_size=int(r.number("complaints.redlist_size", integer=True)),
-        callback_hours=_callback_hours(r),
+        callback_hours=_callback_hours(r, work_hours),
+        work_hours=work_hours,
+        inquiries=Inquiries(online_minutes=int(r.number("inquiries.online_minutes", integer=True, minimum=Decimal(1)))),
         missed_rate_target=r.number("callbacks.missed_rate_target"),
         onlinesales=_onlinesales(r),
         personal=_flag(r, "personal.enabled"),
@@ -468,11 +480,32 @@ def _header_aliases(r: _Reader) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _callback_hours(r: _Reader) -> Hours:
+def _work_hours(r: _Reader) -> tuple[tuple[time, time], ...]:
+    """[calendar] work_hours "09:00-12:00,13:00-18:00": a working day's spans, in order."""
+    text = r.get("calendar.work_hours")
+    spans = []
+    try:
+        for part in str(text).split(","):
+            start, end = part.strip().split("-")
+            spans.append((r.clock("calendar.work_hours", start.strip()), r.clock("calendar.work_hours", end.strip())))
+    except ValueError:
+        spans = []
+    if not spans or any(s >= e for s, e in spans) or any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+        raise r.fail("calendar.work_hours", f"应写成 \"09:00-12:00,13:00-18:00\"（上班时段，按先后，用逗号隔开），现在是「{text}」")
+    return tuple(spans)
+
+
+def _callback_hours(r: _Reader, work_hours) -> Hours:
+    """The call desk's hours: its day runs from the first working span's start to the last one's
+    end ([calendar] work_hours, one calendar for both desks), unless an older kefu-xl.toml still
+    sets [callbacks] work_start / work_end."""
     checks = r.get("callbacks.check_times")
     if not isinstance(checks, list) or not checks:
         raise r.fail("callbacks.check_times", "应为时间列表，例如 [\"10:00\", \"13:00\"]")
-    hours = Hours(start=r.clock("callbacks.work_start"), end=r.clock("callbacks.work_end"),
+    own = r.data.get("callbacks", {})
+    start = r.clock("callbacks.work_start") if "work_start" in own else work_hours[0][0]
+    end = r.clock("callbacks.work_end") if "work_end" in own else work_hours[-1][1]
+    hours = Hours(start=start, end=end,
                   noon=r.clock("callbacks.next_day_time"),
                   new_minutes=int(r.number("callbacks.new_signup_minutes", integer=True)),
                   old_minutes=int(r.number("callbacks.old_signup_minutes", integer=True)),

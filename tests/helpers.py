@@ -183,6 +183,8 @@ def same(python, office) -> bool:
         return python in (None, "") and office in (None, "")
     if isinstance(python, (int, Decimal)) and not isinstance(python, bool):
         return isinstance(office, (int, float)) and abs(Decimal(repr(office)) - Decimal(python)) < Decimal("1e-9")
+    if isinstance(python, datetime) and isinstance(office, datetime):     # a serial number's rounding
+        return abs((python - office).total_seconds()) < 1
     if isinstance(python, date) and isinstance(office, datetime):
         return office.time() == datetime.min.time() and office.date() == python
     return python == office

@@ -18,7 +18,7 @@ from ..io.doc_props import last_saved
 from ..io.safe_write import clean_stale_temps, is_temp_name
 from ..io.tables import read_sheets_fast
 from ..io.values import is_blank
-from ..kinds import maintenance, newclient, personal, renewal
+from ..kinds import inquiries, maintenance, newclient, personal, renewal
 from ..kinds.base import (
     Collected,
     FollowUps,
@@ -48,7 +48,7 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
 
 def collected_sheets() -> tuple[str, ...]:
     """The sheets of a personal workbook that collection reads."""
-    return personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS
+    return personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS, inquiries.SHEET
 
 
 def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
@@ -183,6 +183,11 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
             out.rows.extend(read_records(line, grid, month, wspec, known, out.origins, config.valid))
             out.follow_ups[line.file] = [r for name in journal_rules.FOLLOW_UPS if name in grid
                                          for r in follow_up_records(name, _rows(grid, wspec, name, line.file), month)]
+            data = read_sheet(grid[inquiries.SHEET], wspec.sheet(inquiries.SHEET), line.file, []) \
+                if inquiries.SHEET in grid else None
+            for item in inquiries.read_rows(data, line.file, []) if data else []:   # (its own recalc says what is wrong)
+                item.staff, item.source = line.owner, line.file
+                out.inquiries.append(item)
         out.lines.append(line)
     present = {line.owner for line, grid in usable if grid is not None}
     for name in roster_names or []:

@@ -66,6 +66,7 @@ class Collected:
     journal: list[dict] = field(default_factory=list)   # the 日志 events this collect appended (app/journal)
     journal_shown: list[dict] = field(default_factory=list)   # the month's 补录/改动/删除 of every person
     follow_ups: dict[str, list[dict]] = field(default_factory=dict)   # personal file -> its follow-up cells (日志)
+    inquiries: list = field(default_factory=list)      # every person's 咨询 rows (kinds/inquiries.Inquiry)
 
     def origin_of(self, team_rows: list[int]) -> dict[int, tuple[str, int]]:
         """{team row: (personal file, row there)} given the team rows that hold the collected

@@ -52,7 +52,7 @@ from ..sheets.spec import (
     Type,
     WorkbookSpec,
 )
-from . import journal_sheet
+from . import inquiries, journal_sheet
 from .base import (
     Collected,
     Kind,
@@ -344,6 +344,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                      f'IF([客服]="","",COUNTIFS([{JOURNAL}!客服],[客服],[{JOURNAL}!事件],"{event}"))',
                      help=f"本月日志中该客服的「{event}」条数（见「日志」表和 docs/journal.md）。")
               for event in JOURNAL_EVENTS),
+            *inquiries.summary_columns(),
         ),
         highlights=(Highlight('[超容量]="是"', RED, ("帐户数", "容量", "超容量")),
                     Highlight('[达标]="否"', ORANGE, ("日均有效工作", "达标"))),
@@ -364,7 +365,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         "不属实的记录无效，「客服汇总」列出每人的抽查数和不属实数。",
     )
     journal = journal_sheet.spec(month)
-    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, checks, summary, journal, calendar), notes=notes,
+    return WorkbookSpec(kind=KIND, title=TITLE, sheets=(accounts, work, checks, summary, journal, inquiries.team_sheet(),
+                                                        calendar), notes=notes,
                         meta=valid.meta_of(config.valid))
 
 
@@ -439,6 +441,8 @@ def write_total_row(ws, layouts, sheet: SheetSpec, n_staff: int) -> None:
         "邀约数": f"=SUM({rng('邀约数')})", "到会数": f"=SUM({rng('到会数')})",
         "到会率": f'=IF(N({col("邀约数")}{r})=0,"",{col("到会数")}{r}/{col("邀约数")}{r})',
         **{f"{event}数": f"=SUM({rng(f'{event}数')})" for event in JOURNAL_EVENTS},
+        "咨询数": f"=SUM({rng('咨询数')})",
+        "咨询及时率": resolve(inquiries.team_on_time_formula(), layouts, sheet.name, r),
     }
     if not n_staff:
         values = {k: (0 if str(v).startswith("=SUM") else v) for k, v in values.items()}
@@ -467,13 +471,15 @@ class MaintenanceFigures:
     collected: Collected | None
     team_checks: list[str]               # 团队核对 of each record (rules/outcomes)
     journal: list[dict] = field(default_factory=list)     # the month's 补录/改动/删除 (the 日志 sheet)
+    inquiries: list = field(default_factory=list)         # every person's 咨询 (the 咨询 sheet, kinds/inquiries)
+    inquiries_row: int = 0                                 # the 咨询 sheet's first data row
 
 
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     """Validate, restore formulas, refresh 客服汇总/工作日历/问题 — in place on `wb`."""
     config, month = ctx.config, ctx.month
     wspec = spec(config, month)
-    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(SUMMARY, JOURNAL, CALENDAR))
+    result, found = start_recalc(wb, ctx, KIND, wspec, rebuilt=(SUMMARY, JOURNAL, inquiries.SHEET, CALENDAR))
     problems = result.problems
     if found is None:
         return result  # structural problems only: nothing to compute, caller writes nothing
@@ -482,6 +488,11 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     events = list(collected.journal_shown) if collected else []        # the 日志 sheet's rows
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
+    asked = collected.inquiries if collected else []
+    inquiries.judge(asked, {rules.id_key(a.account_id): a.level for a in accounts}, config, ctx.calendar)
+    clients = {rules.id_key(a.account_id): a.client for a in accounts}
+    for item in asked:
+        item.client = clients.get(rules.id_key(item.account_id), NOT_AN_ACCOUNT) if item.account_id else ""
     origin = collected.origin_of([r for r, v in datas[WORK].rows if cell_text(v["来源"])]) if collected else {}
     records = read_work(datas[WORK], ctx, problems, origin=origin)
     targets = account_targets(accounts, config)
@@ -525,7 +536,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
         write_team_checks(wb[WORK], layouts[WORK], datas[WORK], records, team_checks)
-        write_back(wb, wspec, layouts, datas, accounts, staff, result, ctx, as_of, events)
+        write_back(wb, wspec, layouts, datas, accounts, staff, result, ctx, as_of, events, asked)
 
     result.summary_headers = ["客服", "星级", "帐户数", "完成率", "有效工作数", "日均有效工作", "达标"]
     result.summary_rows = [[s.staff, s.star or "—", str(s.accounts), rules.percent(s.ratio), str(s.valid_work),
@@ -534,7 +545,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     result.figures = MaintenanceFigures(checks=checks, check_counts=spot.staff_counts(checks, by_row),
                                         accounts=accounts, records=records, verdicts=verdicts,
                                         completions=results, staff=summaries, working_days=working_days,
-                                        as_of=as_of, collected=collected, team_checks=team_checks, journal=events)
+                                        as_of=as_of, collected=collected, team_checks=team_checks, journal=events,
+                                        inquiries=asked, inquiries_row=layouts[inquiries.SHEET].first_data_row)
     return result
 
 
@@ -569,7 +581,7 @@ def _collect_personal(wb, wspec: WorkbookSpec, layouts, datas, ctx: RecalcContex
 
 
 def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account], staff: list[StaffMember],
-               result: RecalcResult, ctx: RecalcContext, as_of, events: list[dict]) -> None:
+               result: RecalcResult, ctx: RecalcContext, as_of, events: list[dict], asked: list) -> None:
     """Put the recalc into the workbook: notes, formulas, summary, calendar, 问题, _meta."""
     config, month = ctx.config, ctx.month
     acc_sheet, work_sheet = wspec.sheet(ACCOUNTS), wspec.sheet(WORK)
@@ -583,6 +595,7 @@ def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account],
 
     rewrite_summary(wb, layouts, wspec, staff, as_of)
     rebuild_rows(wb, wspec.sheet(JOURNAL), layouts, journal_sheet.rows(events))
+    rebuild_rows(wb, wspec.sheet(inquiries.SHEET), layouts, inquiries.team_rows(asked))
     rewrite_calendar(wb, layouts, wspec, ctx.calendar.workdays_between(month.first, month.last))
     finish_recalc(wb, wspec, ctx, result.problems)
 
@@ -685,6 +698,12 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
                                  "邀约数": asked, "到会数": came, "到会率": rules.ratio(came, asked),
                                  **{f"{event}数": sum(out[SUMMARY][s.staff][f"{event}数"] for s in f.staff)
                                     for event in JOURNAL_EVENTS}}
+    for s in f.staff:
+        mine = [i for i in f.inquiries if i.staff == s.staff]
+        out[SUMMARY][s.staff].update({"咨询数": len(mine), "咨询及时率": inquiries.on_time_ratio(mine)})
+    out[SUMMARY][TOTAL_LABEL].update({"咨询数": len(f.inquiries), "咨询及时率": inquiries.on_time_ratio(f.inquiries)})
+    out[inquiries.SHEET] = {r: {"及时": i.on_time, "答复于": i.answered}
+                            for r, i in enumerate(f.inquiries, f.inquiries_row)}
     return out
 
 

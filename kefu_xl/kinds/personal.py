@@ -31,7 +31,7 @@ from ..sheets.build import (
 )
 from ..sheets.read import read_sheet, write_problem_sheet
 from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
-from . import maintenance, newclient, renewal, roster
+from . import inquiries, maintenance, newclient, renewal, roster
 from .base import (
     Kind,
     RecalcContext,
@@ -110,6 +110,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
     in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
     work = f"[{WORK}!"
+    client_name_formula = (f'IF([帐户ID]="","",IFERROR(INDEX([{MINE}!客户名称],MATCH([帐户ID],[{MINE}!帐户ID],0)),'
+                           f'IFERROR({colleague_name_formula(LISTED)},"{NOT_TEAMS}")))')
     today = SheetSpec(
         name=TODAY, title=f"{month.label} 今日计划（早计划）", key="序号", buffer_rows=0, row_markers=("事项",),
         anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：当天第一次重算时做好（非工作日为下一个工作日），"
@@ -156,9 +158,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         help="每做一项工作登记一行；代班（同事的帐户）也登记在这里。只有与决策人的沟通有效。",
         columns=(
             *(c for c in team_work_inputs(config, month) if c.header in ("日期", "客服", "帐户ID")),
-            Column("客户名称", Role.DERIVED, Type.TEXT,
-                   f'IF([帐户ID]="","",IFERROR(INDEX([{MINE}!客户名称],MATCH([帐户ID],[{MINE}!帐户ID],0)),'
-                   f'IFERROR({colleague_name_formula(LISTED)},"{NOT_TEAMS}")))', width=30,
+            Column("客户名称", Role.DERIVED, Type.TEXT, client_name_formula, width=30,
                    help="帐户ID对应的客户；同事的帐户显示客户名称和「（同事的帐户）」，核对没有填错帐户。"),
             *(c for c in team_work_inputs(config, month) if c.header not in ("日期", "客服", "帐户ID")),
             Column("有效", Role.DERIVED, Type.TEXT, f'IF({blank},"",IF([无效原因]="","是","否"))',
@@ -242,7 +242,8 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     )
     my_renewals, my_clients = follow_up_sheets(config, month)
     return WorkbookSpec(kind=KIND, title="个人工作簿",
-                        sheets=(today, work_sheet, mine, my_renewals, my_clients, daily, accounts), notes=notes,
+                        sheets=(today, work_sheet, inquiries.personal_sheet(client_name_formula), mine, my_renewals,
+                                my_clients, daily, accounts), notes=notes,
                         meta=valid.meta_of(config.valid))
 
 
@@ -401,6 +402,7 @@ class PersonalFigures:
     team_ids: list[tuple[str, str]] | None = None      # away from the workspace: (帐户ID, 客户名称) last listed
     names: dict[str, str] | None = None
     plan_day: date | None = None
+    inquiries: list | None = None              # the 咨询 rows with their 时限 (kinds/inquiries)
 
 
 def personal_facts(ctx: RecalcContext, team, my_renewals) -> outcomes.TeamFacts | None:
@@ -462,6 +464,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                               due_balance_days=config.due_balance_days, anomalies=anomalies, cadence=cadence,
                               unhappy=unhappy_inputs(records, accounts, contacts, day, ctx.calendar))
     levels = {completion.id_key(a.account_id): a.level for a in accounts}
+    asked = inquiries.read_rows(datas[inquiries.SHEET], ctx.file, problems)
+    inquiries.judge(asked, {completion.id_key(a["帐户ID"]): a.get("级别", "") for a in team.accounts}, config, ctx.calendar)
     old_day, old_items = _old_plan(wb, layouts)
     plan_rows, planned_today, made_now = plan_sheet_rows(plan, old_day, old_items, levels)
     others = {}
@@ -494,6 +498,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
         write_team_checks(wb[WORK], layouts[WORK], datas[WORK], records, checks)
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
+        inquiries.write_due(wb[inquiries.SHEET], layouts[inquiries.SHEET], asked)
+        restore_formulas(wb, wspec.sheet(inquiries.SHEET), layouts, datas[inquiries.SHEET], result, ctx.file)
         for name in (MY_RENEWALS, MY_CLIENTS):
             fresh = read_sheet(wb[name], wspec.sheet(name), ctx.file, [])
             restore_formulas(wb, wspec.sheet(name), layouts, fresh, result, ctx.file)
@@ -517,7 +523,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                                      planned_today=planned_today, plan_made_now=made_now, verdicts=verdicts,
                                      accounts=accounts, mine=mine_rows, daily=daily, team=team,
                                      daily_target=config.daily_valid_target, my_renewals=my[MY_RENEWALS],
-                                     my_clients=my[MY_CLIENTS], month=month, config=config)
+                                     my_clients=my[MY_CLIENTS], month=month, config=config, inquiries=asked)
     return result
 
 
@@ -561,7 +567,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     if ctx.write:
         write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], listed)     # an older list in today's form
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
-        for name in (MY_RENEWALS, MY_CLIENTS):
+        for name in (MY_RENEWALS, MY_CLIENTS, inquiries.SHEET):     # (时限 stays as last computed)
             restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
         finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["客服", "团队表", "有效记录（超计划在团队表扣）"]
@@ -586,6 +592,8 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     team = {completion.id_key(a["帐户ID"]): a["客户名称"] for a in f.team.accounts}
     for row, done in zip(f.plan_rows, f.done):
         out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
+    out[inquiries.SHEET] = {i.row: {"及时": i.on_time, "答复于": i.answered, "客户名称": client_name(i, names, team)}
+                            for i in f.inquiries or []}
     for r, v in zip(f.records, f.verdicts):
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
                             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",
