@@ -112,6 +112,10 @@ def person_rows(server, month: Month, marks: dict[str, dict[str, int]] | None = 
             row.problems.append("日志（本月）：" + "，".join(f"{k} {n}" for k, n in mine.items() if n) +
                                 "（见维护跟踪「日志」表，抽查时先查）")
             row.level = "wait" if row.level == "ok" else row.level
+        late = [f"{client}（时限 {due:%m-%d %H:%M}）" for client, due in info.unanswered if due < server.now]
+        if late:
+            row.problems.append("超过时限还没答复的咨询：" + "；".join(late))
+            row.level = "bad"
         if info.unhappy and info.plan_day == today:
             row.problems.append("不满意的客户，今天回访：" + "；".join(info.unhappy))
             row.level = "wait" if row.level == "ok" else row.level

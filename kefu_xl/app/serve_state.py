@@ -20,8 +20,8 @@ from ..io.safe_write import (
     process_alive,
     temp_path,
 )
-from ..kinds import personal
-from ..kinds.base import cell_date, cell_text
+from ..kinds import inquiries, personal
+from ..kinds.base import cell_date, cell_datetime, cell_text
 from ..month import Month
 from ..records import Severity
 from ..rules.completion import id_key
@@ -113,6 +113,7 @@ class PersonInfo:
     daily: dict = field(default_factory=dict)          # 每日小结 as last saved: {date: (有效工作, 达标)}
     first_problems: list[str] = field(default_factory=list)   # the 说明 of the first errors/warnings
     anomaly_ids: set[str] = field(default_factory=set)   # id_key of the accounts 今日 holds a 处理消耗异常 for
+    unanswered: list[tuple[str, datetime]] = field(default_factory=list)   # 咨询 not answered: (client, 时限)
 
 
 @dataclass
@@ -190,7 +191,8 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
     """What a personal workbook says of itself, as last saved; `skip` when it is not one of
     this month's personal workbooks (collect's checks) or cannot be read."""
     try:
-        line, grid, problems = open_personal(path, month, (personal.TODAY, personal.DAILY, PROBLEM_SHEET))
+        line, grid, problems = open_personal(path, month, (personal.TODAY, personal.DAILY, inquiries.SHEET,
+                                                           PROBLEM_SHEET))
     except OSError:
         return PersonInfo(unread=True)
     info = PersonInfo(owner=line.owner)
@@ -218,6 +220,12 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
             day = cell_date(v["日期"])
             if day is not None:
                 info.daily[day] = (v.get("有效工作"), cell_text(v.get("达标")))
+    if inquiries.SHEET in grid:
+        asked = read_sheet(grid[inquiries.SHEET], personal.spec(config, month).sheet(inquiries.SHEET), path.name, [])
+        for _, v in asked.rows if asked is not None else []:
+            due = cell_datetime(v.get("时限"))
+            if due is not None and cell_date(v.get("答复日期")) is None:
+                info.unanswered.append((cell_text(v.get("客户名称")) or cell_text(v.get("帐户ID")), due))
     if PROBLEM_SHEET in grid:
         rows = grid[PROBLEM_SHEET].grid
         header = next((i for i, row in enumerate(rows[:5]) if "级别" in row), None)

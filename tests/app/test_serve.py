@@ -570,6 +570,20 @@ def test_status_page_shows_each_person_today(office):
     assert not list(office.glob(".~kefu-*"))
 
 
+def test_status_page_lists_inquiries_past_their_time_limit(office):
+    """咨询 (docs/inquiries.md): an inquiry not answered past its 时限 is on the person's row."""
+    path = mine(office, "张敏")
+    type_rows(path, personal.spec(load_config(), NOV).sheet("咨询"), [
+        {"收到日期": date(2026, 11, 9), "收到时刻": "8:10", "帐户ID": "C1", "渠道": "网络", "内容": "余额"},
+        {"收到日期": date(2026, 11, 9), "收到时刻": "9:50", "帐户ID": "C2", "渠道": "邮件", "内容": "发票"}])
+    server, clock, lines = serve_at(office, at(9, 9, 40))
+    server.cycle()                                  # the save recalculated: 时限 10:00 and 11-10 09:50
+    clock.now = at(9, 10, 5)
+    server.cycle()
+    row = read_page(office).row("people", "张敏")
+    assert "超过时限还没答复的咨询：甲建材（时限 11-09 10:00）" in row[5] and "乙家居" not in row[5]
+
+
 def test_status_page_saved_at_is_the_persons_save_not_serves_write(office):
     path = mine(office, "李娜")
     server, clock, lines = serve_at(office, at(9, 7, 40))
