@@ -23,6 +23,7 @@ from ..month import Month
 from ..rules import journal as journal_rules
 from ..rules import scorecard as rules
 from ..rules.completion import PHONE, id_key
+from ..rules.inquiries import LATE, ON_TIME
 from ..rules.outcomes import CHECKED, satisfaction_of
 from ..sheets.build import FONT, Formula, set_cell, style_name
 from ..sheets.layout import quote_sheet
@@ -91,6 +92,11 @@ def month_rows(workspace: Path, month: Month, figures: dict, upto: date, config:
                 add(tracker, r.row, r.staff, "邀约", 1, r.account_id)
                 if check == CHECKED:
                     add(tracker, r.row, r.staff, "到会", 1, r.account_id)
+        for i in getattr(f, "inquiries", []):                 # as 客服汇总's 咨询及时率 counts them
+            if i.on_time in (ON_TIME, LATE) and i.staff:
+                add(i.source or tracker, i.row, i.staff, "咨询已答复", 1, i.account_id)
+                if i.on_time == ON_TIME:
+                    add(i.source or tracker, i.row, i.staff, "咨询及时", 1, i.account_id)
     _exam_rows(workspace, month, upto, config, add)
     files = journal_files(workspace, month)
     if files:
