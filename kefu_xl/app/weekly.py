@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from ..rules import outcomes, spendwatch
 from ..rules import renewal as renewal_rules
 from ..rules.completion import WORK_TYPES, id_key
 from ..rules.deadlines import nth_workday_after
+from ..rules.inquiries import LATE, ON_TIME
 from ..sheets.read import read_sheet
 from .collect import collected_sheets, read_records, usable_personal
 from .workbooks import recalc_file
@@ -41,11 +42,12 @@ REMINDED, RECEIVED, AMOUNT = "续费提醒", "续费到帐", "到帐金额"
 STEP, ANOMALY, UNHAPPY = "新客户步骤", "异常", "不满意"
 COMPLAINT_NEW, COMPLAINT_LATE = "投诉新增", "投诉超时"
 FOLLOWED = "当天跟进"
-NO_INQUIRIES = "咨询表上线后填写"
+ANSWERED, IN_TIME = "咨询已答复", "咨询及时"      # (电话 counts as answered in time: docs/inquiries.md)
 # 本周问题's 类别, in the order the meeting takes them
+ISSUE_INQUIRY = "咨询超时未答复"
 ISSUE_ANOMALY, ISSUE_UNHAPPY, ISSUE_LOST = "消耗异常未通知客户", "不满意客户未再联系", "丢失客户"
 ISSUE_COMPLAINT, ISSUE_RENEWAL = "投诉回复超时未解决", "待续费（下周日前到期）"
-ISSUE_ORDER = (ISSUE_ANOMALY, ISSUE_UNHAPPY, ISSUE_COMPLAINT, ISSUE_LOST, ISSUE_RENEWAL)
+ISSUE_ORDER = (ISSUE_INQUIRY, ISSUE_ANOMALY, ISSUE_UNHAPPY, ISSUE_COMPLAINT, ISSUE_LOST, ISSUE_RENEWAL)
 
 
 @dataclass(frozen=True, order=True)
@@ -191,6 +193,7 @@ def collect(workspace: Path, week: Week, as_of: date | None = None) -> WeekData:
                     unhappy.append({"客服": r.staff, "帐户ID": r.account_id, "key": key, "日期": r.day,
                                     "客户名称": names.get(key, ""), "满意度": said})
             _plan_rows(workspace, month, config, {id_key(a.account_id) for a in f.accounts}, ours, add)
+            _inquiry_rows(f.inquiries, names, ours, as_of, add, out.issues)
 
         for kind, name in (("renewal", renewal.file_name(month)), ("newclient", newclient.file_name(month))):
             if kind in config.monthly and not (folder / name).exists():
@@ -287,6 +290,22 @@ def _plan_rows(workspace: Path, month: Month, config, team_ids: set[str], ours, 
             add(source, row, day, line.owner, PLAN_DONE, int(done or 0))
 
 
+def _inquiry_rows(items, names: dict[str, str], ours, as_of: date, add, issues: list[dict]) -> None:
+    """The week's answered 咨询 (by the day received) and, for 本周问题, those past their 时限 and
+    still not answered on `as_of`."""
+    end = datetime.combine(as_of + timedelta(days=1), time(0))
+    for i in items:
+        day = i.received.date() if i.received else None
+        key = id_key(i.account_id)
+        if ours(day) and i.on_time in (ON_TIME, LATE):
+            add(i.source, i.row, day, i.staff, ANSWERED, group=i.channel, account=key, client=names.get(key, ""))
+            if i.on_time == ON_TIME:
+                add(i.source, i.row, day, i.staff, IN_TIME, group=i.channel, account=key, client=names.get(key, ""))
+        if i.answered is None and i.due is not None and i.due < end:
+            issues.append(_issue(ISSUE_INQUIRY, i.staff, i.account_id, names.get(key, ""), day,
+                                 f"{i.channel}咨询「{i.content}」，时限 {i.due:%m-%d %H:%M}，还没有答复"))
+
+
 def _issue(kind: str, person: str, account: str, client: str, day: date | None, note: str) -> dict:
     return {"类别": kind, "客服": person, "帐户ID": account, "客户名称": client, "日期": day, "说明": note}
 
@@ -363,6 +382,8 @@ def figures(data: WeekData) -> dict[str, dict]:
         v[FOLLOWED] = sum(1 for r in data.rows if r["项目"] == ANOMALY and person in (None, r["客服"])
                           and follow[r["序号"]] == "是")
         v["不满意客户"] = _total(data, UNHAPPY, person)
+        answered = _total(data, ANSWERED, person)
+        v["咨询及时率"] = None if answered == 0 else _total(data, IN_TIME, person) / answered
         week[person or "合计"] = v
     return {"周报": week, "每日": days, "数据": {n: {FOLLOWED: v} for n, v in follow.items()},
             "投诉": {"投诉新增": _total(data, COMPLAINT_NEW), "投诉超时": _total(data, COMPLAINT_LATE)}}

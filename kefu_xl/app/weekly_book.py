@@ -11,7 +11,7 @@ from datetime import date, datetime
 from html import escape
 from pathlib import Path
 
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 
 from ..errors import KefuError
 from ..hints import command
@@ -37,7 +37,6 @@ from .workbooks import add_keyed_values
 WEEK, DAYS, ISSUES, DATA = "周报", "每日", "本周问题", "数据"
 FOLDER = "周报"
 SIGNATURE = "客服经理 签字：____________        日期：____________"
-GREY = "EDEDED"
 
 
 def _sum(item: str, person: bool, group: str | None = None, day: bool = False) -> str:
@@ -59,12 +58,14 @@ def week_formulas(person: bool) -> dict[str, str]:
         **{item: _sum(item, person) for item in (w.REMINDED, w.RECEIVED, w.AMOUNT, w.STEP, w.ANOMALY)},
         w.FOLLOWED: f'COUNTIFS([数据!项目],"{w.ANOMALY}"{who},[数据!{w.FOLLOWED}],"是")',
         "不满意客户": _sum(w.UNHAPPY, person),
+        "咨询及时率": f'IF({_sum(w.ANSWERED, person)}=0,"",{_sum(w.IN_TIME, person)}/{_sum(w.ANSWERED, person)})',
     }
 
 
 WEEK_TYPES = {**dict.fromkeys(w.TYPE_COLUMNS, Type.INT), w.VALID: Type.INT, w.PLANNED: Type.INT, w.PLAN_DONE: Type.INT,
               "计划完成率": Type.RATIO, "达标天数": Type.INT, w.REMINDED: Type.INT, w.RECEIVED: Type.INT,
-              w.AMOUNT: Type.MONEY, w.STEP: Type.INT, w.ANOMALY: Type.INT, w.FOLLOWED: Type.INT, "不满意客户": Type.INT}
+              w.AMOUNT: Type.MONEY, w.STEP: Type.INT, w.ANOMALY: Type.INT, w.FOLLOWED: Type.INT, "不满意客户": Type.INT,
+              "咨询及时率": Type.RATIO}
 WEEK_HELP = {
     **{t: f"本周（周一到周日）有效的「{t}」记录条数（有效工作的规则同维护跟踪表）。" for t in w.TYPE_COLUMNS},
     w.VALID: "本周有效工作合计。",
@@ -77,7 +78,7 @@ WEEK_HELP = {
     w.ANOMALY: "本周 9:00 消耗监控发现的异常（消耗日期的下一个工作日发现）。",
     w.FOLLOWED: "其中发现当天就有该帐户有效工作记录的（当天跟进）。",
     "不满意客户": "本周满意度为 不满意/很不满意 的电话拜访记录。",
-    "咨询及时率": f"{w.NO_INQUIRIES}（咨询表还没有上线，本列暂时空着）。",
+    "咨询及时率": "本周收到、已答复的咨询中在时限内答复的比例（个人工作簿「咨询」表；电话算及时）。",
 }
 
 
@@ -87,8 +88,7 @@ def spec(data: w.WeekData) -> WorkbookSpec:
         name=WEEK, title="周报", key="客服", buffer_rows=0, row_markers=("客服",),
         columns=(Column("客服", Role.COMPUTED, Type.TEXT, help="名册中在职的客服，以及本周记录中出现的其他姓名。"),
                  *(Column(h, Role.DERIVED, t, week_formulas(True)[h], help=WEEK_HELP[h], width=9 if t in (Type.MONEY, Type.RATIO)
-                          else 7) for h, t in WEEK_TYPES.items()),
-                 Column("咨询及时率", Role.COMPUTED, Type.RATIO, help=WEEK_HELP["咨询及时率"], width=12)),
+                          else 7) for h, t in WEEK_TYPES.items())),
     )
     days = SheetSpec(
         name=DAYS, title="每日", key="客服", buffer_rows=0, row_markers=("客服",), row_key=("客服", "日期"),
@@ -138,8 +138,7 @@ def spec(data: w.WeekData) -> WorkbookSpec:
                         help="异常行：发现当天该帐户有有效工作记录（任何人登记的）为 是。")),
     )
     notes = ("周报：每周一份，周会前生成（kefu-xl report --week），会上按「本周问题」逐条过，在「会上处理」写下决定，打印后客服经理签字存档。",
-             "「周报」「每日」的每个数字都是对「数据」表的公式；「数据」表的行从本周涉及的各月跟踪表、个人工作簿和消耗监控表按规则重新计算得到。",
-             f"咨询及时率：{w.NO_INQUIRIES}。")
+             "「周报」「每日」的每个数字都是对「数据」表的公式；「数据」表的行从本周涉及的各月跟踪表、个人工作簿和消耗监控表按规则重新计算得到。")
     return WorkbookSpec(kind="weekly", title="客服周报", sheets=(week, days, issues, facts), notes=notes)
 
 
@@ -165,16 +164,8 @@ def build(data: w.WeekData):
     for header, template in week_formulas(False).items():
         set_cell(ws.cell(total, layout.columns[header]), Formula(resolve(template, layouts, WEEK, total)),
                  style_name(Role.DERIVED, WEEK_TYPES[header]))
-    note = ws.cell(total, layout.columns["咨询及时率"])
-    set_cell(note, w.NO_INQUIRIES, style_name(Role.COMPUTED, Type.TEXT))
-    note.alignment = Alignment(wrap_text=True, vertical="center")
-    note.font = Font(name=FONT, size=9, color="808080")
     for c in range(1, len(wspec.sheet(WEEK).columns) + 1):
-        if c != note.column:
-            ws.cell(total, c).font = Font(name=FONT, size=10, bold=True)
-    for r in range(layout.first_data_row, total):
-        ws.cell(r, note.column).fill = PatternFill("solid", fgColor=GREY)
-    ws.row_dimensions[total].height = 30
+        ws.cell(total, c).font = Font(name=FONT, size=10, bold=True)
     figures = w.figures(data)
     r = total + 2
     cells = {}
@@ -185,7 +176,7 @@ def build(data: w.WeekData):
         set_cell(cell, Formula(resolve(f'SUMIFS([数据!数值],[数据!项目],"{item}")', layouts, WEEK, r)),
                  style_name(Role.DERIVED, Type.INT))
         cells[(r, cell.column)] = figures["投诉"][item]
-    ws.cell(r + 1, 1, f"咨询及时率：{w.NO_INQUIRIES}。本周的问题见「本周问题」表（周会议程）。").font = Font(name=FONT, size=10)
+    ws.cell(r + 1, 1, "本周的问题见「本周问题」表（周会议程）。").font = Font(name=FONT, size=10)
     ws.cell(r + 3, 1, SIGNATURE).font = Font(name=FONT, size=11)
     ws.row_dimensions[r + 3].height = 36
     ws.cell(r + 3, 1).alignment = Alignment(vertical="bottom")
@@ -259,11 +250,12 @@ def write_weekly(workspace: Path, week_text: str | None = None, as_of: date | No
 
 # --------------------------------------------------------------------------- terminal and HTML
 
-SHOWN = (w.VALID, "计划完成率", "达标天数", w.REMINDED, w.RECEIVED, w.AMOUNT, w.STEP, w.ANOMALY, w.FOLLOWED, "不满意客户")
+SHOWN = (w.VALID, "计划完成率", "达标天数", w.REMINDED, w.RECEIVED, w.AMOUNT, w.STEP, w.ANOMALY, w.FOLLOWED, "不满意客户",
+         "咨询及时率")
 
 
 def shown(header: str, value) -> str:
-    if header == "计划完成率":
+    if header in ("计划完成率", "咨询及时率"):
         return percent(value)
     if header == w.AMOUNT:
         return f"{value:,.2f}"
@@ -292,10 +284,9 @@ def render_html(data: w.WeekData) -> str:
     parts = [f"<h1>客服周报 {escape(str(week))}（{week.monday} 至 {week.sunday}）</h1>",
              f'<div class="sub">统计截至 {data.as_of} · 由 kefu-xl 生成 {datetime.now():%Y-%m-%d %H:%M}</div>',
              *(f'<p class="warn">⚠ {escape(x)}</p>' for x in data.warnings),
-             table(["客服", *SHOWN, "咨询及时率"], [[*r, w.NO_INQUIRIES if r[0] == "合计" else ""]
-                                                    for r in summary_rows(data)], total=True),
+             table(["客服", *SHOWN], summary_rows(data), total=True),
              f"<p>投诉（全团队）：本周新增 {f['投诉'][w.COMPLAINT_NEW]:,.0f} 条，回复超时 "
-             f"{f['投诉'][w.COMPLAINT_LATE]:,.0f} 条。咨询及时率：{w.NO_INQUIRIES}。</p>",
+             f"{f['投诉'][w.COMPLAINT_LATE]:,.0f} 条。</p>",
              "<h2>有效工作（按类型）</h2>", table(["客服", *w.TYPE_COLUMNS], types, total=True),
              "<h2>本周问题（周会议程）</h2>",
              table(["类别", "客服", "帐户ID", "客户名称", "日期", "说明"], issues) if issues else "<p>本周没有未了结的问题。</p>",
