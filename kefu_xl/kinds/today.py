@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..month import Month
-from ..records import Problem, Targets, WorkRecord
+from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion, outcomes, spendwatch
 from ..rules import plan as planning
 from ..rules.cadence import cadence
@@ -14,12 +14,14 @@ from ..rules.levels import targets_for
 from ..rules.renewal import ONBOARDING_STEPS, days_of_spend, onboarding
 from . import archive, maintenance, watch
 from .base import (
+    cell_date,
     cell_text,
     read_tracker,
 )
 from .team_view import team_snapshot, version_of
 
 TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"   # the personal workbook's sheets
+VISITS = "预约"
 ITEMS = completion.TARGET_ITEMS
 DIVIDER, DIVIDER_FILL = "有余力再做", "DDEBF7"         # the row under today's plan
 PLANNED, ADDED = "是", "新增"                          # 计划内 of a morning line / of a line added later that day
@@ -161,6 +163,64 @@ def unhappy_inputs(records: list[WorkRecord], accounts: list, contacts: dict[str
     return rows
 
 
+def missed_inputs(old_day: date | None, old_rows: list[dict], old_done: list[int], day: date, records: list[WorkRecord],
+                  accounts: list, contacts: dict[str, set[date]], calendar) -> list:
+    """未联系上 without typing: the clients of yesterday's plan (the plan the sheet holds, when it is
+    the previous working day's) whose contact lines were not done, and the owner's clients last
+    reached only through 其他人员 with no valid record since (联系决策人)."""
+    mine = {completion.id_key(a.account_id): a for a in accounts}
+    out, seen = [], set()
+    if old_day is not None and old_day < day and calendar.count(old_day, day) == 2:
+        for r, done in zip(old_rows, old_done):
+            key = completion.id_key(r.get("帐户ID") or "")
+            calls = r.get("联系") not in (None, "", "0") or any(t in (r.get("维护项") or "") for t in ("电话拜访", "报表发送"))
+            if key and key not in seen and r.get("计划内") in (PLANNED, ADDED) and calls and done < line_items(r):
+                seen.add(key)
+                out.append(planning.PlanMissed(r["帐户ID"], r.get("客户名称") or "", f"{old_day:%m-%d} 的计划没有联系上"))
+    others: dict[str, date] = {}
+    for r in records:
+        key = completion.id_key(r.account_id)
+        if r.day and r.day < day and key in mine and r.contact == "其他人员":
+            others[key] = max(others.get(key, r.day), r.day)
+    for key, when in sorted(others.items()):
+        if key in seen or any(when < d < day for d in contacts.get(key, ())) or when in contacts.get(key, set()):
+            continue
+        out.append(planning.PlanMissed(mine[key].account_id, mine[key].name,
+                                       f"{when:%m-%d} 只联系到其他人员，还没有联系上决策人", decision_maker=True))
+    return out
+
+
+def visit_inputs(data, file: str, problems: list[Problem], accounts: list | None) -> list:
+    """预约's rows as PlanVisit (帐户ID and a date typed); an account not the owner's is named
+    (`accounts` None: every row taken, as collect reads a file)."""
+    if data is None:
+        return []
+    mine = {completion.id_key(a.account_id): a for a in accounts or []}
+    out = []
+    for row, v in data.rows:
+        account, when = cell_text(v.get("帐户ID")), cell_date(v.get("预约上门日期"))
+        if not account or when is None:
+            continue
+        a = mine.get(completion.id_key(account))
+        if accounts is None:
+            out.append(planning.PlanVisit(account, cell_text(v.get("客户名称")), when, cell_text(v.get("备注"))))
+            continue
+        if a is None:
+            problems.append(Problem(file, VISITS, row, "帐户ID", "NOT_MY_ACCOUNT",
+                                    f"预约的帐户「{account}」不是你的帐户：这次上门不会排进今日计划，请核对帐户ID。",
+                                    Severity.WARNING))
+            continue
+        out.append(planning.PlanVisit(a.account_id, a.name, when, cell_text(v.get("备注"))))
+    return out
+
+
+def booked_days(visits: list) -> dict[str, set]:
+    out: dict[str, set] = {}
+    for v in visits:
+        out.setdefault(completion.id_key(v.account_id), set()).add(v.day)
+    return out
+
+
 def rule_label(row, config: Config) -> str:
     """异常 of a 消耗监控 row, by the same rule as its formula."""
     return spendwatch.label(watch.judged(row, config.watch)) or "消耗异常"
@@ -179,62 +239,163 @@ def follow_up_days(my_renewals, my_clients) -> tuple[dict[str, set], dict[str, s
     return reminded, steps
 
 
+def line_items(item: dict) -> int:
+    """项数 of a 今日 line; a line written before lines had 项数 counts as one item."""
+    value = item.get("项数")
+    if value in (None, ""):
+        return 1 if item.get("事项") else 0
+    try:
+        return int(float(value))
+    except ValueError:
+        return 1
+
+
 def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None,
-              reminded: dict[str, set] | None = None, steps: dict[str, set] | None = None) -> list[bool]:
-    """已完成 of each 今日 line, as the sheet's formula judges it: every 工作类型 of 维护项 has a
-    valid record of the account on the day; when 联系 — 提醒日期 is the day, or any valid record
-    of the account that day; when 新客户步骤 — one of the client's step dates is the day."""
+              reminded: dict[str, set] | None = None, steps: dict[str, set] | None = None,
+              booked: dict[str, set] | None = None) -> list[int]:
+    """完成项 of each 今日 line — how many of its items were done on the day — as the sheet's
+    formula counts them: each 工作类型 of 维护项 with a valid record of the account on the day;
+    the 联系 items when 提醒日期 is the day or any valid record of the account is; the
+    新客户步骤 when one of the client's step dates is the day; 预约上门 when 预约 holds a visit
+    after the day (`booked`: account key → booked days). Never more than 项数. A line made
+    before lines had 项数 is one item, done when all of it is."""
     valid = [r for r, v in zip(records, verdicts) if v.valid and day is not None and r.day == day]
     out = []
     for item in items:
         key = completion.id_key(item["帐户ID"])
         mine = [r for r in valid if completion.id_key(r.account_id) == key]
         kinds = [t for t in completion.ITEM_TYPES if t in (item.get("维护项") or "")]
-        done = all(any(r.work_type == t for r in mine) for t in kinds)
-        if item.get("联系") == "是":
-            done = done and (day in (reminded or {}).get(key, set()) or bool(mine))
-        if item.get("新客户步骤") == "是":
-            done = done and day in (steps or {}).get(key, set())
-        out.append(done)
+        done_kinds = sum(1 for t in kinds if any(r.work_type == t for r in mine))
+        contacted = day in (reminded or {}).get(key, set()) or bool(mine)
+        stepped = day in (steps or {}).get(key, set())
+        reserved = any(d > day for d in (booked or {}).get(key, ())) if day else False
+        n = line_items(item)
+        if item.get("项数") in (None, ""):         # (a line of an older plan: done when all of it is)
+            old_contact = item.get("联系") in ("是", "1")
+            whole = done_kinds == len(kinds) and (not old_contact or contacted) and \
+                (item.get("新客户步骤") != "是" or stepped)
+            out.append(n if whole else 0)
+            continue
+        contacts = int(float(item.get("联系") or 0)) if str(item.get("联系") or "").replace(".", "").isdigit() else 0
+        count = done_kinds + (contacts if contacted else 0) + (1 if item.get("新客户步骤") == "是" and stepped else 0) \
+            + (1 if item.get("预约上门") == "是" and reserved else 0)
+        out.append(min(n, count))
     return out
 
 
-PLAN_FIELDS = ("序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "计划内", "维护项", "联系", "新客户步骤")
+def done_text(done: int, items: int) -> str:
+    """已完成 of a line: 是 when all its items are done, 「2/3」 when some, 否 when none."""
+    if items <= 0:
+        return ""
+    return "是" if done >= items else "否" if done == 0 else f"{done}/{items}"
+
+
+def plan_figure(items: list[dict], done: list[int]) -> tuple[int, int]:
+    """The plan's one figure (DOMAIN §23): (items done, items planned) of the lines above the
+    line made in the morning (计划内 是) — 今日's header, 每日小结, collect, 状态.html use it. A
+    plan written before 计划内 existed counts every line."""
+    rows = list(zip(items, done))
+    morning = [(r, d) for r, d in rows if r.get("计划内") == PLANNED]
+    if not morning and not any(r.get("计划内") for r, _ in rows):
+        morning = rows
+    return sum(min(d, line_items(r)) for r, d in morning), sum(line_items(r) for r, _ in morning)
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def header_text(plan_day: date, as_of: date | None, suggested: int, done: int | str, added: int) -> str:
+    """Row 1 of 今日: 「12月7日 周一 · 今日计划 · 建议完成 9 项 · 已完成 3 项 · 新增 2」; on a day
+    that is not the plan's (a weekend), 「下一个工作日的计划」."""
+    which = "今日计划" if as_of is None or as_of == plan_day else "下一个工作日的计划"
+    text = f"{plan_day.month}月{plan_day.day}日 周{WEEKDAYS[plan_day.weekday()]} · {which} · 建议完成 {suggested} 项 · " \
+           f"已完成 {done} 项"
+    return text + (f" · 新增 {added}" if added else "")
+
+
+PLAN_FIELDS = ("时间段", "序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "计划内", "维护项", "联系",
+               "新客户步骤", "预约上门", "项数", "分钟")
+BLOCK_MARK = "时间段"                     # 优先级 of a block's header row
 
 
 def line_row(line: planning.PlanLine, marker: str, levels: dict[str, str]) -> dict:
-    return {"优先级": line.label, "帐户ID": line.account_id, "客户名称": line.name,
-            "级别": line.level or levels.get(completion.id_key(line.account_id), ""), "事项": line.item,
-            "原因": line.reason, "计划内": marker, "维护项": "+".join(line.maintenance),
-            "联系": "是" if line.contact else "", "新客户步骤": "是" if line.step else ""}
+    return {"时间段": line.slot, "优先级": line.label if line.items else "", "帐户ID": line.account_id,
+            "客户名称": line.name, "级别": line.level or levels.get(completion.id_key(line.account_id), ""),
+            "事项": line.item, "原因": line.reason, "计划内": marker if line.items else "",
+            "维护项": "+".join(line.maintenance), "联系": line.contacts or None,
+            "新客户步骤": "是" if line.step else "", "预约上门": "是" if line.reserve else "",
+            "项数": line.items, "分钟": line.minutes or None}
 
 
 def divider_row(planned: int) -> dict:
     return {"优先级": DIVIDER, "客户名称": f"以上 {planned} 项是今天的计划" if planned else "今天没有计划项",
-            "原因": "以下按同样的顺序排列：做完上面的计划，还有时间再做。"}
+            "原因": "以下按时间段排列：做完上面的计划，还有时间再做。"}
+
+
+def block_rows(settings, rows: list[dict], why: dict[str, str]) -> dict[str, dict]:
+    """{时间段: the block's header row}: its minutes used of its minutes, and the overrun."""
+    out = {}
+    for block in settings.blocks:
+        mine = [r for r in rows if r.get("时间段") == block.slot and line_items(r)]
+        load = planning.BlockLoad(block, sum(int(r.get("分钟") or 0) for r in mine), sum(line_items(r) for r in mine),
+                                  why.get(block.name, ""))
+        out[block.slot] = {"时间段": block.slot, "优先级": BLOCK_MARK, "原因": load.header()}
+    return out
 
 
 def plan_sheet_rows(plan: planning.Plan, old_day: date | None, old_rows: list[dict],
-                    levels: dict[str, str]) -> tuple[list[dict], int, bool]:
-    """(今日's rows, lines of the morning plan, whether the plan was made now). The first recalc
-    of a day makes the plan: its first plan.planned lines, the divider, the rest. A later one
-    the same day keeps that plan as it is (nothing done drops off) and adds, marked 新增, the
-    priority-1 lines of clients the plan does not have yet (a new anomaly)."""
+                    levels: dict[str, str], settings) -> tuple[list[dict], int, bool]:
+    """(今日's rows, items of the morning plan, whether the plan was made now). The first recalc
+    of a day makes the plan: block by block, each block's header row and its lines above the
+    line; the divider; the rest by block. A later one the same day keeps that plan as it is
+    (nothing done drops off) and adds in their block, marked 新增, the urgent lines (priority 1)
+    of clients not yet on that block's plan — one line a client and block, the latest reason."""
     frozen = old_day == plan.day and any(r.get("计划内") for r in old_rows)
-    if frozen:           # (a client already in the plan gets a 新增 line only for an urgent item it lacks)
-        morning = [r for r in old_rows if r.get("计划内") == PLANNED]
-        later = [r for r in old_rows if r.get("计划内") == ADDED]
-        rest = [r for r in old_rows if r.get("计划内") not in (PLANNED, ADDED)]
-        present: dict[str, set[str]] = {}
-        for r in old_rows:
-            present.setdefault(completion.id_key(r["帐户ID"]), set()).update(r["事项"].split(" + "))
-        urgent = [i for i in plan.items if i.priority == planning.RENEWAL
-                  and i.item not in present.get(completion.id_key(i.account_id), set())]
-        new = [dict(line_row(line, ADDED, levels), 原因=f"新增：{line.reason}") for line in planning.lines_of(urgent)]
-        above, below, planned = morning + later + new, rest, len(morning)
+    why = {b.block.name: b.why for b in plan.blocks}
+    if frozen:
+        above = [dict(r) for r in old_rows if r.get("计划内") in (PLANNED, ADDED) or
+                 (not r.get("计划内") and not line_items(r) and r.get("事项"))]
+        below = [dict(r) for r in old_rows if not r.get("计划内") and line_items(r)]
+        def key(r):
+            return (r.get("时间段") or "", completion.id_key(r.get("帐户ID") or ""))
+        morning = {key(r) for r in above if r.get("计划内") == PLANNED}
+        for line in plan.lines:
+            if line.priority != planning.RENEWAL or not line.items or not line.account_id:
+                continue
+            row = dict(line_row(line, ADDED, levels), 原因=f"新增：{line.reason}")
+            k = key(row)
+            if k in morning:
+                continue
+            at = next((i for i, r in enumerate(above) if key(r) == k), None)
+            if at is not None:
+                above[at] = row                  # the latest reason only
+            else:
+                above.append(row)
+            below = [r for r in below if key(r) != k]
+        planned = sum(line_items(r) for r in above if r.get("计划内") == PLANNED)
     else:
-        rows = [line_row(line, PLANNED if i < plan.planned else "", levels) for i, line in enumerate(plan.lines)]
-        above, below, planned = rows[:plan.planned], rows[plan.planned:], plan.planned
-    numbered = [{**r, "序号": i} for i, r in enumerate([*above, *below], 1)]
-    out = numbered[:len(above)] + ([divider_row(planned)] if below or not above else []) + numbered[len(above):]
+        above = [line_row(line, PLANNED, levels) for line in plan.lines if line.above]
+        below = [line_row(line, "", levels) for line in plan.lines if not line.above]
+        planned = plan.suggested
+    order = {b.slot: i for i, b in enumerate(settings.blocks)}
+    def by_block(rows):
+        return sorted(rows, key=lambda r: order.get(r.get("时间段") or "", -1))      # stable: order kept within
+    above, below = by_block(above), by_block(below)
+    numbered = iter(range(1, len(above) + len(below) + 1))
+    for r in [*above, *below]:
+        r["序号"] = next(numbered)
+    headers = block_rows(settings, above, why)
+    out, seen = [], set()
+    for r in above:
+        slot = r.get("时间段") or ""
+        for b in settings.blocks:                # the header of every block up to this line's
+            if b.slot not in seen and order[b.slot] <= order.get(slot, -1):
+                seen.add(b.slot)
+                out.append(headers[b.slot])
+        out.append(r)
+    for b in settings.blocks:
+        if b.slot not in seen:
+            out.append(headers[b.slot])
+    out.append(divider_row(planned))
+    out.extend(below)
     return [{h: r.get(h) for h in PLAN_FIELDS} for r in out], planned, not frozen
