@@ -30,7 +30,7 @@ from ..sheets.build import (
     write_meta,
     write_rows,
 )
-from ..sheets.layout import resolve
+from ..sheets.layout import find_layout, resolve
 from ..sheets.read import read_sheet, write_problem_sheet
 from ..sheets.spec import (
     Anchor,
@@ -51,6 +51,7 @@ from .base import (
     cell_number,
     cell_text,
     finish_recalc,
+    read_tracker,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -333,22 +334,46 @@ def titles(wspec: WorkbookSpec, owner: str) -> dict[str, str]:
             for s in wspec.sheets}
 
 
-def build(config: Config, month: Month, owner: str, meta: dict | None = None):
-    """An empty personal workbook; month open runs the recalc that fills it."""
+def build(config: Config, month: Month, owner: str, meta: dict | None = None, visits: list[dict] = ()):
+    """An empty personal workbook (with `visits`: 预约 rows carried from last month); month open
+    runs the recalc that fills it."""
     wspec = spec(config, month)
-    wb, _ = build_workbook(wspec, titles(wspec, owner), {}, {}, {"month": str(month), "owner": owner, **(meta or {})})
+    wb, _ = build_workbook(wspec, titles(wspec, owner), {VISITS: list(visits)}, {},
+                           {"month": str(month), "owner": owner, **(meta or {})})
     write_problem_sheet(wb, [], before="说明")
     return wb
 
 
-def stamp_owner(wb, config: Config, month: Month, owner: str) -> None:
+def stamp_owner(wb, config: Config, month: Month, owner: str, visits: list[dict] = ()) -> None:
     """Make a blank personal workbook (built once for a whole month open) someone's: the
-    titles that name the person and _meta's owner."""
+    titles that name the person and _meta's owner; the 预约 rows carried from last month."""
     wspec = spec(config, month)
     named = titles(wspec, owner)
     for sheet in (TODAY, WORK, MINE, DAILY):
         wb[sheet].cell(1, 1).value = named[sheet]
+    if visits:
+        sheet = wspec.sheet(VISITS)
+        layout, _ = find_layout(wb[VISITS], sheet)
+        write_rows(wb[VISITS], layout, sheet, list(visits), layout.first_data_row, roles=(Role.INPUT,))
     write_meta(wb, wspec, {"owner": owner})
+
+
+def carried_visits(previous: Path, month: Month, config: Config) -> list[dict]:
+    """The 预约 rows of last month's workbook (`previous`) for a day in `month` or later: month
+    open carries them into the new workbook (typed as they were)."""
+    if not previous.exists():
+        return []
+    try:
+        _, datas = read_tracker(previous, lambda m: spec(config, m), (VISITS,), month=month.previous())
+    except (OSError, KeyError, ValueError):
+        return []
+    data = datas.get(VISITS)
+    out = []
+    for _, v in (data.rows if data is not None else []):
+        when = cell_date(v.get("预约上门日期"))
+        if cell_text(v.get("帐户ID")) and when is not None and when >= month.first:
+            out.append({"帐户ID": cell_text(v.get("帐户ID")), "预约上门日期": when, "备注": cell_text(v.get("备注")) or None})
+    return out
 
 
 def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:

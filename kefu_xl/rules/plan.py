@@ -443,7 +443,7 @@ def summary_items(day_is_last: bool, accounts: list[PlanAccount], renewals: list
         if owed:
             out.append(PlanItem(MAINTENANCE, a.account_id, a.name, a.level, "本月还差",
                                 "总结日：" + "、".join(owed) + " 次", kind=SUMMARY_ITEM))
-    following = Month(month.year + month.month // 12, month.month % 12 + 1)
+    following = month.next()
     for r in sorted(renewals, key=lambda r: (r.contract_end or date.max, r.account_id)):
         if r.status in OPEN_RENEWAL and r.contract_end is not None and following.contains(r.contract_end):
             out.append(PlanItem(MAINTENANCE, r.account_id, r.name, "", "下月续费",
@@ -577,8 +577,8 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
              + newclient_items(newclients) + visit_items(list(visits), accounts, day) + monthly + upkeep
              + missed_items(list(missed), accounts) + unhappy_items(list(unhappy)))
     items += cadence_items(list(cadence), {i.account_id.casefold() for i in items})
-    items += summary_items(summary_day, accounts, renewals, month)
-    placed = assign_blocks(items, settings, list(missed), report_day)
+    placed = assign_blocks(items + summary_items(summary_day, accounts, renewals, month), settings, list(missed),
+                           report_day)
     lines, loads = fill(lines_of(placed, settings), settings, math.ceil(daily_valid_target))
     planned_lines = [line for line in lines if line.above and line.items]
     pace = max(math.ceil(daily_valid_target), math.ceil(Fraction(remaining_target(accounts), days_left)))
