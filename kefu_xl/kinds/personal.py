@@ -78,6 +78,7 @@ from .today import (
     PLAN_FIELDS,
     PLANNED,
     TODAY,
+    URGENT_META,
     VISITS,
     WORK,
     Team,
@@ -93,6 +94,8 @@ from .today import (
     plan_inputs,
     plan_sheet_rows,
     unhappy_inputs,
+    urgent_entries,
+    urgent_items,
     visit_inputs,
 )
 from .work_checks import check_work, read_work, write_team_checks
@@ -542,7 +545,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                               due_balance_days=config.due_balance_days, anomalies=anomalies, cadence=cadence,
                               unhappy=unhappy_inputs(records, accounts, contacts, day, ctx.calendar), visits=visits,
                               missed=missed_inputs(old_day, old_items, old_counts, day, records, accounts, contacts,
-                                                   ctx.calendar), settings=config.plan)
+                                                   ctx.calendar), settings=config.plan,
+                              urgent=urgent_items(urgent_entries(read_meta(wb).get(URGENT_META), day), accounts))
     levels = {completion.id_key(a.account_id): a.level for a in accounts}
     plan_rows, planned_today, made_now = plan_sheet_rows(plan, old_day, old_items, levels, config.plan)
     others = {}
@@ -679,7 +683,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     team = {completion.id_key(a["帐户ID"]): a["客户名称"] for a in f.team.accounts}
     for row, done in zip(f.plan_rows, f.done):
         items = row["项数"] or 0
-        out[TODAY][row["序号"]] = {"已完成": done_text(done, items), "完成项": done}
+        out[TODAY][row["序号"]] = {"已完成": done_text(done, items) or None, "完成项": done}
     for r, v in zip(f.records, f.verdicts):
         out[WORK][r.row] = {"有效": "是" if v.valid else "否", "无效原因": v.reason,
                             "计数键": f"{r.account_id}|{r.work_type}" if v.valid else "",

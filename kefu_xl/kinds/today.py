@@ -1,6 +1,7 @@
 """今日 (docs/plan.md): what a person's plan is made from — the team trackers and the desk's files, read only, and the person's own records — and the rows the plan becomes on the sheet: one line per client, the morning plan kept for the day, 新增 lines, the divider."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def missed_inputs(old_day: date | None, old_rows: list[dict], old_done: list[int
         if r.day and r.day < day and key in mine and r.contact == "其他人员":
             others[key] = max(others.get(key, r.day), r.day)
     for key, when in sorted(others.items()):
-        if key in seen or any(when < d < day for d in contacts.get(key, ())) or when in contacts.get(key, set()):
+        if key in seen or any(when <= d <= day for d in contacts.get(key, ())):       # reached since
             continue
         out.append(planning.PlanMissed(mine[key].account_id, mine[key].name,
                                        f"{when:%m-%d} 只联系到其他人员，还没有联系上决策人", decision_maker=True))
@@ -218,6 +219,44 @@ def booked_days(visits: list) -> dict[str, set]:
     out: dict[str, set] = {}
     for v in visits:
         out.setdefault(completion.id_key(v.account_id), set()).add(v.day)
+    return out
+
+
+URGENT_META = "urgent"                    # _meta: the day's urgent items serve wrote (add_urgent)
+
+
+def merge_urgent(stored, day: date, items) -> str:
+    """_meta's urgent entry after adding `items` ((帐户ID, 客户名称, 原因) or with a 4th: the kind,
+    异常 by default) for `day`: one entry a client and kind, the latest reason only; another
+    day's entries are dropped."""
+    kept = urgent_entries(stored, day)
+    for item in items:
+        account, name, reason, *rest = item
+        kind = rest[0] if rest else "异常"
+        kept = [e for e in kept if not (completion.id_key(e[0]) == completion.id_key(account) and e[3] == kind)]
+        kept.append([account, name, reason, kind])
+    return json.dumps({"day": day.isoformat(), "items": kept}, ensure_ascii=False)
+
+
+def urgent_entries(stored, day: date) -> list[list[str]]:
+    try:
+        data = json.loads(str(stored)) if stored else {}
+    except ValueError:
+        return []
+    if not isinstance(data, dict) or data.get("day") != day.isoformat():
+        return []
+    return [list(e) for e in data.get("items", []) if isinstance(e, list) and len(e) == 4]
+
+
+def urgent_items(entries: list[list[str]], accounts: list) -> list:
+    """The stored urgent entries as priority-1 plan items (异常 in 看消耗, 续费 in 续费 …)."""
+    levels = {completion.id_key(a.account_id): a.level for a in accounts}
+    out = []
+    for account, name, reason, kind in entries:
+        label = planning.ANOMALY_LABEL if kind == "异常" else planning.RENEWAL_LABEL
+        what = planning.ANOMALY_ITEM if kind == "异常" else "续费跟进" if kind == "续费" else kind
+        out.append(planning.PlanItem(planning.RENEWAL, account, name, levels.get(completion.id_key(account), ""), what,
+                                     reason, label=label, kind=kind))
     return out
 
 
@@ -398,4 +437,7 @@ def plan_sheet_rows(plan: planning.Plan, old_day: date | None, old_rows: list[di
             out.append(headers[b.slot])
     out.append(divider_row(planned))
     out.extend(below)
-    return [{h: r.get(h) for h in PLAN_FIELDS} for r in out], planned, not frozen
+    numbers = ("项数", "分钟", "联系")
+    def plain(h, v):               # a frozen line read back from the sheet holds its numbers as text
+        return (int(float(v)) if str(v).replace(".", "", 1).isdigit() else None) if h in numbers and v not in (None, "") else v
+    return [{h: plain(h, r.get(h)) for h in PLAN_FIELDS} for r in out], planned, not frozen

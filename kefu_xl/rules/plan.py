@@ -558,8 +558,11 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
               renewals: list[PlanRenewal], newclients: list[PlanNewClient], *, daily_valid_target: Decimal,
               renewal_follow_up_days: int = 5, due_balance_days: int = 7, anomalies: list[PlanAnomaly] = (),
               cadence: list[PlanCadence] = (), unhappy: list[PlanCadence] = (), visits: list[PlanVisit] = (),
-              missed: list[PlanMissed] = (), settings: PlanSettings | None = None) -> Plan:
-    """Today's plan for the working day on or after `day` (kept inside the month), as a timetable."""
+              missed: list[PlanMissed] = (), settings: PlanSettings | None = None,
+              urgent: list[PlanItem] = ()) -> Plan:
+    """Today's plan for the working day on or after `day` (kept inside the month), as a timetable.
+    `urgent`: priority-1 items brought since the morning (serve's add_urgent); each replaces the
+    same client's item of its kind (the latest reason only)."""
     settings = settings or PlanSettings()
     day = plan_day(day, calendar, month)
     working = calendar.count(month.first, month.last)
@@ -572,7 +575,8 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
     if monthly:                          # the month's first report replaces the account's pro-rata one
         sent = {i.account_id.casefold() for i in monthly}
         upkeep = [i for i in upkeep if not (i.kind == "报表发送" and i.account_id.casefold() in sent)]
-    items = (anomaly_items(list(anomalies))
+    brought = {(i.account_id.casefold(), i.kind) for i in urgent}
+    items = (list(urgent) + [i for i in anomaly_items(list(anomalies)) if (i.account_id.casefold(), i.kind) not in brought]
              + renewal_items(renewals, day, calendar, renewal_follow_up_days, due_balance_days)
              + newclient_items(newclients) + visit_items(list(visits), accounts, day) + monthly + upkeep
              + missed_items(list(missed), accounts) + unhappy_items(list(unhappy)))
