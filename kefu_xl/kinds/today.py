@@ -131,7 +131,7 @@ def desk_inputs(owner: str, team: Team, accounts: list, contacts: dict[str, set[
     anomalies = [planning.PlanAnomaly(r.account_id, r.client, r.day, rule_label(r, config), r.spend, r.average,
                                       r.exports, r.balance)
                  for r in team.anomalies
-                 if r.day is not None and (r.staff == owner or (not r.staff and completion.id_key(r.account_id) in mine))]
+                 if r.day is not None and r.day <= day and (r.staff == owner or (not r.staff and completion.id_key(r.account_id) in mine))]
     rows = []
     if team.archived is not None:
         for key, a in mine.items():

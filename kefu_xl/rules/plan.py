@@ -385,11 +385,11 @@ def line_reason(group: list[PlanItem]) -> str:
     clause (已做 电话拜访 0/4、报表发送 1/5 次) — short enough to read at a glance."""
     upkeep = [i for i in group if i.progress is not None and not i.monthly]
     if len(upkeep) < 2:
-        return "；".join(i.reason for i in group)
+        return "；".join(dict.fromkeys(i.reason for i in group))
     done = "、".join(f"{i.item} {i.progress[0]}/{i.progress[1]}" for i in upkeep)
     left = min((i.days_left for i in upkeep if i.days_left is not None), default=None)
     clause = f"已做 {done} 次，" + (f"本月仅剩 {left} 个工作日" if left is not None else "按进度该做了")
-    return "；".join([*(i.reason for i in group if i not in upkeep), clause])
+    return "；".join(dict.fromkeys([*(i.reason for i in group if i not in upkeep), clause]))
 
 
 def remaining_target(accounts: list[PlanAccount]) -> int:
@@ -465,6 +465,7 @@ def assign_blocks(items: list[PlanItem], settings: PlanSettings, missed: list[Pl
     fallback = settings.block_of("电话拜访") or settings.blocks[0]
     report_blocks = [b for b in settings.blocks if not {"异常", "续费", SUMMARY_ITEM} & set(b.kinds)]
     room = {b.name: b.minutes for b in report_blocks}
+    said: set[str] = set()                 # a client's 未联系上 reason once, on its first item there
     out = []
     for item in items:
         block = settings.block_of(item.kind)
@@ -474,7 +475,10 @@ def assign_blocks(items: list[PlanItem], settings: PlanSettings, missed: list[Pl
             room[block.name] -= need
         elif missed_block is not None and item.kind in MOVABLE_KINDS and item.account_id.casefold() in not_reached:
             block = missed_block
-            item = replace(item, reason=f"{not_reached[item.account_id.casefold()].reason}；{item.reason}")
+            key = item.account_id.casefold()
+            if key not in said and not not_reached[key].decision_maker:     # (联系决策人 says it itself)
+                item = replace(item, reason=f"{not_reached[key].reason}；{item.reason}")
+            said.add(key)
         if block is None:
             if item.kind == SUMMARY_ITEM:
                 continue                  # a day without 晚总结
