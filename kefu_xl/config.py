@@ -415,7 +415,7 @@ def _plan(r: _Reader) -> PlanSettings:
     minutes = dict(DEFAULT_MINUTES)
     given = table.get("minutes", {})
     if not isinstance(given, dict) or any(k not in PLAN_KINDS for k in given):
-        raise r.fail("plan.minutes", f"应写成 电话拜访 = 10，事项种类为 {'、'.join(PLAN_KINDS)}")
+        raise r.fail("plan.minutes", f"应写成 \"电话拜访\" = 10，事项种类为 {'、'.join(PLAN_KINDS)}")
     for k, v in given.items():
         minutes[k] = int(r.number(f"plan.minutes.{k}", v, integer=True))
     report_days = int(r.number("plan.report_days", table.get("report_days", 2), integer=True))
