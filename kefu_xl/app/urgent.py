@@ -1,4 +1,4 @@
-"""Urgent items into a closed personal workbook's 今日 at once (DOMAIN §23): the hook `kefu-xl serve`
+"""Urgent items into a closed personal workbook's 今日 at once (docs/plan.md): the hook `kefu-xl serve`
 calls when the 9:00 watch, a collect or a renewal brings something that cannot wait."""
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ from ..rules import plan as planning
 from ..rules import renewal as renewal_rules
 from ..rules.renewal import ONBOARDING_STEPS as STEPS
 from ..sheets.build import (
-    Formula,
     build_workbook,
     column_width,
     read_meta,
@@ -30,13 +29,12 @@ from ..sheets.build import (
     write_meta,
     write_rows,
 )
-from ..sheets.layout import find_layout, resolve
+from ..sheets.layout import find_layout
 from ..sheets.read import read_sheet, write_problem_sheet
 from ..sheets.spec import (
     Anchor,
     Column,
     Highlight,
-    Presence,
     Role,
     SheetSpec,
     Type,
@@ -69,14 +67,15 @@ from .team_list import (
 from .today import (
     ADDED,
     ALL_ACCOUNTS,
-    BLOCK_MARK,
     DAILY,
-    DIVIDER,
-    DIVIDER_FILL,
     ITEMS,
     MINE,
+    MY_CLIENTS,
+    MY_RENEWALS,
+    PLAN_DAY,
     PLAN_FIELDS,
     PLANNED,
+    SUGGESTED,
     TODAY,
     URGENT_META,
     VISITS,
@@ -93,22 +92,22 @@ from .today import (
     plan_figure,
     plan_inputs,
     plan_sheet_rows,
+    today_sheet,
     unhappy_inputs,
     urgent_entries,
     urgent_items,
     visit_inputs,
+    visits_sheet,
+    write_header_row,
 )
 from .work_checks import check_work, read_work, write_team_checks
 
 KIND = "personal"
 FOLDER = "个人"
-MY_RENEWALS, MY_CLIENTS = "我的续费", "我的新客户"
 AS_OF = "截至日期"
 RESTORED_COLUMN = "来源"              # 工作记录: a row journal restore put back (docs/journal.md)
-PLAN_DAY, SUGGESTED = "计划日期", "建议今日完成"
 GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
 SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, MY_RENEWALS: 3, MY_CLIENTS: 4, DAILY: 5, VISITS: 6}
-BLOCK_FILL = "EDEDED"                 # a time block's header row on 今日
 
 
 def file_name(owner: str, month: Month) -> str:
@@ -135,73 +134,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     blank = 'AND([日期]="",[帐户ID]="",[工作类型]="")'
     in_month = f"AND(ISNUMBER([日期]),[日期]>={month.excel_first()},[日期]<={month.excel_last()})"
     work = f"[{WORK}!"
-    step_done = "+".join(f'COUNTIFS([{MY_CLIENTS}!帐户ID],[帐户ID],[{MY_CLIENTS}!{s}],[@{PLAN_DAY}])' for s in STEPS)
-    contacted = (f'COUNTIFS([{MY_RENEWALS}!帐户ID],[帐户ID],[{MY_RENEWALS}!提醒日期],[@{PLAN_DAY}])+'
-                 f'COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],{work}有效],"是")')
-    kinds_done = "+".join(f'ISNUMBER(SEARCH("{t}",[维护项]))*(COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],"{t}",'
-                          f'{work}日期],[@{PLAN_DAY}],{work}有效],"是")>0)' for t in completion.ITEM_TYPES)
-    reserved = f'COUNTIFS([{VISITS}!帐户ID],[帐户ID],[{VISITS}!预约上门日期],">"&[@{PLAN_DAY}])'
-    today = SheetSpec(
-        name=TODAY, title=f"{month.label} 今日计划（早计划）", key="序号", buffer_rows=0, row_markers=("事项",),
-        anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：当天第一次重算时做好（非工作日为下一个工作日），"
-                                             "当天再重算只更新已完成，新出现的紧急事项以「新增」加在它的时间段里。"),
-                 Anchor(SUGGESTED, Type.INT, "建议今日完成的项数 = 早上的计划中分隔线以上的事项数（按各时间段的分钟数排）。")),
-        help="早上打开自己的工作簿（serve 已做好计划，或点 客服工具 → 重算），按时间段做分隔线以上的计划；"
-             "做完在「工作记录」登记，已完成自动变为「2/3」「是」。第一行写着这是哪一天的计划、建议完成几项、已完成几项。",
-        columns=(
-            Column("时间段", Role.COMPUTED, Type.TEXT, width=18,
-                   help="这一行在一天中的哪个时间段做（[plan] blocks：09:00 看消耗 · 10:00 续费 · 10:30 未联系上 · "
-                        "13:00 回访 · 14:00 优化 · 16:00 新开客户 · 17:00 晚总结）。", presence=Presence.ADDED),
-            Column("序号", Role.COMPUTED, Type.INT, width=5, help="先做序号小的。"),
-            Column("优先级", Role.COMPUTED, Type.TEXT, width=9,
-                   help="1 异常（消耗监控中还没通知客户的）→ 1 续费 → 2 新客户 → 3 维护（按进度线，落后多的在前）"
-                        "→ 3 回访（不满意的客户、客户档案的回访节奏）；「时间段」行是这个时间段的标题：计划几项、用多少分钟。"),
-            Column("帐户ID", Role.COMPUTED, Type.ID, width=20, help="帐户。"),
-            Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户。"),
-            Column("级别", Role.COMPUTED, Type.TEXT, width=6, help="帐户级别。"),
-            Column("事项", Role.COMPUTED, Type.TEXT, width=22, wrap=True,
-                   help="这个客户在这个时间段要做的事，一次联系一起做（电话拜访 + 报表发送；续费提醒；预约上门；新客户的下一步……）。"),
-            Column("原因", Role.COMPUTED, Type.TEXT, width=60, wrap=True, help="为什么今天要做。"),
-            Column("已完成", Role.DERIVED, Type.TEXT,
-                   'IF([事项]="","",IF(N([项数])=0,"",IF([完成项]>=[项数],"是",IF([完成项]=0,"否",[完成项]&"/"&[项数]))))',
-                   help="这一行的事项做了几项：「是」= 都做了，「2/3」= 做了 2 项（共 3 项），「否」= 还没做。维护：「工作记录」有该帐户这个"
-                        "工作类型的有效记录；续费、异常、回访：「我的续费」的提醒日期是这天，或有该帐户的有效工作记录；新客户：「我的新客户」"
-                        "中该客户有一个步骤的日期是这天；预约上门：「预约」表填了以后的上门日期。"),
-            Column("计划内", Role.COMPUTED, Type.TEXT, hidden=True,
-                   help="辅助列（隐藏）：是 = 早上做好的计划（分隔线以上）；新增 = 当天后来出现的紧急事项；空白 = 有余力再做。"),
-            Column("维护项", Role.COMPUTED, Type.TEXT, hidden=True, help="辅助列（隐藏）：这一行要做的维护工作类型。"),
-            Column("联系", Role.COMPUTED, Type.INT, hidden=True,
-                   help="辅助列（隐藏）：这一行有几项（续费、异常、回访）当天联系过客户即算完成。"),
-            Column("新客户步骤", Role.COMPUTED, Type.TEXT, hidden=True,
-                   help="辅助列（隐藏）：是 = 新客户的下一步：「我的新客户」当天填了一个步骤日期即算完成。"),
-            Column("预约上门", Role.COMPUTED, Type.TEXT, hidden=True,
-                   help="辅助列（隐藏）：是 = 预约上门：「预约」表有这个帐户以后的上门日期即算完成。"),
-            Column("项数", Role.COMPUTED, Type.INT, hidden=True, help="辅助列（隐藏）：这一行有几项事项。"),
-            Column("分钟", Role.COMPUTED, Type.INT, hidden=True, help="辅助列（隐藏）：这一行大约用几分钟（[plan.minutes]）。"),
-            Column("完成项", Role.DERIVED, Type.INT,
-                   f'IF([事项]="","",MIN(N([项数]),{kinds_done}+N([联系])*(({contacted})>0)'
-                   f'+([新客户步骤]="是")*(({step_done})>0)+([预约上门]="是")*({reserved}>0)))',
-                   hidden=True, help="辅助列（隐藏）：这一行当天做完了几项；第一行的「已完成 N 项」是分隔线以上各行之和。"),
-        ),
-        highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),
-                    Highlight('ISNUMBER(SEARCH("/",[已完成]))', ORANGE, ("已完成",)),
-                    Highlight(f'[优先级]="{DIVIDER}"', DIVIDER_FILL),
-                    Highlight(f'[优先级]="{BLOCK_MARK}"', BLOCK_FILL)),
-    )
-    visits = SheetSpec(
-        name=VISITS, title=f"{month.label} 预约上门", key="帐户ID", buffer_rows=100, added_later=True,
-        row_markers=("帐户ID", "预约上门日期"),
-        help="上门拜访从不排在当天：今日计划里的「预约上门」是打电话约好日期，约好后在这里登记一行，到那天「今日」的回访时间段列出上门拜访。"
-             "开下个月时，以后的预约自动带过去。",
-        columns=(
-            Column("帐户ID", Role.INPUT, Type.ID, dropdown_source=f"{MINE}!帐户ID", help="帐户ID（从下拉列表选择自己的帐户）。"),
-            Column("客户名称", Role.DERIVED, Type.TEXT,
-                   f'IF([帐户ID]="","",IFERROR(INDEX([{MINE}!客户名称],MATCH([帐户ID],[{MINE}!帐户ID],0)),"（不是我的帐户）"))',
-                   width=24, help="帐户ID对应的客户，核对没有填错帐户。"),
-            Column("预约上门日期", Role.INPUT, Type.DATE, help="和客户约好的上门日期。"),
-            Column("备注", Role.INPUT, Type.TEXT, width=30, help="时间、地点、要带的资料……"),
-        ),
-    )
+    today, visits = today_sheet(month, STEPS), visits_sheet(month)
     work_sheet = SheetSpec(
         name=WORK, title=f"{month.label} 我的工作记录", key="日期", buffer_rows=300,
         row_markers=("日期", "帐户ID", "工作类型"),
@@ -607,15 +540,6 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                                      my_clients=my[MY_CLIENTS], month=month, config=config, header=header,
                                      visits_data=datas.get(VISITS))
     return result
-
-
-def write_header_row(ws, layouts, plan_day: date, as_of: date, suggested: int, added: int, owner: str) -> None:
-    """Row 1 of 今日, over the visible columns: which day, 建议完成, and 已完成 as a live sum of the
-    morning lines' 完成项 (the plan's one figure, plan_figure in Python)."""
-    text = header_text(plan_day, as_of, suggested, "\x00", added) + f" · {owner}"
-    before, after = text.split("\x00")
-    done = resolve(f'SUMIFS([{TODAY}!完成项],[{TODAY}!计划内],"{PLANNED}")', layouts, TODAY, 1)[1:]
-    set_cell(ws.cell(1, 1), Formula(f'="{before}"&{done}&"{after}"'))
 
 
 LINE_HEIGHT = 15                       # points per line of 10-point text

@@ -12,7 +12,7 @@ listed. Then 回访: the owner's archived clients the callback cadence says to c
 rules/cadence.py) and no other line of the plan already reaches. Every line carries its
 原因 in Chinese.
 
-The plan a person sees (docs/plan.md, DOMAIN §23) is a timetable: each item goes to the time
+The plan a person sees (docs/plan.md) is a timetable: each item goes to the time
 block ([plan] blocks) that holds its kind; one line per client per block (one contact serves the
 client's items there); a block is filled in that order up to its minutes ([plan.minutes]),
 priority-1 items (异常, 续费) and booked visits always (the overrun shown in the block's header),
