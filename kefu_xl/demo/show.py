@@ -111,7 +111,7 @@ def _print_short(folder: Path, console, done: dict) -> None:
     if plan is not None:
         f = plan.result.figures
         lines = list(zip(f.plan_rows, f.done))
-        console.print(f"客服 · {f.header}（个人/张敏_2026-11.xlsx「今日」，前 {TODAY_LINES} 行）")
+        console.print(f"客服 · 张敏的今日（{f.plan.day:%m-%d}，个人/张敏_2026-11.xlsx「今日」，前 {TODAY_LINES} 行）")
         table = Table()
         for h in ("时间段", "序号", "客户名称", "事项", "已完成"):
             table.add_column(h, justify="right" if h == "序号" else "left", overflow="ellipsis", no_wrap=True,

@@ -20,7 +20,7 @@ from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
 from kefu_xl.config import load_config
 from kefu_xl.demo.typist import type_rows
-from kefu_xl.kinds import maintenance, personal
+from kefu_xl.kinds import maintenance, personal, today
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
 
@@ -148,7 +148,7 @@ def test_the_plan_fits_the_day_one_line_a_client_per_block_with_a_divider(worksp
     open_month(workspace, NOV, as_of=d(2026, 11, 4))
     f = recalc_file(mine(workspace), as_of=d(2026, 11, 4)).result.figures
     sheet = plan_sheet(mine(workspace))
-    dividers = [i for i, r in enumerate(sheet) if r[1] == personal.DIVIDER]
+    dividers = [i for i, r in enumerate(sheet) if r[1] == today.DIVIDER]
     assert len(dividers) == 1
     above = [r for r in f.plan_rows if r["计划内"] == personal.PLANNED]
     assert f.planned_today == f.plan.suggested == sum(r["项数"] for r in above) >= 4
