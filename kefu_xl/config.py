@@ -136,6 +136,54 @@ class Serve:
     collect_minutes: int = 15
 
 
+PLAN_KINDS = ("异常", "续费", "未联系上", "电话拜访", "报表发送", "预约上门", "上门拜访", "回访", "不满意回访", "帐户优化",
+              "新客户", "晚总结")
+OPTIONAL_KINDS = ("未联系上", "晚总结")     # a day without these blocks plans their items where they are
+
+
+@dataclass(frozen=True)
+class PlanBlock:
+    """One time block of 今日 ([plan] blocks, docs/plan.md): from `start` to `end`, `name`, the
+    item kinds it holds."""
+    start: time
+    end: time
+    name: str
+    kinds: tuple[str, ...]
+
+    @property
+    def minutes(self) -> int:
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+
+    @property
+    def slot(self) -> str:
+        """时间段 as 今日 shows it: 「13:00-14:00 回访」."""
+        return f"{self.start:%H:%M}-{self.end:%H:%M} {self.name}"
+
+
+DEFAULT_BLOCKS = (
+    PlanBlock(time(9), time(10), "看消耗", ("异常",)),
+    PlanBlock(time(10), time(10, 30), "续费", ("续费",)),
+    PlanBlock(time(10, 30), time(12), "未联系上", ("未联系上",)),
+    PlanBlock(time(13), time(14), "回访", ("电话拜访", "报表发送", "预约上门", "上门拜访", "回访", "不满意回访")),
+    PlanBlock(time(14), time(16), "优化", ("帐户优化",)),
+    PlanBlock(time(16), time(17), "新开客户", ("新客户",)),
+    PlanBlock(time(17), time(17, 30), "晚总结", ("晚总结",)),
+)
+DEFAULT_MINUTES = {"电话拜访": 10, "报表发送": 10, "帐户优化": 30, "续费": 10, "新客户": 20, "异常": 10, "预约上门": 10,
+                   "上门拜访": 60, "回访": 10, "不满意回访": 10, "未联系上": 10, "晚总结": 0}
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """[plan]: the day's time blocks, the minutes of each item kind, the month's 报表日 (docs/plan.md)."""
+    blocks: tuple[PlanBlock, ...] = DEFAULT_BLOCKS
+    minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MINUTES))
+    report_days: int = 2
+
+    def block_of(self, kind: str) -> PlanBlock | None:
+        return next((b for b in self.blocks if kind in b.kinds), None)
+
+
 RULES_VERSION = 3      # 1: the second wave's valid work; 2: + an identical record counts once;
 #                       3: + work counts when it achieved something (到帐, 到会, 满意度, 客户接受, 认可)
 OUTCOME_SWITCHES = ("renewal_paid", "invitation_attended", "satisfaction", "visit_satisfaction",
@@ -219,6 +267,7 @@ class Config:
     backups: Backups = field(default_factory=Backups)
     journal: Journal = field(default_factory=Journal)
     scorecard: Scorecard = field(default_factory=Scorecard)
+    plan: PlanSettings = field(default_factory=PlanSettings)
     source: str = "默认配置"
 
 
@@ -373,8 +422,50 @@ def parse_config(data: dict, source: str) -> Config:
                         keep_days=int(r.number("backup.keep_days", integer=True))),
         journal=Journal(close_at=r.clock("journal.close_at"), late_entry=_late_entry(r), managers=_managers(r)),
         scorecard=_scorecard(r),
+        plan=_plan(r),
         source=source,
     )
+
+
+def _plan(r: _Reader) -> PlanSettings:
+    """[plan]: blocks in time order, each kind in one block, minutes per kind."""
+    table = r.data.get("plan", {})
+    raw = table.get("blocks", None)
+    if raw is None:
+        blocks = DEFAULT_BLOCKS
+    else:
+        if not isinstance(raw, list) or not raw:
+            raise r.fail("plan.blocks", "应为时间段列表，例如 [ { time = \"09:00-10:00\", name = \"看消耗\", items = [\"异常\"] } ]")
+        blocks, seen = [], {}
+        for i, b in enumerate(raw):
+            key = f"plan.blocks[{i + 1}]"
+            if not isinstance(b, dict) or not {"time", "name", "items"} <= b.keys():
+                raise r.fail(key, "应写成 { time = \"13:00-14:00\", name = \"回访\", items = [\"电话拜访\"] }")
+            start, _, end = str(b["time"]).partition("-")
+            start, end = r.clock(key + ".time", start.strip()), r.clock(key + ".time", end.strip() or "x")
+            if end <= start:
+                raise r.fail(key + ".time", f"的结束时间应晚于开始时间，现在是「{b['time']}」")
+            items = b["items"]
+            if not isinstance(items, list) or any(k not in PLAN_KINDS for k in items):
+                raise r.fail(key + ".items", f"应为事项种类的列表（{'、'.join(PLAN_KINDS)}），现在是 {items}")
+            for k in items:
+                if k in seen:
+                    raise r.fail(key + ".items", f"中的「{k}」已经在「{seen[k]}」时间段里：每种事项只能放进一个时间段")
+                seen[k] = str(b["name"])
+            blocks.append(PlanBlock(start, end, str(b["name"]).strip(), tuple(items)))
+        missing = [k for k in PLAN_KINDS if k not in seen and k not in OPTIONAL_KINDS]
+        if missing:
+            raise r.fail("plan.blocks", f"没有安排「{'」「'.join(missing)}」：每种事项都要放进一个时间段")
+        blocks.sort(key=lambda b: b.start)
+        blocks = tuple(blocks)
+    minutes = dict(DEFAULT_MINUTES)
+    given = table.get("minutes", {})
+    if not isinstance(given, dict) or any(k not in PLAN_KINDS for k in given):
+        raise r.fail("plan.minutes", f"应写成 \"电话拜访\" = 10，事项种类为 {'、'.join(PLAN_KINDS)}")
+    for k, v in given.items():
+        minutes[k] = int(r.number(f"plan.minutes.{k}", v, integer=True))
+    report_days = int(r.number("plan.report_days", table.get("report_days", 2), integer=True))
+    return PlanSettings(blocks, minutes, report_days)
 
 
 def _managers(r: _Reader) -> tuple[str, ...]:

@@ -157,8 +157,6 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
 
         day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
         items = [{h: cell_text(v.get(h)) for h in personal.PLAN_FIELDS} for _, v in today.rows]
-        morning = [i for i in items if i["计划内"] == personal.PLANNED]
-        items = morning if morning or any(i["计划内"] for i in items) else items     # (older files: every line)
         line.plan_day = day
         own = {}
         for name, reader in ((personal.MY_RENEWALS, renewal.read_rows), (personal.MY_CLIENTS, newclient.read_rows)):
@@ -166,8 +164,10 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
             own[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": line.owner}) for r, v in data.rows]),
                                line.file, []) if data else []
         reminded, steps = personal.follow_up_days(own[personal.MY_RENEWALS], own[personal.MY_CLIENTS])
-        done = personal.plan_done(items, records, verdicts, day, reminded, steps)
-        line.plan_done, line.plan_total = sum(done), len(items)
+        visits = personal.visit_inputs(read_sheet(grid[personal.VISITS], wspec.sheet(personal.VISITS), line.file, [])
+                                       if personal.VISITS in grid else None, line.file, [], None)
+        done = personal.plan_done(items, records, verdicts, day, reminded, steps, personal.booked_days(visits))
+        line.plan_done, line.plan_total = personal.plan_figure(items, done)      # the plan's one figure
     return rows
 
 

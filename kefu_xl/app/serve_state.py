@@ -210,8 +210,12 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
                 info.plan_day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
             items = [v for _, v in today.rows if cell_text(v["事项"])]
             info.anomaly_ids = {id_key(cell_text(v["帐户ID"])) for v in items if ANOMALY_ITEM in cell_text(v["事项"])}
-            info.planned = len(items)
-            info.done = sum(1 for v in items if cell_text(v["已完成"]) == "是")
+            lines = [{h: cell_text(v.get(h)) for h in personal.PLAN_FIELDS} for v in items]
+            # the plan's one figure (kinds/today.plan_figure) over 完成项 as last saved
+            done = [int(v["完成项"]) if isinstance(v.get("完成项"), (int, float)) else
+                    personal.line_items(line) if cell_text(v["已完成"]) == "是" else 0
+                    for v, line in zip(items, lines)]
+            info.done, info.planned = personal.plan_figure(lines, done)
             info.unhappy = [f"{cell_text(v['客户名称']) or cell_text(v['帐户ID'])}（{cell_text(v['原因'])}）"
                             for v in items if UNHAPPY_ITEM in cell_text(v["事项"])]
     if personal.DAILY in grid:

@@ -333,8 +333,11 @@ def _new_personal_books(todo: list[tuple[Path, str]], blank: bytes, config, mont
     """Each person's workbook from the blank, stamped with the name and filled by the recalc;
     through openpyxl when the patcher cannot."""
     for path, name in todo:
-        if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, name), as_of=day) is None:
-            create_file(path, personal.build(config, month, name), as_of=day)
+        # 预约 carried over: the visits booked last month for this month or later
+        visits = personal.carried_visits(personal.path_of(path.parent.parent.parent, name, month.previous()), month, config)
+        if new_from_blank(path, blank, lambda book: personal.stamp_owner(book, config, month, name, visits),
+                          as_of=day) is None:
+            create_file(path, personal.build(config, month, name, visits=visits), as_of=day)
 
 
 def _refresh(folder: Path, existing: dict[str, Path], statuses, month: Month, config, outcome: OpenOutcome,

@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.table import Table
 
 from ..app.report import figures, online_summary, summary_rows
+from ..kinds.today import done_text
 from ..present.outcomes import print_outcome
 from ..present.tables import report_table, settlement_table
 from ..records import Severity
@@ -27,21 +28,19 @@ def _print_plan(console, outcome, limit: int = 12) -> None:
         return
     from rich.table import Table
     f = outcome.result.figures
-    plan = f.plan
     lines = list(zip(f.plan_rows, f.done))
-    today = sum(1 for row, _ in lines if row["计划内"] in ("是", "新增"))     # above the divider
+    today = sum(1 for row, _ in lines if row["计划内"] in ("是", "新增") or not row["项数"])     # above the divider
     shown = min(limit, len(lines))
-    table = Table(title=f"{f.owner} 的今日计划（{plan.day.isoformat()}）：今日 {today} 行（建议今日完成 "
-                        f"{plan.suggested} 项），有余力再做 {len(lines) - today} 行"
+    table = Table(title=f"{f.header}：今日 {today} 行，有余力再做 {len(lines) - today} 行"
                         + (f"；这里列出前 {shown} 行" if shown < len(lines) else ""))
-    for header in ("序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "已完成"):
+    for header in ("时间段", "序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "已完成"):
         table.add_column(header)
     for n, (row, done) in enumerate(lines[:limit]):
         if n == today:
             table.add_section()
-            table.add_row("", "", "", "", "", "有余力再做", "", "")
-        table.add_row(str(row["序号"]), row["优先级"], row["帐户ID"], row["客户名称"], row["级别"], row["事项"],
-                      row["原因"], "是" if done else "否")
+            table.add_row("", "", "", "", "", "", "有余力再做", "", "")
+        table.add_row(row["时间段"] or "", str(row["序号"]), row["优先级"], row["帐户ID"], row["客户名称"], row["级别"],
+                      row["事项"], row["原因"], done_text(done, row["项数"] or 0))
     console.print(table)
 
 
@@ -114,11 +113,11 @@ def _print_short(folder: Path, console, done: dict) -> None:
         lines = list(zip(f.plan_rows, f.done))
         console.print(f"客服 · 张敏的今日（{f.plan.day:%m-%d}，个人/张敏_2026-11.xlsx「今日」，前 {TODAY_LINES} 行）")
         table = Table()
-        for h in ("序号", "客户名称", "事项", "已完成"):
+        for h in ("时间段", "序号", "客户名称", "事项", "已完成"):
             table.add_column(h, justify="right" if h == "序号" else "left", overflow="ellipsis", no_wrap=True,
                              max_width=34 if h == "事项" else None)
-        for row, ok in lines[:TODAY_LINES]:
-            table.add_row(str(row["序号"]), row["客户名称"], row["事项"], "是" if ok else "否")
+        for row, ok in [(r, ok) for r, ok in lines if r["项数"]][:TODAY_LINES]:
+            table.add_row(row["时间段"] or "", str(row["序号"]), row["客户名称"], row["事项"], done_text(ok, row["项数"]))
         console.print(table)
     data = done["report"].data
     people = figures(data)

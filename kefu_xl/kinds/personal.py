@@ -29,8 +29,17 @@ from ..sheets.build import (
     write_meta,
     write_rows,
 )
+from ..sheets.layout import find_layout
 from ..sheets.read import read_sheet, write_problem_sheet
-from ..sheets.spec import Anchor, Column, Highlight, Role, SheetSpec, Type, WorkbookSpec
+from ..sheets.spec import (
+    Anchor,
+    Column,
+    Highlight,
+    Role,
+    SheetSpec,
+    Type,
+    WorkbookSpec,
+)
 from . import inquiries, maintenance, newclient, renewal, roster
 from .base import (
     Kind,
@@ -40,6 +49,7 @@ from .base import (
     cell_number,
     cell_text,
     finish_recalc,
+    read_tracker,
     rebuild_rows,
     restore_formulas,
     start_recalc,
@@ -55,35 +65,49 @@ from .team_list import (
     write_account_list,
 )
 from .today import (
+    ADDED,
     ALL_ACCOUNTS,
     DAILY,
-    DIVIDER,
-    DIVIDER_FILL,
     ITEMS,
     MINE,
+    MY_CLIENTS,
+    MY_RENEWALS,
+    PLAN_DAY,
     PLAN_FIELDS,
     PLANNED,
+    SUGGESTED,
     TODAY,
+    URGENT_META,
+    VISITS,
     WORK,
     Team,
+    booked_days,
     desk_inputs,
+    done_text,
     follow_up_days,
+    header_text,
     last_contacts,
+    missed_inputs,
     plan_done,
+    plan_figure,
     plan_inputs,
     plan_sheet_rows,
+    today_sheet,
     unhappy_inputs,
+    urgent_entries,
+    urgent_items,
+    visit_inputs,
+    visits_sheet,
+    write_header_row,
 )
 from .work_checks import check_work, read_work, write_team_checks
 
 KIND = "personal"
 FOLDER = "个人"
-MY_RENEWALS, MY_CLIENTS = "我的续费", "我的新客户"
 AS_OF = "截至日期"
 RESTORED_COLUMN = "来源"              # 工作记录: a row journal restore put back (docs/journal.md)
-PLAN_DAY, SUGGESTED = "计划日期", "建议今日完成"
 GREEN, ORANGE, RED = "C6EFCE", "FFEB9C", "FFC7CE"
-SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, MY_RENEWALS: 3, MY_CLIENTS: 4, DAILY: 5}
+SHEET_ORDER = {TODAY: 0, WORK: 1, MINE: 2, MY_RENEWALS: 3, MY_CLIENTS: 4, DAILY: 5, VISITS: 6}
 
 
 def file_name(owner: str, month: Month) -> str:
@@ -112,46 +136,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     work = f"[{WORK}!"
     client_name_formula = (f'IF([帐户ID]="","",IFERROR(INDEX([{MINE}!客户名称],MATCH([帐户ID],[{MINE}!帐户ID],0)),'
                            f'IFERROR({colleague_name_formula(LISTED)},"{NOT_TEAMS}")))')
-    today = SheetSpec(
-        name=TODAY, title=f"{month.label} 今日计划（早计划）", key="序号", buffer_rows=0, row_markers=("事项",),
-        anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：当天第一次重算时做好（非工作日为下一个工作日），"
-                                             "当天再重算只更新已完成，新出现的紧急事项以「新增」加在计划末尾。"),
-                 Anchor(SUGGESTED, Type.INT, "建议今日完成的有效工作项数 = max(日均有效工作标准, 本月剩余目标 ÷ 剩余工作日)。")),
-        help="早上打开自己的工作簿，点 客服工具 → 重算，按顺序完成分隔线以上的计划；做完在「工作记录」登记，已完成自动变为「是」。",
-        columns=(
-            Column("序号", Role.COMPUTED, Type.INT, width=5, help="先做序号小的。"),
-            Column("优先级", Role.COMPUTED, Type.TEXT, width=9,
-                   help="1 异常（消耗监控中还没通知客户的）→ 1 续费 → 2 新客户 → 3 维护（按进度线，落后多的在前）"
-                        "→ 3 回访（客户档案的回访节奏）。"),
-            Column("帐户ID", Role.COMPUTED, Type.ID, width=20, help="帐户。"),
-            Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户。"),
-            Column("级别", Role.COMPUTED, Type.TEXT, width=6, help="帐户级别。"),
-            Column("事项", Role.COMPUTED, Type.TEXT, width=22, wrap=True,
-                   help="要做的事：这个客户今天该做的各项，一次联系一起做（电话拜访 + 报表发送；续费提醒；新客户的下一步……）。"),
-            Column("原因", Role.COMPUTED, Type.TEXT, width=60, wrap=True, help="为什么今天要做。"),
-            Column("已完成", Role.DERIVED, Type.TEXT,
-                   'IF([事项]="","",IF(AND('
-                   'OR([新客户步骤]<>"是",('
-                   + "+".join(f'COUNTIFS([{MY_CLIENTS}!帐户ID],[帐户ID],[{MY_CLIENTS}!{s}],[@{PLAN_DAY}])' for s in STEPS)
-                   + ')>0),'
-                   f'OR([联系]<>"是",(COUNTIFS([{MY_RENEWALS}!帐户ID],[帐户ID],[{MY_RENEWALS}!提醒日期],[@{PLAN_DAY}])+'
-                   f'COUNTIFS({work}帐户ID],[帐户ID],{work}日期],[@{PLAN_DAY}],{work}有效],"是"))>0),'
-                   '(' + "+".join(f'ISNUMBER(SEARCH("{t}",[维护项]))*(COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],"{t}",'
-                                  f'{work}日期],[@{PLAN_DAY}],{work}有效],"是")=0)' for t in completion.ITEM_TYPES)
-                   + ')=0),"是","否"))',
-                   help="是：计划日期这天都做了——维护：「工作记录」有该帐户每个工作类型的有效记录；续费、异常、回访：「我的续费」"
-                        "的提醒日期是这天，或有该帐户的有效工作记录；新客户：「我的新客户」中该客户有一个步骤的日期是这天。"),
-            Column("计划内", Role.COMPUTED, Type.TEXT, hidden=True,
-                   help="辅助列（隐藏）：是 = 早上做好的计划（分隔线以上）；新增 = 当天后来出现的紧急事项；空白 = 有余力再做。"),
-            Column("维护项", Role.COMPUTED, Type.TEXT, hidden=True, help="辅助列（隐藏）：这一行要做的维护工作类型。"),
-            Column("联系", Role.COMPUTED, Type.TEXT, hidden=True,
-                   help="辅助列（隐藏）：是 = 续费、异常或回访：当天联系过客户即算完成。"),
-            Column("新客户步骤", Role.COMPUTED, Type.TEXT, hidden=True,
-                   help="辅助列（隐藏）：是 = 新客户的下一步：「我的新客户」当天填了一个步骤日期即算完成。"),
-        ),
-        highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),
-                    Highlight(f'[优先级]="{DIVIDER}"', DIVIDER_FILL)),
-    )
+    today, visits = today_sheet(month, STEPS), visits_sheet(month)
     work_sheet = SheetSpec(
         name=WORK, title=f"{month.label} 我的工作记录", key="日期", buffer_rows=300,
         row_markers=("日期", "帐户ID", "工作类型"),
@@ -212,11 +197,11 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         help="每个工作日一行，到计划日期为止：当天计划了几项、完成了几项、有效工作几条。",
         columns=(
             Column("日期", Role.COMPUTED, Type.DATE, help="工作日。"),
-            Column("计划项数", Role.COMPUTED, Type.INT, help="这一天早上的计划有几项（分隔线以上，做计划时写下，当天不变，保留历史）。"),
+            Column("计划项数", Role.COMPUTED, Type.INT, help="这一天早上的计划有几项事项（分隔线以上，做计划时写下，当天不变，保留历史）。"),
             Column("完成计划项", Role.DERIVED, Type.INT,
-                   f'IF([日期]=[{TODAY}!@{PLAN_DAY}],COUNTIFS([{TODAY}!已完成],"是",[{TODAY}!计划内],"{PLANNED}"),'
+                   f'IF([日期]=[{TODAY}!@{PLAN_DAY}],SUMIFS([{TODAY}!完成项],[{TODAY}!计划内],"{PLANNED}"),'
                    f'IF([完成记录]="","",N([完成记录])))',
-                   help="早上的计划（分隔线以上）中已完成的项数（今天的实时计算，以前的是那天最后一次重算时的数）。"),
+                   help="早上的计划（分隔线以上）中已完成的事项数（今天的实时计算，以前的是那天最后一次重算时的数）；与「今日」第一行的「已完成」是同一个数。"),
             Column("有效工作", Role.DERIVED, Type.INT, f'COUNTIFS({work}日期],[日期],{work}有效],"是")',
                    help="这一天的有效工作记录条数。"),
             Column("达标", Role.DERIVED, Type.TEXT, f'IF([有效工作]>={target},"是","否")',
@@ -243,7 +228,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     my_renewals, my_clients = follow_up_sheets(config, month)
     return WorkbookSpec(kind=KIND, title="个人工作簿",
                         sheets=(today, work_sheet, inquiries.personal_sheet(client_name_formula), mine, my_renewals,
-                                my_clients, daily, accounts), notes=notes,
+                                my_clients, daily, visits, accounts), notes=notes,
                         meta=valid.meta_of(config.valid))
 
 
@@ -286,22 +271,46 @@ def titles(wspec: WorkbookSpec, owner: str) -> dict[str, str]:
             for s in wspec.sheets}
 
 
-def build(config: Config, month: Month, owner: str, meta: dict | None = None):
-    """An empty personal workbook; month open runs the recalc that fills it."""
+def build(config: Config, month: Month, owner: str, meta: dict | None = None, visits: list[dict] = ()):
+    """An empty personal workbook (with `visits`: 预约 rows carried from last month); month open
+    runs the recalc that fills it."""
     wspec = spec(config, month)
-    wb, _ = build_workbook(wspec, titles(wspec, owner), {}, {}, {"month": str(month), "owner": owner, **(meta or {})})
+    wb, _ = build_workbook(wspec, titles(wspec, owner), {VISITS: list(visits)}, {},
+                           {"month": str(month), "owner": owner, **(meta or {})})
     write_problem_sheet(wb, [], before="说明")
     return wb
 
 
-def stamp_owner(wb, config: Config, month: Month, owner: str) -> None:
+def stamp_owner(wb, config: Config, month: Month, owner: str, visits: list[dict] = ()) -> None:
     """Make a blank personal workbook (built once for a whole month open) someone's: the
-    titles that name the person and _meta's owner."""
+    titles that name the person and _meta's owner; the 预约 rows carried from last month."""
     wspec = spec(config, month)
     named = titles(wspec, owner)
     for sheet in (TODAY, WORK, MINE, DAILY):
         wb[sheet].cell(1, 1).value = named[sheet]
+    if visits:
+        sheet = wspec.sheet(VISITS)
+        layout, _ = find_layout(wb[VISITS], sheet)
+        write_rows(wb[VISITS], layout, sheet, list(visits), layout.first_data_row, roles=(Role.INPUT,))
     write_meta(wb, wspec, {"owner": owner})
+
+
+def carried_visits(previous: Path, month: Month, config: Config) -> list[dict]:
+    """The 预约 rows of last month's workbook (`previous`) for a day in `month` or later: month
+    open carries them into the new workbook (typed as they were)."""
+    if not previous.exists():
+        return []
+    try:
+        _, datas = read_tracker(previous, lambda m: spec(config, m), (VISITS,), month=month.previous())
+    except (OSError, KeyError, ValueError):
+        return []
+    data = datas.get(VISITS)
+    out = []
+    for _, v in (data.rows if data is not None else []):
+        when = cell_date(v.get("预约上门日期"))
+        if cell_text(v.get("帐户ID")) and when is not None and when >= month.first:
+            out.append({"帐户ID": cell_text(v.get("帐户ID")), "预约上门日期": when, "备注": cell_text(v.get("备注")) or None})
+    return out
 
 
 def _old_plan(wb, layouts) -> tuple[date | None, list[dict]]:
@@ -403,6 +412,8 @@ class PersonalFigures:
     names: dict[str, str] | None = None
     plan_day: date | None = None
     inquiries: list | None = None              # the 咨询 rows with their 时限 (kinds/inquiries)
+    header: str = ""                   # row 1 of 今日 as Python has it (已完成 filled in)
+    visits_data: Any = None            # 预约's rows as read
 
 
 def personal_facts(ctx: RecalcContext, team, my_renewals) -> outcomes.TeamFacts | None:
@@ -458,16 +469,23 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                                                        my[MY_RENEWALS], my[MY_CLIENTS])
     anomalies, cadence = desk_inputs(owner, team, accounts, contacts, day, month, config, ctx.calendar)
     last = last_contacts(contacts)
+    reminded, steps = follow_up_days(my[MY_RENEWALS], my[MY_CLIENTS])
+    visits = visit_inputs(datas.get(VISITS), ctx.file, problems, accounts)
+    booked = booked_days(visits)
+    old_day, old_items = _old_plan(wb, layouts)
+    old_counts = plan_done(old_items, records, verdicts, old_day, reminded, steps, booked) if old_day else []
     plan = planning.make_plan(day, month, ctx.calendar, accounts, renewals, newclients,
                               daily_valid_target=config.daily_valid_target,
                               renewal_follow_up_days=config.renewal_follow_up_days,
                               due_balance_days=config.due_balance_days, anomalies=anomalies, cadence=cadence,
-                              unhappy=unhappy_inputs(records, accounts, contacts, day, ctx.calendar))
+                              unhappy=unhappy_inputs(records, accounts, contacts, day, ctx.calendar), visits=visits,
+                              missed=missed_inputs(old_day, old_items, old_counts, day, records, accounts, contacts,
+                                                   ctx.calendar), settings=config.plan,
+                              urgent=urgent_items(urgent_entries(read_meta(wb).get(URGENT_META), day), accounts))
     levels = {completion.id_key(a.account_id): a.level for a in accounts}
     asked = inquiries.read_rows(datas[inquiries.SHEET], ctx.file, problems)
     inquiries.judge(asked, {completion.id_key(a["帐户ID"]): a.get("级别", "") for a in team.accounts}, config, ctx.calendar)
-    old_day, old_items = _old_plan(wb, layouts)
-    plan_rows, planned_today, made_now = plan_sheet_rows(plan, old_day, old_items, levels)
+    plan_rows, planned_today, made_now = plan_sheet_rows(plan, old_day, old_items, levels, config.plan)
     others = {}
     for r in team.other_records:
         key = (completion.id_key(r.account_id), r.work_type)
@@ -480,10 +498,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             row[f"{item}目标"] = t
             row[f"{item}其他"] = others.get((key, wt), 0)
         mine_rows.append(row)
-    reminded, steps = follow_up_days(my[MY_RENEWALS], my[MY_CLIENTS])
-    morning_old = [r for r in old_items if r.get("计划内") == PLANNED] or old_items
-    old_done = sum(plan_done(morning_old, records, verdicts, old_day, reminded, steps)) \
-        if old_day and old_day != plan.day else None
+    old_done = plan_figure(old_items, old_counts)[0] if old_day and old_day != plan.day else None
     old_daily = _old_daily(wb, layouts)
     if not made_now and old_daily.get(plan.day, {}).get("计划项数") is not None:
         planned_today = int(old_daily[plan.day]["计划项数"])     # the morning's figure stays
@@ -493,13 +508,14 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(TODAY), layouts, plan_rows)
         ws, layout = wb[TODAY], layouts[TODAY]
         set_row_heights(ws, layout, wspec.sheet(TODAY), plan_rows, ("事项", "原因"))
-        for label, value, type_ in ((PLAN_DAY, plan.day, Type.DATE), (SUGGESTED, plan.suggested, Type.INT)):
+        for label, value, type_ in ((PLAN_DAY, plan.day, Type.DATE), (SUGGESTED, planned_today, Type.INT)):
             row, col = layout.anchors[label]
             set_cell(ws.cell(row, col), value, style_name(Role.COMPUTED, type_))
         write_team_checks(wb[WORK], layouts[WORK], datas[WORK], records, checks)
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
         inquiries.write_due(wb[inquiries.SHEET], layouts[inquiries.SHEET], asked)
         restore_formulas(wb, wspec.sheet(inquiries.SHEET), layouts, datas[inquiries.SHEET], result, ctx.file)
+        restore_formulas(wb, wspec.sheet(VISITS), layouts, datas[VISITS], result, ctx.file)
         for name in (MY_RENEWALS, MY_CLIENTS):
             fresh = read_sheet(wb[name], wspec.sheet(name), ctx.file, [])
             restore_formulas(wb, wspec.sheet(name), layouts, fresh, result, ctx.file)
@@ -513,17 +529,22 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             write_meta(wb, wspec, {"plan_day": plan.day.isoformat(), "plan_made_at": made.isoformat(sep=" ")})
         finish_recalc(wb, wspec, ctx, problems)
     lines = [r for r in plan_rows if r["事项"]]
-    done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps)
-    morning_done = sum(d for r, d in zip(lines, done_now) if r["计划内"] == PLANNED)
-    result.summary_headers = ["客服", "计划日期", "建议今日完成", "今日计划", "已完成", "有余力再做", "我的帐户", "有效记录（超计划在团队表扣）"]
-    result.summary_rows = [[owner, plan.day.isoformat(), str(plan.suggested), str(planned_today), str(morning_done),
-                            str(sum(1 for r in lines if not r["计划内"])), str(len(accounts)),
+    done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps, booked)
+    morning_done, _ = plan_figure(lines, done_now)
+    added = sum(r["项数"] or 0 for r in lines if r["计划内"] == ADDED)
+    header = header_text(plan.day, ctx.as_of, planned_today, morning_done, added) + f" · {owner}"
+    if ctx.write:
+        write_header_row(wb[TODAY], layouts, plan.day, ctx.as_of, planned_today, added, owner)
+    result.summary_headers = ["客服", "计划日期", "建议今日完成", "已完成", "有余力再做", "我的帐户", "有效记录（超计划在团队表扣）"]
+    result.summary_rows = [[owner, plan.day.isoformat(), str(planned_today), str(morning_done),
+                            str(sum(r["项数"] or 0 for r in lines if not r["计划内"])), str(len(accounts)),
                             str(sum(1 for v in verdicts if v.valid))]]
     result.figures = PersonalFigures(owner=owner, plan=plan, plan_rows=lines, done=done_now, records=records,
                                      planned_today=planned_today, plan_made_now=made_now, verdicts=verdicts,
                                      accounts=accounts, mine=mine_rows, daily=daily, team=team,
                                      daily_target=config.daily_valid_target, my_renewals=my[MY_RENEWALS],
-                                     my_clients=my[MY_CLIENTS], month=month, config=config, inquiries=asked)
+                                     my_clients=my[MY_CLIENTS], month=month, config=config, header=header, inquiries=asked,
+                                     visits_data=datas.get(VISITS))
     return result
 
 
@@ -567,7 +588,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     if ctx.write:
         write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], listed)     # an older list in today's form
         restore_formulas(wb, wspec.sheet(WORK), layouts, datas[WORK], result, ctx.file)
-        for name in (MY_RENEWALS, MY_CLIENTS, inquiries.SHEET):     # (时限 stays as last computed)
+        for name in (MY_RENEWALS, MY_CLIENTS, VISITS, inquiries.SHEET):     # (时限 stays as last computed)
             restore_formulas(wb, wspec.sheet(name), layouts, datas[name], result, ctx.file)
         finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["客服", "团队表", "有效记录（超计划在团队表扣）"]
@@ -591,7 +612,8 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     names = {completion.id_key(row["帐户ID"]): row["客户名称"] for row in f.mine}
     team = {completion.id_key(a["帐户ID"]): a["客户名称"] for a in f.team.accounts}
     for row, done in zip(f.plan_rows, f.done):
-        out[TODAY][row["序号"]] = {"已完成": "是" if done else "否"}
+        items = row["项数"] or 0
+        out[TODAY][row["序号"]] = {"已完成": done_text(done, items) or None, "完成项": done}
     out[inquiries.SHEET] = {i.row: {"及时": i.on_time, "答复于": i.answered, "客户名称": client_name(i, names, team)}
                             for i in f.inquiries or []}
     for r, v in zip(f.records, f.verdicts):
@@ -621,7 +643,11 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
                                        "提成": renewal_rules.commission(r, f.month, f.config)}
                         for r in f.my_renewals}
     out[MY_CLIENTS] = {r.account_id: renewal_rules.onboarding(r, plan_day) for r in f.my_clients}
-    morning_done = sum(d for r, d in zip(f.plan_rows, f.done) if r["计划内"] == PLANNED)
+    morning_done, _ = plan_figure(f.plan_rows, f.done)
+    out[VISITS] = {}
+    for r, v in (f.visits_data.rows if f.visits_data is not None else []):
+        account = cell_text(v.get("帐户ID"))
+        out[VISITS][r] = {"客户名称": "" if not account else names.get(completion.id_key(account), "（不是我的帐户）")}
     for row in f.daily:
         day = row["日期"]
         finished = morning_done if day == plan_day else row["完成记录"]

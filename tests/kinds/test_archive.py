@@ -131,10 +131,12 @@ def test_cadence_calls_go_into_the_owners_plan(office):
     plan = recalc_file(personal.path_of(office, "李娜", NOV), as_of=d(30)).result.figures.plan_rows
     assert [(r["优先级"], r["事项"], r["原因"]) for r in plan if r["帐户ID"] == "C3"] == [
         ("3 回访", "回访", "回访节奏：本月联系 1 次，至少 2 次，仅剩 1 个工作日")]
-    # C5 is due too, but 王芳's plan already reaches it (续费提醒 and its 新客户 step, one line): no 回访 item
+    # C5 is due too, but 王芳's plan already reaches it (续费提醒 at 10:00, its 新客户 step at 16:00 —
+    # a line per block, DOMAIN §23): no 回访 item
     wang = recalc_file(personal.path_of(office, "王芳", NOV), as_of=d(30)).result.figures.plan_rows
     c5 = [r for r in wang if r["帐户ID"] == "C5"]
-    assert [r["优先级"] for r in c5] == ["1 续费"] and "回访" not in c5[0]["事项"] and "续费提醒" in c5[0]["事项"]
+    assert [(r["时间段"], r["优先级"]) for r in c5] == [("10:00-10:30 续费", "1 续费"), ("16:00-17:00 新开客户", "2 新客户")]
+    assert not any("回访" in r["事项"] for r in c5) and c5[0]["事项"] == "续费提醒"
 
 
 def test_cadence_items_skip_accounts_the_plan_already_reaches():

@@ -21,7 +21,7 @@ from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
 from kefu_xl.config import load_config
 from kefu_xl.demo.typist import type_rows
-from kefu_xl.kinds import maintenance, personal
+from kefu_xl.kinds import maintenance, personal, today
 from kefu_xl.month import Month
 from kefu_xl.sheets.layout import find_layout
 
@@ -83,16 +83,19 @@ def test_recalc_writes_todays_plan_and_my_accounts(office):
     f = recalc_file(mine(office), as_of=d(2026, 11, 9)).result.figures
     plan = f.plan
     assert (plan.day, plan.working_days, plan.elapsed) == (d(2026, 11, 9), 21, 6)
-    rows = [(r["优先级"], r["帐户ID"], r["事项"]) for r in f.plan_rows]
-    # C2 is due for renewal (balance 100 at 300/week: 2.3 days) and never notified — its maintenance
-    # items ride on the same line; C5's first onboarding step; then 一级 C1's items behind the line
-    # (优化 2×6/21 = 0.57, 报表 5×6/21 = 1.43 − 1, 上门 0.29; phone done today): one line per client
-    assert rows[0][:2] == ("1 续费", "C2") and rows[0][2].startswith("续费提醒 + ")
-    assert rows[1] == ("2 新客户", "C5", "告知帐户信息")
-    assert [r for r in rows if r[1] == "C1"] == [("3 维护", "C1", "帐户优化 + 报表发送 + 上门拜访")]
-    assert len({r[1] for r in rows}) == len(rows)
-    assert f.plan_rows[0]["原因"].startswith("可投放 2.3 天，尚未提醒续费；")
-    assert f.done[0] is False           # 续费完成 on C2 covers the renewal, not its maintenance items
+    rows = [(r["时间段"], r["优先级"], r["帐户ID"], r["事项"]) for r in f.plan_rows if r["项数"]]
+    # DOMAIN §23, one line per client per block: C2 is due for renewal (balance 100 at 300/week:
+    # 2.3 days) and never notified — in 续费 at 10:00; its calls in 回访; 一级 C1's items behind the
+    # line (报表 5×6/21 = 1.43 − 1, 上门 0.29 → 预约上门, 优化 2×6/21 = 0.57; phone done today) in 回访
+    # and 优化; C5's first onboarding step at 16:00
+    assert rows[0] == ("10:00-10:30 续费", "1 续费", "C2", "续费提醒")
+    assert [r for r in rows if r[2] == "C1"] == [("13:00-14:00 回访", "3 维护", "C1", "报表发送 + 预约上门"),
+                                                ("14:00-16:00 优化", "3 维护", "C1", "帐户优化")]
+    assert ("16:00-17:00 新开客户", "2 新客户", "C5", "告知帐户信息") in rows
+    assert len({r[:3:2] for r in rows}) == len(rows)                  # a client once per block
+    assert not any("上门拜访" == r[3] for r in rows)
+    assert f.plan_rows[0]["原因"] == "可投放 2.3 天，尚未提醒续费"
+    assert f.done[0] == 1               # C2 reached today (客户培训, 决策人): its renewal line is done
     verdicts = {r.row: v.reason for r, v in zip(f.records, f.verdicts)}
     assert verdicts == {3: "", 4: "", 5: "", 6: "帐户不存在", 7: "非决策人", 8: "", 9: ""}
     accounts = {r["帐户ID"]: r for r in f.mine}
@@ -116,14 +119,14 @@ def test_the_morning_plan_stays_all_day_and_the_daily_summary_keeps_it(office):
     path = mine(office)
     morning = recalc_file(path, as_of=d(2026, 11, 2)).result.figures     # the plan of 11-02 (made at open)
     before = plan_sheet(path)
-    c1 = next(r for r in morning.plan_rows if r["帐户ID"] == "C1")
+    c1 = next(r for r in morning.plan_rows if r["帐户ID"] == "C1" and r["维护项"] and r["计划内"])
     type_records(path, [{"日期": d(2026, 11, 2), "帐户ID": "C1", "工作类型": t, "沟通对象": "决策人", **outcome_of(t)}
                         for t in c1["维护项"].split("+")])
     later = recalc_file(path, as_of=d(2026, 11, 2)).result.figures
     after = plan_sheet(path)
     assert [r[:4] for r in after] == [r[:4] for r in before]            # the same lines, in the same order
-    done = {r[2]: r[4] for r in after if r[2]}
-    assert done["C1"] == "是" and [r[4] for r in before if r[2] == "C1"] == ["否"]
+    done = {r[0]: r[4] for r in after if r[0]}
+    assert done[c1["序号"]] == "是" and {r[0]: r[4] for r in before if r[0]}[c1["序号"]] == "否"
     daily = {r["日期"]: r for r in later.daily}
     assert daily[d(2026, 11, 2)]["计划项数"] == morning.planned_today == later.planned_today
     assert not later.plan_made_now and morning.plan_made_now is False     # made at month open
@@ -136,23 +139,28 @@ def test_the_morning_plan_stays_all_day_and_the_daily_summary_keeps_it(office):
     assert sorted(daily) == [d(2026, 11, 2), d(2026, 11, 3)]
 
 
-def test_the_plan_is_short_one_line_a_client_with_a_divider(workspace):
-    """40 accounts early in the month: above the divider only 建议今日完成 lines (renewals may add
-    more), one line per client; the rest under 有余力再做 in the same order."""
+def test_the_plan_fits_the_day_one_line_a_client_per_block_with_a_divider(workspace):
+    """40 accounts early in the month (DOMAIN §23): above the one divider each block holds no more
+    minutes than it has, one line per client per block; the rest under 有余力再做 by block;
+    建议今日完成 and 每日小结's 计划项数 are the items above the line."""
     rows = [[f"A{i:02d}", f"客户{i}", "张敏", "建材", 2500 if i < 3 else 50, 90000, date(2027, 6, 1),
              date(2024, 1, 1)] for i in range(40)]                       # 3 一级, 37 三级
     write_status(workspace, "2026-11", rows)
     open_month(workspace, NOV, as_of=d(2026, 11, 4))
     f = recalc_file(mine(workspace), as_of=d(2026, 11, 4)).result.figures
     sheet = plan_sheet(mine(workspace))
-    divider = next(i for i, r in enumerate(sheet) if r[1] == personal.DIVIDER)
-    assert divider == f.planned_today == f.plan.suggested == 8          # (3×12 + 37×3) / 19 → 8
-    accounts = [r[2] for r in sheet if r[2]]
-    assert len(accounts) == len(set(accounts)) == 40                      # every client once
-    assert [r[0] for r in sheet if r[0]] == list(range(1, 41))
-    assert all(" + " in r[3] for r in sheet[:3])                          # a 一级 client's items together
+    dividers = [i for i, r in enumerate(sheet) if r[1] == today.DIVIDER]
+    assert len(dividers) == 1
+    above = [r for r in f.plan_rows if r["计划内"] == personal.PLANNED]
+    assert f.planned_today == f.plan.suggested == sum(r["项数"] for r in above) >= 4
+    minutes = {b.slot: b.minutes for b in C.plan.blocks}
+    for slot in minutes:
+        assert sum(r["分钟"] or 0 for r in above if r["时间段"] == slot) <= minutes[slot]
+    keys = [(r["时间段"], r["帐户ID"]) for r in f.plan_rows if r["帐户ID"]]
+    assert len(keys) == len(set(keys))
+    assert [r[0] for r in sheet if r[0]] == list(range(1, len([r for r in sheet if r[0]]) + 1))
     daily = {r["日期"]: r for r in f.daily}
-    assert daily[d(2026, 11, 4)]["计划项数"] == divider
+    assert daily[d(2026, 11, 4)]["计划项数"] == f.plan.suggested
 
 
 def test_cached_values_sit_on_their_own_plan_lines(office):
@@ -191,7 +199,8 @@ def test_every_derived_cell_equals_python(office, tmp_path):
     office_ = office_values(path, personal.spec(C, NOV), {
         personal.TODAY: lambda r, v: v["序号"], personal.WORK: lambda r, v: r,
         personal.MINE: lambda r, v: v["帐户ID"], personal.DAILY: lambda r, v: day_of(v["日期"]),
-        personal.MY_RENEWALS: lambda r, v: v["帐户ID"], personal.MY_CLIENTS: lambda r, v: v["帐户ID"]}, tmp_path / "lo")
+        personal.MY_RENEWALS: lambda r, v: v["帐户ID"], personal.MY_CLIENTS: lambda r, v: v["帐户ID"],
+        personal.VISITS: lambda r, v: r}, tmp_path / "lo")
     assert assert_engines_agree(python, office_) > 60
     assert python[personal.DAILY][d(2026, 11, 3)]["完成计划项"] is not None      # yesterday's plan, recorded
 
@@ -319,17 +328,21 @@ def test_done_is_live_for_renewal_and_new_client_lines(office, tmp_path):
     type_records(path, RECORDS[:6])
     before = recalc_file(path, as_of=d(2026, 11, 9)).result.figures
     lines = before.plan_rows
-    assert [(r["序号"], r["帐户ID"]) for r in lines[:2]] == [(1, "C2"), (2, "C5")]
-    assert lines[0]["事项"].startswith("续费提醒 + ") and lines[1]["事项"] == "告知帐户信息"
-    assert before.done[:2] == [False, False]
+    done = dict(zip((r["序号"] for r in lines), before.done))
+    renewal_line = next(r for r in lines if r["帐户ID"] == "C2" and r["事项"] == "续费提醒")
+    step_line = next(r for r in lines if r["帐户ID"] == "C5" and r["事项"] == "告知帐户信息")
+    calls = next(r for r in lines if r["帐户ID"] == "C2" and r["维护项"] and r["计划内"])
+    other = next(r for r in lines if r["帐户ID"] == "C1" and r["维护项"] and r["计划内"])
+    assert [done[r["序号"]] for r in (renewal_line, step_line, calls)] == [0, 0, 0]
     # during the day: the renewal notice and the first onboarding step, typed in the person's own sheets,
-    # and C2's maintenance items, which ride on its line
+    # and C2's calls (their own line, in another block)
     type_follow_up(path, personal.MY_RENEWALS, "C2", {"提醒日期": d(2026, 11, 9), "跟进记录": "已微信通知"})
     type_follow_up(path, personal.MY_CLIENTS, "C5", {"告知帐户信息": d(2026, 11, 9)})
     type_records(path, [{"日期": d(2026, 11, 9), "帐户ID": "C2", "工作类型": t, "沟通对象": "决策人", **outcome_of(t)}
-                        for t in lines[0]["维护项"].split("+")])
+                        for t in calls["维护项"].split("+")])
     office_ = office_values(path, personal.spec(C, NOV), {personal.TODAY: lambda r, v: v["序号"]}, tmp_path / "lo")
-    assert [office_[personal.TODAY][i]["已完成"] for i in (1, 2, 3)] == ["是", "是", "否"]
+    assert [office_[personal.TODAY][r["序号"]]["已完成"] for r in (renewal_line, step_line, calls, other)] == \
+        ["是", "是", "是", "否"]
     # and collection carries them into the team trackers (the columns are collected there)
     from kefu_xl.kinds import newclient, renewal
     renewal_outcome = recalc_file(office / "2026-11" / renewal.file_name(NOV), as_of=d(2026, 11, 9))
