@@ -32,12 +32,13 @@ from ..errors import (
     KefuError,
 )
 from ..io.safe_write import create_exclusive, file_stamp
-from ..kinds import personal, roster, watch
+from ..kinds import personal, renewal, roster, watch
 from ..kinds.maintenance import MaintenanceFigures
 from ..kinds.personal import PersonalFigures
 from ..month import Month
 from ..records import Severity
 from ..rules import schedule
+from ..rules.plan import planned_renewals
 from ..rules.schedule import Action, Stamp
 from . import journal, spend_watch
 from .serve_page import render_status
@@ -419,8 +420,11 @@ class Server:
                 self.wait_for(path, t, lock, "重算")
             elif action is not None:
                 t.locked_by = None
-                if self.recalc(path, stamp, t, "团队表保存后重算") and n == 0:
-                    self.collected()
+                if self.recalc(path, stamp, t, "团队表保存后重算"):
+                    if n == 0:
+                        self.collected()
+                    elif n == 1:
+                        self.note_renewals(path)
 
     def collected(self) -> None:
         self.state.collected_at = self.clock().isoformat(timespec="seconds")
@@ -456,6 +460,8 @@ class Server:
                     people = ""
                 done = "已保存" if outcome.written else "已是最新" if outcome.unchanged else "没有保存（结构不完整）"
                 self.say(self.rel(outcome.path), "汇总", f"{done}（{time.monotonic() - started:.2f} 秒{people}）")
+                if outcome.path == paths[1]:
+                    self.note_renewals(outcome.path)
                 started = time.monotonic()
                 if self.stopping:
                     return
@@ -521,20 +527,45 @@ class Server:
     def note_urgent(self, day: date, outcome) -> None:
         """The day's anomalies per person, for 状态.html until they are on the person's 今日
         (the latest reason of each account only)."""
-        if self.state.urgent_day != day.isoformat():
-            self.state.urgent, self.state.urgent_day = {}, day.isoformat()
-        month = Month.of(day)
         for row in outcome.urgent:
             if row["客服"]:
-                self.state.urgent.setdefault(row["客服"], {})[row["帐户ID"]] = \
-                    f"{row['客户名称'] or row['帐户ID']} {row['异常']}"
-                if day == self.now.date():     # today's plan gains it now (a closed workbook at once)
-                    try:
-                        path = personal.path_of(self.workspace, row["客服"], month)
-                    except KefuError:
-                        continue
-                    if path.exists():
-                        self.tracked(path).urgent = True
+                self.flag_urgent(day, row["客服"], row["帐户ID"], f"{row['客户名称'] or row['帐户ID']} {row['异常']}")
+
+    def flag_urgent(self, day: date, person: str, account: str, what: str) -> None:
+        """An urgent item for `person`: listed on 状态.html until it is on their 今日; today's plan
+        gains it at once (the personal recalc adds priority-1 items the morning plan lacks as 新增):
+        a closed workbook is recalculated in this pass, an open one when it closes."""
+        if self.state.urgent_day != day.isoformat():
+            self.state.urgent, self.state.urgent_day = {}, day.isoformat()
+        self.state.urgent.setdefault(person, {})[account] = what
+        if day == self.now.date():
+            try:
+                path = personal.path_of(self.workspace, person, Month.of(day))
+            except KefuError:
+                return
+            if path.exists():
+                self.tracked(path).urgent = True
+
+    def note_renewals(self, path: Path) -> None:
+        """After 续费跟踪 changed (a collect, a month open --refresh with a new export): a renewal
+        that became due today and was never reminded is urgent for its person. The first look of
+        a day only notes what is due (the morning plans hold those)."""
+        try:
+            _, rows, _ = renewal.read_file(path, self.config)
+        except (KefuError, OSError):
+            return
+        today = self.now.date()
+        due = planned_renewals(rows, today, WorkCalendar(self.config), self.config)
+        first = self.state.renewals_day != today.isoformat()
+        for person, items in due.items():
+            seen = set(self.state.renewals_due.get(person, []))
+            for account, item in items.items():
+                if not first and account not in seen:
+                    self.flag_urgent(today, person, account, f"{item.name or account} 续费：{item.reason}")
+            self.state.renewals_due[person] = sorted(seen | set(items))
+        if first:
+            self.state.renewals_day = today.isoformat()
+            self.state.renewals_due = {p: sorted(items) for p, items in due.items()}
 
     # ------------------------------------------------------------------ status page
 

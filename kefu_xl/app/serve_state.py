@@ -112,7 +112,7 @@ class PersonInfo:
     unhappy: list[str] = field(default_factory=list)   # 今日's 不满意回访 lines: client (原因)
     daily: dict = field(default_factory=dict)          # 每日小结 as last saved: {date: (有效工作, 达标)}
     first_problems: list[str] = field(default_factory=list)   # the 说明 of the first errors/warnings
-    anomaly_ids: set[str] = field(default_factory=set)   # id_key of the accounts 今日 holds a 处理消耗异常 for
+    anomaly_ids: set[str] = field(default_factory=set)   # id_key of the accounts 今日 holds an urgent line for
     unanswered: list[tuple[str, datetime]] = field(default_factory=list)   # 咨询 not answered: (client, 时限)
 
 
@@ -128,6 +128,9 @@ class State:
     # the spend watch's anomalies of the day, per person: {person: {帐户ID: what}}, the latest only
     urgent: dict[str, dict[str, str]] = field(default_factory=dict)
     urgent_day: str | None = None
+    # renewals to remind of (never reminded) per person as last seen today: one newly due is urgent
+    renewals_due: dict[str, list[str]] = field(default_factory=dict)
+    renewals_day: str | None = None
     hashed_day: str | None = None        # the last day whose 日志 hashes went into the log
 
     def to_json(self) -> str:
@@ -209,7 +212,8 @@ def read_person(path: Path, month: Month, config: Config) -> PersonInfo:
             if personal.PLAN_DAY in today.layout.anchors:
                 info.plan_day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
             items = [v for _, v in today.rows if cell_text(v["事项"])]
-            info.anomaly_ids = {id_key(cell_text(v["帐户ID"])) for v in items if ANOMALY_ITEM in cell_text(v["事项"])}
+            info.anomaly_ids = {id_key(cell_text(v["帐户ID"])) for v in items     # 异常, or a 续费 that came later
+                                if ANOMALY_ITEM in cell_text(v["事项"]) or cell_text(v.get("计划内")) == personal.ADDED}
             lines = [{h: cell_text(v.get(h)) for h in personal.PLAN_FIELDS} for v in items]
             # the plan's one figure (kinds/today.plan_figure) over 完成项 as last saved
             done = [int(v["完成项"]) if isinstance(v.get("完成项"), (int, float)) else

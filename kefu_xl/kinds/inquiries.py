@@ -16,6 +16,7 @@ from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type
 from .base import cell_date, cell_text
 
 SHEET = "咨询"
+NOT_AN_ACCOUNT = "（不在帐户表中）"
 RED = "FFC7CE"
 
 _ANSWERED = f'IF(OR(NOT(ISNUMBER([答复日期])),[答复时刻]=""),"",IF({rules.clock_formula("[答复时刻]")}="","",' \
@@ -165,6 +166,25 @@ def judge(items: list[Inquiry], levels: dict[str, str], config: Config, calendar
         i.level = levels.get(id_key(i.account_id), "")
         i.due = rules.deadline(i.received, i.level, i.channel, working, config.inquiries.online_minutes) \
             if i.received else None
+
+
+def team_judged(items: list[Inquiry], accounts, config: Config, calendar: WorkCalendar) -> list[Inquiry]:
+    """The collected inquiries judged by the team's 帐户 (records.Account: level, client name)."""
+    judge(items, {id_key(a.account_id): a.level for a in accounts}, config, calendar)
+    clients = {id_key(a.account_id): a.client for a in accounts}
+    for item in items:
+        item.client = clients.get(id_key(item.account_id), NOT_AN_ACCOUNT) if item.account_id else ""
+    return items
+
+
+def team_values(out: dict, summary: str, total: str, staff: list[str], items: list[Inquiry], first_row: int) -> None:
+    """Python's 咨询数 / 咨询及时率 on 客服汇总 and 及时 / 答复于 of the team's 咨询 sheet, into `out`
+    (maintenance.python_values)."""
+    for person in staff:
+        mine = [i for i in items if i.staff == person]
+        out[summary][person].update({"咨询数": len(mine), "咨询及时率": on_time_ratio(mine)})
+    out[summary][total].update({"咨询数": len(items), "咨询及时率": on_time_ratio(items)})
+    out[SHEET] = {r: {"及时": i.on_time, "答复于": i.answered} for r, i in enumerate(items, first_row)}
 
 
 def write_due(ws, layout, items: list[Inquiry]) -> None:

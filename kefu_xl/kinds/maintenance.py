@@ -67,6 +67,7 @@ from .base import (
 )
 from .journal_sheet import EVENTS as JOURNAL_EVENTS
 from .journal_sheet import JOURNAL
+from .roster import summary_staff
 from .team_rows import replace_collected_rows
 from .work_checks import (
     ACCOUNTS,
@@ -405,18 +406,6 @@ def build(config: Config, month: Month, calendar, account_rows: list[dict], rost
 
 # --------------------------------------------------------------------------- recalc
 
-def summary_staff(roster: list[StaffMember] | None, account_staff: list[str],
-                  work_staff: list[str]) -> list[StaffMember]:
-    """客服汇总 rows: active roster staff, then any other name met in 帐户 or 工作记录."""
-    members = [m for m in (roster or []) if m.active]
-    known = {m.name for m in roster or []}
-    for name in [*account_staff, *work_staff]:
-        if name and name not in known:
-            members.append(StaffMember(name, ""))
-            known.add(name)
-    return members
-
-
 def write_total_row(ws, layouts, sheet: SheetSpec, n_staff: int) -> None:
     """The team row under the staff rows: sums, and ratios of the sums."""
     layout = layouts[sheet.name]
@@ -471,8 +460,8 @@ class MaintenanceFigures:
     collected: Collected | None
     team_checks: list[str]               # 团队核对 of each record (rules/outcomes)
     journal: list[dict] = field(default_factory=list)     # the month's 补录/改动/删除 (the 日志 sheet)
-    inquiries: list = field(default_factory=list)         # every person's 咨询 (the 咨询 sheet, kinds/inquiries)
-    inquiries_row: int = 0                                 # the 咨询 sheet's first data row
+    inquiries: list = field(default_factory=list)         # every person's 咨询 (kinds/inquiries)
+    inquiries_row: int = 0                                 # ... from this row of the 咨询 sheet
 
 
 def recalc(wb, ctx: RecalcContext) -> RecalcResult:
@@ -488,11 +477,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     events = list(collected.journal_shown) if collected else []        # the 日志 sheet's rows
 
     accounts = _read_accounts(datas[ACCOUNTS], ctx, problems)
-    asked = collected.inquiries if collected else []
-    inquiries.judge(asked, {rules.id_key(a.account_id): a.level for a in accounts}, config, ctx.calendar)
-    clients = {rules.id_key(a.account_id): a.client for a in accounts}
-    for item in asked:
-        item.client = clients.get(rules.id_key(item.account_id), NOT_AN_ACCOUNT) if item.account_id else ""
+    asked = inquiries.team_judged(collected.inquiries if collected else [], accounts, config, ctx.calendar)
     origin = collected.origin_of([r for r, v in datas[WORK].rows if cell_text(v["来源"])]) if collected else {}
     records = read_work(datas[WORK], ctx, problems, origin=origin)
     targets = account_targets(accounts, config)
@@ -698,12 +683,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
                                  "邀约数": asked, "到会数": came, "到会率": rules.ratio(came, asked),
                                  **{f"{event}数": sum(out[SUMMARY][s.staff][f"{event}数"] for s in f.staff)
                                     for event in JOURNAL_EVENTS}}
-    for s in f.staff:
-        mine = [i for i in f.inquiries if i.staff == s.staff]
-        out[SUMMARY][s.staff].update({"咨询数": len(mine), "咨询及时率": inquiries.on_time_ratio(mine)})
-    out[SUMMARY][TOTAL_LABEL].update({"咨询数": len(f.inquiries), "咨询及时率": inquiries.on_time_ratio(f.inquiries)})
-    out[inquiries.SHEET] = {r: {"及时": i.on_time, "答复于": i.answered}
-                            for r, i in enumerate(f.inquiries, f.inquiries_row)}
+    inquiries.team_values(out, SUMMARY, TOTAL_LABEL, [s.staff for s in f.staff], f.inquiries, f.inquiries_row)
     return out
 
 

@@ -119,3 +119,15 @@ def read_roster(path: Path, aliases: dict | None = None) -> tuple[list[StaffMemb
                                 f"请在 {path.name} 的「{SHEET}」表为每位客服填一行（客服 · 星级 · 入职日期 · 在职 = 是），"
                                 f"填好后再开一次月并加上 --refresh，就会为他们生成个人工作簿。", Severity.WARNING))
     return staff, problems
+
+
+def summary_staff(roster: list[StaffMember] | None, account_staff: list[str],
+                  work_staff: list[str]) -> list[StaffMember]:
+    """客服汇总 rows: active roster staff, then any other name met in 帐户 or 工作记录."""
+    members = [m for m in (roster or []) if m.active]
+    known = {m.name for m in roster or []}
+    for name in [*account_staff, *work_staff]:
+        if name and name not in known:
+            members.append(StaffMember(name, ""))
+            known.add(name)
+    return members

@@ -1,4 +1,4 @@
-"""咨询 answered on time (docs/inquiries.md, seed 001's 客服服务标准 by level): the 时限 of an
+"""咨询 answered on time (docs/inquiries.md, the 客服服务标准 by level): the 时限 of an
 inquiry from its client's level and its channel, counted in working minutes of the statutory
 working days ([calendar] work_hours, lunch not counted), and whether the answer was in time.
 

@@ -35,7 +35,7 @@ from ..config import LEVELS, PlanBlock, PlanSettings
 from ..month import Month
 from ..records import Targets
 from .completion import ITEM_TYPES
-from .renewal import days_shown
+from .renewal import days_of_spend, days_shown
 
 RENEWAL, NEWCLIENT, MAINTENANCE = 1, 2, 3
 RENEWAL_LABEL, MAINTENANCE_LABEL = "1 续费", "3 维护"
@@ -100,9 +100,10 @@ class PlanItem:
 
     @property
     def must(self) -> bool:
-        """Above the line whatever its block's minutes: priority 1 (异常, 续费), an item that cannot
-        wait (剩余 ≥ working days left) and a booked visit."""
-        return self.priority == RENEWAL or self.kind == VISIT_ITEM or self.days_left is not None
+        """Above the line whatever its block's minutes: priority 1 (异常, 续费) and a booked visit.
+        Maintenance that cannot wait (剩余 ≥ working days left) goes first in its block but within
+        its minutes: at the month's end everything owed cannot wait, and a day still has 8 hours."""
+        return self.priority == RENEWAL or self.kind == VISIT_ITEM
 
     @property
     def priority_label(self) -> str:
@@ -268,6 +269,19 @@ def renewal_items(rows: list[PlanRenewal], day: date, calendar: WorkCalendar, fo
                               PlanItem(RENEWAL, r.account_id, r.name, "", "续费跟进",
                                        f"上次跟进 {r.last_follow_up.isoformat()}，已 {age} 个工作日", kind="续费")))
     return [i for _, i in sorted(fresh, key=lambda p: p[0])] + [i for _, i in sorted(stale, key=lambda p: p[0])]
+
+
+def planned_renewals(rows, day: date, calendar: WorkCalendar, config) -> dict[str, dict[str, PlanItem]]:
+    """{客服: {帐户ID: its 续费提醒 item}} of 续费跟踪 rows (records.RenewalRow) due and never
+    reminded on `day` — what `kefu-xl serve` watches for renewals that became due after the
+    morning plans."""
+    out: dict[str, dict[str, PlanItem]] = {}
+    for person in sorted({r.staff for r in rows if r.staff}):
+        mine = [PlanRenewal(r.account_id, r.client, r.status, r.reminded, r.reminded,
+                            days_of_spend(r.balance, r.weekly_spend), r.contract_end) for r in rows if r.staff == person]
+        items = renewal_items(mine, day, calendar, config.renewal_follow_up_days, config.due_balance_days)
+        out[person] = {i.account_id: i for i in items if i.item == "续费提醒"}
+    return out
 
 
 def newclient_items(rows: list[PlanNewClient]) -> list[PlanItem]:

@@ -1041,6 +1041,40 @@ def test_the_watchs_anomaly_reaches_a_closed_workbooks_today_within_one_poll(off
     assert "新的紧急事项" not in " ".join(read_page(office).row("people", "李娜"))
 
 
+def test_a_renewal_due_after_the_morning_reaches_a_closed_workbooks_today(office):
+    """DOMAIN §23: the manager adds a renewal that cannot wait to 续费跟踪 at 10:00 (an account of
+    张敏's, balance for one more day); 张敏's closed workbook gains it on 今日 as a 新增 line within
+    one poll, without her saving; while her workbook is open it is only listed on 状态.html."""
+    from kefu_xl.kinds import renewal
+    server, clock, lines = serve_at(office, at(9, 7, 40))
+    server.cycle()                                        # morning plans; 续费跟踪 as it is: the baseline
+    _, morning = plan_of(mine(office, "张敏"))
+    assert not any(account == "C1" and "续费" in what for account, what in morning)
+    lock = mine(office, "张敏").parent / "~$张敏_2026-11.xlsx"
+    lock.write_bytes(b"x")
+    tracker = office / "2026-11" / renewal.file_name(NOV)
+    type_rows(tracker, renewal.spec(C, NOV).sheet(renewal.RENEWALS),
+              [{"帐户ID": "C1", "客户名称": "甲建材", "客服": "张敏", "余额": 300, "周消耗": 2100,
+                "合同到期日": date(2027, 6, 1)}])
+    before = mine(office, "张敏").read_bytes()
+    for minute in (0, 1):
+        clock.now = at(9, 10, minute)
+        server.cycle()
+    assert mine(office, "张敏").read_bytes() == before                                # open: not written
+    assert "甲建材 续费：可投放 1.0 天，尚未提醒续费" in " ".join(read_page(office).row("people", "张敏"))
+    lock.unlink()                                                                     # she closes it
+    clock.now = at(9, 10, 2)
+    server.cycle()
+    _, items = plan_of(mine(office, "张敏"))
+    assert any(account == "C1" and "续费提醒" in what for account, what in items), items
+    assert any("张敏_2026-11.xlsx | 加紧急事项 | 已保存" in line for line in lines), "\n".join(lines)
+    assert "新的紧急事项" not in " ".join(read_page(office).row("people", "张敏"))
+    seen = len(lines)
+    clock.now = at(9, 10, 3)
+    server.cycle()                                          # said once: nothing written again
+    assert not any("张敏_2026-11.xlsx" in line for line in lines[seen:]), lines[seen:]
+
+
 def test_the_journal_is_seen_on_the_page_and_each_days_hash_in_the_log(office):
     """DOMAIN §26: serve's collects journal what they read; 状态.html shows each person's month of
     补录 / 改动 / 删除 and today's last hash; the log gets the day before's last hashes once a day."""

@@ -74,7 +74,7 @@ def test_month_open_writes_one_workbook_per_active_person(office):
     names = sorted(p.name for p in (office / "2026-11" / "个人").glob("*.xlsx"))
     assert names == ["张敏_2026-11.xlsx", "李娜_2026-11.xlsx", "王芳_2026-11.xlsx"]     # not 赵离 (在职 否)
     wb = openpyxl.load_workbook(mine(office))
-    assert wb.sheetnames[:6] == ["今日", "工作记录", "我的帐户", "我的续费", "我的新客户", "每日小结"]
+    assert wb.sheetnames[:7] == ["今日", "工作记录", "咨询", "我的帐户", "我的续费", "我的新客户", "每日小结"]
     assert wb["_meta"].sheet_state != "visible" and wb["帐户清单"].sheet_state == "hidden"
 
 

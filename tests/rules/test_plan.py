@@ -139,6 +139,17 @@ def test_a_block_holds_no_more_minutes_than_it_has_but_priority_one_stays_flagge
         assert load.block.name == "续费" or load.used <= load.block.minutes
 
 
+def test_on_the_last_working_day_what_cannot_wait_comes_first_but_the_day_still_fits():
+    """11-30: every call still owed 「cannot wait」 (剩余 ≥ 1 working day left) — they head 回访,
+    but the block holds its hour; the rest waits under the divider, nothing runs over."""
+    accounts = [phone(2, account=f"A{i:02d}") for i in range(20)]          # each 2 calls short
+    p = plan(d(2026, 11, 30), accounts)
+    calls = [line for line in p.lines if line.block == "回访"]
+    assert all("本月仅剩 1 个工作日" in line.reason for line in calls)
+    assert [line.above for line in calls] == [True] * 6 + [False] * 14     # one call each today: 6 × 10 minutes
+    assert all(load.overrun == 0 for load in p.blocks)
+
+
 def test_the_items_above_the_line_that_produce_valid_work_are_never_fewer_than_the_daily_target():
     """A booked visit (60 minutes) fills 回访; the optimisations fit in 优化 — but with no
     optimisation owed, calls are pulled above the line until four items produce valid work."""
