@@ -136,9 +136,10 @@ class Serve:
     collect_minutes: int = 15
 
 
-PLAN_KINDS = ("异常", "续费", "未联系上", "电话拜访", "报表发送", "预约上门", "上门拜访", "回访", "不满意回访", "帐户优化",
+PLAN_KINDS = ("咨询", "异常", "续费", "未联系上", "电话拜访", "报表发送", "预约上门", "上门拜访", "回访", "不满意回访", "帐户优化",
               "新客户", "晚总结")
-OPTIONAL_KINDS = ("未联系上", "晚总结")     # a day without these blocks plans their items where they are
+OPTIONAL_KINDS = ("未联系上", "晚总结", "咨询")   # a day without these blocks plans their items where they are
+                                                  # (咨询 without a block of its own: in 异常's)
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class PlanBlock:
 
 
 DEFAULT_BLOCKS = (
-    PlanBlock(time(9), time(10), "看消耗", ("异常",)),
+    PlanBlock(time(9), time(10), "看消耗", ("咨询", "异常")),
     PlanBlock(time(10), time(10, 30), "续费", ("续费",)),
     PlanBlock(time(10, 30), time(12), "未联系上", ("未联系上",)),
     PlanBlock(time(13), time(14), "回访", ("电话拜访", "报表发送", "预约上门", "上门拜访", "回访", "不满意回访")),
@@ -169,7 +170,7 @@ DEFAULT_BLOCKS = (
     PlanBlock(time(16), time(17), "新开客户", ("新客户",)),
     PlanBlock(time(17), time(17, 30), "晚总结", ("晚总结",)),
 )
-DEFAULT_MINUTES = {"电话拜访": 10, "报表发送": 10, "帐户优化": 30, "续费": 10, "新客户": 20, "异常": 10, "预约上门": 10,
+DEFAULT_MINUTES = {"咨询": 10, "电话拜访": 10, "报表发送": 10, "帐户优化": 30, "续费": 10, "新客户": 20, "异常": 10, "预约上门": 10,
                    "上门拜访": 60, "回访": 10, "不满意回访": 10, "未联系上": 10, "晚总结": 0}
 
 

@@ -166,7 +166,10 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
         reminded, steps = personal.follow_up_days(own[personal.MY_RENEWALS], own[personal.MY_CLIENTS])
         visits = personal.visit_inputs(read_sheet(grid[personal.VISITS], wspec.sheet(personal.VISITS), line.file, [])
                                        if personal.VISITS in grid else None, line.file, [], None)
-        done = personal.plan_done(items, records, verdicts, day, reminded, steps, personal.booked_days(visits))
+        asked = read_sheet(grid[inquiries.SHEET], wspec.sheet(inquiries.SHEET), line.file, []) \
+            if inquiries.SHEET in grid else None
+        answered = inquiries.answered_days(inquiries.read_rows(asked, line.file, [])) if asked else {}
+        done = personal.plan_done(items, records, verdicts, day, reminded, steps, personal.booked_days(visits), answered)
         line.plan_done, line.plan_total = personal.plan_figure(items, done)      # the plan's one figure
     return rows
 

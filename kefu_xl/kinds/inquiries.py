@@ -11,6 +11,7 @@ from ..config import Config
 from ..records import Problem, Severity
 from ..rules import inquiries as rules
 from ..rules.completion import id_key
+from ..rules.plan import PlanInquiry
 from ..sheets.build import set_cell, style_name
 from ..sheets.spec import Column, Highlight, Role, SheetSpec, Type
 from .base import cell_date, cell_text
@@ -203,6 +204,22 @@ def team_rows(items: list[Inquiry]) -> list[dict]:
         out.append({"客服": i.staff, **{h: v.get(h) for h in ("收到日期", "收到时刻", "帐户ID", "渠道", "内容", "答复日期", "答复时刻")},
                     "客户名称": i.client, "时限": i.due, "来源": i.source})
     return out
+
+
+def answered_days(items: list[Inquiry]) -> dict[str, set]:
+    """{account key: the days its inquiries were answered} (今日's 答复咨询 lines are done by them)."""
+    out: dict[str, set] = {}
+    for i in items:
+        if i.answered is not None and i.account_id:
+            out.setdefault(id_key(i.account_id), set()).add(i.answered.date())
+    return out
+
+
+def plan_inputs(items: list[Inquiry], now: datetime, names: dict[str, str]) -> list[PlanInquiry]:
+    """The inquiries not answered yet, for 今日's 看消耗 block (「网络咨询 还剩 2 小时」); `names`:
+    account key → 客户名称."""
+    return [PlanInquiry(i.account_id, names.get(id_key(i.account_id), ""), i.due,
+                        f"{i.channel}咨询 {rules.left_text(i.due, now)}") for i in waiting(items) if i.account_id]
 
 
 def overdue(items: list[Inquiry], now: datetime) -> list[Inquiry]:

@@ -22,6 +22,7 @@ from .base import (
     cell_text,
     read_tracker,
 )
+from .inquiries import SHEET as ASKED
 from .team_view import team_snapshot, version_of
 
 TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"   # the personal workbook's sheets
@@ -298,12 +299,13 @@ def line_items(item: dict) -> int:
 
 def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None,
               reminded: dict[str, set] | None = None, steps: dict[str, set] | None = None,
-              booked: dict[str, set] | None = None) -> list[int]:
+              booked: dict[str, set] | None = None, answered: dict[str, set] | None = None) -> list[int]:
     """完成项 of each 今日 line — how many of its items were done on the day — as the sheet's
     formula counts them: each 工作类型 of 维护项 with a valid record of the account on the day;
     the 联系 items when 提醒日期 is the day or any valid record of the account is; the
     新客户步骤 when one of the client's step dates is the day; 预约上门 when 预约 holds a visit
-    after the day (`booked`: account key → booked days). Never more than 项数. A line made
+    after the day (`booked`: account key → booked days); 答复咨询 when 咨询 holds an answer of the
+    day (`answered`: account key → 答复日期). Never more than 项数. A line made
     before lines had 项数 is one item, done when all of it is."""
     valid = [r for r, v in zip(records, verdicts) if v.valid and day is not None and r.day == day]
     out = []
@@ -324,7 +326,8 @@ def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date 
             continue
         contacts = int(float(item.get("联系") or 0)) if str(item.get("联系") or "").replace(".", "").isdigit() else 0
         count = done_kinds + (contacts if contacted else 0) + (1 if item.get("新客户步骤") == "是" and stepped else 0) \
-            + (1 if item.get("预约上门") == "是" and reserved else 0)
+            + (1 if item.get("预约上门") == "是" and reserved else 0) \
+            + (1 if item.get("答复咨询") == "是" and day in (answered or {}).get(key, set()) else 0)
         out.append(min(n, count))
     return out
 
@@ -360,7 +363,7 @@ def header_text(plan_day: date, as_of: date | None, suggested: int, done: int | 
 
 
 PLAN_FIELDS = ("时间段", "序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "计划内", "维护项", "联系",
-               "新客户步骤", "预约上门", "项数", "分钟")
+               "新客户步骤", "预约上门", "答复咨询", "项数", "分钟")
 BLOCK_MARK = "时间段"                     # 优先级 of a block's header row
 
 
@@ -370,6 +373,7 @@ def line_row(line: planning.PlanLine, marker: str, levels: dict[str, str]) -> di
             "事项": line.item, "原因": line.reason, "计划内": marker if line.items else "",
             "维护项": "+".join(line.maintenance), "联系": line.contacts or None,
             "新客户步骤": "是" if line.step else "", "预约上门": "是" if line.reserve else "",
+            "答复咨询": "是" if line.answer else "",
             "项数": line.items, "分钟": line.minutes or None}
 
 
@@ -462,6 +466,7 @@ def today_sheet(month: Month, steps: tuple[str, ...]) -> SheetSpec:
     kinds_done = "+".join(f'ISNUMBER(SEARCH("{t}",[维护项]))*(COUNTIFS({work}帐户ID],[帐户ID],{work}工作类型],"{t}",'
                           f'{work}日期],[@{PLAN_DAY}],{work}有效],"是")>0)' for t in completion.ITEM_TYPES)
     reserved = f'COUNTIFS([{VISITS}!帐户ID],[帐户ID],[{VISITS}!预约上门日期],">"&[@{PLAN_DAY}])'
+    answered = f'COUNTIFS([{ASKED}!帐户ID],[帐户ID],[{ASKED}!答复日期],[@{PLAN_DAY}])'
     today = SheetSpec(
         name=TODAY, title=f"{month.label} 今日计划（早计划）", key="序号", buffer_rows=0, row_markers=("事项",),
         anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：当天第一次重算时做好（非工作日为下一个工作日），"
@@ -497,11 +502,14 @@ def today_sheet(month: Month, steps: tuple[str, ...]) -> SheetSpec:
                    help="辅助列（隐藏）：是 = 新客户的下一步：「我的新客户」当天填了一个步骤日期即算完成。"),
             Column("预约上门", Role.COMPUTED, Type.TEXT, hidden=True,
                    help="辅助列（隐藏）：是 = 预约上门：「预约」表有这个帐户以后的上门日期即算完成。"),
+            Column("答复咨询", Role.COMPUTED, Type.TEXT, hidden=True,
+                   help="辅助列（隐藏）：是 = 答复咨询：「咨询」表里这个帐户有这一天的答复日期即算完成。"),
             Column("项数", Role.COMPUTED, Type.INT, hidden=True, help="辅助列（隐藏）：这一行有几项事项。"),
             Column("分钟", Role.COMPUTED, Type.INT, hidden=True, help="辅助列（隐藏）：这一行大约用几分钟（[plan.minutes]）。"),
             Column("完成项", Role.DERIVED, Type.INT,
                    f'IF([事项]="","",MIN(N([项数]),{kinds_done}+N([联系])*(({contacted})>0)'
-                   f'+([新客户步骤]="是")*(({step_done})>0)+([预约上门]="是")*({reserved}>0)))',
+                   f'+([新客户步骤]="是")*(({step_done})>0)+([预约上门]="是")*({reserved}>0)'
+                   f'+([答复咨询]="是")*({answered}>0)))',
                    hidden=True, help="辅助列（隐藏）：这一行当天做完了几项；第一行的「已完成 N 项」是分隔线以上各行之和。"),
         ),
         highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),

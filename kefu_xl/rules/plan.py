@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -40,6 +40,7 @@ from .renewal import days_of_spend, days_shown
 RENEWAL, NEWCLIENT, MAINTENANCE = 1, 2, 3
 RENEWAL_LABEL, MAINTENANCE_LABEL = "1 续费", "3 维护"
 ANOMALY_LABEL, CADENCE_LABEL = "1 异常", "3 回访"
+INQUIRY_ITEM, INQUIRY_LABEL, INQUIRY_KIND = "答复咨询", "1 咨询", "咨询"
 ANOMALY_ITEM, CADENCE_ITEM, UNHAPPY_ITEM = "处理消耗异常", "回访", "不满意回访"
 RESERVE_ITEM, VISIT_ITEM, NOT_REACHED_ITEM, SUMMARY_ITEM = "预约上门", "上门拜访", "联系决策人", "晚总结"
 OPEN_RENEWAL = ("", "跟进中")
@@ -111,6 +112,15 @@ class PlanItem:
 
 
 @dataclass(frozen=True)
+class PlanInquiry:
+    """A client inquiry (咨询) not answered yet: its 时限 and the reason 「网络咨询 还剩 2 小时」."""
+    account_id: str
+    name: str
+    due: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class PlanAnomaly:
     """An anomaly row of 消耗监控 the client has not been told of."""
     account_id: str
@@ -156,7 +166,8 @@ class PlanLine:
     What makes each item done: `maintenance` — a valid record of that 工作类型 on the day;
     `contacts` — that many items done by any valid record of the client that day, or its
     提醒日期 (续费, 异常, 回访); `step` — one of its onboarding steps dated that day (新客户);
-    `reserve` — a visit booked in 预约 after the day (预约上门)."""
+    `reserve` — a visit booked in 预约 after the day (预约上门); `answer` — an answer to the
+    client's inquiry dated that day in 咨询 (答复咨询)."""
     priority: int
     label: str                     # 优先级 (1 异常, 1 续费, 2 新客户, 3 维护, 3 回访)
     account_id: str
@@ -168,6 +179,7 @@ class PlanLine:
     contacts: int = 0
     step: bool = False
     reserve: bool = False
+    answer: bool = False
     slot: str = ""                 # 时间段 「13:00-14:00 回访」
     block: str = ""                # the block's name
     items: int = 0                 # 项数: the items of the line (a summary line: 0)
@@ -360,6 +372,18 @@ def anomaly_reason(r: PlanAnomaly) -> str:
     return f"{r.day:%m-%d} {r.what}{figures}，查明原因并通知客户"
 
 
+def inquiry_items(rows: list[PlanInquiry]) -> list[PlanItem]:
+    """Priority 1, first of all (看消耗): the client inquiries not answered yet (docs/inquiries.md),
+    the soonest 时限 first, a client once."""
+    out, seen = [], set()
+    for r in sorted(rows, key=lambda r: (r.due, r.account_id)):
+        if r.account_id.casefold() not in seen:
+            seen.add(r.account_id.casefold())
+            out.append(PlanItem(RENEWAL, r.account_id, r.name, "", INQUIRY_ITEM, r.reason, label=INQUIRY_LABEL,
+                                kind=INQUIRY_KIND))
+    return out
+
+
 def anomaly_items(rows: list[PlanAnomaly]) -> list[PlanItem]:
     """Priority 1, before renewals: the anomalies not told to the client — 消耗降为0, then 余额不足,
     消耗骤降, 消耗突增 — each by the money at stake, larger first; a client once, with the latest
@@ -477,6 +501,7 @@ def assign_blocks(items: list[PlanItem], settings: PlanSettings, missed: list[Pl
     not_reached = {m.account_id.casefold(): m for m in missed}
     missed_block = next((b for b in settings.blocks if b.name == NOT_REACHED_BLOCK or NOT_REACHED_BLOCK in b.kinds), None)
     fallback = settings.block_of("电话拜访") or settings.blocks[0]
+    asked = settings.block_of(INQUIRY_KIND) or settings.block_of("异常") or settings.blocks[0]
     report_blocks = [b for b in settings.blocks if not {"异常", "续费", SUMMARY_ITEM} & set(b.kinds)]
     room = {b.name: b.minutes for b in report_blocks}
     said: set[str] = set()                 # a client's 未联系上 reason once, on its first item there
@@ -496,7 +521,8 @@ def assign_blocks(items: list[PlanItem], settings: PlanSettings, missed: list[Pl
         if block is None:
             if item.kind == SUMMARY_ITEM:
                 continue                  # a day without 晚总结
-            block = missed_block if item.kind == NOT_REACHED_BLOCK and missed_block else fallback
+            block = missed_block if item.kind == NOT_REACHED_BLOCK and missed_block else \
+                asked if item.kind == INQUIRY_KIND else fallback
         out.append((block, item))
     return out
 
@@ -511,6 +537,7 @@ def _line(block: PlanBlock, group: list[PlanItem], settings: PlanSettings) -> Pl
         maintenance=tuple(dict.fromkeys(i.item for i in group if i.item in ITEM_TYPES)),
         contacts=sum(1 for i in group if i.kind in CONTACT_KINDS),
         step=any(i.kind == "新客户" for i in group), reserve=any(i.kind == RESERVE_ITEM for i in group),
+        answer=any(i.kind == INQUIRY_KIND for i in group),
         slot=block.slot, block=block.name, items=len(counted),
         minutes=sum(item_minutes(i, settings) for i in counted), must=any(i.must for i in group),
         valid_items=sum(1 for i in counted if i.kind in VALID_KINDS))
@@ -577,7 +604,7 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
               renewal_follow_up_days: int = 5, due_balance_days: int = 7, anomalies: list[PlanAnomaly] = (),
               cadence: list[PlanCadence] = (), unhappy: list[PlanCadence] = (), visits: list[PlanVisit] = (),
               missed: list[PlanMissed] = (), settings: PlanSettings | None = None,
-              urgent: list[PlanItem] = ()) -> Plan:
+              urgent: list[PlanItem] = (), inquiries: list[PlanInquiry] = ()) -> Plan:
     """Today's plan for the working day on or after `day` (kept inside the month), as a timetable.
     `urgent`: priority-1 items brought since the morning (serve's add_urgent); each replaces the
     same client's item of its kind (the latest reason only)."""
@@ -594,7 +621,8 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
         sent = {i.account_id.casefold() for i in monthly}
         upkeep = [i for i in upkeep if not (i.kind == "报表发送" and i.account_id.casefold() in sent)]
     brought = {(i.account_id.casefold(), i.kind) for i in urgent}
-    items = (list(urgent) + [i for i in anomaly_items(list(anomalies)) if (i.account_id.casefold(), i.kind) not in brought]
+    items = (inquiry_items(list(inquiries)) + list(urgent)
+             + [i for i in anomaly_items(list(anomalies)) if (i.account_id.casefold(), i.kind) not in brought]
              + renewal_items(renewals, day, calendar, renewal_follow_up_days, due_balance_days)
              + newclient_items(newclients) + visit_items(list(visits), accounts, day) + monthly + upkeep
              + missed_items(list(missed), accounts) + unhappy_items(list(unhappy)))

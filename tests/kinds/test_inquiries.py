@@ -141,3 +141,35 @@ def test_an_older_personal_workbook_gains_the_sheet(opened, tmp_path):
     outcome = recalc_file(path, as_of=date(2026, 11, 10))
     assert inquiries.SHEET in openpyxl.load_workbook(path).sheetnames
     assert any(p.code == "UPGRADED" and "咨询" in p.message for p in outcome.result.problems)
+
+
+@pytest.mark.libreoffice
+def test_unanswered_inquiries_come_first_in_todays_first_block(opened, tmp_path):
+    """DOMAIN §25/§23: an inquiry not answered is the first line of 今日's 看消耗 block (原因 with
+    how long is left), always above the line; once answered that day its line is done — the
+    workbook's formula and Python agree."""
+    office = shutil.copytree(opened, tmp_path / "office")
+    path = personal.path_of(office, "张敏", NOV)
+    sheet = personal.spec(C, NOV).sheet(inquiries.SHEET)
+    d = date(2026, 11, 9)
+    type_rows(path, sheet, [{"收到日期": d, "收到时刻": "8:30", "帐户ID": "C2", "渠道": "网络", "内容": "余额"}])
+    outcome = recalc_file(path, as_of=d, now=datetime(2026, 11, 9, 9, 0))
+    lines = [r for r in outcome.result.figures.plan_rows if r["项数"]]
+    first = lines[0]
+    assert (first["时间段"], first["优先级"], first["帐户ID"], first["事项"]) == ("09:00-10:00 看消耗", "1 咨询", "C2", "答复咨询")
+    assert first["原因"] == "网络咨询 还剩 1 小时" and first["计划内"] == personal.PLANNED
+    assert first["客户名称"] == "乙家居"
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[inquiries.SHEET]
+    header = [c.value for c in ws[2]]
+    ws.cell(3, header.index("答复日期") + 1).value = d
+    ws.cell(3, header.index("答复时刻") + 1).value = "9:20"
+    wb.save(path)
+    outcome = recalc_file(path, as_of=d, now=datetime(2026, 11, 9, 9, 30))
+    python = personal.python_values(outcome.result)
+    row = next(r for r in outcome.result.figures.plan_rows if r["事项"] == "答复咨询")
+    assert python[personal.TODAY][row["序号"]]["已完成"] == "是"
+    theirs = office_values(path, personal.spec(C, NOV), {personal.TODAY: lambda r, v: v["序号"]}, tmp_path / "lo")
+    assert theirs[personal.TODAY][row["序号"]]["已完成"] == "是"
+    assert assert_engines_agree({personal.TODAY: python[personal.TODAY]}, theirs) > 5
