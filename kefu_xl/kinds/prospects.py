@@ -1,5 +1,5 @@
 """商务出访.xlsx (kind prospects, one per workspace) and the personal workbook's 商务回访 sheet
-(docs/prospects.md, seed 004 未签客户): the 商务 type each visit and the 客服 it is assigned to;
+(docs/prospects.md, 未签客户的回访): the 商务 type each visit and the 客服 it is assigned to;
 that 客服 calls the prospect, records 意向 and the three summaries in their own 商务回访 and
 feeds them back to 商务. Recalc of the team file collects the callbacks back (the newest
 personal workbook holding the row wins) and rebuilds the per-商务 summary 商务汇总; a
@@ -51,7 +51,7 @@ AS_OF = "截至日期"
 IDENTIFYING = ("出访编号", "出访日期", "客户名称", "联系人", "电话")       # 商务出访 → 商务回访
 CALLBACK_INPUTS = ("回访日期", "客户意向", "合作期望", "能否作主", "犹豫原因", "反馈商务日期", "下次跟进日期")
 DATES = ("回访日期", "反馈商务日期", "下次跟进日期")
-CALL_BY, REPORT_BY, COUNTED = "回访时限", "反馈时限", "出访计数"
+CALL_BY, REPORT_BY, COUNTED, SALES_KEY = "回访时限", "反馈时限", "出访计数", "商务键"
 RED, ORANGE, GREEN = "FFC7CE", "FFEB9C", "C6EFCE"
 TOTALS = {h: "sum" for h in ("出访数", "已回访", "意向高", "意向中", "意向低", "无意向", "未回访", "逾期")}
 SHEET_ORDER = {VISITS: 0, SUMMARY: 1, CALLBACKS: 7}
@@ -71,12 +71,23 @@ def _deadline(source: str, n: int) -> str:
     return f'IF(NOT(ISNUMBER([{source}])),"",IFERROR(SMALL({cal},COUNTIF({cal},"<="&[{source}])+{n}),""))'
 
 
-def state_columns(config: Config) -> tuple[Column, ...]:
-    """状态 and its two hidden deadlines, the same in 商务出访 and 商务回访."""
+def deadline_columns(config: Config) -> tuple[Column, ...]:
+    """The two hidden deadlines 状态 reads, the same in 商务出访 and 商务回访 (declared before the
+    visible columns that end the sheet: the title row's 截至日期 sits over the last two)."""
+    n = config.prospects.callback_days
+    return (
+        Column(CALL_BY, Role.DERIVED, Type.DATE, _deadline("出访日期", n), hidden=True,
+               help=f"辅助列（隐藏）：出访日期之后第 {n} 个法定工作日（节假日不算，调休上班日算）。"),
+        Column(REPORT_BY, Role.DERIVED, Type.DATE, _deadline("回访日期", rules.REPORT_DAYS), hidden=True,
+               help="辅助列（隐藏）：回访日期之后的下一个法定工作日。"),
+    )
+
+
+def state_column(config: Config) -> Column:
+    """状态, the same in 商务出访 and 商务回访 (rules.state)."""
     n = config.prospects.callback_days
     as_of = f"N([@{AS_OF}])"
-    return (
-        Column("状态", Role.DERIVED, Type.TEXT,
+    return Column("状态", Role.DERIVED, Type.TEXT,
                f'IF([出访编号]="","",IF(NOT(ISNUMBER([回访日期])),'
                f'IF(AND(ISNUMBER([{CALL_BY}]),{as_of}>[{CALL_BY}]),"{rules.CALL_LATE}","{rules.TO_CALL}"),'
                f'IF(OR(NOT(ISNUMBER([反馈商务日期])),[反馈商务日期]<[回访日期]),'
@@ -85,12 +96,7 @@ def state_columns(config: Config) -> tuple[Column, ...]:
                f'IF({as_of}>[下次跟进日期],"{rules.FOLLOW_LATE}","{rules.FOLLOWING}"),"{rules.DONE}"))))',
                width=10,
                help=f"待回访 / 回访逾期（出访日期后 {n} 个工作日内回访）→ 待反馈 / 反馈逾期（回访后 1 个工作日内反馈商务）"
-                    f"→ 跟进中 / 跟进逾期（下次跟进日期当天跟进）→ 完成（已反馈、没有以后的下次跟进日期）。"),
-        Column(CALL_BY, Role.DERIVED, Type.DATE, _deadline("出访日期", n), hidden=True,
-               help=f"辅助列（隐藏）：出访日期之后第 {n} 个法定工作日（节假日不算，调休上班日算）。"),
-        Column(REPORT_BY, Role.DERIVED, Type.DATE, _deadline("回访日期", rules.REPORT_DAYS), hidden=True,
-               help="辅助列（隐藏）：回访日期之后的下一个法定工作日。"),
-    )
+                    f"→ 跟进中 / 跟进逾期（下次跟进日期当天跟进）→ 完成（已反馈、没有以后的下次跟进日期）。")
 
 
 def callback_columns(role: Role, by: str = "") -> tuple[Column, ...]:
@@ -132,15 +138,18 @@ def spec(config: Config, month: Month | None = None) -> WorkbookSpec:
             Column("电话", Role.INPUT, Type.ID, width=14, help="联系人电话（按文字保存，开头的 0 不会丢）。"),
             Column("指派客服", Role.INPUT, Type.TEXT, dropdown_source=f"{STAFF_LIST}!客服",
                    help="负责回访的客服（从下拉列表选择，与名册一致）。"),
-            *callback_columns(follow, by),
-            *state_columns(config),
+            *deadline_columns(config),
             Column(COUNTED, Role.DERIVED, Type.INT, 'IF([状态]="",0,1)', hidden=True,
                    help="辅助列（隐藏）：1 = 一个出访客户（有出访编号），「商务汇总」按它统计。"),
+            Column(SALES_KEY, Role.DERIVED, Type.TEXT, "[商务]", hidden=True,
+                   help="辅助列（隐藏）：商务（去掉首尾空格），「商务汇总」按它找行。"),
+            *callback_columns(follow, by),
+            state_column(config),
         ),
         highlights=_highlights(),
     )
     v = f"[{VISITS}!"
-    mine = f"{v}商务],[商务]"
+    mine = f"{v}{SALES_KEY}],[商务]"
 
     def count_states(states) -> str:
         return "+".join(f'COUNTIFS({mine},{v}状态],"{s}")' for s in states)
@@ -194,8 +203,9 @@ def personal_sheets(config: Config, month: Month) -> tuple[SheetSpec, SheetSpec]
             Column("客户名称", Role.COMPUTED, Type.TEXT, width=22, help="客户名称。"),
             Column("联系人", Role.COMPUTED, Type.TEXT, help="联系人。"),
             Column("电话", Role.COMPUTED, Type.ID, width=14, help="联系人电话。"),
+            *deadline_columns(config),
             *callback_columns(Role.INPUT),
-            *state_columns(config),
+            state_column(config),
         ),
         highlights=_highlights(),
     )
@@ -411,7 +421,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
     visits = state_values(f.judged)
     for p, s in zip(f.judged.prospects, f.judged.states):
-        visits[p.row][COUNTED] = 1 if s else 0
+        visits[p.row].update({COUNTED: 1 if s else 0, SALES_KEY: p.sales})
     summary = {s.sales: summary_row_values(s) for s in f.summary}
     summary["合计"] = {h: sum(v[h] for v in summary.values()) for h in TOTALS}
     return {VISITS: visits, SUMMARY: summary}

@@ -1,4 +1,4 @@
-"""商务's prospects called back by 客服 (docs/prospects.md, seed 004 未签客户): the state of each
+"""商务's prospects called back by 客服 (docs/prospects.md, 未签客户的回访): the state of each
 prospect (状态), the day its next step is due, what the personal plan lists on a day and the
 per-商务 summary. Pure functions; the sheets' formulas mirror `state` (kinds/prospects.py)."""
 from __future__ import annotations
@@ -23,7 +23,7 @@ DONE = "完成"
 STATES = (TO_CALL, CALL_LATE, TO_REPORT, REPORT_LATE, FOLLOWING, FOLLOW_LATE, DONE)
 LATE_STATES = (CALL_LATE, REPORT_LATE, FOLLOW_LATE)
 NOT_CALLED = (TO_CALL, CALL_LATE)
-REPORT_DAYS = 1            # 反馈商务 within one working day of the call (seed 004)
+REPORT_DAYS = 1            # 反馈商务 within one working day of the call
 
 # what the plan says each step is
 CALL, REPORT, FOLLOW = "回访", "反馈商务", "跟进"
