@@ -75,6 +75,13 @@ class Archive:
 
 
 @dataclass(frozen=True)
+class Prospects:
+    """[prospects]: 商务's prospects called back by 客服 (docs/prospects.md): the callback is due
+    within `callback_days` working days after the visit (出访日期)."""
+    callback_days: int = 1
+
+
+@dataclass(frozen=True)
 class Backups:
     """[backup]: how many copies .kefu-backup/ keeps of each file (docs/reliability.md): the newest
     `keep` and every copy younger than `keep_days` days; older ones beyond both go."""
@@ -261,6 +268,7 @@ class Config:
     spot_checks_per_day: int = 4
     watch: Watch = field(default_factory=lambda: Watch())
     archive: Archive = field(default_factory=lambda: Archive())
+    prospects: Prospects = field(default_factory=Prospects)
     serve: Serve = field(default_factory=lambda: Serve())
     holiday_names: dict[date, str] = field(default_factory=dict)
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)   # [headers]: more names of a header
@@ -413,6 +421,7 @@ def parse_config(data: dict, source: str) -> Config:
                         min_contacts=int(r.number("archive.min_contacts_per_month", integer=True)),
                         handover_days=int(r.number("archive.handover_working_days", integer=True)),
                         greet_days=int(r.number("archive.greet_days_ahead", integer=True))),
+        prospects=Prospects(callback_days=int(r.number("prospects.prospect_callback_days", integer=True))),
         serve=Serve(plan_at=r.clock("serve.plan_at"),
                     poll_seconds=r.number("serve.poll_seconds", minimum=Decimal(1)),
                     collect_minutes=int(r.number("serve.collect_minutes", integer=True))),

@@ -18,7 +18,7 @@ from ..io.doc_props import last_saved
 from ..io.safe_write import clean_stale_temps, is_temp_name
 from ..io.tables import read_sheets_fast
 from ..io.values import is_blank
-from ..kinds import inquiries, maintenance, newclient, personal, renewal
+from ..kinds import inquiries, maintenance, newclient, personal, prospects, renewal
 from ..kinds.base import (
     Collected,
     FollowUps,
@@ -238,26 +238,32 @@ class PersonalWorkbooks:
         return out
 
     def follow_ups(self, kind: str) -> FollowUps:
-        mine = {"renewal": personal.MY_RENEWALS, "newclient": personal.MY_CLIENTS}[kind]
-        usable, _ = usable_personal(self.workspace, self.month, (mine,), self.files)
+        """Each person's own sheet of `kind`; 商务回访 of last month's workbooks too, oldest first
+        (a prospect outlives its month: the newest workbook holding a row is the one that counts)."""
+        mine = {"renewal": personal.MY_RENEWALS, "newclient": personal.MY_CLIENTS, prospects.KIND: prospects.CALLBACKS}[kind]
         mine_spec = personal.spec(self.config, self.month).sheet(mine)
         out = FollowUps(mine)
-        for line, grid in usable:
-            if grid is None or mine not in grid:
-                continue
-            rows = read_sheet(grid[mine], mine_spec, line.file, [])
-            out.people.append((line.owner, line.file, rows.rows if rows else []))
+        months = (self.month.previous(), self.month) if kind == prospects.KIND else (self.month,)
+        for month in months:
+            usable, _ = usable_personal(self.workspace, month, (mine,), self.files if month == self.month else None)
+            for line, grid in usable:
+                if grid is None or mine not in grid:
+                    continue
+                rows = read_sheet(grid[mine], mine_spec, line.file, [])
+                out.people.append((line.owner, line.file, rows.rows if rows else []))
         return out
 
 
 def personal_source(workspace: Path | None, month: Month, config, write: bool = False,
-                    now=None) -> PersonalWorkbooks | None:
+                    now=None, months: int = 1) -> PersonalWorkbooks | None:
     """The month's personal workbooks for a team recalc (`write`: one that saves, and so
-    journals what it read); None when personal workbooks are off or the month has none."""
+    journals what it read); None when personal workbooks are off or the month has none (nor,
+    for a kind that reads `months` 2, the month before: 商务出访 at month open)."""
     if not config.personal or workspace is None:
         return None
     files = personal_files(workspace, month)
-    return PersonalWorkbooks(workspace, month, config, files, journal=write, now=now) if files else None
+    earlier = months > 1 and not files and personal_files(workspace, month.previous())
+    return PersonalWorkbooks(workspace, month, config, files, journal=write, now=now) if files or earlier else None
 
 
 def readings(collected: Collected) -> list[Reading]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import KefuError
 from ..hints import command
 from ..io.safe_write import file_stamp
-from ..kinds import maintenance, newclient, renewal
+from ..kinds import maintenance, newclient, prospects, renewal
 from ..month import Month
 from .workbooks import RecalcOutcome, recalc_file
 
@@ -31,6 +31,6 @@ def collect_team(workspace: Path, month: Month, as_of: date | None = None, confi
     if not first.exists():
         raise KefuError(f"没有 {first}：请先开月（{command(f'month open {month}', workspace)}）。")
     yield recalc_file(first, as_of=as_of, unchanged_since=file_stamp(first), config=config, now=now)
-    for path in others:             # their follow-up columns come from 我的续费 / 我的新客户
+    for path in [*others, prospects.path_of(workspace)]:     # follow-ups of 我的续费 / 我的新客户 / 商务回访
         if path.exists():
             yield recalc_file(path, as_of=as_of, unchanged_since=file_stamp(path), config=config, now=now)

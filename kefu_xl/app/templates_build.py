@@ -21,6 +21,7 @@ from ..kinds import (
     onlinesales,
     orders,
     personal,
+    prospects,
     refunds,
     renewal,
     roster,
@@ -53,7 +54,8 @@ def templates() -> dict[str, object]:
             "个人工作簿_模板.xlsx": personal.build(config, TEMPLATE_MONTH, "客服名", meta=meta),
             "消耗监控_模板.xlsx": watch.build(config, TEMPLATE_MONTH, [], meta=meta),
             "客户档案_模板.xlsx": archive.build(config, [], meta=meta),
-            "见面会与培训_模板.xlsx": meetings.build(config, meta=meta)}
+            "见面会与培训_模板.xlsx": meetings.build(config, meta=meta),
+            "商务出访_模板.xlsx": prospects.build(config, meta=meta)}
 
 
 def text_templates() -> dict[str, str]:

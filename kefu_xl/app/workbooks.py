@@ -102,7 +102,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         workspace = find_workspace(path.parent)
-        personal = personal_source(workspace, month, config, write, now) if kind.collects else None
+        personal = personal_source(workspace, month, config, write, now, kind.collects_months) if kind.collects else None
         facts = WorkspaceFacts(workspace, month, config) if kind.judges_work else None
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
                             workspace=workspace, path=path, now=now, personal=personal, facts=facts)

@@ -32,6 +32,7 @@ from ..kinds import (
     onlinesales,
     orders,
     personal,
+    prospects,
     refunds,
     renewal,
     roster,
@@ -79,6 +80,9 @@ def init_workspace(folder: Path, staff: list[dict] | None = None, monthly: tuple
     if "maintenance" in config.monthly and not meetings.path_of(folder).exists():
         save_workbook(meetings.build(config), meetings.path_of(folder))      # the 培训师's file
         created.append(meetings.path_of(folder))
+    if "maintenance" in config.monthly and not prospects.path_of(folder).exists():
+        save_workbook(prospects.build(config), prospects.path_of(folder))    # the 商务's file
+        created.append(prospects.path_of(folder))
     inputs = folder / str(Month.of(date.today())) / "inputs"
     if not inputs.exists():
         inputs.mkdir(parents=True)
@@ -263,11 +267,29 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     if statuses and "maintenance" in config.monthly:
         path, added = archive_open.add_accounts(folder, statuses, config, day)
         outcome.notes.append(f"客户档案：新增 {added} 个帐户（{path.name}，已有的内容不变）。")
+    if "maintenance" in config.monthly:
+        _open_prospects(folder, outcome, day)
     if config.personal and "maintenance" in config.monthly and staff:
         _open_personal(folder, month, staff, outcome, day, refresh, config)
     if rules_current:
         _adopt_rules(folder, month, valid.with_rules(config, today_rules), was, outcome, day)
     return outcome
+
+
+def _open_prospects(folder: Path, outcome: OpenOutcome, day: date) -> None:
+    """商务出访.xlsx (made here for a workspace from before it), recalculated before the month's
+    personal workbooks are made: it collects last month's callbacks, so the prospects still
+    open are carried into the new 商务回访 with what was typed (docs/prospects.md)."""
+    path = prospects.path_of(folder)
+    if not path.exists():
+        create_file(path, prospects.build(load_config(folder / CONFIG_NAME)), as_of=day)
+        outcome.created.append(path)
+        outcome.notes.append(f"新建 {prospects.FILE_NAME}：商务在这里登记出访的客户并指派客服回访（见 docs/prospects.md）。")
+        return
+    try:
+        recalc_file(path, as_of=day)
+    except KefuError as e:            # open in Excel: the personal workbooks take what it last held
+        outcome.warnings.append(f"{prospects.FILE_NAME} 没有重算（{e}）：新的个人工作簿按它上次保存的内容列出商务回访。")
 
 
 def _adopt_rules(folder: Path, month: Month, config, was: ValidRules, outcome: OpenOutcome, day: date) -> None:

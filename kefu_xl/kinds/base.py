@@ -164,6 +164,8 @@ class Kind:
         "records" their 工作记录, "follow_ups" their own columns of its rows, "" nothing.
       judges_work: it judges 工作记录 by the rules of valid work, which read the team's other
         files (RecalcContext.facts).
+      collects_months: how many months of personal workbooks it collects from, this one and the
+        ones before (商务出访: 2 — a prospect outlives the month it was visited in).
     """
     name: str
     title: str
@@ -173,6 +175,7 @@ class Kind:
     needs_roster: bool = False
     collects: str = ""
     judges_work: bool = False
+    collects_months: int = 1
 
 
 def calendar_span(month: Month, calendar: WorkCalendar, dates=()) -> tuple[date, date]:

@@ -40,7 +40,7 @@ from ..sheets.spec import (
     Type,
     WorkbookSpec,
 )
-from . import inquiries, maintenance, newclient, renewal, roster
+from . import inquiries, maintenance, newclient, prospects, renewal, roster
 from .base import (
     Kind,
     RecalcContext,
@@ -228,7 +228,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
     my_renewals, my_clients = follow_up_sheets(config, month)
     return WorkbookSpec(kind=KIND, title="个人工作簿",
                         sheets=(today, work_sheet, inquiries.personal_sheet(client_name_formula), mine, my_renewals,
-                                my_clients, daily, visits, accounts), notes=notes,
+                                my_clients, daily, visits, accounts, *prospects.personal_sheets(config, month)), notes=notes,
                         meta=valid.meta_of(config.valid))
 
 
@@ -414,6 +414,7 @@ class PersonalFigures:
     inquiries: list | None = None              # the 咨询 rows with their 时限 (kinds/inquiries)
     header: str = ""                   # row 1 of 今日 as Python has it (已完成 filled in)
     visits_data: Any = None            # 预约's rows as read
+    prospects: Any = None                  # 商务回访 as judged (kinds/prospects.MyProspects)
 
 
 def personal_facts(ctx: RecalcContext, team, my_renewals) -> outcomes.TeamFacts | None:
@@ -456,6 +457,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         mine_rows = [to_values(r) for r in team_rows if r.staff == owner]
         synced = sync_follow_ups(wb, wspec.sheet(name), layouts, datas[name], mine_rows, ctx.write, ctx.file, problems)
         my[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in synced]), ctx.file, problems)
+    my_prospects = prospects.recalc_personal(wb, wspec, layouts, datas, owner, ctx, result)   # 商务回访
     known = {completion.id_key(a["帐户ID"]): Targets() for a in team.accounts}
     checks = outcomes.team_checks(records, config.valid, personal_facts(ctx, team, my[MY_RENEWALS]), personal=True)
     verdicts = completion.classify_work(records, known, month.first, month.last, over_plan=False,
@@ -548,7 +550,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                                      accounts=accounts, mine=mine_rows, daily=daily, team=team,
                                      daily_target=config.daily_valid_target, my_renewals=my[MY_RENEWALS],
                                      my_clients=my[MY_CLIENTS], month=month, config=config, header=header, inquiries=asked,
-                                     visits_data=datas.get(VISITS))
+                                     visits_data=datas.get(VISITS), prospects=my_prospects)
     return result
 
 
@@ -588,6 +590,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     my = {name: reader(SimpleNamespace(rows=[(r, {**v, "客服": owner}) for r, v in datas[name].rows]), ctx.file, [])
           for name, reader in ((MY_RENEWALS, renewal.read_rows), (MY_CLIENTS, newclient.read_rows))}
     mine = read_sheet(wb[MINE], wspec.sheet(MINE), ctx.file, [])
+    my_prospects = prospects.recalc_personal(wb, wspec, layouts, datas, owner, ctx, result)   # 商务回访
     problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     if ctx.write:
         write_account_list(wb[ALL_ACCOUNTS], layouts[ALL_ACCOUNTS], listed)     # an older list in today's form
@@ -600,7 +603,7 @@ def recalc_away(wb, ctx: RecalcContext, wspec: WorkbookSpec, layouts, datas, own
     names = {completion.id_key(cell_text(v["帐户ID"])): cell_text(v["客户名称"]) for _, v in (mine.rows if mine else [])}
     result.figures = PersonalFigures(owner=owner, away=True, records=records, verdicts=verdicts, team_ids=listed,
                                      names=names, my_renewals=my[MY_RENEWALS], my_clients=my[MY_CLIENTS],
-                                     month=month, config=ctx.config, plan_day=ctx.as_of)
+                                     month=month, config=ctx.config, plan_day=ctx.as_of, prospects=my_prospects)
     return result
 
 
@@ -658,6 +661,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
         valid = valid_by_day.get(day, 0)
         out[DAILY][day] = {"完成计划项": finished, "有效工作": valid,
                            "达标": "是" if valid >= f.daily_target else "否"}
+    out.update(prospects.personal_values(f.prospects))
     return out
 
 
@@ -672,6 +676,7 @@ def away_values(f: PersonalFigures) -> dict[str, dict]:
                                        "阶段": renewal_rules.stage(r, f.month),
                                        "提成": renewal_rules.commission(r, f.month, f.config)}
                         for r in f.my_renewals}
+    out.update(prospects.personal_values(f.prospects))
     return out
 
 

@@ -12,6 +12,7 @@ from . import (
     onlinesales,
     orders,
     personal,
+    prospects,
     refunds,
     renewal,
     watch,
@@ -21,4 +22,4 @@ from .base import Kind
 REGISTRY: dict[str, Kind] = {k.name: k for k in (
     maintenance.KIND_DEF, renewal.KIND_DEF, newclient.KIND_DEF, orders.KIND_DEF, refunds.KIND_DEF,
     complaints.KIND_DEF, callbacks.KIND_DEF, onlinesales.KIND_DEF, personal.KIND_DEF, watch.KIND_DEF,
-    archive.KIND_DEF, meetings.KIND_DEF)}
+    archive.KIND_DEF, meetings.KIND_DEF, prospects.KIND_DEF)}

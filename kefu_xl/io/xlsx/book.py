@@ -103,9 +103,12 @@ class PatchBook:
                 n += 1
             part = f"xl/worksheets/sheet{n}.xml"
             index = min(index, len(self.sheetnames))
+            state = transplant.first_sheet_state(scratch_workbook)
             workbook, rels, types = transplant.insert_sheet(
                 self._part(package.WORKBOOK), self._part(package.WORKBOOK_RELS), self._part(package.CONTENT_TYPES),
-                name, index, part, names)
+                name, index, part, names, state)
+            if state != "visible":
+                self._states[name] = state
             self._pending.update({package.WORKBOOK: workbook, package.WORKBOOK_RELS: rels,
                                   package.CONTENT_TYPES: types})
             self.sheetnames.insert(index, name)

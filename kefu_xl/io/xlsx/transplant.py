@@ -35,6 +35,8 @@ def scratch_sheet(name: str, build) -> tuple[bytes, bytes, list[str], bytes, lis
     ws = wb.active
     ws.title = name
     build(ws, wb)
+    if ws.sheet_state != "visible":          # openpyxl saves no book whose only sheet is hidden;
+        wb.create_sheet("_")                 # the placeholder after it is not transplanted
     values = [list(row) for row in ws.iter_rows(values_only=True)]
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -136,11 +138,18 @@ _DEFINED = re.compile(rb"<definedName\b[^>]*>[^<]*</definedName>|<definedName\b[
 _ACTIVE = re.compile(rb'(\b(?:activeTab|firstSheet)=")(\d+)(")')
 
 
+def first_sheet_state(workbook: bytes) -> str:
+    """The state (visible / hidden / veryHidden) of a scratch workbook's first sheet."""
+    first = re.search(rb"<sheet\b[^>]*>", workbook)
+    state = re.search(rb'\bstate="(\w+)"', first.group(0)) if first else None
+    return state.group(1).decode() if state else "visible"
+
+
 def insert_sheet(workbook: bytes, rels: bytes, types: bytes, name: str, index: int, part: str,
-                 names: list[tuple[str, str]]) -> tuple[bytes, bytes, bytes]:
+                 names: list[tuple[str, str]], state: str = "visible") -> tuple[bytes, bytes, bytes]:
     """workbook.xml, its relationships and [Content_Types].xml with a new sheet `name` at
-    position `index` held in `part`; sheet-level names (`names`, for the new sheet) added,
-    those of later sheets and the active tab moved along."""
+    position `index` held in `part` (`state` hidden: a helper sheet); sheet-level names
+    (`names`, for the new sheet) added, those of later sheets and the active tab moved along."""
     ids = [int(x) for x in re.findall(rb'\bId="rId(\d+)"', rels)]
     rid = f"rId{max(ids, default=0) + 1}"
     target = part[len("xl/"):] if part.startswith("xl/") else "/" + part
@@ -150,9 +159,9 @@ def insert_sheet(workbook: bytes, rels: bytes, types: bytes, name: str, index: i
         f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.'
         f'spreadsheetml.worksheet+xml"/></Types>').encode())
     sheet_ids = [int(x) for x in re.findall(rb'<sheet\b[^>]*?\bsheetId="(\d+)"', workbook)]
-    element = b'<sheet xmlns:r="%s" name="%s" sheetId="%d" r:id="%s"/>' % (   # declared here: writers
-        REL_NS.encode(), escape(name, quote=True).encode("utf-8"),         # differ in where they do
-        max(sheet_ids, default=0) + 1, rid.encode())
+    element = b'<sheet xmlns:r="%s" name="%s" sheetId="%d"%s r:id="%s"/>' % (   # declared here: writers
+        REL_NS.encode(), escape(name, quote=True).encode("utf-8"),           # differ in where they do
+        max(sheet_ids, default=0) + 1, b' state="%s"' % state.encode() if state != "visible" else b"", rid.encode())
     sheets = list(_SHEET_EL.finditer(workbook))
     at = sheets[index].start() if index < len(sheets) else _SHEETS_END.search(workbook).start()
     workbook = workbook[:at] + element + workbook[at:]
