@@ -408,7 +408,9 @@ def parse_config(data: dict, source: str) -> Config:
         redlist_size=int(r.number("complaints.redlist_size", integer=True)),
         callback_hours=_callback_hours(r, work_hours),
         work_hours=work_hours,
-        inquiries=Inquiries(online_minutes=int(r.number("inquiries.online_minutes", integer=True, minimum=Decimal(1)))),
+        inquiries=Inquiries(online_minutes=int(r.number("inquiries.online_minutes",
+                                                        r.data.get("inquiries", {}).get("online_minutes", 60),
+                                                        integer=True, minimum=Decimal(1)))),
         missed_rate_target=r.number("callbacks.missed_rate_target"),
         onlinesales=_onlinesales(r),
         personal=_flag(r, "personal.enabled"),
@@ -583,7 +585,7 @@ def _header_aliases(r: _Reader) -> dict[str, tuple[str, ...]]:
 
 def _work_hours(r: _Reader) -> tuple[tuple[time, time], ...]:
     """[calendar] work_hours "09:00-12:00,13:00-18:00": a working day's spans, in order."""
-    text = r.get("calendar.work_hours")
+    text = r.data.get("calendar", {}).get("work_hours", "09:00-12:00,13:00-18:00")   # (older files: the 5×8 day)
     spans = []
     try:
         for part in str(text).split(","):

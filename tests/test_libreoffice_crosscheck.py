@@ -28,8 +28,8 @@ def test_maintenance_tracker_formulas_equal_python(workspace, tmp_path):
     office = libreoffice_values(path, tmp_path / "lo")
     compared = assert_engines_agree(python, office)
     # 5 accounts × 13 + 20 records × 7 (有效, 无效原因 and the five hidden helpers)
-    # + 4 staff × 18 (with 抽查数, 不属实数, 邀约数, 到会数, 到会率, 补录数, 改动数, 删除数) + 合计 16
-    assert compared == 5 * 13 + 20 * 9 + 4 * 18 + 16
+    # + 4 staff × 20 (with 抽查数, 不属实数, 邀约数, 到会数, 到会率, 补录数, 改动数, 删除数, 咨询数, 咨询及时率) + 合计 18
+    assert compared == 5 * 13 + 20 * 9 + 4 * 20 + 18
     helpers = python[maintenance.WORK]
     assert sum(1 for v in helpers.values() if v["电话键"]) > 3 and any(v["计数键"] for v in helpers.values())
     assert any(isinstance(v["序号"], int) for v in helpers.values())

@@ -540,7 +540,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     added = sum(r["项数"] or 0 for r in lines if r["计划内"] == ADDED)
     header = header_text(plan.day, ctx.as_of, planned_today, morning_done, added) + f" · {owner}"
     if ctx.write:
-        write_header_row(wb[TODAY], layouts, plan.day, ctx.as_of, planned_today, added, owner)
+        write_header_row(wb[TODAY], layouts, plan.day, ctx.as_of, planned_today, added, owner, shown=header)
     result.summary_headers = ["客服", "计划日期", "建议今日完成", "已完成", "有余力再做", "我的帐户", "有效记录（超计划在团队表扣）"]
     result.summary_rows = [[owner, plan.day.isoformat(), str(planned_today), str(morning_done),
                             str(sum(r["项数"] or 0 for r in lines if not r["计划内"])), str(len(accounts)),

@@ -139,7 +139,7 @@ def spec(config: Config, month: Month | None = None) -> WorkbookSpec:
             Column("指派客服", Role.INPUT, Type.TEXT, dropdown_source=f"{STAFF_LIST}!客服",
                    help="负责回访的客服（从下拉列表选择，与名册一致）。"),
             *deadline_columns(config),
-            Column(COUNTED, Role.DERIVED, Type.INT, 'IF([状态]="",0,1)', hidden=True,
+            Column(COUNTED, Role.DERIVED, Type.INT, 'IF([状态]="","",1)', hidden=True,
                    help="辅助列（隐藏）：1 = 一个出访客户（有出访编号），「商务汇总」按它统计。"),
             Column(SALES_KEY, Role.DERIVED, Type.TEXT, "[商务]", hidden=True,
                    help="辅助列（隐藏）：商务（去掉首尾空格），「商务汇总」按它找行。"),
@@ -421,7 +421,7 @@ def python_values(result: RecalcResult) -> dict[str, dict]:
     f = result.figures
     visits = state_values(f.judged)
     for p, s in zip(f.judged.prospects, f.judged.states):
-        visits[p.row].update({COUNTED: 1 if s else 0, SALES_KEY: p.sales})
+        visits[p.row].update({COUNTED: 1 if s else "", SALES_KEY: p.sales})
     summary = {s.sales: summary_row_values(s) for s in f.summary}
     summary["合计"] = {h: sum(v[h] for v in summary.values()) for h in TOTALS}
     return {VISITS: visits, SUMMARY: summary}

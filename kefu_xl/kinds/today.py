@@ -538,10 +538,15 @@ def visits_sheet(month: Month) -> SheetSpec:
     )
 
 
-def write_header_row(ws, layouts, plan_day: date, as_of: date, suggested: int, added: int, owner: str) -> None:
+def write_header_row(ws, layouts, plan_day: date, as_of: date, suggested: int, added: int, owner: str,
+                     shown: str = "") -> None:
     """Row 1 of 今日, over the visible columns: which day, 建议完成, and 已完成 as a live sum of the
-    morning lines' 完成项 (the plan's one figure, plan_figure in Python)."""
+    morning lines' 完成项 (the plan's one figure, plan_figure in Python); `shown`: Python's text of
+    it, the cached value a previewer or pandas shows before any spreadsheet recalculates."""
     text = header_text(plan_day, as_of, suggested, "\x00", added) + f" · {owner}"
     before, after = text.split("\x00")
     done = resolve(f'SUMIFS([{TODAY}!完成项],[{TODAY}!计划内],"{PLANNED}")', layouts, TODAY, 1)[1:]
     set_cell(ws.cell(1, 1), Formula(f'="{before}"&{done}&"{after}"'))
+    cached = getattr(ws, "cached", None)          # (a patched sheet: io.xlsx writes it with the formula)
+    if shown and isinstance(cached, dict):
+        cached[(1, 1)] = shown

@@ -559,7 +559,8 @@ def test_status_page_shows_each_person_today(office):
     assert page.tables["people"][0] == ["客服", "文件保存于", "早计划做于", "今日计划 完成 / 计划", "今日有效工作", "问题"]
     zhang = page.row("people", "张敏")
     figures = recalc_file(mine(office, "张敏"), write=False, as_of=date(2026, 11, 9)).result.figures
-    assert zhang[2] == "07:40" and zhang[3] == f"{sum(figures.done)} / {len(figures.plan_rows)}"
+    done, planned = personal.plan_figure(figures.plan_rows, figures.done)       # the plan's one figure
+    assert zhang[2] == "07:40" and zhang[3] == f"{done} / {planned}"
     bad = page.row("people", "坏文件")
     assert "不是可读取的工作簿" in bad[5]
     valid = sum(1 for r, v in zip(figures.records, figures.verdicts) if v.valid and r.day == date(2026, 11, 9))

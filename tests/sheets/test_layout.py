@@ -59,7 +59,7 @@ def test_print_setup(wb):
 
 
 def test_help_and_meta(wb):
-    assert wb.sheetnames[:6] == ["帐户", "工作记录", "抽查", "客服汇总", "日志", "工作日历"]
+    assert wb.sheetnames[:7] == ["帐户", "工作记录", "抽查", "客服汇总", "日志", "咨询", "工作日历"]
     assert wb["工作日历"].sheet_state == "hidden"
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
     assert wb["_meta"].sheet_state == "hidden"
