@@ -24,6 +24,7 @@ from ..kinds.base import (
     FollowUps,
     PersonLine,
     cell_date,
+    cell_number,
     cell_text,
     plain_value,
 )
@@ -48,7 +49,8 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
 
 def collected_sheets() -> tuple[str, ...]:
     """The sheets of a personal workbook that collection reads."""
-    return personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS, inquiries.SHEET
+    return (personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS, personal.VISITS, inquiries.SHEET,
+            prospects.CALLBACKS)
 
 
 def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
@@ -169,7 +171,12 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
         asked = read_sheet(grid[inquiries.SHEET], wspec.sheet(inquiries.SHEET), line.file, []) \
             if inquiries.SHEET in grid else None
         answered = inquiries.answered_days(inquiries.read_rows(asked, line.file, [])) if asked else {}
-        done = personal.plan_done(items, records, verdicts, day, reminded, steps, personal.booked_days(visits), answered)
+        mine = read_sheet(grid[prospects.CALLBACKS], wspec.sheet(prospects.CALLBACKS), line.file, []) \
+            if prospects.CALLBACKS in grid else None
+        called = prospects.called_days(prospects.read_prospects(mine, line.file, prospects.CALLBACKS, None, month.first)) \
+            if mine else {}
+        done = personal.plan_done(items, records, verdicts, day, reminded, steps, personal.booked_days(visits), answered,
+                                  called)
         line.plan_done, line.plan_total = personal.plan_figure(items, done)      # the plan's one figure
     return rows
 
@@ -290,3 +297,30 @@ def team_readings(team: Path, typed_here: list[tuple[int, dict]], people: set[st
             by_person.setdefault(person, []).append({**record_of(v, r), "来源": journal_rules.TEAM})
     return [Reading(person, team.name, saved, records, by, scope=journal_rules.TEAM)
             for person, records in sorted(by_person.items())]
+
+
+def plan_days(workspace: Path, month: Month, config, team_ids: set[str], ours, add) -> None:
+    """计划项数 / 完成计划项 per person per day, as each personal workbook's 每日小结 keeps them
+    (the morning plan's size, the count finished when the next plan replaced it); for the plan
+    still in 今日, the items finished now, counted as `kefu-xl collect` counts them. `ours(day)`:
+    the days wanted; `add(source, row, day, person, item, value)` takes each figure (计划项数, 完成计划项):
+    the 周报's and the statement's plan figure."""
+    if not config.personal:
+        return
+    sheets = (*collected_sheets(), personal.DAILY)
+    usable, _ = usable_personal(workspace, month, sheets)
+    wspec = personal.spec(config, month)
+    known = dict.fromkeys(team_ids, Targets())
+    for line, grid in usable:
+        if grid is None or personal.DAILY not in grid:
+            continue
+        read_records(line, grid, month, wspec, known, rules=config.valid)
+        from_sheet = read_sheet(grid[personal.DAILY], wspec.sheet(personal.DAILY), line.file, [])
+        for row, v in (from_sheet.rows if from_sheet else []):
+            day, planned = cell_date(v["日期"]), cell_number(v["计划项数"])
+            if not ours(day) or planned is None:
+                continue
+            done = line.plan_done if day == line.plan_day else cell_number(v["完成记录"])
+            source = f"{personal.FOLDER}/{line.file}"
+            add(source, row, day, line.owner, "计划项数", int(planned))
+            add(source, row, day, line.owner, "完成计划项", int(done or 0))

@@ -28,7 +28,7 @@ from ..records import Problem, Severity
 from ..rules import onlinesales as online
 from ..rules import renewal as renewal_rules
 from ..rules import valid
-from ..rules.completion import percent
+from ..rules.completion import id_key, percent
 from ..sheets.build import (
     FONT,
     Formula,
@@ -43,6 +43,7 @@ from ..sheets.layout import resolve
 from ..sheets.read import write_problem_sheet
 from ..sheets.spec import Column, Role, SheetSpec, Type, WorkbookSpec
 from . import scorecard
+from .collect import plan_days
 from .report_html import ONLINE_COMMISSION_SHEET, ONLINE_CONVERSION_SHEET, render_html
 from .workbooks import add_keyed_values, recalc_file
 from .workspace import month_rules
@@ -76,12 +77,13 @@ def figure_formulas(team: bool) -> dict[str, str]:
         "续费提成": _sum("续费提成", team),
         "新客户数": _sum("新客户", team),
         "上线达标率": _ratio("上线达标", "新客户", team),
+        "计划完成率": _ratio("完成计划项", "计划项数", team),
     }
 
 
 FIGURE_TYPES = {"维护完成率": Type.RATIO, "有效工作数": Type.INT, "日均有效工作": Type.NUMBER, "当月续费率": Type.RATIO,
                 "丢失客户数": Type.INT, "续费到帐金额": Type.MONEY, "续费提成": Type.MONEY, "新客户数": Type.INT,
-                "上线达标率": Type.RATIO}
+                "上线达标率": Type.RATIO, "计划完成率": Type.RATIO}
 FIGURE_HELP = {
     "维护完成率": "Σ MIN(完成, 目标) ÷ Σ 目标（维护跟踪），用于工资计算。",
     "有效工作数": "工作记录中该客服的有效工作条数。",
@@ -92,6 +94,7 @@ FIGURE_HELP = {
     "续费提成": "续费到帐金额 × 1%。",
     "新客户数": "新客户跟踪表中的新客户。",
     "上线达标率": "上线达标（≥50 个关键词）的新客户 ÷ 新客户数。",
+    "计划完成率": "今日计划（分隔线以上）完成的事项 ÷ 计划的事项，本月各工作日之和（个人工作簿「每日小结」）。",
 }
 
 
@@ -233,6 +236,11 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None,
                     if v.valid:
                         add(path.name, r.row, month, r.staff, "有效工作", 1)
                 add(path.name, None, month, "", DAYS, f.working_days)
+                upto = month.clamp(as_of)                 # the plan's one figure (docs/plan.md): 每日小结's days
+                plan_days(workspace, month, config, {id_key(a.account_id) for a in f.accounts},
+                          lambda day, first=month.first, last=upto: day is not None and first <= day <= last,
+                          lambda source, row, day, person, item, value, month=month: add(source, row, month, person,
+                                                                                         item, value))
             elif kind == "renewal":
                 for r in f.rows:
                     if r.source == renewal_rules.THIS_MONTH:
@@ -340,6 +348,7 @@ def figures(data: ReportData) -> dict[str, dict]:
             "丢失客户数": total(person, "丢失客户"), "续费到帐金额": total(person, "续费到帐金额"),
             "续费提成": total(person, "续费提成"), "新客户数": total(person, "新客户"),
             "上线达标率": ratio(total(person, "上线达标"), total(person, "新客户")),
+            "计划完成率": ratio(total(person, "完成计划项"), total(person, "计划项数")),
         }
     return out
 
@@ -408,7 +417,7 @@ def build(workspace: Path, label: str, months: list[Month], as_of: date | None =
         cell.alignment = Alignment(vertical="bottom")
     ws.cell(r + 1, 1, f"日期：{date.today().isoformat()}").font = Font(name=FONT, size=10)
     ws.row_dimensions[r].height = 36
-    ws.print_area = f"A1:{layout.letter('上线达标率')}{r + 1}"
+    ws.print_area = f"A1:{layout.letter('计划完成率')}{r + 1}"
     _charts(wb, layout, len(data.staff), trend(workspace, months[-1], known=data) if len(months) == 1 else [])
     if card is not None:
         data.scorecard = scorecard.write_sheet(wb, data.staff, data.rows, layouts[DATA], load_config(
@@ -550,7 +559,7 @@ def write_report(workspace: Path, month: str | None = None, quarter: str | None 
 
 # the columns of summary_rows after 客服 (the statement's, in its order)
 SUMMARY_HEADERS = ("维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
-                   "新客户数", "上线达标率")
+                   "新客户数", "上线达标率", "计划完成率")
 
 
 def summary_rows(data: ReportData) -> list[list[str]]:
@@ -558,7 +567,7 @@ def summary_rows(data: ReportData) -> list[list[str]]:
     return [[who, percent(v["维护完成率"]), str(v["有效工作数"]),
              "—" if v["日均有效工作"] is None else f"{v['日均有效工作']:.2f}", percent(v["当月续费率"]),
              str(v["丢失客户数"]), f"{v['续费到帐金额']:,.2f}", f"{v['续费提成']:,.2f}", str(v["新客户数"]),
-             percent(v["上线达标率"])] for who, v in f.items()]
+             percent(v["上线达标率"]), percent(v["计划完成率"])] for who, v in f.items()]
 
 
 @dataclass

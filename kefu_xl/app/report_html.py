@@ -11,14 +11,15 @@ from ..rules.completion import percent
 
 ONLINE_CONVERSION_SHEET, ONLINE_COMMISSION_SHEET = "网销转化", "网销提成"
 
-HEADERS = ["维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成", "新客户数", "上线达标率"]
+HEADERS = ["维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成", "新客户数", "上线达标率",
+           "计划完成率"]
 BAR = 400   # pixels for 100%
 
 
 def _cell(header: str, value) -> str:
     if value is None:
         return "—"
-    if header in ("维护完成率", "当月续费率", "上线达标率"):
+    if header in ("维护完成率", "当月续费率", "上线达标率", "计划完成率"):
         return percent(value)
     if header in ("续费到帐金额", "续费提成"):
         return f"{value:,.2f}"

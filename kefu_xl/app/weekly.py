@@ -20,19 +20,17 @@ from ..calendar import WorkCalendar
 from ..config import load_config
 from ..errors import DataProblemsError, KefuError
 from ..hints import here
-from ..kinds import complaints, maintenance, newclient, personal, renewal, watch
-from ..kinds.base import cell_date, cell_number
+from ..kinds import complaints, maintenance, newclient, renewal, watch
 from ..kinds.roster import read_roster
 from ..month import Month
-from ..records import Severity, Targets
+from ..records import Severity
 from ..rules import complaints as complaint_rules
 from ..rules import outcomes, spendwatch
 from ..rules import renewal as renewal_rules
 from ..rules.completion import WORK_TYPES, id_key
 from ..rules.deadlines import nth_workday_after
 from ..rules.inquiries import LATE, ON_TIME
-from ..sheets.read import read_sheet
-from .collect import collected_sheets, read_records, usable_personal
+from .collect import plan_days
 from .workbooks import recalc_file
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -192,7 +190,7 @@ def collect(workspace: Path, week: Week, as_of: date | None = None) -> WeekData:
                         note=r.summary)
                     unhappy.append({"客服": r.staff, "帐户ID": r.account_id, "key": key, "日期": r.day,
                                     "客户名称": names.get(key, ""), "满意度": said})
-            _plan_rows(workspace, month, config, {id_key(a.account_id) for a in f.accounts}, ours, add)
+            plan_days(workspace, month, config, {id_key(a.account_id) for a in f.accounts}, ours, add)
             _inquiry_rows(f.inquiries, names, ours, as_of, add, out.issues)
 
         for kind, name in (("renewal", renewal.file_name(month)), ("newclient", newclient.file_name(month))):
@@ -263,31 +261,6 @@ def collect(workspace: Path, week: Week, as_of: date | None = None) -> WeekData:
         staff = active + [s for s in staff if s not in active]
     out.staff = staff
     return out
-
-
-def _plan_rows(workspace: Path, month: Month, config, team_ids: set[str], ours, add) -> None:
-    """计划项数 / 完成计划项 per person per day, as each personal workbook's 每日小结 keeps them
-    (the morning plan's size, the count finished when the next plan replaced it); for the plan
-    still in 今日, the items finished now, counted as `kefu-xl collect` counts them."""
-    if not config.personal:
-        return
-    sheets = (*collected_sheets(), personal.DAILY)
-    usable, _ = usable_personal(workspace, month, sheets)
-    wspec = personal.spec(config, month)
-    known = dict.fromkeys(team_ids, Targets())
-    for line, grid in usable:
-        if grid is None or personal.DAILY not in grid:
-            continue
-        read_records(line, grid, month, wspec, known, rules=config.valid)
-        from_sheet = read_sheet(grid[personal.DAILY], wspec.sheet(personal.DAILY), line.file, [])
-        for row, v in (from_sheet.rows if from_sheet else []):
-            day, planned = cell_date(v["日期"]), cell_number(v["计划项数"])
-            if not ours(day) or planned is None:
-                continue
-            done = line.plan_done if day == line.plan_day else cell_number(v["完成记录"])
-            source = f"{personal.FOLDER}/{line.file}"
-            add(source, row, day, line.owner, PLANNED, int(planned))
-            add(source, row, day, line.owner, PLAN_DONE, int(done or 0))
 
 
 def _inquiry_rows(items, names: dict[str, str], ours, as_of: date, add, issues: list[dict]) -> None:

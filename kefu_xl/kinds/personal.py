@@ -477,8 +477,10 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     asked = inquiries.read_rows(datas[inquiries.SHEET], ctx.file, problems)
     inquiries.judge(asked, {completion.id_key(a["帐户ID"]): a.get("级别", "") for a in team.accounts}, config, ctx.calendar)
     answered = inquiries.answered_days(asked)
+    called = prospects.called_days(my_prospects.judged.prospects if my_prospects else [])
     old_day, old_items = _old_plan(wb, layouts)
-    old_counts = plan_done(old_items, records, verdicts, old_day, reminded, steps, booked, answered) if old_day else []
+    old_counts = plan_done(old_items, records, verdicts, old_day, reminded, steps, booked, answered, called) \
+        if old_day else []
     plan = planning.make_plan(day, month, ctx.calendar, accounts, renewals, newclients,
                               daily_valid_target=config.daily_valid_target,
                               renewal_follow_up_days=config.renewal_follow_up_days,
@@ -489,7 +491,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
                               urgent=urgent_items(urgent_entries(read_meta(wb).get(URGENT_META), day), accounts),
                               inquiries=inquiries.plan_inputs(asked, ctx.now or datetime.now(),
                                                               {completion.id_key(a["帐户ID"]): a["客户名称"]
-                                                               for a in team.accounts}))
+                                                               for a in team.accounts}),
+                              prospects=prospects.plan_inputs(my_prospects, day, ctx.calendar))
     levels = {completion.id_key(a.account_id): a.level for a in accounts}
     plan_rows, planned_today, made_now = plan_sheet_rows(plan, old_day, old_items, levels, config.plan)
     others = {}
@@ -535,7 +538,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
             write_meta(wb, wspec, {"plan_day": plan.day.isoformat(), "plan_made_at": made.isoformat(sep=" ")})
         finish_recalc(wb, wspec, ctx, problems)
     lines = [r for r in plan_rows if r["事项"]]
-    done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps, booked, answered)
+    done_now = plan_done(lines, records, verdicts, plan.day, reminded, steps, booked, answered, called)
     morning_done, _ = plan_figure(lines, done_now)
     added = sum(r["项数"] or 0 for r in lines if r["计划内"] == ADDED)
     header = header_text(plan.day, ctx.as_of, planned_today, morning_done, added) + f" · {owner}"

@@ -17,6 +17,7 @@ from ..month import Month
 from ..records import Problem, Severity
 from ..rules import prospects as rules
 from ..rules.completion import id_key
+from ..rules.plan import PlanProspect
 from ..sheets.build import (
     build_workbook,
     set_cell,
@@ -499,3 +500,20 @@ def recalc_personal(wb, wspec: WorkbookSpec, layouts, datas, owner: str, ctx: Re
 def personal_values(mine: MyProspects | None) -> dict[str, dict]:
     """Python's values of 商务回访's formulas (by row)."""
     return {} if mine is None else {CALLBACKS: state_values(mine.judged)}
+
+
+def called_days(prospects: list[rules.Prospect]) -> dict[str, set]:
+    """{出访编号 (id_key): the days of its 回访日期 and 反馈商务日期} — what marks 今日's 商务回访 line done."""
+    out: dict[str, set] = {}
+    for p in prospects:
+        if p.number:
+            out.setdefault(id_key(p.number), set()).update(d for d in (p.called, p.reported) if d is not None)
+    return out
+
+
+def plan_inputs(mine: "MyProspects | None", day: date, calendar) -> list:
+    """The person's prospect callbacks due or late on `day`, for 今日's 未联系上 block."""
+    if mine is None:
+        return []
+    return [PlanProspect(c.prospect.number, c.prospect.client, c.what, c.reason, c.late)
+            for c in rules.callbacks_due(mine.judged.prospects, day, calendar, mine.callback_days)]

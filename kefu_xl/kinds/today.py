@@ -23,6 +23,7 @@ from .base import (
     read_tracker,
 )
 from .inquiries import SHEET as ASKED
+from .prospects import CALLBACKS
 from .team_view import team_snapshot, version_of
 
 TODAY, WORK, MINE, DAILY, ALL_ACCOUNTS = "今日", "工作记录", "我的帐户", "每日小结", "帐户清单"   # the personal workbook's sheets
@@ -299,13 +300,15 @@ def line_items(item: dict) -> int:
 
 def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date | None,
               reminded: dict[str, set] | None = None, steps: dict[str, set] | None = None,
-              booked: dict[str, set] | None = None, answered: dict[str, set] | None = None) -> list[int]:
+              booked: dict[str, set] | None = None, answered: dict[str, set] | None = None,
+              called: dict[str, set] | None = None) -> list[int]:
     """完成项 of each 今日 line — how many of its items were done on the day — as the sheet's
     formula counts them: each 工作类型 of 维护项 with a valid record of the account on the day;
     the 联系 items when 提醒日期 is the day or any valid record of the account is; the
     新客户步骤 when one of the client's step dates is the day; 预约上门 when 预约 holds a visit
     after the day (`booked`: account key → booked days); 答复咨询 when 咨询 holds an answer of the
-    day (`answered`: account key → 答复日期). Never more than 项数. A line made
+    day (`answered`: account key → 答复日期); 商务回访 when 商务回访 holds a 回访日期 or 反馈商务日期
+    of the day for the line's 出访编号 (`called`). Never more than 项数. A line made
     before lines had 项数 is one item, done when all of it is."""
     valid = [r for r, v in zip(records, verdicts) if v.valid and day is not None and r.day == day]
     out = []
@@ -327,7 +330,8 @@ def plan_done(items: list[dict], records: list[WorkRecord], verdicts, day: date 
         contacts = int(float(item.get("联系") or 0)) if str(item.get("联系") or "").replace(".", "").isdigit() else 0
         count = done_kinds + (contacts if contacted else 0) + (1 if item.get("新客户步骤") == "是" and stepped else 0) \
             + (1 if item.get("预约上门") == "是" and reserved else 0) \
-            + (1 if item.get("答复咨询") == "是" and day in (answered or {}).get(key, set()) else 0)
+            + (1 if item.get("答复咨询") == "是" and day in (answered or {}).get(key, set()) else 0) \
+            + (1 if item.get("商务回访") == "是" and day in (called or {}).get(key, set()) else 0)
         out.append(min(n, count))
     return out
 
@@ -355,15 +359,17 @@ WEEKDAYS = "一二三四五六日"
 
 def header_text(plan_day: date, as_of: date | None, suggested: int, done: int | str, added: int) -> str:
     """Row 1 of 今日: 「12月7日 周一 · 今日计划 · 建议完成 9 项 · 已完成 3 项 · 新增 2」; on a day
-    that is not the plan's (a weekend), 「下一个工作日的计划」."""
-    which = "今日计划" if as_of is None or as_of == plan_day else "下一个工作日的计划"
+    that is not the plan's, 「下一个工作日的计划」 (a weekend) or, after the month's last working day,
+    「本月最后一个工作日的计划」."""
+    which = "今日计划" if as_of is None or as_of == plan_day else \
+        "下一个工作日的计划" if as_of < plan_day else "本月最后一个工作日的计划"
     text = f"{plan_day.month}月{plan_day.day}日 周{WEEKDAYS[plan_day.weekday()]} · {which} · 建议完成 {suggested} 项 · " \
            f"已完成 {done} 项"
     return text + (f" · 新增 {added}" if added else "")
 
 
 PLAN_FIELDS = ("时间段", "序号", "优先级", "帐户ID", "客户名称", "级别", "事项", "原因", "计划内", "维护项", "联系",
-               "新客户步骤", "预约上门", "答复咨询", "项数", "分钟")
+               "新客户步骤", "预约上门", "答复咨询", "商务回访", "项数", "分钟")
 BLOCK_MARK = "时间段"                     # 优先级 of a block's header row
 
 
@@ -373,7 +379,7 @@ def line_row(line: planning.PlanLine, marker: str, levels: dict[str, str]) -> di
             "事项": line.item, "原因": line.reason, "计划内": marker if line.items else "",
             "维护项": "+".join(line.maintenance), "联系": line.contacts or None,
             "新客户步骤": "是" if line.step else "", "预约上门": "是" if line.reserve else "",
-            "答复咨询": "是" if line.answer else "",
+            "答复咨询": "是" if line.answer else "", "商务回访": "是" if line.prospect else "",
             "项数": line.items, "分钟": line.minutes or None}
 
 
@@ -467,6 +473,8 @@ def today_sheet(month: Month, steps: tuple[str, ...]) -> SheetSpec:
                           f'{work}日期],[@{PLAN_DAY}],{work}有效],"是")>0)' for t in completion.ITEM_TYPES)
     reserved = f'COUNTIFS([{VISITS}!帐户ID],[帐户ID],[{VISITS}!预约上门日期],">"&[@{PLAN_DAY}])'
     answered = f'COUNTIFS([{ASKED}!帐户ID],[帐户ID],[{ASKED}!答复日期],[@{PLAN_DAY}])'
+    called = (f'COUNTIFS([{CALLBACKS}!出访编号],[帐户ID],[{CALLBACKS}!回访日期],[@{PLAN_DAY}])'
+              f'+COUNTIFS([{CALLBACKS}!出访编号],[帐户ID],[{CALLBACKS}!反馈商务日期],[@{PLAN_DAY}])')
     today = SheetSpec(
         name=TODAY, title=f"{month.label} 今日计划（早计划）", key="序号", buffer_rows=0, row_markers=("事项",),
         anchors=(Anchor(PLAN_DAY, Type.DATE, "这份计划是哪一天的：当天第一次重算时做好（非工作日为下一个工作日），"
@@ -504,12 +512,14 @@ def today_sheet(month: Month, steps: tuple[str, ...]) -> SheetSpec:
                    help="辅助列（隐藏）：是 = 预约上门：「预约」表有这个帐户以后的上门日期即算完成。"),
             Column("答复咨询", Role.COMPUTED, Type.TEXT, hidden=True,
                    help="辅助列（隐藏）：是 = 答复咨询：「咨询」表里这个帐户有这一天的答复日期即算完成。"),
+            Column("商务回访", Role.COMPUTED, Type.TEXT, hidden=True,
+                   help="辅助列（隐藏）：是 = 商务客户的回访：「商务回访」表里这个出访编号有这一天的回访日期或反馈商务日期即算完成。"),
             Column("项数", Role.COMPUTED, Type.INT, hidden=True, help="辅助列（隐藏）：这一行有几项事项。"),
             Column("分钟", Role.COMPUTED, Type.INT, hidden=True, help="辅助列（隐藏）：这一行大约用几分钟（[plan.minutes]）。"),
             Column("完成项", Role.DERIVED, Type.INT,
                    f'IF([事项]="","",MIN(N([项数]),{kinds_done}+N([联系])*(({contacted})>0)'
                    f'+([新客户步骤]="是")*(({step_done})>0)+([预约上门]="是")*({reserved}>0)'
-                   f'+([答复咨询]="是")*({answered}>0)))',
+                   f'+([答复咨询]="是")*({answered}>0)+([商务回访]="是")*(({called})>0)))',
                    hidden=True, help="辅助列（隐藏）：这一行当天做完了几项；第一行的「已完成 N 项」是分隔线以上各行之和。"),
         ),
         highlights=(Highlight('[已完成]="是"', GREEN, ("序号", "事项", "已完成")),

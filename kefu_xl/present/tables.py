@@ -23,7 +23,7 @@ def settlement_table(outcome, limit: int = 30) -> Table:
 
 
 REPORT_HEADERS = ("客服", "维护完成率", "有效工作数", "日均有效工作", "当月续费率", "丢失客户数", "续费到帐金额", "续费提成",
-                  "新客户数", "上线达标率")
+                  "新客户数", "上线达标率", "计划完成率")
 
 
 def compare_table(comparison) -> Table:

@@ -27,7 +27,7 @@ def report_week(folder: Path, week: str, month: str | None, quarter: str | None,
     for row in summary_rows(data):
         table.add_row(*row)
     console.print(table)
-    console.print(f"本周问题 {len(data.issues)} 条（见「本周问题」表，周会逐条过）；咨询及时率：咨询表上线后填写。")
+    console.print(f"本周问题 {len(data.issues)} 条（见「本周问题」表，周会逐条过）。")
     for w in data.warnings:
         console.print(f"注意：{w}", style="yellow")
     for hint in data.hints:

@@ -41,6 +41,7 @@ RENEWAL, NEWCLIENT, MAINTENANCE = 1, 2, 3
 RENEWAL_LABEL, MAINTENANCE_LABEL = "1 续费", "3 维护"
 ANOMALY_LABEL, CADENCE_LABEL = "1 异常", "3 回访"
 INQUIRY_ITEM, INQUIRY_LABEL, INQUIRY_KIND = "答复咨询", "1 咨询", "咨询"
+PROSPECT_LABEL = "2 商务客户"
 ANOMALY_ITEM, CADENCE_ITEM, UNHAPPY_ITEM = "处理消耗异常", "回访", "不满意回访"
 RESERVE_ITEM, VISIT_ITEM, NOT_REACHED_ITEM, SUMMARY_ITEM = "预约上门", "上门拜访", "联系决策人", "晚总结"
 OPEN_RENEWAL = ("", "跟进中")
@@ -98,6 +99,7 @@ class PlanItem:
     days_left: int | None = None   # set when the item cannot wait (剩余 ≥ working days left)
     kind: str = ""                 # the item's kind ([plan] blocks, [plan.minutes]): 异常, 续费, 电话拜访 …
     monthly: bool = False          # 报表日's first report of the month (first in its block)
+    prospect: bool = False         # a 商务回访 callback: account_id is the 出访编号
 
     @property
     def must(self) -> bool:
@@ -118,6 +120,17 @@ class PlanInquiry:
     name: str
     due: datetime
     reason: str
+
+
+@dataclass(frozen=True)
+class PlanProspect:
+    """A prospect callback due or late (商务回访, rules/prospects.callbacks_due): its 出访编号 stands
+    where an account's ID would."""
+    number: str
+    client: str
+    what: str                      # 回访 / 反馈商务 / 跟进
+    reason: str
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,7 +180,8 @@ class PlanLine:
     `contacts` — that many items done by any valid record of the client that day, or its
     提醒日期 (续费, 异常, 回访); `step` — one of its onboarding steps dated that day (新客户);
     `reserve` — a visit booked in 预约 after the day (预约上门); `answer` — an answer to the
-    client's inquiry dated that day in 咨询 (答复咨询)."""
+    client's inquiry dated that day in 咨询 (答复咨询); `prospect` — a 回访日期 or 反馈商务日期 of
+    that day in 商务回访 for the 出访编号 the line holds."""
     priority: int
     label: str                     # 优先级 (1 异常, 1 续费, 2 新客户, 3 维护, 3 回访)
     account_id: str
@@ -180,6 +194,7 @@ class PlanLine:
     step: bool = False
     reserve: bool = False
     answer: bool = False
+    prospect: bool = False
     slot: str = ""                 # 时间段 「13:00-14:00 回访」
     block: str = ""                # the block's name
     items: int = 0                 # 项数: the items of the line (a summary line: 0)
@@ -384,6 +399,13 @@ def inquiry_items(rows: list[PlanInquiry]) -> list[PlanItem]:
     return out
 
 
+def prospect_items(rows: list[PlanProspect]) -> list[PlanItem]:
+    """商务回访 due (the 未签客户 流程, docs/prospects.md): in 未联系上, the late ones first (as given)."""
+    names = {"回访": "商务回访", "反馈商务": "反馈商务", "跟进": "跟进（商务客户）"}
+    return [PlanItem(NEWCLIENT, r.number, r.client, "", names.get(r.what, r.what), r.reason, label=PROSPECT_LABEL,
+                     kind=NOT_REACHED_BLOCK, prospect=True) for r in rows]
+
+
 def anomaly_items(rows: list[PlanAnomaly]) -> list[PlanItem]:
     """Priority 1, before renewals: the anomalies not told to the client — 消耗降为0, then 余额不足,
     消耗骤降, 消耗突增 — each by the money at stake, larger first; a client once, with the latest
@@ -537,7 +559,7 @@ def _line(block: PlanBlock, group: list[PlanItem], settings: PlanSettings) -> Pl
         maintenance=tuple(dict.fromkeys(i.item for i in group if i.item in ITEM_TYPES)),
         contacts=sum(1 for i in group if i.kind in CONTACT_KINDS),
         step=any(i.kind == "新客户" for i in group), reserve=any(i.kind == RESERVE_ITEM for i in group),
-        answer=any(i.kind == INQUIRY_KIND for i in group),
+        answer=any(i.kind == INQUIRY_KIND for i in group), prospect=any(i.prospect for i in group),
         slot=block.slot, block=block.name, items=len(counted),
         minutes=sum(item_minutes(i, settings) for i in counted), must=any(i.must for i in group),
         valid_items=sum(1 for i in counted if i.kind in VALID_KINDS))
@@ -604,7 +626,8 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
               renewal_follow_up_days: int = 5, due_balance_days: int = 7, anomalies: list[PlanAnomaly] = (),
               cadence: list[PlanCadence] = (), unhappy: list[PlanCadence] = (), visits: list[PlanVisit] = (),
               missed: list[PlanMissed] = (), settings: PlanSettings | None = None,
-              urgent: list[PlanItem] = (), inquiries: list[PlanInquiry] = ()) -> Plan:
+              urgent: list[PlanItem] = (), inquiries: list[PlanInquiry] = (),
+              prospects: list[PlanProspect] = ()) -> Plan:
     """Today's plan for the working day on or after `day` (kept inside the month), as a timetable.
     `urgent`: priority-1 items brought since the morning (serve's add_urgent); each replaces the
     same client's item of its kind (the latest reason only)."""
@@ -624,7 +647,8 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
     items = (inquiry_items(list(inquiries)) + list(urgent)
              + [i for i in anomaly_items(list(anomalies)) if (i.account_id.casefold(), i.kind) not in brought]
              + renewal_items(renewals, day, calendar, renewal_follow_up_days, due_balance_days)
-             + newclient_items(newclients) + visit_items(list(visits), accounts, day) + monthly + upkeep
+             + newclient_items(newclients) + prospect_items(list(prospects)) + visit_items(list(visits), accounts, day)
+             + monthly + upkeep
              + missed_items(list(missed), accounts) + unhappy_items(list(unhappy)))
     items += cadence_items(list(cadence), {i.account_id.casefold() for i in items})
     placed = assign_blocks(items + summary_items(summary_day, accounts, renewals, month), settings, list(missed),

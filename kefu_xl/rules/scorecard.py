@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..config import SCORECARD_MEASURES, Scorecard, Standard
 
 LAST = "上月·"                      # 数据 项目 of last month's rows start with this (本月's have none)
-PENDING = "咨询表上线后填写"          # 咨询及时率 until the 咨询 sheet exists: shown, never scored
+PENDING = "暂无数据来源"            # a measure whose source is not built yet: shown, never scored
 PASS, WARN, FAIL = "达标", "预警", "未达标"
 UNSET, NO_DATA, NOT_SCORED = "未设标准", "无数据", "不计分"
 POINTS = {PASS: 100, WARN: 60, FAIL: 0}
@@ -31,7 +31,7 @@ class Measure:
         or "" (a sum); den_team: den is summed over everyone's rows (工作日数 has no 客服).
       gate: a 项目 that must have rows (the person's, or anyone's with gate_team) for the
         measure to have a value at all: no account, no journal → blank, not 0.
-      pending: the measure has no source yet (咨询): shown as PENDING, left out of 综合得分.
+      pending: the measure has no source yet: shown as PENDING, left out of 综合得分.
       how: one line for the manager: how it is computed and from which file."""
     key: str
     name: str

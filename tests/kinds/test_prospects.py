@@ -317,3 +317,23 @@ def test_a_workbook_made_before_the_sheet_gains_it_and_keeps_what_was_typed(offi
     ws = wb[personal.WORK]
     assert ws.cell(layout.first_data_row, layout.columns["内容摘要"]).value == "节后第一通电话"
     assert out.figures.verdicts[0].valid
+
+
+@pytest.mark.libreoffice
+def test_todays_not_reached_block_lists_the_prospect_callbacks_due(office, tmp_path):
+    """§23/§25: the prospects due or late are lines of 今日's 未联系上 block (their 出访编号 where an
+    account's ID stands, late first); a 回访日期 typed for the plan day marks the line done — in
+    the workbook's formula and in Python alike."""
+    from helpers import assert_engines_agree, office_values
+    out = recalc_file(mine(office), as_of=d(2026, 10, 12)).result           # P1 late, P2 late (10-10), P4 due 10-13
+    lines = [r for r in out.figures.plan_rows if r["事项"] == "商务回访"]
+    assert [(r["时间段"], r["帐户ID"], r["客户名称"]) for r in lines] == [
+        ("10:30-12:00 未联系上", "P1", "甲公司"), ("10:30-12:00 未联系上", "P2", "乙公司")]
+    assert lines[0]["原因"] == "商务 09-30 出访，应 10-08 前回访（已逾期 3 个工作日）"    # 10-09, Saturday 10-10 (调休), 10-12
+    type_into(mine(office), my_sheet(), {"P1": {"回访日期": d(2026, 10, 12), "客户意向": "中"}})
+    out = recalc_file(mine(office), as_of=d(2026, 10, 12)).result
+    python = python_values(personal.KIND_DEF, out)
+    done = {r["帐户ID"]: python[personal.TODAY][r["序号"]]["已完成"] for r in out.figures.plan_rows if r["事项"] == "商务回访"}
+    assert done == {"P1": "是", "P2": "否"}
+    theirs = office_values(mine(office), personal.spec(C, OCT), {personal.TODAY: lambda r, v: v["序号"]}, tmp_path / "lo")
+    assert assert_engines_agree({personal.TODAY: python[personal.TODAY]}, theirs) > 5

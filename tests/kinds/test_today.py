@@ -189,3 +189,11 @@ def test_an_urgent_item_joins_its_block_as_one_new_line_with_the_latest_reason(o
     reasons = [r["原因"] for r in rows if r["帐户ID"] == "C2" and r["时间段"] == "09:00-10:00 看消耗"]
     assert reasons == ["新增：11-16 消耗降为0，查明原因并通知客户"]
     assert header.endswith("· 新增 1 · 张敏")
+
+
+def test_the_header_row_says_which_day_the_plan_is_for():
+    from kefu_xl.kinds.today import header_text
+    monday = date(2026, 11, 30)
+    assert header_text(monday, monday, 9, 3, 2) == "11月30日 周一 · 今日计划 · 建议完成 9 项 · 已完成 3 项 · 新增 2"
+    assert header_text(monday, date(2026, 11, 28), 9, 0, 0).startswith("11月30日 周一 · 下一个工作日的计划")   # a Saturday
+    assert "本月最后一个工作日的计划" in header_text(monday, date(2026, 12, 7), 9, 0, 0)     # the month is over
