@@ -465,7 +465,7 @@ def greet(month_: Month, folder: Path, as_of, mask: bool):
         console.print(note)
     show_problems(problems)
     if not found:
-        console.print(f"{start} 起{'到月底后 ' if whole else ''} 14 天内没有已知的法定节日开始放假：没有生成问候。")
+        console.print(f"{start} 起{'到月底后' if whole else ''} 14 天内没有已知的法定节日开始放假：没有生成问候。")
         return
     for h in found:
         console.print(f"{h.name}：{h.first} 起放假。")
@@ -648,7 +648,7 @@ def addin_install(out_dir: Path):
 @addin.command("uninstall")
 @friendly
 def addin_uninstall():
-    """从 Excel 启动文件夹中移除 kefu_xl.xlam。需要 Windows 或 macOS 上的 Excel。
+    """从 Excel 启动文件夹中移除 kefu_xl.xlam（功能区的「客服工具」随之消失，工作簿不受影响）。需要 Windows 或 macOS 上的 Excel。
 
     \b
     例：kefu-xl addin uninstall
@@ -685,6 +685,7 @@ def demo(folder: Path, folder_option, full: bool):
 
 
 journal_cli.add_to(cli, dir_option, MonthType, friendly)       # kefu-xl journal verify / print
+click_zh.localise(cli)             # 「[选项] 命令 [参数]...」, 整数 / 文字 for values click names in English
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -223,7 +223,7 @@ def test_the_statement_carries_no_command_hint(workspace):
     (["recalc", "--bogus", "x.xlsx"], "错误：没有选项 '--bogus'"),
     (["month", "open", "2026-13"], "'YYYY-MM' 的值不对：月份「2026-13」格式不对"),
     (["frobnicate"], "错误：没有命令 'frobnicate'"),
-    (["recalc"], "缺少参数 'FILE'"),
+    (["recalc"], "缺少参数 '文件'"),
     (["report", "--help"], "显示本帮助并退出"),
     (["watch", "2026-11-31"], "'2026-11-31' 不是日期：请写成 YYYY-MM-DD，例如 2026-11-05。"),
 ])
@@ -236,6 +236,22 @@ def test_clicks_own_messages_are_chinese(args, said):
         assert english not in text, (english, text)
     if "--help" not in args:
         assert result.exit_code == 2 and "用法：" in text and "查看用法" in text
+
+
+def test_no_english_placeholder_in_any_help():
+    """Every command's --help: 「[选项] 命令 [参数]...」 and 整数 / 文字 / 文件夹 for values, never click's
+    [OPTIONS], COMMAND [ARGS]..., TEXT, INTEGER RANGE or 'required' (found by a newcomer's walk-through)."""
+    import click
+
+    def walk(command, path):
+        yield path
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*path, name])
+    for path in walk(cli, []):
+        text = CliRunner().invoke(cli, [*path, "--help"]).output
+        for english in ("[OPTIONS]", "COMMAND [ARGS]", " TEXT", "INTEGER", "required]", " PATH", "DIRECTORY"):
+            assert english not in text, (path, english, text)
 
 
 def test_notes_are_grouped_by_what_they_say_and_the_rest_counted(capsys):

@@ -112,7 +112,8 @@ def locate_workspace(folder: Path) -> Path:
             return inside[0]
         if inside:
             names = "、".join(p.name for p in inside)
-            raise KefuError(f"{here(folder)} 下有 {len(inside)} 个工作区（{names}）：请加上 --dir 工作区名 指明用哪一个，"
+            where = "当前文件夹" if folder.resolve() == Path.cwd().resolve() else here(folder)
+            raise KefuError(f"{where}下有 {len(inside)} 个工作区（{names}）：请加上 --dir 工作区名 指明用哪一个，"
                             f"例如 --dir {here(inside[0])}。")
     raise KefuError(f"{here(folder)} 不是 kefu-xl 工作区（没有 {CONFIG_NAME}），它的下一层也没有工作区。"
                     f"请到工作区文件夹里运行，或加上 --dir 工作区文件夹（例如 --dir D:\\客服部）；"

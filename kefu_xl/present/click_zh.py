@@ -62,7 +62,11 @@ MESSAGES = {
     "float": "数字",
     "Choose from:\n\t{choices}": "可选：\n\t{choices}",
     "unknown error": "未知错误",
+    "required": "必填",
 }
+# what click shows for a value without a metavar of its own (its types' names, in capitals)
+METAVARS = {"TEXT": "文字", "INTEGER": "整数", "INTEGER RANGE": "整数", "FLOAT": "数字", "FLOAT RANGE": "数字",
+            "PATH": "路径", "DIRECTORY": "文件夹", "FILE": "文件", "FILENAME": "文件", "BOOLEAN": "是/否"}
 PLURALS = {
     "Got unexpected extra argument ({args})": "多写了参数（{args}）",
     "Got unexpected extra arguments ({args})": "多写了参数（{args}）",
@@ -88,6 +92,23 @@ def gettext(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     chosen = singular if n == 1 else plural
     return PLURALS.get(chosen, chosen)
+
+
+def localise(command: click.core.Command) -> None:
+    """`command` and every command under it show 「用法：kefu-xl [选项] 命令 [参数]...」 and Chinese
+    names for values without a metavar of their own (文字, 整数 …) — not click's [OPTIONS], TEXT."""
+    command.options_metavar = "[选项]"
+    if isinstance(command, click.core.Group):
+        command.subcommand_metavar = "命令 [参数]..."
+        for sub in command.commands.values():
+            localise(sub)
+    for param in command.params:
+        if param.metavar is None and not getattr(param, "is_flag", False) and not isinstance(param.type, click.Choice):
+            name = "FILE" if isinstance(param.type, click.File) else \
+                ("DIRECTORY" if getattr(param.type, "dir_okay", False) and not getattr(param.type, "file_okay", True)
+                 else "FILE" if isinstance(param.type, click.Path) and not getattr(param.type, "dir_okay", True) else
+                 param.type.name.upper())
+            param.metavar = METAVARS.get(name, param.metavar)
 
 
 def install() -> None:
