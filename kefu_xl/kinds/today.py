@@ -124,7 +124,8 @@ def plan_inputs(owner: str, team: Team, records: list[WorkRecord], verdicts, day
     for r in my_clients:
         state = onboarding(r, day)
         step = next((name for name, d in zip(ONBOARDING_STEPS, r.steps) if d is None), None)
-        newclients.append(planning.PlanNewClient(r.account_id, r.client, state["状态"], step, state["辅导期结束"]))
+        newclients.append(planning.PlanNewClient(r.account_id, r.client, state["状态"], step, state["辅导期结束"],
+                                                 r.opened))
     return accounts, renewals, newclients, contacts
 
 
@@ -405,7 +406,8 @@ def plan_sheet_rows(plan: planning.Plan, old_day: date | None, old_rows: list[di
     of a day makes the plan: block by block, each block's header row and its lines above the
     line; the divider; the rest by block. A later one the same day keeps that plan as it is
     (nothing done drops off) and adds in their block, marked 新增, the urgent lines (priority 1)
-    of clients not yet on that block's plan — one line a client and block, the latest reason."""
+    and the clients opened that day, not yet on that block's plan — one line a client and block,
+    the latest reason."""
     frozen = old_day == plan.day and any(r.get("计划内") for r in old_rows)
     why = {b.block.name: b.why for b in plan.blocks}
     if frozen:
@@ -416,8 +418,8 @@ def plan_sheet_rows(plan: planning.Plan, old_day: date | None, old_rows: list[di
             return (r.get("时间段") or "", completion.id_key(r.get("帐户ID") or ""))
         morning = {key(r) for r in above if r.get("计划内") == PLANNED}
         for line in plan.lines:
-            if line.priority != planning.RENEWAL or not line.items or not line.account_id:
-                continue
+            if not (line.priority == planning.RENEWAL or line.fresh) or not line.items or not line.account_id:
+                continue                         # (priority 1, or a client opened today: 新开客户)
             row = dict(line_row(line, ADDED, levels), 原因=f"新增：{line.reason}")
             k = key(row)
             if k in morning:

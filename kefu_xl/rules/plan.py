@@ -83,6 +83,7 @@ class PlanNewClient:
     state: str                     # 辅导中 / 逾期 / 已完成
     next_step: str | None          # the first empty onboarding step
     coaching_end: date | None      # 辅导期结束
+    opened: date | None = None     # 开户日期: a client opened on the plan day comes as 新增 even after the morning
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class PlanItem:
     kind: str = ""                 # the item's kind ([plan] blocks, [plan.minutes]): 异常, 续费, 电话拜访 …
     monthly: bool = False          # 报表日's first report of the month (first in its block)
     prospect: bool = False         # a 商务回访 callback: account_id is the 出访编号
+    opened_today: bool = False     # a new client opened on the plan day (新开客户, 新增 after the morning)
 
     @property
     def must(self) -> bool:
@@ -195,6 +197,7 @@ class PlanLine:
     reserve: bool = False
     answer: bool = False
     prospect: bool = False
+    fresh: bool = False            # holds a client opened on the plan day
     slot: str = ""                 # 时间段 「13:00-14:00 回访」
     block: str = ""                # the block's name
     items: int = 0                 # 项数: the items of the line (a summary line: 0)
@@ -311,16 +314,19 @@ def planned_renewals(rows, day: date, calendar: WorkCalendar, config) -> dict[st
     return out
 
 
-def newclient_items(rows: list[PlanNewClient]) -> list[PlanItem]:
+def newclient_items(rows: list[PlanNewClient], day: date | None = None) -> list[PlanItem]:
     """Priority 2: the first empty step of each client still in onboarding; 逾期 first, then
-    by 辅导期结束, then 帐户ID."""
+    by 辅导期结束, then 帐户ID. A client opened on `day` says so (and is added to a plan made
+    earlier that day)."""
     chosen = [r for r in rows if r.state in (OVERDUE, COACHING) and r.next_step]
     chosen.sort(key=lambda r: (r.state != OVERDUE, r.coaching_end or date.max, r.account_id))
     out = []
     for r in chosen:
         end = r.coaching_end.isoformat() if r.coaching_end else "未知"
         reason = f"已逾期：辅导期 {end} 结束" if r.state == OVERDUE else f"辅导期至 {end}"
-        out.append(PlanItem(NEWCLIENT, r.account_id, r.name, "", r.next_step, reason, kind="新客户"))
+        today = day is not None and r.opened == day
+        out.append(PlanItem(NEWCLIENT, r.account_id, r.name, "", r.next_step, f"今天开户；{reason}" if today else reason,
+                            kind="新客户", opened_today=today))
     return out
 
 
@@ -560,6 +566,7 @@ def _line(block: PlanBlock, group: list[PlanItem], settings: PlanSettings) -> Pl
         contacts=sum(1 for i in group if i.kind in CONTACT_KINDS),
         step=any(i.kind == "新客户" for i in group), reserve=any(i.kind == RESERVE_ITEM for i in group),
         answer=any(i.kind == INQUIRY_KIND for i in group), prospect=any(i.prospect for i in group),
+        fresh=any(i.opened_today for i in group),
         slot=block.slot, block=block.name, items=len(counted),
         minutes=sum(item_minutes(i, settings) for i in counted), must=any(i.must for i in group),
         valid_items=sum(1 for i in counted if i.kind in VALID_KINDS))
@@ -647,7 +654,7 @@ def make_plan(day: date, month: Month, calendar: WorkCalendar, accounts: list[Pl
     items = (inquiry_items(list(inquiries)) + list(urgent)
              + [i for i in anomaly_items(list(anomalies)) if (i.account_id.casefold(), i.kind) not in brought]
              + renewal_items(renewals, day, calendar, renewal_follow_up_days, due_balance_days)
-             + newclient_items(newclients) + prospect_items(list(prospects)) + visit_items(list(visits), accounts, day)
+             + newclient_items(newclients, day) + prospect_items(list(prospects)) + visit_items(list(visits), accounts, day)
              + monthly + upkeep
              + missed_items(list(missed), accounts) + unhappy_items(list(unhappy)))
     items += cadence_items(list(cadence), {i.account_id.casefold() for i in items})

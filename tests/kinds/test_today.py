@@ -197,3 +197,27 @@ def test_the_header_row_says_which_day_the_plan_is_for():
     assert header_text(monday, monday, 9, 3, 2) == "11月30日 周一 · 今日计划 · 建议完成 9 项 · 已完成 3 项 · 新增 2"
     assert header_text(monday, date(2026, 11, 28), 9, 0, 0).startswith("11月30日 周一 · 下一个工作日的计划")   # a Saturday
     assert "本月最后一个工作日的计划" in header_text(monday, date(2026, 12, 7), 9, 0, 0)     # the month is over
+
+
+def test_a_client_opened_today_joins_a_plan_made_earlier_that_day_as_new():
+    """§23 新开客户: a client opened on the plan day (brought by a new 帐户状态 export after the
+    morning) is added to the frozen plan as a 新增 line in 16:00 新开客户; one opened before is not."""
+    from kefu_xl.calendar import WorkCalendar
+    from kefu_xl.kinds.today import plan_sheet_rows
+    from kefu_xl.month import Month
+    from kefu_xl.rules import plan as planning
+    day, month, cal, settings = date(2026, 11, 16), Month(2026, 11), WorkCalendar(C), C.plan
+
+    from kefu_xl.records import Targets
+    calls = [planning.PlanAccount("A1", "客户A1", "一级", Targets(phone=4), Targets(phone=0), frozenset())]
+
+    def make(newclients):
+        return planning.make_plan(day, month, cal, calls, [], newclients, daily_valid_target=4, settings=settings)
+    morning, planned, made = plan_sheet_rows(make([]), None, [], {}, settings)
+    assert made
+    later = make([planning.PlanNewClient("N1", "新开甲", "辅导中", "告知帐户信息", date(2026, 12, 16), day),
+                  planning.PlanNewClient("N0", "旧客户", "辅导中", "告知帐户信息", date(2026, 12, 10), date(2026, 11, 10))])
+    rows, _, made = plan_sheet_rows(later, day, morning, {}, settings)
+    added = [(r["时间段"], r["帐户ID"], r["计划内"]) for r in rows if r.get("帐户ID") in ("N1", "N0") and r.get("计划内")]
+    assert not made and added == [("16:00-17:00 新开客户", "N1", personal.ADDED)]
+    assert next(r["原因"] for r in rows if r.get("帐户ID") == "N1").startswith("新增：今天开户；")
