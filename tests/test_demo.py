@@ -48,7 +48,7 @@ def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
         ("REFUNDED", 22), ("REFUND_PENDING", 11)]
     data = done["report"].data
     assert summary_rows(data)[-1] == ["合计", "81.1%", "1735", "10.33", "51.3%", "2", "129,000.00", "1,290.00",
-                                      "20", "35.0%"]
+                                      "20", "35.0%", "14.5%"]          # + 计划完成率 (每日小结's days; the demo keeps two)
     assert "成交金额 1,013,900.00" in online_summary(data)
     desk = done["desk"]
     assert (desk["checks"], len(desk["watch"].found), str(desk["watch"].day)) == (81, 8, "2026-11-27")

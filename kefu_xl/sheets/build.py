@@ -210,8 +210,17 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         run = column.formula if share else None
         have = ws.column(col, first_row, last_row)
         proven: dict[int, bool] = {}           # shared group -> whether its master proves it
+        bulk = getattr(ws, "put_formula_run", None) if share else None
+        start = None                           # the first of a run of empty cells (new records' rows)
         for r in range(first_row, last_row + 1):
             current = have[r - first_row] if r - first_row < len(have) else None
+            if bulk is not None:
+                if current is None:
+                    start = r if start is None else start
+                    continue
+                if start is not None:
+                    bulk(col, start, r - 1, template.for_row, style, run)
+                    start = None
             if type(current) is SharedChild:
                 holds = proven.get(current.si)
                 if holds is None:
@@ -226,6 +235,8 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
             # a value typed over the formula; an emptied cell is refilled silently
             if current is not None and not (isinstance(current, str) and current.startswith("=")):
                 restored += 1
+        if start is not None:
+            bulk(col, start, last_row, template.for_row, style, run)
     return restored
 
 

@@ -140,7 +140,7 @@ class PatchBook:
             return self._changed
         out: dict[str, bytes | None] = {}
         for s in self._sheets.values():
-            if s.writes or s.cached or s.features or s.heights or s.origin != list(range(1, len(s.origin) + 1)):
+            if s.writes or s.runs or s.cached or s.features or s.heights or s.origin != list(range(1, len(s.origin) + 1)):
                 data = s.to_bytes()
                 if data != s.xml or s.part in self._new_parts:   # a sheet rebuilt exactly as it
                     out[s.part] = data                           # was is not a change

@@ -109,7 +109,7 @@ class SharedMixin:
                         body.find(b'r="%s%d"' % (get_column_letter(c).encode(), r), span[2], span[3]) >= 0:
                     continue
                 by_col.setdefault(c, []).append((r, w))
-        si = max([*self.masters, *self.children, -1]) + 1
+        si = max([*self.masters, *self.children, *self._run_si, -1]) + 1
         for c, cells in by_col.items():
             cells.sort(key=itemgetter(0))
             letter = get_column_letter(c)

@@ -172,6 +172,8 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
         super().__init__(name, grid)
         self.origin: list[int | None] = list(range(1, len(grid) + 1))
         self.writes: dict[tuple[int, int], _Write] = {}
+        self.runs: list[tuple] = []        # (column, first, last, for_row, style, template) of new cells (put_formula_run)
+        self._run_si: list[int] = []       # the shared groups the runs were written as
         self.cached: dict[tuple[int, int], object] = {}
         self.stored = stored               # each formula cell's value as the file stores it
         self.features: dict[str, object] = {}
@@ -269,6 +271,28 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
         w = self._write_anew(r, c, formula)
         w.value, w.style, w.run = formula, style, run
 
+    def put_formula_run(self, c: int, first: int, last: int, for_row, style: str, run: str) -> None:
+        """put_formula for rows first..last of column c, cells the file does not have (new
+        records' rows, thousands at a time): kept as one run and written as one shared formula
+        straight into the rows' XML (_run_cells), not a write per cell."""
+        for i, (c0, first0, last0, for_row0, style0, run0) in enumerate(self.runs):
+            if c0 == c and run0 == run and last0 == first - 1:      # the buffer rows after the records
+                self.runs[i] = (c, first0, last, for_row0, style0, run0)
+                break
+        else:
+            self.runs.append((c, first, last, for_row, style, run))
+        self._set_grid(first, c, for_row(first))
+        if last != first:
+            self._set_grid(last, c, for_row(last))
+
+    def _runs_to_writes(self) -> None:
+        """Every run as cell writes (rows are about to move, or a run's cell was written too)."""
+        for c, first, last, for_row, style, run in self.runs:
+            for r in range(first, last + 1):
+                if (r, c) not in self.writes:
+                    self.put_formula(r, c, for_row(r), style, run)
+        self.runs = []
+
     def keep_formula(self, r: int, c: int, run: str | None, style: str) -> None:
         """Cell (r, c) already holds its formula: its look stays the file's own; with `run`, the
         formula is named to its column's shared group (hold_formula)."""
@@ -297,6 +321,8 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
 
     def delete_rows(self, idx: int, amount: int = 1) -> None:
         """Remove rows and move the ones below up, as openpyxl does (formulas are not rewritten)."""
+        if self.runs:
+            self._runs_to_writes()
         lo, hi = idx - 1, idx - 1 + amount
         del self.origin[lo:hi]
         del self.grid[lo:hi]

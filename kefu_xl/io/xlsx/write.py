@@ -8,7 +8,7 @@ from bisect import bisect_right
 from openpyxl.utils import get_column_letter
 
 from . import package
-from .cells import _kept_formula_xml, _same, _shown, _text, _value_xml
+from .cells import _kept_formula_xml, _master_f, _same, _shown, _text, _value_xml
 from .common import _REF, _STYLE, _UNCHANGED, SharedChild, Unsupported, _Write
 
 
@@ -48,15 +48,19 @@ class WriteMixin:
 
 
     def to_bytes(self) -> bytes:
+        if self.runs and (self._rows_moved() or any((r, c) in self.writes for c, first, last, *_ in self.runs
+                                                     for r in (first, last))):
+            self._runs_to_writes()       # (rare: rows deleted above, or a run's end written anyway)
         self._regroup()
         by_row: dict[int, dict[int, _Write]] = {}
         for (r, c), w in self.writes.items():
             by_row.setdefault(r, {})[c] = w
         grid, origin, writes, stored = self.grid, self.origin, self.writes, self.stored
         rows, n, kept = len(grid), len(origin), len(stored)
+        ends = {(r, c) for c, first, last, *_ in self.runs for r in (first, last)}     # (their text is in the grid)
         for cell, value in self.cached.items():
             r, c = cell
-            if r > rows or cell in writes:
+            if r > rows or cell in writes or cell in ends:
                 continue
             row = grid[r - 1]
             if c > len(row):
@@ -80,15 +84,16 @@ class WriteMixin:
             w.value, w.keep = formula, True
             by_row.setdefault(r, {})[c] = w
         in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
-        if not by_row and not self.heights and in_place:      # no cell to write: at most the filter or
+        if not by_row and not self.heights and not self.runs and in_place:   # no cell to write: at most the filter or
             head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
             head = package.capped_selections(head)
             if head == self.head and tail == self.tail:
                 return self.xml
             return b"".join((head, b"<sheetData>", self.body, b"</sheetData>", tail))
-        moved = not in_place and (any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or
-                                  any(r > n or self.origin[r - 1] != r for r in self.spans))  # rows moved or deleted
+        moved = not in_place and self._rows_moved()
+        extra: dict[int, dict[int, str]] = {}
         if not moved:
+            extra = self._run_cells()
             held = self._add_held(by_row) if self.held else ()
             self._share_runs(by_row)
             for r, c in held:                       # a held cell in no run stays as the file has it
@@ -97,7 +102,7 @@ class WriteMixin:
                     del by_row[r][c]
                     if not by_row[r]:
                         del by_row[r]
-        todo = sorted(set(by_row) | set(self.heights))
+        todo = sorted(set(by_row) | set(self.heights) | set(extra))
         if moved:
             out, last_row, last_col = self._all_rows(by_row)
         else:                             # rows stay where they are: splice the changed ones in
@@ -109,12 +114,12 @@ class WriteMixin:
                                            else len(body))
                 out.append(body[pos:at])
                 pos = span[1] if span else at
-                row = self._row_xml(i, i if span else None, by_row.get(i))
+                row = self._row_xml(i, i if span else None, by_row.get(i), extra.get(i))
                 if row:
                     out.append(row)
             out.append(body[pos:])
             last_row = max([*numbers[-1:], *todo, 1])
-            last_col = max((max(cells) for cells in by_row.values() if cells), default=1)
+            last_col = max((max(cells) for cells in [*by_row.values(), *extra.values()] if cells), default=1)
         head, tail = self.head, self.tail
         if self.writes or self.origin != list(range(1, len(self.origin) + 1)):
             width = max(last_col, self.max_column, 1)
@@ -126,16 +131,81 @@ class WriteMixin:
         out += (b"</sheetData>", tail)              # again for each piece added (tens of MB)
         return b"".join(out)
 
-    def _row_xml(self, i: int, orig: int | None, writes: dict[int, _Write] | None) -> bytes:
-        """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied."""
+    def _rows_moved(self) -> bool:
+        """Whether rows of the file moved or were deleted (rows added below do not count)."""
+        n = len(self.origin)
+        if self.origin == list(range(1, n + 1)) and self.last_in_file <= n:
+            return False
+        return any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or \
+            any(r > n or self.origin[r - 1] != r for r in self.spans)
+
+    def _run_cells(self) -> dict[int, dict[int, str]]:
+        """{row: {column: XML}} of the runs of new cells (put_formula_run): each run one shared
+        formula — its first cell the master, the rest `si` — showing the cached values, built in
+        one loop per run (recalc of a month typed at once: hundreds of thousands of cells)."""
+        out: dict[int, dict[int, str]] = {}
+        if not self.runs:
+            return out
+        cached, attribute, held = self.cached, self.book.styles.attribute, self.held
+        masters = {(r, c) for r, c, _ in self.masters.values()}
+        si = max([*self.masters, *self.children, -1]) + 1
+        self._run_si = []
+        for c, first, last, for_row, style, template in self.runs:
+            while first > 1 and held.get((first - 1, c)) == template and (first - 1, c) not in masters:
+                first -= 1                   # the file's formula rows just above, already right, join the
+                del held[(first, c)]         # group (as hold_formula does for cells written one by one)
+            letter, attr = get_column_letter(c), attribute(style)
+            if last > first:
+                master, child = _master_f(letter, first, last, si, for_row(first)), f'<f t="shared" si="{si}"/>'
+                self._run_si.append(si)
+                si += 1
+            else:
+                master = child = f"<f>{_text(for_row(first)[1:])}</f>"
+            f = master
+            for r in range(first, last + 1):
+                shown = cached.get((r, c))
+                kind = type(shown)
+                if kind is str:
+                    xml = f'<c r="{letter}{r}"{attr} t="str">{f}<v>{_text(shown)}</v></c>'
+                elif kind is float or kind is int:
+                    xml = f'<c r="{letter}{r}"{attr}>{f}<v>{shown!r}</v></c>'
+                else:
+                    t, v = _shown(shown)
+                    xml = f'<c r="{letter}{r}"{attr}{t}>{f}{v}</c>'
+                cells = out.get(r)
+                if cells is None:
+                    cells = out[r] = {}
+                cells[c] = xml
+                f = child
+        return out
+
+    def _row_xml(self, i: int, orig: int | None, writes: dict[int, _Write] | None,
+                 extra: dict[int, str] | None = None) -> bytes:
+        """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied
+        and the run cells `extra` (column → XML) put in."""
         span = self.spans.get(orig) if orig is not None else None
-        if span and orig == i and writes and i not in self.heights:
+        if extra and not writes and i not in self.heights:
+            if span is None:
+                return b'<row r="%d">' % i + "".join(extra[c] for c in sorted(extra)).encode("utf-8") + b"</row>"
+            if orig == i:
+                last = self._last_column(span)
+                if last is not None and min(extra) > last:     # formulas right of what a person typed
+                    return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
+                        "".join(extra[c] for c in sorted(extra)).encode("utf-8") + b"</row>"
+                cells = dict(self._row_cells(i))
+                for c, xml in extra.items():
+                    cells[c] = xml.encode("utf-8")
+                return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + b"".join(cells[c] for c in sorted(cells)) + \
+                    b"</row>"
+        if span and orig == i and writes and not extra and i not in self.heights:
             row = self._appended_row(i, span, writes)
             if row is None:
                 row = self._spliced_row(i, span, writes)
             if row is not None:
                 return row
         cells = dict(self._row_cells(orig)) if span else {}
+        for c, xml in (extra or {}).items():
+            cells[c] = xml.encode("utf-8")
         if orig is not None and orig != i:
             number = str(i).encode()
             cells = {c: _REF.sub(lambda m: b'r="' + m.group(1) + number + b'"', x, count=1) for c, x in cells.items()}
