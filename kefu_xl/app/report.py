@@ -22,7 +22,7 @@ from ..hints import command, here
 from ..io.heap import without_cycle_collection
 from ..io.safe_write import atomic_write, check_not_open
 from ..kinds import maintenance, newclient, onlinesales, renewal
-from ..kinds.roster import read_roster
+from ..kinds.roster import active_first
 from ..month import Month
 from ..records import Problem, Severity
 from ..rules import onlinesales as online
@@ -259,11 +259,7 @@ def collect(workspace: Path, months: list[Month], as_of: date | None = None,
                     add(path.name, r.row, month, r.staff, "新客户", 1)
                     if fig["上线达标"] == "是":
                         add(path.name, r.row, month, r.staff, "上线达标", 1)
-    roster = workspace / "名册.xlsx"
-    if roster.exists():
-        names = [m.name for m in read_roster(roster)[0] if m.active]
-        staff = names + [s for s in staff if s not in names]
-    out.staff = staff
+    out.staff = active_first(workspace / "名册.xlsx", staff)
     return out
 
 

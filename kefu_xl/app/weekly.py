@@ -21,7 +21,7 @@ from ..config import load_config
 from ..errors import DataProblemsError, KefuError
 from ..hints import here
 from ..kinds import complaints, maintenance, newclient, renewal, watch
-from ..kinds.roster import read_roster
+from ..kinds.roster import active_first
 from ..month import Month
 from ..records import Severity
 from ..rules import complaints as complaint_rules
@@ -255,11 +255,7 @@ def collect(workspace: Path, week: Week, as_of: date | None = None) -> WeekData:
                                  f"续费阶段 二次开发/休眠（续费状态：{r.status or '跟进中'}；首次提醒 {r.first_month or '—'}）"))
     out.issues += _renewals_due(renewals, week, as_of)
     out.issues.sort(key=lambda i: (ISSUE_ORDER.index(i["类别"]), i["客服"], i["日期"] or date.min, i["帐户ID"]))
-    roster = workspace / "名册.xlsx"
-    if roster.exists():
-        active = [m.name for m in read_roster(roster)[0] if m.active]
-        staff = active + [s for s in staff if s not in active]
-    out.staff = staff
+    out.staff = active_first(workspace / "名册.xlsx", staff)
     return out
 
 

@@ -131,3 +131,12 @@ def summary_staff(roster: list[StaffMember] | None, account_staff: list[str],
             members.append(StaffMember(name, ""))
             known.add(name)
     return members
+
+
+def active_first(path: Path, names: list[str]) -> list[str]:
+    """`names` (the people a report met in the trackers) ordered as a team reads them: the
+    roster's active staff first, in its order, then anyone else (a roster-less workspace: as met)."""
+    if not path.exists():
+        return names
+    active = [m.name for m in read_roster(path)[0] if m.active]
+    return active + [n for n in names if n not in active]
