@@ -153,8 +153,7 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
                                         duplicates_once=rules.duplicates,
                                         outcome=outcomes.judge(rules, checks, personal=True))
     line.problems = sum(1 for v in verdicts if not v.valid)
-    today = read_sheet(grid[personal.TODAY], wspec.sheet(personal.TODAY), line.file, []) \
-        if personal.TODAY in grid else None
+    today = parsed(grid, wspec, personal.TODAY, line.file)
     if today is not None and personal.PLAN_DAY in today.layout.anchors:
 
         day = cell_date(grid[personal.TODAY].value(*today.layout.anchors[personal.PLAN_DAY]))
@@ -162,17 +161,14 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
         line.plan_day = day
         own = {}
         for name, reader in ((personal.MY_RENEWALS, renewal.read_rows), (personal.MY_CLIENTS, newclient.read_rows)):
-            data = read_sheet(grid[name], wspec.sheet(name), line.file, []) if name in grid else None
+            data = parsed(grid, wspec, name, line.file)
             own[name] = reader(SimpleNamespace(rows=[(r, {**v, "客服": line.owner}) for r, v in data.rows]),
                                line.file, []) if data else []
         reminded, steps = personal.follow_up_days(own[personal.MY_RENEWALS], own[personal.MY_CLIENTS])
-        visits = personal.visit_inputs(read_sheet(grid[personal.VISITS], wspec.sheet(personal.VISITS), line.file, [])
-                                       if personal.VISITS in grid else None, line.file, [], None)
-        asked = read_sheet(grid[inquiries.SHEET], wspec.sheet(inquiries.SHEET), line.file, []) \
-            if inquiries.SHEET in grid else None
+        visits = personal.visit_inputs(parsed(grid, wspec, personal.VISITS, line.file), line.file, [], None)
+        asked = parsed(grid, wspec, inquiries.SHEET, line.file)
         answered = inquiries.answered_days(inquiries.read_rows(asked, line.file, [])) if asked else {}
-        mine = read_sheet(grid[prospects.CALLBACKS], wspec.sheet(prospects.CALLBACKS), line.file, []) \
-            if prospects.CALLBACKS in grid else None
+        mine = parsed(grid, wspec, prospects.CALLBACKS, line.file)
         called = prospects.called_days(prospects.read_prospects(mine, line.file, prospects.CALLBACKS, None, month.first)) \
             if mine else {}
         done = personal.plan_done(items, records, verdicts, day, reminded, steps, personal.booked_days(visits), answered,
@@ -184,6 +180,7 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None,
             files: list[Path] | None = None) -> Collected:
     """Every personal workbook's 工作记录; a roster member without a file is named."""
+    _PARSED.clear()
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
     usable, out.problems = usable_personal(workspace, month, collected_sheets(), files, out.kept)
@@ -193,8 +190,7 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
             out.rows.extend(read_records(line, grid, month, wspec, known, out.origins, config.valid))
             out.follow_ups[line.file] = [r for name in journal_rules.FOLLOW_UPS if name in grid
                                          for r in follow_up_records(name, _rows(grid, wspec, name, line.file), month)]
-            data = read_sheet(grid[inquiries.SHEET], wspec.sheet(inquiries.SHEET), line.file, []) \
-                if inquiries.SHEET in grid else None
+            data = parsed(grid, wspec, inquiries.SHEET, line.file)
             for item in inquiries.read_rows(data, line.file, []) if data else []:   # (its own recalc says what is wrong)
                 item.staff, item.source = line.owner, line.file
                 out.inquiries.append(item)
@@ -212,8 +208,23 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     return out
 
 
+_PARSED: dict[int, tuple] = {}        # id(a personal sheet's grid) -> (the grid, its rows): one parse a collect
+
+
+def parsed(grid, wspec, name: str, file: str):
+    """read_sheet of sheet `name` of a personal workbook's grid (None when it has none), parsed
+    once however many readers ask (the plan figure, the follow-ups, the 日志, the 咨询)."""
+    if name not in grid:
+        return None
+    sheet = grid[name]
+    known = _PARSED.get(id(sheet))
+    if known is None or known[0] is not sheet:
+        known = _PARSED[id(sheet)] = (sheet, read_sheet(sheet, wspec.sheet(name), file, []))
+    return known[1]
+
+
 def _rows(grid, wspec, name: str, file: str) -> list[tuple[int, dict]]:
-    data = read_sheet(grid[name], wspec.sheet(name), file, [])
+    data = parsed(grid, wspec, name, file)
     return data.rows if data else []
 
 
@@ -305,6 +316,7 @@ def plan_days(workspace: Path, month: Month, config, team_ids: set[str], ours, a
     still in 今日, the items finished now, counted as `kefu-xl collect` counts them. `ours(day)`:
     the days wanted; `add(source, row, day, person, item, value)` takes each figure (计划项数, 完成计划项):
     the 周报's and the statement's plan figure."""
+    _PARSED.clear()
     if not config.personal:
         return
     sheets = (*collected_sheets(), personal.DAILY)
