@@ -196,7 +196,7 @@ def write_sheet(wb, staff: list[str], rows: list[dict], data_layout, config: Con
     _font(ws["A1"], 14, True)
     ws["A2"] = ("每项指标：本月、上月、变化（本月 − 上月）、趋势（↑ 上升 ↓ 下降 → 持平，只说数字的方向）、评级（按 kefu-xl.toml "
                 "[scorecard] 的标准：达标 / 预警 / 未达标；没设标准的为「未设标准」）。综合得分 = Σ(得分 × 权重) ÷ Σ 计入权重，"
-                "得分：达标 100、预警 60、未达标 0；未设标准、无数据、不计分的指标不计入（它的权重不算）。")
+                "得分：达标 100、预警 60、未达标 0；未设标准、无数据的指标不计入（它的权重不算）。")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     _font(ws["A2"], 9)
@@ -209,14 +209,14 @@ def write_sheet(wb, staff: list[str], rows: list[dict], data_layout, config: Con
     standard_cells = {}
     for i, m in enumerate(rules.MEASURES):
         r = STANDARDS_ROW + 1 + i
-        standard = None if m.pending else config.scorecard.standards.get(m.key)
+        standard = config.scorecard.standards.get(m.key)
         lower = standard.lower if standard else m.key in SCORECARD_LOWER
         text(r, 1, m.name)
         text(r, 2, "越低越好" if lower else "越高越好")
         text(r, 3, None if standard is None else standard.passing, TYPES[m.type])
         text(r, 4, None if standard is None else standard.warning, TYPES[m.type])
         text(r, 5, config.scorecard.weights.get(m.key, Decimal(0)), Type.NUMBER)
-        text(r, 6, m.how if standard is not None or m.pending else f"{m.how}（未设标准）")
+        text(r, 6, m.how if standard is not None else f"{m.how}（未设标准）")
         ws.merge_cells(start_row=r, start_column=6, end_row=r, end_column=len(HEADERS))
         _font(ws.cell(r, 6), 9)
         ws.cell(r, 6).alignment = Alignment(wrap_text=True, vertical="center")
@@ -283,17 +283,6 @@ def _block(ws, top: int, card: rules.Card, title: str, refs, standard_cells, sou
         text(r, col["指标"], m.name, bold=True)
         text(r, CHART_COLUMN, m.short)
         put(r, col["权重"], f"={weight}", line.weight, Type.NUMBER)
-        if m.pending:
-            for h in ("本月", "上月"):
-                text(r, col[h], rules.PENDING)
-            text(r, col["评级"], rules.NOT_SCORED)
-            for h in ("变化", "趋势", "达标线", "预警线", "得分"):
-                text(r, col[h], None)
-            text(r, col["计入权重"], 0, Type.NUMBER)
-            text(r, col["加权分"], 0, Type.NUMBER)
-            ws.cell(r, col["本月"]).font = Font(name=FONT, size=9, italic=True, color="808080")
-            ws.cell(r, col["上月"]).font = Font(name=FONT, size=9, italic=True, color="808080")
-            continue
         put(r, col["本月"], rules.value_formula(m, refs, person), line.now, t)
         put(r, col["上月"], rules.value_formula(m, refs, person, rules.LAST), line.before, t)
         put(r, col["变化"], rules.change_formula(B, C), line.change, t)

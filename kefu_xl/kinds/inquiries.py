@@ -222,11 +222,6 @@ def plan_inputs(items: list[Inquiry], now: datetime, names: dict[str, str]) -> l
                         f"{i.channel}咨询 {rules.left_text(i.due, now)}") for i in waiting(items) if i.account_id]
 
 
-def overdue(items: list[Inquiry], now: datetime) -> list[Inquiry]:
-    """Inquiries not answered whose 时限 has passed (状态.html)."""
-    return [i for i in items if i.answered is None and i.due is not None and i.due < now]
-
-
 def waiting(items: list[Inquiry]) -> list[Inquiry]:
     """Inquiries not answered yet that have a 时限, soonest first (今日's 看消耗 block)."""
     return sorted((i for i in items if i.answered is None and i.due is not None), key=lambda i: i.due)

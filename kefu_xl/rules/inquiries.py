@@ -7,10 +7,11 @@ cells, and `on_time` is the same rule in Python. Times are typed as 9:30, 930 or
 `clock_of` reads them as `clock_formula` does in the workbook."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from ..calendar import WorkCalendar
+from .callbacks import next_workday
 
 CHANNELS = ("电话", "网络", "邮件")
 PHONE, ONLINE, MAIL = CHANNELS
@@ -105,15 +106,8 @@ class WorkingTime:
         day = start.date()
         last = self.spans[-1][1]
         if not (self.calendar.is_workday(day) and start.time() < last):
-            day = _next(day, self.calendar)
+            day = next_workday(day, self.calendar)
         return datetime.combine(day, last)
-
-
-def _next(day: date, calendar: WorkCalendar) -> date:
-    day += timedelta(days=1)
-    while not calendar.is_workday(day):
-        day += timedelta(days=1)
-    return day
 
 
 def _minutes(t: time) -> int:

@@ -11,9 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..config import SCORECARD_MEASURES, Scorecard, Standard
 
 LAST = "上月·"                      # 数据 项目 of last month's rows start with this (本月's have none)
-PENDING = "暂无数据来源"            # a measure whose source is not built yet: shown, never scored
 PASS, WARN, FAIL = "达标", "预警", "未达标"
-UNSET, NO_DATA, NOT_SCORED = "未设标准", "无数据", "不计分"
+UNSET, NO_DATA = "未设标准", "无数据"
 POINTS = {PASS: 100, WARN: 60, FAIL: 0}
 UP, DOWN, SAME = "↑", "↓", "→"
 CHART_CAP = Decimal("1.5")          # a bar of the chart stops at 150% of its 达标线
@@ -31,7 +30,6 @@ class Measure:
         or "" (a sum); den_team: den is summed over everyone's rows (工作日数 has no 客服).
       gate: a 项目 that must have rows (the person's, or anyone's with gate_team) for the
         measure to have a value at all: no account, no journal → blank, not 0.
-      pending: the measure has no source yet: shown as PENDING, left out of 综合得分.
       how: one line for the manager: how it is computed and from which file."""
     key: str
     name: str
@@ -42,7 +40,6 @@ class Measure:
     den_team: bool = False
     gate: str = ""
     gate_team: bool = False
-    pending: bool = False
     how: str = ""
 
 
@@ -88,8 +85,6 @@ def total(rows: list[dict], item: str, person: str | None = None) -> Decimal:
 
 def value(m: Measure, rows: list[dict], person: str, prefix: str = ""):
     """The measure for `person` from 数据 rows; `prefix` LAST for last month's. None: no data."""
-    if m.pending:
-        return PENDING
     if m.gate and not any(r["项目"] == prefix + m.gate and (m.gate_team or r["客服"] == person) for r in rows):
         return None
     num = total(rows, prefix + m.num, person)
@@ -119,8 +114,6 @@ def value_formula(m: Measure, data: dict[str, str], person: str, prefix: str = "
 # --------------------------------------------------------------------------- band, arrow, points
 
 def band(v, standard: Standard | None) -> str:
-    if v == PENDING:
-        return NOT_SCORED
     if standard is None:
         return UNSET
     if v is None:
@@ -147,7 +140,7 @@ def points_formula(b: str) -> str:
 
 def change(now, before):
     """本月 − 上月 (None when either has no value)."""
-    if now is None or before is None or PENDING in (now, before):
+    if now is None or before is None:
         return None
     return _decimal(now) - _decimal(before)
 
@@ -174,7 +167,7 @@ def arrow_formula(now: str, before: str) -> str:
 def attainment(v, standard: Standard | None):
     """The bar: the value as a share of its 达标线 (100% = 达标; capped at 150%); for a measure
     where less is better, 达标线 ÷ value (100% when at or under it)."""
-    if v is None or v == PENDING or standard is None:
+    if v is None or standard is None:
         return None
     v, p = _decimal(v), standard.passing
     if standard.lower:
@@ -239,7 +232,7 @@ class Card:
 def card(rows: list[dict], person: str, config: Scorecard) -> Card:
     lines = []
     for m in MEASURES:
-        standard = None if m.pending else config.standards.get(m.key)
+        standard = config.standards.get(m.key)
         now, before = value(m, rows, person), value(m, rows, person, LAST)
         b = band(now, standard)
         p = points(b)
