@@ -15,8 +15,9 @@ from ..config import ValidRules
 from ..errors import KefuError
 from ..hints import command
 from ..io.doc_props import last_saved
+from ..io.read_cache import prune as prune_kept
 from ..io.safe_write import clean_stale_temps, is_temp_name
-from ..io.tables import read_sheets_fast
+from ..io.tables import read_sheets_kept
 from ..io.values import is_blank
 from ..kinds import inquiries, maintenance, newclient, personal, prospects, renewal
 from ..kinds.base import (
@@ -60,7 +61,7 @@ def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[Pe
     line = PersonLine(owner="", file=path.name, saved_at=saved, saved_by=by)
     problems: list[Problem] = []
     try:
-        grid = read_sheets_fast(path, only=("_meta", *sheets))
+        grid = read_sheets_kept(path, ("_meta", *sheets))
     except KefuError as e:
         line.skipped, line.note = True, f"无法读取：{e}"
         problems.append(Problem(path.name, "", None, "", "NOT_A_WORKBOOK", f"{path.name} 不是可读取的工作簿，已跳过：{e}"))
@@ -183,6 +184,8 @@ def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_na
     _PARSED.clear()
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
+    files = personal_files(workspace, month) if files is None else files
+    prune_kept(workspace / str(month) / personal.FOLDER, {p.stem for p in files})
     usable, out.problems = usable_personal(workspace, month, collected_sheets(), files, out.kept)
     wspec = personal.spec(config, month)
     for line, grid in usable:

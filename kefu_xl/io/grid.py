@@ -81,9 +81,14 @@ def error_cells(path, only: tuple[str, ...] | None = None) -> dict[str, list[tup
 
 def calamine_sheets(path, only: tuple[str, ...] | None = None) -> dict[str, GridSheet]:
     """Every sheet of an xlsx (or those named in `only`) as a GridSheet (values only; blanks
-    as None), read by calamine; error cells (#N/A, #REF!…) are put back as their text."""
+    as None), read by calamine; error cells (#N/A, #REF!…) are put back as their text.
+    `path`: a file's path or its bytes as a binary file object."""
     from python_calamine import CalamineWorkbook
-    wb = CalamineWorkbook.from_path(str(path))
+    if hasattr(path, "read"):
+        wb = CalamineWorkbook.from_filelike(path)
+        path.seek(0)
+    else:
+        wb = CalamineWorkbook.from_path(str(path))
     errors = error_cells(path, only)
     out = {}
     for name in wb.sheet_names:

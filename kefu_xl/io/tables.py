@@ -29,6 +29,7 @@ from .headers import (
     header_texts,
     missing_message,
 )
+from .read_cache import read_kept
 from .values import is_blank
 
 HEADER_SCAN_ROWS = 10
@@ -229,11 +230,32 @@ def prefetch_sheets(paths, only: tuple[str, ...] | None = None):
 
 @functools.lru_cache(maxsize=8)
 def _read_sheets_cached(path: str, mtime_ns: int, size: int, only: tuple[str, ...] | None = None):
+    return _calamine(path, only, Path(path).name)
+
+
+def _calamine(source, only: tuple[str, ...] | None, name: str):
     try:
-        return calamine_sheets(path, only)
+        return calamine_sheets(source, only)
     except Exception as e:  # calamine raises its own error types for broken parts
-        raise InputFileError(f"{Path(path).name} 不是有效的 Excel 工作簿，或文件已损坏（{type(e).__name__}: {str(e)[:120]}）："
+        raise InputFileError(f"{name} 不是有效的 Excel 工作簿，或文件已损坏（{type(e).__name__}: {str(e)[:120]}）："
                              f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None
+
+
+def read_sheets_kept(path: Path, only: tuple[str, ...]):
+    """read_sheets_fast(path, only) for a workbook read again and again (the personal
+    workbooks every team recalc collects): what was read of it is kept beside it
+    (io/read_cache) and used while its bytes stay the same."""
+    path = Path(path)
+
+    def parse(data, sheets):           # the checks only for bytes not read before
+        check_workbook_file(path)
+        return _calamine(data, sheets, path.name)
+    if not path.is_file():
+        check_workbook_file(path)                  # says what is wrong
+    try:
+        return read_kept(path, tuple(only), parse)
+    except OSError as e:
+        raise InputFileError(f"{path.name} 无法读取（{e.strerror or e}）：请确认文件没有被移走，稍后再运行。") from None
 
 
 def read_table(path: Path, required: list[str], optional: list[str] = (),

@@ -1,0 +1,119 @@
+"""What calamine read of a personal workbook, kept beside it in `.kefu-cache/` so that a
+workbook read again unchanged is not parsed again.
+
+A team recalc reads every personal workbook of the month (seven sheets each, ~10 ms a
+workbook); between two recalcs of `kefu-xl serve` one person's save changes one of them.
+An entry is one JSON file per workbook and set of sheets (个人/.kefu-cache/张敏_2026-11.<sheets>.json)
+holding the workbook's content hash: it is used only when the bytes read now hash the same,
+so a copy, a restore or a clock set back never serve stale values. JSON, never pickle: the
+folder may be shared, and reading an entry must not run anything. An entry that cannot be
+read or written (a read-only share, a full disk) costs only the parse it would have saved."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from .grid import GridSheet, calamine_sheets
+
+FOLDER = ".kefu-cache"
+VERSION = 1          # bump when what calamine_sheets returns changes shape
+
+
+def read_kept(path: Path, only: tuple[str, ...], parse=calamine_sheets) -> dict[str, GridSheet]:
+    """parse(the file's bytes, only) — calamine_sheets —, from the kept entry when the file's
+    bytes are those it was made from. What parse raises for a broken file goes through
+    (nothing is kept then)."""
+    path = Path(path)
+    data = path.read_bytes()
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    entry = entry_path(path, only)
+    kept = _load(entry, digest)
+    if kept is not None:
+        return kept
+    sheets = parse(io.BytesIO(data), only)
+    _store(entry, digest, sheets)
+    return sheets
+
+
+def entry_path(path: Path, only: tuple[str, ...]) -> Path:
+    sheets = hashlib.blake2b("\t".join(only).encode(), digest_size=4).hexdigest()
+    return path.parent / FOLDER / f"{path.stem}.{sheets}.json"
+
+
+def prune(folder: Path, names: set[str]) -> None:
+    """Remove the entries of workbooks no longer in `folder` (`names`: the stems still there)."""
+    kept = folder / FOLDER
+    if not kept.is_dir():
+        return
+    for entry in kept.iterdir():
+        stem = entry.name.rsplit(".", 2)[0]
+        if stem not in names or not entry.name.endswith(".json"):
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+
+
+_PARSE = {"dt": datetime.fromisoformat, "d": date.fromisoformat, "t": time.fromisoformat,
+          "td": lambda s: timedelta(seconds=float(s))}
+
+
+def _encode(value) -> tuple[str, str] | None:
+    if isinstance(value, datetime):
+        return "dt", value.isoformat()
+    if isinstance(value, date):
+        return "d", value.isoformat()
+    if isinstance(value, time):
+        return "t", value.isoformat()
+    if isinstance(value, timedelta):
+        return "td", repr(value.total_seconds())
+    return None
+
+
+def _store(entry: Path, digest: str, sheets: dict[str, GridSheet]) -> None:
+    out = {}
+    for name, sheet in sheets.items():
+        grid, special = [], []
+        for r, row in enumerate(sheet.grid):
+            plain = list(row)
+            for c, v in enumerate(plain):
+                if v is not None and not isinstance(v, (str, int, float)):
+                    tagged = _encode(v)
+                    if tagged is None:
+                        return                    # a value JSON cannot carry: not kept
+                    special.append([r, c, *tagged])
+                    plain[c] = None
+            grid.append(plain)
+        out[name] = {"grid": grid, "special": special, "merged": [list(map(list, m)) for m in sheet.merged]}
+    text = json.dumps({"v": VERSION, "sha": digest, "sheets": out}, ensure_ascii=False, separators=(",", ":"))
+    temp = entry.with_name(f".~{secrets.token_hex(4)}-{entry.name}")
+    try:
+        entry.parent.mkdir(exist_ok=True)
+        temp.write_text(text, "utf-8")
+        os.replace(temp, entry)
+    except OSError:
+        try:
+            temp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _load(entry: Path, digest: str) -> dict[str, GridSheet] | None:
+    try:
+        kept = json.loads(entry.read_text("utf-8"))
+        if kept.get("v") != VERSION or kept.get("sha") != digest:
+            return None
+        out = {}
+        for name, sheet in kept["sheets"].items():
+            grid = sheet["grid"]
+            for r, c, tag, text in sheet["special"]:
+                grid[r][c] = _PARSE[tag](text)
+            out[name] = GridSheet(name, grid, [tuple(map(tuple, m)) for m in sheet["merged"]])
+        return out
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None                           # unreadable or not ours: parse the workbook

@@ -1,0 +1,105 @@
+"""What a team recalc read of a personal workbook is kept beside it (io/read_cache) and used
+only while the workbook's bytes stay the same."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime, time
+
+import openpyxl
+import pytest
+
+from kefu_xl.errors import InputFileError
+from kefu_xl.io import read_cache
+from kefu_xl.io.grid import calamine_sheets
+from kefu_xl.io.tables import read_sheets_kept
+
+ONLY = ("工作记录", "_meta")
+
+
+def make(path, summary="电话沟通", when=datetime(2026, 11, 3, 9, 30)):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "工作记录"
+    ws.append(["日期", "客服", "帐户ID", "内容摘要", "时刻", "金额"])
+    ws.append([date(2026, 11, 2), "张敏", "A100001", summary, time(14, 5), 20000.5])
+    ws.append([when, "张敏", "=A1", "备注", None, 3])
+    ws["F4"] = "=1/0"
+    ws.merge_cells("A6:C6")
+    wb.create_sheet("_meta").append(["kind", "personal"])
+    wb.create_sheet("说明").append(["不读"])
+    wb.save(path)
+    return path
+
+
+def grids(sheets):
+    return {name: (s.grid, s.merged) for name, s in sheets.items()}
+
+
+def test_a_kept_read_is_what_calamine_reads(tmp_path):
+    path = make(tmp_path / "张敏_2026-11.xlsx")
+    first = read_sheets_kept(path, ONLY)
+    entry = read_cache.entry_path(path, ONLY)
+    assert entry.is_file()
+    again = read_sheets_kept(path, ONLY)
+    assert grids(again) == grids(first) == grids(calamine_sheets(path, ONLY))
+    assert set(again) == {"工作记录", "_meta"}
+    row = again["工作记录"].grid[1]
+    assert row[0] == date(2026, 11, 2) and type(row[0]) is type(first["工作记录"].grid[1][0])
+    assert row[4] == time(14, 5) and row[5] == 20000.5
+    assert again["工作记录"].grid[2][0] == datetime(2026, 11, 3, 9, 30)
+
+
+def test_the_entry_is_used_while_the_bytes_are_the_same(tmp_path):
+    path = make(tmp_path / "张敏_2026-11.xlsx")
+    read_sheets_kept(path, ONLY)
+    entry = read_cache.entry_path(path, ONLY)
+    kept = json.loads(entry.read_text("utf-8"))
+    kept["sheets"]["工作记录"]["grid"][1][3] = "从缓存读到"
+    entry.write_text(json.dumps(kept, ensure_ascii=False), "utf-8")
+    assert read_sheets_kept(path, ONLY)["工作记录"].grid[1][3] == "从缓存读到"
+
+
+def test_a_changed_workbook_is_read_again_even_with_the_same_time_and_size(tmp_path):
+    path = make(tmp_path / "张敏_2026-11.xlsx", summary="电话沟通")
+    stat = path.stat()
+    assert read_sheets_kept(path, ONLY)["工作记录"].grid[1][3] == "电话沟通"
+    make(path, summary="电话回访")                     # same length, then the old clock put back
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert read_sheets_kept(path, ONLY)["工作记录"].grid[1][3] == "电话回访"
+
+
+@pytest.mark.parametrize("text", ["not json", '{"v": 1, "sha": "x"}', '{"v": 1, "sha": "%s", "sheets": {"a": 1}}', "[]"])
+def test_an_entry_that_is_not_ours_is_ignored(tmp_path, text):
+    path = make(tmp_path / "张敏_2026-11.xlsx")
+    read_sheets_kept(path, ONLY)
+    entry = read_cache.entry_path(path, ONLY)
+    sha = json.loads(entry.read_text("utf-8"))["sha"]
+    entry.write_text(text.replace("%s", sha), "utf-8")
+    assert grids(read_sheets_kept(path, ONLY)) == grids(calamine_sheets(path, ONLY))
+
+
+def test_a_broken_workbook_says_so_and_keeps_nothing(tmp_path):
+    path = tmp_path / "张敏_2026-11.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputFileError, match="张敏_2026-11.xlsx"):
+        read_sheets_kept(path, ONLY)
+    assert not read_cache.entry_path(path, ONLY).exists()
+    with pytest.raises(InputFileError, match="不存在"):
+        read_sheets_kept(tmp_path / "李娜_2026-11.xlsx", ONLY)
+
+
+def test_a_cache_that_cannot_be_written_only_costs_the_parse(tmp_path):
+    path = make(tmp_path / "张敏_2026-11.xlsx")
+    (tmp_path / read_cache.FOLDER).write_text("a file where the folder would be", "utf-8")
+    assert grids(read_sheets_kept(path, ONLY)) == grids(calamine_sheets(path, ONLY))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [read_cache.FOLDER, "张敏_2026-11.xlsx"]
+
+
+def test_entries_of_workbooks_gone_are_pruned(tmp_path):
+    kept, gone = make(tmp_path / "张敏_2026-11.xlsx"), make(tmp_path / "李娜_2026-11.xlsx")
+    read_sheets_kept(kept, ONLY)
+    read_sheets_kept(gone, ONLY)
+    gone.unlink()
+    read_cache.prune(tmp_path, {kept.stem})
+    assert sorted(p.name.split(".")[0] for p in (tmp_path / read_cache.FOLDER).iterdir()) == ["张敏_2026-11"]
