@@ -8,6 +8,8 @@ tracker's collected rows (those with a 来源); rows typed straight into the tea
 written to a personal workbook."""
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,6 +38,7 @@ from ..rules import journal as journal_rules
 from ..sheets.read import read_sheet
 from .journal import Reading, follow_up_records, record_collect, record_of, shown_events
 
+READERS = max(1, min(4, os.cpu_count() or 1))      # personal workbooks parsed at once (a workbook not read before)
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN,
           outcomes.ACCEPTED_COLUMN)
 
@@ -93,7 +96,8 @@ def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], file
     only such a copy is there, nothing of hers is collected and her own file's name goes to
     `kept`: the team tracker keeps her last collected records (a copy never zeroes a person)."""
     files = personal_files(workspace, month) if files is None else files
-    opened = [open_personal(p, month, sheets) for p in files]
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="kefu-personal") as pool:
+        opened = list(pool.map(lambda p: open_personal(p, month, sheets), files))   # calamine parses without the GIL
     owners: dict[str, list[str]] = {}
     for line, grid, _ in opened:
         if grid is not None:
@@ -241,11 +245,6 @@ class PersonalWorkbooks:
     def __init__(self, workspace: Path, month: Month, config, files: list[Path], journal: bool = False, now=None):
         self.workspace, self.month, self.config, self.files = workspace, month, config, files
         self.journal, self.now = journal, now      # a writing collect appends what it read to the 日志
-
-    def ahead(self) -> tuple[list[Path], tuple[str, ...]]:
-        """The files and sheets work_records reads, to be parsed in the background while the
-        team file is parsed."""
-        return self.files, ("_meta", *collected_sheets())
 
     def work_records(self, team_ids: set[str], roster_names: list[str] | None,
                      typed_here: list[tuple[int, dict]] = ()) -> Collected:

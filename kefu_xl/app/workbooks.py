@@ -26,7 +26,7 @@ from ..io.safe_write import (
     temp_path,
 )
 from ..io.sheet_api import as_book
-from ..io.tables import open_workbook, prefetch_sheets
+from ..io.tables import open_workbook
 from ..io.values import id_text, parse_text
 from ..io.xlsx import PatchBook, Unsupported
 from ..kinds import roster
@@ -106,9 +106,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
         facts = WorkspaceFacts(workspace, month, config) if kind.judges_work else None
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
                             workspace=workspace, path=path, now=now, personal=personal, facts=facts)
-        ahead = personal.ahead() if personal is not None and kind.collects == "records" else ([], ())
-        with prefetch_sheets(*ahead):   # the personal workbooks it collects, parsed while it parses this one
-            result = kind.recalc(as_book(wb), ctx)
+        result = kind.recalc(as_book(wb), ctx)
     result.problems[:0] = pre_problems
     result.context = ctx
     return result, [str(w.message) for w in caught]

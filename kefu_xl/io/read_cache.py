@@ -63,6 +63,9 @@ _PARSE = {"dt": datetime.fromisoformat, "d": date.fromisoformat, "t": time.fromi
           "td": lambda s: timedelta(seconds=float(s))}
 
 
+_JSON_TYPES = frozenset((str, int, float, bool, type(None)))
+
+
 def _encode(value) -> tuple[str, str] | None:
     if isinstance(value, datetime):
         return "dt", value.isoformat()
@@ -80,9 +83,12 @@ def _store(entry: Path, digest: str, sheets: dict[str, GridSheet]) -> None:
     for name, sheet in sheets.items():
         grid, special = [], []
         for r, row in enumerate(sheet.grid):
+            if _JSON_TYPES.issuperset(map(type, row)):
+                grid.append(row)
+                continue
             plain = list(row)
             for c, v in enumerate(plain):
-                if v is not None and not isinstance(v, (str, int, float)):
+                if type(v) not in _JSON_TYPES:
                     tagged = _encode(v)
                     if tagged is None:
                         return                    # a value JSON cannot carry: not kept

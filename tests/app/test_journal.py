@@ -461,3 +461,25 @@ def test_a_month_opened_before_late_entry_invalid_keeps_counting_them(office):
                           now=datetime(2026, 11, 6, 18, 0))
     assert kinds(outcome.result.figures.collected.journal) == [rules.LATE]
     assert [v.valid for v in outcome.result.figures.verdicts] == [True]
+
+
+def test_records_read_again_as_they_were_make_no_event_and_one_change_still_does():
+    """rules.changes' shortcut for a reading equal to the journal's state (serve reads every
+    workbook again and again) gives what the full comparison gives."""
+    close = datetime(2026, 11, 3, 9, 0).time()
+    records = [{"日期": "2026-11-02", "帐户ID": f"A{i}", "工作类型": "电话拜访", "沟通对象": "决策人",
+                "内容摘要": "", "满意度": "满意", "客户接受": "", "row": i + 3} for i in range(50)]
+    state = [dict(r) for r in records]
+    state[7][rules.LATE_MARK] = True                          # came as 补录: still the same record
+    saved = datetime(2026, 11, 9, 15, 0)
+    assert rules.changes(state, [dict(r) for r in records], saved, close, lambda d: d.weekday() < 5) == []
+    moved = [dict(r) for r in records]
+    moved[3], moved[4] = moved[4], moved[3]                   # rows swapped: same records, kept
+    assert rules.changes(state, moved, saved, close, lambda d: d.weekday() < 5) == []
+    edited = [dict(r) for r in records]
+    edited[7]["满意度"] = "一般"
+    events = rules.changes(state, edited, saved, close, lambda d: d.weekday() < 5)
+    assert [(e["type"], e["old"]["满意度"], e["record"]["满意度"]) for e in events] == [(rules.CHANGED, "满意", "一般")]
+    added = [*records, {**records[0], "帐户ID": "A999", "row": 60}]
+    events = rules.changes(state, added, saved, close, lambda d: d.weekday() < 5)
+    assert [(e["type"], e["record"]["帐户ID"]) for e in events] == [(rules.LATE, "A999")]
