@@ -12,7 +12,7 @@ from rich.table import Table
 from .addin import build_addin, install, status, uninstall
 from .app import spend_watch
 from .app.calls import update_queue
-from .app.collect import saved_at
+from .app.collect import add_plans, saved_at
 from .app.greet import write_greetings
 from .app.orderbooks import add_books
 from .app.remind import write_reminders
@@ -371,6 +371,7 @@ def collect(month_: Month, folder: Path, as_of):
         if n == 0 and collected is None:
             console.print(f"{month_}/个人/ 中没有个人工作簿：只重算了团队表。")
         elif n == 0:
+            add_plans(folder, month_, outcome.result.context.config, collected, [a.account_id for a in figures.accounts])
             table = Table(title=f"{month_} 个人工作簿汇总（{len(collected.rows)} 条记录）")
             for header in ("客服", "文件", "保存于", "记录", "无效", "计划（完成/计划）", "说明"):
                 table.add_column(header, justify="right" if header in ("记录", "无效") else "left")

@@ -51,10 +51,12 @@ def personal_files(workspace: Path, month: Month) -> list[Path]:
     return sorted(p for p in folder.glob("*.xlsx") if not is_temp_name(p.name) and not p.name.startswith("."))
 
 
-def collected_sheets() -> tuple[str, ...]:
-    """The sheets of a personal workbook that collection reads."""
-    return (personal.WORK, personal.TODAY, personal.MY_RENEWALS, personal.MY_CLIENTS, personal.VISITS, inquiries.SHEET,
-            prospects.CALLBACKS)
+def collected_sheets(plan: bool = False) -> tuple[str, ...]:
+    """The sheets of a personal workbook that collection reads; with `plan`, also those the
+    plan figure reads (今日 and what finishes its lines: the biggest sheet, and nothing a
+    team recalc writes needs it — `kefu-xl collect`'s table and the 周报 do, add_plans)."""
+    sheets = (personal.WORK, personal.MY_RENEWALS, personal.MY_CLIENTS, inquiries.SHEET)
+    return (*sheets, personal.TODAY, personal.VISITS, prospects.CALLBACKS) if plan else sheets
 
 
 def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
@@ -235,6 +237,23 @@ def _rows(grid, wspec, name: str, file: str) -> list[tuple[int, dict]]:
     return data.rows if data else []
 
 
+def add_plans(workspace: Path, month: Month, config, collected: Collected, account_ids: list[str]) -> None:
+    """Each collected line's plan figure (plan_done / plan_total of the plan in its 今日), as
+    `kefu-xl collect` shows it: read from the same workbooks, kept reads where they are."""
+    _PARSED.clear()
+    wspec = personal.spec(config, month)
+    known = dict.fromkeys((completion.id_key(a) for a in account_ids), Targets())
+    folder = workspace / str(month) / personal.FOLDER
+    for line in collected.lines:
+        if line.skipped or not line.owner:
+            continue
+        try:
+            grid = read_sheets_kept(folder / line.file, ("_meta", *collected_sheets(plan=True)))
+        except KefuError:
+            continue                  # gone since the recalc: its line stays without a plan
+        read_records(line, grid, month, wspec, known, rules=config.valid)
+
+
 def saved_at(line: PersonLine) -> str:
     return line.saved_at.strftime("%m-%d %H:%M") if line.saved_at else "—"
 
@@ -321,7 +340,7 @@ def plan_days(workspace: Path, month: Month, config, team_ids: set[str], ours, a
     _PARSED.clear()
     if not config.personal:
         return
-    sheets = (*collected_sheets(), personal.DAILY)
+    sheets = (*collected_sheets(plan=True), personal.DAILY)
     usable, _ = usable_personal(workspace, month, sheets)
     wspec = personal.spec(config, month)
     known = dict.fromkeys(team_ids, Targets())

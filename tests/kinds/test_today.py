@@ -221,3 +221,31 @@ def test_a_client_opened_today_joins_a_plan_made_earlier_that_day_as_new():
     added = [(r["时间段"], r["帐户ID"], r["计划内"]) for r in rows if r.get("帐户ID") in ("N1", "N0") and r.get("计划内")]
     assert not made and added == [("16:00-17:00 新开客户", "N1", personal.ADDED)]
     assert next(r["原因"] for r in rows if r.get("帐户ID") == "N1").startswith("新增：今天开户；")
+
+
+def test_collect_shows_the_plans_figure_and_a_team_recalc_does_not_read_today(office, monkeypatch):
+    """`kefu-xl collect` prints each person's plan as her workbook counts it (2 of the day's items
+    done after two records); the team recalc behind it writes nothing that needs 今日, so it
+    does not read that sheet (the biggest of a personal workbook)."""
+    from click.testing import CliRunner
+
+    from kefu_xl.app import collect
+    from kefu_xl.cli import cli
+    from kefu_xl.kinds import maintenance
+    path = mine(office)
+    recalc_file(path, as_of=d(2026, 11, 16))
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK),
+              [record(d(2026, 11, 16), "C1", "电话拜访"), record(d(2026, 11, 16), "C1", "报表发送")])
+    f = recalc_file(path, as_of=d(2026, 11, 16)).result.figures
+    done, planned = personal.plan_figure(f.plan_rows, f.done)
+    assert done == 2 and planned > 2
+    asked = []
+    real = collect.read_sheets_kept
+    monkeypatch.setattr(collect, "read_sheets_kept", lambda p, only: asked.append(only) or real(p, only))
+    team = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 16)).result.figures
+    assert asked and not any(personal.TODAY in only for only in asked)
+    assert [(line.owner, line.plan_total) for line in team.collected.lines if line.owner == "张敏"] == [("张敏", None)]
+    out = CliRunner().invoke(cli, ["collect", "2026-11", "--dir", str(office), "--as-of", "2026-11-16"])
+    assert out.exit_code in (0, 1), out.output
+    row = next(line for line in out.output.splitlines() if "张敏_2026-11.xlsx" in line)
+    assert f"11-16 {done}/{planned}" in row, row
