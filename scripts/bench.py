@@ -13,7 +13,9 @@
 
 Prints wall-clock seconds and peak memory of each step, and each recalc beside its floor:
 reading every cell it reads with python-calamine plus writing the file it writes as bytes
-(every part deflated as recalc does, no cell serialised) — the I/O no recalc can avoid.
+(every part deflated as recalc does, no cell serialised) — the I/O no recalc can avoid —, and
+for a team recalc the same floor of the file alone (a collect keeps what it read of a personal
+workbook not changed since: io/read_cache).
 With --cells-floor also the floor as bench_settle.py counts it: the same reading, then
 every cell of the sheets recalc changed written by XlsxWriter (constant-memory mode) and
 the other parts deflated. XlsxWriter spends ~35-70 µs on each formula, so that floor is
@@ -148,6 +150,9 @@ def with_floor(label: str, func, read: list[Path], written: Path, results: list)
     print(f"{'    floor: calamine read + the parts deflated':<48} {f:8.2f} s   ratio {seconds / f:5.2f}"
           f"   {'patched' if getattr(value, 'patched', False) else 'openpyxl: ' + getattr(value, 'why_full', '')}",
           flush=True)
+    if len(read) > 1:         # the floor: a read of the file itself (the personal workbooks a recalc may keep)
+        f = floor(read[:1], written)
+        print(f"{'    floor: the file alone':<48} {f:8.2f} s   ratio {seconds / f:5.2f}", flush=True)
     if not CELLS_FLOOR:
         return value
     f, cells = cells_floor(read, read[0], written)

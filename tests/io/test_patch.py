@@ -380,3 +380,21 @@ def test_problem_rows_written_straight_into_the_sheet_keep_formula_looking_text(
     assert ws.max_row == 4
     shown = pd.read_excel(tmp_path / "p.xlsx", sheet_name="问题", header=None, engine="calamine")
     assert shown.iloc[2, 4] == "=HYPERLINK(\"x\") 不是日期"
+
+
+@pytest.mark.parametrize("row", [
+    b'<c r="A5" s="2"><v>46328</v></c><c r="B5" t="inlineStr"><is><t>&lt;c r="Z9"</t></is></c><c r="AA5"/>',
+    b'<c r="A5"><f>IF(B5="","",1)</f><v></v></c><c r="C5" t="s"><v>3</v></c>',
+    b' <c r="A5"><v>1</v></c>\n<c r="B5"><v>2</v></c>',             # whitespace between: matched cell by cell
+    b'<c s="1" r="A5"><v>1</v></c><c r="B5"><v>2</v></c>',           # r not first: matched cell by cell
+])
+def test_a_rows_cells_are_cut_as_the_full_match_cuts_them(row):
+    """scan._split_cells (cut at each cell's start) gives each column the XML the full match gives
+    (up to what lies between two cells)."""
+    from kefu_xl.io.xlsx.common import _CELL_COL, _col
+    from kefu_xl.io.xlsx.scan import _split_cells
+    body = b"<row r=\"5\">" + row + b"</row>"
+    start, end = len(b"<row r=\"5\">"), len(body) - len(b"</row>")
+    full = {_col(letters): xml for xml, letters in _CELL_COL.findall(body, start, end)}
+    cut = _split_cells(body, start, end)
+    assert sorted(cut) == sorted(full) and all(cut[c].strip() == full[c] for c in full)

@@ -2,6 +2,7 @@
 where each row lies, and what a file row holds (its cells, their styles)."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cached_property
 
@@ -89,9 +90,7 @@ class ScanMixin:
         cells = self._cells.get(orig)
         if cells is None:
             span = self.spans.get(orig)
-            col = _col
-            cells = {col(letters): xml for xml, letters in _CELL_COL.findall(self.body, span[2], span[3])} \
-                if span else {}
+            cells = _split_cells(self.body, span[2], span[3]) if span else {}
             if span and len(cells) != self.body.count(b"<c", span[2], span[3]) - self.body.count(b"<col", span[2], span[3]):
                 raise Unsupported(f"「{self.title}」有不带地址的单元格")
             self._cells[orig] = cells
@@ -136,3 +135,17 @@ class ScanMixin:
         self._last_columns[span[0]] = last
         return last
 
+
+_CELL_START = re.compile(rb'<c r="([A-Z]+)\d')
+
+
+def _split_cells(body: bytes, start: int, end: int) -> dict[int, bytes]:
+    """{column: XML} of the cells of a row's content body[start:end]. Cells written as Excel, WPS,
+    LibreOffice and openpyxl write them (each starting `<c r="`, one after the other) are cut at
+    their starts — a new record's row is cut to put formulas between what was typed, and the
+    full match of each cell costs twice as much; any other layout is matched cell by cell."""
+    starts = [(m.start(), m.group(1)) for m in _CELL_START.finditer(body, start, end)]
+    if starts and starts[0][0] == start and len(starts) == body.count(b"<c", start, end):
+        ends = [at for at, _ in starts[1:]] + [end]
+        return {_col(letters): body[at:stop] for (at, letters), stop in zip(starts, ends)}
+    return {_col(letters): xml for xml, letters in _CELL_COL.findall(body, start, end)}
