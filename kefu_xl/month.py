@@ -5,6 +5,7 @@ import calendar as _calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from .errors import KefuError
 
@@ -32,11 +33,11 @@ class Month:
     def label(self) -> str:
         return f"{self.year}年{self.month}月"
 
-    @property
+    @cached_property
     def first(self) -> date:
         return date(self.year, self.month, 1)
 
-    @property
+    @cached_property
     def last(self) -> date:
         return date(self.year, self.month, _calendar.monthrange(self.year, self.month)[1])
 

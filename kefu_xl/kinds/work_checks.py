@@ -75,9 +75,10 @@ def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owne
               origin: dict[int, tuple[str, int]] | None = None) -> list[WorkRecord]:
     """工作记录 rows as records; a blank 客服 is `owner` (a personal workbook's rows are its owner's)."""
     records = []
+    near = ctx.month.clamp(ctx.as_of)
     for row, v in data.rows:
         day = cell_date(v["日期"])
-        typo = date_typo("日期", v["日期"], ctx.month.clamp(ctx.as_of))     # 12.2, 12/2 …: shown as typed
+        typo = date_typo("日期", v["日期"], near)     # 12.2, 12/2 …: shown as typed
         if typo or day is None:
             what = f"{typo}。本条记为无效" if typo else \
                 f"日期没有填写，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}"

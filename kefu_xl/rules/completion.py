@@ -46,8 +46,14 @@ def id_key(account_id: str) -> str:
 def duplicate_key(rec: WorkRecord) -> tuple:
     """What makes two records the same (docs/reliability.md): the six typed cells, compared as the
     workbook's formulas compare text (case-insensitively, trimmed)."""
-    fields = rec.typed or (rec.day, rec.staff, rec.account_id, rec.work_type, rec.contact, rec.summary)
-    return tuple(f.casefold() if isinstance(f, str) else f for f in fields)
+    day, staff, account, work_type, contact, summary = \
+        rec.typed or (rec.day, rec.staff, rec.account_id, rec.work_type, rec.contact, rec.summary)
+    s = str
+    return (day.casefold() if isinstance(day, s) else day, staff.casefold() if isinstance(staff, s) else staff,
+            account.casefold() if isinstance(account, s) else account,
+            work_type.casefold() if isinstance(work_type, s) else work_type,
+            contact.casefold() if isinstance(contact, s) else contact,
+            summary.casefold() if isinstance(summary, s) else summary)
 
 
 def duplicate_label(rec: WorkRecord) -> str:
