@@ -21,7 +21,7 @@ from . import package, transplant
 from .common import _KEEP, Unsupported, _col
 from .features import _filter_database, _print_areas
 from .package import sheet_parts
-from .sheet import PatchSheet
+from .sheet import PatchSheet, SheetScan
 from .styles import Styles
 
 
@@ -64,6 +64,7 @@ class PatchBook:
             if name not in self.parts:
                 raise KeyError(name)
             xml = self.zip.read(self.parts[name])
+            scanned = SheetScan(name, xml)          # while calamine may still be parsing it
             try:
                 grid = self._grids[name].result()
             except Exception as e:  # noqa: BLE001 - calamine's own errors: the openpyxl path says what is wrong
@@ -71,7 +72,7 @@ class PatchBook:
             if b't="e"' in xml:          # calamine reads #N/A, #REF!… as blanks
                 for c, r, text in _CELL_ERROR.findall(xml):
                     PatchSheet._put(grid, int(r), _col(c), text.decode())
-            sheet = self._sheets[name] = PatchSheet(self, name, self.parts[name], xml, grid)
+            sheet = self._sheets[name] = PatchSheet(self, name, self.parts[name], xml, grid, scanned)
         return sheet
 
     def __contains__(self, name: str) -> bool:

@@ -3,7 +3,6 @@ where each row lies, and what a file row holds (its cells, their styles)."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import cached_property
 
 from openpyxl.utils import get_column_letter
@@ -11,7 +10,6 @@ from openpyxl.utils import get_column_letter
 from .common import (
     _CELL_COL,
     _CHILD_CELL,
-    _F_SI,
     _REF,
     _ROW_OPEN,
     _ROW_START,
@@ -27,11 +25,10 @@ from .common import (
 class ScanMixin:
     """PatchSheet's view of the file it was read from."""
 
-    def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict) -> None:
+    def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict, counts: dict[int, int]) -> None:
         """Mark the other cells of each shared group in the grid (SharedChild). When every cell
         of a master's ref range belongs to its group — what kefu-xl and Excel write — the
         range is filled without looking at the cells; otherwise each child is found in the XML."""
-        counts = {int(si): n for si, n in Counter(_F_SI.findall(body)).items()}
         ranges = {}
         for si, n in counts.items():
             ref = refs.get(si)
