@@ -326,7 +326,9 @@ def team_readings(team: Path, typed_here: list[tuple[int, dict]], people: set[st
     for r, v in typed_here:
         person = cell_text(v.get("客服"))
         if person in people:
-            by_person.setdefault(person, []).append({**record_of(v, r), "来源": journal_rules.TEAM})
+            record = record_of(v, r)
+            record["来源"] = journal_rules.TEAM
+            by_person.setdefault(person, []).append(record)
     return [Reading(person, team.name, saved, records, by, scope=journal_rules.TEAM)
             for person, records in sorted(by_person.items())]
 

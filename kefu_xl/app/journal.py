@@ -48,6 +48,8 @@ def journal_files(workspace: Path, month: Month) -> list[Path]:
 
 def text_of(value) -> str:
     """A cell as the journal keeps it: text, a date as YYYY-MM-DD."""
+    if type(value) is str:                 # nearly every cell
+        return cell_text(value)
     if isinstance(value, datetime):
         value = value.date()
     return value.isoformat() if isinstance(value, date) else cell_text(value)

@@ -490,7 +490,8 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
     by_row = {r.row: r for r in records}
     unrecognised = spot.unrecognised_keys(checks, by_row)
     team_checks = outcomes.team_checks(records, config.valid, team_facts(ctx), personal=False)
-    verdicts = rules.classify_work(records, by_id, month.first, month.last,
+    repeats = rules.duplicates(records) if config.valid.duplicates else {}      # judged, then reported
+    verdicts = rules.classify_work(records, by_id, month.first, month.last, repeats=repeats,
                                    disproved=spot.disproved_keys(checks, by_row), duplicates_once=config.valid.duplicates,
                                    outcome=outcomes.judge(config.valid, team_checks, personal=False,
                                                           unrecognised=unrecognised))
@@ -498,7 +499,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
 
     roster_names = {m.name for m in ctx.roster} if ctx.roster is not None else None
     check_accounts(accounts, roster_names, ctx, problems)
-    check_work(records, verdicts, owners, roster_names, ctx, problems, origin=origin,
+    check_work(records, verdicts, owners, roster_names, ctx, problems, origin=origin, repeats=repeats,
                known_ids=[a.account_id for a in accounts])
 
     as_of = month.clamp(ctx.as_of)

@@ -230,10 +230,11 @@ def unknown_id_hint(rec: WorkRecord, known_ids: list[str]) -> str:
 
 def check_work(records: list[WorkRecord], verdicts, owners: dict[str, str], roster_names: set[str] | None,
                ctx: RecalcContext, problems: list[Problem], accounts_where: str = "「帐户」表",
-               origin: dict[int, tuple[str, int]] | None = None, known_ids: list[str] | None = None) -> None:
+               origin: dict[int, tuple[str, int]] | None = None, known_ids: list[str] | None = None,
+               repeats: dict[int, int] | None = None) -> None:
     """Problems of 工作记录 rows (the team tracker's, or a personal workbook's: `accounts_where`
-    says where the accounts are looked up)."""
-    repeats = rules.duplicates(records) if ctx.config.valid.duplicates else {}
+    says where the accounts are looked up). `repeats`: rules.duplicates(records), when known."""
+    repeats = (rules.duplicates(records) if repeats is None else repeats) if ctx.config.valid.duplicates else {}
     for i, (rec, verdict) in enumerate(zip(records, verdicts)):
         def add(column, code, message, severity=Severity.WARNING):
             problems.append(work_problem(ctx, origin, rec.row, column, code, message, severity))

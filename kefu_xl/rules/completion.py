@@ -113,7 +113,8 @@ def duplicate_clause(on: bool, rest: str) -> str:
 def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
                   first: date, last: date, over_plan: bool = True,
                   disproved: frozenset[str] = frozenset(), duplicates_once: bool = True,
-                  outcome: Callable[[int, WorkRecord], str] | None = None) -> list[WorkVerdict]:
+                  outcome: Callable[[int, WorkRecord], str] | None = None,
+                  repeats: dict[int, int] | None = None) -> list[WorkVerdict]:
     """有效/无效原因 for each record, in the order given.
 
     Checks in order: not a repeat of an earlier identical record (重复, `duplicates`), contact is
@@ -124,10 +125,11 @@ def classify_work(records: list[WorkRecord], targets: dict[str, Targets],
     `duplicates_once`: the month's rule switch (config.valid.duplicates); off, a repeat counts.
     `outcome(i, record)`: the reason a record did not achieve its outcome (rules/outcomes.judge),
     checked after 抽查 and before 超计划 — a call invalid for its 满意度 takes no plan slot.
+    `repeats`: duplicates(records) when the caller has it already (it checks them too).
     """
     verdicts: list[WorkVerdict | None] = [None] * len(records)
     phone_calls: dict[str, list[tuple[date, int, int]]] = defaultdict(list)
-    repeats = duplicates(records) if duplicates_once else {}
+    repeats = (duplicates(records) if repeats is None else repeats) if duplicates_once else {}
     for i, rec in enumerate(records):
         key = id_key(rec.account_id)
         if i in repeats:
