@@ -6,7 +6,8 @@ workbook); between two recalcs of `kefu-xl serve` one person's save changes one 
 An entry is one JSON file per workbook and set of sheets (个人/.kefu-cache/张敏_2026-11.<sheets>.json)
 holding the workbook's content hash: it is used only when the bytes read now hash the same,
 so a copy, a restore or a clock set back never serve stale values. JSON, never pickle: the
-folder may be shared, and reading an entry must not run anything. An entry that cannot be
+folder may be shared, and reading an entry must not run anything. Nothing is written or
+removed through a link (a `.kefu-cache` that is a link is left alone). An entry that cannot be
 read or written (a read-only share, a full disk) costs only the parse it would have saved."""
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from .grid import GridSheet, calamine_sheets
+from .safe_write import create_exclusive
 
 FOLDER = ".kefu-cache"
 VERSION = 1          # bump when what calamine_sheets returns changes shape
@@ -48,8 +50,8 @@ def entry_path(path: Path, only: tuple[str, ...]) -> Path:
 def prune(folder: Path, names: set[str]) -> None:
     """Remove the entries of workbooks no longer in `folder` (`names`: the stems still there)."""
     kept = folder / FOLDER
-    if not kept.is_dir():
-        return
+    if kept.is_symlink() or not kept.is_dir():
+        return                                # (a link is nobody's cache: nothing through it is touched)
     for entry in kept.iterdir():
         stem = entry.name.rsplit(".", 2)[0]
         if stem not in names or not entry.name.endswith(".json"):
@@ -99,8 +101,11 @@ def _store(entry: Path, digest: str, sheets: dict[str, GridSheet]) -> None:
     text = json.dumps({"v": VERSION, "sha": digest, "sheets": out}, ensure_ascii=False, separators=(",", ":"))
     temp = entry.with_name(f".~{secrets.token_hex(4)}-{entry.name}")
     try:
+        if entry.parent.is_symlink():
+            return                            # never written through a link (it could lead out of the workspace)
         entry.parent.mkdir(exist_ok=True)
-        temp.write_text(text, "utf-8")
+        with os.fdopen(create_exclusive(temp, 0o644), "w", encoding="utf-8") as out:
+            out.write(text)
         os.replace(temp, entry)
     except OSError:
         try:

@@ -103,3 +103,16 @@ def test_entries_of_workbooks_gone_are_pruned(tmp_path):
     gone.unlink()
     read_cache.prune(tmp_path, {kept.stem})
     assert sorted(p.name.split(".")[0] for p in (tmp_path / read_cache.FOLDER).iterdir()) == ["张敏_2026-11"]
+
+
+def test_a_cache_folder_that_is_a_link_is_neither_written_nor_pruned_through(tmp_path):
+    """A `.kefu-cache` link could lead out of the workspace: nothing is written or removed through it."""
+    office, elsewhere = tmp_path / "个人", tmp_path / "elsewhere"
+    office.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "someone_else.json").write_text("{}", "utf-8")
+    (office / read_cache.FOLDER).symlink_to(elsewhere, target_is_directory=True)
+    path = make(office / "张敏_2026-11.xlsx")
+    assert grids(read_sheets_kept(path, ONLY)) == grids(calamine_sheets(path, ONLY))
+    read_cache.prune(office, {path.stem})
+    assert [p.name for p in elsewhere.iterdir()] == ["someone_else.json"]
