@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -251,7 +252,9 @@ def add_plans(workspace: Path, month: Month, config, collected: Collected, accou
             grid = read_sheets_kept(folder / line.file, ("_meta", *collected_sheets(plan=True)))
         except KefuError:
             continue                  # gone since the recalc: its line stays without a plan
-        read_records(line, grid, month, wspec, known, rules=config.valid)
+        again = replace(line)         # (its counts stay those of the records collected)
+        read_records(again, grid, month, wspec, known, rules=config.valid)
+        line.plan_day, line.plan_done, line.plan_total = again.plan_day, again.plan_done, again.plan_total
 
 
 def saved_at(line: PersonLine) -> str:

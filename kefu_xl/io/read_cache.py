@@ -11,7 +11,9 @@ removed through a link (a `.kefu-cache` that is a link is left alone). An entry 
 read or written (a read-only share, a full disk) costs only the parse it would have saved."""
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -24,6 +26,17 @@ from .safe_write import create_exclusive
 
 FOLDER = ".kefu-cache"
 VERSION = 1          # bump when what calamine_sheets returns changes shape
+
+
+@functools.cache
+def _version() -> str:
+    """This format's version and python-calamine's: a calamine that reads values otherwise
+    (a date as a datetime, say) does not take an older reading for its own."""
+    try:
+        calamine = importlib.metadata.version("python-calamine")
+    except importlib.metadata.PackageNotFoundError:
+        calamine = "?"
+    return f"{VERSION}/{calamine}"
 
 
 def read_kept(path: Path, only: tuple[str, ...], parse=calamine_sheets) -> dict[str, GridSheet]:
@@ -52,7 +65,11 @@ def prune(folder: Path, names: set[str]) -> None:
     kept = folder / FOLDER
     if kept.is_symlink() or not kept.is_dir():
         return                                # (a link is nobody's cache: nothing through it is touched)
-    for entry in kept.iterdir():
+    try:
+        entries = list(kept.iterdir())
+    except OSError:
+        return                                # (another user's folder, a share that hiccups: next time)
+    for entry in entries:
         stem = entry.name.rsplit(".", 2)[0]
         if stem not in names or not entry.name.endswith(".json"):
             try:
@@ -98,13 +115,13 @@ def _store(entry: Path, digest: str, sheets: dict[str, GridSheet]) -> None:
                     plain[c] = None
             grid.append(plain)
         out[name] = {"grid": grid, "special": special, "merged": [list(map(list, m)) for m in sheet.merged]}
-    text = json.dumps({"v": VERSION, "sha": digest, "sheets": out}, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps({"v": _version(), "sha": digest, "sheets": out}, ensure_ascii=False, separators=(",", ":"))
     temp = entry.with_name(f".~{secrets.token_hex(4)}-{entry.name}")
     try:
         if entry.parent.is_symlink():
             return                            # never written through a link (it could lead out of the workspace)
         entry.parent.mkdir(exist_ok=True)
-        with os.fdopen(create_exclusive(temp, 0o644), "w", encoding="utf-8") as out:
+        with os.fdopen(create_exclusive(temp), "w", encoding="utf-8") as out:     # (0o600, as backups)
             out.write(text)
         os.replace(temp, entry)
     except OSError:
@@ -117,11 +134,14 @@ def _store(entry: Path, digest: str, sheets: dict[str, GridSheet]) -> None:
 def _load(entry: Path, digest: str) -> dict[str, GridSheet] | None:
     try:
         kept = json.loads(entry.read_text("utf-8"))
-        if kept.get("v") != VERSION or kept.get("sha") != digest:
+        if kept.get("v") != _version() or kept.get("sha") != digest:
             return None
         out = {}
         for name, sheet in kept["sheets"].items():
             grid = sheet["grid"]
+            if type(grid) is not list or not all(type(row) is list and _JSON_TYPES.issuperset(map(type, row))
+                                                  for row in grid):
+                return None                   # not what _store writes
             for r, c, tag, text in sheet["special"]:
                 grid[r][c] = _PARSE[tag](text)
             out[name] = GridSheet(name, grid, [tuple(map(tuple, m)) for m in sheet["merged"]])

@@ -241,6 +241,14 @@ def _calamine(source, only: tuple[str, ...] | None, name: str):
                              f"请在 Excel/WPS 中打开确认，另存为 .xlsx 后再运行。") from None
 
 
+def read_sheets_fresh(path: Path, only: tuple[str, ...] | None = None):
+    """read_sheets_fast without keeping anything: a small file that must be read as it is now
+    even when a restore gave it back its old time and size (名册, read by every recalc)."""
+    path = Path(path)
+    check_workbook_file(path)
+    return _calamine(path, None if only is None else tuple(only), path.name)
+
+
 def read_sheets_kept(path: Path, only: tuple[str, ...]):
     """read_sheets_fast(path, only) for a workbook read again and again (the personal
     workbooks every team recalc collects): what was read of it is kept beside it

@@ -60,22 +60,38 @@ def test_the_entry_is_used_while_the_bytes_are_the_same(tmp_path):
     assert read_sheets_kept(path, ONLY)["工作记录"].grid[1][3] == "从缓存读到"
 
 
+def stored(path, summary):
+    """The workbook with every part stored (not deflated) at one fixed zip time: two summaries of
+    the same length in UTF-8 give two files of exactly the same size."""
+    import zipfile
+    scratch = make(path.with_name("scratch.xlsx"), summary=summary)
+    with zipfile.ZipFile(scratch) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(zipfile.ZipInfo(info.filename, (2026, 11, 2, 9, 0, 0)), zin.read(info.filename))
+    scratch.unlink()
+    return path
+
+
 def test_a_changed_workbook_is_read_again_even_with_the_same_time_and_size(tmp_path):
-    path = make(tmp_path / "张敏_2026-11.xlsx", summary="电话沟通")
+    path = stored(tmp_path / "张敏_2026-11.xlsx", "电话沟通")
     stat = path.stat()
     assert read_sheets_kept(path, ONLY)["工作记录"].grid[1][3] == "电话沟通"
-    make(path, summary="电话回访")                     # same length, then the old clock put back
+    stored(path, "电话回访")                                  # same length, then the old clock put back
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
     assert read_sheets_kept(path, ONLY)["工作记录"].grid[1][3] == "电话回访"
 
 
-@pytest.mark.parametrize("text", ["not json", '{"v": 1, "sha": "x"}', '{"v": 1, "sha": "%s", "sheets": {"a": 1}}', "[]"])
+@pytest.mark.parametrize("text", ["not json", '{"v": "%v", "sha": "x"}', '{"v": "%v", "sha": "%s", "sheets": {"a": 1}}', "[]",
+                                  '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [5], "special": [], "merged": []}}}',
+                                  '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[[1]]], "special": [], "merged": []}}}',
+                                  '{"v": "0/0", "sha": "%s", "sheets": {}}'])
 def test_an_entry_that_is_not_ours_is_ignored(tmp_path, text):
     path = make(tmp_path / "张敏_2026-11.xlsx")
     read_sheets_kept(path, ONLY)
     entry = read_cache.entry_path(path, ONLY)
     sha = json.loads(entry.read_text("utf-8"))["sha"]
-    entry.write_text(text.replace("%s", sha), "utf-8")
+    entry.write_text(text.replace("%s", sha).replace("%v", read_cache._version()), "utf-8")
     assert grids(read_sheets_kept(path, ONLY)) == grids(calamine_sheets(path, ONLY))
 
 
@@ -87,6 +103,27 @@ def test_a_broken_workbook_says_so_and_keeps_nothing(tmp_path):
     assert not read_cache.entry_path(path, ONLY).exists()
     with pytest.raises(InputFileError, match="不存在"):
         read_sheets_kept(tmp_path / "李娜_2026-11.xlsx", ONLY)
+
+
+def test_an_entry_is_readable_by_its_owner_only(tmp_path):
+    path = make(tmp_path / "张敏_2026-11.xlsx")
+    read_sheets_kept(path, ONLY)
+    assert read_cache.entry_path(path, ONLY).stat().st_mode & 0o077 == 0
+
+
+def test_a_folder_that_cannot_be_listed_is_not_pruned_and_nothing_fails(tmp_path, monkeypatch):
+    path = make(tmp_path / "张敏_2026-11.xlsx")
+    read_sheets_kept(path, ONLY)
+    real = type(tmp_path).iterdir
+
+    def refused(self):
+        if self.name == read_cache.FOLDER:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+    monkeypatch.setattr(type(tmp_path), "iterdir", refused)
+    read_cache.prune(tmp_path, set())
+    monkeypatch.undo()
+    assert read_cache.entry_path(path, ONLY).exists()
 
 
 def test_a_cache_that_cannot_be_written_only_costs_the_parse(tmp_path):

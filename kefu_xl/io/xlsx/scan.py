@@ -141,7 +141,8 @@ def _split_cells(body: bytes, start: int, end: int) -> dict[int, bytes]:
     LibreOffice and openpyxl write them (each starting `<c r="`, one after the other) are cut at
     their starts — a new record's row is cut to put formulas between what was typed, and the
     full match of each cell costs twice as much; any other layout is matched cell by cell."""
-    starts = [(m.start(), m.group(1)) for m in _CELL_START.finditer(body, start, end)]
+    starts = [(m.start(), m.group(1)) for m in _CELL_START.finditer(body, start, end)] \
+        if body.find(b"<!", start, end) < 0 else []          # (a comment or CDATA may hold anything)
     if starts and starts[0][0] == start and len(starts) == body.count(b"<c", start, end):
         ends = [at for at, _ in starts[1:]] + [end]
         return {_col(letters): body[at:stop] for (at, letters), stop in zip(starts, ends)}
