@@ -28,7 +28,9 @@ from .base import (
     finish_recalc,
     rebuild_rows,
     restore_formulas,
+    rewrite_workdays,
     start_recalc,
+    workdays_sheet,
 )
 from .team_view import team_snapshot
 
@@ -103,10 +105,7 @@ def spec(config: Config, month: Month | None = None) -> WorkbookSpec:
         ),
         highlights=(Highlight(f'[应联系]="{YES}"', ORANGE, ("间隔工作日", "应联系")),),
     )
-    calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日（本月）", key="日期", buffer_rows=0, protect=False, hidden=True,
-        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="本月的法定工作日；交接检查还包括合同开始以来的工作日。"),),
-    )
+    calendar = workdays_sheet("本月的法定工作日；交接检查还包括合同开始以来的工作日。", title="法定工作日（本月）")
     notes = (
         "「档案」每个联系人一行，蓝色表头的列手工填写；开月时新帐户自动加一行（帐户ID、客户名称、合同到期）。",
         f"商务交接：合同开始后 {a.handover_days} 个工作日内填写交接日期并由商务确认，否则重算时列为问题；"
@@ -257,8 +256,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         set_cell(wb[FILES].cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
         rebuild_rows(wb, wspec.sheet(CADENCE), layouts,
                      [{"帐户ID": i, "客服": s, "本月联系次数": c.contacts, "上次联系": c.last} for i, s, c in cadence_rows])
-        rebuild_rows(wb, wspec.sheet(CALENDAR), layouts,
-                     [{"日期": d} for d in ctx.calendar.workdays_between(first, month.last)])
+        rewrite_workdays(wb, wspec, layouts, ctx.calendar.workdays_between(first, month.last))
         finish_recalc(wb, wspec, ctx, sorted(problems, key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0)))
     due = [(i, s, c) for i, s, c in cadence_rows if c.due]
     result.summary_headers = ["档案行", "帐户", "逾期未交接", "缺决策人", "回访节奏", "应联系"]

@@ -36,7 +36,7 @@ from ..sheets.build import (
 )
 from ..sheets.layout import find_layout
 from ..sheets.read import read_sheet, write_problem_sheet
-from ..sheets.spec import Role, SheetSpec, Type, split_missing
+from ..sheets.spec import Column, Role, SheetSpec, Type, split_missing
 
 
 @dataclass
@@ -374,6 +374,22 @@ def clear_rows(ws, layout, first: int, last: int, keep: int = 0) -> None:
         for c in owned:
             if c <= len(row) and row[c - 1] not in (None, ""):
                 ws.cell(first + offset, c).value = None
+
+
+WORKDAYS = "工作日历"        # the hidden sheet of working days a workbook's deadline formulas read
+
+
+def workdays_sheet(use: str, title: str = "法定工作日", added_later: bool = False) -> SheetSpec:
+    """The hidden 工作日历 sheet (statutory working days, 调休 Saturdays included) a workbook's
+    formulas count working days by; `use`: what they count (its column's help). Each recalc
+    writes its days (rewrite_workdays)."""
+    return SheetSpec(name=WORKDAYS, title=title, key="日期", buffer_rows=0, protect=False, hidden=True,
+                     added_later=added_later, columns=(Column("日期", Role.COMPUTED, Type.DATE, help=use),))
+
+
+def rewrite_workdays(wb, wspec, layouts, days) -> None:
+    """The 工作日历 sheet (workdays_sheet) listing `days`."""
+    rebuild_rows(wb, wspec.sheet(WORKDAYS), layouts, [{"日期": d} for d in days])
 
 
 def rebuild_rows(wb, sheet, layouts, rows: list[dict]) -> int:

@@ -38,8 +38,10 @@ from .base import (
     read_tracker,
     rebuild_rows,
     restore_formulas,
+    rewrite_workdays,
     start_recalc,
     typed_date,
+    workdays_sheet,
 )
 
 KIND = "complaints"
@@ -181,10 +183,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         ),
         highlights=(Highlight("N([处理中重大])>0", RED, ("处理中重大",)),),
     )
-    calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False, hidden=True,
-        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（含调休上班日），供回复时限和处理工作日公式使用。"),),
-    )
+    calendar = workdays_sheet("法定工作日（含调休上班日），供回复时限和处理工作日公式使用。")
     notes = (
         "每起投诉接到后立即登记：论坛、微博、微信等渠道的投诉，商家须在登记后 "
         f"{days[rules.FALLBACK_CHANNEL]} 个法定工作日内回复（回复时限按隐藏的「工作日历」表计算，节假日不算，调休上班日算）。",
@@ -378,8 +377,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(CATEGORIES), layouts, [{"品类": r["品类"], "品牌": r["品牌"]} for r in categories])
         rebuild_rows(wb, wspec.sheet(WEEKLY), layouts, [{"周一": r["周一"], "周日": r["周日"]} for r in weekly])
         first, last = ledger_span(month, ctx.calendar, config, [c.registered for c in complaints])
-        rebuild_rows(wb, wspec.sheet(CALENDAR), layouts,
-                     [{"日期": d} for d in ctx.calendar.workdays_between(first, last)])
+        rewrite_workdays(wb, wspec, layouts, ctx.calendar.workdays_between(first, last))
         finish_recalc(wb, wspec, ctx, problems)
     open_count = sum(1 for j in judged if j.status == rules.OPEN)
     result.summary_headers = ["投诉", "处理中", "其中重大", "回复超时", "黑榜提名", "红榜提名"]

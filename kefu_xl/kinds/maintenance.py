@@ -63,7 +63,9 @@ from .base import (
     plain_value,
     rebuild_rows,
     restore_formulas,
+    rewrite_workdays,
     start_recalc,
+    workdays_sheet,
 )
 from .journal_sheet import EVENTS as JOURNAL_EVENTS
 from .journal_sheet import JOURNAL
@@ -350,10 +352,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         highlights=(Highlight('[超容量]="是"', RED, ("帐户数", "容量", "超容量")),
                     Highlight('[达标]="否"', ORANGE, ("日均有效工作", "达标"))),
     )
-    calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False, hidden=True,
-        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（含调休上班日），供工作日数公式使用。"),),
-    )
+    calendar = workdays_sheet("法定工作日（含调休上班日），供工作日数公式使用。")
     notes = (
         "蓝色表头的列手工填写；灰色表头的列是自动公式，请勿修改（工作表已保护，无密码，可在「审阅」中撤销保护）。",
         "点击 客服工具 → 重算（或在命令行运行 kefu-xl recalc 文件名）会检查数据、恢复被改动的公式并刷新汇总，问题列在「问题」表。",
@@ -582,7 +581,7 @@ def write_back(wb, wspec: WorkbookSpec, layouts, datas, accounts: list[Account],
     rewrite_summary(wb, layouts, wspec, staff, as_of)
     rebuild_rows(wb, wspec.sheet(JOURNAL), layouts, journal_sheet.rows(events))
     rebuild_rows(wb, wspec.sheet(inquiries.SHEET), layouts, inquiries.team_rows(asked))
-    rewrite_calendar(wb, layouts, wspec, ctx.calendar.workdays_between(month.first, month.last))
+    rewrite_workdays(wb, wspec, layouts, ctx.calendar.workdays_between(month.first, month.last))
     finish_recalc(wb, wspec, ctx, result.problems)
 
 
@@ -603,10 +602,6 @@ def rewrite_summary(wb, layouts, wspec: WorkbookSpec, staff: list[StaffMember], 
     row, col = layout.anchors[AS_OF]
     set_cell(ws.cell(row, col), as_of, style_name(Role.INPUT, Type.DATE))
     apply_sheet_features(ws, layout, sheet, layouts, layout.first_data_row + len(staff))
-
-
-def rewrite_calendar(wb, layouts, wspec: WorkbookSpec, days) -> None:
-    rebuild_rows(wb, wspec.sheet(CALENDAR), layouts, [{"日期": d} for d in days])
 
 
 def team_total(summaries: list[StaffSummary]) -> dict:

@@ -37,8 +37,10 @@ from .base import (
     read_ledger_rows,
     rebuild_rows,
     restore_formulas,
+    rewrite_workdays,
     start_recalc,
     typed_date,
+    workdays_sheet,
 )
 
 KIND = "onlinesales"
@@ -271,10 +273,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
         ),
         highlights=(Highlight('[达标]="否"', ORANGE, ("日期", "客服", "达标")),),
     )
-    calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False, hidden=True,
-        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（含调休上班日），供跟进时限公式使用。"),),
-    )
+    calendar = workdays_sheet("法定工作日（含调休上班日），供跟进时限公式使用。")
     notes = (
         "每天上班：核实新询盘（无效的写明原因），有效的分配给业务经理；检查前一天分配的询盘是否都已跟进"
         f"（分配后 {days} 个法定工作日内须首次跟进，超时的在「跟进」表和「问题」表中列出）。",
@@ -515,7 +514,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         _signature_lines(wb[COMMISSION], total + 3)
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, [{"日期": r["日期"], "客服": r["客服"]} for r in f.daily])
         first, last = span(month, ctx.calendar, config, [lead.assigned for lead in leads])
-        rebuild_rows(wb, wspec.sheet(CALENDAR), layouts, [{"日期": d} for d in ctx.calendar.workdays_between(first, last)])
+        rewrite_workdays(wb, wspec, layouts, ctx.calendar.workdays_between(first, last))
         finish_recalc(wb, wspec, ctx, problems)
     judged = f.judged
     month_row = next(r for r in f.conversion if r["维度"] == rules.TOTAL)

@@ -39,8 +39,10 @@ from .base import (
     read_tracker,
     rebuild_rows,
     restore_formulas,
+    rewrite_workdays,
     start_recalc,
     typed_date,
+    workdays_sheet,
 )
 
 KIND = "prospects"
@@ -177,10 +179,7 @@ def spec(config: Config, month: Month | None = None) -> WorkbookSpec:
         name=STAFF_LIST, title="在职客服（重算时更新）", key="客服", buffer_rows=0, hidden=True, protect=False,
         row_markers=("客服",), columns=(Column("客服", Role.COMPUTED, Type.TEXT, help="名册中在职的客服。"),),
     )
-    calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False, hidden=True,
-        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（回访时限、反馈时限按它计算）。"),),
-    )
+    calendar = workdays_sheet("法定工作日（回访时限、反馈时限按它计算）。")
     notes = (
         "商务一人填写蓝色表头的前七列（出访编号、出访日期、商务、客户名称、联系人、电话、指派客服）；其他人只看。",
         "指派的客服在自己的个人工作簿「商务回访」表里填写回访结果，重算或 kefu-xl collect 时汇总到这里（灰色表头的列）。",
@@ -210,10 +209,7 @@ def personal_sheets(config: Config, month: Month) -> tuple[SheetSpec, SheetSpec]
         ),
         highlights=_highlights(),
     )
-    calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False, hidden=True, added_later=True,
-        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（商务回访的时限按它计算）。"),),
-    )
+    calendar = workdays_sheet("法定工作日（商务回访的时限按它计算）。", added_later=True)
     return callbacks, calendar
 
 
@@ -404,7 +400,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         set_cell(wb[SUMMARY].cell(1, 1), f"商务汇总（截至 {ctx.as_of.isoformat()}）")
         staff = [m.name for m in ctx.roster or [] if m.active]
         rebuild_rows(wb, wspec.sheet(STAFF_LIST), layouts, [{"客服": name} for name in staff])
-        rebuild_rows(wb, wspec.sheet(CALENDAR), layouts, [{"日期": d} for d in days])
+        rewrite_workdays(wb, wspec, layouts, days)
         finish_recalc(wb, wspec, ctx, sorted(problems, key=lambda p: (SHEET_ORDER.get(p.sheet, 9), p.row or 0)))
     result.summary_headers = ["商务", "出访数", "已回访", "未回访", "逾期", "主要犹豫原因"]
     result.summary_rows = [[s.sales, str(s.prospects), str(s.reached), str(s.not_called), str(s.late),
@@ -492,7 +488,7 @@ def recalc_personal(wb, wspec: WorkbookSpec, layouts, datas, owner: str, ctx: Re
     if ctx.write:
         row, col = layout.anchors[AS_OF]
         set_cell(ws.cell(row, col), ctx.as_of, style_name(Role.COMPUTED, Type.DATE))
-        rebuild_rows(wb, wspec.sheet(CALENDAR), layouts, [{"日期": d} for d in days])
+        rewrite_workdays(wb, wspec, layouts, days)
         restore_formulas(wb, sheet, layouts, data, result, ctx.file)
     return MyProspects(judged, n)
 

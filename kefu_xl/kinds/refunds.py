@@ -31,7 +31,9 @@ from .base import (
     read_tracker,
     rebuild_rows,
     restore_formulas,
+    rewrite_workdays,
     start_recalc,
+    workdays_sheet,
 )
 
 KIND = "refunds"
@@ -133,10 +135,7 @@ def spec(config: Config, month: Month) -> WorkbookSpec:
                    help="当天退款金额合计。"),
         ),
     )
-    calendar = SheetSpec(
-        name=CALENDAR, title="法定工作日", key="日期", buffer_rows=0, protect=False, hidden=True,
-        columns=(Column("日期", Role.COMPUTED, Type.DATE, help="法定工作日（含调休上班日），供提前工作日公式使用。"),),
-    )
+    calendar = workdays_sheet("法定工作日（含调休上班日），供提前工作日公式使用。")
     notes = (
         f"退订必须提前 {n} 个法定工作日预约：提前工作日按国家法定节假日和调休计算（隐藏的「工作日历」表）。",
         "商家确认不可退的必须填写原因；填写退款日期后状态为已退款。",
@@ -344,8 +343,7 @@ def recalc(wb, ctx: RecalcContext) -> RecalcResult:
         rebuild_rows(wb, wspec.sheet(RECON), layouts, [{"期初余额": opening, "实点金额": counted}])
         rebuild_rows(wb, wspec.sheet(DAILY), layouts, [{"日期": d} for d in month_days])
         first, last = calendar_span(month, ctx.calendar, [d for r in refunds for d in (r.booked, r.planned)])
-        rebuild_rows(wb, wspec.sheet(CALENDAR), layouts,
-                     [{"日期": d} for d in ctx.calendar.workdays_between(first, last)])
+        rewrite_workdays(wb, wspec, layouts, ctx.calendar.workdays_between(first, last))
         finish_recalc(wb, wspec, ctx, problems)
     result.summary_headers = ["预约", "已退款", "可退订", "不可退", "待确认", "退款金额", "备用金期末应有", "差额"]
     paid = sum((r.paid or Decimal(0) for r, s in zip(refunds, statuses) if s == rules.REFUNDED), Decimal(0))
