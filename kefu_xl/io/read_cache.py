@@ -1,7 +1,7 @@
 """What calamine read of a personal workbook, kept beside it in `.kefu-cache/` so that a
 workbook read again unchanged is not parsed again.
 
-A team recalc reads every personal workbook of the month (seven sheets each, ~10 ms a
+A team recalc reads every personal workbook of the month (four sheets each, ~5 ms a
 workbook); between two recalcs of `kefu-xl serve` one person's save changes one of them.
 An entry is one JSON file per workbook and set of sheets (个人/.kefu-cache/张敏_2026-11.<sheets>.json)
 holding the workbook's content hash: it is used only when the bytes read now hash the same,
