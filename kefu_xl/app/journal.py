@@ -20,7 +20,7 @@ from ..io.journal_file import (
     JournalLock,
     append,
     digest,
-    read_lines,
+    kept_lines,
     verify,
 )
 from ..io.safe_write import atomic_write
@@ -135,20 +135,9 @@ def computer_names(workspace: Path) -> dict[str, tuple[str, ...]]:
     return {m.name: m.computer_names for m in staff}
 
 
-_READ: dict[Path, tuple[tuple, list]] = {}
-
-
 def _lines(path: Path) -> list:
     """A journal file's lines, read again only when the file changed (serve asks every poll)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return []
-    stamp = (st.st_mtime_ns, st.st_size)
-    known = _READ.get(path)
-    if known is None or known[0] != stamp:
-        known = _READ[path] = (stamp, read_lines(path))
-    return known[1]
+    return kept_lines(path)[1]
 
 
 _STATE: dict[Path, tuple[tuple, list[dict]]] = {}
@@ -157,8 +146,7 @@ _STATE: dict[Path, tuple[tuple, list[dict]]] = {}
 def journal_state(path: Path) -> list[dict]:
     """The records a journal file holds (rules.state_of), replayed again only when it changed:
     serve's status page asks every poll."""
-    lines = _lines(path)
-    stamp = _READ[path][0] if path in _READ else None
+    stamp, lines = kept_lines(path)
     known = _STATE.get(path)
     if known is None or known[0] != stamp:
         known = _STATE[path] = (stamp, rules.state_of([line.event for line in lines if line.event is not None]))

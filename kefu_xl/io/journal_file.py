@@ -67,6 +67,17 @@ def _parse(data: bytes) -> list[Line]:
     return out
 
 
+def _last_whole(data: bytes) -> list[Line]:
+    """The last whole line of `data` alone, as _parse gives it (what _last_hash needs: a
+    month's journal is not parsed again at every append)."""
+    pieces = data.split(b"\n")[:-1]         # the piece after the last newline is empty or torn
+    for n in range(len(pieces) - 1, -1, -1):
+        whole = _parse(pieces[n] + b"\n")
+        if whole and whole[0].event is not None:
+            return [Line(n + 1, pieces[n], whole[0].event)]
+    return []
+
+
 def events(path: Path) -> list[dict]:
     return [line.event for line in read_lines(path) if line.event is not None]
 
@@ -79,30 +90,64 @@ def _last_hash(lines: list[Line], month: str, person: str) -> str:
 
 def append(path: Path, month: str, person: str, new: list[dict]) -> list[dict]:
     """Append events (the caller holds the lock), each chained to the line before; returns
-    them with their `prev`. The file is opened for appending only, and synced."""
+    them with their `prev`. The file is opened for appending only, and synced. The lines kept
+    of the file (kept_lines) gain the new ones: what was appended is not read back."""
     if not new:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         raise KefuError(f"{path} 是一个链接：日志不会写到链接指向的地方，请删除这个链接。")
-    data = path.read_bytes() if path.exists() else b""        # read once: the last hash, a torn end
-    prev = _last_hash(_parse(data), month, person)
+    before = _stamp(path)
+    data = path.read_bytes() if before is not None else b""    # read once: the last hash, a torn end
+    prev = _last_hash(_last_whole(data), month, person)
     torn = bool(data) and not data.endswith(b"\n")
-    out, chunks = [], [b"\n"] if torn else []
+    out, chunks, lines = [], [b"\n"] if torn else [], []
     for event in new:
         event = {**event, "prev": prev}
         raw = json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         chunks.append(raw + b"\n")
         prev = digest(raw)
         out.append(event)
+        lines.append(raw)
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags, 0o644)
     try:
         os.write(fd, b"".join(chunks))
         os.fsync(fd)
+        st = os.fstat(fd)
     finally:
         os.close(fd)
+    known = _KEPT.pop(path, None)
+    if not torn and (before is None or (known is not None and known[0] == before)):
+        kept = known[1] if before is not None else []
+        _KEPT[path] = ((st.st_mtime_ns, st.st_size),
+                       kept + [Line(len(kept) + i, raw, event) for i, (raw, event) in enumerate(zip(lines, out), 1)])
     return out
+
+
+# {path: ((mtime_ns, size), lines)}: a journal file's lines as this process last read or
+# wrote them (serve asks every poll; a collect reads each file, appends to it, then shows the
+# month's events: what it appended is not parsed back)
+_KEPT: dict[Path, tuple[tuple[int, int], list[Line]]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def kept_lines(path: Path) -> tuple[tuple[int, int] | None, list[Line]]:
+    """(stamp, lines) of a journal file, read again only when its time or size changed."""
+    stamp = _stamp(path)
+    if stamp is None:
+        return None, []
+    known = _KEPT.get(path)
+    if known is None or known[0] != stamp:
+        known = _KEPT[path] = (stamp, _parse(path.read_bytes()))
+    return known
 
 
 @dataclass

@@ -132,6 +132,27 @@ def test_a_month_scripted_through_collect(office):
     assert all(v.broken is None for v in verdicts) and {v.path.stem for v in verdicts} >= {"张敏"}
     lines = journal_file.read_lines(journal.path_of(office, NOV, "张敏"))
     assert len(lines) == 4 and all(json.loads(line.raw)["person"] == "张敏" for line in lines)
+    for log in journal.journal_files(office, NOV):      # what each collect appended was kept, not read back,
+        kept = journal_file._KEPT[log]                   # and is what reading the file gives
+        assert journal_file.kept_lines(log) is kept and kept[1] == journal_file.read_lines(log), log.name
+
+
+def test_a_collect_reads_no_journal_line_it_wrote_or_read_before(office, monkeypatch):
+    """A journal is parsed once by a process: a later collect neither parses back what the
+    last one appended nor the whole file to find the hash it chains to (one line)."""
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "谈预算"),
+                                                                 call(date(2026, 11, 3), "C5", "谈需求")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    assert kinds(collect(office, date(2026, 11, 3))) == [rules.NEW, rules.NEW]
+    parsed, parse = [], journal_file._parse
+    monkeypatch.setattr(journal_file, "_parse", lambda data: parsed.append(data.count(b"\n")) or parse(data))
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 4), "C2")])
+    saved(path, datetime(2026, 11, 4, 16, 0))
+    assert kinds(collect(office, date(2026, 11, 4))) == [rules.NEW]
+    assert parsed and max(parsed) == 1                   # the last line alone, for its hash
+    log = journal.path_of(office, NOV, "张敏")
+    assert [e["type"] for e in journal_file.events(log)] == [rules.NEW] * 3
 
 
 def test_a_corrected_date_is_one_change_not_a_delete_and_an_add(office):
@@ -176,6 +197,18 @@ def test_a_torn_last_line_is_ignored_and_the_next_append_is_fine(office):
     verdict = journal_file.verify(log, str(NOV), "张敏")
     assert verdict.broken is None and verdict.torn == [2] and verdict.lines == 2
     assert log.read_bytes().split(b"\n")[1] == b'{"type":"\xe6\x96\xb0\xe5\xa2\x9e","rec'   # never rewritten
+
+
+def test_the_next_lines_prev_comes_from_the_last_whole_line_alone():
+    """append reads only the end of a journal for the hash it chains to: the same hash the
+    whole file's parse gives, whatever the file ends with."""
+    a, b = b'{"type":"x","n":1}', b'{"type":"y","n":2}'
+    cases = [b"", a + b"\n", a + b"\n" + b + b"\n", a + b"\n" + b'{"type":"to',   # a torn end
+             a + b"\n" + b"not json\n", a + b"\n" + b"[1,2]\n", a + b"\n\n", b"\n\n", b + b"\n" + a,
+             a + b"\n" + b"\xff\xfe\n", b"garbage"]
+    for data in cases:
+        whole = journal_file._last_hash(journal_file._parse(data), "2026-11", "张敏")
+        assert journal_file._last_hash(journal_file._last_whole(data), "2026-11", "张敏") == whole, data
 
 
 def test_a_tampered_line_is_named_by_verify(office):

@@ -107,3 +107,21 @@ def test_a_write_prunes_with_the_workspace_limits(tmp_path):
         atomic_write(path, lambda tmp, i=i: tmp.write_text(f"v{i}", "utf-8"))
     kept = sorted((tmp_path / BACKUP_DIR).iterdir())
     assert [p.read_text("utf-8") for p in kept] == ["v3", "v4"]
+
+
+def test_a_file_named_after_a_person_stays_in_its_folder(tmp_path):
+    """roster.file_in: a plain name is the file in the folder (the folder itself may be a link);
+    a name that climbs out, or a file there that is a link leading out, is refused."""
+    from kefu_xl.errors import KefuError
+    from kefu_xl.kinds.roster import file_in
+    real = tmp_path / "real"
+    real.mkdir()
+    folder = tmp_path / "日志"
+    folder.symlink_to(real, target_is_directory=True)
+    assert file_in(folder, "张敏.jsonl", "张敏") == folder / "张敏.jsonl"
+    (real / "李娜.jsonl").symlink_to(real / "张敏.jsonl")                 # a link within the folder
+    assert file_in(folder, "李娜.jsonl", "李娜") == folder / "李娜.jsonl"
+    (real / "王芳.jsonl").symlink_to(tmp_path / "elsewhere.jsonl")       # a link leading out
+    for name in ("王芳.jsonl", "..", "../x.jsonl", "a/b.jsonl"):
+        with pytest.raises(KefuError, match="不能用作文件名"):
+            file_in(folder, name, name)
