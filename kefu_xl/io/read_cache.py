@@ -25,7 +25,7 @@ from .grid import GridSheet, calamine_sheets
 from .safe_write import create_exclusive
 
 FOLDER = ".kefu-cache"
-VERSION = 1          # bump when what calamine_sheets returns changes shape
+VERSION = 2          # bump when what calamine_sheets returns, or how it is kept, changes shape
 
 
 @functools.cache
@@ -101,7 +101,14 @@ def _store(entry: Path, digest: str, sheets: dict[str, GridSheet]) -> None:
     out = {}
     for name, sheet in sheets.items():
         grid, special = [], []
+        widths = {len(row) for row in sheet.grid}
+        width = widths.pop() if len(widths) == 1 else None     # calamine's rows are all as wide
         for r, row in enumerate(sheet.grid):
+            if width is not None and row and row[-1] is None:  # a row's empty cells on the right are
+                end = len(row)                                 # not kept (most of a buffer row)
+                while end and row[end - 1] is None:
+                    end -= 1
+                row = row[:end]
             if _JSON_TYPES.issuperset(map(type, row)):
                 grid.append(row)
                 continue
@@ -114,7 +121,8 @@ def _store(entry: Path, digest: str, sheets: dict[str, GridSheet]) -> None:
                     special.append([r, c, *tagged])
                     plain[c] = None
             grid.append(plain)
-        out[name] = {"grid": grid, "special": special, "merged": [list(map(list, m)) for m in sheet.merged]}
+        out[name] = {"grid": grid, "width": width, "special": special,
+                     "merged": [list(map(list, m)) for m in sheet.merged]}
     text = json.dumps({"v": _version(), "sha": digest, "sheets": out}, ensure_ascii=False, separators=(",", ":"))
     temp = entry.with_name(f".~{secrets.token_hex(4)}-{entry.name}")
     try:
@@ -138,10 +146,14 @@ def _load(entry: Path, digest: str) -> dict[str, GridSheet] | None:
             return None
         out = {}
         for name, sheet in kept["sheets"].items():
-            grid = sheet["grid"]
+            grid, width = sheet["grid"], sheet["width"]
             if type(grid) is not list or not all(type(row) is list and _JSON_TYPES.issuperset(map(type, row))
                                                   for row in grid):
                 return None                   # not what _store writes
+            if width is not None:
+                if type(width) is not int or any(len(row) > width for row in grid):
+                    return None
+                grid = [row + [None] * (width - len(row)) if len(row) < width else row for row in grid]
             for r, c, tag, text in sheet["special"]:
                 grid[r][c] = _PARSE[tag](text)
             out[name] = GridSheet(name, grid, [tuple(map(tuple, m)) for m in sheet["merged"]])

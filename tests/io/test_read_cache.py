@@ -26,6 +26,7 @@ def make(path, summary="电话沟通", when=datetime(2026, 11, 3, 9, 30)):
     ws.append([when, "张敏", "=A1", "备注", None, 3])
     ws["F4"] = "=1/0"
     ws.merge_cells("A6:C6")
+    ws.append([None, date(2026, 11, 4), "右边都空"])          # row 7: empty cells on the right (not kept)
     wb.create_sheet("_meta").append(["kind", "personal"])
     wb.create_sheet("说明").append(["不读"])
     wb.save(path)
@@ -48,6 +49,29 @@ def test_a_kept_read_is_what_calamine_reads(tmp_path):
     assert row[0] == date(2026, 11, 2) and type(row[0]) is type(first["工作记录"].grid[1][0])
     assert row[4] == time(14, 5) and row[5] == 20000.5
     assert again["工作记录"].grid[2][0] == datetime(2026, 11, 3, 9, 30)
+    assert again["工作记录"].grid[6] == [None, date(2026, 11, 4), "右边都空", None, None, None]
+    kept = json.loads(entry.read_text("utf-8"))["sheets"]["工作记录"]
+    assert kept["width"] == 6 and kept["grid"][4] == [] and len(kept["grid"][6]) == 3
+
+
+def test_a_personal_workbooks_entry_keeps_no_empty_cell_on_the_right(tmp_path):
+    """A personal workbook's buffer rows are empty: its entry is small and reads back as the
+    workbook reads."""
+    from conftest import ROSTER, write_status
+
+    from kefu_xl.app.workspace import init_workspace, open_month
+    from kefu_xl.kinds import personal
+    from kefu_xl.month import Month
+    office = tmp_path / "office"
+    init_workspace(office, staff=ROSTER)
+    write_status(office, "2026-11", [["C1", "甲建材", "张敏", "建材", 2500, 90000, date(2027, 6, 1), date(2024, 1, 1)]])
+    open_month(office, Month(2026, 11), as_of=date(2026, 11, 2))
+    path = personal.path_of(office, "张敏", Month(2026, 11))
+    only = ("工作记录", "咨询")
+    first = read_sheets_kept(path, only)
+    entry = read_cache.entry_path(path, only)
+    assert entry.stat().st_size < 8_000
+    assert grids(read_sheets_kept(path, only)) == grids(first) == grids(calamine_sheets(path, only))
 
 
 def test_the_entry_is_used_while_the_bytes_are_the_same(tmp_path):
@@ -85,6 +109,8 @@ def test_a_changed_workbook_is_read_again_even_with_the_same_time_and_size(tmp_p
 @pytest.mark.parametrize("text", ["not json", '{"v": "%v", "sha": "x"}', '{"v": "%v", "sha": "%s", "sheets": {"a": 1}}', "[]",
                                   '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [5], "special": [], "merged": []}}}',
                                   '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[[1]]], "special": [], "merged": []}}}',
+                                  '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[1, 2]], "width": 1, "special": [], "merged": []}}}',
+                                  '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[1]], "width": "6", "special": [], "merged": []}}}',
                                   '{"v": "0/0", "sha": "%s", "sheets": {}}'])
 def test_an_entry_that_is_not_ours_is_ignored(tmp_path, text):
     path = make(tmp_path / "张敏_2026-11.xlsx")
