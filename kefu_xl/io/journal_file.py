@@ -69,12 +69,14 @@ def _parse(data: bytes) -> list[Line]:
 
 def _last_whole(data: bytes) -> list[Line]:
     """The last whole line of `data` alone, as _parse gives it (what _last_hash needs: a
-    month's journal is not parsed again at every append)."""
-    pieces = data.split(b"\n")[:-1]         # the piece after the last newline is empty or torn
-    for n in range(len(pieces) - 1, -1, -1):
-        whole = _parse(pieces[n] + b"\n")
+    month's journal is not parsed again at every append), found from the end."""
+    end = data.rfind(b"\n")                  # what follows the last newline is empty or torn
+    while end >= 0:
+        start = data.rfind(b"\n", 0, end) + 1
+        whole = _parse(data[start:end + 1])
         if whole and whole[0].event is not None:
-            return [Line(n + 1, pieces[n], whole[0].event)]
+            return [Line(data.count(b"\n", 0, start) + 1, whole[0].raw, whole[0].event)]
+        end = start - 1
     return []
 
 
@@ -98,7 +100,8 @@ def append(path: Path, month: str, person: str, new: list[dict]) -> list[dict]:
     if path.is_symlink():
         raise KefuError(f"{path} 是一个链接：日志不会写到链接指向的地方，请删除这个链接。")
     before = _stamp(path)
-    data = path.read_bytes() if before is not None else b""    # read once: the last hash, a torn end
+    data = path.read_bytes() if before is not None else b""    # read once: the last hash, a torn end,
+    digest_before = _bytes_digest(data)                         # whether the lines kept are of these bytes
     prev = _last_hash(_last_whole(data), month, person)
     torn = bool(data) and not data.endswith(b"\n")
     out, chunks, lines = [], [b"\n"] if torn else [], []
@@ -118,17 +121,25 @@ def append(path: Path, month: str, person: str, new: list[dict]) -> list[dict]:
     finally:
         os.close(fd)
     known = _KEPT.pop(path, None)
-    if not torn and (before is None or (known is not None and known[0] == before)):
-        kept = known[1] if before is not None else []
+    if not torn and (not data or (known is not None and known[2] == digest_before)):
+        kept = known[1] if data else []
         _KEPT[path] = ((st.st_mtime_ns, st.st_size),
-                       kept + [Line(len(kept) + i, raw, event) for i, (raw, event) in enumerate(zip(lines, out), 1)])
+                       kept + [Line(len(kept) + i, raw, event) for i, (raw, event) in enumerate(zip(lines, out), 1)],
+                       _bytes_digest(data, *chunks))
     return out
 
 
-# {path: ((mtime_ns, size), lines)}: a journal file's lines as this process last read or
-# wrote them (serve asks every poll; a collect reads each file, appends to it, then shows the
-# month's events: what it appended is not parsed back)
-_KEPT: dict[Path, tuple[tuple[int, int], list[Line]]] = {}
+def _bytes_digest(*pieces: bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for piece in pieces:
+        h.update(piece)
+    return h.hexdigest()
+
+
+# {path: ((mtime_ns, size), lines, hash of the bytes)}: a journal file's lines as this process
+# last read or wrote them (serve asks every poll; a collect reads each file, appends to it,
+# then shows the month's events: what it appended is not parsed back)
+_KEPT: dict[Path, tuple[tuple[int, int], list[Line], str]] = {}
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -140,14 +151,17 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 def kept_lines(path: Path) -> tuple[tuple[int, int] | None, list[Line]]:
-    """(stamp, lines) of a journal file, read again only when its time or size changed."""
+    """(stamp, lines) of a journal file, read again only when its time or size changed. The
+    lines and their events are shared — with every caller, and with the events `append`
+    returned —: read them, never change them (none of kefu-xl does)."""
     stamp = _stamp(path)
     if stamp is None:
         return None, []
     known = _KEPT.get(path)
     if known is None or known[0] != stamp:
-        known = _KEPT[path] = (stamp, _parse(path.read_bytes()))
-    return known
+        data = path.read_bytes()
+        known = _KEPT[path] = (stamp, _parse(data), _bytes_digest(data))
+    return known[0], known[1]
 
 
 @dataclass

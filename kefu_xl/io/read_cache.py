@@ -151,7 +151,7 @@ def _load(entry: Path, digest: str) -> dict[str, GridSheet] | None:
                                                   for row in grid):
                 return None                   # not what _store writes
             if width is not None:
-                if type(width) is not int or any(len(row) > width for row in grid):
+                if type(width) is not int or not 0 <= width <= 16384 or any(len(row) > width for row in grid):
                     return None
                 grid = [row + [None] * (width - len(row)) if len(row) < width else row for row in grid]
             for r, c, tag, text in sheet["special"]:

@@ -1,7 +1,9 @@
 """名册.xlsx (kind roster): the staff list with star ratings (docs/levels.md)."""
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 from ..config import STARS
@@ -69,10 +71,19 @@ def file_in(folder: Path, name: str, person: str) -> Path:
     that would lead out of `folder` is refused (name_problem names it in the roster first,
     this is the last guard)."""
     path = folder / name          # a plain name of no link needs no resolve (a collect asks for 100 journals)
-    plain = path.parent == folder and path.name == name and name not in (".", "..") and not path.is_symlink()
+    plain = path.parent == folder and path.name == name and name not in (".", "..") and not _is_link(path)
     if not plain and (path.parent != folder or path.resolve().parent != folder.resolve()):
         raise KefuError(f"客服姓名「{person}」不能用作文件名（会写到 {folder.name}/ 以外）：请在名册.xlsx 中改正后再运行。")
     return path
+
+
+def _is_link(path: Path) -> bool:
+    """A symbolic link, or on Windows any reparse point (a junction too)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISLNK(st.st_mode) or bool(getattr(st, "st_file_attributes", 0) & stat.FILE_ATTRIBUTE_REPARSE_POINT)
 
 
 def read_roster(path: Path, aliases: dict | None = None) -> tuple[list[StaffMember], list[Problem]]:

@@ -6,6 +6,7 @@ collects at once (one waits, then refuses; the chain stays whole), and the print
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from datetime import date, datetime
@@ -134,7 +135,7 @@ def test_a_month_scripted_through_collect(office):
     assert len(lines) == 4 and all(json.loads(line.raw)["person"] == "张敏" for line in lines)
     for log in journal.journal_files(office, NOV):      # what each collect appended was kept, not read back,
         kept = journal_file._KEPT[log]                   # and is what reading the file gives
-        assert journal_file.kept_lines(log) is kept and kept[1] == journal_file.read_lines(log), log.name
+        assert journal_file.kept_lines(log)[1] is kept[1] and kept[1] == journal_file.read_lines(log), log.name
 
 
 def test_a_collect_reads_no_journal_line_it_wrote_or_read_before(office, monkeypatch):
@@ -153,6 +154,26 @@ def test_a_collect_reads_no_journal_line_it_wrote_or_read_before(office, monkeyp
     assert parsed and max(parsed) == 1                   # the last line alone, for its hash
     log = journal.path_of(office, NOV, "张敏")
     assert [e["type"] for e in journal_file.events(log)] == [rules.NEW] * 3
+
+
+def test_the_lines_kept_follow_a_file_another_program_rewrote(tmp_path):
+    """Kept lines are extended by an append only when they are of the bytes appended to: a
+    journal rewritten meanwhile at the same size and time (another computer, a restore) or
+    left empty by a crash is read as it is."""
+    log = tmp_path / "张敏.jsonl"
+    journal_file.append(log, "2026-11", "张敏", [{"type": "新增", "v": 1}])
+    assert journal_file.kept_lines(log)[1] == journal_file.read_lines(log)
+    stamp = log.stat()
+    log.write_bytes(log.read_bytes().replace(b'"v":1', b'"v":9'))       # same size, then the same time
+    os.utime(log, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    journal_file.append(log, "2026-11", "张敏", [{"type": "新增", "v": 2}])
+    assert [line.event["v"] for line in journal_file.kept_lines(log)[1]] == [9, 2]
+    assert journal_file.kept_lines(log)[1] == journal_file.read_lines(log)
+    empty = tmp_path / "李娜.jsonl"
+    empty.write_bytes(b"")
+    journal_file.append(empty, "2026-11", "李娜", [{"type": "新增", "v": 1}])
+    assert journal_file.kept_lines(empty)[1] == journal_file.read_lines(empty)
+    assert [line.number for line in journal_file.read_lines(empty)] == [1]
 
 
 def test_a_corrected_date_is_one_change_not_a_delete_and_an_add(office):

@@ -111,6 +111,7 @@ def test_a_changed_workbook_is_read_again_even_with_the_same_time_and_size(tmp_p
                                   '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[[1]]], "special": [], "merged": []}}}',
                                   '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[1, 2]], "width": 1, "special": [], "merged": []}}}',
                                   '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[1]], "width": "6", "special": [], "merged": []}}}',
+                                  '{"v": "%v", "sha": "%s", "sheets": {"工作记录": {"grid": [[1]], "width": 1000000000000, "special": [], "merged": []}}}',
                                   '{"v": "0/0", "sha": "%s", "sheets": {}}'])
 def test_an_entry_that_is_not_ours_is_ignored(tmp_path, text):
     path = make(tmp_path / "张敏_2026-11.xlsx")

@@ -289,7 +289,7 @@ def test_the_fast_formula_finders_find_what_the_general_one_does(grown):
     assert len(_formulas_by_end(odd)) < 2 and len(_FORMULA_CELL_PLAIN.findall(odd)) < 2
 
 
-def test_a_workbook_month_open_makes_holds_each_formula_column_as_one_group(workspace):
+def test_month_open_writes_each_formula_column_as_one_group(workspace):
     """openpyxl builds a new workbook with every buffer row's formula spelled out; month open
     writes each column as one shared group (a personal 咨询 sheet: 400 KB → 33 KB, parsed at
     every collect). Every reader still sees the template's formula in every row, and recalcs
