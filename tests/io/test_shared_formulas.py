@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -318,3 +319,29 @@ def test_month_open_writes_each_formula_column_as_one_group(workspace):
         with zipfile.ZipFile(file) as z:
             assert z.read(sheet_parts(z)[name]).count(b"</f>") == len(derived), (file.name, name)
         assert recalc_file(file, as_of=date(2026, 11, 20)).unchanged, file.name
+
+
+def test_new_cells_put_among_a_rows_own_are_what_taking_the_row_apart_gives(grown, tmp_path, monkeypatch):
+    """A new record's row gets its formulas put among what was typed (客户名称 after 帐户ID, the
+    rest after the last typed cell) without being cut into cells: the same bytes as cutting it
+    into cells, adding the new ones and joining them in column order."""
+    import shutil
+
+    from kefu_xl.io.xlsx.write import WriteMixin
+    office = grown.parent.parent
+    other = Path(shutil.copytree(office, tmp_path / "taken_apart")) / grown.relative_to(office)
+    used, among = [], WriteMixin._row_among
+
+    def counted(self, i, span, extra):
+        row = among(self, i, span, extra)
+        if row is not None:
+            used.append(i)
+        return row
+    monkeypatch.setattr(WriteMixin, "_row_among", counted)
+    recalc_file(grown, as_of=date(2026, 11, 20), now=datetime(2026, 11, 20, 18, 0))
+    assert len(used) > 20                                        # the records past the template's rows
+    monkeypatch.setattr(WriteMixin, "_row_among", lambda self, *a: None)          # (the old way)
+    recalc_file(other, as_of=date(2026, 11, 20), now=datetime(2026, 11, 20, 18, 0))
+    with zipfile.ZipFile(grown) as a, zipfile.ZipFile(other) as b:
+        sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and [n for n in sheets if a.read(n) != b.read(n)] == []

@@ -9,7 +9,8 @@ from openpyxl.utils import get_column_letter
 
 from . import package
 from .cells import _kept_formula_xml, _master_f, _same, _shown, _text, _value_xml
-from .common import _REF, _STYLE, _UNCHANGED, SharedChild, Unsupported, _Write
+from .common import _REF, _STYLE, _UNCHANGED, SharedChild, Unsupported, _col, _Write
+from .scan import _CELL_START
 
 
 class WriteMixin:
@@ -192,6 +193,9 @@ class WriteMixin:
                 if last is not None and min(extra) > last:     # formulas right of what a person typed
                     return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
                         "".join(extra[c] for c in sorted(extra)).encode("utf-8") + b"</row>"
+                row = self._row_among(i, span, extra)
+                if row is not None:
+                    return row
                 cells = dict(self._row_cells(i))
                 for c, xml in extra.items():
                     cells[c] = xml.encode("utf-8")
@@ -220,6 +224,39 @@ class WriteMixin:
             attrs = re.sub(rb'\s(?:ht|customHeight)="[^"]*"', b"", attrs) + \
                 b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
         return b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
+
+    def _row_among(self, i: int, span, extra: dict[int, str]) -> bytes | None:
+        """Row i of the file with the run cells `extra` put in among its own cells (a new
+        record's 客户名称 between what was typed, its other formulas after it), without taking
+        the row apart: each group of new cells goes before the file's first cell right of it.
+        None unless the row is laid out plainly (_split_cells' fast cut: every cell starting
+        `<c r="`, one after another, in column order) and has no cell where a new one goes."""
+        body, start, end = self.body, span[2], span[3]
+        if body.find(b"<!", start, end) >= 0:
+            return None
+        starts = [(m.start(), _col(m.group(1))) for m in _CELL_START.finditer(body, start, end)]
+        if not starts or starts[0][0] != start or len(starts) != body.count(b"<c", start, end):
+            return None
+        columns = [c for _, c in starts]
+        if any(a >= b for a, b in zip(columns, columns[1:])) or not extra.keys().isdisjoint(columns):
+            return None
+        out, pos, k, n = [b'<row r="%d"%s>' % (i, self._row_attrs(span))], start, 0, len(starts)
+        group: list[str] = []
+        for c in sorted(extra):
+            while k < n and columns[k] < c:
+                k += 1
+            at = starts[k][0] if k < n else end
+            if at > pos:
+                if group:
+                    out.append("".join(group).encode("utf-8"))
+                    group = []
+                out.append(body[pos:at])
+                pos = at
+            group.append(extra[c])
+        if group:
+            out.append("".join(group).encode("utf-8"))
+        out += (body[pos:end], b"</row>")
+        return b"".join(out)
 
     def _row_attrs(self, span) -> bytes:
         """The attributes of a row's start tag other than its number and its spans hint."""
