@@ -37,7 +37,7 @@ from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion, outcomes
 from ..rules import journal as journal_rules
 from ..sheets.read import read_sheet
-from .journal import Reading, follow_up_records, record_collect, record_of, shown_events
+from .journal import Reading, follow_up_records, read_ahead, record_collect, record_of, shown_events
 
 READERS = max(1, min(4, os.cpu_count() or 1))      # personal workbooks parsed at once (a workbook not read before)
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN,
@@ -267,10 +267,19 @@ class PersonalWorkbooks:
     def __init__(self, workspace: Path, month: Month, config, files: list[Path], journal: bool = False, now=None):
         self.workspace, self.month, self.config, self.files = workspace, month, config, files
         self.journal, self.now = journal, now      # a writing collect appends what it read to the 日志
+        self._ahead = None
+
+    def read_journal_ahead(self) -> None:
+        """Start reading the month's 日志 while the team tracker is read (a team recalc that
+        collects records: work_records then finds it read)."""
+        if self.journal and self._ahead is None:
+            self._ahead = read_ahead(self.workspace, self.month)
 
     def work_records(self, team_ids: set[str], roster_names: list[str] | None,
                      typed_here: list[tuple[int, dict]] = ()) -> Collected:
         out = collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files)
+        if self._ahead is not None:
+            self._ahead.join()
         if self.journal:
             people = {*(roster_names or ()), *(line.owner for line in out.lines if line.owner)}
             team = self.workspace / str(self.month) / maintenance.file_name(self.month)

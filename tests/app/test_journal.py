@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from conftest import ROSTER, write_status
 from helpers import set_saved, type_follow_up
 
+from kefu_xl.app import collect as collect_module
 from kefu_xl.app import journal
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import init_workspace, open_month
@@ -537,3 +538,25 @@ def test_records_read_again_as_they_were_make_no_event_and_one_change_still_does
     added = [*records, {**records[0], "帐户ID": "A999", "row": 60}]
     events = rules.changes(state, added, saved, close, lambda d: d.weekday() < 5)
     assert [(e["type"], e["record"]["帐户ID"]) for e in events] == [(rules.LATE, "A999")]
+
+
+def test_a_team_recalc_reads_the_journal_while_it_reads_the_tracker(office, monkeypatch):
+    """The month's 日志 is read in a thread started with the recalc (read_ahead), joined
+    before the collect compares against it: the events are those of a recalc without it."""
+    path = mine(office)
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 3), "C1", "谈预算")])
+    saved(path, datetime(2026, 11, 3, 16, 0))
+    assert kinds(collect(office, date(2026, 11, 3))) == [rules.NEW]
+    started = []
+    real = journal.read_ahead
+
+    def spied(workspace, month):
+        thread = real(workspace, month)
+        started.append(thread)
+        return thread
+    monkeypatch.setattr(collect_module, "read_ahead", spied)
+    journal_file._KEPT.clear()                      # a new process: nothing read yet
+    type_rows(path, personal.spec(C, NOV).sheet(personal.WORK), [call(date(2026, 11, 4), "C2")])
+    saved(path, datetime(2026, 11, 4, 16, 0))
+    assert kinds(collect(office, date(2026, 11, 4))) == [rules.NEW]
+    assert len(started) == 1 and not started[0].is_alive()
