@@ -297,7 +297,6 @@ def new_from_blank(path: Path, blank: bytes, stamp, *, as_of: date | None = None
             stamp(book)
             result, _ = recalc_open_workbook(book, path, as_of=as_of)
             cache_values(book, KINDS[result.kind], result)
-            book.share_held()
             _replace_with(book, path)
         finally:
             book.close()
@@ -344,7 +343,6 @@ def create_file(path: Path, wb, *, as_of: date | None = None) -> RecalcOutcome:
             try:
                 result, caught = recalc_open_workbook(book, path, as_of=as_of)
                 cache_values(book, KINDS[result.kind], result)
-                book.share_held()
 
                 def save(tmp):
                     book.save(tmp)

@@ -290,37 +290,6 @@ def test_the_fast_formula_finders_find_what_the_general_one_does(grown):
     assert len(_formulas_by_end(odd)) < 2 and len(_FORMULA_CELL_PLAIN.findall(odd)) < 2
 
 
-def test_month_open_writes_each_formula_column_as_one_group(workspace):
-    """openpyxl builds a new workbook with every buffer row's formula spelled out; month open
-    writes each column as one shared group (a personal 咨询 sheet: 400 KB → 33 KB, parsed at
-    every collect). Every reader still sees the template's formula in every row, and recalcs
-    keep the groups (a second finds nothing to write)."""
-    from kefu_xl.kinds import inquiries, personal
-    path = open_november(workspace)
-    mine = personal.path_of(workspace, "张敏", NOV)
-    for file, wspec, name in ((path, maintenance.spec(C, NOV), maintenance.WORK),
-                              (mine, personal.spec(C, NOV), inquiries.SHEET)):
-        with zipfile.ZipFile(file) as z:
-            xml = z.read(sheet_parts(z)[name])
-        wb = openpyxl.load_workbook(file)
-        layouts = {s.name: find_layout(wb[s.name], s)[0] for s in wspec.sheets if s.name in wb.sheetnames}
-        sheet, layout = wspec.sheet(name), layouts[name]
-        derived = [c for c in sheet.columns if c.role is Role.DERIVED]
-        groups = {m[1].decode(): (int(m[2]), int(m[4])) for m in SHARED.finditer(xml)}
-        assert set(groups) == {layout.letter(c.header) for c in derived}, (file.name, name)
-        assert xml.count(b"</f>") == len(derived), (file.name, name)     # only the masters spell it out
-        for c in derived:
-            first, last = groups[layout.letter(c.header)]
-            assert first == layout.first_data_row and last >= first + sheet.buffer_rows - 1, (name, c.header)
-            template = RowFormula(c.formula, layouts, name)
-            for r in (first, first + 1, last):
-                assert wb[name].cell(r, layout.columns[c.header]).value == template.for_row(r), (name, c.header, r)
-        recalc_file(file, as_of=date(2026, 11, 20))
-        with zipfile.ZipFile(file) as z:
-            assert z.read(sheet_parts(z)[name]).count(b"</f>") == len(derived), (file.name, name)
-        assert recalc_file(file, as_of=date(2026, 11, 20)).unchanged, file.name
-
-
 def test_new_cells_put_among_a_rows_own_are_what_taking_the_row_apart_gives(grown, tmp_path, monkeypatch):
     """A new record's row gets its formulas put among what was typed (客户名称 after 帐户ID, the
     rest after the last typed cell) without being cut into cells: the same bytes as cutting it

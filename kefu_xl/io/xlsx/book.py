@@ -132,14 +132,6 @@ class PatchBook:
         """Python's values for formula cells of `sheet`, written as their cached values."""
         self[sheet].cached.update(values)
 
-    def share_held(self) -> None:
-        """Every formula a recalc found already right (hold_formula) is written as part of its
-        column's shared group even in a sheet nothing else changes: a new workbook made from a
-        blank built by openpyxl, which spells out each buffer row's formula (a personal
-        咨询 sheet: 400 KB of formulas, 33 KB shared; read at every collect)."""
-        for s in self._sheets.values():
-            s.share_held = True
-
     def changed_parts(self) -> dict[str, bytes | None]:
         """{zip part: new bytes, or None for a part to drop} of what recalc changed (computed
         once; nothing may change after). Empty when the file would be written as it is; else
@@ -149,8 +141,7 @@ class PatchBook:
             return self._changed
         out: dict[str, bytes | None] = {}
         for s in self._sheets.values():
-            if s.writes or s.runs or s.cached or s.features or s.heights or (s.share_held and s.held) or \
-                    s.origin != list(range(1, len(s.origin) + 1)):
+            if s.writes or s.runs or s.cached or s.features or s.heights or s.origin != list(range(1, len(s.origin) + 1)):
                 data = s.to_bytes()
                 if data != s.xml or s.part in self._new_parts:   # a sheet rebuilt exactly as it
                     out[s.part] = data                           # was is not a change

@@ -78,7 +78,7 @@ class ScanMixin:
         return spans
 
     _OWN = frozenset(("title", "grid", "merged", "head", "body", "tail", "book", "part", "xml", "last_in_file", "origin",
-                      "masters", "children", "_holds", "held", "share_held", "_last_columns",
+                      "masters", "children", "_holds", "held", "_last_columns",
                       "writes", "runs", "_run_si", "cached", "stored", "features", "heights", "row_dimensions", "_cells", "auto_filter", "sheet_properties",
                       "column_dimensions"))
 

@@ -134,7 +134,7 @@ class SharedMixin:
         cell is written with Python's value (cache_values gives one for every derived cell of a
         row with data) or, in a blank row, blank as the file shows it; never when it is a master
         of the file's own groups. Returns the cells added."""
-        if not by_row and not self.share_held:
+        if not by_row:
             return []
         masters = {(r, c) for r, c, _ in self.masters.values()}
         cached, grid, stored, added = self.cached, self.grid, self.stored, []

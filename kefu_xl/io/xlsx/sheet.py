@@ -206,7 +206,6 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
         self.column_dimensions = _ColumnDimensions(self)
         self._holds: dict[tuple[int, int], bool] = {}
         self.held: dict[tuple[int, int], str] = {}     # formula cells already right -> their template
-        self.share_held = False         # write the held cells as groups though nothing else changed (PatchBook.share_held)
         self._last_columns: dict[int, int | None] = {}  # a file row's start -> its last cell's column
 
     def __getattr__(self, name):

@@ -85,7 +85,7 @@ class WriteMixin:
             w.value, w.keep = formula, True
             by_row.setdefault(r, {})[c] = w
         in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
-        if not by_row and not self.heights and not self.runs and in_place and not (self.share_held and self.held):   # no cell to write: at most the filter or
+        if not by_row and not self.heights and not self.runs and in_place:   # no cell to write: at most the filter or
             head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
             head = package.capped_selections(head)
             if head == self.head and tail == self.tail:
