@@ -99,8 +99,7 @@ def append(path: Path, month: str, person: str, new: list[dict]) -> list[dict]:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         raise KefuError(f"{path} 是一个链接：日志不会写到链接指向的地方，请删除这个链接。")
-    before = _stamp(path)
-    data = path.read_bytes() if before is not None else b""    # read once: the last hash, a torn end,
+    data = path.read_bytes() if path.exists() else b""        # read once: the last hash, a torn end,
     digest_before = _bytes_digest(data)                         # whether the lines kept are of these bytes
     prev = _last_hash(_last_whole(data), month, person)
     torn = bool(data) and not data.endswith(b"\n")
