@@ -136,14 +136,25 @@ class ScanMixin:
 _CELL_START = re.compile(rb'<c r="([A-Z]+)\d')
 
 
-def _split_cells(body: bytes, start: int, end: int) -> dict[int, bytes]:
-    """{column: XML} of the cells of a row's content body[start:end]. Cells written as Excel, WPS,
-    LibreOffice and openpyxl write them (each starting `<c r="`, one after the other) are cut at
-    their starts — a new record's row is cut to put formulas between what was typed, and the
-    full match of each cell costs twice as much; any other layout is matched cell by cell."""
-    starts = [(m.start(), m.group(1)) for m in _CELL_START.finditer(body, start, end)] \
-        if body.find(b"<!", start, end) < 0 else []          # (a comment or CDATA may hold anything)
+def _cell_starts(body: bytes, start: int, end: int) -> list[tuple[int, bytes]] | None:
+    """[(offset, column letters)] of the cells of a row's content body[start:end] when they are
+    laid out as Excel, WPS, LibreOffice and openpyxl write them: each starting `<c r="`, one
+    right after the other; None for any other layout (a comment or CDATA may hold anything)."""
+    if body.find(b"<!", start, end) >= 0:
+        return None
+    starts = [(m.start(), m.group(1)) for m in _CELL_START.finditer(body, start, end)]
     if starts and starts[0][0] == start and len(starts) == body.count(b"<c", start, end):
+        return starts
+    return None
+
+
+def _split_cells(body: bytes, start: int, end: int) -> dict[int, bytes]:
+    """{column: XML} of the cells of a row's content body[start:end]. Cells laid out plainly
+    (_cell_starts) are cut at their starts — a new record's row is cut to put formulas between
+    what was typed, and the full match of each cell costs twice as much; any other layout is
+    matched cell by cell."""
+    starts = _cell_starts(body, start, end)
+    if starts:
         ends = [at for at, _ in starts[1:]] + [end]
         return {_col(letters): body[at:stop] for (at, letters), stop in zip(starts, ends)}
     return {_col(letters): xml for xml, letters in _CELL_COL.findall(body, start, end)}

@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 from . import package
 from .cells import _kept_formula_xml, _master_f, _same, _shown, _text, _value_xml
 from .common import _REF, _STYLE, _UNCHANGED, SharedChild, Unsupported, _col, _Write
-from .scan import _CELL_START
+from .scan import _cell_starts
 
 
 class WriteMixin:
@@ -229,15 +229,13 @@ class WriteMixin:
         """Row i of the file with the run cells `extra` put in among its own cells (a new
         record's 客户名称 between what was typed, its other formulas after it), without taking
         the row apart: each group of new cells goes before the file's first cell right of it.
-        None unless the row is laid out plainly (_split_cells' fast cut: every cell starting
-        `<c r="`, one after another, in column order) and has no cell where a new one goes."""
+        None unless the row is laid out plainly (_cell_starts), its cells in column order, and
+        has no cell where a new one goes."""
         body, start, end = self.body, span[2], span[3]
-        if body.find(b"<!", start, end) >= 0:
+        starts = _cell_starts(body, start, end)
+        if not starts:
             return None
-        starts = [(m.start(), _col(m.group(1))) for m in _CELL_START.finditer(body, start, end)]
-        if not starts or starts[0][0] != start or len(starts) != body.count(b"<c", start, end):
-            return None
-        columns = [c for _, c in starts]
+        columns = [_col(letters) for _, letters in starts]
         if any(a >= b for a, b in zip(columns, columns[1:])) or not extra.keys().isdisjoint(columns):
             return None
         out, pos, k, n = [b'<row r="%d"%s>' % (i, self._row_attrs(span))], start, 0, len(starts)
