@@ -144,17 +144,16 @@ def cache_trimmed(book: PatchBook, wspec) -> int:
         if layout is None:
             continue
         first, last = layout.first_data_row, ws.max_row
-        cells = {}
+        columns = {}
         for header in helpers:
             source, col = layout.columns.get(header[:-len(HELPER_SUFFIX)]), layout.columns.get(header)
             if source is None or col is None:
                 continue
             read = id_text if sheet.column(header[:-len(HELPER_SUFFIX)]).type is Type.ID else parse_text
-            for r, raw in enumerate(ws.column(source, first, last), first):
-                if raw is not None and raw != "":
-                    cells[(r, col)] = read(raw)
-        book.set_cached(sheet.name, cells)
-        n += len(cells)
+            columns[col] = {r: read(raw) for r, raw in enumerate(ws.column(source, first, last), first)
+                            if raw is not None and raw != ""}
+        book.set_cached_columns(sheet.name, columns)
+        n += sum(map(len, columns.values()))
     return n
 
 
@@ -183,16 +182,15 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
                 key = sheet.key_of({h: ws.value(r, c) if c else None for h, c in key_cols.items()})
                 if key in by_row and key not in rows:
                     rows[key] = r
-        cells = {}
-        for key, values in by_row.items():
-            r = rows.get(key) if by_key else key
-            if r is None:
-                continue
-            for header, value in values.items():
-                if header in derived:
-                    cells[(r, derived[header])] = value
-        book.set_cached(name, cells)
-        n += len(cells)
+        at_rows = [(rows[key], values) for key, values in by_row.items() if key in rows] if by_key else \
+            list(by_row.items())
+        columns = {}
+        for header, c in derived.items():
+            column = {r: values[header] for r, values in at_rows if header in values}
+            if column:
+                columns[c] = column
+        book.set_cached_columns(name, columns)
+        n += sum(map(len, columns.values()))
     return n
 
 

@@ -560,5 +560,5 @@ def write_header_row(ws, layouts, plan_day: date, as_of: date, suggested: int, a
     done = resolve(f'SUMIFS([{TODAY}!完成项],[{TODAY}!计划内],"{PLANNED}")', layouts, TODAY, 1)[1:]
     set_cell(ws.cell(1, 1), Formula(f'="{before}"&{done}&"{after}"'))
     cached = getattr(ws, "cached", None)          # (a patched sheet: io.xlsx writes it with the formula)
-    if shown and isinstance(cached, dict):
+    if shown and cached is not None:
         cached[(1, 1)] = shown

@@ -402,3 +402,35 @@ def test_a_rows_cells_are_cut_as_the_full_match_cuts_them(row):
     assert sorted(cut) == sorted(full) and all(cut[c].strip() == full[c] for c in full)
     if b"<!" not in row and row.startswith(b'<c r="'):          # the cut itself, not the fallback
         assert all(cut[c] == full[c] for c in full)
+
+
+
+
+@pytest.mark.parametrize("shown, written", [
+    ({3: 1, 4: 4, 5: 6, 6: 8, 7: 10}, []),                        # what the file shows: nothing to write
+    ({3: 1, 4: 4, 5: 7, 6: 8, 7: 10}, ["C5"]),                    # one value differs: that cell only
+    ({3: 1.0, 4: Decimal(4), 5: 6, 6: 8, 7: 10}, []),           # the same numbers of other types
+    ({3: True, 4: 4, 5: 6, 6: 8, 7: 10}, ["C3"]),                 # TRUE is not the number 1
+    ({3: "", 4: 4, 5: 6, 6: 8, 7: 10, 9: 1}, ["C3"]),             # a blank where the file has 1; row 9: no formula
+])
+def test_a_column_already_shown_is_found_at_once_and_otherwise_cell_by_cell(tmp_path, monkeypatch, shown, written):
+    """Cached values are compared a column at a time (write._stored_already); whatever that
+    decides, the sheet comes out as the cell-by-cell comparison writes it."""
+    from kefu_xl.io.xlsx import write
+    first = PatchBook(small_book(tmp_path))
+    first.set_cached("表", {(r, 3): 1 if r == 3 else (r - 2) * 2 for r in range(3, 8)})   # shows 1, 4, 6, 8, 10
+    first.save(tmp_path / "shown.xlsx")
+    first.close()
+    part, made = "xl/worksheets/sheet1.xml", {}
+    for how, whole in (("column", write._stored_already), ("cells", lambda *a: False)):
+        monkeypatch.setattr(write, "_stored_already", whole)
+        book = PatchBook(tmp_path / "shown.xlsx")
+        book.set_cached_columns("表", {3: shown})
+        made[how] = book.changed_parts()
+        book.close()
+    assert made["column"] == made["cells"]
+    cells = re.compile(rb'<c r="(C\d+)".*?</c>')
+    was = {m.group(1): m.group(0) for m in cells.finditer(parts(tmp_path / "shown.xlsx")[part])}
+    now = {m.group(1): m.group(0) for m in cells.finditer(made["column"].get(part, b""))} or was
+    assert [ref.decode() for ref, x in now.items() if was.get(ref) != x] == written
+    assert bool(made["column"]) == bool(written)

@@ -132,6 +132,12 @@ class PatchBook:
         """Python's values for formula cells of `sheet`, written as their cached values."""
         self[sheet].cached.update(values)
 
+    def set_cached_columns(self, sheet: str, columns: dict[int, dict[int, object]]) -> None:
+        """set_cached, column by column ({column: {row: value}})."""
+        cached = self[sheet].cached
+        for c, values in columns.items():
+            cached.set_column(c, values)
+
     def changed_parts(self) -> dict[str, bytes | None]:
         """{zip part: new bytes, or None for a part to drop} of what recalc changed (computed
         once; nothing may change after). Empty when the file would be written as it is; else

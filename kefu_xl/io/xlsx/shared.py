@@ -137,12 +137,12 @@ class SharedMixin:
         if not by_row:
             return []
         masters = {(r, c) for r, c, _ in self.masters.values()}
-        cached, grid, stored, added = self.cached, self.grid, self.stored, []
+        columns, grid, stored, added = self.cached.columns, self.grid, self.stored, []
         for cell, run in self.held.items():
             r, c = cell
             if cell in masters:
                 continue
-            if cell not in cached:          # rows stay in place here: the file's row r is row r
+            if r not in columns.get(c, ()):  # rows stay in place here: the file's row r is row r
                 was = stored[r - 1] if r <= len(stored) else ()
                 if c <= len(was) and was[c - 1] not in (None, ""):
                     continue

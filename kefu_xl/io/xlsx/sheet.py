@@ -19,6 +19,7 @@ from .common import (
     _REF_ATTR,
     _ROW_R,
     _SI,
+    CachedValues,
     Unsupported,
     _Block,
     _col,
@@ -195,7 +196,7 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
         self.writes: dict[tuple[int, int], _Write] = {}
         self.runs: list[tuple] = []        # (column, first, last, for_row, style, template) of new cells (put_formula_run)
         self._run_si: list[int] = []       # the shared groups the runs were written as
-        self.cached: dict[tuple[int, int], object] = {}
+        self.cached = CachedValues()
         self.stored = stored               # each formula cell's value as the file stores it
         self.features: dict[str, object] = {}
         self._cells: dict[int, dict[int, bytes]] = {}

@@ -59,31 +59,37 @@ class WriteMixin:
         grid, origin, writes, stored = self.grid, self.origin, self.writes, self.stored
         rows, n, kept = len(grid), len(origin), len(stored)
         ends = {(r, c) for c, first, last, *_ in self.runs for r in (first, last)}     # (their text is in the grid)
-        for cell, value in self.cached.items():
-            r, c = cell
-            if r > rows or cell in writes or cell in ends:
-                continue
-            row = grid[r - 1]
-            if c > len(row):
-                continue
-            formula = row[c - 1]
-            if not (isinstance(formula, str) and formula[:1] == "="):
-                continue
-            orig = origin[r - 1] if r <= n else None
-            if orig is not None and orig <= kept:
-                was = stored[orig - 1]
-                have = was[c - 1] if c <= len(was) else None
-                if have == value:         # the common cases first: the same text, a whole number
-                    kind = type(value)    # calamine reads back as float, a blank as None
-                    if type(have) is kind or (kind is int and type(have) is float):
-                        continue
-                elif have is None and value == "":
+        rows_stay = origin[:kept] == list(range(1, min(n, kept) + 1))    # the file's rows still where they were
+        for c, column in self.cached.columns.items():
+            if rows_stay and _stored_already(stored, c, column):
+                continue                  # the whole column already shows these values
+            for r, value in column.items():
+                if r > rows:
                     continue
-                if _same(have, value):
-                    continue              # the file already shows this value
-            w = _Write()
-            w.value, w.keep = formula, True
-            by_row.setdefault(r, {})[c] = w
+                cell = (r, c)
+                if cell in writes or cell in ends:
+                    continue
+                row = grid[r - 1]
+                if c > len(row):
+                    continue
+                formula = row[c - 1]
+                if not (isinstance(formula, str) and formula[:1] == "="):
+                    continue
+                orig = origin[r - 1] if r <= n else None
+                if orig is not None and orig <= kept:
+                    was = stored[orig - 1]
+                    have = was[c - 1] if c <= len(was) else None
+                    if have == value:         # the common cases first: the same text, a whole number
+                        kind = type(value)    # calamine reads back as float, a blank as None
+                        if type(have) is kind or (kind is int and type(have) is float):
+                            continue
+                    elif have is None and value == "":
+                        continue
+                    if _same(have, value):
+                        continue              # the file already shows this value
+                w = _Write()
+                w.value, w.keep = formula, True
+                by_row.setdefault(r, {})[c] = w
         in_place = self.origin == list(range(1, n + 1)) and self.last_in_file <= n
         if not by_row and not self.heights and not self.runs and in_place:   # no cell to write: at most the filter or
             head, tail = self._patched_head(self.head), self._patched_tail(self.tail)   # validation ranges
@@ -155,7 +161,7 @@ class WriteMixin:
             while first > 1 and held.get((first - 1, c)) == template and (first - 1, c) not in masters:
                 first -= 1                   # the file's formula rows just above, already right, join the
                 del held[(first, c)]         # group (as hold_formula does for cells written one by one)
-            letter, attr = get_column_letter(c), attribute(style)
+            letter, attr, shows = get_column_letter(c), attribute(style), cached.column(c)
             if last > first:
                 master, child = _master_f(letter, first, last, si, for_row(first)), f'<f t="shared" si="{si}"/>'
                 self._run_si.append(si)
@@ -164,7 +170,7 @@ class WriteMixin:
                 master = child = f"<f>{_text(for_row(first)[1:])}</f>"
             f = master
             for r in range(first, last + 1):
-                shown = cached.get((r, c))
+                shown = shows.get(r)
                 kind = type(shown)
                 if kind is str:
                     xml = f'<c r="{letter}{r}"{attr} t="str">{f}<v>{_text(shown)}</v></c>'
@@ -214,7 +220,7 @@ class WriteMixin:
             number = str(i).encode()
             cells = {c: _REF.sub(lambda m: b'r="' + m.group(1) + number + b'"', x, count=1) for c, x in cells.items()}
         for c, w in (writes or {}).items():
-            cells[c] = self._cell_xml(f"{get_column_letter(c)}{i}", w, cells.get(c), self.cached.get((i, c)))
+            cells[c] = self._cell_xml(f"{get_column_letter(c)}{i}", w, cells.get(c), self.cached.at(i, c))
         if not cells and not span and i not in self.heights:
             return b""
         attrs = b""
@@ -275,7 +281,7 @@ class WriteMixin:
         for c in sorted(writes):
             w = writes[c]
             if w.f is not None and w.font is None and w.fill is None and not w.text and type(w.value) is str:
-                shown = cached.get((i, c))             # a cell of a new shared group: the common case
+                shown = cached.at(i, c)                # a cell of a new shared group: the common case
                 kind = type(shown)
                 if kind is str:                        # (as _shown, without its call)
                     new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)} t="str">{w.f}<v>{_text(shown)}</v></c>')
@@ -285,7 +291,7 @@ class WriteMixin:
                     t, v = _shown(shown)
                     new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}{t}>{w.f}{v}</c>')
             else:
-                new.append(self._cell_xml(f"{letter(c)}{i}", w, None, cached.get((i, c))).decode("utf-8"))
+                new.append(self._cell_xml(f"{letter(c)}{i}", w, None, cached.at(i, c)).decode("utf-8"))
         return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
             "".join(new).encode("utf-8") + b"</row>"
 
@@ -308,7 +314,7 @@ class WriteMixin:
             close = body.find(b"</c>", at, end) if at >= 0 else -1
             if close < 0 or body.find(b"<c ", at + 2, close) >= 0 or body.find(b"<c>", at, close) >= 0:
                 return None                    # not there, or not one element with a content
-            out += (body[pos:at], _kept_formula_xml(body[at:close + 4], cached.get((i, c)), w.f))
+            out += (body[pos:at], _kept_formula_xml(body[at:close + 4], cached.at(i, c), w.f))
             pos = close + 4
         out.append(body[pos:span[1]])
         return b"".join(out)
@@ -331,3 +337,23 @@ class WriteMixin:
                 last_col = max(last_col, *(writes or {1: None}))
         return out, last_row, last_col
 
+
+def _stored_already(stored: list, c: int, column: dict[int, object]) -> bool:
+    """Whether the file stores `column`'s values ({row: value}) in column c of rows that stay
+    where they are: one comparison of two lists ("" and None both a blank). False as soon as
+    anything differs — a value, True against 1 — and to_bytes then looks cell by cell."""
+    i = c - 1
+    if min(column, default=1) < 1:
+        return False
+    try:
+        have, values = [stored[r - 1][i] for r in column], list(column.values())
+        if have != values:
+            have, values = list(map(_BLANK, have, have)), list(map(_BLANK, values, values))
+            if have != values:
+                return False
+    except (IndexError, TypeError):          # a short row; a value that is no plain value
+        return False
+    return bool not in set(map(type, have)) and bool not in set(map(type, values))
+
+
+_BLANK = {"": None}.get          # (called with a value twice: the value itself unless it is "")
