@@ -99,6 +99,11 @@ def run_demo(folder: Path, console, full: bool = False) -> None:
     with _Progress(console, DEMO_STEPS) as progress:
         done = build_demo(folder, step=progress)
     console.print(f"演示工作区已建好，用时 {progress.seconds:.0f} 秒：{folder.resolve()}")
+    show_demo(folder, console, done, full)
+
+
+def show_demo(folder: Path, console, done: dict, full: bool = False) -> None:
+    """What build_demo made (`done`), printed: one screen, or everything with `full`."""
     if full:
         _print_everything(folder, console, done)
     else:
