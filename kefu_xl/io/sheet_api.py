@@ -10,8 +10,11 @@ without formulas."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import copy
 from typing import Protocol
+from weakref import WeakKeyDictionary
 
+from openpyxl.styles.styleable import StyleableObject
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -98,16 +101,13 @@ class OpenpyxlSheet:
     def put_formula(self, r: int, c: int, formula: str, style: str, run: str | None = None) -> None:
         cell = self._cell(r, c)
         cell.value = formula
-        cell.style = style
+        set_style(cell, style)
 
     def keep_formula(self, r: int, c: int, run: str | None, style: str) -> None:
         cell = self._cell(r, c)
-        try:
-            current = cell.style
-        except IndexError:             # a style table that does not name it (re-saved by LibreOffice)
-            current = None
-        if current != style:
-            cell.style = style
+        shown = cell._style.xfId if cell._style is not None else 0      # (None: the default look)
+        if shown != _look(cell, style).xfId:                             # another named style
+            set_style(cell, style)
 
     def shared_holds(self, si: int, col: int, for_row) -> bool:
         return False                   # openpyxl spells every shared formula out: no group to prove
@@ -118,7 +118,7 @@ class OpenpyxlSheet:
             cell.value = value
             if text:
                 cell.data_type = "s"
-            cell.style = style
+            set_style(cell, style)
 
     def extend_features(self, *args) -> None:
         raise TypeError("an openpyxl sheet is built with its features, not extended")
@@ -169,3 +169,42 @@ def as_book(wb) -> Book:
 def as_sheet(ws) -> Sheet:
     """`ws` behind the Sheet interface (a PatchSheet, a GridSheet, an OpenpyxlSheet already are)."""
     return OpenpyxlSheet(ws) if isinstance(ws, Worksheet) else ws
+
+
+_LOOKS: WeakKeyDictionary = WeakKeyDictionary()     # workbook -> {named style: its StyleArray}
+
+
+def _look(cell, name: str):
+    """The look (openpyxl's StyleArray: font, fill, border… and the named style) a cell of
+    `cell`'s workbook takes from named style `name`, found once per workbook."""
+    looks = _LOOKS.setdefault(cell.parent.parent, {})
+    look = looks.get(name)
+    if look is None:
+        keep = cell._style
+        cell.style = name                           # (adds a built-in style the workbook lacks)
+        look = looks[name] = copy(cell._style)
+        cell._style = keep
+    return look
+
+
+def set_style(cell, name: str) -> None:
+    """`cell.style = name` for a cell of an openpyxl workbook or a PatchCell. openpyxl looks
+    the name up among every named style of the workbook at each cell (a month open styles tens
+    of thousands): here once per workbook, then the look is copied, as openpyxl's docs copy a
+    cell's style (`cell._style = copy(other._style)`)."""
+    if isinstance(cell, StyleableObject):
+        cell._style = copy(_look(cell, name))
+    else:                                           # a PatchCell: the patch engine's own
+        cell.style = name
+
+
+def styled_like(cell, looks: dict, key, style: Callable) -> None:
+    """`style(cell)` (fonts, fills… set one by one) once per `key` in `looks`; every other cell
+    of that key is given the look it made (openpyxl registers each Font or Border it is given
+    by hashing all its fields: a 说明 sheet of 100 rows spent most of its time there)."""
+    look = looks.get(key)
+    if look is None:
+        style(cell)
+        looks[key] = copy(cell._style)
+    else:
+        cell._style = copy(look)

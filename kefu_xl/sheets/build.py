@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -24,7 +25,7 @@ from openpyxl.styles import (
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..io.sheet_api import as_sheet
+from ..io.sheet_api import as_sheet, set_style, styled_like
 from ..io.values import stays_text
 from ..io.xlsx import SharedChild
 from .layout import Layout, RowFormula, find_layout, quote_sheet, resolve
@@ -113,7 +114,7 @@ def set_cell(cell, value, style: str | None = None) -> None:
     if stays_text(value):
         cell.data_type = "s"
     if style:
-        cell.style = style
+        set_style(cell, style)
 
 
 class Formula(str):
@@ -171,7 +172,7 @@ def add_missing_columns(ws, spec: SheetSpec) -> list[str]:
     for offset, column in enumerate(added, 1):
         cell = ws.cell(layout.header_row, col + offset)
         cell.value = column.header
-        cell.style = header_style(column.role)
+        set_style(cell, header_style(column.role))
         ws.column_dimensions[get_column_letter(col + offset)].width = column_width(column)
         ws.column_dimensions[get_column_letter(col + offset)].hidden = column.hidden
     return [c.header for c in added]
@@ -400,11 +401,21 @@ def write_help_sheet(wb, spec: WorkbookSpec) -> None:
     ws = wb.create_sheet(HELP_SHEET)
     ws.cell(1, 1, f"{spec.title} · 填写说明").font = Font(name=FONT, size=14, bold=True)
     ws.merge_cells("A1:D1")
-    r = 2
-    for line in spec.notes:
-        cell = ws.cell(r, 1, line)
+    r, looks = 2, {}
+
+    def note(cell):
         cell.font = Font(name=FONT, size=10)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    def entry(cell, derived: bool):
+        note(cell)
+        cell.border = BORDER
+        if derived:
+            cell.fill = PatternFill("solid", fgColor=DERIVED_FILL)
+
+    for line in spec.notes:
+        cell = ws.cell(r, 1, line)
+        styled_like(cell, looks, "note", note)
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
         # a merged cell's height is never fitted to its text (Excel, LibreOffice): set it
         ws.row_dimensions[r].height = wrapped_height(line, HELP_NOTE_WIDTH)
@@ -422,22 +433,17 @@ def write_help_sheet(wb, spec: WorkbookSpec) -> None:
             how = {Role.INPUT: "手工填写", Role.DERIVED: "自动公式（勿改）", Role.COMPUTED: "重算时填写"}[column.role]
             if column.dropdown:
                 how += "（下拉：" + "/".join(column.dropdown) + "）"
+            derived = column.role is not Role.INPUT
             for c, v in enumerate((sheet.name, column.header, how, column.help), 1):
                 cell = ws.cell(r, c)
                 set_cell(cell, v)
-                cell.font = Font(name=FONT, size=10)
-                cell.border = BORDER
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                if column.role is not Role.INPUT:
-                    cell.fill = PatternFill("solid", fgColor=DERIVED_FILL)
+                styled_like(cell, looks, derived, partial(entry, derived=derived))
             _fit_help_row(ws, r, (sheet.name, column.header, how, column.help))
         for anchor in sheet.anchors:
             r += 1
             for c, v in enumerate((sheet.name, anchor.label, "重算时填写（可手改）", anchor.help), 1):
                 cell = ws.cell(r, c, v)
-                cell.font = Font(name=FONT, size=10)
-                cell.border = BORDER
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                styled_like(cell, looks, False, partial(entry, derived=False))
             _fit_help_row(ws, r, (sheet.name, anchor.label, "重算时填写（可手改）", anchor.help))
     for letter, width in zip("ABCD", HELP_WIDTHS):
         ws.column_dimensions[letter].width = width
