@@ -27,7 +27,7 @@ from kefu_xl.sheets.layout import find_layout
 NOV = Month(2026, 11)
 
 
-_OPENED: dict[tuple, Path] = {}      # (previous, the workspace's content before) -> a copy of it after
+_OPENED: dict[tuple, Path] = {}      # (what ran, the workspace's content before) -> a copy of it after
 
 
 _STAMP = re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?")
@@ -62,17 +62,30 @@ def open_november(workspace: Path, previous: bool = True) -> Path:
     """October tracker (levels) then November's, with spends across bands and a new client.
     The month opens are the same for every test whose workspace held the same files before:
     the first one's result is copied (month open takes seconds; the suite calls this 30 times)."""
-    key = (previous, _content(workspace))
+    once(workspace, ("november", previous), lambda: _open_november(workspace, previous))
+    return workspace / "2026-11" / maintenance.file_name(NOV)
+
+
+def open_month_once(workspace: Path, month: Month, **options) -> None:
+    """open_month(workspace, month, **options) for a test that needs the month opened, not
+    what it says: a workspace that held the same files before gets the first one's result."""
+    once(workspace, ("open", str(month), tuple(sorted(options.items()))),
+          lambda: open_month(workspace, month, **options))
+
+
+def once(workspace: Path, what: tuple, run) -> None:
+    """run() (which changes `workspace`), or the copy of what it made of the same files before:
+    the same for every test (a workspace that names its own folder is never copied)."""
+    key = (what, _content(workspace))
     if key in _OPENED:
         shutil.rmtree(workspace)
         shutil.copytree(_OPENED[key], workspace)
-        return workspace / "2026-11" / maintenance.file_name(NOV)
-    path = _open_november(workspace, previous)
+        return
+    run()
     if not _names_itself(workspace):
         keep = Path(tempfile.mkdtemp(prefix="kefu-opened-")) / "office"
         shutil.copytree(workspace, keep)
         _OPENED[key] = keep
-    return path
 
 
 def _open_november(workspace: Path, previous: bool) -> Path:

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 from conftest import write_xlsx
+from helpers import once
 
 from kefu_xl.app.workspace import open_month
 from kefu_xl.cli import cli
@@ -52,7 +53,13 @@ def write_lines(ws_dir, month, name, rows):
 
 
 def make_office(workspace):
-    """The settlement scenario of these tests, built in an initialised workspace."""
+    """The settlement scenario of these tests, built in an initialised workspace (once: each
+    later test gets a copy)."""
+    once(workspace, ("settle office",), lambda: _make_office(workspace))
+    return workspace
+
+
+def _make_office(workspace):
     (workspace / "kefu-xl.toml").write_text('[workbooks]\nmonthly = ["refunds"]\n', "utf-8")
     assert run("orders", "add-books", "--dir", workspace, "--start", 100001, "--books", 4, "--size", 50).exit_code == 0
     ledger = workspace / orders.FILE_NAME

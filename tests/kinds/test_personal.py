@@ -13,6 +13,7 @@ from helpers import (
     assert_ribbon_matches_file,
     day_of,
     office_values,
+    open_month_once,
     outcome_of,
     type_follow_up,
 )
@@ -48,7 +49,7 @@ RECORDS = [
 @pytest.fixture
 def office(workspace):
     write_status(workspace, "2026-11", STATUS)
-    open_month(workspace, NOV, as_of=d(2026, 11, 2))
+    open_month_once(workspace, NOV, as_of=d(2026, 11, 2))
     return workspace
 
 

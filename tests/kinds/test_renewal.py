@@ -6,7 +6,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from conftest import write_status
-from helpers import same
+from helpers import open_month_once, same
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
@@ -106,7 +106,7 @@ def renewal_rows(path):
 
 def test_three_months_of_renewals(workspace):
     export(workspace, NOV)
-    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    open_month_once(workspace, NOV, as_of=date(2026, 11, 2))
     nov = workspace / "2026-11" / renewal.file_name(NOV)
     rows, _ = renewal_rows(nov)
     assert set(rows) == {"R1", "R2", "R3", "R4"} and all(r.source == "当月" for r in rows.values())
@@ -164,7 +164,7 @@ def test_three_months_of_renewals(workspace):
 
 def test_new_clients_carry_until_done(workspace):
     export(workspace, NOV)
-    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    open_month_once(workspace, NOV, as_of=date(2026, 11, 2))
     path = workspace / "2026-11" / newclient.file_name(NOV)
     _, rows, _ = newclient.read_file(path, C)
     assert [r.account_id for r in rows] == ["N1"]
@@ -181,7 +181,7 @@ def test_new_clients_carry_until_done(workspace):
 @pytest.fixture
 def filled(workspace):
     export(workspace, NOV)
-    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    open_month_once(workspace, NOV, as_of=date(2026, 11, 2))
     folder = workspace / "2026-11"
     r_spec = renewal.spec(C, NOV).sheet(renewal.RENEWALS)
     path = folder / renewal.file_name(NOV)
@@ -251,7 +251,7 @@ def test_remind_renders_the_template(workspace):
 
     from kefu_xl.cli import cli
     export(workspace, NOV)
-    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    open_month_once(workspace, NOV, as_of=date(2026, 11, 2))
     result = CliRunner().invoke(cli, ["remind", "2026-11", "--dir", str(workspace)])
     assert result.exit_code == 0, result.output
     text = (workspace / "2026-11" / "续费提醒_2026-11.txt").read_text("utf-8")
@@ -275,7 +275,7 @@ def test_refresh_adds_and_updates_but_keeps_typed_values(workspace):
 
     from kefu_xl.cli import cli
     export(workspace, NOV)
-    open_month(workspace, NOV, as_of=date(2026, 11, 2))
+    open_month_once(workspace, NOV, as_of=date(2026, 11, 2))
     path = workspace / "2026-11" / renewal.file_name(NOV)
     wb = openpyxl.load_workbook(path)
     ws = wb[renewal.RENEWALS]

@@ -8,7 +8,13 @@ from datetime import date
 import openpyxl
 import pytest
 from conftest import write_status
-from helpers import assert_engines_agree, day_of, office_values, outcome_of
+from helpers import (
+    assert_engines_agree,
+    day_of,
+    office_values,
+    open_month_once,
+    outcome_of,
+)
 
 from kefu_xl.app.urgent import add_urgent
 from kefu_xl.app.workbooks import recalc_file
@@ -32,7 +38,7 @@ STATUS = [
 @pytest.fixture
 def office(workspace):
     write_status(workspace, "2026-11", STATUS)
-    open_month(workspace, NOV, as_of=d(2026, 11, 2))
+    open_month_once(workspace, NOV, as_of=d(2026, 11, 2))
     return workspace
 
 

@@ -9,7 +9,12 @@ from datetime import date
 import openpyxl
 import pytest
 from conftest import write_status
-from helpers import assert_engines_agree, libreoffice_values, office_values
+from helpers import (
+    assert_engines_agree,
+    libreoffice_values,
+    office_values,
+    open_month_once,
+)
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.app.workspace import open_month
@@ -62,7 +67,7 @@ MEETINGS = [{"见面会日期": d(13), "主题": "效果交流会", "帐户ID": 
 @pytest.fixture
 def office(workspace):
     write_status(workspace, "2026-11", STATUS)
-    open_month(workspace, NOV, as_of=d(2))
+    open_month_once(workspace, NOV, as_of=d(2))
     path = meetings.path_of(workspace)
     assert path.exists()                                   # month open made the 培训师's file
     type_rows(path, meetings.spec(C).sheet(meetings.MEETINGS), MEETINGS)
