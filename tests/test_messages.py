@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import ROSTER, write_status
-from helpers import NOV, WORK, d, open_november
+from helpers import NOV, WORK, d, open_month_once, open_november
 from test_docs import all_commands
 
 from kefu_xl.app.report import collect, figures
@@ -160,8 +160,8 @@ def test_a_command_run_from_the_folder_above_finds_the_workspace(tmp_path, monke
     (tmp_path / "别的文件夹").mkdir()
     monkeypatch.chdir(tmp_path)
     if path != ("serve",):            # serve would run on: its finding is the same function, tested below
-        if path != ("month", "open"):
-            run("month", "open", "2026-11", "--as-of", "2026-11-10")
+        if path != ("month", "open"):       # (the month open, found from above, is its own case)
+            open_month_once(folder, NOV, as_of=date(2026, 11, 10))
         result = run(*path, *ARGS[path])
         assert "不是 kefu-xl 工作区" not in result.output and "内部错误" not in result.output, result.output
         assert result.exit_code in (0, 1) and "Usage:" not in result.output, result.output

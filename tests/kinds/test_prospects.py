@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 import pytest
 from conftest import write_status
-from helpers import assert_engines_agree, office_values
+from helpers import assert_engines_agree, office_values, once
 
 from kefu_xl.app.team import collect_team
 from kefu_xl.app.workbooks import python_values, recalc_file
@@ -152,10 +152,14 @@ def values_of(path, sheet_spec):
 @pytest.fixture
 def office(workspace):
     write_status(workspace, "2026-10", STATUS)
+    once(workspace, ("prospects office",), lambda: _visits_typed(workspace))
+    return workspace
+
+
+def _visits_typed(workspace):
     open_month(workspace, OCT, as_of=d(2026, 10, 8))
     type_into(prospects.path_of(workspace), team_sheet(), {},
               first_free=[dict(zip(VISIT_HEADERS, v)) for v in VISITS])
-    return workspace
 
 
 def test_init_and_month_open_make_the_file_with_the_roster_drop_down(office):
