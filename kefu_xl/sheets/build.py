@@ -181,14 +181,16 @@ def add_missing_columns(ws, spec: SheetSpec) -> list[str]:
 def write_rows(ws, layout: Layout, spec: SheetSpec, rows: list[dict], first_row: int,
                roles=(Role.INPUT, Role.COMPUTED)) -> None:
     """Write values of the given roles for `rows` starting at `first_row` (formulas are separate)."""
+    columns = [(col, column.header, column_style(column)) for column in spec.columns
+               if column.role in roles and (col := layout.columns.get(column.header)) is not None]
+    in_bulk = getattr(ws, "set_cells", None)           # (a patched sheet: no PatchCell per cell)
     for offset, values in enumerate(rows):
         r = first_row + offset
-        for column in spec.columns:
-            col = layout.columns.get(column.header)
-            if column.role not in roles or col is None:     # a column an older file gains at its recalc
-                continue
-            cell = ws.cell(r, col)
-            set_cell(cell, values.get(column.header), column_style(column))
+        if in_bulk is not None:
+            in_bulk(r, [(col, values.get(header), style) for col, header, style in columns])
+            continue
+        for col, header, style in columns:               # (a column an older file lacks gains it at its recalc)
+            set_cell(ws.cell(r, col), values.get(header), style)
 
 
 def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layout],

@@ -434,3 +434,34 @@ def test_a_column_already_shown_is_found_at_once_and_otherwise_cell_by_cell(tmp_
     now = {m.group(1): m.group(0) for m in cells.finditer(made["column"].get(part, b""))} or was
     assert [ref.decode() for ref, x in now.items() if was.get(ref) != x] == written
     assert bool(made["column"]) == bool(written)
+
+
+def test_cells_set_a_row_at_a_time_come_out_as_set_one_by_one(tmp_path):
+    """write_rows gives a patched sheet each row at once (PatchSheet.set_cells): the same bytes
+    as set_cell on each cell — a value and style the file has stays unwritten, typed text that
+    starts with = stays text, a new style alone is written."""
+    from kefu_xl.sheets.build import PROBLEM_STYLE, register_styles, set_cell
+    wb = openpyxl.load_workbook(small_book(tmp_path))
+    register_styles(wb)
+    for r in range(3, 8):
+        wb["表"].cell(r, 1).style = PROBLEM_STYLE
+    wb.save(tmp_path / "styled.xlsx")
+    rows = {3: [(1, "行1", PROBLEM_STYLE), (2, 1.0, None)],               # what the file holds: nothing written
+            4: [(1, "行二", PROBLEM_STYLE), (2, 7, None)],                # new values
+            5: [(1, "=cmd|' /C calc'!A0", PROBLEM_STYLE)],              # typed text that looks like a formula
+            6: [(1, "行4", "Normal")],                                   # the style alone
+            9: [(1, "新行", PROBLEM_STYLE), (4, Decimal("2.50"), None)]}  # a row below the last
+    made = []
+    for one_by_one in (True, False):
+        book = PatchBook(tmp_path / "styled.xlsx")
+        ws = book["表"]
+        for r, cells in rows.items():
+            if one_by_one:
+                for c, value, style in cells:
+                    set_cell(ws.cell(r, c), value, style)
+            else:
+                ws.set_cells(r, cells)
+        made.append((sorted(ws.writes), book.changed_parts()))
+        book.close()
+    assert made[0] == made[1]
+    assert (3, 1) not in made[1][0] and (3, 2) not in made[1][0] and (6, 1) in made[1][0]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from openpyxl.utils import get_column_letter
 
 from ..grid import GridSheet
+from ..values import stays_text
 from .cells import _formula_texts, _formulas_by_end
 from .common import (
     _COLUMNS,
@@ -258,6 +259,27 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
             if w is None:
                 w = writes[(r, c)] = _Write()
             w.value, w.style, w.run, w.text = value, style, None, texts[c - 1]
+
+    def set_cells(self, r: int, cells: list[tuple[int, object, str | None]]) -> None:
+        """What `set_cell(ws.cell(r, c), value, style)` does for each (column, value, named
+        style) of row r — a cell whose value and style already are the file's stays as it is —
+        without a PatchCell each (a 日志 sheet rebuilt at every recalc: tens of thousands)."""
+        writes, value_at, name_of = self.writes, self.value, self.book.styles.name_of
+        for c, value, style in cells:
+            current = value_at(r, c)
+            if (r, c) in writes or type(current) is not type(value) or current != value or \
+                    (isinstance(value, str) and value.startswith("=")):
+                w = self._write(r, c)
+                w.value, w.run = value, None
+                self._set_grid(r, c, value)
+            if stays_text(value):
+                self._write(r, c).text = True
+            if style:
+                w = writes.get((r, c))
+                if w is not None:
+                    w.style = style
+                elif name_of(self.original_style(r, c)) != style:
+                    self._write(r, c).style = style
 
     def put_cells(self, r: int, cells: list[tuple[int, object, str]]) -> None:
         """Cells (column, value, named style) of row r written anew (settle's register lines:
