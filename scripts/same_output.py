@@ -3,7 +3,7 @@
 once by a base revision, then the same day is run on two copies — recalc of every team
 workbook, collect, a personal recalc after a typed record, month open --refresh — once with the
 base revision's code and once with the working tree's; every zip part of every workbook must be
-byte-identical (timestamps of when a file was made or a plan was drawn masked).
+byte-identical (timestamps of when a file was made, a plan was drawn or a 日志 line written masked).
 
     python scripts/same_output.py [--base REV]        (default: HEAD)
 
@@ -22,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-27"
-STAMP = re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?")
+# the moments things ran: a file made, a plan drawn, a 日志 line written ("12-07 19:43" on the 日志 sheet)
+STAMP = re.compile(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?|\b\d\d-\d\d \d\d:\d\d\b")
 
 
 def kefu(code: Path, workspace: Path, *args: str) -> None:

@@ -59,14 +59,17 @@ def browser() -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_built(tmp_path_factory) -> tuple[Path, dict, list[str]]:
-    """The built-in demo workspace, built once (~20 s): its folder, what build_demo returned
-    and the steps it announced."""
+def demo_built(tmp_path_factory) -> tuple[Path, dict, list[str], Path]:
+    """The built-in demo workspace, built once (~20 s): its folder (tests read it; test_report
+    adds statements), what build_demo returned, the steps it announced, and a copy of the
+    folder as built that no test changes (copy it to work in it)."""
     from kefu_xl.demo.run import build_demo
     folder = tmp_path_factory.mktemp("demo") / "office"
     steps: list[str] = []
     done = build_demo(folder, step=steps.append)
-    return folder, done, steps
+    untouched = folder.parent / "as-built"
+    shutil.copytree(folder, untouched)
+    return folder, done, steps, untouched
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Test helpers: a month with realistic rows, typing into workbooks, comparing with LibreOffice."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -86,6 +87,13 @@ def once(workspace: Path, what: tuple, run) -> None:
         keep = Path(tempfile.mkdtemp(prefix="kefu-opened-")) / "office"
         shutil.copytree(workspace, keep)
         _OPENED[key] = keep
+
+
+@atexit.register
+def _forget_opened() -> None:
+    """The kept copies go when the test process ends."""
+    for keep in _OPENED.values():
+        shutil.rmtree(keep.parent, ignore_errors=True)
 
 
 def _open_november(workspace: Path, previous: bool) -> Path:

@@ -6,6 +6,7 @@ the demo as it was before, when every step loaded and saved its workbook on its 
 from __future__ import annotations
 
 import io
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from kefu_xl.demo.show import _print_short, _Progress
 
 
 def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
-    _, done, _ = demo_built
+    _, done, _, _ = demo_built
     assert done["recalc"].result.summary_rows == [
         # valid work as seed 001 defines it (docs/work.md): a call counts with its 满意度, an optimisation when
         # the client accepted it, a renewal when the money arrived, an invitation when the client came
@@ -55,7 +56,7 @@ def test_demo_key_figures_are_the_ones_it_always_printed(demo_built):
 
 
 def test_the_demo_announces_every_step_it_counts(demo_built):
-    _, _, steps = demo_built
+    _, _, steps, _ = demo_built
     assert len(steps) == DEMO_STEPS
     assert len(set(steps)) == len(steps) and all(steps)
 
@@ -63,7 +64,7 @@ def test_the_demo_announces_every_step_it_counts(demo_built):
 def test_the_demo_fits_on_one_screen_with_a_table_per_role(demo_built):
     """Issue 41: after its steps the demo prints one screen — a 客服's 今日, the manager's team,
     finance's settlement, the problems as counts and what to run next — in an 80-column terminal."""
-    folder, done, _ = demo_built
+    folder, done, _, _ = demo_built
     out = io.StringIO()
     _print_short(Path("kefu-demo"), Console(file=out, width=80, highlight=False, markup=False), done)
     lines = out.getvalue().splitlines()
@@ -99,6 +100,28 @@ def test_progress_leaves_the_last_step_open_when_the_build_fails():
         pass
     lines = out.getvalue().splitlines()
     assert len(lines) == 1 and lines[0].startswith("[ 1/2] 建立工作区 …… ")      # 开月 never finished
+
+
+def test_kefu_xl_demo_prints_its_steps_one_screen_and_what_to_run_next(demo_built, tmp_path, monkeypatch):
+    """`kefu-xl demo kefu-demo` through the command line: each step with its time, where the
+    workspace is, the one screen and the hints (the build is the session's, replayed)."""
+    from kefu_xl.demo import show
+    _, done, steps, built = demo_built
+
+    def replay(folder, step):
+        shutil.copytree(built, folder)
+        for text in steps:
+            step(text)
+        return done
+    monkeypatch.setattr(show, "build_demo", replay)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo", "kefu-demo"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line[:7] for line in lines[1:1 + DEMO_STEPS]] == [f"[{i:>2}/{DEMO_STEPS}]" for i in range(1, DEMO_STEPS + 1)]
+    assert lines[1 + DEMO_STEPS].startswith("演示工作区已建好，用时 ") and str(tmp_path / "kefu-demo") in lines[1 + DEMO_STEPS]
+    assert "客服 · 张敏的今日" in result.output and "kefu-xl collect 2026-11 --dir kefu-demo" in result.output
+    assert len(lines) <= 60 and (tmp_path / "kefu-demo" / "2026-11" / "维护跟踪_2026-11.xlsx").exists()
 
 
 def test_the_demo_never_empties_a_folder_it_did_not_make(tmp_path, monkeypatch):

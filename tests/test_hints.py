@@ -71,8 +71,8 @@ def test_every_hint_printed_in_the_demo_flow_runs(tmp_path, monkeypatch, demo_bu
     ran += execute(expo.output, seen)
     assert (tmp_path / "家博会" / str(this_month) / f"退订台账_{this_month}.xlsx").exists()
 
-    folder, done, _ = demo_built        # `kefu-demo` as `kefu-xl demo kefu-demo` builds it, and what it prints
-    shutil.copytree(folder, tmp_path / "kefu-demo")
+    _, done, _, built = demo_built      # `kefu-demo` as `kefu-xl demo kefu-demo` builds it, and what it prints
+    shutil.copytree(built, tmp_path / "kefu-demo")
     shown = Console(file=io.StringIO(), highlight=False, markup=False, width=200, soft_wrap=True)   # as piped
     show_demo(Path("kefu-demo"), shown, done)
     ran += execute(shown.file.getvalue(), seen)

@@ -110,7 +110,7 @@ class SharedMixin:
                     continue
                 by_col.setdefault(c, []).append((r, w))
         si = max([*self.masters, *self.children, *self._run_si, -1]) + 1
-        for c, cells in by_col.items():
+        for c, cells in sorted(by_col.items()):       # numbered left to right, whatever order the cells came in
             cells.sort(key=itemgetter(0))
             letter = get_column_letter(c)
             cells.append((-1, None))            # ends the last run
