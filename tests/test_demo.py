@@ -64,7 +64,7 @@ def test_the_demo_announces_every_step_it_counts(demo_built):
 def test_the_demo_fits_on_one_screen_with_a_table_per_role(demo_built):
     """Issue 41: after its steps the demo prints one screen — a 客服's 今日, the manager's team,
     finance's settlement, the problems as counts and what to run next — in an 80-column terminal."""
-    folder, done, _, _ = demo_built
+    _, done, _, _ = demo_built
     out = io.StringIO()
     _print_short(Path("kefu-demo"), Console(file=out, width=80, highlight=False, markup=False), done)
     lines = out.getvalue().splitlines()
