@@ -70,13 +70,7 @@ class PatchCell:
 
     @value.setter
     def value(self, value) -> None:
-        current = self.sheet.value(self.row, self.column)
-        if (self.row, self.column) not in self.sheet.writes and type(current) is type(value) and current == value \
-                and not (isinstance(value, str) and value.startswith("=")):
-            return                    # the same value: the cell stays as it is in the file
-        w = self.sheet._write(self.row, self.column)
-        w.value, w.run = value, None
-        self.sheet._set_grid(self.row, self.column, value)
+        self.sheet.set_value(self.row, self.column, value)
 
     @property
     def data_type(self) -> str:
@@ -97,9 +91,7 @@ class PatchCell:
 
     @style.setter
     def style(self, name: str) -> None:
-        if (self.row, self.column) not in self.sheet.writes and self.style == name:
-            return
-        self.sheet._write(self.row, self.column).style = name
+        self.sheet.set_style(self.row, self.column, name)
 
     @property
     def font(self):
@@ -264,22 +256,30 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
         """What `set_cell(ws.cell(r, c), value, style)` does for each (column, value, named
         style) of row r — a cell whose value and style already are the file's stays as it is —
         without a PatchCell each (a 日志 sheet rebuilt at every recalc: tens of thousands)."""
-        writes, value_at, name_of = self.writes, self.value, self.book.styles.name_of
         for c, value, style in cells:
-            current = value_at(r, c)
-            if (r, c) in writes or type(current) is not type(value) or current != value or \
-                    (isinstance(value, str) and value.startswith("=")):
-                w = self._write(r, c)
-                w.value, w.run = value, None
-                self._set_grid(r, c, value)
+            self.set_value(r, c, value)
             if stays_text(value):
                 self._write(r, c).text = True
             if style:
-                w = writes.get((r, c))
-                if w is not None:
-                    w.style = style
-                elif name_of(self.original_style(r, c)) != style:
-                    self._write(r, c).style = style
+                self.set_style(r, c, style)
+
+    def set_value(self, r: int, c: int, value) -> None:
+        """Cell (r, c) holds `value`; the same value of the same type as the file's (not a
+        formula) leaves the cell as it is in the file."""
+        current = self.value(r, c)
+        if (r, c) not in self.writes and type(current) is type(value) and current == value \
+                and not (isinstance(value, str) and value.startswith("=")):
+            return
+        w = self._write(r, c)
+        w.value, w.run = value, None
+        self._set_grid(r, c, value)
+
+    def set_style(self, r: int, c: int, name: str) -> None:
+        """Cell (r, c) in named style `name`; a cell of the file already in it stays as it is."""
+        w = self.writes.get((r, c))
+        if w is None and self.book.styles.name_of(self.original_style(r, c)) == name:
+            return
+        (w or self._write(r, c)).style = name
 
     def put_cells(self, r: int, cells: list[tuple[int, object, str]]) -> None:
         """Cells (column, value, named style) of row r written anew (settle's register lines:
