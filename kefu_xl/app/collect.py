@@ -90,17 +90,24 @@ def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[Pe
     return line, grid, problems
 
 
+def open_all(files: list[Path], month: Month, sheets: tuple[str, ...]) -> list[tuple]:
+    """open_personal of each file, READERS at once (calamine parses without the GIL)."""
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="kefu-personal") as pool:
+        return list(pool.map(lambda p: open_personal(p, month, sheets), files))
+
+
 def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], files: list[Path] | None = None,
-                    kept: list[str] | None = None):
+                    kept: list[str] | None = None, opened: list[tuple] | None = None):
     """[(line, grid)] of the month's personal workbooks that can be collected, and the
     problems. In 个人/ the file named exactly 客服名_YYYY-MM.xlsx is the person's: another file
     claiming the same person (「张敏_2026-11 - 副本.xlsx」, a colleague's file copied under her
     name) is skipped with one warning naming both. When the person's own file is missing and
     only such a copy is there, nothing of hers is collected and her own file's name goes to
-    `kept`: the team tracker keeps her last collected records (a copy never zeroes a person)."""
-    files = personal_files(workspace, month) if files is None else files
-    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="kefu-personal") as pool:
-        opened = list(pool.map(lambda p: open_personal(p, month, sheets), files))   # calamine parses without the GIL
+    `kept`: the team tracker keeps her last collected records (a copy never zeroes a person).
+    `opened`: open_all of those files, when it was read ahead."""
+    if opened is None:
+        files = personal_files(workspace, month) if files is None else files
+        opened = open_all(files, month, sheets)
     owners: dict[str, list[str]] = {}
     for line, grid, _ in opened:
         if grid is not None:
@@ -186,14 +193,15 @@ def read_records(line: PersonLine, grid, month: Month, wspec, known: dict,
 
 
 def collect(workspace: Path, month: Month, config, team_ids: set[str], roster_names: list[str] | None,
-            files: list[Path] | None = None) -> Collected:
-    """Every personal workbook's 工作记录; a roster member without a file is named."""
+            files: list[Path] | None = None, opened: list[tuple] | None = None) -> Collected:
+    """Every personal workbook's 工作记录; a roster member without a file is named. `opened`:
+    open_all(files, month, collected_sheets()), when it was read ahead."""
     _PARSED.clear()
     out = Collected()
     known = dict.fromkeys(team_ids, Targets())
     files = personal_files(workspace, month) if files is None else files
     prune_kept(workspace / str(month) / personal.FOLDER, {p.stem for p in files})
-    usable, out.problems = usable_personal(workspace, month, collected_sheets(), files, out.kept)
+    usable, out.problems = usable_personal(workspace, month, collected_sheets(), files, out.kept, opened)
     wspec = personal.spec(config, month)
     for line, grid in usable:
         if grid is not None:
@@ -268,16 +276,25 @@ class PersonalWorkbooks:
         self.workspace, self.month, self.config, self.files = workspace, month, config, files
         self.journal, self.now = journal, now      # a writing collect appends what it read to the 日志
         self._ahead = None
+        self._opened = None
 
-    def read_journal_ahead(self) -> None:
-        """Start reading the month's 日志 while the team tracker is read (a team recalc that
-        collects records: work_records then finds it read)."""
+    def read_ahead(self) -> None:
+        """Start reading the personal workbooks and the month's 日志 while the team tracker is
+        read (a team recalc that collects records: work_records then finds them read). The
+        tracker's biggest sheet keeps a core busy for seconds, the workbooks not read before
+        are as many calamine parses."""
+        if self._opened is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-personal-ahead")
+            self._opened = pool.submit(open_all, self.files, self.month, collected_sheets())
+            pool.shutdown(wait=False)
         if self.journal and self._ahead is None:
             self._ahead = read_ahead(self.workspace, self.month)
 
     def work_records(self, team_ids: set[str], roster_names: list[str] | None,
                      typed_here: list[tuple[int, dict]] = ()) -> Collected:
-        out = collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files)
+        opened = self._opened.result() if self._opened is not None else None
+        self._opened = None           # (read once: a second collect reads the files again)
+        out = collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files, opened)
         if self._ahead is not None:
             self._ahead.join()
         if self.journal:

@@ -104,7 +104,7 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
         workspace = find_workspace(path.parent)
         personal = personal_source(workspace, month, config, write, now, kind.collects_months) if kind.collects else None
         if personal is not None and kind.collects == "records":
-            personal.read_journal_ahead()
+            personal.read_ahead()
         facts = WorkspaceFacts(workspace, month, config) if kind.judges_work else None
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
                             workspace=workspace, path=path, now=now, personal=personal, facts=facts)

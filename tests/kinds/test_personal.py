@@ -251,6 +251,29 @@ def test_collecting_again_replaces_and_keeps_rows_typed_in_the_team_file(office)
     assert [ws.cell(r, layout.columns["来源"]).value for r in range(3, 7)] == [None] + ["张敏_2026-11.xlsx"] * 3
 
 
+def test_a_team_recalc_reads_the_personal_workbooks_ahead_once(office, monkeypatch):
+    """The personal workbooks are read while the team tracker is (PersonalWorkbooks.read_ahead),
+    in a thread of their own, and what the collection uses is that one read."""
+    import threading
+
+    from kefu_xl.app import collect
+    type_records(mine(office), RECORDS[:2])
+    calls, real = [], collect.open_all
+
+    def counted(files, month, sheets):
+        calls.append((threading.current_thread().name, sorted(p.name for p in files), sheets))
+        return real(files, month, sheets)
+    monkeypatch.setattr(collect, "open_all", counted)
+    team = office / "2026-11" / maintenance.file_name(NOV)
+    outcome = recalc_file(team, as_of=d(2026, 11, 30))
+    records = [(r.staff, r.account_id, r.work_type) for r in outcome.result.figures.records]
+    assert records == [("张敏", "C1", "电话拜访"), ("张敏", "C1", "报表发送")]
+    collected = [c for c in calls if c[2] == collect.collected_sheets()]
+    assert len(collected) == 1
+    assert collected[0][0].startswith("kefu-personal-ahead")
+    assert collected[0][1] == sorted(p.name for p in (office / "2026-11" / "个人").glob("*.xlsx"))
+
+
 def test_bad_personal_files_are_named_and_skipped(office):
     folder = office / "2026-11" / "个人"
     type_records(mine(office), RECORDS[:1])
