@@ -430,7 +430,8 @@ def remind(month_: Month, folder: Path):
     \b
     文字来自 jinja2 模板：工作区里有 续费提醒.txt.j2 时用它，否则用内置模板
     （workbooks/templates/续费提醒.txt.j2，可复制到工作区后修改）。
-    可用变量：客户名称 帐户ID 客服 余额 可投放天数 合同到期日 月份 来源
+    可用变量：客户名称 帐户ID 客服 余额 可投放天数 一月内用完 合同到期日 合同已到期 月份 来源
+    （内置模板只在余额一个月内会用完时写「约可投放 N 天」）
     例：kefu-xl remind 2026-11 --dir D:\\客服部
     """
     target, items, source = write_reminders(folder, month_)

@@ -270,6 +270,21 @@ def test_remind_renders_the_template(workspace):
     assert result.exit_code == 1 and "不存在的变量" in result.output and "Traceback" not in result.output
 
 
+def test_a_reminder_names_the_days_left_only_when_the_balance_runs_out_within_a_month(workspace):
+    """R4 is due because its contract ends; its balance lasts 9000 ÷ (70 ÷ 7) = 900 days: the
+    built-in text gives the balance without 「约可投放 900.0 天」. R1's 5 days are still named."""
+    from kefu_xl.app.remind import reminders
+    export(workspace, NOV, {"R4": (70, 9000, date(2026, 11, 20), date(2024, 1, 1))})
+    open_month_once(workspace, NOV, as_of=date(2026, 11, 2))
+    texts = {r.account_id: r.text for r in reminders(workspace, NOV, today=date(2026, 11, 2))[0]}
+    assert "余额 9,000.00 元。" in texts["R4"] and "可投放" not in texts["R4"]
+    assert "将于 2026-11-20 到期" in texts["R4"]
+    assert "余额 500.00 元，按近期消耗约可投放 5.0 天。" in texts["R1"]
+    (workspace / "续费提醒.txt.j2").write_text("{{ 帐户ID }} {{ 可投放天数 }} {{ 一月内用完 }}", "utf-8")
+    texts = {r.account_id: r.text for r in reminders(workspace, NOV, today=date(2026, 11, 2))[0]}
+    assert texts["R4"] == "R4 900.0 False" and texts["R1"] == "R1 5.0 True"     # a team's own text may still say it
+
+
 def test_refresh_adds_and_updates_but_keeps_typed_values(workspace):
     from click.testing import CliRunner
 
