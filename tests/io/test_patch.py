@@ -465,3 +465,30 @@ def test_cells_set_a_row_at_a_time_come_out_as_set_one_by_one(tmp_path):
         book.close()
     assert made[0] == made[1]
     assert (3, 1) not in made[1][0] and (3, 2) not in made[1][0] and (6, 1) in made[1][0]
+
+
+def test_a_column_with_new_rows_shows_every_value_where_it_belongs(tmp_path):
+    """Rows 3-7 hold the file's formulas, rows 8-11 get theirs as one run (put_formula_run):
+    the run's cells show their cached values through the run, the file's rows are compared as
+    always (write.to_bytes looks only outside the run), a stale one rewritten, the rest kept."""
+    from python_calamine import CalamineWorkbook
+    path = small_book(tmp_path)
+    first = PatchBook(path)
+    first.set_cached("表", {(r, 3): (r - 2) * 2 for r in range(3, 8)})        # shows 2, 4, 6, 8, 10
+    first.save(tmp_path / "shown.xlsx")
+    first.close()
+    book = PatchBook(tmp_path / "shown.xlsx")
+    ws = book["表"]
+    for r in range(8, 12):
+        ws.set_cells(r, [(1, f"行{r - 2}", None), (2, r - 2, None)])
+    ws.put_formula_run(3, 8, 11, lambda r: f"=B{r}*2", None, "=[数量]*2")
+    shown = {r: (r - 2) * 2 for r in range(3, 12)}
+    shown[5] = 99                                                              # stale in the file
+    book.set_cached_columns("表", {3: shown})
+    book.save(tmp_path / "out.xlsx")
+    book.close()
+    grid = CalamineWorkbook.from_path(str(tmp_path / "out.xlsx")).get_sheet_by_name("表").to_python()
+    assert [row[2] for row in grid[2:11]] == [2, 4, 99, 8, 10, 12, 14, 16, 18]
+    was, now = (cell_xml(parts(p)[sheet_part(p, "表")]) for p in (tmp_path / "shown.xlsx", tmp_path / "out.xlsx"))
+    assert [ref for ref in was if was[ref] != now[ref]] == ["C5"]
+    assert now["C8"].count(b"<f") == 1 and b'si="' in now["C9"] and b"<v>16</v>" in now["C10"]

@@ -59,11 +59,18 @@ class WriteMixin:
         grid, origin, writes, stored = self.grid, self.origin, self.writes, self.stored
         rows, n, kept = len(grid), len(origin), len(stored)
         ends = {(r, c) for c, first, last, *_ in self.runs for r in (first, last)}     # (their text is in the grid)
+        in_runs: dict[int, list[range]] = {}
+        for c, first, last, *_ in self.runs:
+            in_runs.setdefault(c, []).append(range(first, last + 1))
         rows_stay = origin[:kept] == list(range(1, min(n, kept) + 1))    # the file's rows still where they were
         for c, column in self.cached.columns.items():
             if rows_stay and _stored_already(stored, c, column):
                 continue                  # the whole column already shows these values
-            for r, value in column.items():
+            items = column.items()
+            if c in in_runs:              # a run's cells show their values through _run_cells: only the others
+                outside = column.keys() - set().union(*in_runs[c])
+                items = [(r, column[r]) for r in sorted(outside)] if len(outside) < len(column) else items
+            for r, value in items:
                 if r > rows:
                     continue
                 cell = (r, c)
