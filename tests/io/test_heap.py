@@ -3,6 +3,7 @@ Python lives on after a recalc)."""
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -40,5 +41,34 @@ def test_a_recalc_leaves_the_collector_as_it_found_it(tmp_path):
         with pytest.raises(Exception):
             recalc_file(tmp_path / "没有这个文件.xlsx")
         assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_recalcs_sheets_go_when_it_ends_not_at_the_next_collection(workspace):
+    """A recalc runs with the collector paused; the sheets it read (a 100,000-record tracker:
+    millions of objects) must not hang on in reference cycles — sheet ↔ book, sheet ↔ its
+    filter, row heights, widths, properties — until the collector resumes and walks them all."""
+    from helpers import WORK, open_november
+
+    from kefu_xl.demo.typist import type_work_records
+    from kefu_xl.io.xlsx import PatchBook, PatchSheet
+    path = open_november(workspace)
+    type_work_records(path, WORK)
+    gc.collect()
+    gc.disable()
+    try:
+        outcome = recalc_file(path)
+        assert outcome.written and outcome.patched
+        assert not [o for o in gc.get_objects() if type(o) in (PatchBook, PatchSheet)]
+        book = PatchBook(path)
+        ws = book["工作记录"]
+        ws.auto_filter.ref, ws.row_dimensions[3].height, ws.column_dimensions["B"].width = ws.auto_filter.ref, 20, 12
+        ws.sheet_properties.tabColor = "FF0000"
+        gone = weakref.ref(ws)
+        del ws
+        book.close()
+        del book
+        assert gone() is None
     finally:
         gc.enable()

@@ -200,3 +200,6 @@ class PatchBook:
         self._reader.shutdown(wait=True)
         self._grids = {}                 # the last references to calamine's workbook: its file closes
         self.zip.close()
+        self._sheets = {}                # each sheet names its book: without this cycle its grids (a
+                                         # 100,000-record tracker: millions of objects) go at once, not
+                                         # at the next run of the cycle collector (paused: io.heap)

@@ -4,6 +4,7 @@ and tail; the workbook's hidden _FilterDatabase names follow the filters."""
 from __future__ import annotations
 
 import re
+import weakref
 from typing import TYPE_CHECKING
 
 from openpyxl.utils import column_index_from_string
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 class _AutoFilter:
     def __init__(self, sheet: PatchSheet):
-        self._sheet = sheet
+        self._sheet = weakref.proxy(sheet)      # (no cycle: the sheet goes when its book does)
 
     def _in_file(self):
         m = re.search(rb'<autoFilter\b[^>]*\bref="([^"]*)"', self._sheet.tail)
@@ -50,7 +51,7 @@ class _RowDimension:
 
 class _RowDimensions:
     def __init__(self, sheet: PatchSheet):
-        self._sheet = sheet
+        self._sheet = weakref.proxy(sheet)      # (no cycle: the sheet goes when its book does)
 
     def __getitem__(self, row: int) -> _RowDimension:
         return _RowDimension(self._sheet, row)
@@ -59,7 +60,7 @@ class _RowDimensions:
 class _ColumnDimension:
     """Width and hidden of one column (add_missing_columns sets them on a column it adds)."""
     def __init__(self, sheet: PatchSheet, column: int):
-        self._sheet, self._column = sheet, column
+        self._sheet, self._column = sheet, column          # (_ColumnDimensions' proxy of it)
 
     def _set(self, what: str, value) -> None:
         self._sheet.features.setdefault("cols", {}).setdefault(self._column, {})[what] = value
@@ -70,7 +71,7 @@ class _ColumnDimension:
 
 class _ColumnDimensions:
     def __init__(self, sheet: PatchSheet):
-        self._sheet = sheet
+        self._sheet = weakref.proxy(sheet)      # (no cycle: the sheet goes when its book does)
 
     def __getitem__(self, letter: str) -> _ColumnDimension:
         return _ColumnDimension(self._sheet, column_index_from_string(letter))
@@ -118,7 +119,7 @@ def _with_columns(head: bytes, columns: dict[int, dict]) -> bytes:
 
 class _SheetProperties:
     def __init__(self, sheet: PatchSheet):
-        self._sheet = sheet
+        self._sheet = weakref.proxy(sheet)      # (no cycle: the sheet goes when its book does)
 
     @property
     def tabColor(self):
