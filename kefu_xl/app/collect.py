@@ -18,6 +18,7 @@ from ..config import ValidRules
 from ..errors import KefuError
 from ..hints import command
 from ..io.doc_props import last_saved
+from ..io.read_cache import keep as keep_read
 from ..io.read_cache import prune as prune_kept
 from ..io.safe_write import clean_stale_temps, is_temp_name
 from ..io.tables import read_sheets_kept
@@ -60,14 +61,16 @@ def collected_sheets(plan: bool = False) -> tuple[str, ...]:
     return (*sheets, personal.TODAY, personal.VISITS, prospects.CALLBACKS) if plan else sheets
 
 
-def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[PersonLine, dict | None, list[Problem]]:
+def open_personal(path: Path, month: Month, sheets: tuple[str, ...],
+                  later: list | None = None) -> tuple[PersonLine, dict | None, list[Problem]]:
     """(its line, {sheet: GridSheet} or None when skipped, problems) of one personal workbook,
-    read only: is it a workbook, a personal one, of this month, still under its own name."""
+    read only: is it a workbook, a personal one, of this month, still under its own name.
+    `later`: io.read_cache's (what it would keep of the read, put aside)."""
     saved, by = last_saved(path)          # the person's save, not kefu-xl's recalc of it
     line = PersonLine(owner="", file=path.name, saved_at=saved, saved_by=by)
     problems: list[Problem] = []
     try:
-        grid = read_sheets_kept(path, ("_meta", *sheets))
+        grid = read_sheets_kept(path, ("_meta", *sheets), later)
     except KefuError as e:
         line.skipped, line.note = True, f"无法读取：{e}"
         problems.append(Problem(path.name, "", None, "", "NOT_A_WORKBOOK", f"{path.name} 不是可读取的工作簿，已跳过：{e}"))
@@ -90,10 +93,10 @@ def open_personal(path: Path, month: Month, sheets: tuple[str, ...]) -> tuple[Pe
     return line, grid, problems
 
 
-def open_all(files: list[Path], month: Month, sheets: tuple[str, ...]) -> list[tuple]:
+def open_all(files: list[Path], month: Month, sheets: tuple[str, ...], later: list | None = None) -> list[tuple]:
     """open_personal of each file, READERS at once (calamine parses without the GIL)."""
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="kefu-personal") as pool:
-        return list(pool.map(lambda p: open_personal(p, month, sheets), files))
+        return list(pool.map(lambda p: open_personal(p, month, sheets, later), files))
 
 
 def usable_personal(workspace: Path, month: Month, sheets: tuple[str, ...], files: list[Path] | None = None,
@@ -276,16 +279,17 @@ class PersonalWorkbooks:
         self.workspace, self.month, self.config, self.files = workspace, month, config, files
         self.journal, self.now = journal, now      # a writing collect appends what it read to the 日志
         self._ahead = None
-        self._opened = None
+        self._opened, self._kept_later = None, []
 
     def read_ahead(self) -> None:
         """Start reading the personal workbooks and the month's 日志 while the team tracker is
         read (a team recalc that collects records: work_records then finds them read). The
         tracker's biggest sheet keeps a core busy for seconds, the workbooks not read before
         are as many calamine parses."""
-        if self._opened is None:
+        if self._opened is None:     # (what it would keep in .kefu-cache waits: a recalc that refuses writes nothing)
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-personal-ahead")
-            self._opened = pool.submit(open_all, self.files, self.month, collected_sheets())
+            self._kept_later = []
+            self._opened = pool.submit(open_all, self.files, self.month, collected_sheets(), self._kept_later)
             pool.shutdown(wait=False)
         if self.journal and self._ahead is None:
             self._ahead = read_ahead(self.workspace, self.month)
@@ -293,6 +297,8 @@ class PersonalWorkbooks:
     def work_records(self, team_ids: set[str], roster_names: list[str] | None,
                      typed_here: list[tuple[int, dict]] = ()) -> Collected:
         opened = self._opened.result() if self._opened is not None else None
+        if opened is not None:
+            keep_read(self._kept_later)
         self._opened = None           # (read once: a second collect reads the files again)
         out = collect(self.workspace, self.month, self.config, team_ids, roster_names, self.files, opened)
         if self._ahead is not None:

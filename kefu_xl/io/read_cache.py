@@ -39,10 +39,11 @@ def _version() -> str:
     return f"{VERSION}/{calamine}"
 
 
-def read_kept(path: Path, only: tuple[str, ...], parse=calamine_sheets) -> dict[str, GridSheet]:
+def read_kept(path: Path, only: tuple[str, ...], parse=calamine_sheets, later: list | None = None) -> dict[str, GridSheet]:
     """parse(the file's bytes, only) — calamine_sheets —, from the kept entry when the file's
     bytes are those it was made from. What parse raises for a broken file goes through
-    (nothing is kept then)."""
+    (nothing is kept then). With `later`, a new entry is added to it instead of written
+    (`keep(later)` writes them: a read ahead of a recalc that may yet refuse writes nothing)."""
     path = Path(path)
     data = path.read_bytes()
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -51,8 +52,17 @@ def read_kept(path: Path, only: tuple[str, ...], parse=calamine_sheets) -> dict[
     if kept is not None:
         return kept
     sheets = parse(io.BytesIO(data), only)
-    _store(entry, digest, sheets)
+    if later is None:
+        _store(entry, digest, sheets)
+    else:
+        later.append((entry, digest, sheets))
     return sheets
+
+
+def keep(later: list) -> None:
+    """Write the entries read_kept put aside in `later` (and forget them)."""
+    while later:
+        _store(*later.pop(0))
 
 
 def entry_path(path: Path, only: tuple[str, ...]) -> Path:

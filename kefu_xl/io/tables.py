@@ -249,10 +249,10 @@ def read_sheets_fresh(path: Path, only: tuple[str, ...] | None = None):
     return _calamine(path, None if only is None else tuple(only), path.name)
 
 
-def read_sheets_kept(path: Path, only: tuple[str, ...]):
+def read_sheets_kept(path: Path, only: tuple[str, ...], later: list | None = None):
     """read_sheets_fast(path, only) for a workbook read again and again (the personal
     workbooks every team recalc collects): what was read of it is kept beside it
-    (io/read_cache) and used while its bytes stay the same."""
+    (io/read_cache) and used while its bytes stay the same (`later`: read_kept's)."""
     path = Path(path)
 
     def parse(data, sheets):           # the checks only for bytes not read before
@@ -261,7 +261,7 @@ def read_sheets_kept(path: Path, only: tuple[str, ...]):
     if not path.is_file():
         check_workbook_file(path)                  # says what is wrong
     try:
-        return read_kept(path, tuple(only), parse)
+        return read_kept(path, tuple(only), parse, later)
     except OSError as e:
         raise InputFileError(f"{path.name} 无法读取（{e.strerror or e}）：请确认文件没有被移走，稍后再运行。") from None
 

@@ -260,9 +260,9 @@ def test_a_team_recalc_reads_the_personal_workbooks_ahead_once(office, monkeypat
     type_records(mine(office), RECORDS[:2])
     calls, real = [], collect.open_all
 
-    def counted(files, month, sheets):
+    def counted(files, month, sheets, later=None):
         calls.append((threading.current_thread().name, sorted(p.name for p in files), sheets))
-        return real(files, month, sheets)
+        return real(files, month, sheets, later)
     monkeypatch.setattr(collect, "open_all", counted)
     team = office / "2026-11" / maintenance.file_name(NOV)
     outcome = recalc_file(team, as_of=d(2026, 11, 30))
@@ -272,6 +272,8 @@ def test_a_team_recalc_reads_the_personal_workbooks_ahead_once(office, monkeypat
     assert len(collected) == 1
     assert collected[0][0].startswith("kefu-personal-ahead")
     assert collected[0][1] == sorted(p.name for p in (office / "2026-11" / "个人").glob("*.xlsx"))
+    kept = {p.name.split(".")[0] for p in (office / "2026-11" / "个人" / ".kefu-cache").glob("*.json")}
+    assert kept == {p.stem for p in (office / "2026-11" / "个人").glob("*.xlsx")}     # the reads kept after all
 
 
 def test_bad_personal_files_are_named_and_skipped(office):
