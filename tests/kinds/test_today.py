@@ -247,7 +247,7 @@ def test_collect_shows_the_plans_figure_and_a_team_recalc_does_not_read_today(of
     assert done == 2 and planned > 2
     asked = []
     real = collect.read_sheets_kept
-    monkeypatch.setattr(collect, "read_sheets_kept", lambda p, only: asked.append(only) or real(p, only))
+    monkeypatch.setattr(collect, "read_sheets_kept", lambda p, only, *rest: asked.append(only) or real(p, only, *rest))
     team = recalc_file(office / "2026-11" / maintenance.file_name(NOV), as_of=d(2026, 11, 16)).result.figures
     assert asked and not any(personal.TODAY in only for only in asked)
     assert [(line.owner, line.plan_total) for line in team.collected.lines if line.owner == "张敏"] == [("张敏", None)]
