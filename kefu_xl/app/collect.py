@@ -294,6 +294,13 @@ class PersonalWorkbooks:
         if self.journal and self._ahead is None:
             self._ahead = read_ahead(self.workspace, self.month)
 
+    def discard(self) -> None:
+        """Drop a read ahead that work_records did not use (a recalc that refused the tracker):
+        nothing of it goes to .kefu-cache, and the recalc's outcome does not hold its grids."""
+        if self._opened is not None:
+            self._opened.cancel()
+        self._opened, self._kept_later = None, []
+
     def work_records(self, team_ids: set[str], roster_names: list[str] | None,
                      typed_here: list[tuple[int, dict]] = ()) -> Collected:
         opened = self._opened.result() if self._opened is not None else None

@@ -18,6 +18,7 @@ from ..rules import renewal as rules
 
 TEMPLATE_NAME = "续费提醒.txt.j2"
 MONTH_OF_DAYS = 31         # the built-in text names 可投放天数 only when the balance runs out sooner
+                           # (or it is what makes the account due: [renewal] due_balance_days)
 
 
 def default_template() -> str:
@@ -53,7 +54,7 @@ def reminders(workspace: Path, month: Month, today: date | None = None) -> tuple
         days = rules.days_of_spend(r.balance, r.weekly_spend)
         context = {"客户名称": r.client, "帐户ID": r.account_id, "客服": r.staff, "余额": _money(r.balance),
                    "可投放天数": rules.days_shown(days),
-                   "一月内用完": days is not None and days < MONTH_OF_DAYS,
+                   "一月内用完": days is not None and rules.days_shown(days) < max(MONTH_OF_DAYS, config.due_balance_days),
                    "合同到期日": r.contract_end.isoformat() if r.contract_end else "", "月份": str(month),
                    "合同已到期": r.contract_end is not None and r.contract_end < today,
                    "来源": r.source}

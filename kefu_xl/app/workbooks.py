@@ -108,7 +108,11 @@ def recalc_open_workbook(wb, path: Path, *, as_of: date | None = None, write: bo
         facts = WorkspaceFacts(workspace, month, config) if kind.judges_work else None
         ctx = RecalcContext(path.name, config, WorkCalendar(config), month, as_of, staff, write=write,
                             workspace=workspace, path=path, now=now, personal=personal, facts=facts)
-        result = kind.recalc(as_book(wb), ctx)
+        try:
+            result = kind.recalc(as_book(wb), ctx)
+        finally:
+            if personal is not None:
+                personal.discard()         # (a read ahead the recalc did not get to)
     result.problems[:0] = pre_problems
     result.context = ctx
     return result, [str(w.message) for w in caught]

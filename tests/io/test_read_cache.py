@@ -54,6 +54,19 @@ def test_a_kept_read_is_what_calamine_reads(tmp_path):
     assert kept["width"] == 6 and kept["grid"][4] == [] and len(kept["grid"][6]) == 3
 
 
+def test_a_read_put_aside_is_kept_only_when_asked(tmp_path):
+    """A team recalc reads the personal workbooks ahead (app.collect.PersonalWorkbooks.read_ahead)
+    and may yet refuse the tracker: with `later`, read_kept writes no entry until keep(later)."""
+    path = make(tmp_path / "张敏_2026-11.xlsx")
+    later = []
+    first = read_sheets_kept(path, ONLY, later)
+    entry = read_cache.entry_path(path, ONLY)
+    assert not entry.exists() and not (tmp_path / read_cache.FOLDER).exists() and len(later) == 1
+    read_cache.keep(later)
+    assert entry.is_file() and later == []
+    assert grids(read_sheets_kept(path, ONLY, later)) == grids(first) and later == []    # read from the entry
+
+
 def test_a_personal_workbooks_entry_keeps_no_empty_cell_on_the_right(tmp_path):
     """A personal workbook's buffer rows are empty: its entry is small and reads back as the
     workbook reads."""

@@ -283,6 +283,10 @@ def test_a_reminder_names_the_days_left_only_when_the_balance_runs_out_within_a_
     (workspace / "续费提醒.txt.j2").write_text("{{ 帐户ID }} {{ 可投放天数 }} {{ 一月内用完 }}", "utf-8")
     texts = {r.account_id: r.text for r in reminders(workspace, NOV, today=date(2026, 11, 2))[0]}
     assert texts["R4"] == "R4 900.0 False" and texts["R1"] == "R1 5.0 True"     # a team's own text may still say it
+    toml = workspace / "kefu-xl.toml"           # a team whose accounts are due under 1000 days of balance
+    toml.write_text(toml.read_text("utf-8").replace("due_balance_days = 7 ", "due_balance_days = 1000 "), "utf-8")
+    texts = {r.account_id: r.text for r in reminders(workspace, NOV, today=date(2026, 11, 2))[0]}
+    assert texts["R4"] == "R4 900.0 True"
 
 
 def test_refresh_adds_and_updates_but_keeps_typed_values(workspace):
