@@ -61,8 +61,9 @@ def read_kept(path: Path, only: tuple[str, ...], parse=calamine_sheets, later: l
 
 def keep(later: list) -> None:
     """Write the entries read_kept put aside in `later` (and forget them)."""
-    while later:
-        _store(*later.pop(0))
+    for entry, digest, sheets in later:
+        _store(entry, digest, sheets)
+    later.clear()
 
 
 def entry_path(path: Path, only: tuple[str, ...]) -> Path:
