@@ -560,3 +560,22 @@ def test_a_team_recalc_reads_the_journal_while_it_reads_the_tracker(office, monk
     saved(path, datetime(2026, 11, 4, 16, 0))
     assert kinds(collect(office, date(2026, 11, 4))) == [rules.NEW]
     assert len(started) == 1 and not started[0].is_alive()
+
+
+def test_a_line_is_the_json_text_earlier_releases_wrote_and_read(tmp_path):
+    """orjson writes the lines: the very bytes of json.dumps(…, ensure_ascii=False, sort_keys=True,
+    compact) — Chinese as itself, quotes, backslashes and control characters escaped, keys
+    sorted at every level — and a line only Python's json reads (NaN) is read as it was."""
+    event = {"type": "改动", "person": "李娜", "records": [
+        {"row": 7, "内容摘要": '说"好"\\再联系\n\t明天', "帐户ID": "A1", "满意度": "", "x\u2028y": "\x01\x7f😀"},
+        {"row": 8, "ok": True, "no": None, "n": -12, "list": [1, "二", []]}], "prev": "0" * 64, "z": {}, "a": 0}
+    expected = json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    assert journal_file.line_bytes(event) == expected
+    path = tmp_path / "李娜.jsonl"
+    written = journal_file.append(path, "2026-11", "李娜", [event])
+    old = json.dumps({"type": "基线", "v": float("nan")}).encode("utf-8")
+    path.write_bytes(path.read_bytes() + old + b"\n" + b'{"torn": ' + b"\n")
+    lines = journal_file.read_lines(path)
+    assert lines[0].raw == journal_file.line_bytes(written[0]) and lines[0].event == written[0]
+    assert lines[1].event["type"] == "基线" and lines[1].event["v"] != lines[1].event["v"]     # NaN
+    assert lines[2].event is None
