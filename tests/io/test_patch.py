@@ -492,3 +492,39 @@ def test_a_column_with_new_rows_shows_every_value_where_it_belongs(tmp_path):
     was, now = (cell_xml(parts(p)[sheet_part(p, "表")]) for p in (tmp_path / "shown.xlsx", tmp_path / "out.xlsx"))
     assert [ref for ref in was if was[ref] != now[ref]] == ["C5"]
     assert now["C8"].count(b"<f") == 1 and b'si="' in now["C9"] and b"<v>16</v>" in now["C10"]
+
+
+def test_a_blank_cell_reads_as_none_and_a_formula_showing_blank_is_not_written_again(tmp_path):
+    """calamine reads a blank (and a cell holding empty text) as "": PatchBook gives None for
+    each typed cell left so — not for 0, False or text — once the formula cells, shared ones
+    included, took their places; a formula whose file value is blank, asked to show "" or
+    None, leaves the sheet as it is."""
+    path = tmp_path / "blank.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "表"
+    ws.append(["名", "空", "零", "否", "公式"])
+    for r in range(2, 6):
+        ws.append([f"行{r}", "" if r % 2 else None, 0, False, f'=IF(C{r}>0,"Y","")'])
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:       # the formulas as Excel writes them: one shared group
+        names = z.namelist()
+        data = {n: z.read(n) for n in names}
+    sheet = next(n for n in names if n.startswith("xl/worksheets/sheet"))
+    xml = data[sheet].decode()
+    xml = xml.replace('<f>IF(C2&gt;0,"Y","")</f><v></v>', '<f t="shared" ref="E2:E5" si="0">IF(C2&gt;0,"Y","")</f><v></v>')
+    for r in range(3, 6):
+        xml = xml.replace(f'<f>IF(C{r}&gt;0,"Y","")</f><v></v>', '<f t="shared" si="0"/><v></v>')
+    assert xml.count('si="0"') == 4
+    data[sheet] = xml.replace("<v></v>", "").replace('"><f', '" t="str"><f').encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n in names:
+            z.writestr(n, data[n])
+    book = PatchBook(path)
+    ws = book["表"]
+    assert [[ws.value(r, c) for c in range(1, 5)] for r in range(2, 6)] == \
+        [[f"行{r}", None, 0, False] for r in range(2, 6)]
+    assert ws.value(2, 5).startswith("=IF(") and all(ws.stored[r - 1][4] == "" for r in range(2, 6))
+    book.set_cached_columns("表", {5: {2: "", 3: None, 4: "", 5: ""}})
+    assert book.changed_parts() == {}
+    book.close()

@@ -26,8 +26,9 @@ from .styles import Styles
 
 
 def _sheet_grid(calamine, name: str) -> list[list]:
-    grid = calamine.result().get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return [[None if v == "" else v for v in row] if "" in row else list(row) for row in grid]
+    """The sheet's values as calamine reads them: a blank is "" (PatchSheet makes it None once
+    the formula cells, read from the XML, have taken their places)."""
+    return calamine.result().get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
 class PatchBook:
@@ -72,7 +73,8 @@ class PatchBook:
             if b't="e"' in xml:          # calamine reads #N/A, #REF!… as blanks
                 for c, r, text in _CELL_ERROR.findall(xml):
                     PatchSheet._put(grid, int(r), _col(c), text.decode())
-            sheet = self._sheets[name] = PatchSheet(self, name, self.parts[name], xml, grid, scanned)
+            sheet = self._sheets[name] = PatchSheet(self, name, self.parts[name], xml, grid, scanned,
+                                                          from_calamine=True)
         return sheet
 
     def __contains__(self, name: str) -> bool:

@@ -84,7 +84,7 @@ class SharedMixin:
                 w.value, w.keep = self.value(*at), True
                 if at not in self.cached and r0 <= len(self.stored):
                     was = self.stored[r0 - 1]
-                    self.cached[at] = was[c0 - 1] if c0 <= len(was) else None
+                    self.cached[at] = was[c0 - 1] if c0 <= len(was) and was[c0 - 1] != "" else None
             w.f = _master_f(letter, at[0], last, si, w.value) if live else \
                 f"<f>{_text(w.value[1:])}</f>"          # every other cell spelled out: a plain formula
 

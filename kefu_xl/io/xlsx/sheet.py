@@ -141,6 +141,18 @@ class SheetScan:
             if b't="shared"' in body else None
 
 
+def _blanks_as_none(grid: list[list]) -> None:
+    """calamine's "" for a blank cell becomes None, in place. Done after the formula cells took
+    their places (most of a tracker's blanks are formulas showing ""): only the typed cells
+    left blank are looked for, each found by list.index rather than comparing every cell."""
+    for row in grid:
+        n = row.count("")
+        at = -1
+        for _ in range(n):
+            at = row.index("", at + 1)
+            row[at] = None
+
+
 class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
     """One sheet: values as a grid (formulas as "=…" text, as openpyxl shows them) and the
     cells written since it was read. It is io.sheet_api's Sheet: the file keeps its own
@@ -148,7 +160,7 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
     keeps_features = True
 
     def __init__(self, book: PatchBook, name: str, part: str, xml: bytes, grid: list[list],
-                 scanned: SheetScan | None = None):
+                 scanned: SheetScan | None = None, from_calamine: bool = False):
         scanned = scanned or SheetScan(name, xml)
         self.head, self.body, self.tail = scanned.head, scanned.body, scanned.tail
         self.book, self.part, self.xml = book, part, xml
@@ -158,7 +170,7 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
         while len(grid) < last:
             grid.append([])
         found = scanned.found
-        stored = [list(row) for row in grid] if found else []      # the values the file stores
+        stored = [list(row) for row in grid] if found else []      # the values the file stores (blank: "" or None)
         known, col = _COLUMNS, _col
         number_before, row = None, None
         self.masters: dict[int, tuple[int, int, str]] = {}      # si -> (row, column, text) of the file's
@@ -184,6 +196,8 @@ class PatchSheet(ScanMixin, SharedMixin, WriteMixin, FeaturesMixin, GridSheet):
             row[c - 1] = text
         if scanned.shared is not None:
             self._find_children(name, body, grid, refs, scanned.shared)
+        if from_calamine:
+            _blanks_as_none(grid)
         super().__init__(name, grid)
         self.origin: list[int | None] = list(range(1, len(grid) + 1))
         self.writes: dict[tuple[int, int], _Write] = {}
