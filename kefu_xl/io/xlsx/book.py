@@ -73,8 +73,8 @@ class PatchBook:
             if b't="e"' in xml:          # calamine reads #N/A, #REF!… as blanks
                 for c, r, text in _CELL_ERROR.findall(xml):
                     PatchSheet._put(grid, int(r), _col(c), text.decode())
-            sheet = self._sheets[name] = PatchSheet(self, name, self.parts[name], xml, grid, scanned,
-                                                          from_calamine=True)
+            sheet = PatchSheet(self, name, self.parts[name], xml, grid, scanned, from_calamine=True)
+            self._sheets[name] = sheet
         return sheet
 
     def __contains__(self, name: str) -> bool:
