@@ -181,6 +181,8 @@ def month_open(month_: Month, folder: Path, as_of, refresh: bool, rules):
         console.print(f"已生成 {path}{extra}")
     for path in outcome.refreshed:
         console.print(f"已更新 {path}（原文件备份在 .kefu-backup/）")
+    if outcome.unchanged:
+        console.print(f"已是最新、没有改写（也无需备份）：{'、'.join(p.name for p in outcome.unchanged)}")
 
 
 @cli.group()

@@ -139,7 +139,8 @@ class OpenOutcome:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    refreshed: list[Path] = field(default_factory=list)
+    refreshed: list[Path] = field(default_factory=list)      # recalculated and written (a backup kept)
+    unchanged: list[Path] = field(default_factory=list)      # recalculated, already up to date: not written
 
 
 MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds,
@@ -259,8 +260,8 @@ def open_month(folder: Path, month: Month, *, as_of: date | None = None, refresh
     for path, wb in books.items():
         create_file(path, wb, as_of=day)
         outcome.created.append(path)
-    for path in refreshed:
-        outcome.refreshed.append(path)
+    for path, done in refreshed:
+        _recalculated(outcome, path, done)
     if "maintenance" in config.monthly and not meetings.path_of(folder).exists():     # a workspace from before it
         create_file(meetings.path_of(folder), meetings.build(config), as_of=day)
         outcome.created.append(meetings.path_of(folder))
@@ -288,9 +289,25 @@ def _open_prospects(folder: Path, outcome: OpenOutcome, day: date) -> None:
         outcome.notes.append(f"新建 {prospects.FILE_NAME}：商务在这里登记出访的客户并指派客服回访（见 docs/prospects.md）。")
         return
     try:
-        recalc_file(path, as_of=day)
+        _recalculated(outcome, path, recalc_file(path, as_of=day))
     except KefuError as e:            # open in Excel: the personal workbooks take what it last held
         outcome.warnings.append(f"{prospects.FILE_NAME} 没有重算（{e}）：新的个人工作簿按它上次保存的内容列出商务回访。")
+
+
+def _recalculated(outcome: OpenOutcome, path: Path, done) -> None:
+    """A file month open recalculated is 已更新 only when it was written (a backup kept); one the
+    recalc found up to date was left as it was, and one with a sheet or header missing was not
+    written either: `kefu-xl check` says why."""
+    if done.written:
+        if path in outcome.unchanged:
+            outcome.unchanged.remove(path)
+        if path not in outcome.refreshed:
+            outcome.refreshed.append(path)
+    elif done.unchanged:
+        if path not in outcome.refreshed and path not in outcome.unchanged:
+            outcome.unchanged.append(path)
+    else:
+        outcome.warnings.append(f"{path.name} 缺少工作表或表头，没有改写：运行 kefu-xl check {path} 查看。")
 
 
 def _adopt_rules(folder: Path, month: Month, config, was: ValidRules, outcome: OpenOutcome, day: date) -> None:
@@ -303,9 +320,7 @@ def _adopt_rules(folder: Path, month: Month, config, was: ValidRules, outcome: O
     paths = personal_files(folder, month) if config.personal else []
     team = folder / str(month) / maintenance.file_name(month)
     for path in [*paths, *([team] if team.exists() else [])]:
-        recalc_file(path, as_of=day, rules=config.valid)
-        if path not in outcome.refreshed:
-            outcome.refreshed.append(path)
+        _recalculated(outcome, path, recalc_file(path, as_of=day, rules=config.valid))
     outcome.notes.append(f"{month} 的有效工作规则：{valid.describe(was)} → {valid.describe(config.valid)}，"
                          f"已按新规则重算 {len(paths) + team.exists()} 本工作簿（记在各自的 _meta 中）。")
 
@@ -330,8 +345,7 @@ def _open_personal(folder: Path, month: Month, staff, outcome: OpenOutcome, day:
         path = personal.path_of(folder, member.name, month)
         if path.exists():
             if refresh:
-                recalc_file(path, as_of=day)
-                outcome.refreshed.append(path)
+                _recalculated(outcome, path, recalc_file(path, as_of=day))
                 renewed += 1
             continue
         check_not_open(path)
@@ -368,7 +382,8 @@ def _refresh(folder: Path, existing: dict[str, Path], statuses, month: Month, co
     """Bring existing trackers up to date with a newer export: new accounts, newly due
     renewals and new clients are added; 周消耗/余额 follow the export — 余额 the month's newest
     daily spend export where there is one (9:00 watch), as `kefu-xl watch` left it; nothing a
-    person typed elsewhere changes. Each file is changed in place (update_file). Returns the files."""
+    person typed elsewhere changes. Each file is changed in place (update_file). Returns
+    (file, RecalcOutcome) of each."""
     by_id = {id_key(s.account_id): s for s in statuses}
     export_day, balances = spend_watch.latest_balances(folder, month)
     out = []
@@ -406,8 +421,7 @@ def _refresh(folder: Path, existing: dict[str, Path], statuses, month: Month, co
                 rows = [newclient.row_values(r) for r in newclient.opening_rows(new_statuses, [], None, month)]
             write_rows(ws, data.layout, sheet, rows, data.last_row + 1)
             counts.update(rows=len(rows), updated=updated)
-        update_file(path, refresh, as_of=day)
-        out.append(path)
+        out.append((path, update_file(path, refresh, as_of=day)))
         source = f"（余额按 {export_day} 的消耗导出，比帐户状态新）" if balances else ""
         outcome.notes.append(f"{path.name}：新增 {counts['rows']} 行，按新导出更新了 {counts['updated']} 个余额/周消耗单元格{source}。")
     return out

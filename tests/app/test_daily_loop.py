@@ -226,9 +226,29 @@ def test_a_whole_file_rewrite_that_would_lose_a_persons_drop_down_is_refused(off
     assert result.exit_code == 0, result.output
 
 
-def test_the_mid_month_refresh_of_the_readme_works_with_personal_workbooks(office):
-    out = run("month", "open", "2026-11", "--dir", office, "--refresh", "--as-of", "2026-11-27")
-    assert "已更新" in out and "个人" in out
+def test_the_mid_month_refresh_of_the_readme_says_which_files_it_wrote(office):
+    """month open --refresh recalculates the trackers and every personal workbook: 已更新 names
+    only the files it wrote (each with its backup), 已是最新 the ones it left as they were —
+    run twice, the second run writes nothing and says so."""
+    month = office / "2026-11"
+    files = sorted([*month.glob("*.xlsx"), *(month / "个人").glob("*.xlsx"), office / "商务出访.xlsx"])
+
+    def refresh(as_of):
+        before = {f: f.read_bytes() for f in files}
+        out = run("month", "open", "2026-11", "--dir", office, "--refresh", "--as-of", as_of)
+        written = {f for f in files if f.read_bytes() != before[f]}
+        said = {f for f in files if f"已更新 {f}（" in out}
+        up_to_date = next((line for line in out.splitlines() if line.startswith("已是最新")), "")
+        return out, written, said, up_to_date
+
+    out, written, said, up_to_date = refresh("2026-11-28")
+    assert written and said == written, out
+    assert all(f.name not in up_to_date for f in written)
+    assert all(any(b.name.startswith(f.stem) for b in (f.parent / ".kefu-backup").iterdir()) for f in written)
+    assert "个人工作簿：新建 0 本，重算 8 本" in out
+    out, written, said, up_to_date = refresh("2026-11-28")
+    assert not written and not said and "已更新" not in out, out
+    assert "维护跟踪_2026-11.xlsx" in up_to_date and "张敏_2026-11.xlsx" in up_to_date, out
 
 
 def test_a_team_tracker_whose_problem_sheet_was_renamed_is_recalculated(office):
