@@ -66,9 +66,10 @@ class MonthType(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
-def as_of_option(func):
-    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
-                        help="截至日期（统计工作日数到这一天），默认今天，超过月末按月末。")(func)
+def as_of_option(func=None, *, text="截至日期（统计工作日数到这一天），默认今天，超过月末按月末。"):
+    if func is None:                   # @as_of_option(text=…): a command whose date means something else
+        return lambda f: as_of_option(f, text=text)
+    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD", help=text)(func)
 
 
 def dir_option(func):
@@ -445,7 +446,7 @@ def remind(month_: Month, folder: Path):
 @cli.command()
 @click.argument("month_", metavar="YYYY-MM", type=MonthType())
 @dir_option
-@as_of_option
+@as_of_option(text="从这一天起找今后 14 天内开始放假的节日；默认今天（别的月份：从该月 1 日起）。")
 @click.option("--mask", is_flag=True, help="文件里的手机号也打码（默认文件里是完整手机号，发送时要用；屏幕上总是打码）。")
 @friendly
 def greet(month_: Month, folder: Path, as_of, mask: bool):

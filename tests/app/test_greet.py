@@ -101,3 +101,11 @@ def test_another_month_without_as_of_looks_at_the_whole_month(office):
     assert result.exit_code == 0, result.output
     assert "中秋节：2026-09-25 起放假" in result.output and "国庆节：2026-10-01 起放假" in result.output
     assert (office / "2026-09" / "节日问候_2026-09-01.txt").exists()
+
+
+def test_greets_as_of_says_what_the_date_means_for_greetings():
+    """greet's --as-of is where the 14 days start, not recalc's 截至日期 of working days."""
+    greet_help = CliRunner().invoke(cli, ["greet", "--help"]).output
+    recalc_help = CliRunner().invoke(cli, ["recalc", "--help"]).output
+    assert "从这一天起找今后 14 天内开始放假的节日" in greet_help and "统计工作日数" not in greet_help
+    assert "统计工作日数到这一天" in recalc_help
