@@ -183,7 +183,7 @@ def month_open(month_: Month, folder: Path, as_of, refresh: bool, rules):
     for path in outcome.refreshed:
         console.print(f"已更新 {path}（原文件备份在 .kefu-backup/）")
     if outcome.unchanged:
-        console.print(f"已是最新、没有改写（也无需备份）：{'、'.join(p.name for p in outcome.unchanged)}")
+        console.print(f"已是最新、没有改写（也无需备份）：{outcome.unchanged_text()}")
 
 
 @cli.group()

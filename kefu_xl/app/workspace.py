@@ -142,6 +142,12 @@ class OpenOutcome:
     refreshed: list[Path] = field(default_factory=list)      # recalculated and written (a backup kept)
     unchanged: list[Path] = field(default_factory=list)      # recalculated, already up to date: not written
 
+    def unchanged_text(self) -> str:
+        """The files left as they were, the personal workbooks counted (a department has a hundred)."""
+        names = [p.name for p in self.unchanged if p.parent.name != personal.FOLDER]
+        n = len(self.unchanged) - len(names)
+        return "、".join(names + ([f"个人工作簿 {n} 本"] if n else []))
+
 
 MONTHLY = {"maintenance": maintenance, "renewal": renewal, "newclient": newclient, "refunds": refunds,
            "complaints": complaints, "onlinesales": onlinesales}

@@ -248,7 +248,7 @@ def test_the_mid_month_refresh_of_the_readme_says_which_files_it_wrote(office):
     assert "个人工作簿：新建 0 本，重算 8 本" in out
     out, written, said, up_to_date = refresh("2026-11-28")
     assert not written and not said and "已更新" not in out, out
-    assert "维护跟踪_2026-11.xlsx" in up_to_date and "张敏_2026-11.xlsx" in up_to_date, out
+    assert "维护跟踪_2026-11.xlsx" in up_to_date and "个人工作簿 8 本" in up_to_date, out
 
 
 def test_a_team_tracker_whose_problem_sheet_was_renamed_is_recalculated(office):
