@@ -52,9 +52,10 @@ def reminders(workspace: Path, month: Month, today: date | None = None) -> tuple
         if r.status not in ("", rules.FOLLOWING) or rules.stage(r, month) == rules.STAGE_LOST:
             continue
         days = rules.days_of_spend(r.balance, r.weekly_spend)
+        shown = rules.days_shown(days)
         context = {"客户名称": r.client, "帐户ID": r.account_id, "客服": r.staff, "余额": _money(r.balance),
-                   "可投放天数": rules.days_shown(days),
-                   "一月内用完": days is not None and rules.days_shown(days) < max(MONTH_OF_DAYS, config.due_balance_days),
+                   "可投放天数": shown,
+                   "一月内用完": days is not None and shown < max(MONTH_OF_DAYS, config.due_balance_days),
                    "合同到期日": r.contract_end.isoformat() if r.contract_end else "", "月份": str(month),
                    "合同已到期": r.contract_end is not None and r.contract_end < today,
                    "来源": r.source}
