@@ -24,7 +24,7 @@ _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*)>
 _FORMULA_CELL_PLAIN = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*><f([^>]*)>([^<]*)</f>')
 _CHILD_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f\b([^>]*?)/>')
 _SI = re.compile(rb'\bsi="(\d+)"')
-_F_SI = re.compile(rb'<f\b[^>]*\bsi="(\d+)"')
+_CHILD_TAG = b'<f t="shared" si="'      # a shared group's other cell as Excel and kefu-xl write it
 _REF_ATTR = re.compile(rb'\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
 _F_ELEMENT = re.compile(rb"<f\b[^>]*?(?:/>|>[^<]*</f>)")
 _CELL_COL = re.compile(rb'(<c\b[^>]*?\br="([A-Z]+)\d+"[^>]*?(?:/>|>.*?</c>))', re.S)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import pairwise
 
 from openpyxl.utils import get_column_letter
 
@@ -25,22 +26,34 @@ from .common import (
 class ScanMixin:
     """PatchSheet's view of the file it was read from."""
 
-    def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict, counts: dict[int, int]) -> None:
+    def _find_children(self, name: str, body: bytes, grid: list[list], refs: dict, counts: tuple[int, int]) -> None:
         """Mark the other cells of each shared group in the grid (SharedChild). When every cell
         of a master's ref range belongs to its group — what kefu-xl and Excel write — the
-        range is filled without looking at the cells; otherwise each child is found in the XML."""
+        range is filled without looking at the cells; otherwise each child is found in the XML.
+
+        `counts`: the cells that name a group (si="…") and those of them spelled as a group's
+        other cell <f t="shared" si="…"/>. The ranges are taken as they are when the ranges do
+        not overlap, every cell naming a group is a master or spelled so, and there are as many
+        as the ranges hold: a group's cells lie in its master's range (that is what the range
+        says), so a range short of one cell would need a cell of some group outside every
+        range — a file Excel calls damaged. Counting, not finding each cell: 1.2 million of
+        them in a 100,000-record 工作记录."""
+        named, spelled = counts
         ranges = {}
-        for si, n in counts.items():
+        for si, (r, c, _) in self.masters.items():
             ref = refs.get(si)
             if ref is None:
                 ranges = None
                 break
             c1, r1 = _col(ref.group(1)), int(ref.group(2))
             c2, r2 = (_col(ref.group(3)), int(ref.group(4))) if ref.group(3) else (c1, r1)
-            if (r2 - r1 + 1) * (c2 - c1 + 1) != n or (r1, c1) != self.masters[si][:2]:
+            if (r1, c1) != (r, c):
                 ranges = None
                 break
             ranges[si] = (r1, r2, c1, c2)
+        if ranges is not None and (named != spelled + len(ranges) or _overlap(ranges.values())
+                                   or named != sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, r2, c1, c2 in ranges.values())):
+            ranges = None
         put = self._put
         if ranges is not None:
             for si, (r1, r2, c1, c2) in ranges.items():
@@ -131,6 +144,19 @@ class ScanMixin:
                 else _col(ref.group(1))
         self._last_columns[span[0]] = last
         return last
+
+
+def _overlap(ranges) -> bool:
+    """Whether two of the (r1, r2, c1, c2) ranges share a cell (each column's row spans, sorted)."""
+    by_column: dict[int, list[tuple[int, int]]] = {}
+    for r1, r2, c1, c2 in ranges:
+        for c in range(c1, c2 + 1):
+            by_column.setdefault(c, []).append((r1, r2))
+    for spans in by_column.values():
+        spans.sort()
+        if any(b[0] <= a[1] for a, b in pairwise(spans)):
+            return True
+    return False
 
 
 _CELL_START = re.compile(rb'<c r="([A-Z]+)\d')
