@@ -22,7 +22,7 @@ from ..io.read_cache import keep as keep_read
 from ..io.read_cache import prune as prune_kept
 from ..io.safe_write import clean_stale_temps, is_temp_name
 from ..io.tables import read_sheets_kept
-from ..io.values import is_blank
+from ..io.values import is_blank, parse_texts
 from ..kinds import inquiries, maintenance, newclient, personal, prospects, renewal
 from ..kinds.base import (
     Collected,
@@ -38,7 +38,7 @@ from ..records import Problem, Severity, Targets, WorkRecord
 from ..rules import completion, outcomes
 from ..rules import journal as journal_rules
 from ..sheets.read import read_sheet
-from .journal import Reading, follow_up_records, read_ahead, record_collect, record_of, shown_events
+from .journal import Reading, follow_up_records, read_ahead, record_collect, records_of, shown_events
 
 READERS = max(1, min(4, os.cpu_count() or 1))      # personal workbooks parsed at once (a workbook not read before)
 INPUTS = ("日期", "客服", "帐户ID", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN,
@@ -350,8 +350,8 @@ def personal_source(workspace: Path | None, month: Month, config, write: bool = 
 def readings(collected: Collected) -> list[Reading]:
     """Each collected person's records with their rows in the personal workbook, for the 日志."""
     by_file: dict[str, list[dict]] = {}
-    for row, (file, personal_row) in zip(collected.rows, collected.origins):
-        by_file.setdefault(file, []).append(record_of(row, personal_row))
+    for record, (file, _) in zip(records_of(collected.rows, [r for _, r in collected.origins]), collected.origins):
+        by_file.setdefault(file, []).append(record)
     return [Reading(line.owner, line.file, line.saved_at,
                     by_file.get(line.file, []) + collected.follow_ups.get(line.file, []), line.saved_by)
             for line in collected.lines if not line.skipped and line.owner]
@@ -364,13 +364,11 @@ def team_readings(team: Path, typed_here: list[tuple[int, dict]], people: set[st
     if not typed_here:
         return []
     saved, by = last_saved(team)
+    named = [(r, v) for (r, v), person in zip(typed_here, parse_texts([v.get("客服") for _, v in typed_here]))
+             if person in people]
     by_person: dict[str, list[dict]] = {}
-    for r, v in typed_here:
-        person = cell_text(v.get("客服"))
-        if person in people:
-            record = record_of(v, r)
-            record["来源"] = journal_rules.TEAM
-            by_person.setdefault(person, []).append(record)
+    for record in records_of([v for _, v in named], [r for r, _ in named], 来源=journal_rules.TEAM):
+        by_person.setdefault(record["客服"], []).append(record)
     return [Reading(person, team.name, saved, records, by, scope=journal_rules.TEAM)
             for person, records in sorted(by_person.items())]
 

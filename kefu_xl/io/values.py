@@ -80,6 +80,17 @@ def parse_text(value) -> str:
     return str(value).strip()
 
 
+def parse_texts(values) -> list[str]:
+    """parse_text of each value: a column at a time, the text already trimmed and the blank
+    cell (nearly all of a 100,000-row column) without a call each; a date once per day."""
+    days: dict = {}
+    return [v if type(v) is str and (not v or (v[0] != " " and v[-1] != " " and "  " not in v
+                                               and FULL_WIDTH_SPACE not in v))
+            else "" if v is None
+            else days.get(v) or days.setdefault(v, parse_text(v)) if type(v) in (date, datetime)
+            else parse_text(v) for v in values]
+
+
 def parse_id(value) -> str:
     """An identifier (帐户ID, 订单号…): trimmed, full-width normalised, inner spaces removed.
     Plain ASCII letters and digits (nearly every ID; settle reads 200,000 a month) are already so."""

@@ -10,6 +10,7 @@ import unicodedata
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
+from itertools import groupby
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -215,11 +216,14 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
         proven: dict[int, bool] = {}           # shared group -> whether its master proves it
         bulk = getattr(ws, "put_formula_run", None) if share else None
         start = None                           # the first of a run of empty cells (new records' rows)
-        for r in range(first_row, last_row + 1):
-            current = have[r - first_row] if r - first_row < len(have) else None
+        r = first_row
+        for _, same in groupby(have, key=id):  # runs of one object: a shared group's cells, empty cells
+            cells = list(same)
+            current = cells[0]
             if bulk is not None:
                 if current is None:
                     start = r if start is None else start
+                    r += len(cells)
                     continue
                 if start is not None:
                     bulk(col, start, r - 1, template.for_row, style, run)
@@ -229,15 +233,18 @@ def write_formulas(ws, layout: Layout, spec: SheetSpec, layouts: dict[str, Layou
                 if holds is None:
                     holds = proven[current.si] = ws.shared_holds(current.si, col, template.for_row)
                 if holds:
+                    r += len(cells)
                     continue
-            formula = template.for_row(r)
-            if current == formula:
-                ws.keep_formula(r, col, run, style)
-                continue
-            ws.put_formula(r, col, formula, style, run)
-            # a value typed over the formula; an emptied cell is refilled silently
-            if current is not None and not (isinstance(current, str) and current.startswith("=")):
-                restored += 1
+            for current in cells:
+                formula = template.for_row(r)
+                if current == formula:
+                    ws.keep_formula(r, col, run, style)
+                else:
+                    ws.put_formula(r, col, formula, style, run)
+                    # a value typed over the formula; an emptied cell is refilled silently
+                    if current is not None and not (isinstance(current, str) and current.startswith("=")):
+                        restored += 1
+                r += 1
         if start is not None:
             bulk(col, start, last_row, template.for_row, style, run)
     return restored
