@@ -3,7 +3,7 @@ spaces or full-width spaces mean the trimmed text to Python and to the workbook'
 (recalculated by LibreOffice) alike — a property over random spacing."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from helpers import (
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from kefu_xl.app.workbooks import recalc_file
 from kefu_xl.demo.typist import type_work_records
-from kefu_xl.io.values import id_text, parse_text, trim_text
+from kefu_xl.io.values import id_text, id_texts, parse_text, parse_texts, trim_text
 from kefu_xl.kinds import maintenance
 from kefu_xl.rules.completion import id_key as rules_id_key
 
@@ -42,6 +42,22 @@ def test_trim_text_is_what_trim_substitute_gives():
     assert trim_text("月报  第二份") == "月报 第二份"         # TRIM makes inner runs one space
     assert parse_text("a\tb ") == "a\tb"                    # only spaces: TRIM keeps tabs
     assert parse_text(1001.0) == "1001"
+
+
+CELLS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.dates(),
+                  st.datetimes(), st.text(alphabet=" \u3000\ta决人５Ｍ-=", max_size=6),
+                  st.sampled_from(["", " ", "决策人", " 决策人", "月报  第二份", "A100\u3000"]))
+
+
+@given(st.lists(CELLS, max_size=40))
+def test_a_column_read_at_once_is_each_cell_read_alone(values):
+    """parse_texts (a recalc reads 100,000-row columns so) gives parse_text of every cell:
+    text trimmed or not, blanks, numbers, booleans, dates and datetimes, repeated or not."""
+    values = values + values[:3]
+    assert parse_texts(values) == [parse_text(v) for v in values]
+    assert id_texts(values) == [id_text(v) for v in values]
+    assert parse_texts([date(2026, 11, 3), datetime(2026, 11, 3, 9, 30), None, " x "]) == \
+        ["2026-11-03", "2026-11-03", "", "x"]
 
 
 @pytest.mark.libreoffice

@@ -27,7 +27,7 @@ from ..io.safe_write import (
 )
 from ..io.sheet_api import as_book
 from ..io.tables import open_workbook
-from ..io.values import id_text, parse_text
+from ..io.values import id_texts, parse_texts
 from ..io.xlsx import PatchBook, Unsupported
 from ..kinds import roster
 from ..kinds.base import Kind, RecalcContext, RecalcResult
@@ -153,12 +153,25 @@ def cache_trimmed(book: PatchBook, wspec) -> int:
             source, col = layout.columns.get(header[:-len(HELPER_SUFFIX)]), layout.columns.get(header)
             if source is None or col is None:
                 continue
-            read = id_text if sheet.column(header[:-len(HELPER_SUFFIX)]).type is Type.ID else parse_text
-            columns[col] = {r: read(raw) for r, raw in enumerate(ws.column(source, first, last), first)
+            read = id_texts if sheet.column(header[:-len(HELPER_SUFFIX)]).type is Type.ID else parse_texts
+            raws = ws.column(source, first, last)
+            columns[col] = {r: text for r, raw, text in zip(range(first, last + 1), raws, read(raws))
                             if raw is not None and raw != ""}
         book.set_cached_columns(sheet.name, columns)
         n += sum(map(len, columns.values()))
     return n
+
+
+def _by_header(at_rows: list[tuple[int, dict]], headers) -> dict[str, dict[int, object]]:
+    """{header: {row: value}} of `headers` from [(row, {header: value})]: when every row names
+    the same headers in the same order (a tracker's 100,000 records), turned over at once."""
+    shapes = set(map(tuple, map(dict.keys, (values for _, values in at_rows))))
+    if len(shapes) == 1:
+        keys = shapes.pop()
+        rows = [r for r, _ in at_rows]
+        turned = dict(zip(keys, zip(*(values.values() for _, values in at_rows))))
+        return {h: dict(zip(rows, turned[h])) if h in turned else {} for h in headers}
+    return {h: {r: values[h] for r, values in at_rows if h in values} for h in headers}
 
 
 def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
@@ -189,10 +202,9 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
         at_rows = [(rows[key], values) for key, values in by_row.items() if key in rows] if by_key else \
             list(by_row.items())
         columns = {}
-        for header, c in derived.items():
-            column = {r: values[header] for r, values in at_rows if header in values}
+        for header, column in _by_header(at_rows, derived).items():
             if column:
-                columns[c] = column
+                columns[derived[header]] = column
         book.set_cached_columns(name, columns)
         n += sum(map(len, columns.values()))
     return n

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zipfile
 from html import unescape
+from operator import itemgetter
 
 
 class GridSheet:
@@ -33,7 +34,9 @@ class GridSheet:
 
     def column(self, col: int, first: int, last: int) -> list:
         """The values of column `col` in rows first..last (None past the grid)."""
-        out = [row[col - 1] if col <= len(row) else None for row in self.grid[first - 1:last]]
+        rows = self.grid[first - 1:last]
+        out = list(map(itemgetter(col - 1), rows)) if rows and min(map(len, rows)) >= col else \
+            [row[col - 1] if col <= len(row) else None for row in rows]
         return out + [None] * (last - first + 1 - len(out))
 
     def iter_rows(self, min_row: int = 1, max_row: int | None = None, max_col: int | None = None,

@@ -91,6 +91,11 @@ def parse_texts(values) -> list[str]:
             else parse_text(v) for v in values]
 
 
+def id_texts(values) -> list[str]:
+    """id_text of each value, a column at a time (parse_texts)."""
+    return [t if t.isascii() else trim_text(fold_width(t)) for t in parse_texts(values)]
+
+
 def parse_id(value) -> str:
     """An identifier (帐户ID, 订单号…): trimmed, full-width normalised, inner spaces removed.
     Plain ASCII letters and digits (nearly every ID; settle reads 200,000 a month) are already so."""

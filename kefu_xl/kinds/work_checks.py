@@ -5,7 +5,7 @@ import difflib
 from datetime import timedelta
 
 from ..config import Config
-from ..io.values import id_text, is_blank
+from ..io.values import id_texts, is_blank, parse_texts
 from ..month import Month
 from ..records import (
     Account,
@@ -76,18 +76,20 @@ def read_work(data: SheetData, ctx: RecalcContext, problems: list[Problem], owne
     """工作记录 rows as records; a blank 客服 is `owner` (a personal workbook's rows are its owner's)."""
     records = []
     near = ctx.month.clamp(ctx.as_of)
-    for row, v in data.rows:
+    rows = data.rows
+    texts = [parse_texts([v.get(h) for _, v in rows])           # a column at a time (100,000 rows)
+             for h in ("客服", "工作类型", "沟通对象", "内容摘要", outcomes.SATISFACTION_COLUMN, outcomes.ACCEPTED_COLUMN)]
+    ids = id_texts([v["帐户ID"] for _, v in rows])
+    for (row, v), staff, account, kind, contact, summary, satisfaction, accepted in zip(rows, texts[0], ids, *texts[1:]):
         day = cell_date(v["日期"])
         typo = date_typo("日期", v["日期"], near)     # 12.2, 12/2 …: shown as typed
         if typo or day is None:
             what = f"{typo}。本条记为无效" if typo else \
                 f"日期没有填写，本条记为无效。请输入日期，例如 {ctx.month.first.isoformat()}"
             problems.append(work_problem(ctx, origin, row, "日期", "NOT_A_DATE", what + "。"))
-        typed = (day if day is not None else cell_text(v["日期"]), cell_text(v["客服"]), id_text(v["帐户ID"]),
-                 *(cell_text(v[h]) for h in ("工作类型", "沟通对象", "内容摘要")))
-        records.append(WorkRecord(day, typed[1] or owner, typed[2], typed[3], typed[4], typed[5], row, typed,
-                                  cell_text(v.get(outcomes.SATISFACTION_COLUMN)),
-                                  cell_text(v.get(outcomes.ACCEPTED_COLUMN))))
+        typed = (day if day is not None else cell_text(v["日期"]), staff, account, kind, contact, summary)
+        records.append(WorkRecord(day, staff or owner, account, kind, contact, summary, row, typed,
+                                  satisfaction, accepted))
     return records
 
 

@@ -239,3 +239,16 @@ def test_a_command_line_recalc_never_writes_over_a_save_made_while_it_runs(track
     if meanwhile == "saved":
         assert openpyxl.load_workbook(tracker)[maintenance.WORK]["G40"].value == "刚保存的一条"
     assert set((tracker.parent / ".kefu-backup").glob("*")) == backups          # no copy of a version nobody replaced
+
+
+def test_python_values_are_turned_into_columns_alike_whatever_each_row_names():
+    """cache_keyed takes {row: {header: value}} column by column: rows that all name the same
+    headers in one order (a tracker's records) are turned over at once, other rows one by one —
+    the same columns either way."""
+    from kefu_xl.app.workbooks import _by_header
+    alike = [(5, {"有效": "是", "无效原因": ""}), (6, {"有效": "否", "无效原因": "重复"})]
+    assert _by_header(alike, ["有效", "无效原因", "序号"]) == \
+        {"有效": {5: "是", 6: "否"}, "无效原因": {5: "", 6: "重复"}, "序号": {}}
+    mixed = [(5, {"有效": "是"}), (6, {"无效原因": "重复", "有效": "否"}), (7, {"无效原因": "x", "有效": "是"})]
+    assert _by_header(mixed, ["有效", "无效原因"]) == {"有效": {5: "是", 6: "否", 7: "是"}, "无效原因": {6: "重复", 7: "x"}}
+    assert _by_header([], ["有效"]) == {"有效": {}}

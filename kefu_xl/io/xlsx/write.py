@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from operator import itemgetter
 
 from openpyxl.utils import get_column_letter
 
@@ -353,7 +354,10 @@ def _stored_already(stored: list, c: int, column: dict[int, object]) -> bool:
     if min(column, default=1) < 1:
         return False
     try:
-        have, values = [stored[r - 1][i] for r in column], list(column.values())
+        rows = list(column)
+        have = list(map(itemgetter(i), stored[rows[0] - 1:rows[-1]])) \
+            if rows and rows == list(range(rows[0], rows[-1] + 1)) else [stored[r - 1][i] for r in rows]
+        values = list(column.values())
         if have != values:
             have, values = list(map(_BLANK, have, have)), list(map(_BLANK, values, values))
             if have != values:
