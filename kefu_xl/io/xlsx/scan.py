@@ -3,8 +3,10 @@ where each row lies, and what a file row holds (its cells, their styles)."""
 from __future__ import annotations
 
 import re
+from collections import deque
 from functools import cached_property
-from itertools import pairwise
+from itertools import pairwise, repeat
+from operator import setitem
 
 from openpyxl.utils import get_column_letter
 
@@ -59,7 +61,11 @@ class ScanMixin:
             for si, (r1, r2, c1, c2) in ranges.items():
                 child = SharedChild(si)
                 for c in range(c1, c2 + 1):
-                    for row in grid[r1 - 1 + (c == c1):r2]:       # (the master's cell is its own)
+                    rows = grid[r1 - 1 + (c == c1):r2]              # (the master's cell is its own)
+                    if rows and min(map(len, rows)) >= c:          # calamine's rows are all as wide
+                        deque(map(setitem, rows, repeat(c - 1), repeat(child)), maxlen=0)   # (in C)
+                        continue
+                    for row in rows:
                         if len(row) < c:
                             row.extend([None] * (c - len(row)))
                         row[c - 1] = child
