@@ -86,3 +86,12 @@ def test_headers_match_domain_exactly(wb):
         # in this order; kefu-xl's own columns may sit between (客户名称 beside 帐户ID in 工作记录)
         assert [h for h in got if h in headers] == headers
         assert got[:2] == headers[:2]
+
+
+def test_a_texts_display_width_counts_wide_and_full_width_characters_twice():
+    """Column widths, wrapped row heights and the 问题 sheet's row heights measure text so:
+    CJK and full-width characters take two columns, half-width katakana and the rest one."""
+    from kefu_xl.sheets.build import text_width
+    assert text_width("") == 0 and text_width("A1001") == 5 and text_width(1001) == 4
+    assert text_width("客服003") == 7 and text_width("ＡＢ１") == 6 and text_width("ﾊﾝｶｸ") == 4
+    assert text_width("没有填满意度：电话拜访要谈到预算。") == 34

@@ -136,7 +136,7 @@ class SheetScan:
         self.found = found
         self.texts = _formula_texts([t for *_, t in found])
         # how many cells name a shared group (si="…"), and how many of them are spelled as
-        # kefu-xl, Excel and openpyxl write a group's other cells; None when the sheet has none
+        # kefu-xl and Excel write a group's other cells; None when the sheet has none
         self.shared = (body.count(b' si="'), body.count(_CHILD_TAG)) if b't="shared"' in body else None
 
 
