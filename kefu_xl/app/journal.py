@@ -48,11 +48,6 @@ def journal_files(workspace: Path, month: Month) -> list[Path]:
     return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
 
 
-def text_of(value) -> str:
-    """A cell as the journal keeps it: text, a date as YYYY-MM-DD (io.values.parse_text)."""
-    return cell_text(value)
-
-
 def record_of(row: dict, personal_row: int) -> dict:
     """A 工作记录 row as the journal keeps it: text, the date as YYYY-MM-DD, its row."""
     return records_of([row], [personal_row])[0]
@@ -76,7 +71,7 @@ def follow_up_records(sheet: str, rows: list[tuple[int, dict]], month: Month) ->
     for r, v in rows:
         account = cell_text(v.get("帐户ID"))
         for f in fields if account else ():
-            value = text_of(v.get(f))
+            value = cell_text(v.get(f))         # text, a date as YYYY-MM-DD
             if value:
                 record = rules.follow_up(sheet, account, f, value, r)
                 if record["日期"] and record["日期"] < month.first.isoformat():
