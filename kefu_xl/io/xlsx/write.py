@@ -3,15 +3,25 @@ rebuilt, new rows appended — the sheet part built in one join."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 
 from openpyxl.utils import get_column_letter
 
 from . import package
 from .cells import _kept_formula_xml, _master_f, _same, _shown, _text, _value_xml
-from .common import _REF, _STYLE, _UNCHANGED, SharedChild, Unsupported, _col, _Write
-from .scan import _cell_starts
+from .common import (
+    _COLUMNS,
+    _REF,
+    _STYLE,
+    _UNCHANGED,
+    SharedChild,
+    Unsupported,
+    _col,
+    _Write,
+)
 
 
 class WriteMixin:
@@ -134,7 +144,8 @@ class WriteMixin:
                     out.append(row)
             out.append(body[pos:])
             last_row = max([*numbers[-1:], *todo, 1])
-            last_col = max((max(cells) for cells in [*by_row.values(), *extra.values()] if cells), default=1)
+            last_col = max([max(cells) for cells in by_row.values() if cells] +
+                           [columns[-1] for columns in {columns for columns, _ in extra.values()}], default=1)
         head, tail = self.head, self.tail
         if self.writes or self.origin != list(range(1, len(self.origin) + 1)):
             width = max(last_col, self.max_column, 1)
@@ -154,65 +165,52 @@ class WriteMixin:
         return any(o is not None and o != i for i, o in enumerate(self.origin, 1)) or \
             any(r > n or self.origin[r - 1] != r for r in self.spans)
 
-    def _run_cells(self) -> dict[int, dict[int, str]]:
-        """{row: {column: XML}} of the runs of new cells (put_formula_run): each run one shared
-        formula — its first cell the master, the rest `si` — showing the cached values, built in
-        one loop per run (recalc of a month typed at once: hundreds of thousands of cells)."""
-        out: dict[int, dict[int, str]] = {}
+    def _run_cells(self) -> dict[int, tuple[tuple[int, ...], tuple[bytes, ...]]]:
+        """{row: (columns ascending, XML of each)} of the runs of new cells (put_formula_run):
+        each run one shared formula — its first cell the master, the rest `si` — showing the
+        cached values, built a column at a time (recalc of a month typed at once: hundreds of
+        thousands of cells)."""
         if not self.runs:
-            return out
+            return {}
         cached, attribute, held = self.cached, self.book.styles.attribute, self.held
         masters = {(r, c) for r, c, _ in self.masters.values()}
         si = max([*self.masters, *self.children, -1]) + 1
         self._run_si = []
+        blocks: dict[tuple[int, int], list[tuple[int, list[bytes]]]] = {}
         for c, first, last, for_row, style, template in self.runs:
             while first > 1 and held.get((first - 1, c)) == template and (first - 1, c) not in masters:
                 first -= 1                   # the file's formula rows just above, already right, join the
                 del held[(first, c)]         # group (as hold_formula does for cells written one by one)
-            letter, attr, shows = get_column_letter(c), attribute(style), cached.column(c)
+            letter = get_column_letter(c)
             if last > first:
                 master, child = _master_f(letter, first, last, si, for_row(first)), f'<f t="shared" si="{si}"/>'
                 self._run_si.append(si)
                 si += 1
             else:
                 master = child = f"<f>{_text(for_row(first)[1:])}</f>"
-            f = master
-            for r in range(first, last + 1):
-                shown = shows.get(r)
-                kind = type(shown)
-                if kind is str:
-                    xml = f'<c r="{letter}{r}"{attr} t="str">{f}<v>{_text(shown)}</v></c>'
-                elif kind is float or kind is int:
-                    xml = f'<c r="{letter}{r}"{attr}>{f}<v>{shown!r}</v></c>'
-                else:
-                    t, v = _shown(shown)
-                    xml = f'<c r="{letter}{r}"{attr}{t}>{f}{v}</c>'
-                cells = out.get(r)
-                if cells is None:
-                    cells = out[r] = {}
-                cells[c] = xml
-                f = child
-        return out
+            blocks.setdefault((first, last), []).append(
+                (c, _column_cells(letter, attribute(style), first, last, master, child, cached.column(c))))
+        return _by_row(blocks)
 
     def _row_xml(self, i: int, orig: int | None, writes: dict[int, _Write] | None,
-                 extra: dict[int, str] | None = None) -> bytes:
+                 extra: tuple[tuple[int, ...], tuple[bytes, ...]] | None = None) -> bytes:
         """Row i rebuilt: the original row `orig` (renumbered when it moved) with `writes` applied
-        and the run cells `extra` (column → XML) put in."""
+        and the run cells `extra` ((columns, XML of each), as _run_cells gives them) put in."""
         span = self.spans.get(orig) if orig is not None else None
         if extra and not writes and i not in self.heights:
+            columns, xmls = extra
             if span is None:
-                return b'<row r="%d">' % i + "".join(extra[c] for c in sorted(extra)).encode("utf-8") + b"</row>"
+                return b'<row r="%d">' % i + b"".join(xmls) + b"</row>"
             if orig == i:
-                last = self._last_column(span)
-                if last is not None and min(extra) > last:     # formulas right of what a person typed
-                    return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
-                        "".join(extra[c] for c in sorted(extra)).encode("utf-8") + b"</row>"
-                row = self._row_among(i, span, extra)
+                row = self._row_among(i, span, columns, xmls)
                 if row is not None:
                     return row
+                last = self._last_column(span)
+                if last is not None and columns[0] > last:     # formulas right of what a person typed
+                    return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
+                        b"".join(xmls) + b"</row>"
                 cells = dict(self._row_cells(i))
-                for c, xml in extra.items():
-                    cells[c] = xml.encode("utf-8")
+                cells.update(zip(columns, xmls))
                 return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + b"".join(cells[c] for c in sorted(cells)) + \
                     b"</row>"
         if span and orig == i and writes and not extra and i not in self.heights:
@@ -222,8 +220,8 @@ class WriteMixin:
             if row is not None:
                 return row
         cells = dict(self._row_cells(orig)) if span else {}
-        for c, xml in (extra or {}).items():
-            cells[c] = xml.encode("utf-8")
+        if extra:
+            cells.update(zip(*extra))
         if orig is not None and orig != i:
             number = str(i).encode()
             cells = {c: _REF.sub(lambda m: b'r="' + m.group(1) + number + b'"', x, count=1) for c, x in cells.items()}
@@ -239,35 +237,37 @@ class WriteMixin:
                 b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
         return b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
 
-    def _row_among(self, i: int, span, extra: dict[int, str]) -> bytes | None:
-        """Row i of the file with the run cells `extra` put in among its own cells (a new
-        record's 客户名称 between what was typed, its other formulas after it), without taking
-        the row apart: each group of new cells goes before the file's first cell right of it.
-        None unless the row is laid out plainly (_cell_starts), its cells in column order, and
-        has no cell where a new one goes."""
-        body, start, end = self.body, span[2], span[3]
-        starts = _cell_starts(body, start, end)
-        if not starts:
+    def _row_among(self, i: int, span, columns: tuple[int, ...], xmls: tuple[bytes, ...]) -> bytes | None:
+        """Row i of the file with the run cells `xmls` (in `columns`, ascending) put in among its
+        own cells (a new record's 客户名称 between what was typed, its other formulas after it),
+        without taking the row apart: each group of new cells goes before the file's first cell
+        right of it. None unless the row is laid out plainly (_cell_starts: each cell starting
+        `<c r="`), its cells in column order, and has no cell where a new one goes."""
+        content = self.body[span[2]:span[3]]
+        if b"<!" in content:
             return None
-        columns = [_col(letters) for _, letters in starts]
-        if any(a >= b for a, b in zip(columns, columns[1:])) or not extra.keys().isdisjoint(columns):
+        letters = _CELL_LETTERS.findall(content)
+        pieces = content.split(b'<c r="')
+        if not letters or pieces[0] or len(pieces) != len(letters) + 1 or content.count(b"<c") != len(letters):
             return None
-        out, pos, k, n = [b'<row r="%d"%s>' % (i, self._row_attrs(span))], start, 0, len(starts)
-        group: list[str] = []
-        for c in sorted(extra):
-            while k < n and columns[k] < c:
-                k += 1
-            at = starts[k][0] if k < n else end
-            if at > pos:
-                if group:
-                    out.append("".join(group).encode("utf-8"))
-                    group = []
-                out.append(body[pos:at])
-                pos = at
-            group.append(extra[c])
-        if group:
-            out.append("".join(group).encode("utf-8"))
-        out += (body[pos:end], b"</row>")
+        slots, n = _slots(columns), len(columns)
+        beyond = len(slots)
+        out, j, before = [b'<row r="%d"%s>' % (i, self._row_attrs(span))], 0, 0
+        for name, piece in zip(letters, pieces[1:]):
+            c = _COLUMNS.get(name) or _col(name)
+            if c <= before:
+                return None                  # cells out of column order
+            before = c
+            k = slots[c] if c < beyond else n
+            if k != j:
+                if k < j:
+                    return None              # a cell where a new one goes
+                out.append(b"".join(xmls[j:k]))
+                j = k
+            out += (b'<c r="', piece)
+        if j < n:
+            out.append(b"".join(xmls[j:]))
+        out.append(b"</row>")
         return b"".join(out)
 
     def _row_attrs(self, span) -> bytes:
@@ -368,3 +368,79 @@ def _stored_already(stored: list, c: int, column: dict[int, object]) -> bool:
 
 
 _BLANK = {"": None}.get          # (called with a value twice: the value itself unless it is "")
+
+
+_TEXT = {str, type(None)}
+_CELL_LETTERS = re.compile(rb'<c r="([A-Z]+)\d')
+
+
+@lru_cache(maxsize=64)
+def _slots(columns: tuple[int, ...]) -> list[int]:
+    """For each column up to the last of `columns` (ascending): how many of them lie left of
+    it, or -1 for one of them (a file's cell there cannot take a new one)."""
+    taken = set(columns)
+    return [-1 if c in taken else bisect_left(columns, c) for c in range(columns[-1] + 1)]
+
+
+def _column_cells(letter: str, attr: str, first: int, last: int, master: str, child: str,
+                  shows: dict) -> list[bytes]:
+    """The XML of a run's cells, rows first..last of a column: the first holds the group's
+    `master` <f>, the others `child`; each shows its cached value (`shows`: {row: value}).
+    Encoded at once (a cell's XML never holds \x01, which XML forbids: it parts them)."""
+    rows = range(first, last + 1)
+    values = list(map(shows.get, rows))
+    if set(map(type, values)) <= _TEXT:      # text throughout (keys, names, 是/否; a blank shows as
+        texts = _texts([v or "" for v in values])                  # "", as _shown has it): escaped at once
+        tail = f'"{attr} t="str">{child}<v>'
+        cells = [f'<c r="{letter}{r}{tail}{text}</v></c>' for r, text in zip(rows, texts)]
+        cells[0] = f'<c r="{letter}{first}"{attr} t="str">{master}<v>{texts[0]}</v></c>'
+    else:
+        cells = []
+        f = master
+        for r, shown in zip(rows, values):
+            kind = type(shown)
+            if kind is str:
+                cells.append(f'<c r="{letter}{r}"{attr} t="str">{f}<v>{_text(shown)}</v></c>')
+            elif kind is float or kind is int:
+                cells.append(f'<c r="{letter}{r}"{attr}>{f}<v>{shown!r}</v></c>')
+            else:
+                t, v = _shown(shown)
+                cells.append(f'<c r="{letter}{r}"{attr}{t}>{f}{v}</c>')
+            f = child
+    return "\x01".join(cells).encode("utf-8").split(b"\x01")
+
+
+def _texts(values: list[str]) -> list[str]:
+    """_text of each of `values`: in one pass over them all when every one is printable (no
+    character XML forbids; \x01 then parts them)."""
+    if not all(map(str.isprintable, values)):
+        return list(map(_text, values))
+    joined = "\x01".join(values)
+    if "&" in joined:
+        joined = joined.replace("&", "&amp;")
+    if "<" in joined:
+        joined = joined.replace("<", "&lt;")
+    if ">" in joined:
+        joined = joined.replace(">", "&gt;")
+    return joined.split("\x01")
+
+
+def _by_row(blocks: dict[tuple[int, int], list[tuple[int, list[bytes]]]]) -> dict[int, tuple]:
+    """{row: (columns ascending, XML of each)} of runs' cells given as {(first, last): [(column,
+    XML of rows first..last)]}: runs over the same rows (a stretch of new records) are put
+    together at once."""
+    if len(blocks) == 1:
+        (first, last), runs = next(iter(blocks.items()))
+        runs = sorted(runs, key=itemgetter(0))
+        columns = tuple(c for c, _ in runs)
+        return dict(zip(range(first, last + 1), zip(repeat(columns), zip(*(cells for _, cells in runs)))))
+    per_row: dict[int, dict[int, bytes]] = {}
+    for (first, last), runs in blocks.items():
+        for c, cells in runs:
+            for r, xml in zip(range(first, last + 1), cells):
+                per_row.setdefault(r, {})[c] = xml
+    out = {}
+    for r, cells in per_row.items():
+        columns = tuple(sorted(cells))
+        out[r] = (columns, tuple(cells[c] for c in columns))
+    return out
