@@ -58,18 +58,12 @@ class ScanMixin:
             ranges = None
         put = self._put
         if ranges is not None:
+            columns = []                    # (first row, last row, column, child): the master's cell is its own
             for si, (r1, r2, c1, c2) in ranges.items():
                 child = SharedChild(si)
-                for c in range(c1, c2 + 1):
-                    rows = grid[r1 - 1 + (c == c1):r2]              # (the master's cell is its own)
-                    if rows and min(map(len, rows)) >= c:          # calamine's rows are all as wide
-                        deque(map(setitem, rows, repeat(c - 1), repeat(child)), maxlen=0)   # (in C)
-                        continue
-                    for row in rows:
-                        if len(row) < c:
-                            row.extend([None] * (c - len(row)))
-                        row[c - 1] = child
+                columns += [(r1 + (c == c1), r2, c, child) for c in range(c1, c2 + 1)]
                 self.children[si] = _Block(r1, r2, c1, c2)
+            _fill_columns(grid, columns)
             return
         for letters, number, attrs in _CHILD_CELL.findall(body):
             m = _SI.search(attrs)
@@ -163,6 +157,29 @@ def _overlap(ranges) -> bool:
         if any(b[0] <= a[1] for a, b in pairwise(spans)):
             return True
     return False
+
+
+def _fill_columns(grid: list[list], columns: list[tuple[int, int, int, object]]) -> None:
+    """Put each (first row, last row, column, value) into the grid: neighbouring columns over
+    the same rows (a new record's formulas) as one slice of each row, in C — each row is
+    visited once per stretch of columns, not once per column."""
+    columns.sort(key=lambda item: (item[0], item[1], item[2]))
+    k = 0
+    while k < len(columns):
+        first, last, c, _ = columns[k]
+        end = k + 1
+        while end < len(columns) and columns[end][:2] == (first, last) and columns[end][2] == c + end - k:
+            end += 1
+        values, right = [v for *_, v in columns[k:end]], c + end - k - 1
+        rows = grid[first - 1:last]
+        if rows and min(map(len, rows)) >= right:             # calamine's rows are all as wide
+            deque(map(setitem, rows, repeat(slice(c - 1, right)), repeat(values)), maxlen=0)
+        else:
+            for row in rows:
+                if len(row) < right:
+                    row.extend([None] * (right - len(row)))
+                row[c - 1:right] = values
+        k = end
 
 
 _CELL_START = re.compile(rb'<c r="([A-Z]+)\d')
