@@ -178,7 +178,8 @@ def _problem_title(problems: list[Problem]) -> str:
     return f"问题清单（共 {len(problems)} 条）" if problems else "问题清单：没有发现问题"
 
 
-_FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: None}
+_FILLS = {Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"), Severity.WARNING: PatternFill("solid", fgColor="FFEB9C"),
+          Severity.INFO: None}
 
 
 def _problem_values(p: Problem) -> tuple:
@@ -191,7 +192,7 @@ def _problem_rows(ws, problems: list[Problem]) -> None:
         values = _problem_values(p)
         ws.put_row(r, values, PROBLEM_STYLE, tuple(stays_text(v) for v in values))
         if _FILLS[p.severity]:
-            ws.cell(r, 4).fill = PatternFill("solid", fgColor=_FILLS[p.severity])
+            ws.cell(r, 4).fill = _FILLS[p.severity]
         if text_width(p.message or "") > PROBLEM_WIDTHS[-1] - 4:      # 说明 wraps: the row shows every line
             ws.row_dimensions[r].height = wrapped_height(p.message, PROBLEM_WIDTHS[-1])
 

@@ -338,3 +338,30 @@ def test_a_runs_cells_made_a_column_at_a_time_are_those_made_one_by_one():
     for values in columns:
         shows = dict(enumerate(values, 5))
         assert _column_cells("P", ' s="9"', 5, 9, master, child, shows) == one_by_one(values, master, child)
+
+
+def test_new_rows_built_as_one_text_are_what_building_each_cell_gives(grown, tmp_path, monkeypatch):
+    """The 问题 sheet's rows, written anew at each recalc (a fill on 级别, a height where 说明
+    wraps), are built as one text per row: the same bytes as each cell built on its own."""
+    import shutil
+
+    from kefu_xl.io.xlsx.write import WriteMixin
+    office = grown.parent.parent
+    other = Path(shutil.copytree(office, tmp_path / "cell_by_cell")) / grown.relative_to(office)
+    used, new_row = [], WriteMixin._new_row
+
+    def counted(self, i, writes):
+        row = new_row(self, i, writes)
+        used.append((self.title, row))
+        return row
+    monkeypatch.setattr(WriteMixin, "_new_row", counted)
+    recalc_file(grown, as_of=date(2026, 11, 20), now=datetime(2026, 11, 20, 18, 0))
+    problem_rows = [row for title, row in used if title == "问题"]
+    assert len(problem_rows) > 20 and any(b" ht=" in row for row in problem_rows)
+    levels = {re.search(rb'<c r="D\d+"( s="\d+")?', row).group(1) for row in problem_rows}
+    assert len(levels) > 1                                      # 级别 filled by its severity: a format of its own
+    monkeypatch.setattr(WriteMixin, "_new_row", lambda self, *a: None)          # (cell by cell)
+    recalc_file(other, as_of=date(2026, 11, 20), now=datetime(2026, 11, 20, 18, 0))
+    with zipfile.ZipFile(grown) as a, zipfile.ZipFile(other) as b:
+        parts = [n for n in a.namelist() if n.startswith("xl/")]
+        assert parts and [n for n in parts if a.read(n) != b.read(n)] == []

@@ -166,6 +166,22 @@ def test_a_named_style_gets_one_cell_format_appended_once():
     assert styles._num_fmt("0.0") == 164 and styles._num_fmt("0.0") == 164 and styles._num_fmt("0.00") == 2
 
 
+
+def test_a_fill_given_again_finds_its_cell_format_and_an_equal_one_the_same():
+    """index_of keeps a fill's repr by the object (the 问题 rows share one per 级别): the same
+    object, or an equal one made anew, finds the format appended once; another colour another."""
+    from openpyxl.styles import PatternFill
+    styles = Styles(STYLES)
+    red = PatternFill("solid", fgColor="FFC7CE")
+    first = styles.index_of("kefu-in-id", fill=red)
+    assert styles.index_of("kefu-in-id", fill=red) == first
+    assert styles.index_of("kefu-in-id", fill=PatternFill("solid", fgColor="FFC7CE")) == first
+    yellow = styles.index_of("kefu-in-id", fill=PatternFill("solid", fgColor="FFEB9C"))
+    assert yellow != first and styles.index_of("kefu-in-id") not in (first, yellow)
+    fills = etree.fromstring(styles.to_bytes()).find(f"{{{MAIN}}}fills")
+    assert [f.find(f"{{{MAIN}}}patternFill/{{{MAIN}}}fgColor").get("rgb") for f in fills[-2:]] == ["00FFC7CE", "00FFEB9C"]
+
+
 # --------------------------------------------------------------------------- transplant
 
 def test_a_scratch_sheets_shared_strings_are_made_inline():

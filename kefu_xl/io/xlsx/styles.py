@@ -41,6 +41,7 @@ class Styles:
         self.named = {s.get("name"): int(s.get("xfId")) for s in self.root.iter(f"{_N}cellStyle")}
         self._name_of = {v: k for k, v in self.named.items()}
         self._index_of: dict[tuple, int] = {}
+        self._reprs: dict[int, tuple[object, str]] = {}
         self._attributes: dict[str | None, str] = {}
 
     def _list(self, tag: str):
@@ -60,7 +61,7 @@ class Styles:
     def index_of(self, name: str, base: int | None = None, font=None, fill=None) -> int:
         """The cell format of named style `name` (or of cell format `base`), with a font
         and fill when given; appended when the file has none equal."""
-        key = (name, base, font and repr(font), fill and repr(fill))
+        key = (name, base, font and self._repr(font), fill and self._repr(fill))
         if key in self._index_of:
             return self._index_of[key]
         if base is not None:
@@ -83,6 +84,15 @@ class Styles:
             xf.set("applyFill", "1")
         self._index_of[key] = index = self._find_or_append(self.cell_xfs, xf, exact=base is not None or font or fill)
         return index
+
+    def _repr(self, value) -> str:
+        """repr() of a font or fill, kept by the object (openpyxl's takes ~30 µs; the 问题 rows
+        share one fill per 级别). Style objects are values: one is not changed once given to a
+        cell. The object is held, so its id cannot name another."""
+        known = self._reprs.get(id(value))
+        if known is None or known[0] is not value:
+            known = self._reprs[id(value)] = (value, repr(value))
+        return known[1]
 
     def _find_or_append(self, parent, el, exact) -> int:
         """The index of an entry equal to `el` (cell formats: same font, fill, border, number

@@ -213,6 +213,10 @@ class WriteMixin:
                 cells.update(zip(columns, xmls))
                 return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + b"".join(cells[c] for c in sorted(cells)) + \
                     b"</row>"
+        if span is None and writes and not extra:
+            row = self._new_row(i, writes)
+            if row is not None:
+                return row
         if span and orig == i and writes and not extra and i not in self.heights:
             row = self._appended_row(i, span, writes)
             if row is None:
@@ -236,6 +240,20 @@ class WriteMixin:
             attrs = re.sub(rb'\s(?:ht|customHeight)="[^"]*"', b"", attrs) + \
                 b' ht="%s" customHeight="1"' % str(self.heights[i]).encode()
         return b'<row r="%d"%s>' % (i, attrs) + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
+
+    def _new_row(self, i: int, writes: dict[int, _Write]) -> bytes | None:
+        """A row the file did not have, built as one text (the 问题 sheet's rows: thousands when
+        many records are wrong); a cell with a font or fill of its own through _cell_xml."""
+        cached, attribute, letter = self.cached, self.book.styles.attribute, get_column_letter
+        cells = []
+        for c in sorted(writes):
+            w, ref = writes[c], f"{letter(c)}{i}"
+            if w.font is None and w.fill is None and w.value is not _UNCHANGED and type(w.value) is not SharedChild:
+                cells.append(_value_xml(ref, attribute(w.style), w.value, w.text, cached.at(i, c), w.f))
+            else:
+                cells.append(self._cell_xml(ref, w, None, cached.at(i, c)).decode("utf-8"))
+        height = f' ht="{self.heights[i]}" customHeight="1"' if i in self.heights else ""
+        return f'<row r="{i}"{height}>{"".join(cells)}</row>'.encode()
 
     def _row_among(self, i: int, span, columns: tuple[int, ...], xmls: tuple[bytes, ...]) -> bytes | None:
         """Row i of the file with the run cells `xmls` (in `columns`, ascending) put in among its
