@@ -30,7 +30,7 @@ from ..io.tables import open_workbook
 from ..io.values import id_texts, parse_texts
 from ..io.xlsx import PatchBook, Unsupported
 from ..kinds import roster
-from ..kinds.base import Kind, RecalcContext, RecalcResult
+from ..kinds.base import Kind, RecalcContext, RecalcResult, RowColumns
 from ..kinds.registry import REGISTRY
 from ..month import Month
 from ..records import Problem, Severity
@@ -199,10 +199,14 @@ def cache_keyed(book: PatchBook, wspec, values: dict[str, dict]) -> int:
                 key = sheet.key_of({h: ws.value(r, c) if c else None for h, c in key_cols.items()})
                 if key in by_row and key not in rows:
                     rows[key] = r
-        at_rows = [(rows[key], values) for key, values in by_row.items() if key in rows] if by_key else \
-            list(by_row.items())
+        if isinstance(by_row, RowColumns) and not by_key:       # given as columns already
+            turned = by_row.by_header()
+            by_header = {h: turned.get(h, {}) for h in derived}
+        else:
+            by_header = _by_header([(rows[key], values) for key, values in by_row.items() if key in rows]
+                                   if by_key else list(by_row.items()), derived)
         columns = {}
-        for header, column in _by_header(at_rows, derived).items():
+        for header, column in by_header.items():
             if column:
                 columns[derived[header]] = column
         book.set_cached_columns(name, columns)

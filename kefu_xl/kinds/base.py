@@ -2,7 +2,7 @@
 mirror how a spreadsheet formula sees a value (a date typed as text is not a date)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -148,6 +148,32 @@ class RecalcResult:
             self.problems.append(Problem(file, sheet, None, column, "FORMULA_RESTORED",
                                          f"有 {count} 个公式单元格被改成了数值或被清空，已恢复为公式"
                                          f"（这一列是自动计算的，请不要手工填写）。", Severity.INFO))
+
+
+class RowColumns(Mapping):
+    """python_values of a sheet with one entry per row ({row: {header: value}}) held as
+    columns ({header: [the value of each row]}): a tracker's 100,000 records without a dict
+    each; cache_keyed writes the columns as they are (by_header), anything else reads rows."""
+
+    def __init__(self, rows: list[int], columns: dict[str, list]):
+        self.rows, self.columns = rows, columns
+        self._at: dict[int, int] | None = None
+
+    def __getitem__(self, row: int) -> dict:
+        if self._at is None:
+            self._at = {r: i for i, r in enumerate(self.rows)}
+        i = self._at[row]
+        return {h: values[i] for h, values in self.columns.items()}
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def by_header(self) -> dict[str, dict[int, object]]:
+        """{header: {row: value}}."""
+        return {h: dict(zip(self.rows, values)) for h, values in self.columns.items()}
 
 
 @dataclass(frozen=True)

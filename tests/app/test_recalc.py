@@ -252,3 +252,15 @@ def test_python_values_are_turned_into_columns_alike_whatever_each_row_names():
     mixed = [(5, {"有效": "是"}), (6, {"无效原因": "重复", "有效": "否"}), (7, {"无效原因": "x", "有效": "是"})]
     assert _by_header(mixed, ["有效", "无效原因"]) == {"有效": {5: "是", 6: "否", 7: "是"}, "无效原因": {6: "重复", 7: "x"}}
     assert _by_header([], ["有效"]) == {"有效": {}}
+
+
+def test_python_values_held_as_columns_read_as_the_rows_they_stand_for():
+    """A tracker's 工作记录 values come as columns (RowColumns): read row by row they are the
+    {row: {header: value}} every other sheet gives, and cache_keyed's columns are the same."""
+    from kefu_xl.app.workbooks import _by_header
+    from kefu_xl.kinds.base import RowColumns
+    columns = RowColumns([5, 6, 9], {"有效": ["是", "否", "是"], "序号": ["", 46_000_006, ""]})
+    rows = {5: {"有效": "是", "序号": ""}, 6: {"有效": "否", "序号": 46_000_006}, 9: {"有效": "是", "序号": ""}}
+    assert dict(columns) == rows and columns == rows and list(columns) == [5, 6, 9] and len(columns) == 3
+    assert columns[9] == {"有效": "是", "序号": ""} and 7 not in columns
+    assert columns.by_header() == _by_header(list(rows.items()), ["有效", "序号"])
