@@ -11,7 +11,15 @@ from operator import itemgetter
 from openpyxl.utils import get_column_letter
 
 from . import package
-from .cells import _kept_formula_xml, _master_f, _same, _shown, _text, _value_xml
+from .cells import (
+    _escaped,
+    _kept_formula_xml,
+    _master_f,
+    _same,
+    _shown,
+    _text,
+    _value_xml,
+)
 from .common import (
     _COLUMNS,
     _REF,
@@ -307,16 +315,8 @@ class WriteMixin:
         for c in sorted(writes):
             w = writes[c]
             if w.f is not None and w.font is None and w.fill is None and not w.text and type(w.value) is str:
-                shown = cached.at(i, c)                # a cell of a new shared group: the common case
-                kind = type(shown)
-                if kind is str:                        # (as _shown, without its call)
-                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)} t="str">{w.f}<v>{_text(shown)}</v></c>')
-                elif kind is float or kind is int:
-                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}>{w.f}<v>{shown!r}</v></c>')
-                else:
-                    t, v = _shown(shown)
-                    new.append(f'<c r="{letter(c)}{i}"{attribute(w.style)}{t}>{w.f}{v}</c>')
-            else:
+                new.append(_formula_cell(f"{letter(c)}{i}", attribute(w.style), w.f, cached.at(i, c)))
+            else:                                      # (above: a cell of a new shared group, the common case)
                 new.append(self._cell_xml(f"{letter(c)}{i}", w, None, cached.at(i, c)).decode("utf-8"))
         return b'<row r="%d"%s>' % (i, self._row_attrs(span)) + self.body[span[2]:span[3]] + \
             "".join(new).encode("utf-8") + b"</row>"
@@ -413,18 +413,8 @@ def _column_cells(letter: str, attr: str, first: int, last: int, master: str, ch
         cells = [f'<c r="{letter}{r}{tail}{text}</v></c>' for r, text in zip(rows, texts)]
         cells[0] = f'<c r="{letter}{first}"{attr} t="str">{master}<v>{texts[0]}</v></c>'
     else:
-        cells = []
-        f = master
-        for r, shown in zip(rows, values):
-            kind = type(shown)
-            if kind is str:
-                cells.append(f'<c r="{letter}{r}"{attr} t="str">{f}<v>{_text(shown)}</v></c>')
-            elif kind is float or kind is int:
-                cells.append(f'<c r="{letter}{r}"{attr}>{f}<v>{shown!r}</v></c>')
-            else:
-                t, v = _shown(shown)
-                cells.append(f'<c r="{letter}{r}"{attr}{t}>{f}{v}</c>')
-            f = child
+        cells = [_formula_cell(f"{letter}{r}", attr, child, shown) for r, shown in zip(rows, values)]
+        cells[0] = _formula_cell(f"{letter}{first}", attr, master, values[0])
     return "\x01".join(cells).encode("utf-8").split(b"\x01")
 
 
@@ -433,14 +423,19 @@ def _texts(values: list[str]) -> list[str]:
     character XML forbids; \x01 then parts them)."""
     if not all(map(str.isprintable, values)):
         return list(map(_text, values))
-    joined = "\x01".join(values)
-    if "&" in joined:
-        joined = joined.replace("&", "&amp;")
-    if "<" in joined:
-        joined = joined.replace("<", "&lt;")
-    if ">" in joined:
-        joined = joined.replace(">", "&gt;")
-    return joined.split("\x01")
+    return _escaped("\x01".join(values)).split("\x01")
+
+
+def _formula_cell(ref: str, attr: str, f: str, shown) -> str:
+    """A formula cell's XML: its <f> element `f`, showing `shown` (_shown, the common kinds
+    without its call)."""
+    kind = type(shown)
+    if kind is str:
+        return f'<c r="{ref}"{attr} t="str">{f}<v>{_text(shown)}</v></c>'
+    if kind is float or kind is int:
+        return f'<c r="{ref}"{attr}>{f}<v>{shown!r}</v></c>'
+    t, v = _shown(shown)
+    return f'<c r="{ref}"{attr}{t}>{f}{v}</c>'
 
 
 def _by_row(blocks: dict[tuple[int, int], list[tuple[int, list[bytes]]]]) -> dict[int, tuple]:
